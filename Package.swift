@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Ballast",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "ballast", targets: ["ballast"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+    ],
+    targets: [
+        // System libraries. Each is imported by exactly one wrapper module.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        // Non-variadic C entry points for the variadic calls of libcurl and libmicrohttpd.
+        .target(name: "CShims", dependencies: ["CCurl", "CMicroHTTPD"]),
+
+        .target(name: "BallastCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .target(name: "BallastConfig", dependencies: ["BallastCore", "Yams"]),
+        .target(name: "Upstream", dependencies: ["BallastCore", "CCurl", "CShims"]),
+        .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
+        .target(name: "Gateway", dependencies: [
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "BallastTesting", dependencies: [
+            "BallastCore", "BallastConfig", "HTTPServer", "Upstream", "Gateway",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
+        .executableTarget(name: "ballast", dependencies: [
+            "Gateway", "BallastTesting", "BallastConfig", "Upstream",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting"]),
+        .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream", "BallastTesting"]),
+        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastConfig", "HTTPServer"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "BallastTesting", "BallastConfig", "Upstream"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

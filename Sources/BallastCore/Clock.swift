@@ -1,0 +1,29 @@
+/// A point on a monotonic timeline, in nanoseconds since an arbitrary origin.
+///
+/// Policies take time as a value so tests can drive them with a manual clock
+/// (see `BallastTesting.ManualClock`); only the thin loops that run them read a real clock.
+public struct MonotonicInstant: Comparable, Hashable, Sendable {
+    public var nanoseconds: UInt64
+
+    public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.nanoseconds < rhs.nanoseconds }
+
+    /// Seconds from `earlier` to `self`; zero when `earlier` is later.
+    public func seconds(since earlier: MonotonicInstant) -> Double {
+        nanoseconds >= earlier.nanoseconds ? Double(nanoseconds - earlier.nanoseconds) / 1e9 : 0
+    }
+
+    public func adding(seconds: Double) -> MonotonicInstant {
+        let delta = seconds <= 0 ? 0 : UInt64(min(seconds, 1e9) * 1e9)
+        return MonotonicInstant(nanoseconds: nanoseconds &+ delta)
+    }
+}
+
+/// The clock seam: a monotonic clock for intervals and a wall clock for timestamps.
+public protocol Clock: Sendable {
+    /// Monotonic time, for measuring intervals and deadlines.
+    func now() -> MonotonicInstant
+    /// Wall-clock time as seconds since the Unix epoch, for records and headers.
+    func wallTime() -> Double
+}

@@ -1,0 +1,177 @@
+import BallastCore
+import CMicroHTTPD
+import CShims
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An HTTP/1.1 server on libmicrohttpd: epoll, a small pool of polling threads, and
+/// connections suspended (not threads blocked) while a handler waits on slow work.
+///
+/// It knows nothing about proxying; it turns MHD's call-backs into `HTTPRequest`s for an
+/// `HTTPHandler` and writes the `HTTPResponse`s back, streaming ones with back-pressure.
+public final class HTTPServer: @unchecked Sendable {
+    public let configuration: HTTPServerConfiguration
+    let handler: any HTTPHandler
+    private let daemon = Mutex<DaemonHandle?>(nil)
+    private let inFlight = Mutex<[ObjectIdentifier: Exchange]>([:])
+    private let draining = Atomic<Bool>(false)
+    private let boundPort = Atomic<UInt16>(0)
+
+    public init(configuration: HTTPServerConfiguration, handler: any HTTPHandler) {
+        self.configuration = configuration
+        self.handler = handler
+    }
+
+    /// The port the server listens on (the real one after binding port 0).
+    public var port: UInt16 { boundPort.load(ordering: .relaxed) }
+
+    /// "host:port" as a client would dial it.
+    public var address: String {
+        configuration.host.contains(":") ? "[\(configuration.host)]:\(port)" : "\(configuration.host):\(port)"
+    }
+
+    /// Requests received and not yet completed.
+    public var inFlightCount: Int { inFlight.withLock { $0.count } }
+
+    var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    public func start() throws {
+        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
+            | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ITC.rawValue
+        if configuration.host.contains(":") { flags |= MHD_USE_IPv6.rawValue }
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let started: OpaquePointer? = configuration.host.withCString { host in
+            var config = ballast_mhd_config()
+            config.flags = flags
+            config.bind_address = host
+            config.port = configuration.port
+            config.thread_pool_size = UInt32(max(1, configuration.threads))
+            config.connection_limit = UInt32(configuration.connectionLimit)
+            config.connection_timeout = UInt32(max(0, configuration.idleConnectionTimeout))
+            config.access_handler = unsafeBitCast(accessHandler, to: UnsafeMutableRawPointer.self)
+            config.access_handler_cls = context
+            config.completed_callback = unsafeBitCast(completedCallback, to: UnsafeMutableRawPointer.self)
+            config.completed_callback_cls = context
+            return OpaquePointer(ballast_mhd_start(&config))
+        }
+        guard let started else {
+            throw HTTPServerError.startFailed(host: configuration.host, port: configuration.port, errno: errno)
+        }
+        boundPort.store(ballast_mhd_bound_port(UnsafeMutableRawPointer(started)), ordering: .relaxed)
+        daemon.withLock { $0 = DaemonHandle(pointer: started) }
+    }
+
+    /// Stops accepting, lets in-flight exchanges finish for up to `gracePeriod` seconds
+    /// (responses sent meanwhile close their connection), then ends the rest and stops.
+    public func stop(gracePeriod: Double = 0) {
+        guard let handle = daemon.withLock({ $0 }) else { return }
+        draining.store(true, ordering: .relaxed)
+        let listenSocket = MHD_quiesce_daemon(handle.pointer)
+        let clock = SystemClock()
+        let deadline = clock.now().adding(seconds: gracePeriod)
+        while inFlightCount > 0, clock.now() < deadline {
+            usleep(5_000)
+        }
+        for exchange in inFlight.withLock({ Array($0.values) }) {
+            exchange.abort()
+        }
+        // Let the polling threads act on the resumed connections before the daemon goes.
+        let abortDeadline = clock.now().adding(seconds: 0.5)
+        while inFlightCount > 0, clock.now() < abortDeadline {
+            usleep(2_000)
+        }
+        daemon.withLock { $0 = nil }
+        MHD_stop_daemon(handle.pointer)
+        if listenSocket >= 0 { close(listenSocket) }
+    }
+
+    deinit {
+        if let handle = daemon.withLock({ $0 }) { MHD_stop_daemon(handle.pointer) }
+    }
+
+    // MARK: MHD call-backs
+
+    fileprivate func access(connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
+                            uploadData: UnsafePointer<CChar>?, uploadDataSize: UnsafeMutablePointer<Int>,
+                            requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
+        guard let existing = requestContext.pointee else {
+            let exchange = Exchange(server: self, connection: connection,
+                                    method: method.map { String(cString: $0) } ?? "GET",
+                                    path: url.map { String(cString: $0) } ?? "/")
+            let exchangeContext = Unmanaged.passUnretained(exchange).toOpaque()
+            MHD_get_connection_values(connection, .HEADER_KIND, headerIterator, exchangeContext)
+            MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, queryIterator, exchangeContext)
+            if let length = exchange.headers["content-length"].flatMap(Int.init), length > configuration.maxBodyBytes {
+                exchange.bodyExceededLimit = true
+            } else if let length = exchange.headers["content-length"].flatMap(Int.init), length > 0 {
+                exchange.body.reserveCapacity(length)
+            }
+            inFlight.withLock { $0[ObjectIdentifier(exchange)] = exchange }
+            // Answering on this first call would make MHD close the connection after the
+            // response; return now and answer on a later call.
+            requestContext.pointee = Unmanaged.passRetained(exchange).toOpaque()
+            return .YES
+        }
+        let exchange = Unmanaged<Exchange>.fromOpaque(existing).takeUnretainedValue()
+        let size = uploadDataSize.pointee
+        if size > 0 {
+            if !exchange.bodyExceededLimit, let uploadData {
+                if exchange.body.count + size > configuration.maxBodyBytes {
+                    exchange.bodyExceededLimit = true
+                    exchange.body = []
+                } else {
+                    UnsafeRawBufferPointer(start: uploadData, count: size).withMemoryRebound(to: UInt8.self) {
+                        exchange.body.append(contentsOf: $0)
+                    }
+                }
+            }
+            uploadDataSize.pointee = 0
+            return .YES
+        }
+        return exchange.proceed()
+    }
+
+    fileprivate func completed(requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+                               termination: MHD_RequestTerminationCode) {
+        guard let requestContext, let pointer = requestContext.pointee else { return }
+        requestContext.pointee = nil
+        let exchange = Unmanaged<Exchange>.fromOpaque(pointer).takeRetainedValue()
+        exchange.complete(ok: termination == .REQUEST_TERMINATED_COMPLETED_OK)
+        inFlight.withLock { _ = $0.removeValue(forKey: ObjectIdentifier(exchange)) }
+    }
+}
+
+/// The daemon pointer, shareable because MHD's daemon API is thread-safe.
+private struct DaemonHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}
+
+private let accessHandler: MHD_AccessHandlerCallback = {
+    context, connection, url, method, _, uploadData, uploadDataSize, requestContext in
+    guard let context, let connection, let uploadDataSize, let requestContext else { return .NO }
+    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+    return server.access(connection: connection, url: url, method: method, uploadData: uploadData,
+                         uploadDataSize: uploadDataSize, requestContext: requestContext)
+}
+
+private let completedCallback: MHD_RequestCompletedCallback = { context, _, requestContext, termination in
+    guard let context else { return }
+    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+    server.completed(requestContext: requestContext, termination: termination)
+}
+
+private let headerIterator: MHD_KeyValueIterator = { context, _, key, value in
+    guard let context, let key else { return .YES }
+    let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
+    exchange.headers.add(String(cString: key), value.map { String(cString: $0) } ?? "")
+    return .YES
+}
+
+private let queryIterator: MHD_KeyValueIterator = { context, _, key, value in
+    guard let context, let key else { return .YES }
+    let exchange = Unmanaged<Exchange>.fromOpaque(context).takeUnretainedValue()
+    exchange.query.append((String(cString: key), value.map { String(cString: $0) } ?? ""))
+    return .YES
+}
