@@ -41,8 +41,8 @@ let package = Package(
 
         .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting"]),
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
-        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream", "BallastTesting"]),
-        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),
+        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer"]),
         .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastConfig", "HTTPServer"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "BallastTesting", "BallastConfig", "Upstream"]),
     ],

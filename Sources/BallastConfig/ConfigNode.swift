@@ -90,7 +90,7 @@ public struct ConfigNode {
     /// A duration such as `250ms`, `2s`, `10m`, in seconds. A bare number means seconds.
     public func duration(what: String = "duration") -> Double? {
         guard let text = scalarText(what: what) else { return nil }
-        if let plain = Double(text), plain >= 0 { return plain }
+        if let plain = Double(text), plain >= 0, plain.isFinite { return plain }
         guard let seconds = DurationText.seconds(text) else {
             error("\(what) must be a duration such as 500ms, 2s or 10m, not '\(text)'")
             return nil
@@ -112,14 +112,17 @@ public struct ConfigNode {
 
     // MARK: Collections
 
-    /// The node as a mapping whose keys must all be in `keys`; unknown keys are reported
-    /// with their own position. Nil (with an issue) when the node is not a mapping.
+    /// The node as a mapping whose keys must all be in `keys`; unknown and repeated keys are
+    /// reported with their own position (libyaml accepts a repeated key, and silently using
+    /// one of the two values would hide a mistake). Nil (with an issue) when the node is not
+    /// a mapping.
     public func mapping(what: String = "section", keys: Set<String>) -> ConfigMapping? {
         guard case .mapping(let mapping) = node else {
             error("\(what) must be a mapping of keys to values")
             return nil
         }
         var entries: [(key: ConfigNode, value: ConfigNode)] = []
+        var firstLine: [String: Int] = [:]
         for (key, value) in mapping {
             let keyNode = ConfigNode(node: key, file: file, issues: issues)
             let name = key.string ?? ""
@@ -128,6 +131,11 @@ public struct ConfigNode {
                 keyNode.error("unknown key '\(name)' in \(what) (known: \(known))")
                 continue
             }
+            if let line = firstLine[name] {
+                keyNode.error("duplicate key '\(name)' in \(what) (first given at line \(line))")
+                continue
+            }
+            firstLine[name] = keyNode.location.line
             entries.append((keyNode, ConfigNode(node: value, file: file, issues: issues)))
         }
         return ConfigMapping(owner: self, what: what, entries: entries)

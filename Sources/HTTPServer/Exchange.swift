@@ -1,3 +1,4 @@
+import BallastCore
 import CMicroHTTPD
 import Synchronization
 
@@ -15,6 +16,8 @@ final class Exchange: @unchecked Sendable {
         case awaitingResponse
         case ready(HTTPResponse)
         case responded
+        /// The handler asked to drop the connection without an answer (`abortConnection`).
+        case dropped
     }
 
     struct State {
@@ -74,6 +77,9 @@ final class Exchange: @unchecked Sendable {
                 return queue(HTTPResponse.json(503, #"{"type":"error","error":{"type":"api_error","message":"server is shutting down"}}"#), state: &s)
             case .receiving, .responded:
                 return .YES
+            case .dropped:
+                // MHD_NO from the access handler makes MHD close the connection unanswered.
+                return .NO
             }
         }
     }
@@ -167,6 +173,23 @@ final class Exchange: @unchecked Sendable {
             return false
         }
         if rejected, case .stream(let stream) = response.body { stream.cancel() }
+    }
+
+    /// Closes the connection without sending a response, as a crashed upstream would.
+    /// Only before a response was given; ignored afterwards, like a second `respond`.
+    func abortConnection() {
+        state.withLock { s in
+            if s.closed { return }
+            switch s.phase {
+            case .handling:
+                s.phase = .dropped
+            case .awaitingResponse:
+                s.phase = .dropped
+                resumeLocked(&s)
+            default:
+                break
+            }
+        }
     }
 
     func onCancel(_ handler: @escaping @Sendable () -> Void) {

@@ -1,3 +1,4 @@
+import BallastCore
 /// What an `HTTPServer` calls for every complete request.
 ///
 /// A handler answers through `responder`, exactly once, from any thread, now or later.

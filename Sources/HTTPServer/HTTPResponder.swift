@@ -1,3 +1,4 @@
+import BallastCore
 /// The one-shot reply channel a handler gets with each request.
 ///
 /// `respond` may be called from any thread, once; later calls are ignored. A handler that
@@ -12,6 +13,12 @@ public final class HTTPResponder: Sendable {
 
     public func respond(_ response: HTTPResponse) {
         exchange.respond(response)
+    }
+
+    /// Drops the connection without any response (the client sees an empty reply / a reset),
+    /// for simulating a failed upstream. Counts as the one answer; ignored after `respond`.
+    public func abortConnection() {
+        exchange.abortConnection()
     }
 
     /// Runs `handler` once if the exchange ends before a complete response was sent

@@ -1,3 +1,4 @@
+import BallastCore
 /// How an `HTTPServer` listens and what it allows.
 public struct HTTPServerConfiguration: Sendable {
     /// An IPv4 or IPv6 literal. Loopback by default: exposing a listener is a decision.

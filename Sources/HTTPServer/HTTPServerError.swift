@@ -1,3 +1,4 @@
+import BallastCore
 /// Why an `HTTPServer` could not start.
 public enum HTTPServerError: Error, Sendable, CustomStringConvertible {
     case startFailed(host: String, port: UInt16, errno: Int32)

@@ -1,3 +1,4 @@
+import BallastCore
 import Synchronization
 
 /// A bounded byte queue between a producer (an upstream transfer, a simulator) and the

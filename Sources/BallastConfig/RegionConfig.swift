@@ -1,0 +1,76 @@
+/// One upstream region: where requests can go and what share of traffic it gets while healthy.
+public struct RegionConfig: Sendable, Equatable {
+    /// Identifier used in metrics, logs and the control API: `[a-z0-9_-]+`, unique.
+    public var name: String
+    /// `scheme://host[:port]` without a trailing slash; Ballast appends `/v1/...`.
+    public var baseURL: String
+    /// Relative share of traffic; 0 keeps the region as a standby that only gets failover.
+    public var weight: Int
+
+    public init(name: String, baseURL: String, weight: Int = RegionConfig.defaultWeight) {
+        self.name = name
+        self.baseURL = baseURL
+        self.weight = weight
+    }
+
+    public static let defaultWeight = 100
+}
+
+extension RegionConfig {
+    /// True when `name` is usable as a region name and a metric label value.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+        }
+    }
+
+    /// Reads `upstream.regions`, checking each entry and that names are unique and at least
+    /// one region has weight. Problems are recorded on `issues`; bad entries are left out.
+    static func readList(_ node: ConfigNode) -> [RegionConfig] {
+        guard let items = node.sequence(what: "'upstream.regions'") else { return [] }
+        if items.isEmpty {
+            node.error("'upstream.regions' needs at least one region")
+            return []
+        }
+        var regions: [RegionConfig] = []
+        var firstLine: [String: Int] = [:]
+        var weights: [Int] = []
+        var everyWeightKnown = true
+        for (index, item) in items.enumerated() {
+            let what = "upstream.regions[\(index)]"
+            guard let map = item.mapping(what: what, keys: ["name", "base_url", "weight"]) else {
+                everyWeightKnown = false
+                continue
+            }
+            var name: String?
+            if let nameNode = map.require("name"), let text = nameNode.string(what: "'\(what).name'") {
+                if !isValidName(text) {
+                    nameNode.error("region name must be lower-case letters, digits, _ or - (such as us-east), not '\(text)'")
+                } else if let line = firstLine[text] {
+                    nameNode.error("duplicate region name '\(text)' (first defined at line \(line))")
+                } else {
+                    firstLine[text] = nameNode.location.line
+                    name = text
+                }
+            }
+            let baseURL = map.require("base_url")?.httpURL(what: "'\(what).base_url'", allowPath: false)
+            var weight: Int? = defaultWeight
+            if let weightNode = map["weight"] {
+                weight = weightNode.int(what: "'\(what).weight'")
+                if let value = weight, value < 0 {
+                    weightNode.error("'\(what).weight' must be 0 or more, not \(value)")
+                    weight = nil
+                }
+            }
+            if let weight { weights.append(weight) } else { everyWeightKnown = false }
+            if let name, let baseURL, let weight {
+                regions.append(RegionConfig(name: name, baseURL: baseURL, weight: weight))
+            }
+        }
+        // Only judge the weights when all of them were read; otherwise the cause is already reported.
+        if everyWeightKnown, weights.allSatisfy({ $0 == 0 }) {
+            node.error("at least one region needs a weight above 0, or no request can be routed")
+        }
+        return regions
+    }
+}

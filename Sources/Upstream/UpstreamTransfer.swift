@@ -1,0 +1,193 @@
+import BallastCore
+import CCurl
+import CShims
+import Synchronization
+
+/// One upstream call in flight: a libcurl easy handle plus its progress.
+///
+/// Everything but `cancel()` and `resume()` runs on the client's loop thread, which owns
+/// the easy handle; those two only post a command to that thread.
+public final class UpstreamTransfer: @unchecked Sendable {
+    let request: UpstreamRequest
+    let delegate: any UpstreamTransferDelegate
+    unowned let client: UpstreamClient
+
+    // Loop-thread state.
+    var easy: UnsafeMutableRawPointer?
+    var headerList: UnsafeMutablePointer<curl_slist>?
+    var pendingStatus = 0
+    var pendingHeaders = HTTPHeaders()
+    var headDelivered = false
+    var paused = false
+    var bytesReceived = 0
+    var startedAt = MonotonicInstant(nanoseconds: 0)
+    var firstByteAt: MonotonicInstant?
+    var lastActivity = MonotonicInstant(nanoseconds: 0)
+    var finished = false
+
+    init(request: UpstreamRequest, delegate: any UpstreamTransferDelegate, client: UpstreamClient) {
+        self.request = request
+        self.delegate = delegate
+        self.client = client
+    }
+
+    /// Aborts the call; the delegate then completes with `.cancelled` (unless it already
+    /// completed). Safe from any thread, any number of times.
+    public func cancel() {
+        client.post(.cancel(self))
+    }
+
+    /// Continues a transfer the delegate paused by refusing bytes.
+    public func resume() {
+        client.post(.resume(self))
+    }
+
+    // MARK: Loop thread
+
+    /// Creates and configures the easy handle. Returns false if libcurl refused.
+    func prepare(options: UpstreamClientOptions, now: MonotonicInstant) -> Bool {
+        guard let easy = curl_easy_init() else { return false }
+        self.easy = easy
+        startedAt = now
+        lastActivity = now
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        setLong(CURLOPT_NOSIGNAL, 1)
+        setString(CURLOPT_URL, request.url)
+        setPointer(CURLOPT_PRIVATE, me)
+        setPointer(CURLOPT_WRITEFUNCTION, unsafeBitCast(writeCallback, to: UnsafeMutableRawPointer.self))
+        setPointer(CURLOPT_WRITEDATA, me)
+        setPointer(CURLOPT_HEADERFUNCTION, unsafeBitCast(headerCallback, to: UnsafeMutableRawPointer.self))
+        setPointer(CURLOPT_HEADERDATA, me)
+        setLong(CURLOPT_CONNECTTIMEOUT_MS, Int(request.timeouts.connect * 1000))
+        setLong(CURLOPT_TIMEOUT_MS, Int(request.timeouts.total * 1000))
+        setLong(CURLOPT_MAXAGE_CONN, max(1, Int(options.idleConnectionTimeout)))
+        setLong(CURLOPT_TCP_NODELAY, 1)
+        setLong(CURLOPT_TCP_KEEPALIVE, 1)
+        setLong(CURLOPT_FOLLOWLOCATION, 0)
+        if options.http2 { setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS) }
+        switch request.method {
+        case "GET":
+            setLong(CURLOPT_HTTPGET, 1)
+        case "POST":
+            setLong(CURLOPT_POST, 1)
+        default:
+            setString(CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        if request.method != "GET" || !request.body.isEmpty {
+            _ = ballast_curl_easy_setopt_offset(easy, Int32(CURLOPT_POSTFIELDSIZE_LARGE.rawValue), Int64(request.body.count))
+            request.body.withUnsafeBytes { raw in
+                // COPYPOSTFIELDS copies, so the body need not outlive this call.
+                let base = raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
+                _ = ballast_curl_easy_setopt_pointer(easy, Int32(CURLOPT_COPYPOSTFIELDS.rawValue),
+                                                     UnsafeMutableRawPointer(mutating: base))
+            }
+        }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for field in request.headers {
+            list = curl_slist_append(list, "\(field.name): \(field.value)")
+        }
+        // No "Expect: 100-continue" round trip, and no compression we would have to undo.
+        list = curl_slist_append(list, "Expect:")
+        if request.headers["content-type"] == nil { list = curl_slist_append(list, "Content-Type:") }
+        headerList = list
+        setPointer(CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
+        return true
+    }
+
+    /// Frees the easy handle; the caller has removed it from the multi handle.
+    func release() {
+        if let easy { curl_easy_cleanup(easy) }
+        easy = nil
+        if let headerList { curl_slist_free_all(headerList) }
+        headerList = nil
+    }
+
+    func completion(error: UpstreamError?, now: MonotonicInstant) -> UpstreamCompletion {
+        var connects = 0
+        if let easy {
+            var value = 0
+            if ballast_curl_easy_getinfo_long(easy, Int32(CURLINFO_NUM_CONNECTS.rawValue), &value) == 0 {
+                connects = value
+            }
+        }
+        return UpstreamCompletion(error: error, timeToFirstByte: firstByteAt.map { $0.seconds(since: startedAt) },
+                                  duration: now.seconds(since: startedAt), bytesReceived: bytesReceived,
+                                  connectionsOpened: connects)
+    }
+
+    fileprivate func handleHeader(_ line: UnsafeRawBufferPointer) {
+        client.noteActivity(self)
+        var end = line.count
+        while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D { end -= 1 }
+        if end == 0 {
+            // End of a header block. 1xx blocks are followed by the real one.
+            if pendingStatus >= 200, !headDelivered {
+                headDelivered = true
+                firstByteAt = client.clock.now()
+                delegate.upstreamDidReceiveHead(UpstreamResponseHead(status: pendingStatus, headers: pendingHeaders))
+            }
+            return
+        }
+        let text = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<end]), as: UTF8.self)
+        if text.hasPrefix("HTTP/") {
+            let parts = text.split(separator: " ", maxSplits: 2)
+            pendingStatus = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            pendingHeaders = HTTPHeaders()
+        } else if let colon = text.firstIndex(of: ":") {
+            let name = text[..<colon]
+            let value = text[text.index(after: colon)...].trimmingSpacesSubstring()
+            pendingHeaders.add(String(name), String(value))
+        }
+    }
+
+    fileprivate func handleBody(_ bytes: UnsafeRawBufferPointer) -> Int {
+        if !headDelivered {
+            // A response without a blank line before its body (should not happen): deliver now.
+            headDelivered = true
+            firstByteAt = client.clock.now()
+            delegate.upstreamDidReceiveHead(UpstreamResponseHead(status: pendingStatus, headers: pendingHeaders))
+        }
+        if finished { return 0 }
+        client.noteActivity(self)
+        if delegate.upstreamDidReceive(bytes) {
+            bytesReceived += bytes.count
+            return bytes.count
+        }
+        paused = true
+        return Int(CURL_WRITEFUNC_PAUSE)
+    }
+
+    private func setLong(_ option: CURLoption, _ value: Int) {
+        _ = ballast_curl_easy_setopt_long(easy, Int32(option.rawValue), value)
+    }
+
+    private func setString(_ option: CURLoption, _ value: String) {
+        _ = ballast_curl_easy_setopt_string(easy, Int32(option.rawValue), value)
+    }
+
+    private func setPointer(_ option: CURLoption, _ value: UnsafeMutableRawPointer?) {
+        _ = ballast_curl_easy_setopt_pointer(easy, Int32(option.rawValue), value)
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingSpacesSubstring() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return s
+    }
+}
+
+private let writeCallback: curl_write_callback = { data, size, count, context in
+    guard let context, let data else { return 0 }
+    let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(context).takeUnretainedValue()
+    return transfer.handleBody(UnsafeRawBufferPointer(start: data, count: size * count))
+}
+
+private let headerCallback: curl_write_callback = { data, size, count, context in
+    guard let context, let data else { return 0 }
+    let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(context).takeUnretainedValue()
+    transfer.handleHeader(UnsafeRawBufferPointer(start: data, count: size * count))
+    return size * count
+}

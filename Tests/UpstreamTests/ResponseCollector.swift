@@ -1,0 +1,65 @@
+import BallastCore
+import Synchronization
+import Upstream
+
+/// A delegate that gathers one upstream response and hands it to an async test.
+final class ResponseCollector: UpstreamTransferDelegate {
+    struct Result: Sendable {
+        var head: UpstreamResponseHead?
+        var body: [UInt8]
+        var completion: UpstreamCompletion
+        var text: String { String(decoding: body, as: UTF8.self) }
+    }
+
+    private struct State {
+        var head: UpstreamResponseHead?
+        var body: [UInt8] = []
+        var refuseNext = 0
+        var continuation: CheckedContinuation<Result, Never>?
+        var result: Result?
+    }
+
+    private let state = Mutex(State())
+
+    /// Refuses the next `count` chunks, to exercise pausing.
+    init(refuseChunks count: Int = 0) {
+        state.withLock { $0.refuseNext = count }
+    }
+
+    func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
+        state.withLock { $0.head = head }
+    }
+
+    func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        state.withLock { s in
+            if s.refuseNext > 0 {
+                s.refuseNext -= 1
+                return false
+            }
+            s.body.append(contentsOf: bytes)
+            return true
+        }
+    }
+
+    func upstreamDidComplete(_ completion: UpstreamCompletion) {
+        let (continuation, result) = state.withLock { s -> (CheckedContinuation<Result, Never>?, Result) in
+            let result = Result(head: s.head, body: s.body, completion: completion)
+            s.result = result
+            let c = s.continuation
+            s.continuation = nil
+            return (c, result)
+        }
+        continuation?.resume(returning: result)
+    }
+
+    func result() async -> Result {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { s -> Result? in
+                if let r = s.result { return r }
+                s.continuation = continuation
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+import BallastCore
+import Dispatch
+import HTTPServer
+import Testing
+import Upstream
+
+/// The libcurl client against a real libmicrohttpd server on a loopback port.
+@Suite struct UpstreamClientTests {
+    private func makeServer(_ body: @escaping @Sendable (HTTPRequest, HTTPResponder) -> Void) throws -> HTTPServer {
+        let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), handler: ClosureHTTPHandler(body))
+        try server.start()
+        return server
+    }
+
+    @Test func postsAndReadsAResponse() async throws {
+        let server = try makeServer { request, responder in
+            var headers = HTTPHeaders()
+            headers.add("x-echo-method", request.method)
+            headers.add("x-echo-version", request.headers["anthropic-version"] ?? "-")
+            responder.respond(HTTPResponse(status: 201, headers: headers, body: .bytes(request.body)))
+        }
+        defer { server.stop() }
+        let client = UpstreamClient()
+        client.start()
+        defer { client.shutdown() }
+        let collector = ResponseCollector()
+        client.submit(UpstreamRequest(url: "http://\(server.address)/v1/messages",
+                                      headers: ["anthropic-version": "2023-06-01", "content-type": "application/json"],
+                                      body: Array(#"{"hello":"world"}"#.utf8)), delegate: collector)
+        let result = await collector.result()
+        #expect(result.completion.error == nil)
+        #expect(result.head?.status == 201)
+        #expect(result.head?.headers["x-echo-method"] == "POST")
+        #expect(result.head?.headers["x-echo-version"] == "2023-06-01")
+        #expect(result.text == #"{"hello":"world"}"#)
+        #expect(result.completion.timeToFirstByte != nil)
+    }
+
+    @Test func reusesConnectionsAcrossCalls() async throws {
+        let server = try makeServer { _, responder in responder.respond(HTTPResponse(status: 200, text: "ok")) }
+        defer { server.stop() }
+        let client = UpstreamClient()
+        client.start()
+        defer { client.shutdown() }
+        for _ in 0..<20 {
+            let collector = ResponseCollector()
+            client.submit(UpstreamRequest(method: "GET", url: "http://\(server.address)/"), delegate: collector)
+            let result = await collector.result()
+            #expect(result.text == "ok")
+        }
+        #expect(client.connectionsOpenedTotal == 1)
+    }
+
+    @Test func refusedConnectionIsAConnectFailure() async throws {
+        // Bind a port, then free it, so nothing listens there.
+        let server = try makeServer { _, responder in responder.respond(HTTPResponse(status: 200)) }
+        let address = server.address
+        server.stop()
+        let client = UpstreamClient()
+        client.start()
+        defer { client.shutdown() }
+        let collector = ResponseCollector()
+        client.submit(UpstreamRequest(url: "http://\(address)/"), delegate: collector)
+        let result = await collector.result()
+        #expect(result.completion.error?.requestNeverSent == true)
+        #expect(result.head == nil)
+    }
+
+    @Test func firstByteTimeoutFires() async throws {
+        let server = try makeServer { _, responder in
+            DispatchQueue.global().asyncAfter(deadline: .now() + 2) {
+                responder.respond(HTTPResponse(status: 200, text: "late"))
+            }
+        }
+        defer { server.stop() }
+        let client = UpstreamClient()
+        client.start()
+        defer { client.shutdown() }
+        let collector = ResponseCollector()
+        client.submit(UpstreamRequest(url: "http://\(server.address)/",
+                                      timeouts: UpstreamTimeouts(connect: 1, firstByte: 0.2, idle: 5, total: 10)),
+                      delegate: collector)
+        let result = await collector.result()
+        #expect(result.completion.error == .firstByteTimeout)
+    }
+
+    @Test func cancelStopsATransfer() async throws {
+        let server = try makeServer { _, _ in }  // never answers
+        defer { server.stop(gracePeriod: 0) }
+        let client = UpstreamClient()
+        client.start()
+        defer { client.shutdown() }
+        let collector = ResponseCollector()
+        let transfer = client.submit(UpstreamRequest(url: "http://\(server.address)/"), delegate: collector)
+        transfer.cancel()
+        let result = await collector.result()
+        #expect(result.completion.error == .cancelled)
+        #expect(client.activeTransfers == 0)
+    }
+
+    @Test func pausedTransferDeliversEveryByteAfterResume() async throws {
+        let payload = (0..<200_000).map { UInt8($0 % 251) }
+        let server = try makeServer { _, responder in
+            responder.respond(HTTPResponse(status: 200, body: .bytes(payload)))
+        }
+        defer { server.stop() }
+        let client = UpstreamClient()
+        client.start()
+        defer { client.shutdown() }
+        let collector = ResponseCollector(refuseChunks: 1)
+        let transfer = client.submit(UpstreamRequest(method: "GET", url: "http://\(server.address)/"), delegate: collector)
+        try await Task.sleep(for: .milliseconds(100))
+        transfer.resume()
+        let result = await collector.result()
+        #expect(result.completion.error == nil)
+        #expect(result.body == payload)
+    }
+}
