@@ -3,6 +3,7 @@ import Dispatch
 import HTTPServer
 import Testing
 import Upstream
+import BallastTesting
 
 /// The libcurl client against a real libmicrohttpd server on a loopback port.
 @Suite struct UpstreamClientTests {

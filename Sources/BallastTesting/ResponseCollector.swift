@@ -2,13 +2,14 @@ import BallastCore
 import Synchronization
 import Upstream
 
-/// A delegate that gathers one upstream response and hands it to an async test.
-final class ResponseCollector: UpstreamTransferDelegate {
-    struct Result: Sendable {
-        var head: UpstreamResponseHead?
-        var body: [UInt8]
-        var completion: UpstreamCompletion
-        var text: String { String(decoding: body, as: UTF8.self) }
+/// An upstream delegate that gathers one whole response and hands it to async code:
+/// the test client of Ballast's own tests, benchmarks and demo.
+public final class ResponseCollector: UpstreamTransferDelegate {
+    public struct Result: Sendable {
+        public var head: UpstreamResponseHead?
+        public var body: [UInt8]
+        public var completion: UpstreamCompletion
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
     private struct State {
@@ -22,15 +23,15 @@ final class ResponseCollector: UpstreamTransferDelegate {
     private let state = Mutex(State())
 
     /// Refuses the next `count` chunks, to exercise pausing.
-    init(refuseChunks count: Int = 0) {
+    public init(refuseChunks count: Int = 0) {
         state.withLock { $0.refuseNext = count }
     }
 
-    func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
+    public func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
         state.withLock { $0.head = head }
     }
 
-    func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    public func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
         state.withLock { s in
             if s.refuseNext > 0 {
                 s.refuseNext -= 1
@@ -41,7 +42,7 @@ final class ResponseCollector: UpstreamTransferDelegate {
         }
     }
 
-    func upstreamDidComplete(_ completion: UpstreamCompletion) {
+    public func upstreamDidComplete(_ completion: UpstreamCompletion) {
         let (continuation, result) = state.withLock { s -> (CheckedContinuation<Result, Never>?, Result) in
             let result = Result(head: s.head, body: s.body, completion: completion)
             s.result = result
@@ -52,7 +53,7 @@ final class ResponseCollector: UpstreamTransferDelegate {
         continuation?.resume(returning: result)
     }
 
-    func result() async -> Result {
+    public func result() async -> Result {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { s -> Result? in
                 if let r = s.result { return r }

@@ -1,0 +1,131 @@
+import BallastConfig
+import BallastCore
+import HTTPServer
+import Logging
+import Synchronization
+import Upstream
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A running Ballast: the proxy listener, the admin listener and the upstream client,
+/// built from one `GatewayConfig`.
+public final class GatewayService: Sendable {
+    public let config: GatewayConfig
+    private let client: UpstreamClient
+    private let router: Router
+    private let proxyServer: HTTPServer
+    private let adminServer: HTTPServer
+    private let logger: Logger
+    private let stopped = Mutex(false)
+
+    /// - Parameter environment: where `api_key_env` and friends are looked up (the process
+    ///   environment in production, a dictionary in tests).
+    public init(config: GatewayConfig, environment: [String: String], clock: any Clock = SystemClock(),
+                logger: Logger = Logger(label: "ballast")) throws {
+        self.config = config
+        self.logger = logger
+        let credentials = try Self.credentials(for: config.upstream.auth, environment: environment)
+        let pool = config.upstream.pool
+        client = UpstreamClient(options: UpstreamClientOptions(maxConnectionsPerHost: pool.maxPerHost,
+                                                               maxConnections: pool.maxTotal,
+                                                               idleConnectionTimeout: pool.idleTimeout),
+                                clock: clock)
+        router = Router(regions: config.upstream.regions.map {
+            Region(name: $0.name, baseURL: $0.baseURL, weight: $0.weight)
+        })
+        let timeouts = config.upstream.timeouts
+        let options = ProxyOptions(defaultAnthropicVersion: config.upstream.anthropicVersion,
+                                   timeouts: UpstreamTimeouts(connect: timeouts.connect, firstByte: timeouts.firstByte,
+                                                              idle: timeouts.idle, total: timeouts.total),
+                                   maxRequestBodyBytes: config.server.maxBodyBytes)
+        let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
+                                   options: options)
+        proxyServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
+                                                                        threads: config.server.threads,
+                                                                        maxBodyBytes: config.server.maxBodyBytes),
+                                 handler: ProxyHandler(context: context))
+        let proxy = proxyServer
+        adminServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.admin.listen.host,
+                                                                        port: config.admin.listen.port, threads: 1,
+                                                                        maxBodyBytes: 1024 * 1024),
+                                 handler: AdminHandler(router: router, client: client,
+                                                       proxyInFlight: { proxy.inFlightCount }))
+    }
+
+    /// Starts the upstream loop and both listeners.
+    public func start() throws {
+        client.start()
+        do {
+            try proxyServer.start()
+            try adminServer.start()
+        } catch {
+            proxyServer.stop()
+            client.shutdown()
+            throw GatewayStartupError.listenFailed("\(error)")
+        }
+        logger.info("ballast listening", metadata: [
+            "proxy": "\(proxyServer.address)", "admin": "\(adminServer.address)",
+            "regions": "\(router.regions.map { "\($0.name)=\($0.weight)" }.joined(separator: ","))",
+        ])
+    }
+
+    public var proxyAddress: String { proxyServer.address }
+    public var adminAddress: String { adminServer.address }
+
+    /// Requests on the proxy listener not yet completed.
+    public var inFlightRequests: Int { proxyServer.inFlightCount }
+
+    /// Upstream calls in flight.
+    public var activeUpstreamTransfers: Int { client.activeTransfers }
+
+    /// Stops accepting, lets in-flight requests and streams finish for up to `gracePeriod`
+    /// seconds, then stops everything. Safe to call more than once.
+    public func stop(gracePeriod: Double) {
+        let first = stopped.withLock { done -> Bool in
+            defer { done = true }
+            return !done
+        }
+        guard first else { return }
+        logger.info("draining", metadata: ["in_flight": "\(proxyServer.inFlightCount)", "grace_seconds": "\(gracePeriod)"])
+        proxyServer.stop(gracePeriod: gracePeriod)
+        adminServer.stop()
+        client.shutdown()
+        logger.info("stopped")
+    }
+
+    private static func credentials(for auth: AuthConfig, environment: [String: String]) throws -> any UpstreamCredentials {
+        switch auth.mode {
+        case .passthrough:
+            return PassthroughCredentials()
+        case .static:
+            if let name = auth.apiKeyEnv {
+                guard let key = environment[name], !key.isEmpty else {
+                    throw GatewayStartupError.missingCredential("environment variable \(name) is not set")
+                }
+                return StaticKeyCredentials(key: key)
+            }
+            if let path = auth.apiKeyFile {
+                guard let key = readKeyFile(path) else {
+                    throw GatewayStartupError.missingCredential("key file \(path) is missing, unreadable or empty")
+                }
+                return StaticKeyCredentials(key: key)
+            }
+            throw GatewayStartupError.missingCredential("static mode needs api_key_env or api_key_file")
+        case .oauth:
+            throw GatewayStartupError.unsupported(
+                "upstream.auth.mode oauth is not implemented yet (it comes with the resilient client); use static or passthrough")
+        }
+    }
+
+    /// The first line of a key file, trimmed. Read with POSIX calls: no Foundation needed.
+    static func readKeyFile(_ path: String) -> String? {
+        guard let file = fopen(path, "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        let key = String(String(decoding: bytes, as: UTF8.self).trimmingSpaces())
+        return key.isEmpty ? nil : key
+    }
+}

@@ -1,0 +1,15 @@
+/// Why Ballast cannot start with a given config. Messages name env vars and files, never
+/// their secret contents.
+public enum GatewayStartupError: Error, Sendable, CustomStringConvertible {
+    case missingCredential(String)
+    case unsupported(String)
+    case listenFailed(String)
+
+    public var description: String {
+        switch self {
+        case .missingCredential(let why): "no upstream credential: \(why)"
+        case .unsupported(let why): why
+        case .listenFailed(let why): why
+        }
+    }
+}

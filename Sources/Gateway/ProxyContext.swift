@@ -1,0 +1,21 @@
+import BallastCore
+import Upstream
+
+/// What every request on the proxy path shares: the upstream client, the router, the
+/// credentials, the clock and the settings.
+final class ProxyContext: Sendable {
+    let client: UpstreamClient
+    let router: Router
+    let credentials: any UpstreamCredentials
+    let clock: any Clock
+    let options: ProxyOptions
+
+    init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
+         options: ProxyOptions) {
+        self.client = client
+        self.router = router
+        self.credentials = credentials
+        self.clock = clock
+        self.options = options
+    }
+}

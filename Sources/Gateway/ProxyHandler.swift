@@ -1,0 +1,84 @@
+import BallastCore
+import HTTPServer
+import Upstream
+
+/// The Anthropic-compatible front door: `POST /v1/messages` (plain and streaming),
+/// `POST /v1/messages/count_tokens`, and every other `/v1/*` path passed through.
+///
+/// It checks what Ballast can check cheaply (body size, JSON syntax, credentials), shapes
+/// the upstream request's headers, and hands the rest to a `ProxiedCall`.
+final class ProxyHandler: HTTPHandler {
+    private let context: ProxyContext
+
+    init(context: ProxyContext) {
+        self.context = context
+    }
+
+    func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        let arrival = context.clock.now()
+        guard request.path.hasPrefix("/v1/") else {
+            return reject(AnthropicError(.notFound, "Ballast serves the Anthropic API under /v1/; no route for \(request.path)"),
+                          responder)
+        }
+        if request.bodyExceededLimit {
+            return reject(AnthropicError(.requestTooLarge,
+                                         "request body exceeds the limit of \(context.options.maxRequestBodyDescription)"),
+                          responder)
+        }
+        if request.method == "POST", request.path == "/v1/messages" || request.path == "/v1/messages/count_tokens" {
+            do {
+                _ = try JSONScanner.scanObject(request.body, fields: [])
+            } catch {
+                return reject(AnthropicError(.invalidRequest, "request body is not valid JSON: \(error)"), responder)
+            }
+        }
+        var upstreamHeaders = HTTPHeaders()
+        for field in request.headers where !Self.notForwarded.contains(field.name) && !field.name.hasPrefix("x-ballast-") {
+            upstreamHeaders.add(field.name, field.value)
+        }
+        if upstreamHeaders["anthropic-version"] == nil {
+            upstreamHeaders.add("anthropic-version", context.options.defaultAnthropicVersion)
+        }
+        if !request.body.isEmpty, upstreamHeaders["content-type"] == nil {
+            upstreamHeaders.add("content-type", "application/json")
+        }
+        guard context.credentials.apply(to: &upstreamHeaders, from: request.headers) else {
+            return reject(AnthropicError(.authentication, "no API key: send x-api-key or Authorization: Bearer"), responder)
+        }
+        let call = ProxiedCall(context: context, method: request.method,
+                               pathAndQuery: request.path + Self.encodeQuery(request.query),
+                               headers: upstreamHeaders, body: request.body, responder: responder, arrival: arrival)
+        call.start()
+    }
+
+    private func reject(_ error: AnthropicError, _ responder: HTTPResponder) {
+        responder.respond(.json(error.status, error.jsonBody))
+    }
+
+    /// Request headers that describe the client's connection or that Ballast sets itself.
+    static let notForwarded: Set<String> = [
+        "host", "connection", "keep-alive", "transfer-encoding", "content-length", "te", "trailer", "upgrade",
+        "proxy-authorization", "proxy-connection", "accept-encoding", "expect", "x-api-key", "authorization",
+    ]
+
+    static func encodeQuery(_ items: [(name: String, value: String)]) -> String {
+        guard !items.isEmpty else { return "" }
+        return "?" + items.map { percentEncode($0.name) + "=" + percentEncode($0.value) }.joined(separator: "&")
+    }
+
+    private static func percentEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                 UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+        return out
+    }
+}

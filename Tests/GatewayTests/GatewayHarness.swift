@@ -1,0 +1,70 @@
+import BallastConfig
+import BallastCore
+import BallastTesting
+import Gateway
+import HTTPServer
+import Upstream
+
+/// A Ballast on loopback port 0 in front of test upstreams, and a libcurl client to call it.
+struct GatewayHarness {
+    let gateway: GatewayService
+    let client: UpstreamClient
+
+    init(regions: [RegionConfig], auth: AuthConfig = .staticKey(env: "TEST_KEY"),
+         timeouts: TimeoutsConfig = TimeoutsConfig(connect: 1, firstByte: 5, idle: 5, total: 30),
+         maxBodyBytes: Int = 32_000_000) throws {
+        let config = GatewayConfig(listen: ListenAddress(host: "127.0.0.1", port: 0),
+                                   admin: AdminConfig(listen: ListenAddress(host: "127.0.0.1", port: 0)),
+                                   server: ServerConfig(threads: 2, maxBodyBytes: maxBodyBytes, drainTimeout: 5),
+                                   upstream: UpstreamConfig(auth: auth, timeouts: timeouts, regions: regions))
+        gateway = try GatewayService(config: config, environment: ["TEST_KEY": "sk-configured"])
+        try gateway.start()
+        client = UpstreamClient()
+        client.start()
+    }
+
+    func stop() {
+        client.shutdown()
+        gateway.stop(gracePeriod: 0)
+    }
+
+    var baseURL: String { "http://\(gateway.proxyAddress)" }
+
+    func post(_ path: String = "/v1/messages", body: String, headers: HTTPHeaders = ["content-type": "application/json"],
+              collector: ResponseCollector = ResponseCollector()) async -> ResponseCollector.Result {
+        client.submit(UpstreamRequest(url: baseURL + path, headers: headers, body: Array(body.utf8)), delegate: collector)
+        return await collector.result()
+    }
+
+    func get(_ url: String) async -> ResponseCollector.Result {
+        let collector = ResponseCollector()
+        client.submit(UpstreamRequest(method: "GET", url: url), delegate: collector)
+        return await collector.result()
+    }
+}
+
+/// A test upstream: a real HTTP server whose behaviour the test writes inline.
+func startUpstream(_ body: @escaping @Sendable (HTTPRequest, HTTPResponder) -> Void) throws -> HTTPServer {
+    let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), handler: ClosureHTTPHandler(body))
+    try server.start()
+    return server
+}
+
+/// A loopback address where nothing listens.
+func deadAddress() throws -> String {
+    let server = try startUpstream { _, responder in responder.respond(HTTPResponse(status: 200)) }
+    let address = server.address
+    server.stop()
+    return address
+}
+
+/// Polls `condition` until it holds or `seconds` pass; for effects that happen on other threads.
+func eventually(within seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+    let clock = SystemClock()
+    let deadline = clock.now().adding(seconds: seconds)
+    while clock.now() < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}
