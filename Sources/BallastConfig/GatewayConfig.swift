@@ -1,0 +1,96 @@
+/// Everything `ballast serve --config FILE` needs, read from one YAML file.
+///
+/// Reading never stops at the first mistake: every problem is collected with its
+/// file:line:column and thrown together as one `ConfigError`, so a reload that has any error
+/// changes nothing and the operator fixes the file in one pass. Secrets are never part of
+/// this value, only the names of environment variables and the paths of files holding them.
+public struct GatewayConfig: Sendable, Equatable {
+    /// The Anthropic-compatible proxy listener.
+    public var listen: ListenAddress
+    public var admin: AdminConfig
+    public var store: StoreConfig
+    public var server: ServerConfig
+    public var upstream: UpstreamConfig
+    public var rules: RulesConfig
+
+    public init(
+        listen: ListenAddress = GatewayConfig.defaultListen,
+        admin: AdminConfig = AdminConfig(),
+        store: StoreConfig = StoreConfig(),
+        server: ServerConfig = ServerConfig(),
+        upstream: UpstreamConfig,
+        rules: RulesConfig = RulesConfig()
+    ) {
+        self.listen = listen
+        self.admin = admin
+        self.store = store
+        self.server = server
+        self.upstream = upstream
+        self.rules = rules
+    }
+
+    public static let defaultListen = ListenAddress(host: "127.0.0.1", port: 8080)
+
+    /// The top-level keys, each a section except `listen`.
+    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules"]
+}
+
+extension GatewayConfig {
+    /// Reads the config file at `path`. Relative paths inside it are resolved against its
+    /// directory. A file that cannot be read is reported at `path:1:1`.
+    public static func load(path: String) throws(ConfigError) -> GatewayConfig {
+        let text = try ConfigFile.read(path: path)
+        return try parse(text, file: path, baseDirectory: ConfigPath.directory(of: path))
+    }
+
+    /// Parses config text. `file` names the source in messages; relative paths are resolved
+    /// against `baseDirectory`, or kept as written when it is nil.
+    public static func parse(_ text: String, file: String, baseDirectory: String? = nil) throws(ConfigError) -> GatewayConfig {
+        let issues = ConfigIssues()
+        let config = ConfigNode.parse(text, file: file, issues: issues).map { read($0, baseDirectory: baseDirectory) }
+        guard let config, issues.isEmpty else { throw sortedError(issues.all) }
+        return config
+    }
+
+    static func read(_ root: ConfigNode, baseDirectory: String?) -> GatewayConfig {
+        guard let map = root.mapping(what: "the config file", keys: topLevelKeys) else {
+            return GatewayConfig(upstream: UpstreamConfig(regions: []))
+        }
+        var listen = defaultListen
+        if let value = map["listen"]?.listenAddress(what: "'listen'") { listen = value }
+
+        let adminMap = map.section("admin", path: "admin", keys: ["listen", "token_env", "open"])
+        let admin = AdminConfig.read(adminMap)
+        if conflict(listen, admin.listen) {
+            (adminMap?["listen"] ?? map["listen"] ?? root)
+                .error("'admin.listen' (\(admin.listen)) and 'listen' (\(listen)) cannot share a port")
+        }
+        let store = StoreConfig.read(map.section("store", path: "store", keys: ["path"]), baseDirectory: baseDirectory)
+        let server = ServerConfig.read(map.section("server", path: "server", keys: ["threads", "max_body", "drain_timeout"]))
+        let upstream = UpstreamConfig.read(
+            map.section("upstream", path: "upstream", keys: ["anthropic_version", "auth", "timeouts", "pool", "regions"]),
+            root: map.keyNode("upstream") ?? root,
+            baseDirectory: baseDirectory
+        )
+        let rules = RulesConfig.read(map.section("rules", path: "rules", keys: ["paths"]), baseDirectory: baseDirectory)
+        return GatewayConfig(listen: listen, admin: admin, store: store, server: server, upstream: upstream, rules: rules)
+    }
+
+    /// True when binding both addresses would fail: same fixed port on the same host or on
+    /// a wildcard host. Port 0 (pick any free port) never conflicts.
+    static func conflict(_ a: ListenAddress, _ b: ListenAddress) -> Bool {
+        guard a.port == b.port, a.port != 0 else { return false }
+        let wildcards: Set<String> = ["0.0.0.0", "::"]
+        return a.host == b.host || wildcards.contains(a.host) || wildcards.contains(b.host)
+    }
+
+    /// The issues in file order, so the list reads top to bottom like the file.
+    static func sortedError(_ issues: [ConfigIssue]) -> ConfigError {
+        let sorted = issues.enumerated().sorted { a, b in
+            let left = (a.element.location.line, a.element.location.column, a.offset)
+            let right = (b.element.location.line, b.element.location.column, b.offset)
+            return left < right
+        }
+        return ConfigError(sorted.map(\.element))
+    }
+}
