@@ -1,9 +1,9 @@
 import ArgumentParser
 
-@main
+
 struct Ballast: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ballast",
         abstract: "A self-healing resilience proxy for the Anthropic API.",
-        subcommands: [ServeCommand.self])
+        subcommands: [ServeCommand.self, SimulateCommand.self, BenchCommand.self])
 }

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,6 +15,17 @@ enum ProcessSignals {
         sigemptyset(&set)
         for signal in handled { sigaddset(&set, signal) }
         pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
+    /// For commands without a graceful stop: a thread that ends the process on SIGINT or
+    /// SIGTERM with the shell's conventional status.
+    static func exitOnTermination() {
+        Thread.detachNewThread {
+            while true {
+                let received = wait()
+                if received != SIGHUP { exit(128 + received) }
+            }
+        }
     }
 
     /// Blocks the calling thread until one of the handled signals arrives.

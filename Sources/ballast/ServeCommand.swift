@@ -19,7 +19,6 @@ struct ServeCommand: ParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() throws {
-        ProcessSignals.prepare()
         LogSetup.bootstrap(level: logLevel)
         let logger = Logger(label: "ballast")
         let gatewayConfig: GatewayConfig

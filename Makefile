@@ -1,0 +1,62 @@
+# Ballast: the two commands a newcomer needs are `make demo` and `make test`.
+# Every target installs what it needs first, idempotently (apt packages only when missing).
+
+SHELL := /bin/bash
+SWIFT ?= swift
+APT_PACKAGES := libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev pkg-config curl
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+DEBUG_BIN := .build/debug/ballast
+RELEASE_BIN := .build/release/ballast
+BENCH ?=
+
+.PHONY: all deps venv build release test test-swift test-e2e demo bench clean
+
+all: build
+
+## deps: install the system packages the build and tests need (only the missing ones)
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+## venv: the Python virtualenv with the official anthropic SDK for end-to-end tests
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/e2e/requirements.txt
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
+	touch $@
+
+build: deps
+	$(SWIFT) build --product ballast
+
+release: deps
+	$(SWIFT) build -c release --product ballast
+
+## test: every Swift test, then the end-to-end tests through the official Python SDK
+test: deps venv
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	BALLAST_BIN=$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
+
+test-swift: deps
+	$(SWIFT) test
+
+test-e2e: deps venv build
+	BALLAST_BIN=$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
+
+## demo: Ballast in front of a simulated faulty upstream, with a scripted load
+demo: release
+	$(RELEASE_BIN) demo
+
+## bench: the benchmark suite (BENCH=name runs one scenario); writes docs/benchmarks.md
+bench: release
+	$(RELEASE_BIN) bench $(if $(BENCH),--scenario $(BENCH),) --output docs/benchmarks.md --json docs/benchmarks.json
+
+clean:
+	rm -rf .build $(VENV)
