@@ -145,7 +145,11 @@ final class Exchange: @unchecked Sendable {
                 handler = s.cancelHandler
                 s.cancelHandler = nil
             }
-            return (s.stream, handler)
+            // Dropping the stream here breaks the exchange <-> stream reference cycle
+            // (the stream's wake-up closure holds the exchange).
+            let stream = s.stream
+            s.stream = nil
+            return (stream, handler)
         }
         if !ok { stream?.cancel() }
         handler?()

@@ -137,7 +137,10 @@ public final class ResponseStream: Sendable {
         let result = state.withLock { s -> ReadResult in
             if s.cancelled { return .failed }
             if s.buffered == 0 {
-                if s.finished { return s.failed ? .failed : .end }
+                if s.finished {
+                    s.wakeReader = nil
+                    return s.failed ? .failed : .end
+                }
                 s.readerWaiting = true
                 return .wouldBlock
             }

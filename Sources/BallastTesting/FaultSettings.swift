@@ -1,0 +1,24 @@
+/// The faults a region injects. The defaults inject none.
+public struct FaultSettings: Sendable, Equatable {
+    /// Statuses a random upstream error may take.
+    public static let errorStatuses: [Int] = [429, 500, 502, 503, 504, 529]
+
+    public var rateLimit: RateLimitSettings
+    /// Share of requests answered with each status (keys from `errorStatuses`); sum <= 1.
+    public var errorRatios: [Int: Double]
+    /// Share of requests whose connection is dropped without a response.
+    public var resetRatio: Double
+    /// Share of streamed replies that carry an `event: error` (overloaded_error) midway.
+    public var streamErrorRatio: Double
+    /// Every API connection is dropped at once (the control endpoints still answer).
+    public var outage: Bool
+
+    public init(rateLimit: RateLimitSettings = RateLimitSettings(), errorRatios: [Int: Double] = [:],
+                resetRatio: Double = 0, streamErrorRatio: Double = 0, outage: Bool = false) {
+        self.rateLimit = rateLimit
+        self.errorRatios = errorRatios
+        self.resetRatio = resetRatio
+        self.streamErrorRatio = streamErrorRatio
+        self.outage = outage
+    }
+}

@@ -1,0 +1,162 @@
+import BallastConfig
+
+/// Turns the YAML of a simulator config into values, recording every problem with its
+/// file:line:column in the shared `ConfigIssues` instead of stopping at the first.
+enum SimulatorConfigReader {
+    static func config(_ root: ConfigNode) -> SimulatorConfig {
+        var config = SimulatorConfig(seed: 1, regions: [])
+        guard let map = root.mapping(what: "simulator config", keys: ["seed", "regions"]) else { return config }
+        if let node = map["seed"], let text = node.scalarText(what: "'seed'") {
+            if let seed = UInt64(text) { config.seed = seed } else {
+                node.error("'seed' must be a whole number from 0 to \(UInt64.max), not '\(text)'")
+            }
+        }
+        guard let regionsNode = map.require("regions"), let list = regionsNode.sequence(what: "'regions'") else {
+            return config
+        }
+        if list.isEmpty { regionsNode.error("'regions' needs at least one region") }
+        var seen: [String: Int] = [:]
+        for node in list {
+            guard let region = region(node) else { continue }
+            if let line = seen[region.name] {
+                node.error("region name '\(region.name)' is used twice (first at line \(line))")
+            }
+            seen[region.name] = node.location.line
+            config.regions.append(region)
+        }
+        return config
+    }
+
+    static func region(_ node: ConfigNode) -> SimulatedRegionConfig? {
+        let keys: Set<String> = ["name", "listen", "api_key", "require_anthropic_version", "latency", "output",
+                                 "faults", "schedule", "threads"]
+        guard let map = node.mapping(what: "region", keys: keys) else { return nil }
+        var region = SimulatedRegionConfig()
+        if let nameNode = map.require("name"), let name = nameNode.string(what: "'name'") {
+            if name.isEmpty { nameNode.error("'name' must not be empty") }
+            region.name = name
+        }
+        if let listen = map["listen"]?.listenAddress() { region.listen = listen }
+        if let key = map.string("api_key") { region.apiKey = key }
+        if let flag = map.bool("require_anthropic_version") { region.requireAnthropicVersion = flag }
+        if let threads = positiveInt(map, "threads") { region.threads = threads }
+        if let latencyNode = map["latency"] { region.latency = latency(latencyNode) }
+        if let outputNode = map["output"] { region.output = output(outputNode) }
+        if let faultsNode = map["faults"] { region.faults = faults(faultsNode) }
+        if let scheduleNode = map["schedule"], let entries = scheduleNode.sequence(what: "'schedule'") {
+            region.schedule = entries.compactMap(scheduleEntry)
+        }
+        return region
+    }
+
+    static func latency(_ node: ConfigNode) -> LatencyModel {
+        var model = LatencyModel()
+        let keys: Set<String> = ["first_byte", "token_interval", "slow_tail", "stall"]
+        guard let map = node.mapping(what: "'latency'", keys: keys) else { return model }
+        if let firstByte = map["first_byte"] {
+            if case .scalar = firstByte.node {
+                model.firstByteMedian = firstByte.duration(what: "'first_byte'") ?? 0
+            } else if let fb = firstByte.mapping(what: "'first_byte'", keys: ["median", "spread"]) {
+                model.firstByteMedian = fb.duration("median") ?? 0
+                model.firstByteSpread = nonNegative(fb, "spread") ?? 0
+            }
+        }
+        if let interval = map.duration("token_interval") { model.tokenInterval = interval }
+        if let tailNode = map["slow_tail"], let tail = tailNode.mapping(what: "'slow_tail'", keys: ["ratio", "factor"]) {
+            model.slowTail.ratio = tail.ratio("ratio") ?? 0
+            if let factorNode = tail["factor"], let factor = factorNode.double(what: "'factor'") {
+                if factor < 1 { factorNode.error("'factor' must be at least 1, not \(factor)") }
+                model.slowTail.factor = factor
+            }
+        }
+        if let stallNode = map["stall"], let stall = stallNode.mapping(what: "'stall'", keys: ["ratio", "duration"]) {
+            model.stall.ratio = stall.ratio("ratio") ?? 0
+            if let duration = stall.duration("duration") { model.stall.duration = duration }
+        }
+        return model
+    }
+
+    static func output(_ node: ConfigNode) -> OutputModel {
+        var model = OutputModel()
+        guard let map = node.mapping(what: "'output'", keys: ["min_tokens", "max_tokens", "tokens_per_delta"]) else {
+            return model
+        }
+        if let value = positiveInt(map, "min_tokens") { model.minTokens = value }
+        if let value = positiveInt(map, "max_tokens") { model.maxTokens = value }
+        if let value = positiveInt(map, "tokens_per_delta") { model.tokensPerDelta = value }
+        if model.maxTokens < model.minTokens {
+            (map["max_tokens"] ?? node).error("'max_tokens' (\(model.maxTokens)) must not be below 'min_tokens' (\(model.minTokens))")
+        }
+        return model
+    }
+
+    /// A whole faults section: absent keys take the fault-free defaults.
+    static func faults(_ node: ConfigNode) -> FaultSettings {
+        faultOverride(node).applied(to: FaultSettings())
+    }
+
+    /// A faults section where only the keys given are set.
+    static func faultOverride(_ node: ConfigNode) -> FaultOverride {
+        var override = FaultOverride()
+        let keys: Set<String> = ["rate_limit", "error_ratio", "reset_ratio", "stream_error_ratio", "outage"]
+        guard let map = node.mapping(what: "'faults'", keys: keys) else { return override }
+        if let limitNode = map["rate_limit"] { override.rateLimit = rateLimit(limitNode) }
+        if let ratiosNode = map["error_ratio"] {
+            let statuses = Set(FaultSettings.errorStatuses.map(String.init))
+            if let ratios = ratiosNode.mapping(what: "'error_ratio'", keys: statuses) {
+                var result: [Int: Double] = [:]
+                for (key, value) in ratios.entries {
+                    guard let status = key.node.string.flatMap({ Int($0) }),
+                          let ratio = value.ratio(what: "'error_ratio' of \(status)") else { continue }
+                    result[status] = ratio
+                }
+                override.errorRatios = result
+            }
+        }
+        if let ratio = map.ratio("reset_ratio") { override.resetRatio = ratio }
+        if let ratio = map.ratio("stream_error_ratio") { override.streamErrorRatio = ratio }
+        if let outage = map.bool("outage") { override.outage = outage }
+        let total = (override.resetRatio ?? 0) + (override.errorRatios ?? [:]).values.reduce(0, +)
+        if total > 1 + 1e-9 {
+            (map["error_ratio"] ?? node).error("'reset_ratio' plus the 'error_ratio' values must not exceed 1, not \(total)")
+        }
+        return override
+    }
+
+    static func rateLimit(_ node: ConfigNode) -> RateLimitSettings {
+        var limit = RateLimitSettings()
+        let keys: Set<String> = ["requests_per_second", "burst", "tokens_per_minute"]
+        guard let map = node.mapping(what: "'rate_limit'", keys: keys) else { return limit }
+        limit.requestsPerSecond = nonNegative(map, "requests_per_second") ?? 0
+        limit.burst = nonNegative(map, "burst") ?? 0
+        limit.tokensPerMinute = nonNegative(map, "tokens_per_minute") ?? 0
+        return limit
+    }
+
+    static func scheduleEntry(_ node: ConfigNode) -> FaultScheduleEntry? {
+        guard let map = node.mapping(what: "schedule entry", keys: ["at", "for", "faults"]) else { return nil }
+        let at = map.require("at")?.duration(what: "'at'")
+        let duration = map.duration("for")
+        let faults = map.require("faults").map(faultOverride)
+        guard let at, let faults else { return nil }
+        return FaultScheduleEntry(at: at, duration: duration, faults: faults)
+    }
+
+    private static func nonNegative(_ map: ConfigMapping, _ key: String) -> Double? {
+        guard let node = map[key], let value = node.double(what: "'\(key)'") else { return nil }
+        guard value >= 0 else {
+            node.error("'\(key)' must not be negative, not \(value)")
+            return nil
+        }
+        return value
+    }
+
+    private static func positiveInt(_ map: ConfigMapping, _ key: String) -> Int? {
+        guard let node = map[key], let value = node.int(what: "'\(key)'") else { return nil }
+        guard value >= 1 else {
+            node.error("'\(key)' must be at least 1, not \(value)")
+            return nil
+        }
+        return value
+    }
+}
