@@ -8,7 +8,7 @@ import Testing
 import Upstream
 
 @Suite struct ProxyTests {
-    static let message = #"{"model":"claude-sonnet-4-5","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}"#
+    static let message = #"{"model":"claude-sonnet-4-6","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}"#
 
     @Test func forwardsAMessageWithConfiguredKeyAndVersion() async throws {
         let seen = Mutex<HTTPRequest?>(nil)

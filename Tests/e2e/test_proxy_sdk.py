@@ -10,7 +10,7 @@ import pytest
 
 from conftest import SIM_KEY, eventually, sim_stats, start_ballast
 
-MODEL = "claude-sonnet-4-5"
+MODEL = "claude-sonnet-4-6"
 MESSAGES = [{"role": "user", "content": "Tell me about ballast tanks."}]
 
 

@@ -29,7 +29,7 @@ struct OverheadScenario: BenchScenario {
         """
     }
 
-    static let body = Array(#"{"model":"claude-sonnet-4-5","max_tokens":64,"messages":[{"role":"user","content":"Say hello."}]}"#.utf8)
+    static let body = Array(#"{"model":"claude-sonnet-4-6","max_tokens":64,"messages":[{"role":"user","content":"Say hello."}]}"#.utf8)
 
     static func plan(baseURL: String, rate: Double, seconds: Double, seed: UInt64) -> LoadPlan {
         LoadPlan(rate: rate, duration: seconds, maxRequests: Int(rate * seconds * 1.2) + 10, drainTimeout: 10,
