@@ -16,12 +16,25 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// The first value of `name` (any case), or nil.
     public subscript(name: String) -> String? {
-        let key = name.lowercased()
+        let key = Self.lowercase(name)
         return fields.first { $0.name == key }?.value
     }
 
     public mutating func add(_ name: String, _ value: String) {
-        fields.append((name.lowercased(), value))
+        fields.append((Self.lowercase(name), value))
+    }
+
+    /// ASCII names are the norm; lower-casing them without `lowercased()`'s Unicode
+    /// machinery (and without any copy when already lower-case) matters on the hot path.
+    @inline(__always)
+    static func lowercase(_ name: String) -> String {
+        var needsWork = false
+        for byte in name.utf8 {
+            if byte >= 0x80 { return name.lowercased() }
+            if byte >= 0x41 && byte <= 0x5A { needsWork = true }
+        }
+        guard needsWork else { return name }
+        return String(decoding: name.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 
     /// Replaces every field called `name` with one field.
@@ -31,7 +44,7 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     }
 
     public mutating func remove(_ name: String) {
-        let key = name.lowercased()
+        let key = Self.lowercase(name)
         fields.removeAll { $0.name == key }
     }
 

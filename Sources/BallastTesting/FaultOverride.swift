@@ -6,14 +6,16 @@ public struct FaultOverride: Sendable, Equatable {
     public var resetRatio: Double?
     public var streamErrorRatio: Double?
     public var outage: Bool?
+    public var refuseConnections: Bool?
 
     public init(rateLimit: RateLimitSettings? = nil, errorRatios: [Int: Double]? = nil, resetRatio: Double? = nil,
-                streamErrorRatio: Double? = nil, outage: Bool? = nil) {
+                streamErrorRatio: Double? = nil, outage: Bool? = nil, refuseConnections: Bool? = nil) {
         self.rateLimit = rateLimit
         self.errorRatios = errorRatios
         self.resetRatio = resetRatio
         self.streamErrorRatio = streamErrorRatio
         self.outage = outage
+        self.refuseConnections = refuseConnections
     }
 
     public func applied(to base: FaultSettings) -> FaultSettings {
@@ -23,6 +25,7 @@ public struct FaultOverride: Sendable, Equatable {
         if let resetRatio { result.resetRatio = resetRatio }
         if let streamErrorRatio { result.streamErrorRatio = streamErrorRatio }
         if let outage { result.outage = outage }
+        if let refuseConnections { result.refuseConnections = refuseConnections }
         return result
     }
 }

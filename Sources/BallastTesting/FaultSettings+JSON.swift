@@ -5,7 +5,8 @@ extension FaultSettings {
         return "{\"rate_limit\":{\"requests_per_second\":\(Self.number(rateLimit.requestsPerSecond)),"
             + "\"burst\":\(Self.number(rateLimit.burst)),\"tokens_per_minute\":\(Self.number(rateLimit.tokensPerMinute))},"
             + "\"error_ratio\":{\(ratios.joined(separator: ","))},\"reset_ratio\":\(Self.number(resetRatio)),"
-            + "\"stream_error_ratio\":\(Self.number(streamErrorRatio)),\"outage\":\(outage)}"
+            + "\"stream_error_ratio\":\(Self.number(streamErrorRatio)),\"outage\":\(outage),"
+            + "\"refuse_connections\":\(refuseConnections)}"
     }
 
     /// Whole numbers without a fraction, others as Swift prints them (valid JSON for finite values).

@@ -12,13 +12,19 @@ public struct FaultSettings: Sendable, Equatable {
     public var streamErrorRatio: Double
     /// Every API connection is dropped at once (the control endpoints still answer).
     public var outage: Bool
+    /// The region's listener is closed: connects are refused (ECONNREFUSED) and open
+    /// connections are cut, as in a regional outage; when it ends the region listens again on
+    /// the same port. Unlike `outage`, the region's `/_sim/` endpoints are unreachable too.
+    public var refuseConnections: Bool
 
     public init(rateLimit: RateLimitSettings = RateLimitSettings(), errorRatios: [Int: Double] = [:],
-                resetRatio: Double = 0, streamErrorRatio: Double = 0, outage: Bool = false) {
+                resetRatio: Double = 0, streamErrorRatio: Double = 0, outage: Bool = false,
+                refuseConnections: Bool = false) {
         self.rateLimit = rateLimit
         self.errorRatios = errorRatios
         self.resetRatio = resetRatio
         self.streamErrorRatio = streamErrorRatio
         self.outage = outage
+        self.refuseConnections = refuseConnections
     }
 }

@@ -19,8 +19,8 @@ public final class LoadGenerator: Sendable {
         self.clock = clock
     }
 
-    public func run(_ plan: LoadPlan) async -> LoadReport {
-        let recorder = LoadRecorder()
+    /// Runs the plan to the end; `recorder` may be read meanwhile for live progress.
+    public func run(_ plan: LoadPlan, recorder: LoadRecorder = LoadRecorder()) async -> LoadReport {
         let finished = DispatchSemaphore(value: 0)
         let clock = self.clock
         let client = self.client
@@ -61,8 +61,8 @@ public final class LoadGenerator: Sendable {
     }
 }
 
-/// The shared tallies of one run.
-final class LoadRecorder: Sendable {
+/// The tallies of one run, safe to read while it goes on.
+public final class LoadRecorder: Sendable {
     private struct State {
         var started = 0
         var completed = 0
@@ -75,17 +75,21 @@ final class LoadRecorder: Sendable {
         var attempts = 0
         var withAttempts = 0
         var lastCompletion: MonotonicInstant?
+        var regions: [String: Int] = [:]
     }
 
     private let state = Mutex(State())
+
+    public init() {}
 
     func started() { state.withLock { $0.started += 1 } }
 
     var outstanding: Int { state.withLock { $0.started - $0.completed } }
 
     func record(status: Int?, failed: Bool, latency: Double, ttfb: Double?, bytes: Int, attempts: Int?,
-                at now: MonotonicInstant) {
+                region: String?, at now: MonotonicInstant) {
         state.withLock { s in
+            if let region { s.regions[region, default: 0] += 1 }
             s.completed += 1
             s.lastCompletion = now
             s.bytes += bytes
@@ -109,13 +113,20 @@ final class LoadRecorder: Sendable {
         state.withLock { $0.lastCompletion ?? now }
     }
 
+    /// What has been recorded so far (requests still in flight count as neither).
+    public func snapshot(elapsed: Double) -> LoadReport {
+        var report = report(offeredRate: 0, elapsed: elapsed)
+        report.transportFailures -= outstanding
+        return report
+    }
+
     func report(offeredRate: Double, elapsed: Double) -> LoadReport {
         state.withLock { s in
             LoadReport(offeredRate: offeredRate, started: s.started, succeeded: s.succeeded,
                        failedByStatus: s.failedByStatus,
                        transportFailures: s.transportFailures + (s.started - s.completed),
                        elapsed: elapsed, latency: s.latency, timeToFirstByte: s.ttfb, bytesReceived: s.bytes,
-                       upstreamAttempts: s.attempts, responsesWithAttempts: s.withAttempts)
+                       upstreamAttempts: s.attempts, responsesWithAttempts: s.withAttempts, regions: s.regions)
         }
     }
 }
@@ -128,8 +139,11 @@ final class LoadCall: UpstreamTransferDelegate, @unchecked Sendable {
     // Loop-thread only.
     private var status: Int?
     private var attempts: Int?
+    private var region: String?
     private var firstByte: MonotonicInstant?
     private var bytes = 0
+    private var sawErrorEvent = false
+    private var tail: [UInt8] = []
 
     init(recorder: LoadRecorder, scheduledAt: MonotonicInstant, clock: any Clock) {
         self.recorder = recorder
@@ -140,17 +154,38 @@ final class LoadCall: UpstreamTransferDelegate, @unchecked Sendable {
     func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
         status = head.status
         attempts = head.headers["x-ballast-attempts"].flatMap(Int.init)
+        region = head.headers["x-ballast-region"]
         firstByte = clock.now()
     }
 
     func upstreamDidReceive(_ data: UnsafeRawBufferPointer) -> Bool {
         bytes += data.count
+        if !sawErrorEvent {
+            // An SSE `error` event after a 200 is a failed request too; keep a short tail so
+            // a marker split across chunks is still seen.
+            let window = tail + Array(data)
+            sawErrorEvent = window.containsSequence(Self.errorMarker)
+            tail = Array(window.suffix(Self.errorMarker.count))
+        }
         return true
     }
 
+    private static let errorMarker = Array("event: error".utf8)
+
     func upstreamDidComplete(_ completion: UpstreamCompletion) {
         let now = clock.now()
-        recorder.record(status: status, failed: completion.error != nil, latency: now.seconds(since: scheduledAt),
-                        ttfb: firstByte.map { $0.seconds(since: scheduledAt) }, bytes: bytes, attempts: attempts, at: now)
+        recorder.record(status: status, failed: completion.error != nil || sawErrorEvent, latency: now.seconds(since: scheduledAt),
+                        ttfb: firstByte.map { $0.seconds(since: scheduledAt) }, bytes: bytes, attempts: attempts,
+                        region: region, at: now)
+    }
+}
+
+extension Array where Element == UInt8 {
+    func containsSequence(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, count >= needle.count else { return false }
+        for start in 0...(count - needle.count) where self[start] == needle[0] {
+            if self[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
     }
 }

@@ -18,6 +18,13 @@ public struct LoadReport: Sendable {
     /// Sum of `x-ballast-attempts` over responses that carried it.
     public var upstreamAttempts: Int
     public var responsesWithAttempts: Int
+    /// Responses by the `x-ballast-region` that served them.
+    public var regions: [String: Int]
+
+    /// Upstream attempts per request that said how many it took (1 = no retry).
+    public var attemptsPerRequest: Double {
+        responsesWithAttempts == 0 ? 1 : Double(upstreamAttempts) / Double(responsesWithAttempts)
+    }
 
     public var failed: Int { failedByStatus.values.reduce(0, +) + transportFailures }
     public var errorRatio: Double { started == 0 ? 0 : Double(failed) / Double(started) }

@@ -1,12 +1,24 @@
 import BallastCore
 import HTTPServer
+import Synchronization
 
 /// One region of a running `Simulator`: an HTTP server on its own port that answers like
 /// the Anthropic Messages API, with the region's latency and faults.
 public final class SimulatedRegion: Sendable {
+    /// Whether the region should and does listen. `active` is true between
+    /// `Simulator.start` and `stop`; `listening` while `server` is bound.
+    struct Listener {
+        var active = false
+        var listening = false
+    }
+
     public let config: SimulatedRegionConfig
     let engine: RegionEngine
     let server: HTTPServer
+    /// Every start and stop of `server` happens under this lock, so the simulator, its
+    /// watcher and `setFaults` never race on the listener. Lock order: `listener`, then the
+    /// server's own locks; MHD threads never take it.
+    private let listener = Mutex(Listener())
 
     init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock) {
         self.config = config
@@ -19,10 +31,15 @@ public final class SimulatedRegion: Sendable {
     public var name: String { config.name }
 
     /// The bound port (the real one when the config said 0); 0 before `Simulator.start()`.
+    /// Unchanged while `refuse_connections` keeps the listener closed.
     public var port: UInt16 { server.port }
 
     /// `http://127.0.0.1:PORT`, the base URL a client (or Ballast) points at.
     public var baseURL: String { "http://\(server.address)" }
+
+    /// True while the region accepts connections: false before `Simulator.start()`, after
+    /// `stop()`, and while `refuse_connections` is in force.
+    public var isListening: Bool { listener.withLock { $0.listening } }
 
     /// The faults in force when no schedule entry is active.
     public var faults: FaultSettings { engine.baseFaults }
@@ -30,10 +47,60 @@ public final class SimulatedRegion: Sendable {
     /// The faults in force now: the base ones with any active schedule entries applied.
     public var effectiveFaults: FaultSettings { engine.effectiveFaults }
 
-    /// Replaces the base faults at run time (schedule entries still apply on top).
+    /// Replaces the base faults at run time (schedule entries still apply on top). A change of
+    /// `refuseConnections` takes effect before this returns: closing the listener cuts open
+    /// connections and may take up to half a second.
     public func setFaults(_ faults: FaultSettings) {
         engine.setBaseFaults(faults)
+        syncListener()
     }
 
     public var stats: SimulatorStats { engine.stats.snapshot }
+
+    // MARK: Listener, driven by the Simulator
+
+    /// Binds the port (so a port 0 config learns its real port even when the region starts
+    /// out refusing), then closes it again at once if `refuseConnections` is in force.
+    func open() throws {
+        try listener.withLock { l in
+            guard !l.active else { return }
+            try server.start()
+            l.active = true
+            l.listening = true
+            reconcile(&l)
+        }
+    }
+
+    /// Closes the listener for good (until the next `open`); open streams are cut.
+    func close() {
+        listener.withLock { l in
+            l.active = false
+            guard l.listening else { return }
+            server.stop(gracePeriod: 0)
+            l.listening = false
+        }
+    }
+
+    /// Makes the listener match the effective `refuseConnections`. Called by the simulator's
+    /// watcher every few milliseconds and by `setFaults`; never from a server thread (stopping
+    /// the server joins those threads).
+    func syncListener() {
+        listener.withLock { reconcile(&$0) }
+    }
+
+    private func reconcile(_ l: inout Listener) {
+        guard l.active else { return }
+        let refuse = engine.effectiveFaults.refuseConnections
+        if refuse, l.listening {
+            server.stop(gracePeriod: 0)
+            l.listening = false
+            engine.stats.update { $0.refusalPeriods += 1 }
+        } else if !refuse, !l.listening {
+            // The port may have been taken meanwhile; the watcher's next poll tries again.
+            do {
+                try server.start()
+                l.listening = true
+            } catch {}
+        }
+    }
 }

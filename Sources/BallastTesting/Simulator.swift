@@ -14,7 +14,8 @@ public final class Simulator: Sendable {
     public let config: SimulatorConfig
     public let regions: [SimulatedRegion]
     private let clock: any Clock
-    private let running = Mutex(false)
+    /// The listener watcher while running; nil while stopped.
+    private let running = Mutex<ListenerWatcher?>(nil)
 
     /// - Parameter clock: drives the fault schedule and the rate-limit buckets (pacing uses
     ///   real timers); a `ManualClock` makes both steppable in tests.
@@ -32,32 +33,35 @@ public final class Simulator: Sendable {
     }
 
     /// Binds every region and starts the schedule clock. If one region cannot listen, the
-    /// others are stopped again and the error is thrown.
+    /// others are stopped again and the error is thrown. A region whose faults refuse
+    /// connections at the start binds its port and closes it again before this returns.
     public func start() throws {
-        try running.withLock { running in
-            guard !running else { return }
+        try running.withLock { watcher in
+            guard watcher == nil else { return }
             let origin = clock.now()
             var started: [SimulatedRegion] = []
             do {
                 for region in regions {
                     region.engine.markStarted(at: origin)
-                    try region.server.start()
+                    try region.open()
                     started.append(region)
                 }
             } catch {
-                for region in started { region.server.stop() }
+                for region in started { region.close() }
                 throw error
             }
-            running = true
+            watcher = ListenerWatcher(regions: regions)
         }
     }
 
     /// Stops every region; open streams are cut.
     public func stop() {
-        running.withLock { running in
-            guard running else { return }
-            for region in regions { region.server.stop(gracePeriod: 0) }
-            running = false
+        running.withLock { watcher in
+            guard let current = watcher else { return }
+            // First the watcher, so it cannot reopen a region stopped below.
+            current.stop()
+            for region in regions { region.close() }
+            watcher = nil
         }
     }
 

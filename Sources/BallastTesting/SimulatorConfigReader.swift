@@ -98,7 +98,8 @@ enum SimulatorConfigReader {
     /// A faults section where only the keys given are set.
     static func faultOverride(_ node: ConfigNode) -> FaultOverride {
         var override = FaultOverride()
-        let keys: Set<String> = ["rate_limit", "error_ratio", "reset_ratio", "stream_error_ratio", "outage"]
+        let keys: Set<String> = ["rate_limit", "error_ratio", "reset_ratio", "stream_error_ratio", "outage",
+                                 "refuse_connections"]
         guard let map = node.mapping(what: "'faults'", keys: keys) else { return override }
         if let limitNode = map["rate_limit"] { override.rateLimit = rateLimit(limitNode) }
         if let ratiosNode = map["error_ratio"] {
@@ -116,6 +117,7 @@ enum SimulatorConfigReader {
         if let ratio = map.ratio("reset_ratio") { override.resetRatio = ratio }
         if let ratio = map.ratio("stream_error_ratio") { override.streamErrorRatio = ratio }
         if let outage = map.bool("outage") { override.outage = outage }
+        if let refuse = map.bool("refuse_connections") { override.refuseConnections = refuse }
         let total = (override.resetRatio ?? 0) + (override.errorRatios ?? [:]).values.reduce(0, +)
         if total > 1 + 1e-9 {
             (map["error_ratio"] ?? node).error("'reset_ratio' plus the 'error_ratio' values must not exceed 1, not \(total)")

@@ -14,6 +14,9 @@ public struct SimulatorStats: Sendable, Equatable {
     public var resets = 0
     /// Response body bytes handed to the server.
     public var bytesSent: Int64 = 0
+    /// Times `refuse_connections` closed the region's listener. Connections refused meanwhile
+    /// never reach the region, so they are counted nowhere.
+    public var refusalPeriods = 0
 
     public init() {}
 
@@ -25,6 +28,6 @@ public struct SimulatorStats: Sendable, Equatable {
         return "{\"requests_received\":\(requestsReceived),\"responses_by_status\":{\(statuses.joined(separator: ","))},"
             + "\"streams_active\":\(streamsActive),\"streams_completed\":\(streamsCompleted),"
             + "\"streams_aborted_by_client\":\(streamsAbortedByClient),\"stream_errors\":\(streamErrors),"
-            + "\"resets\":\(resets),\"bytes_sent\":\(bytesSent)}"
+            + "\"resets\":\(resets),\"bytes_sent\":\(bytesSent),\"refusal_periods\":\(refusalPeriods)}"
     }
 }

@@ -216,12 +216,13 @@ final class Exchange: @unchecked Sendable {
     }
 
     /// The server is stopping: end whatever is pending so the connection can be closed.
+    ///
+    /// The stream is cancelled before the connection is resumed: resumed first, the content
+    /// reader could find the stream still open and empty and suspend the connection again,
+    /// and `MHD_stop_daemon` aborts the process on a suspended connection.
     func abort() {
-        let stream = state.withLock { s -> ResponseStream? in
-            resumeLocked(&s)
-            return s.stream
-        }
-        stream?.cancel()
+        state.withLock { $0.stream }?.cancel()
+        state.withLock { resumeLocked(&$0) }
         let handler = state.withLock { s -> (@Sendable () -> Void)? in
             guard !s.cancelled else { return nil }
             s.cancelled = true

@@ -14,6 +14,10 @@ import Glibc
 public final class HTTPServer: @unchecked Sendable {
     public let configuration: HTTPServerConfiguration
     let handler: any HTTPHandler
+    /// The running daemon, nil while stopped. Held for the whole of `start` and `stop`, so
+    /// the two never interleave (a simulator's watcher and a test may both restart a server);
+    /// MHD call-backs never take it, so `stop` may wait here for exchanges to finish.
+    /// Lock order: `daemon`, then `inFlight` or an exchange's `state`.
     private let daemon = Mutex<DaemonHandle?>(nil)
     private let inFlight = Mutex<[ObjectIdentifier: Exchange]>([:])
     private let draining = Atomic<Bool>(false)
@@ -24,7 +28,8 @@ public final class HTTPServer: @unchecked Sendable {
         self.handler = handler
     }
 
-    /// The port the server listens on (the real one after binding port 0).
+    /// The port the server listens on (the real one after binding port 0). Kept after `stop()`:
+    /// it is the port a later `start()` binds again.
     public var port: UInt16 { boundPort.load(ordering: .relaxed) }
 
     /// "host:port" as a client would dial it.
@@ -37,16 +42,34 @@ public final class HTTPServer: @unchecked Sendable {
 
     var isDraining: Bool { draining.load(ordering: .relaxed) }
 
+    /// Binds and starts serving. After `stop()` it may be called again: it binds the port it
+    /// had before (the bound one when the configuration said 0), so clients find the server
+    /// where they left it. Does nothing while already running.
     public func start() throws {
+        try daemon.withLock { running in
+            guard running == nil else { return }
+            // A restart must answer keep-alive clients normally again.
+            draining.store(false, ordering: .relaxed)
+            let bound = boundPort.load(ordering: .relaxed)
+            let port = bound != 0 ? bound : configuration.port
+            guard let started = startDaemon(port: port) else {
+                throw HTTPServerError.startFailed(host: configuration.host, port: port, errno: errno)
+            }
+            boundPort.store(ballast_mhd_bound_port(UnsafeMutableRawPointer(started)), ordering: .relaxed)
+            running = DaemonHandle(pointer: started)
+        }
+    }
+
+    private func startDaemon(port: UInt16) -> OpaquePointer? {
         var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ITC.rawValue
         if configuration.host.contains(":") { flags |= MHD_USE_IPv6.rawValue }
         let context = Unmanaged.passUnretained(self).toOpaque()
-        let started: OpaquePointer? = configuration.host.withCString { host in
+        return configuration.host.withCString { host in
             var config = ballast_mhd_config()
             config.flags = flags
             config.bind_address = host
-            config.port = configuration.port
+            config.port = port
             config.thread_pool_size = UInt32(max(1, configuration.threads))
             config.connection_limit = UInt32(configuration.connectionLimit)
             config.connection_timeout = UInt32(max(0, configuration.idleConnectionTimeout))
@@ -56,35 +79,35 @@ public final class HTTPServer: @unchecked Sendable {
             config.completed_callback_cls = context
             return OpaquePointer(ballast_mhd_start(&config))
         }
-        guard let started else {
-            throw HTTPServerError.startFailed(host: configuration.host, port: configuration.port, errno: errno)
-        }
-        boundPort.store(ballast_mhd_bound_port(UnsafeMutableRawPointer(started)), ordering: .relaxed)
-        daemon.withLock { $0 = DaemonHandle(pointer: started) }
     }
 
     /// Stops accepting, lets in-flight exchanges finish for up to `gracePeriod` seconds
     /// (responses sent meanwhile close their connection), then ends the rest and stops.
+    /// Once it returns the port is closed: new connections are refused.
     public func stop(gracePeriod: Double = 0) {
-        guard let handle = daemon.withLock({ $0 }) else { return }
-        draining.store(true, ordering: .relaxed)
-        let listenSocket = MHD_quiesce_daemon(handle.pointer)
-        let clock = SystemClock()
-        let deadline = clock.now().adding(seconds: gracePeriod)
-        while inFlightCount > 0, clock.now() < deadline {
-            usleep(5_000)
+        daemon.withLock { running in
+            guard let handle = running else { return }
+            draining.store(true, ordering: .relaxed)
+            let listenSocket = MHD_quiesce_daemon(handle.pointer)
+            let clock = SystemClock()
+            let deadline = clock.now().adding(seconds: gracePeriod)
+            while inFlightCount > 0, clock.now() < deadline {
+                usleep(5_000)
+            }
+            // Let the polling threads act on the resumed connections before the daemon goes
+            // (MHD aborts the process when stopped with a connection suspended). Aborting
+            // again each round catches a stream response that a handler gave meanwhile.
+            let abortDeadline = clock.now().adding(seconds: 0.5)
+            while clock.now() < abortDeadline {
+                let remaining = inFlight.withLock { Array($0.values) }
+                if remaining.isEmpty { break }
+                for exchange in remaining { exchange.abort() }
+                usleep(2_000)
+            }
+            running = nil
+            MHD_stop_daemon(handle.pointer)
+            if listenSocket >= 0 { close(listenSocket) }
         }
-        for exchange in inFlight.withLock({ Array($0.values) }) {
-            exchange.abort()
-        }
-        // Let the polling threads act on the resumed connections before the daemon goes.
-        let abortDeadline = clock.now().adding(seconds: 0.5)
-        while inFlightCount > 0, clock.now() < abortDeadline {
-            usleep(2_000)
-        }
-        daemon.withLock { $0 = nil }
-        MHD_stop_daemon(handle.pointer)
-        if listenSocket >= 0 { close(listenSocket) }
     }
 
     deinit {

@@ -29,6 +29,8 @@ public final class UpstreamClient: @unchecked Sendable {
     private let loopExited = DispatchSemaphore(value: 0)
     /// Loop-thread only.
     private var active: [ObjectIdentifier: UpstreamTransfer] = [:]
+    /// Loop-thread only: reset easy handles ready for reuse.
+    private var idleHandles: [UnsafeMutableRawPointer] = []
 
     public init(options: UpstreamClientOptions = UpstreamClientOptions(), clock: any Clock = SystemClock()) {
         // Thread-safe and reference-counted in libcurl >= 7.84; the executable also calls it first.
@@ -81,8 +83,13 @@ public final class UpstreamClient: @unchecked Sendable {
     public var connectionsOpenedTotal: Int { connectionsOpened.load(ordering: .relaxed) }
 
     func post(_ command: Command) {
-        commands.withLock { $0.append(command) }
-        curl_multi_wakeup(multi)
+        // One wake-up per batch: if commands were already queued, the loop has been woken
+        // and has not yet taken them, so it will see this one too.
+        let wasEmpty = commands.withLock { queue -> Bool in
+            queue.append(command)
+            return queue.count == 1
+        }
+        if wasEmpty { curl_multi_wakeup(multi) }
     }
 
     func noteActivity(_ transfer: UpstreamTransfer) {
@@ -104,6 +111,8 @@ public final class UpstreamClient: @unchecked Sendable {
                 case .resume(let transfer): unpause(transfer)
                 case .stop:
                     for transfer in Array(active.values) { finish(transfer, error: .cancelled) }
+                    for easy in idleHandles { curl_easy_cleanup(easy) }
+                    idleHandles.removeAll()
                     break loop
                 }
             }
@@ -130,16 +139,31 @@ public final class UpstreamClient: @unchecked Sendable {
     }
 
     private func add(_ transfer: UpstreamTransfer) {
-        guard transfer.prepare(options: options, now: clock.now()) else {
+        guard let easy = idleHandles.popLast() ?? curl_easy_init() else {
             transfer.finished = true
             transfer.delegate.upstreamDidComplete(
                 transfer.completion(error: .transport(code: -1, message: "cannot create a libcurl handle"), now: clock.now()))
             return
         }
+        transfer.prepare(easy: easy, options: options, now: clock.now())
         active[ObjectIdentifier(transfer)] = transfer
         activeCount.wrappingAdd(1, ordering: .relaxed)
         curl_multi_add_handle(multi, transfer.easy)
     }
+
+    /// Keeps a finished easy handle for the next call: `curl_easy_init` allocates and
+    /// zeroes several kilobytes, a measurable share of a proxied request's cost.
+    private func recycle(_ easy: UnsafeMutableRawPointer?) {
+        guard let easy else { return }
+        if idleHandles.count < Self.maxIdleHandles {
+            curl_easy_reset(easy)
+            idleHandles.append(easy)
+        } else {
+            curl_easy_cleanup(easy)
+        }
+    }
+
+    private static let maxIdleHandles = 256
 
     private func unpause(_ transfer: UpstreamTransfer) {
         guard active[ObjectIdentifier(transfer)] != nil, transfer.paused, let easy = transfer.easy else { return }
@@ -183,7 +207,7 @@ public final class UpstreamClient: @unchecked Sendable {
         if let easy = transfer.easy { curl_multi_remove_handle(multi, easy) }
         let completion = transfer.completion(error: error, now: clock.now())
         connectionsOpened.wrappingAdd(completion.connectionsOpened, ordering: .relaxed)
-        transfer.release()
+        recycle(transfer.detach())
         transfer.delegate.upstreamDidComplete(completion)
     }
 

@@ -45,8 +45,7 @@ public final class UpstreamTransfer: @unchecked Sendable {
     // MARK: Loop thread
 
     /// Creates and configures the easy handle. Returns false if libcurl refused.
-    func prepare(options: UpstreamClientOptions, now: MonotonicInstant) -> Bool {
-        guard let easy = curl_easy_init() else { return false }
+    func prepare(easy: UnsafeMutableRawPointer, options: UpstreamClientOptions, now: MonotonicInstant) {
         self.easy = easy
         startedAt = now
         lastActivity = now
@@ -91,15 +90,15 @@ public final class UpstreamTransfer: @unchecked Sendable {
         if request.headers["content-type"] == nil { list = curl_slist_append(list, "Content-Type:") }
         headerList = list
         setPointer(CURLOPT_HTTPHEADER, UnsafeMutableRawPointer(list))
-        return true
     }
 
-    /// Frees the easy handle; the caller has removed it from the multi handle.
-    func release() {
-        if let easy { curl_easy_cleanup(easy) }
-        easy = nil
+    /// Gives up the easy handle (returned to the client's pool by the caller) and frees
+    /// the header list; the caller has removed the handle from the multi handle.
+    func detach() -> UnsafeMutableRawPointer? {
+        defer { easy = nil }
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
+        return easy
     }
 
     func completion(error: UpstreamError?, now: MonotonicInstant) -> UpstreamCompletion {

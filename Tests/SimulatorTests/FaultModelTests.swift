@@ -142,6 +142,7 @@ import Testing
         stats.responsesByStatus = [529: 1, 200: 2]
         stats.bytesSent = 99
         #expect(stats.json == #"{"requests_received":3,"responses_by_status":{"200":2,"529":1},"streams_active":0,"#
-                + #""streams_completed":0,"streams_aborted_by_client":0,"stream_errors":0,"resets":0,"bytes_sent":99}"#)
+                + #""streams_completed":0,"streams_aborted_by_client":0,"stream_errors":0,"resets":0,"bytes_sent":99,"#
+                + #""refusal_periods":0}"#)
     }
 }

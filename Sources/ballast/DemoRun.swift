@@ -1,0 +1,106 @@
+import BallastCore
+import BallastTesting
+import Foundation
+import Upstream
+
+/// One demo: a simulator with a primary region that fails on a schedule and a healthy
+/// standby, Ballast in front of both, and the same open-loop traffic sent directly to the
+/// primary (no protection) and through Ballast.
+struct DemoRun: Sendable {
+    let seconds: Double
+    let rate: Double
+    let seed: UInt64
+    let live: Bool
+
+    /// The primary refuses connections in this window, as fractions of the run.
+    static let outage = (start: 0.35, end: 0.6)
+
+    var simulatorYAML: String {
+        """
+        seed: \(seed)
+        regions:
+          - name: primary
+            listen: 127.0.0.1:0
+            latency: { first_byte: { median: 120ms, spread: 0.4 }, token_interval: 4ms }
+            output: { min_tokens: 20, max_tokens: 80 }
+            schedule:
+              - { at: \(seconds * Self.outage.start)s, for: \(seconds * (Self.outage.end - Self.outage.start))s, faults: { refuse_connections: true } }
+          - name: secondary
+            listen: 127.0.0.1:0
+            latency: { first_byte: { median: 150ms, spread: 0.4 }, token_interval: 4ms }
+            output: { min_tokens: 20, max_tokens: 80 }
+        """
+    }
+
+    func ballastYAML(primary: String, secondary: String, store: String) -> String {
+        """
+        listen: 127.0.0.1:0
+        admin: { listen: 127.0.0.1:0 }
+        store: { path: "\(store)" }
+        upstream:
+          auth: { mode: passthrough }
+          timeouts: { connect: 1s, first_byte: 20s, idle: 10s, total: 60s }
+          regions:
+            - { name: primary, base_url: "\(primary)", weight: 100 }
+            - { name: secondary, base_url: "\(secondary)", weight: 0 }
+        """
+    }
+
+    func plan(baseURL: String) -> LoadPlan {
+        LoadPlan(rate: rate, duration: seconds, maxRequests: Int(rate * seconds * 2), drainTimeout: 30, seed: seed) { index, random in
+            let stream = random < 0.3
+            let body = #"{"model":"claude-sonnet-4-6","max_tokens":256,"stream":\#(stream),"messages":[{"role":"user","content":"Question \#(index % 50)"}]}"#
+            return UpstreamRequest(url: baseURL + "/v1/messages",
+                                   headers: ["content-type": "application/json", "x-api-key": "sk-demo"],
+                                   body: Array(body.utf8),
+                                   timeouts: UpstreamTimeouts(connect: 1, firstByte: 20, idle: 10, total: 60))
+        }
+    }
+
+    func run() async throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-demo-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let simulator = Simulator(config: try SimulatorConfig.parse(simulatorYAML, file: "<demo simulator>"))
+        try simulator.start()
+        defer { simulator.stop() }
+        let primary = simulator.regions[0].baseURL
+        let ballast = try BallastProcess(configYAML: ballastYAML(primary: primary, secondary: simulator.regions[1].baseURL,
+                                                                 store: directory.appendingPathComponent("ballast.db").path),
+                                         directory: directory, environment: [:])
+        defer { ballast.stop() }
+
+        print("Ballast demo: \(Int(rate)) req/s for \(DurationText.format(seconds)) on each path, 30% streaming.")
+        print("  simulator: primary \(primary) (refuses connections from \(DurationText.format(seconds * Self.outage.start)) to \(DurationText.format(seconds * Self.outage.end))), secondary \(simulator.regions[1].baseURL) (standby)")
+        print("  unprotected: the client calls the primary directly")
+        print("  Ballast:     the client calls Ballast at \(ballast.proxyAddress); primary weight 100, secondary standby\n")
+
+        let directClient = UpstreamClient()
+        let ballastClient = UpstreamClient()
+        directClient.start()
+        ballastClient.start()
+        defer {
+            directClient.shutdown()
+            ballastClient.shutdown()
+        }
+        let directRecorder = LoadRecorder()
+        let ballastRecorder = LoadRecorder()
+        let clock = SystemClock()
+        let start = clock.now()
+        async let directRun = LoadGenerator(client: directClient).run(plan(baseURL: primary), recorder: directRecorder)
+        async let ballastRun = LoadGenerator(client: ballastClient).run(plan(baseURL: "http://\(ballast.proxyAddress)"),
+                                                                        recorder: ballastRecorder)
+        let view = DemoView(live: live)
+        while clock.now().seconds(since: start) < seconds + 0.5 {
+            try? await Task.sleep(for: .seconds(1))
+            let elapsed = clock.now().seconds(since: start)
+            let phase = elapsed >= seconds * Self.outage.start && elapsed < seconds * Self.outage.end
+                ? "primary DOWN (refusing connections)" : "primary up"
+            view.update(elapsed: elapsed, phase: phase, direct: directRecorder.snapshot(elapsed: elapsed),
+                        ballast: ballastRecorder.snapshot(elapsed: elapsed))
+        }
+        let direct = await directRun
+        let protected = await ballastRun
+        view.finish()
+        return DemoSummary(direct: direct, ballast: protected).table
+    }
+}
