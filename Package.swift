@@ -23,10 +23,12 @@ let package = Package(
 
         .target(name: "BallastCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "BallastConfig", dependencies: ["BallastCore", "Yams"]),
+        .target(name: "Resilience", dependencies: ["BallastCore"]),
+        .target(name: "Telemetry", dependencies: ["BallastCore", "CSQLite"]),
         .target(name: "Upstream", dependencies: ["BallastCore", "CCurl", "CShims"]),
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
         .target(name: "Gateway", dependencies: [
-            "BallastCore", "BallastConfig", "Upstream", "HTTPServer",
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BallastTesting", dependencies: [
@@ -41,6 +43,8 @@ let package = Package(
 
         .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting"]),
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
+        .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "BallastTesting"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "BallastTesting"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting"]),
         .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastConfig", "HTTPServer"]),

@@ -1,0 +1,1 @@
+// The resilience policies: I/O-free state machines driven by an injected clock.
