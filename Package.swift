@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
     ],
     targets: [
         // System libraries. Each is imported by exactly one wrapper module.
@@ -25,7 +26,9 @@ let package = Package(
         .target(name: "BallastConfig", dependencies: ["BallastCore", "Yams"]),
         .target(name: "Resilience", dependencies: ["BallastCore"]),
         .target(name: "Telemetry", dependencies: ["BallastCore", "CSQLite"]),
-        .target(name: "Upstream", dependencies: ["BallastCore", "CCurl", "CShims"]),
+        .target(name: "Upstream", dependencies: [
+            "BallastCore", "CCurl", "CShims", .product(name: "HeapModule", package: "swift-collections"),
+        ]),
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
         .target(name: "Gateway", dependencies: [
             "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry",

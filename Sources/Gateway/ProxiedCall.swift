@@ -77,12 +77,15 @@ final class ProxiedCall: UpstreamTransferDelegate, @unchecked Sendable {
         }
         let request = UpstreamRequest(method: method, url: region.baseURL + pathAndQuery, headers: headers,
                                       body: body, timeouts: context.options.timeouts)
-        let transfer = context.client.submit(request, delegate: self)
-        let cancelNow = state.withLock { s -> Bool in
+        // The handle is stored before the transfer starts: its callbacks may run on the loop
+        // thread before `begin` returns, and they need it for pausing and cancelling.
+        let transfer = context.client.makeTransfer(request, delegate: self)
+        let clientGone = state.withLock { s -> Bool in
             s.transfer = transfer
             return s.clientGone
         }
-        if cancelNow { transfer.cancel() }
+        guard !clientGone else { return }
+        context.client.begin(transfer)
     }
 
     // MARK: UpstreamTransferDelegate (loop thread)

@@ -3,6 +3,7 @@ import CCurl
 import CShims
 import Dispatch
 import Foundation
+import HeapModule
 import Synchronization
 
 /// The upstream HTTP client: one libcurl multi handle driven by one event-loop thread.
@@ -16,6 +17,8 @@ public final class UpstreamClient: @unchecked Sendable {
         case add(UpstreamTransfer)
         case cancel(UpstreamTransfer)
         case resume(UpstreamTransfer)
+        case schedule(LoopTimer)
+        case run(@Sendable () -> Void)
         case stop
     }
 
@@ -31,6 +34,9 @@ public final class UpstreamClient: @unchecked Sendable {
     private var active: [ObjectIdentifier: UpstreamTransfer] = [:]
     /// Loop-thread only: reset easy handles ready for reuse.
     private var idleHandles: [UnsafeMutableRawPointer] = []
+    /// Loop-thread only: pending timers, earliest first.
+    private var timers = Heap<LoopTimer>()
+    private let timerSequence = Atomic<UInt64>(0)
 
     public init(options: UpstreamClientOptions = UpstreamClientOptions(), clock: any Clock = SystemClock()) {
         // Thread-safe and reference-counted in libcurl >= 7.84; the executable also calls it first.
@@ -71,9 +77,34 @@ public final class UpstreamClient: @unchecked Sendable {
     /// Starts a call. The delegate hears about it on the loop thread.
     @discardableResult
     public func submit(_ request: UpstreamRequest, delegate: any UpstreamTransferDelegate) -> UpstreamTransfer {
-        let transfer = UpstreamTransfer(request: request, delegate: delegate, client: self)
-        post(.add(transfer))
+        let transfer = makeTransfer(request, delegate: delegate)
+        begin(transfer)
         return transfer
+    }
+
+    /// Creates a call without starting it, so the caller can store the handle before any
+    /// delegate callback can run (they may run on the loop thread before `submit` returns).
+    public func makeTransfer(_ request: UpstreamRequest, delegate: any UpstreamTransferDelegate) -> UpstreamTransfer {
+        UpstreamTransfer(request: request, delegate: delegate, client: self)
+    }
+
+    /// Starts a call made by `makeTransfer`, once.
+    public func begin(_ transfer: UpstreamTransfer) {
+        post(.add(transfer))
+    }
+
+    /// Runs `action` on the loop thread after `seconds` (at once for 0 or less).
+    @discardableResult
+    public func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> LoopTimer {
+        let timer = LoopTimer(due: clock.now().adding(seconds: seconds),
+                              sequence: timerSequence.wrappingAdd(1, ordering: .relaxed).newValue, action: action)
+        post(.schedule(timer))
+        return timer
+    }
+
+    /// Runs `action` on the loop thread as soon as possible, in order with other commands.
+    public func execute(_ action: @escaping @Sendable () -> Void) {
+        post(.run(action))
     }
 
     /// Calls in flight (submitted and not completed).
@@ -109,6 +140,8 @@ public final class UpstreamClient: @unchecked Sendable {
                 case .add(let transfer): add(transfer)
                 case .cancel(let transfer): finish(transfer, error: .cancelled)
                 case .resume(let transfer): unpause(transfer)
+                case .schedule(let timer): timers.insert(timer)
+                case .run(let action): action()
                 case .stop:
                     for transfer in Array(active.values) { finish(transfer, error: .cancelled) }
                     for easy in idleHandles { curl_easy_cleanup(easy) }
@@ -124,9 +157,14 @@ public final class UpstreamClient: @unchecked Sendable {
                 lastScan = now
                 enforceDeadlines(now: now)
             }
+            fireDueTimers(now: now)
             var curlTimeout = -1
             curl_multi_timeout(multi, &curlTimeout)
-            let cap = active.isEmpty ? 1000 : 10
+            var cap = active.isEmpty ? 1000 : 10
+            if let next = timers.min {
+                let untilNext = next.due.nanoseconds > now.nanoseconds ? Int((next.due.nanoseconds - now.nanoseconds + 999_999) / 1_000_000) : 0
+                cap = min(cap, untilNext)
+            }
             let timeout = curlTimeout < 0 ? cap : min(curlTimeout, cap)
             curl_multi_poll(multi, nil, 0, Int32(timeout), nil)
         }
@@ -135,6 +173,13 @@ public final class UpstreamClient: @unchecked Sendable {
             if case .add(let transfer) = command {
                 transfer.delegate.upstreamDidComplete(transfer.completion(error: .cancelled, now: clock.now()))
             }
+        }
+    }
+
+    private func fireDueTimers(now: MonotonicInstant) {
+        while let next = timers.min, next.due <= now {
+            timers.removeMin()
+            if !next.isCancelled { next.action() }
         }
     }
 

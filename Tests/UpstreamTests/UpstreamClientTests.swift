@@ -1,6 +1,7 @@
 import BallastCore
 import Dispatch
 import HTTPServer
+import Synchronization
 import Testing
 import Upstream
 import BallastTesting
@@ -115,5 +116,24 @@ import BallastTesting
         let result = await collector.result()
         #expect(result.completion.error == nil)
         #expect(result.body == payload)
+    }
+
+    @Test func timersFireInOrderOnTheLoopAndCancelledOnesNever() async throws {
+        let client = UpstreamClient()
+        client.start()
+        defer { client.shutdown() }
+        let fired = Mutex<[Int]>([])
+        let done = ResponseCollector()
+        client.schedule(after: 0.03) { fired.withLock { $0.append(3) } }
+        client.schedule(after: 0.01) { fired.withLock { $0.append(1) } }
+        let cancelled = client.schedule(after: 0.02) { fired.withLock { $0.append(2) } }
+        cancelled.cancel()
+        client.execute { fired.withLock { $0.append(0) } }
+        client.schedule(after: 0.05) {
+            done.upstreamDidComplete(UpstreamCompletion(error: nil, timeToFirstByte: nil, duration: 0, bytesReceived: 0,
+                                                        connectionsOpened: 0))
+        }
+        _ = await done.result()
+        #expect(fired.withLock { $0 } == [0, 1, 3])
     }
 }
