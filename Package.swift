@@ -25,13 +25,14 @@ let package = Package(
         .target(name: "BallastCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "BallastConfig", dependencies: ["BallastCore", "Yams"]),
         .target(name: "Resilience", dependencies: ["BallastCore"]),
+        .target(name: "Metrics", dependencies: ["BallastCore"]),
         .target(name: "Telemetry", dependencies: ["BallastCore", "CSQLite"]),
         .target(name: "Upstream", dependencies: [
             "BallastCore", "CCurl", "CShims", .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
         .target(name: "Gateway", dependencies: [
-            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry",
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BallastTesting", dependencies: [
@@ -46,6 +47,7 @@ let package = Package(
 
         .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting"]),
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "BallastTesting"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "BallastTesting"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),

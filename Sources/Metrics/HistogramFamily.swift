@@ -1,0 +1,34 @@
+/// A histogram with labels over fixed bucket bounds.
+public final class HistogramFamily: MetricFamily {
+    public let name: String
+    public let help: String
+    public var type: MetricType { .histogram }
+    public let bounds: [Double]
+    private let table: SeriesTable<Histogram>
+
+    init(name: String, help: String, labelNames: [String], bounds: [Double], maxValuesPerLabel: Int) {
+        self.name = name
+        self.help = help
+        self.bounds = bounds
+        table = SeriesTable(labelNames: labelNames, maxValuesPerLabel: maxValuesPerLabel) { Histogram(bounds: bounds) }
+    }
+
+    public func labels(_ values: String...) -> Histogram { table.series(values) }
+    public func labels(_ values: [String]) -> Histogram { table.series(values) }
+
+    public func renderSamples(into output: inout String, format: MetricsFormat) {
+        let boundTexts = bounds.map { SampleValue.format($0) }
+        for (labels, histogram) in table.all {
+            let counts = histogram.bucketCounts
+            var cumulative = 0
+            for (index, count) in counts.enumerated() {
+                cumulative += count
+                let le = index < boundTexts.count ? boundTexts[index] : "+Inf"
+                output += "\(name)_bucket\(labels.render(names: table.labelNames, extra: ("le", le))) \(cumulative)\n"
+            }
+            let labelText = labels.render(names: table.labelNames)
+            output += "\(name)_sum\(labelText) \(SampleValue.format(histogram.sum))\n"
+            output += "\(name)_count\(labelText) \(cumulative)\n"
+        }
+    }
+}
