@@ -26,13 +26,14 @@ let package = Package(
         .target(name: "BallastConfig", dependencies: ["BallastCore", "Yams"]),
         .target(name: "Resilience", dependencies: ["BallastCore"]),
         .target(name: "Metrics", dependencies: ["BallastCore"]),
+        .target(name: "Rules", dependencies: ["BallastCore", "BallastConfig"]),
         .target(name: "Telemetry", dependencies: ["BallastCore", "CSQLite"]),
         .target(name: "Upstream", dependencies: [
             "BallastCore", "CCurl", "CShims", .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
         .target(name: "Gateway", dependencies: [
-            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics",
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BallastTesting", dependencies: [
@@ -48,6 +49,7 @@ let package = Package(
         .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting"]),
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "BallastTesting"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "BallastTesting"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "BallastTesting"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),

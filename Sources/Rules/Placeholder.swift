@@ -1,0 +1,1 @@
+// Rule files: parsing, evaluation, action state machines.
