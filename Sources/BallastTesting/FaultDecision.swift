@@ -7,6 +7,8 @@ public enum FaultDecision: Sendable, Equatable {
     case error(Int)
     /// A 200 stream that carries an `event: error` midway (streamed requests only).
     case streamError
+    /// The non-retryable spend-limit 429 (forced with `x-sim-fault: spend_limit` only).
+    case spendLimit
 
     /// One uniform draw splits [0, 1) into reset, each error status in ascending order, then
     /// success, so each ratio is exactly the share of requests that get it.

@@ -6,12 +6,16 @@ public enum ForcedFault: Sendable, Equatable {
     case streamError
     /// The region's stall duration before the first byte.
     case stall
+    /// The 429 of a workspace that reached its spend limit: not retryable (`x-should-retry:
+    /// false`, no `retry-after`), unlike the rate-limit 429.
+    case spendLimit
 
     public init?(headerValue: String) {
         switch headerValue.lowercased() {
         case "reset": self = .reset
         case "stream_error": self = .streamError
         case "stall": self = .stall
+        case "spend_limit": self = .spendLimit
         default:
             guard let status = Int(headerValue), FaultSettings.errorStatuses.contains(status) else { return nil }
             self = .status(status)
@@ -25,6 +29,7 @@ public enum ForcedFault: Sendable, Equatable {
         case .reset: .reset
         case .streamError: .streamError
         case .stall: .none
+        case .spendLimit: .spendLimit
         }
     }
 }

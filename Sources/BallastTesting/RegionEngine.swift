@@ -19,15 +19,18 @@ final class RegionEngine: HTTPHandler, Sendable {
 
     let config: SimulatedRegionConfig
     let clock: any Clock
+    /// The simulator's OAuth tokens; when set, API requests need one instead of `apiKey`.
+    let tokens: IssuedTokenStore?
     let stats = StatsRecorder()
     private let ids: IdentifierMaker
     /// Runs delayed answers and stream producers.
     let queue: DispatchQueue
     private let state: Mutex<State>
 
-    init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock) {
+    init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock, tokens: IssuedTokenStore? = nil) {
         self.config = config
         self.clock = clock
+        self.tokens = tokens
         ids = IdentifierMaker(seed: StableHash.mix(seed ^ 0x1D5_0F_1D5))
         queue = DispatchQueue(label: "ballast.simulator.\(config.name)", attributes: .concurrent)
         state = Mutex(State(random: SeededRandom(seed: seed), baseFaults: config.faults,
@@ -69,6 +72,12 @@ final class RegionEngine: HTTPHandler, Sendable {
         default:
             stats.received()
             let headers: HTTPHeaders = ["request-id": ids.make("req_")]
+            // The API authenticates before it routes: an unknown /v1/ path without valid
+            // credentials is a 401, not a 404.
+            if request.path.hasPrefix("/v1/"), let error = authenticationError(request) {
+                send(responder, error, headers: headers)
+                return
+            }
             send(responder, AnthropicError(.notFound, "Not Found"), headers: headers)
         }
     }
@@ -137,6 +146,8 @@ final class RegionEngine: HTTPHandler, Sendable {
             drop(responder)
         case .error(let status)?:
             send(responder, Self.upstreamError(status), headers: errorHeaders(headers, status: status, retryAfter: 1))
+        case .spendLimit?:
+            send(responder, SpendLimit.error(wallTime: clock.wallTime()), headers: SpendLimit.headers(headers))
         default:
             send(responder, status: 200, headers: headers, json: MessageEncoder.countTokens(request.inputTokens))
         }
@@ -176,6 +187,9 @@ final class RegionEngine: HTTPHandler, Sendable {
         switch decision {
         case .reset:
             after(latency.firstByte) { self.drop(responder) }
+        case .spendLimit:
+            // Answered at once, like every 429.
+            send(responder, SpendLimit.error(wallTime: clock.wallTime()), headers: SpendLimit.headers(headers))
         case .error(let status):
             let response = errorHeaders(headers, status: status, retryAfter: retryAfter)
             // The edge answers rate limits and overload at once; other errors come from
@@ -215,16 +229,6 @@ final class RegionEngine: HTTPHandler, Sendable {
     }
 
     // MARK: Pieces
-
-    private func authenticationError(_ request: HTTPRequest) -> AnthropicError? {
-        guard let key = config.apiKey else { return nil }
-        var given = request.headers["x-api-key"]
-        if given == nil, let authorization = request.headers["authorization"], authorization.lowercased().hasPrefix("bearer ") {
-            given = String(String(authorization.dropFirst("bearer ".count)).trimmingSpaces())
-        }
-        guard let given else { return AnthropicError(.authentication, "x-api-key header is required") }
-        return given == key ? nil : AnthropicError(.authentication, "invalid x-api-key")
-    }
 
     /// The error body the real API sends for an injected status.
     static func upstreamError(_ status: Int) -> AnthropicError {

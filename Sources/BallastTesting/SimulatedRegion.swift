@@ -20,9 +20,11 @@ public final class SimulatedRegion: Sendable {
     /// server's own locks; MHD threads never take it.
     private let listener = Mutex(Listener())
 
-    init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock) {
+    /// - Parameter tokens: the simulator's issued OAuth tokens; when given, API requests need
+    ///   one of them as a bearer token and `config.apiKey` is not checked.
+    init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock, tokens: IssuedTokenStore? = nil) {
         self.config = config
-        engine = RegionEngine(config: config, seed: seed, clock: clock)
+        engine = RegionEngine(config: config, seed: seed, clock: clock, tokens: tokens)
         server = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
                                                                    threads: config.threads),
                             handler: engine)

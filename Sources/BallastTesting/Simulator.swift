@@ -13,6 +13,9 @@ import Synchronization
 public final class Simulator: Sendable {
     public let config: SimulatorConfig
     public let regions: [SimulatedRegion]
+    /// The OAuth token endpoint when the config has an `oauth` section; every region then
+    /// asks for its bearer tokens instead of an API key.
+    public let tokenIssuer: TokenIssuer?
     private let clock: any Clock
     /// The listener watcher while running; nil while stopped.
     private let running = Mutex<ListenerWatcher?>(nil)
@@ -22,8 +25,11 @@ public final class Simulator: Sendable {
     public init(config: SimulatorConfig, clock: any Clock = SystemClock()) {
         self.config = config
         self.clock = clock
+        let issuer = config.oauth.map { TokenIssuer(config: $0, seed: config.seed, clock: clock) }
+        tokenIssuer = issuer
         regions = config.regions.enumerated().map { index, region in
-            SimulatedRegion(config: region, seed: Self.regionSeed(config.seed, index: index), clock: clock)
+            SimulatedRegion(config: region, seed: Self.regionSeed(config.seed, index: index), clock: clock,
+                            tokens: issuer?.tokens)
         }
     }
 
@@ -32,15 +38,17 @@ public final class Simulator: Sendable {
         StableHash.mix(seed ^ StableHash.mix(UInt64(index) &+ 0x5151_5151))
     }
 
-    /// Binds every region and starts the schedule clock. If one region cannot listen, the
-    /// others are stopped again and the error is thrown. A region whose faults refuse
-    /// connections at the start binds its port and closes it again before this returns.
+    /// Binds the token issuer (if any) and every region and starts the schedule clock. If one
+    /// cannot listen, the others are stopped again and the error is thrown. A region whose
+    /// faults refuse connections at the start binds its port and closes it again before this
+    /// returns.
     public func start() throws {
         try running.withLock { watcher in
             guard watcher == nil else { return }
             let origin = clock.now()
             var started: [SimulatedRegion] = []
             do {
+                try tokenIssuer?.start()
                 for region in regions {
                     region.engine.markStarted(at: origin)
                     try region.open()
@@ -48,19 +56,22 @@ public final class Simulator: Sendable {
                 }
             } catch {
                 for region in started { region.close() }
+                tokenIssuer?.stop()
                 throw error
             }
             watcher = ListenerWatcher(regions: regions)
         }
     }
 
-    /// Stops every region; open streams are cut.
+    /// Stops every region and the token issuer; open streams are cut. Issued tokens are kept:
+    /// after a new `start()` they are still valid until they expire.
     public func stop() {
         running.withLock { watcher in
             guard let current = watcher else { return }
             // First the watcher, so it cannot reopen a region stopped below.
             current.stop()
             for region in regions { region.close() }
+            tokenIssuer?.stop()
             watcher = nil
         }
     }

@@ -1,4 +1,5 @@
-/// Everything a `Simulator` runs: the seed that makes it reproducible and its regions.
+/// Everything a `Simulator` runs: the seed that makes it reproducible, its regions and,
+/// optionally, the OAuth token issuer they all trust.
 ///
 /// Read from YAML with `parse(_:file:)` / `load(path:)`, or built in code with the
 /// memberwise initialisers, whose defaults give a fast, fault-free upstream.
@@ -6,9 +7,14 @@ public struct SimulatorConfig: Sendable, Equatable {
     /// Seeds every region's random stream (mixed with the region's index).
     public var seed: UInt64
     public var regions: [SimulatedRegionConfig]
+    /// When set, the simulator runs a token endpoint and every region asks for its tokens
+    /// (`Authorization: Bearer`) instead of an API key.
+    public var oauth: TokenIssuerConfig?
 
-    public init(seed: UInt64 = 1, regions: [SimulatedRegionConfig] = [SimulatedRegionConfig()]) {
+    public init(seed: UInt64 = 1, regions: [SimulatedRegionConfig] = [SimulatedRegionConfig()],
+                oauth: TokenIssuerConfig? = nil) {
         self.seed = seed
         self.regions = regions
+        self.oauth = oauth
     }
 }

@@ -5,7 +5,7 @@ import BallastConfig
 enum SimulatorConfigReader {
     static func config(_ root: ConfigNode) -> SimulatorConfig {
         var config = SimulatorConfig(seed: 1, regions: [])
-        guard let map = root.mapping(what: "simulator config", keys: ["seed", "regions"]) else { return config }
+        guard let map = root.mapping(what: "simulator config", keys: ["seed", "regions", "oauth"]) else { return config }
         if let node = map["seed"], let text = node.scalarText(what: "'seed'") {
             if let seed = UInt64(text) { config.seed = seed } else {
                 node.error("'seed' must be a whole number from 0 to \(UInt64.max), not '\(text)'")
@@ -24,7 +24,48 @@ enum SimulatorConfigReader {
             seen[region.name] = node.location.line
             config.regions.append(region)
         }
+        if let oauthNode = map.present("oauth") { config.oauth = oauth(oauthNode, regions: config.regions) }
         return config
+    }
+
+    /// The `oauth` section: the token issuer. Both credentials are required (a config that
+    /// turns OAuth on should say what the client must present); the rest have defaults.
+    static func oauth(_ node: ConfigNode, regions: [SimulatedRegionConfig]) -> TokenIssuerConfig {
+        var issuer = TokenIssuerConfig()
+        let keys: Set<String> = ["client_id", "client_secret", "token_ttl", "listen", "max_live_tokens", "faults"]
+        guard let map = node.mapping(what: "'oauth'", keys: keys) else { return issuer }
+        for (key, label) in [("client_id", "'oauth.client_id'"), ("client_secret", "'oauth.client_secret'")] {
+            guard let valueNode = map.require(key), let value = valueNode.string(what: label) else { continue }
+            if value.isEmpty { valueNode.error("\(label) must not be empty") }
+            if key == "client_id" { issuer.clientID = value } else { issuer.clientSecret = value }
+        }
+        if let ttlNode = map["token_ttl"], let ttl = ttlNode.duration(what: "'oauth.token_ttl'") {
+            // expires_in is a whole number of seconds, so the lifetime is one too.
+            if ttl < 1 || ttl != ttl.rounded() || ttl > Double(Int32.max) {
+                ttlNode.error("'oauth.token_ttl' must be a whole number of seconds, at least 1s, not '\(ttlNode.string(what: "'oauth.token_ttl'") ?? "")'")
+            } else {
+                issuer.tokenTTL = Int(ttl)
+            }
+        }
+        if let listenNode = map["listen"], let listen = listenNode.listenAddress(what: "'oauth.listen'") {
+            if listen.port != 0, let clash = regions.first(where: { $0.listen.port == listen.port }) {
+                listenNode.error("'oauth.listen' uses port \(listen.port), as region '\(clash.name)' does")
+            }
+            issuer.listen = listen
+        }
+        if let value = positiveInt(map, "max_live_tokens") { issuer.maxLiveTokens = value }
+        if let faultsNode = map.present("faults") { issuer.faults = tokenIssuerFaults(faultsNode) }
+        return issuer
+    }
+
+    /// The issuer's faults (`oauth.faults`, or the body of `PUT /_sim/oauth`); absent keys
+    /// take the fault-free defaults.
+    static func tokenIssuerFaults(_ node: ConfigNode) -> TokenIssuerFaults {
+        var faults = TokenIssuerFaults()
+        guard let map = node.mapping(what: "oauth 'faults'", keys: ["down", "delay"]) else { return faults }
+        if let down = map.bool("down") { faults.down = down }
+        if let delay = map.duration("delay") { faults.delay = delay }
+        return faults
     }
 
     static func region(_ node: ConfigNode) -> SimulatedRegionConfig? {

@@ -21,7 +21,7 @@ struct TestOverrides: Sendable, Equatable {
         }
         if let value = headers["x-sim-fault"] {
             guard let fault = ForcedFault(headerValue: value) else {
-                return invalid("x-sim-fault must be 429, 500, 502, 503, 504, 529, reset, stream_error or stall, not '\(value)'")
+                return invalid("x-sim-fault must be 429, 500, 502, 503, 504, 529, reset, stream_error, stall or spend_limit, not '\(value)'")
             }
             overrides.fault = fault
         }

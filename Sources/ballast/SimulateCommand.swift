@@ -47,7 +47,9 @@ struct SimulateCommand: ParsableCommand {
             FileHandle.standardError.write(Data("simulated region \(region.name) at \(region.baseURL)\n".utf8))
         }
         if let readyFile {
-            try ReadyFile.write(readyFile, ["regions": regions, "pid": Int(ProcessInfo.processInfo.processIdentifier)])
+            var ready: [String: Any] = ["regions": regions, "pid": Int(ProcessInfo.processInfo.processIdentifier)]
+            if let issuer = simulator.tokenIssuer { ready["oauth"] = issuer.tokenURL }
+            try ReadyFile.write(readyFile, ready)
         }
         while ProcessSignals.wait() == SIGHUP {}
         simulator.stop()

@@ -15,10 +15,12 @@ import Testing
             case .reset: counts["reset", default: 0] += 1
             case .error(let status): counts["\(status)", default: 0] += 1
             case .streamError: counts["stream", default: 0] += 1
+            case .spendLimit: counts["spend", default: 0] += 1
             }
         }
         func share(_ key: String) -> Double { Double(counts[key] ?? 0) / Double(draws) }
         #expect(abs(share("reset") - 0.02) < 0.002)
+        #expect(counts["spend"] == nil) // only ever forced
         #expect(abs(share("500") - 0.01) < 0.0015)
         #expect(abs(share("529") - 0.03) < 0.002)
         // Stream errors hit 10% of the requests that got no other fault.
@@ -68,6 +70,7 @@ import Testing
         #expect(ForcedFault(headerValue: "reset") == .reset)
         #expect(ForcedFault(headerValue: "stream_error") == .streamError)
         #expect(ForcedFault(headerValue: "stall") == .stall)
+        #expect(ForcedFault(headerValue: "spend_limit") == .spendLimit)
         #expect(ForcedFault(headerValue: "404") == nil)
         #expect(ForcedFault(headerValue: "boom") == nil)
     }
