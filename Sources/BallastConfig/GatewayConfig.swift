@@ -12,6 +12,7 @@ public struct GatewayConfig: Sendable, Equatable {
     public var server: ServerConfig
     public var upstream: UpstreamConfig
     public var rules: RulesConfig
+    public var cache: CacheConfig
 
     public init(
         listen: ListenAddress = GatewayConfig.defaultListen,
@@ -19,7 +20,8 @@ public struct GatewayConfig: Sendable, Equatable {
         store: StoreConfig = StoreConfig(),
         server: ServerConfig = ServerConfig(),
         upstream: UpstreamConfig,
-        rules: RulesConfig = RulesConfig()
+        rules: RulesConfig = RulesConfig(),
+        cache: CacheConfig = CacheConfig()
     ) {
         self.listen = listen
         self.admin = admin
@@ -27,12 +29,13 @@ public struct GatewayConfig: Sendable, Equatable {
         self.server = server
         self.upstream = upstream
         self.rules = rules
+        self.cache = cache
     }
 
     public static let defaultListen = ListenAddress(host: "127.0.0.1", port: 8080)
 
     /// The top-level keys, each a section except `listen`.
-    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules"]
+    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache"]
 }
 
 extension GatewayConfig {
@@ -68,12 +71,15 @@ extension GatewayConfig {
         let store = StoreConfig.read(map.section("store", path: "store", keys: ["path"]), baseDirectory: baseDirectory)
         let server = ServerConfig.read(map.section("server", path: "server", keys: ["threads", "max_body", "drain_timeout"]))
         let upstream = UpstreamConfig.read(
-            map.section("upstream", path: "upstream", keys: ["anthropic_version", "auth", "timeouts", "pool", "regions"]),
+            map.section("upstream", path: "upstream", keys: ["anthropic_version", "auth", "timeouts", "pool", "retry", "hedge", "pacing",
+                                                       "concurrency", "regions"]),
             root: map.keyNode("upstream") ?? root,
             baseDirectory: baseDirectory
         )
         let rules = RulesConfig.read(map.section("rules", path: "rules", keys: ["paths"]), baseDirectory: baseDirectory)
-        return GatewayConfig(listen: listen, admin: admin, store: store, server: server, upstream: upstream, rules: rules)
+        let cache = CacheConfig.read(map.section("cache", path: "cache", keys: CacheConfig.keys))
+        return GatewayConfig(listen: listen, admin: admin, store: store, server: server, upstream: upstream, rules: rules,
+                             cache: cache)
     }
 
     /// True when binding both addresses would fail: same fixed port on the same host or on

@@ -5,6 +5,10 @@ public struct UpstreamConfig: Sendable, Equatable {
     public var auth: AuthConfig
     public var timeouts: TimeoutsConfig
     public var pool: PoolConfig
+    public var retry: RetryConfig
+    public var hedge: HedgeConfig
+    public var pacing: PacingConfig
+    public var concurrency: ConcurrencyConfig
     /// At least one, at least one with weight above 0, names unique.
     public var regions: [RegionConfig]
 
@@ -13,12 +17,20 @@ public struct UpstreamConfig: Sendable, Equatable {
         auth: AuthConfig = AuthConfig(),
         timeouts: TimeoutsConfig = TimeoutsConfig(),
         pool: PoolConfig = PoolConfig(),
+        retry: RetryConfig = RetryConfig(),
+        hedge: HedgeConfig = HedgeConfig(),
+        pacing: PacingConfig = PacingConfig(),
+        concurrency: ConcurrencyConfig = ConcurrencyConfig(),
         regions: [RegionConfig]
     ) {
         self.anthropicVersion = anthropicVersion
         self.auth = auth
         self.timeouts = timeouts
         self.pool = pool
+        self.retry = retry
+        self.hedge = hedge
+        self.pacing = pacing
+        self.concurrency = concurrency
         self.regions = regions
     }
 
@@ -48,6 +60,11 @@ extension UpstreamConfig {
         config.auth = AuthConfig.read(map.present("auth"), baseDirectory: baseDirectory)
         config.timeouts = TimeoutsConfig.read(map.section("timeouts", path: "\(path).timeouts", keys: ["connect", "first_byte", "idle", "total"]))
         config.pool = PoolConfig.read(map.section("pool", path: "\(path).pool", keys: ["max_per_host", "max_total", "idle_timeout"]))
+        config.retry = RetryConfig.read(map.section("retry", path: "\(path).retry", keys: RetryConfig.keys))
+        config.hedge = HedgeConfig.read(map.section("hedge", path: "\(path).hedge", keys: HedgeConfig.keys))
+        config.pacing = PacingConfig.read(map.section("pacing", path: "\(path).pacing", keys: PacingConfig.keys))
+        config.concurrency = ConcurrencyConfig.read(map.section("concurrency", path: "\(path).concurrency",
+                                                                keys: ConcurrencyConfig.keys))
         if let regions = map.present("regions") {
             config.regions = RegionConfig.readList(regions)
         } else {

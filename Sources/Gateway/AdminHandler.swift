@@ -1,16 +1,19 @@
 import BallastCore
 import HTTPServer
+import Metrics
 import Upstream
 
 /// The admin listener: health now; metrics and the control API hang off it later.
 final class AdminHandler: HTTPHandler {
     private let router: Router
     private let client: UpstreamClient
+    private let registry: MetricsRegistry
     private let proxyInFlight: @Sendable () -> Int
 
-    init(router: Router, client: UpstreamClient, proxyInFlight: @escaping @Sendable () -> Int) {
+    init(router: Router, client: UpstreamClient, registry: MetricsRegistry, proxyInFlight: @escaping @Sendable () -> Int) {
         self.router = router
         self.client = client
+        self.registry = registry
         self.proxyInFlight = proxyInFlight
     }
 
@@ -18,6 +21,10 @@ final class AdminHandler: HTTPHandler {
         switch (request.method, request.path) {
         case ("GET", "/healthz"):
             responder.respond(.json(200, healthJSON()))
+        case ("GET", "/metrics"):
+            let format = MetricsFormat.negotiate(accept: request.headers["accept"])
+            responder.respond(HTTPResponse(status: 200, headers: ["content-type": format.contentType],
+                                           text: registry.render(format)))
         default:
             responder.respond(.json(404, #"{"error":{"type":"not_found","message":"no route for \#(JSONText.escape(request.method)) \#(JSONText.escape(request.path))"}}"#))
         }

@@ -12,6 +12,7 @@ final class GatewayMetrics: Sendable {
     let timeToFirstByte: HistogramFamily
     let overhead: HistogramFamily
     let retries: CounterFamily
+    let hedges: CounterFamily
 
     /// Overhead lives below a millisecond, yet the buckets still reach 10 minutes.
     static let overheadBounds: [Double] = [
@@ -40,6 +41,9 @@ final class GatewayMetrics: Sendable {
                                       bounds: Self.overheadBounds)
         retries = registry.counter("ballast_retries_total", help: "Upstream attempts made again after a failure, by region retried and reason.",
                                    labels: ["region", "reason"])
+        hedges = registry.counter("ballast_hedges_total",
+                                  help: "Hedged attempts: sent after a slow first byte, won the race, or cancelled as the loser.",
+                                  labels: ["result"])
     }
 
     func record(_ request: RequestRecord, attempts recordAttempts: [AttemptRecord], overhead seconds: Double?) {
@@ -51,6 +55,46 @@ final class GatewayMetrics: Sendable {
         if let seconds { overhead.labels().observe(seconds) }
         for attempt in recordAttempts {
             attempts.labels(attempt.region, attempt.model ?? "none", attempt.outcome.rawValue, String(attempt.status)).increment()
+        }
+    }
+
+    /// Gauges read from the policies at scrape time, and the counters they keep.
+    func registerPolicyGauges(policy: CallPolicy, credentials: any UpstreamCredentials, clock: any Clock) {
+        _ = registry.gauge("ballast_rate_allowance_requests_per_second",
+                           help: "The request rate pacing allows per region and model (absent while unlimited).",
+                           labels: ["key"]) {
+            policy.pacer.snapshot(now: clock.now()).compactMap { snapshot in
+                snapshot.effectiveRate.map { ([snapshot.key], $0) }
+            }
+        }
+        _ = registry.gauge("ballast_rate_queue_depth", help: "Requests waiting for rate allowance per region and model.",
+                           labels: ["key"]) {
+            policy.pacer.snapshot(now: clock.now()).map { ([$0.key], Double($0.waiting)) }
+        }
+        _ = registry.gauge("ballast_concurrency_limit", help: "The adaptive concurrency limit per region.",
+                           labels: ["region"]) {
+            policy.concurrencySnapshots().map { ([$0.0], Double($0.1.limit)) }
+        }
+        _ = registry.gauge("ballast_upstream_in_flight", help: "Attempts in flight per region.", labels: ["region"]) {
+            policy.concurrencySnapshots().map { ([$0.0], Double($0.1.inFlight)) }
+        }
+        _ = registry.counter("ballast_retry_budget_refusals_total", help: "Retries refused by the retry budget.") {
+            [([], policy.counters.budgetRefusals.load(ordering: .relaxed))]
+        }
+        _ = registry.counter("ballast_rate_limit_rejections_total",
+                             help: "Requests Ballast answered with its own 429 because pacing's queue was full or too long.") {
+            [([], policy.counters.pacingRejections.load(ordering: .relaxed))]
+        }
+        _ = registry.counter("ballast_concurrency_rejections_total",
+                             help: "Requests Ballast answered with 529 after waiting too long for a concurrency slot.") {
+            [([], policy.counters.concurrencyRejections.load(ordering: .relaxed))]
+        }
+        if let oauth = credentials as? OAuthCredentials {
+            _ = registry.counter("ballast_token_refreshes_total", help: "OAuth token refreshes, by result.",
+                                 labels: ["result"]) {
+                [(["success"], oauth.refreshes.succeeded.load(ordering: .relaxed)),
+                 (["failure"], oauth.refreshes.failed.load(ordering: .relaxed))]
+            }
         }
     }
 }

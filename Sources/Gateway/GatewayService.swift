@@ -2,6 +2,7 @@ import BallastConfig
 import BallastCore
 import HTTPServer
 import Logging
+import Metrics
 import Synchronization
 import Upstream
 #if canImport(Glibc)
@@ -17,6 +18,8 @@ public final class GatewayService: Sendable {
     private let proxyServer: HTTPServer
     private let adminServer: HTTPServer
     private let logger: Logger
+    private let registry: MetricsRegistry
+    private let credentials: any UpstreamCredentials
     private let stopped = Mutex(false)
 
     /// - Parameter environment: where `api_key_env` and friends are looked up (the process
@@ -25,12 +28,14 @@ public final class GatewayService: Sendable {
                 logger: Logger = Logger(label: "ballast")) throws {
         self.config = config
         self.logger = logger
-        let credentials = try Self.credentials(for: config.upstream.auth, environment: environment)
         let pool = config.upstream.pool
         client = UpstreamClient(options: UpstreamClientOptions(maxConnectionsPerHost: pool.maxPerHost,
                                                                maxConnections: pool.maxTotal,
                                                                idleConnectionTimeout: pool.idleTimeout),
                                 clock: clock)
+        let credentials = try Self.credentials(for: config.upstream.auth, environment: environment, client: client,
+                                               clock: clock)
+        self.credentials = credentials
         router = Router(regions: config.upstream.regions.map {
             Region(name: $0.name, baseURL: $0.baseURL, weight: $0.weight)
         })
@@ -39,8 +44,16 @@ public final class GatewayService: Sendable {
                                    timeouts: UpstreamTimeouts(connect: timeouts.connect, firstByte: timeouts.firstByte,
                                                               idle: timeouts.idle, total: timeouts.total),
                                    maxRequestBodyBytes: config.server.maxBodyBytes)
+        let registry = MetricsRegistry()
+        let metrics = GatewayMetrics(registry: registry, version: BallastVersion.current)
+        self.registry = registry
+        let upstream = config.upstream
+        let policy = CallPolicy(retry: upstream.retry, hedge: upstream.hedge, pacing: upstream.pacing,
+                                concurrency: upstream.concurrency, regions: router.regions, now: clock.now())
+        metrics.registerPolicyGauges(policy: policy, credentials: credentials, clock: clock)
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
-                                   options: options)
+                                   options: options, policy: policy, metrics: metrics,
+                                   sink: MetricsSink(metrics: metrics))
         proxyServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
                                                                         threads: config.server.threads,
                                                                         maxBodyBytes: config.server.maxBodyBytes),
@@ -49,7 +62,7 @@ public final class GatewayService: Sendable {
         adminServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.admin.listen.host,
                                                                         port: config.admin.listen.port, threads: 1,
                                                                         maxBodyBytes: 1024 * 1024),
-                                 handler: AdminHandler(router: router, client: client,
+                                 handler: AdminHandler(router: router, client: client, registry: registry,
                                                        proxyInFlight: { proxy.inFlightCount }))
     }
 
@@ -94,27 +107,52 @@ public final class GatewayService: Sendable {
         logger.info("stopped")
     }
 
-    private static func credentials(for auth: AuthConfig, environment: [String: String]) throws -> any UpstreamCredentials {
+    private static func credentials(for auth: AuthConfig, environment: [String: String], client: UpstreamClient,
+                                    clock: any Clock) throws -> any UpstreamCredentials {
         switch auth.mode {
         case .passthrough:
             return PassthroughCredentials()
         case .static:
-            if let name = auth.apiKeyEnv {
-                guard let key = environment[name], !key.isEmpty else {
-                    throw GatewayStartupError.missingCredential("environment variable \(name) is not set")
-                }
-                return StaticKeyCredentials(key: key)
-            }
-            if let path = auth.apiKeyFile {
-                guard let key = readKeyFile(path) else {
-                    throw GatewayStartupError.missingCredential("key file \(path) is missing, unreadable or empty")
-                }
-                return StaticKeyCredentials(key: key)
-            }
-            throw GatewayStartupError.missingCredential("static mode needs api_key_env or api_key_file")
+            return StaticKeyCredentials(key: try staticKey(auth, environment: environment))
         case .oauth:
-            throw GatewayStartupError.unsupported(
-                "upstream.auth.mode oauth is not implemented yet (it comes with the resilient client); use static or passthrough")
+            guard let tokenURL = auth.tokenURL, let clientID = auth.clientID, let secretName = auth.clientSecretEnv else {
+                throw GatewayStartupError.missingCredential("oauth mode needs token_url, client_id and client_secret_env")
+            }
+            guard let secret = environment[secretName], !secret.isEmpty else {
+                throw GatewayStartupError.missingCredential("environment variable \(secretName) is not set")
+            }
+            return OAuthCredentials(tokenURL: tokenURL, clientID: clientID, clientSecret: secret, client: client, clock: clock)
+        }
+    }
+
+    /// The static key from its env var or file; named in errors, never shown.
+    static func staticKey(_ auth: AuthConfig, environment: [String: String]) throws -> String {
+        if let name = auth.apiKeyEnv {
+            guard let key = environment[name], !key.isEmpty else {
+                throw GatewayStartupError.missingCredential("environment variable \(name) is not set")
+            }
+            return key
+        }
+        if let path = auth.apiKeyFile {
+            guard let key = readKeyFile(path) else {
+                throw GatewayStartupError.missingCredential("key file \(path) is missing, unreadable or empty")
+            }
+            return key
+        }
+        throw GatewayStartupError.missingCredential("static mode needs api_key_env or api_key_file")
+    }
+
+    /// SIGHUP: re-reads a static key (from its env var as the process sees it, or its file)
+    /// without a restart. Returns a line for the log; never the key.
+    public func reloadCredentials(environment: [String: String]) -> String {
+        guard let staticCredentials = credentials as? StaticKeyCredentials else {
+            return "credentials: nothing to reload in \(config.upstream.auth.mode.rawValue) mode"
+        }
+        do {
+            staticCredentials.replaceKey(try Self.staticKey(config.upstream.auth, environment: environment))
+            return "credentials: static key re-read"
+        } catch {
+            return "credentials: kept the current key (\(error))"
         }
     }
 

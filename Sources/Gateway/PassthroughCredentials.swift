@@ -1,10 +1,10 @@
 import BallastCore
 
 /// `passthrough` mode: the client's own `x-api-key` or `Authorization` travels upstream.
-public struct PassthroughCredentials: UpstreamCredentials {
-    public init() {}
+struct PassthroughCredentials: UpstreamCredentials {
+    init() {}
 
-    public func apply(to upstream: inout HTTPHeaders, from client: HTTPHeaders) -> Bool {
+    func apply(to upstream: inout HTTPHeaders, from client: HTTPHeaders) -> CredentialState {
         var found = false
         if let key = client["x-api-key"] {
             upstream.set("x-api-key", key)
@@ -14,8 +14,8 @@ public struct PassthroughCredentials: UpstreamCredentials {
             upstream.set("authorization", authorization)
             found = true
         }
-        return found
+        return found ? .ready : .unavailable("no API key: send x-api-key or Authorization: Bearer")
     }
 
-    public var description: String { "client's own credentials (passthrough)" }
+    var description: String { "client's own credentials (passthrough)" }
 }

@@ -1,148 +1,236 @@
 import BallastCore
 import HTTPServer
-import Synchronization
+import Resilience
 import Upstream
 
-/// One client request on its way through Ballast: its attempts against upstream regions,
-/// and the bridge that carries the upstream response back to the client.
+/// One client request on its way through Ballast: its attempts (first try, retries,
+/// hedges) against upstream regions, and the bridge that carries the winning answer back.
+///
+/// Everything after `start()` runs on the upstream client's loop thread: transfer
+/// callbacks, retry and hedge timers, and the client's departure (posted there). That
+/// confinement is why this state has no lock.
 ///
 /// Non-streaming answers are buffered and sent with a length, so a failed attempt can still
-/// be replaced. Streams (and very large bodies) are relayed chunk by chunk through a
-/// bounded `ResponseStream`: when the client reads slowly the upstream transfer pauses,
-/// and when the client leaves the transfer is cancelled.
-final class ProxiedCall: UpstreamTransferDelegate, @unchecked Sendable {
-    enum Phase {
-        case awaitingHead
-        case buffering(UpstreamResponseHead, [UInt8])
-        case streaming(ResponseStream, isEventStream: Bool)
-        case done
-    }
-
-    struct State {
-        var phase: Phase = .awaitingHead
-        var attempts = 0
-        var tried: Set<String> = []
-        var region: Region?
-        var transfer: UpstreamTransfer?
-        var attemptStartedAt = MonotonicInstant(nanoseconds: 0)
-        var clientGone = false
-    }
-
+/// be replaced. SSE streams are held back until their first content event (an early `error`
+/// event is then retryable), then relayed chunk by chunk through a bounded
+/// `ResponseStream`: a slow client pauses the transfer, a departed one cancels it.
+final class ProxiedCall: @unchecked Sendable {
     private let context: ProxyContext
-    private let method: String
-    private let pathAndQuery: String
-    private let headers: HTTPHeaders
-    private let body: [UInt8]
+    let request: CallRequest
     private let responder: HTTPResponder
-    private let arrival: MonotonicInstant
-    private let state = Mutex(State())
 
-    init(context: ProxyContext, method: String, pathAndQuery: String, headers: HTTPHeaders, body: [UInt8],
-         responder: HTTPResponder, arrival: MonotonicInstant) {
+    private var attempts: [Attempt] = []
+    private var committed: Attempt?
+    private var tried: Set<String> = []
+    private var lastFailure: Attempt?
+    private var retryTimer: LoopTimer?
+    private var hedgeTimer: LoopTimer?
+    private var finished = false
+    private var clientGone = false
+    private var firstRegion: String?
+    private var replayedAfter401 = false
+    private var waitingSince: MonotonicInstant?
+    private let deadline: MonotonicInstant
+
+    init(context: ProxyContext, request: CallRequest, responder: HTTPResponder) {
         self.context = context
-        self.method = method
-        self.pathAndQuery = pathAndQuery
-        self.headers = headers
-        self.body = body
+        self.request = request
         self.responder = responder
-        self.arrival = arrival
+        deadline = request.arrival.adding(seconds: context.options.timeouts.total)
     }
 
+    /// Called on the server thread; moves the call onto the loop thread.
     func start() {
-        responder.onCancel { [self] in
-            let transfer = state.withLock { s -> UpstreamTransfer? in
-                s.clientGone = true
-                return s.transfer
-            }
-            transfer?.cancel()
+        let client = context.client
+        responder.onCancel { [self] in client.execute { self.clientLeft() } }
+        client.execute { [self] in
+            context.policy.requestStarted(now: now)
+            launch(isHedge: false)
         }
-        attemptNext()
     }
 
-    /// Sends the next attempt to a region not tried yet, or answers with an error.
-    private func attemptNext(after error: UpstreamError? = nil) {
-        let next = state.withLock { s -> Region? in
-            guard !s.clientGone, s.attempts < context.options.maxConnectAttempts,
-                  let region = context.router.pick(excluding: s.tried) else { return nil }
-            s.attempts += 1
-            s.tried.insert(region.name)
-            s.region = region
-            s.phase = .awaitingHead
-            s.attemptStartedAt = context.clock.now()
-            return region
+    private var now: MonotonicInstant { context.clock.now() }
+
+    // MARK: Attempts
+
+    /// Chooses a region and sends an attempt there once pacing allows.
+    private func launch(isHedge: Bool) {
+        guard !finished, !clientGone, committed == nil else { return }
+        guard let region = context.router.pick(excluding: tried) ?? retryRegion() else {
+            if isHedge { return }
+            return finishWithError(AnthropicError(.overloaded, "no upstream region is available"))
         }
-        guard let region = next else {
-            respondWithError(for: error)
+        tried.insert(region.name)
+        if firstRegion == nil { firstRegion = region.name }
+        let key = context.policy.key(region: region, model: request.model)
+        switch context.policy.admit(key: key, now: now) {
+        case .now:
+            send(to: region, key: key, isHedge: isHedge)
+        case .wait(let seconds):
+            guard seconds < deadline.seconds(since: now) else {
+                if isHedge { return }
+                return finishRateLimited(retryAfter: seconds)
+            }
+            retryTimer = context.client.schedule(after: seconds) { [self] in
+                retryTimer = nil
+                send(to: region, key: key, isHedge: isHedge)
+            }
+        case .reject(let retryAfter):
+            if isHedge { return }
+            context.policy.counters.pacingRejections.add(1, ordering: .relaxed)
+            finishRateLimited(retryAfter: retryAfter)
+        }
+    }
+
+    /// Sends an attempt once the region's concurrency limit and the credentials allow.
+    private func send(to region: Region, key: String, isHedge: Bool) {
+        guard !finished, !clientGone, committed == nil else { return }
+        var permit: ConcurrencyLimit.Permit?
+        switch context.policy.acquire(region: region, now: now) {
+        case .unlimited:
+            break
+        case .granted(let granted):
+            permit = granted
+        case .atLimit:
+            if isHedge { return }
+            // Wait a little for a slot rather than pile onto a slowing upstream.
+            let started = waitingSince ?? now
+            waitingSince = started
+            guard now.seconds(since: started) < context.options.maxConcurrencyWait,
+                  deadline.seconds(since: now) > 0.01 else {
+                context.policy.counters.concurrencyRejections.add(1, ordering: .relaxed)
+                return finishWithError(AnthropicError(.overloaded, "region \(region.name) is at its concurrency limit"))
+            }
+            retryTimer = context.client.schedule(after: 0.005) { [self] in
+                retryTimer = nil
+                send(to: region, key: key, isHedge: isHedge)
+            }
             return
         }
-        let request = UpstreamRequest(method: method, url: region.baseURL + pathAndQuery, headers: headers,
-                                      body: body, timeouts: context.options.timeouts)
-        // The handle is stored before the transfer starts: its callbacks may run on the loop
-        // thread before `begin` returns, and they need it for pausing and cancelling.
-        let transfer = context.client.makeTransfer(request, delegate: self)
-        let clientGone = state.withLock { s -> Bool in
-            s.transfer = transfer
-            return s.clientGone
+        waitingSince = nil
+        var headers = request.upstreamHeaders
+        switch context.credentials.apply(to: &headers, from: request.clientHeaders) {
+        case .ready:
+            break
+        case .wait:
+            permit?.ignore()
+            let client = context.client
+            context.credentials.notifyWhenReady { [self] in
+                client.execute { self.send(to: region, key: key, isHedge: isHedge) }
+            }
+            return
+        case .unavailable(let reason):
+            permit?.ignore()
+            if isHedge { return }
+            return finishWithError(AnthropicError(.authentication, reason))
         }
-        guard !clientGone else { return }
+        let attempt = Attempt(call: self, region: region, index: attempts.count + 1, isHedge: isHedge, key: key,
+                              sentHeaders: headers, permit: permit, startedAt: now)
+        attempts.append(attempt)
+        if isHedge { context.metrics.hedges.labels("sent").increment() }
+        if attempts.count > 1, !isHedge, let reason = lastFailure?.failure.map(Self.retryReason) {
+            context.metrics.retries.labels(region.name, reason).increment()
+        }
+        var timeouts = context.options.timeouts
+        timeouts.total = max(0.001, deadline.seconds(since: now))
+        let upstream = UpstreamRequest(method: request.method, url: region.baseURL + request.pathAndQuery,
+                                       headers: headers, body: request.body, timeouts: timeouts)
+        let transfer = context.client.makeTransfer(upstream, delegate: attempt)
+        attempt.transfer = transfer
         context.client.begin(transfer)
+        if !isHedge { armHedge(for: attempt) }
     }
 
-    // MARK: UpstreamTransferDelegate (loop thread)
+    /// When every region has been tried, a retry goes back to the router's normal choice.
+    private func retryRegion() -> Region? {
+        guard !tried.isEmpty else { return nil }
+        return context.router.pick()
+    }
 
-    func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
+    private func armHedge(for attempt: Attempt) {
+        guard request.hedgeAllowed, hedgeTimer == nil, context.router.regions.count > 0,
+              let delay = context.policy.hedgeDelay(key: attempt.key, model: request.model, now: now) else { return }
+        hedgeTimer = context.client.schedule(after: delay) { [self] in
+            hedgeTimer = nil
+            guard committed == nil, !finished, attempts.filter(\.isLive).count == 1,
+                  context.policy.mayHedge(now: now) else { return }
+            launch(isHedge: true)
+        }
+    }
+
+    // MARK: Transfer callbacks (loop thread)
+
+    func attempt(_ attempt: Attempt, didReceiveHead head: UpstreamResponseHead) {
+        attempt.head = head
+        attempt.headAt = now
+        context.policy.observe(key: attempt.key, headers: head.headers, wallTime: context.clock.wallTime(), now: now)
+        context.policy.hedges.recordFirstByte(attempt.key, seconds: now.seconds(since: attempt.startedAt), now: now)
+        guard committed == nil, !finished else { return attempt.abandon() }
         let contentType = head.headers["content-type"] ?? ""
-        let isEventStream = contentType.hasPrefix("text/event-stream")
-        let length = head.headers["content-length"].flatMap(Int.init)
-        let stream = (200..<300).contains(head.status)
-            && (isEventStream || length == nil || length! > context.options.maxBufferedResponseBytes)
-        guard stream else {
-            state.withLock { $0.phase = .buffering(head, []) }
+        attempt.isEventStream = contentType.hasPrefix("text/event-stream")
+        guard (200..<300).contains(head.status) else {
+            attempt.mode = .buffering
             return
         }
-        let responseStream = ResponseStream(capacity: context.options.streamBufferBytes)
-        let (transfer, region, attempts, startedAt) = state.withLock { s in
-            s.phase = .streaming(responseStream, isEventStream: isEventStream)
-            return (s.transfer, s.region, s.attempts, s.attemptStartedAt)
+        if attempt.isEventStream {
+            attempt.mode = .holding
+            return
         }
-        responseStream.onDrain { transfer?.resume() }
-        responseStream.onCancel { transfer?.cancel() }
-        let overhead = startedAt.seconds(since: arrival)
-        responder.respond(HTTPResponse(status: head.status,
-                                       headers: clientHeaders(from: head.headers, region: region, attempts: attempts,
-                                                              overhead: overhead),
-                                       body: .stream(responseStream)))
+        let length = head.headers["content-length"].flatMap(Int.init)
+        if let length, length <= context.options.maxBufferedResponseBytes {
+            attempt.mode = .buffering
+        } else {
+            commitStream(attempt)
+        }
     }
 
-    func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        state.withLock { s -> Bool in
-            switch s.phase {
-            case .buffering(let head, var collected):
-                s.phase = .done  // drop the reference while appending, to avoid a copy
-                collected.append(contentsOf: bytes)
-                s.phase = .buffering(head, collected)
-                return true
-            case .streaming(let stream, _):
-                // .closed: the client is gone and the transfer is being cancelled; drop.
-                return stream.write(bytes) != .full
-            case .awaitingHead, .done:
-                return true
+    func attempt(_ attempt: Attempt, didReceive bytes: UnsafeRawBufferPointer) -> Bool {
+        switch attempt.mode {
+        case .buffering:
+            attempt.body.append(contentsOf: bytes)
+            return true
+        case .holding:
+            attempt.body.append(contentsOf: bytes)
+            var release = attempt.body.count > Self.maxHeldBytes
+            for event in attempt.scanner.feed(bytes) {
+                attempt.usage.apply(event)
+                if event.name == "error" {
+                    attempt.failure = context.policy.judge(streamError: event.data)
+                    attempt.abandon()
+                    return true
+                }
+                if Self.contentEvents.contains(event.name) { release = true }
             }
+            if release { commitStream(attempt) }
+            return true
+        case .streaming(let stream):
+            if attempt.isEventStream {
+                for event in attempt.scanner.feed(bytes) { attempt.usage.apply(event) }
+            }
+            switch stream.write(bytes) {
+            case .accepted:
+                attempt.bytesRelayed += bytes.count
+                return true
+            case .full:
+                return false
+            case .closed:
+                return true  // the client is gone; the cancel is on its way
+            }
+        case .awaitingHead, .finished:
+            return true
         }
     }
 
-    func upstreamDidComplete(_ completion: UpstreamCompletion) {
-        let (phase, region, attempts, startedAt) = state.withLock { s in
-            let phase = s.phase
-            s.phase = .done
-            s.transfer = nil
-            return (phase, s.region, s.attempts, s.attemptStartedAt)
-        }
-        switch phase {
-        case .streaming(let stream, let isEventStream):
-            if let error = completion.error, error != .cancelled {
-                if isEventStream {
-                    // The SDKs surface an SSE `error` event as an API error.
+    func attempt(_ attempt: Attempt, didComplete completion: UpstreamCompletion) {
+        let mode = attempt.mode
+        attempt.mode = .finished
+        attempt.finishedAt = now
+        attempt.transfer = nil
+        if case .streaming(let stream) = mode {
+            // The committed attempt's stream ended, well or not.
+            if let error = completion.error, !(error == .cancelled && clientGone) {
+                attempt.failure = context.policy.judge(error: error)
+                if attempt.isEventStream {
                     stream.write(Self.anthropicError(for: error).sseEvent)
                     stream.finish()
                 } else {
@@ -151,36 +239,275 @@ final class ProxiedCall: UpstreamTransferDelegate, @unchecked Sendable {
             } else {
                 stream.finish()
             }
-        case .buffering(let head, let collected) where completion.error == nil:
-            let overhead = startedAt.seconds(since: arrival)
-            responder.respond(HTTPResponse(status: head.status,
-                                           headers: clientHeaders(from: head.headers, region: region,
-                                                                  attempts: attempts, overhead: overhead),
-                                           body: .bytes(collected)))
-        case .buffering, .awaitingHead:
-            guard let error = completion.error, error != .cancelled else { return }
-            if error.requestNeverSent {
-                attemptNext(after: error)
-            } else {
-                respondWithError(for: error)
-            }
-        case .done:
-            break
+            settle(attempt)
+            return finish()
         }
+        if attempt.cancelledByBallast, attempt.failure == nil {
+            // Lost a hedge race, or the client left: nothing to judge.
+            settle(attempt)
+            return finishIfIdle()
+        }
+        if attempt.failure == nil {
+            if let error = completion.error {
+                attempt.failure = context.policy.judge(error: error)
+            } else if let head = attempt.head, !(200..<300).contains(head.status) {
+                attempt.failure = context.policy.judge(status: head.status, headers: head.headers, body: attempt.body)
+            }
+        }
+        settle(attempt)
+        if attempt.failure == nil, let head = attempt.head {
+            // A complete 2xx answer (buffered, or a held stream that ended before content).
+            guard committed == nil, !finished else { return }
+            return commitBuffered(attempt, head: head)
+        }
+        attemptFailed(attempt)
+    }
+
+    /// Reports an ended attempt to the policies that learn from it: the concurrency limit
+    /// (latency or overload), the rate pacer (a 429 or an answer) and the hedge counters.
+    private func settle(_ attempt: Attempt) {
+        let failure = attempt.failure
+        if let permit = attempt.permit {
+            if let failure, failure.signalsOverload {
+                permit.dropped()
+            } else if attempt.head != nil, let headAt = attempt.headAt {
+                permit.success(rtt: headAt.seconds(since: attempt.startedAt))
+            } else {
+                permit.ignore()
+            }
+            attempt.permit = nil
+        }
+        if attempt.head != nil {
+            context.policy.answered(key: attempt.key, failure: failure, now: now)
+        }
+        if attempt.cancelledByBallast, committed !== attempt, !clientGone {
+            context.policy.hedges.recordCancelled()
+            context.metrics.hedges.labels("cancelled").increment()
+        }
+    }
+
+    // MARK: Decisions
+
+    private func attemptFailed(_ attempt: Attempt) {
+        lastFailure = attempt
+        guard committed == nil, !finished else { return }
+        if clientGone { return finish() }
+        if attempts.contains(where: \.isLive) { return }  // a sibling (hedge) may still win
+        guard let failure = attempt.failure else { return finishWithFailure() }
+        if failure.isAuthenticationFailure, !replayedAfter401,
+           context.credentials.reportUnauthorized(attempt.sentHeaders) {
+            // One forced token refresh and one replay, outside the retry budget.
+            replayedAfter401 = true
+            tried.remove(attempt.region.name)
+            return launch(isHedge: false)
+        }
+        let remaining = deadline.seconds(since: now)
+        guard let delay = context.policy.retryDelay(after: failure, nextAttempt: attempts.count + 1,
+                                                    remaining: remaining, now: now) else {
+            return finishWithFailure()
+        }
+        retryTimer = context.client.schedule(after: delay) { [self] in
+            retryTimer = nil
+            launch(isHedge: false)
+        }
+    }
+
+    private func commitBuffered(_ attempt: Attempt, head: UpstreamResponseHead) {
+        committed = attempt
+        noteWinner(attempt)
+        abandonOthers(than: attempt)
+        if !attempt.isEventStream {
+            attempt.usage = MessageUsage.fromMessageBody(attempt.body)
+        }
+        attempt.bytesRelayed = attempt.body.count
+        responder.respond(HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
+                                       body: .bytes(attempt.body)))
+        finish()
+    }
+
+    private func commitStream(_ attempt: Attempt) {
+        guard let head = attempt.head else { return }
+        committed = attempt
+        noteWinner(attempt)
+        abandonOthers(than: attempt)
+        let stream = ResponseStream(capacity: context.options.streamBufferBytes)
+        let client = context.client
+        stream.onDrain { [weak attempt] in attempt?.transfer?.resume() }
+        stream.onCancel { [self] in client.execute { self.clientLeft() } }
+        let held = attempt.body
+        attempt.body = []
+        attempt.mode = .streaming(stream)
+        responder.respond(HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
+                                       body: .stream(stream)))
+        if !held.isEmpty, stream.write(held) == .accepted { attempt.bytesRelayed += held.count }
+    }
+
+    private func noteWinner(_ attempt: Attempt) {
+        guard attempt.isHedge else { return }
+        context.policy.hedges.recordWon()
+        context.metrics.hedges.labels("won").increment()
+    }
+
+    private func abandonOthers(than winner: Attempt) {
+        hedgeTimer?.cancel()
+        hedgeTimer = nil
+        for other in attempts where other !== winner && other.isLive { other.abandon() }
+    }
+
+    private func clientLeft() {
+        guard !clientGone else { return }
+        clientGone = true
+        retryTimer?.cancel()
+        hedgeTimer?.cancel()
+        for attempt in attempts where attempt.isLive { attempt.abandon() }
+        if committed == nil || !(committed?.isLive ?? false) { finish() }
     }
 
     // MARK: Answers
 
-    private func respondWithError(for error: UpstreamError?) {
-        let (region, attempts) = state.withLock { s in (s.region, s.attempts) }
-        let anthropicError = error.map(Self.anthropicError(for:))
-            ?? AnthropicError(.overloaded, "no upstream region is available")
+    private func finishWithFailure() {
+        guard let failed = lastFailure, let failure = failed.failure else {
+            return finishWithError(AnthropicError(.overloaded, "no upstream region is available"))
+        }
+        if let head = failed.head, !(200..<300).contains(head.status) {
+            // Relay the upstream's own error as it was sent.
+            committed = failed
+            responder.respond(HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: failed),
+                                           body: .bytes(failed.body)))
+            return finish()
+        }
+        if let transport = failure.transport {
+            return finishWithError(Self.anthropicError(for: transport, neverSent: failure.requestNeverSent))
+        }
+        // An SSE error event seen before anything reached the client.
+        let type = failure.errorType.flatMap(AnthropicErrorType.init(rawValue:)) ?? .api
+        finishWithError(AnthropicError(type, failure.errorMessage ?? "the upstream stream failed",
+                                       status: failure.status))
+    }
+
+    /// Ballast's own 429: pacing says the upstream would refuse this request now.
+    private func finishRateLimited(retryAfter: Double) {
+        let seconds = max(1, Int(retryAfter.rounded(.up)))
+        finishWithError(AnthropicError(.rateLimit, "the upstream's rate limit is reached; Ballast is pacing requests, retry after \(seconds)s"),
+                        retryAfter: seconds)
+    }
+
+    private func finishWithError(_ error: AnthropicError, retryAfter: Int? = nil) {
+        guard !finished else { return }
         var headers = HTTPHeaders()
         headers.add("content-type", "application/json")
-        if let region { headers.add("x-ballast-region", region.name) }
-        headers.add("x-ballast-attempts", String(attempts))
-        if anthropicError.status == 529 || anthropicError.status == 503 { headers.add("retry-after", "1") }
-        responder.respond(HTTPResponse(status: anthropicError.status, headers: headers, text: anthropicError.jsonBody))
+        if let region = (lastFailure ?? attempts.last)?.region { headers.add("x-ballast-region", region.name) }
+        headers.add("x-ballast-attempts", String(attempts.count))
+        if let retryAfter {
+            headers.add("retry-after", String(retryAfter))
+        } else if error.status == 529 || error.status == 503 {
+            headers.add("retry-after", "1")
+        }
+        responder.respond(HTTPResponse(status: error.status, headers: headers, text: error.jsonBody))
+        finish(error: error)
+    }
+
+    private func finishIfIdle() {
+        if clientGone, !attempts.contains(where: \.isLive) { finish() }
+    }
+
+    /// Reports the request once, when its answer is complete (or the client left).
+    private func finish(error: AnthropicError? = nil) {
+        guard !finished else { return }
+        finished = true
+        retryTimer?.cancel()
+        hedgeTimer?.cancel()
+        let end = now
+        let final = committed ?? lastFailure ?? attempts.last
+        let status: Int
+        let outcome: OutcomeClass
+        var errorType: String?
+        if clientGone {
+            // The client left before its answer was complete.
+            status = 499
+            outcome = .ballast
+            errorType = "client_closed_request"
+        } else if let error {
+            status = error.status
+            outcome = final?.failure?.outcome ?? .ballast
+            errorType = error.type.rawValue
+        } else if let final, let head = final.head {
+            status = head.status
+            if let failure = final.failure {
+                outcome = failure.outcome
+                errorType = failure.errorType
+            } else {
+                outcome = (200..<300).contains(head.status) ? .success : .client
+            }
+        } else {
+            status = 0
+            outcome = .ballast
+        }
+        let route: String
+        if final?.isHedge == true {
+            route = "hedge"
+        } else if let final, final.region.name != firstRegion {
+            route = "failover"
+        } else if attempts.count > 1 {
+            route = "retry"
+        } else {
+            route = "weighted"
+        }
+        let wall = request.arrivalWallTime
+        let ttfb = committed?.headAt.map { $0.seconds(since: request.arrival) }
+        let usage = final?.usage ?? MessageUsage()
+        let record = RequestRecord(
+            time: wall, region: final?.region.name, model: request.model, route: route, status: status, outcome: outcome,
+            errorType: errorType, attempts: attempts.count, hedged: attempts.contains(where: \.isHedge),
+            streamed: request.wantsStream, latency: end.seconds(since: request.arrival), timeToFirstByte: ttfb,
+            inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, bytesSent: final?.bytesRelayed ?? 0)
+        let attemptRecords = attempts.map { attempt in
+            AttemptRecord(
+                time: wall + attempt.startedAt.seconds(since: request.arrival), region: attempt.region.name,
+                model: request.model, index: attempt.index, status: attempt.head?.status ?? 0,
+                outcome: attempt.failure?.outcome ?? (attempt.cancelledByBallast ? .ballast : .success),
+                errorType: attempt.failure?.errorType, hedge: attempt.isHedge, cancelled: attempt.cancelledByBallast,
+                latency: (attempt.finishedAt ?? end).seconds(since: attempt.startedAt),
+                timeToFirstByte: attempt.headAt.map { $0.seconds(since: attempt.startedAt) })
+        }
+        context.sink?.record(record, attempts: attemptRecords, overhead: processingOverhead())
+    }
+
+    /// Ballast's own processing time (arrival to hand-off to libcurl), reported only for
+    /// single-attempt requests: with retries the figure would mostly be deliberate waiting.
+    private func processingOverhead() -> Double? {
+        guard attempts.count == 1, let only = attempts.first else { return nil }
+        return only.startedAt.seconds(since: request.arrival)
+    }
+
+    private func clientHeaders(from upstream: HTTPHeaders, attempt: Attempt) -> HTTPHeaders {
+        var result = HTTPHeaders()
+        for field in upstream where !Self.hopByHop.contains(field.name) {
+            result.add(field.name, field.value)
+        }
+        result.add("x-ballast-region", attempt.region.name)
+        result.add("x-ballast-attempts", String(attempts.count))
+        if attempt.isHedge { result.add("x-ballast-hedged", "true") }
+        result.add("x-ballast-overhead-ms", Self.milliseconds(attempt.startedAt.seconds(since: request.arrival)))
+        return result
+    }
+
+    /// A bounded label for why an attempt was retried.
+    private static func retryReason(_ failure: Failure) -> String {
+        if let transport = failure.transport { return transport.rawValue }
+        if let status = failure.status { return String(status) }
+        return failure.errorType ?? "other"
+    }
+
+    static func anthropicError(for transport: TransportFailure, neverSent: Bool) -> AnthropicError {
+        switch transport {
+        case .connectFailed, .connectTimeout:
+            return AnthropicError(.overloaded, "no upstream region is reachable")
+        case .firstByteTimeout, .idleTimeout, .totalTimeout:
+            return AnthropicError(.timeout, "the upstream did not answer in time (\(transport.rawValue))")
+        case .connectionLost:
+            return AnthropicError(.api, "the upstream connection failed", status: 502)
+        }
     }
 
     /// The Anthropic-shaped error a client sees for a local failure.
@@ -197,24 +524,17 @@ final class ProxiedCall: UpstreamTransferDelegate, @unchecked Sendable {
         }
     }
 
-    private func clientHeaders(from upstream: HTTPHeaders, region: Region?, attempts: Int,
-                               overhead: Double) -> HTTPHeaders {
-        var result = HTTPHeaders()
-        for field in upstream where !Self.hopByHop.contains(field.name) {
-            result.add(field.name, field.value)
-        }
-        if let region { result.add("x-ballast-region", region.name) }
-        result.add("x-ballast-attempts", String(attempts))
-        result.add("x-ballast-overhead-ms", Self.milliseconds(overhead))
-        return result
-    }
-
     private static func milliseconds(_ seconds: Double) -> String {
         let hundredths = Int((seconds * 100_000).rounded())
         let whole = hundredths / 100
         let fraction = hundredths % 100
         return "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
     }
+
+    /// Events after which a held stream is released to the client.
+    static let contentEvents: Set<String> = ["content_block_delta", "content_block_stop", "message_delta", "message_stop"]
+    /// A held stream is released anyway once this much has arrived.
+    static let maxHeldBytes = 64 * 1024
 
     /// Headers that describe one connection, not the message; never relayed.
     static let hopByHop: Set<String> = [

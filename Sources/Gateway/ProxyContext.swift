@@ -9,13 +9,19 @@ final class ProxyContext: Sendable {
     let credentials: any UpstreamCredentials
     let clock: any Clock
     let options: ProxyOptions
+    let policy: CallPolicy
+    let metrics: GatewayMetrics
+    let sink: (any OutcomeSink)?
 
     init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
-         options: ProxyOptions) {
+         options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?) {
         self.client = client
         self.router = router
         self.credentials = credentials
         self.clock = clock
         self.options = options
+        self.policy = policy
+        self.metrics = metrics
+        self.sink = sink
     }
 }

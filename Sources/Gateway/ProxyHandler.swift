@@ -25,9 +25,13 @@ final class ProxyHandler: HTTPHandler {
                                          "request body exceeds the limit of \(context.options.maxRequestBodyDescription)"),
                           responder)
         }
+        var model: String?
+        var wantsStream = false
         if request.method == "POST", request.path == "/v1/messages" || request.path == "/v1/messages/count_tokens" {
             do {
-                _ = try JSONScanner.scanObject(request.body, fields: [])
+                let top = try JSONScanner.scanObject(request.body, fields: ["model", "stream"])
+                model = top.strings["model"]
+                wantsStream = top.booleans["stream"] ?? false
             } catch {
                 return reject(AnthropicError(.invalidRequest, "request body is not valid JSON: \(error)"), responder)
             }
@@ -42,12 +46,15 @@ final class ProxyHandler: HTTPHandler {
         if !request.body.isEmpty, upstreamHeaders["content-type"] == nil {
             upstreamHeaders.add("content-type", "application/json")
         }
-        guard context.credentials.apply(to: &upstreamHeaders, from: request.headers) else {
+        if context.credentials is PassthroughCredentials, request.headers["x-api-key"] == nil,
+           request.headers["authorization"] == nil {
             return reject(AnthropicError(.authentication, "no API key: send x-api-key or Authorization: Bearer"), responder)
         }
-        let call = ProxiedCall(context: context, method: request.method,
-                               pathAndQuery: request.path + Self.encodeQuery(request.query),
-                               headers: upstreamHeaders, body: request.body, responder: responder, arrival: arrival)
+        let call = ProxiedCall(context: context, request: CallRequest(
+            method: request.method, pathAndQuery: request.path + Self.encodeQuery(request.query),
+            upstreamHeaders: upstreamHeaders, clientHeaders: request.headers, body: request.body, model: model,
+            wantsStream: wantsStream, hedgeAllowed: request.headers["x-ballast-hedge"]?.lowercased() != "off",
+            arrival: arrival, arrivalWallTime: context.clock.wallTime()), responder: responder)
         call.start()
     }
 

@@ -13,6 +13,9 @@ public struct ProxyOptions: Sendable {
     /// Attempts per request when the connection to a region fails before the request
     /// was sent (each on another region).
     public var maxConnectAttempts: Int
+    /// How long a request waits for a free slot under a region's concurrency limit before
+    /// Ballast answers 529 itself.
+    public var maxConcurrencyWait: Double
     /// The request body limit, as the server enforces it (for error messages).
     public var maxRequestBodyBytes: Int
 
@@ -22,12 +25,14 @@ public struct ProxyOptions: Sendable {
 
     public init(defaultAnthropicVersion: String = "2023-06-01", timeouts: UpstreamTimeouts = UpstreamTimeouts(),
                 maxBufferedResponseBytes: Int = 4 * 1024 * 1024, streamBufferBytes: Int = 256 * 1024,
-                maxConnectAttempts: Int = 2, maxRequestBodyBytes: Int = 32 * 1024 * 1024) {
+                maxConnectAttempts: Int = 2, maxConcurrencyWait: Double = 10,
+                maxRequestBodyBytes: Int = 32 * 1024 * 1024) {
         self.defaultAnthropicVersion = defaultAnthropicVersion
         self.timeouts = timeouts
         self.maxBufferedResponseBytes = maxBufferedResponseBytes
         self.streamBufferBytes = streamBufferBytes
         self.maxConnectAttempts = maxConnectAttempts
         self.maxRequestBodyBytes = maxRequestBodyBytes
+        self.maxConcurrencyWait = maxConcurrencyWait
     }
 }

@@ -4,22 +4,22 @@ import Synchronization
 /// `static` mode: one configured API key replaces whatever key the client sent, so
 /// applications can run without the real key. The key can be swapped at run time
 /// (SIGHUP re-reads it) without a restart.
-public final class StaticKeyCredentials: UpstreamCredentials {
+final class StaticKeyCredentials: UpstreamCredentials {
     private let key: Mutex<String>
 
-    public init(key: String) {
+    init(key: String) {
         self.key = Mutex(key)
     }
 
-    public func replaceKey(_ newKey: String) {
+    func replaceKey(_ newKey: String) {
         key.withLock { $0 = newKey }
     }
 
-    public func apply(to upstream: inout HTTPHeaders, from client: HTTPHeaders) -> Bool {
+    func apply(to upstream: inout HTTPHeaders, from client: HTTPHeaders) -> CredentialState {
         upstream.remove("authorization")
         upstream.set("x-api-key", key.withLock { $0 })
-        return true
+        return .ready
     }
 
-    public var description: String { "static API key (redacted)" }
+    var description: String { "static API key (redacted)" }
 }

@@ -2,8 +2,19 @@ import BallastCore
 
 /// Puts the upstream credentials on a request. Implementations never expose the secret
 /// through `description`, so a logged value cannot leak it.
-public protocol UpstreamCredentials: Sendable, CustomStringConvertible {
+protocol UpstreamCredentials: Sendable, CustomStringConvertible {
     /// Sets the auth headers of `upstream`, given the headers the client sent.
-    /// Returns false when no credential is available (the client gets a 401).
-    func apply(to upstream: inout HTTPHeaders, from client: HTTPHeaders) -> Bool
+    func apply(to upstream: inout HTTPHeaders, from client: HTTPHeaders) -> CredentialState
+
+    /// Runs `action` once credentials may be ready again (after a refresh ends).
+    func notifyWhenReady(_ action: @escaping @Sendable () -> Void)
+
+    /// The upstream answered 401 to a request sent with `headers`. Returns true when a fresh
+    /// credential is being fetched, so replaying the request once makes sense.
+    func reportUnauthorized(_ headers: HTTPHeaders) -> Bool
+}
+
+extension UpstreamCredentials {
+    func notifyWhenReady(_ action: @escaping @Sendable () -> Void) { action() }
+    func reportUnauthorized(_ headers: HTTPHeaders) -> Bool { false }
 }

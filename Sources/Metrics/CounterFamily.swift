@@ -4,8 +4,11 @@ public final class CounterFamily: MetricFamily {
     public let help: String
     public var type: MetricType { .counter }
     private let table: SeriesTable<Counter>
+    private let collect: (@Sendable () -> [([String], Int)])?
 
-    init(name: String, help: String, labelNames: [String], maxValuesPerLabel: Int) {
+    init(name: String, help: String, labelNames: [String], maxValuesPerLabel: Int,
+         collect: (@Sendable () -> [([String], Int)])? = nil) {
+        self.collect = collect
         precondition(name.hasSuffix("_total"), "counter names end in _total")
         self.name = name
         self.help = help
@@ -17,6 +20,13 @@ public final class CounterFamily: MetricFamily {
     public func labels(_ values: [String]) -> Counter { table.series(values) }
 
     public func renderSamples(into output: inout String, format: MetricsFormat) {
+        if let collect {
+            // Counts kept elsewhere (monotonic by construction there), read at scrape time.
+            for (values, total) in collect() {
+                let counter = table.series(values)
+                counter.increment(by: total - counter.current)
+            }
+        }
         for (labels, counter) in table.all {
             output += "\(name)\(labels.render(names: table.labelNames)) \(counter.current)\n"
         }

@@ -11,8 +11,11 @@ public final class MetricsRegistry: Sendable {
 
     public init() {}
 
-    public func counter(_ name: String, help: String, labels: [String] = [], maxValuesPerLabel: Int = 64) -> CounterFamily {
-        register(CounterFamily(name: name, help: help, labelNames: labels, maxValuesPerLabel: maxValuesPerLabel))
+    /// A counter family; with `collect`, its values are read from elsewhere at scrape time.
+    public func counter(_ name: String, help: String, labels: [String] = [], maxValuesPerLabel: Int = 64,
+                        collect: (@Sendable () -> [([String], Int)])? = nil) -> CounterFamily {
+        register(CounterFamily(name: name, help: help, labelNames: labels, maxValuesPerLabel: maxValuesPerLabel,
+                               collect: collect))
     }
 
     public func gauge(_ name: String, help: String, labels: [String] = [], maxValuesPerLabel: Int = 64,

@@ -44,7 +44,7 @@ struct ServeCommand: ParsableCommand {
         while true {
             let signal = ProcessSignals.wait()
             if signal == SIGHUP {
-                logger.info("SIGHUP received; nothing to reload yet")
+                logger.info("SIGHUP: \(service.reloadCredentials(environment: ProcessInfo.processInfo.environment))")
                 continue
             }
             logger.info("signal received, draining", metadata: ["signal": "\(signal)"])

@@ -89,7 +89,8 @@ final class SlowReader: UpstreamTransferDelegate {
             responder.respond(HTTPResponse(status: 200, headers: sseHeaders(), body: .stream(stream)))
             Thread.detachNewThread {
                 stream.write("event: message_start\ndata: {}\n\n")
-                release.wait()  // the rest only after the client has seen the first event
+                stream.write("event: content_block_delta\ndata: {}\n\n")
+                release.wait()  // the rest only after the client has seen the first content
                 stream.write("event: message_stop\ndata: {}\n\n")
                 stream.finish()
             }
@@ -100,13 +101,14 @@ final class SlowReader: UpstreamTransferDelegate {
         let reader = SlowReader(holding: false)
         harness.client.submit(UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json"],
                                               body: Array(Self.streamRequest.utf8)), delegate: reader)
-        #expect(await eventually { reader.prefix.contains("message_start") })
+        // Held back only until the first content event, then relayed as it comes.
+        #expect(await eventually { reader.prefix.contains("content_block_delta") })
         release.signal()
         let result = await reader.collector.result()
         #expect(result.head?.status == 200)
         #expect(result.head?.headers["content-type"] == "text/event-stream")
         #expect(result.head?.headers["x-ballast-region"] == "primary")
-        #expect(reader.prefix == "event: message_start\ndata: {}\n\nevent: message_stop\ndata: {}\n\n")
+        #expect(reader.prefix == "event: message_start\ndata: {}\n\nevent: content_block_delta\ndata: {}\n\nevent: message_stop\ndata: {}\n\n")
     }
 
     @Test func aSlowClientPausesTheUpstream() async throws {

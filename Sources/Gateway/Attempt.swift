@@ -1,0 +1,88 @@
+import BallastCore
+import HTTPServer
+import Resilience
+import Upstream
+
+/// One upstream attempt of a `ProxiedCall`: a first try, a retry or a hedge.
+///
+/// Confined to the upstream loop thread like its call: the transfer's callbacks arrive
+/// there, and the call's timers fire there, so no lock guards this state.
+final class Attempt: UpstreamTransferDelegate, @unchecked Sendable {
+    enum Mode {
+        /// Waiting for the response head.
+        case awaitingHead
+        /// Collecting a whole body: errors (to classify and maybe relay) and small answers.
+        case buffering
+        /// An SSE stream held back until its first content event, so an early `error`
+        /// event can still be retried without the client seeing anything.
+        case holding
+        /// Committed: relaying to the client.
+        case streaming(ResponseStream)
+        case finished
+    }
+
+    /// Strong while the transfer runs: the call has no other owner then. Dropped when the
+    /// transfer completes, which breaks the call <-> attempt cycle.
+    private var call: ProxiedCall?
+    let region: Region
+    /// 1-based, in launch order.
+    let index: Int
+    let isHedge: Bool
+    /// The pacing and hedging key (region and model).
+    let key: String
+    /// The headers sent, credentials included (to tell which token a 401 rejected).
+    let sentHeaders: HTTPHeaders
+    /// The concurrency permit, reported exactly once when the attempt ends.
+    var permit: ConcurrencyLimit.Permit?
+    let startedAt: MonotonicInstant
+    var transfer: UpstreamTransfer?
+    var mode: Mode = .awaitingHead
+    var head: UpstreamResponseHead?
+    var headAt: MonotonicInstant?
+    var body: [UInt8] = []
+    var isEventStream = false
+    var scanner = SSEScanner()
+    var usage = MessageUsage()
+    var bytesRelayed = 0
+    var failure: Failure?
+    var cancelledByBallast = false
+    var finishedAt: MonotonicInstant?
+
+    init(call: ProxiedCall, region: Region, index: Int, isHedge: Bool, key: String, sentHeaders: HTTPHeaders,
+         permit: ConcurrencyLimit.Permit?, startedAt: MonotonicInstant) {
+        self.call = call
+        self.region = region
+        self.index = index
+        self.isHedge = isHedge
+        self.key = key
+        self.sentHeaders = sentHeaders
+        self.permit = permit
+        self.startedAt = startedAt
+    }
+
+    var isLive: Bool {
+        if case .finished = mode { return false }
+        return true
+    }
+
+    /// Stops the transfer because another attempt won or the client left.
+    func abandon() {
+        guard isLive else { return }
+        cancelledByBallast = true
+        transfer?.cancel()
+    }
+
+    func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
+        call?.attempt(self, didReceiveHead: head)
+    }
+
+    func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        call?.attempt(self, didReceive: bytes) ?? true
+    }
+
+    func upstreamDidComplete(_ completion: UpstreamCompletion) {
+        let owner = call
+        call = nil
+        owner?.attempt(self, didComplete: completion)
+    }
+}

@@ -1,0 +1,150 @@
+import BallastConfig
+import BallastCore
+import Resilience
+import Synchronization
+import Upstream
+
+/// The decisions a `ProxiedCall` asks for, in one place: how to judge an answer, whether and
+/// when to try again, whether to send now, when to hedge. The call does the I/O; the
+/// policies from the Resilience module decide, each a clock-driven state machine.
+final class CallPolicy: Sendable {
+    let retry: RetryConfig
+    let hedgeSettings: HedgeConfig
+    let pacingEnabled: Bool
+    let concurrencyEnabled: Bool
+    let classifier = FailureClassifier()
+    let budget: RetryBudget
+    let pacer: RatePacer
+    let hedges: HedgePolicy
+    private let backoff: Mutex<Backoff<SeededRandom>>
+    private let limits: [String: ConcurrencyLimit]
+    let counters = PolicyCounters()
+
+    init(retry: RetryConfig, hedge: HedgeConfig, pacing: PacingConfig, concurrency: ConcurrencyConfig,
+         regions: [Region], now: MonotonicInstant, seed: UInt64 = 0x5EED) {
+        self.retry = retry
+        hedgeSettings = hedge
+        pacingEnabled = pacing.enabled
+        concurrencyEnabled = concurrency.enabled
+        budget = RetryBudget(ratio: retry.budgetRatio, minRetriesPerSecond: retry.budgetMinPerSecond, now: now)
+        pacer = RatePacer(maxWaiting: pacing.maxWaiting, maxWait: pacing.maxWait)
+        hedges = HedgePolicy(settings: HedgePolicy.Settings(quantile: hedge.quantile, minSamples: hedge.minSamples,
+                                                            maxExtraRatio: hedge.maxExtraRatio))
+        backoff = Mutex(Backoff(base: retry.backoffBase, cap: retry.backoffCap, maxRetryAfter: retry.maxRetryAfter,
+                                generator: SeededRandom(seed: seed)))
+        var limits: [String: ConcurrencyLimit] = [:]
+        for region in regions {
+            limits[region.name] = ConcurrencyLimit(settings: ConcurrencyLimit.Settings(
+                initialLimit: concurrency.initial, minLimit: concurrency.min, maxLimit: concurrency.max))
+        }
+        self.limits = limits
+    }
+
+    /// The key pacing and hedging learn per: a region's limits differ by model.
+    func key(region: Region, model: String?) -> String { "\(region.name)|\(model ?? "-")" }
+
+    // MARK: Judging
+
+    func judge(status: Int, headers: HTTPHeaders, body: [UInt8]) -> Failure {
+        classifier.classify(status: status, headers: headers, bodyPrefix: body)
+    }
+
+    func judge(error: UpstreamError) -> Failure {
+        classifier.classify(transport: Self.transport(error))
+    }
+
+    func judge(streamError data: String) -> Failure {
+        classifier.classify(streamErrorData: Array(data.utf8))
+    }
+
+    static func transport(_ error: UpstreamError) -> TransportFailure {
+        switch error {
+        case .connectFailed: .connectFailed
+        case .connectTimeout: .connectTimeout
+        case .firstByteTimeout: .firstByteTimeout
+        case .idleTimeout: .idleTimeout
+        case .totalTimeout: .totalTimeout
+        case .connectionLost, .transport, .cancelled: .connectionLost
+        }
+    }
+
+    // MARK: Retrying
+
+    /// Counts a new client request toward the retry and hedge budgets.
+    func requestStarted(now: MonotonicInstant) {
+        budget.recordRequest()
+        hedges.recordRequest(now: now)
+    }
+
+    /// Seconds to wait before attempt number `next`, or nil to stop trying.
+    func retryDelay(after failure: Failure, nextAttempt next: Int, remaining: Double, now: MonotonicInstant) -> Double? {
+        guard failure.retryable, next <= retry.maxAttempts, remaining > 0 else { return nil }
+        guard budget.tryWithdraw(now: now) else {
+            counters.budgetRefusals.add(1, ordering: .relaxed)
+            return nil
+        }
+        return backoff.withLock { $0.delay(attempt: next - 2, retryAfter: failure.retryAfter, remaining: remaining) }
+    }
+
+    // MARK: Admission
+
+    /// Whether an attempt for `key` may go now, after a wait (the slot is reserved), or not.
+    func admit(key: String, now: MonotonicInstant) -> RateQueue.Admission {
+        pacingEnabled ? pacer.admit(key, now: now) : .now
+    }
+
+    /// What the adaptive concurrency limit says about one more attempt to `region`.
+    enum PermitDecision {
+        case unlimited
+        case granted(ConcurrencyLimit.Permit)
+        case atLimit
+    }
+
+    func acquire(region: Region, now: MonotonicInstant) -> PermitDecision {
+        guard concurrencyEnabled, let limit = limits[region.name] else { return .unlimited }
+        guard let permit = limit.tryAcquire(now: now) else { return .atLimit }
+        return .granted(permit)
+    }
+
+    /// Learns from every answer the upstream gave (429s included).
+    func observe(key: String, headers: HTTPHeaders, wallTime: Double, now: MonotonicInstant) {
+        guard pacingEnabled else { return }
+        pacer.observe(key, headers: headers, wallTime: wallTime, now: now)
+    }
+
+    func answered(key: String, failure: Failure?, now: MonotonicInstant) {
+        guard pacingEnabled else { return }
+        if let failure, failure.isRateLimited {
+            _ = pacer.recordRateLimited(key, retryAfter: failure.retryAfter, now: now)
+        } else {
+            pacer.recordSuccess(key, now: now)
+        }
+    }
+
+    // MARK: Hedging
+
+    func hedgeDelay(key: String, model: String?, now: MonotonicInstant) -> Double? {
+        guard hedgeSettings.enabled, !isHedgeDisabled(model: model) else { return nil }
+        return hedges.hedgeDelay(key, now: now)
+    }
+
+    func mayHedge(now: MonotonicInstant) -> Bool { hedges.tryHedge(now: now) }
+
+    private func isHedgeDisabled(model: String?) -> Bool {
+        guard let model else { return false }
+        return hedgeSettings.disabledModels.contains { Glob.matches($0, model) }
+    }
+
+    // MARK: State for metrics and the control API
+
+    func concurrencySnapshots() -> [(String, ConcurrencyLimit.Snapshot)] {
+        limits.sorted { $0.key < $1.key }.map { ($0.key, $0.value.snapshot) }
+    }
+}
+
+/// Counters of policy decisions that no single request owns.
+final class PolicyCounters: Sendable {
+    let budgetRefusals = Atomic<Int>(0)
+    let pacingRejections = Atomic<Int>(0)
+    let concurrencyRejections = Atomic<Int>(0)
+}

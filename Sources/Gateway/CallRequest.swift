@@ -1,0 +1,21 @@
+import BallastCore
+
+/// What a `ProxiedCall` needs to know about the client's request, decided once at the
+/// front door.
+struct CallRequest: Sendable {
+    let method: String
+    let pathAndQuery: String
+    /// The headers to send upstream, before credentials are applied.
+    let upstreamHeaders: HTTPHeaders
+    /// The headers the client sent (passthrough credentials read them).
+    let clientHeaders: HTTPHeaders
+    let body: [UInt8]
+    /// The `model` field, for routing, limits and labels.
+    let model: String?
+    /// True when the client asked for an SSE stream.
+    let wantsStream: Bool
+    /// False when the client sent `x-ballast-hedge: off`.
+    let hedgeAllowed: Bool
+    let arrival: MonotonicInstant
+    let arrivalWallTime: Double
+}

@@ -1,1 +1,0 @@
-// The resilience policies: I/O-free state machines driven by an injected clock.

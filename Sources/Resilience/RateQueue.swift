@@ -1,0 +1,61 @@
+import BallastCore
+
+/// Admission in front of a `RateAllowance`: admit now, wait a given time, or reject with an
+/// honest `retry-after`, keeping at most `maxWaiting` requests waiting and none longer than
+/// `maxWait`.
+///
+/// A waiting request *reserves* its slot: it takes a token now (the bucket goes into debt)
+/// and is told exactly when its slot comes, so waiters leave in arrival order and the caller
+/// needs no second call; it arms a timer and sends when it fires. A rejection's `retryAfter`
+/// is when the bucket will have room for this request given everyone already ahead of it, so
+/// a client that honours it is not rejected again for the same reason.
+///
+/// A cut of the allowance while requests wait slows only the requests that arrive after it;
+/// waiters keep their slots (at most `maxWait` of traffic at the old rate). A waiter whose
+/// client leaves keeps its slot too: the slot is simply not used.
+///
+/// Call sequence: `admit(now:)` per request; then, as for `RateAllowance`, feed each answer
+/// to `allowance.observe(...)` and `allowance.recordSuccess(now:)` or
+/// `allowance.recordRateLimited(retryAfter:now:)`. A value type: one per key.
+public struct RateQueue: Sendable {
+    public enum Admission: Sendable, Equatable {
+        /// Send now.
+        case now
+        /// The slot is reserved: send after this many seconds without asking again.
+        case wait(seconds: Double)
+        /// Too many waiting or too long a wait: answer 429 with this `retry-after` (seconds).
+        case reject(retryAfter: Double)
+    }
+
+    public var allowance: RateAllowance
+    public let maxWaiting: Int
+    public let maxWait: Double
+    /// When each waiting request's slot comes.
+    private var dueTimes: [MonotonicInstant] = []
+
+    public init(allowance: RateAllowance, maxWaiting: Int = 100, maxWait: Double = 10) {
+        self.allowance = allowance
+        self.maxWaiting = max(0, maxWaiting)
+        self.maxWait = max(0, maxWait)
+    }
+
+    public mutating func admit(now: MonotonicInstant) -> Admission {
+        allowance.refill(now: now)
+        dueTimes.removeAll { $0 <= now }
+        let wait = allowance.secondsUntilRoom(now: now)
+        if wait <= 0 {
+            allowance.take(now: now)
+            return .now
+        }
+        guard dueTimes.count < maxWaiting, wait <= maxWait else { return .reject(retryAfter: wait) }
+        allowance.take(now: now)
+        dueTimes.append(now.adding(seconds: wait))
+        return .wait(seconds: wait)
+    }
+
+    /// Requests holding a reserved slot that has not come yet.
+    public mutating func waiting(now: MonotonicInstant) -> Int {
+        dueTimes.removeAll { $0 <= now }
+        return dueTimes.count
+    }
+}

@@ -1,0 +1,178 @@
+import BallastCore
+import BallastTesting
+import Resilience
+import Testing
+
+@Suite struct RateAllowanceTests {
+    /// 2026-11-26T16:20:00Z, the wall time the header tests run at.
+    let wall = 1_795_710_000.0
+
+    func headers(_ fields: [(String, String)]) -> HTTPHeaders { HTTPHeaders(fields) }
+
+    @Test func unlimitedUntilTheFirstSignal() {
+        var allowance = RateAllowance(now: t(0))
+        #expect((0..<1000).allSatisfy { _ in allowance.decide(now: t(0)) == .go })
+        #expect(allowance.rate == nil)
+        #expect(allowance.effectiveRate(now: t(0)) == nil)
+    }
+
+    @Test func configuredRatePacesWithABurstOfOneSecond() {
+        let clock = ManualClock()
+        var allowance = RateAllowance(settings: .init(initialRate: 10), now: clock.now())
+        #expect((0..<10).allSatisfy { _ in allowance.decide(now: clock.now()) == .go })
+        #expect(allowance.decide(now: clock.now()) == .wait(seconds: 0.1))
+        clock.advance(seconds: 0.1)
+        #expect(allowance.decide(now: clock.now()) == .go)
+        #expect(allowance.decide(now: clock.now()) == .wait(seconds: 0.1))
+    }
+
+    @Test func rateLimitCutsByHalfOncePerCooldown() {
+        var allowance = RateAllowance(settings: .init(initialRate: 10), now: t(0))
+        let first = allowance.recordRateLimited(now: t(0))
+        #expect(first)
+        #expect(allowance.rate == 5)
+        let withinCooldown = allowance.recordRateLimited(now: t(0.5))
+        #expect(!withinCooldown)
+        #expect(allowance.rate == 5)
+        let afterCooldown = allowance.recordRateLimited(now: t(1))
+        #expect(afterCooldown)
+        #expect(allowance.rate == 2.5)
+        for second in 2..<20 { allowance.recordRateLimited(now: t(Double(second))) }
+        #expect(allowance.rate == 0.1)
+    }
+
+    @Test func firstRateLimitCutsFromTheMeasuredRate() {
+        var allowance = RateAllowance(now: t(0))
+        for index in 0..<40 { #expect(allowance.decide(now: t(Double(index) * 0.025)) == .go) }
+        #expect(allowance.measuredRate(now: t(1)) == 40)
+        allowance.recordRateLimited(now: t(1))
+        #expect(allowance.rate == 20)
+        #expect(allowance.decide(now: t(1)) == .wait(seconds: 0.05))
+    }
+
+    @Test func successRecoversAdditively() {
+        var allowance = RateAllowance(settings: .init(initialRate: 10), now: t(0))
+        allowance.recordRateLimited(now: t(0))
+        allowance.recordSuccess(now: t(1))
+        #expect(allowance.rate == 6)
+        allowance.recordSuccess(now: t(3))
+        #expect(allowance.rate == 8)
+    }
+
+    @Test func recoveryIsFivePercentOfTheAnnouncedLimitAndStopsThere() {
+        var allowance = RateAllowance(now: t(0))
+        allowance.observe(headers: headers([("anthropic-ratelimit-requests-limit", "600"),
+                                            ("anthropic-ratelimit-requests-remaining", "500"),
+                                            ("anthropic-ratelimit-requests-reset", "2026-11-26T16:20:10Z")]),
+                          wallTime: wall, now: t(0))
+        #expect(allowance.announcedLimit == 10)
+        #expect(allowance.rate == nil)
+        #expect(allowance.effectiveRate(now: t(0)) == nil)
+        allowance.recordRateLimited(now: t(0))
+        #expect(allowance.rate == 5)
+        allowance.recordSuccess(now: t(4))
+        #expect(allowance.rate == 7)
+        allowance.recordSuccess(now: t(100))
+        #expect(allowance.rate == 10)
+    }
+
+    /// An Anthropic-shaped upstream whose limit counts one second, not one minute (Ballast's
+    /// simulator announces its request bucket so): the reset instant gives the refill away.
+    @Test func theCeilingFollowsTheRefillTheResetImplies() {
+        var allowance = RateAllowance(now: t(0))
+        allowance.observe(headers: headers([("anthropic-ratelimit-requests-limit", "100"),
+                                            ("anthropic-ratelimit-requests-remaining", "95"),
+                                            ("anthropic-ratelimit-requests-reset", "2026-11-26T16:20:01Z")]),
+                          wallTime: wall, now: t(0))
+        // A deficit under 10 % is too small to read through whole-second rounding.
+        #expect(abs((allowance.announcedLimit ?? 0) - 100.0 / 60) < 1e-9)
+        allowance.observe(headers: headers([("anthropic-ratelimit-requests-limit", "100"),
+                                            ("anthropic-ratelimit-requests-remaining", "0"),
+                                            ("anthropic-ratelimit-requests-reset", "2026-11-26T16:20:01Z")]),
+                          wallTime: wall, now: t(0))
+        #expect(allowance.announcedLimit == 100)
+        allowance.recordRateLimited(now: t(0))
+        #expect(allowance.rate == 50)
+    }
+
+    @Test func retryAfterHoldsTheKey() {
+        var allowance = RateAllowance(settings: .init(initialRate: 100), now: t(0))
+        allowance.recordRateLimited(retryAfter: 2, now: t(0))
+        #expect(allowance.rate == 50)
+        guard case .wait(let first) = allowance.decide(now: t(0)) else { Issue.record("expected a wait"); return }
+        #expect(abs(first - 2.02) < 1e-9)
+        guard case .wait(let second) = allowance.decide(now: t(1)) else { Issue.record("expected a wait"); return }
+        #expect(abs(second - 1.02) < 1e-9)
+        #expect(allowance.decide(now: t(2.03)) == .go)
+    }
+
+    @Test func lowRemainingRequestsPaceBeforeThe429() {
+        var allowance = RateAllowance(now: t(0))
+        allowance.observe(headers: headers([("anthropic-ratelimit-requests-limit", "100"),
+                                            ("anthropic-ratelimit-requests-remaining", "2"),
+                                            ("anthropic-ratelimit-requests-reset", "2026-11-26T16:20:50Z")]),
+                          wallTime: wall, now: t(0))
+        // The bucket refills at (100 - 2) / 50 s and the 2 left are spread over the same 50 s.
+        #expect(allowance.effectiveRate(now: t(0)) == 2)
+        #expect(allowance.decide(now: t(0)) == .go)
+        #expect(allowance.decide(now: t(0)) == .wait(seconds: 0.5))
+        // Pacing ends at the reset.
+        #expect(allowance.effectiveRate(now: t(49.9)) == 2)
+        #expect(allowance.effectiveRate(now: t(50)) == nil)
+        // Headers that are no longer low end it at once.
+        allowance.observe(headers: headers([("anthropic-ratelimit-requests-limit", "100"),
+                                            ("anthropic-ratelimit-requests-remaining", "2"),
+                                            ("anthropic-ratelimit-requests-reset", "2026-11-26T16:21:40Z")]),
+                          wallTime: wall + 50, now: t(50))
+        #expect(allowance.effectiveRate(now: t(50)) == 2)
+        allowance.observe(headers: headers([("anthropic-ratelimit-requests-limit", "100"),
+                                            ("anthropic-ratelimit-requests-remaining", "60"),
+                                            ("anthropic-ratelimit-requests-reset", "2026-11-26T16:20:54Z")]),
+                          wallTime: wall + 51, now: t(51))
+        #expect(allowance.effectiveRate(now: t(51)) == nil)
+    }
+
+    @Test func lowRemainingTokensBrakeTheRequestRate() {
+        var allowance = RateAllowance(now: t(0))
+        for index in 0..<10 { _ = allowance.decide(now: t(Double(index) * 0.1)) }
+        allowance.observe(headers: headers([("anthropic-ratelimit-tokens-limit", "10000"),
+                                            ("anthropic-ratelimit-tokens-remaining", "500"),
+                                            ("anthropic-ratelimit-tokens-reset", "2026-11-26T16:20:30Z")]),
+                          wallTime: wall, now: t(1))
+        // 5 % left where pacing starts at 10 %: half the 10 rps measured.
+        #expect(allowance.effectiveRate(now: t(1)) == 5)
+        #expect(allowance.effectiveRate(now: t(31)) == nil)
+    }
+
+    @Test func theLowerOfTheAllowanceAndThePaceApplies() {
+        var allowance = RateAllowance(settings: .init(initialRate: 1), now: t(0))
+        allowance.observe(headers: headers([("anthropic-ratelimit-requests-limit", "6000"),
+                                            ("anthropic-ratelimit-requests-remaining", "10"),
+                                            ("anthropic-ratelimit-requests-reset", "2026-11-26T16:21:00Z")]),
+                          wallTime: wall, now: t(0))
+        #expect(allowance.effectiveRate(now: t(0)) == 1)
+    }
+
+    @Test func responsesWithoutHeadersChangeNothing() {
+        var allowance = RateAllowance(now: t(0))
+        allowance.observe(headers: headers([("anthropic-ratelimit-requests-limit", "100"),
+                                            ("anthropic-ratelimit-requests-remaining", "0"),
+                                            ("anthropic-ratelimit-requests-reset", "2026-11-26T16:21:00Z")]),
+                          wallTime: wall, now: t(0))
+        let paced = allowance.effectiveRate(now: t(1))
+        allowance.observe(headers: headers([("content-type", "text/html")]), wallTime: wall + 1, now: t(1))
+        #expect(paced != nil)
+        #expect(allowance.effectiveRate(now: t(1)) == paced)
+    }
+
+    @Test func headerParsing() {
+        let limits = RateLimitHeaders(headers([("Anthropic-RateLimit-Requests-Limit", "50"),
+                                               ("anthropic-ratelimit-requests-remaining", "49"),
+                                               ("anthropic-ratelimit-requests-reset", "2026-11-26T16:20:00Z"),
+                                               ("anthropic-ratelimit-output-tokens-remaining", "junk")]))
+        #expect(limits.requests == .init(limit: 50, remaining: 49, resetAt: 1_795_710_000))
+        #expect(limits.outputTokens == nil)
+        #expect(limits.tokens == nil)
+        #expect(RateLimitHeaders(HTTPHeaders()).isEmpty)
+    }
+}
