@@ -58,7 +58,9 @@ public struct RateLimiter: Sendable, Equatable {
         var tokens = tokens
         requests?.refill(now: now)
         tokens?.refill(now: now)
-        return Snapshot(requestsLimit: requests.map { Int($0.capacity) },
+        // Like the real API, the announced request limit is per minute (the bucket's refill
+        // rate), not the burst size.
+        return Snapshot(requestsLimit: requests.map { _ in Int((settings.requestsPerSecond * 60).rounded()) },
                         requestsRemaining: requests.map { Int($0.level.rounded(.down)) } ?? 0,
                         requestsResetSeconds: requests?.secondsUntilFull ?? 0,
                         tokensLimit: tokens.map { Int($0.capacity) },

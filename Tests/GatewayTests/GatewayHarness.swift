@@ -23,6 +23,15 @@ struct GatewayHarness {
         client.start()
     }
 
+    /// A Ballast from YAML (regions usually pointing at an in-process `Simulator`).
+    init(yaml: String, environment: [String: String] = [:]) throws {
+        let config = try GatewayConfig.parse(yaml, file: "test.yaml")
+        gateway = try GatewayService(config: config, environment: environment)
+        try gateway.start()
+        client = UpstreamClient(options: UpstreamClientOptions(maxConnectionsPerHost: 256, maxConnections: 512))
+        client.start()
+    }
+
     func stop() {
         client.shutdown()
         gateway.stop(gracePeriod: 0)

@@ -102,7 +102,7 @@ import Testing
         #expect(limiter.snapshot(now: 0).requestsRemaining == 0)
         #expect(limiter.snapshot(now: 0).requestsResetSeconds == 1.5)
         #expect(admit(0.5) == .admitted)
-        #expect(limiter.snapshot(now: 0.5).requestsLimit == 3)
+        #expect(limiter.snapshot(now: 0.5).requestsLimit == 120)
         #expect(limiter.snapshot(now: 0.5).tokensLimit == nil)
     }
 

@@ -143,7 +143,7 @@ import Testing
 
         let first = try Curl.request(url, json: messagesBody())
         #expect(first.status == 200)
-        #expect(first.header("anthropic-ratelimit-requests-limit") == "2")
+        #expect(first.header("anthropic-ratelimit-requests-limit") == "30")
         #expect(first.header("anthropic-ratelimit-requests-remaining") == "1")
         #expect(first.header("anthropic-ratelimit-tokens-limit") == "100000")
         let reset = try #require(first.header("anthropic-ratelimit-requests-reset"))

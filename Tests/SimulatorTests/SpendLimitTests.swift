@@ -20,7 +20,7 @@ import Testing
             #expect(result.header("x-should-retry") == "false")
             #expect(result.header("retry-after") == nil)
             #expect(result.header("request-id")?.hasPrefix("req_") == true)
-            #expect(result.header("anthropic-ratelimit-requests-limit") == "10")
+            #expect(result.header("anthropic-ratelimit-requests-limit") == "600")
             let object = try #require(jsonObject(result.body))
             #expect(object["type"] as? String == "error")
             let error = try #require(object["error"] as? [String: Any])
