@@ -27,13 +27,14 @@ let package = Package(
         .target(name: "Resilience", dependencies: ["BallastCore"]),
         .target(name: "Metrics", dependencies: ["BallastCore"]),
         .target(name: "Rules", dependencies: ["BallastCore", "BallastConfig"]),
+        .target(name: "Cache", dependencies: ["BallastCore", "Telemetry"]),
         .target(name: "Telemetry", dependencies: ["BallastCore", "CSQLite"]),
         .target(name: "Upstream", dependencies: [
             "BallastCore", "CCurl", "CShims", .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
         .target(name: "Gateway", dependencies: [
-            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules",
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules", "Cache",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BallastTesting", dependencies: [
@@ -50,6 +51,7 @@ let package = Package(
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "BallastTesting"]),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "BallastTesting"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "BallastTesting"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "BallastTesting"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),
