@@ -1,0 +1,124 @@
+extension TelemetryMigration {
+    /// Ballast's schema, in order. Append new steps; never edit or reorder a released one
+    /// (databases in the field have already applied it under its name).
+    public static let schema: [TelemetryMigration] = [
+        TelemetryMigration(name: "0001_initial", sql: """
+            -- One row per client request, as handed to the writer. No bodies, no keys, no
+            -- headers: RequestRecord carries none. id is the sequence number the writer
+            -- assigned at hand-off, so attempts can point at it before either is written.
+            CREATE TABLE requests (
+                id            INTEGER PRIMARY KEY,
+                time          REAL    NOT NULL,  -- arrival, Unix seconds
+                region        TEXT,              -- region of the final attempt
+                model         TEXT,
+                route         TEXT    NOT NULL,
+                status        INTEGER NOT NULL,
+                outcome       TEXT    NOT NULL,  -- OutcomeClass raw value
+                error_type    TEXT,
+                attempts      INTEGER NOT NULL,
+                hedged        INTEGER NOT NULL,
+                cache_hit     INTEGER NOT NULL,
+                coalesced     INTEGER NOT NULL,
+                streamed      INTEGER NOT NULL,
+                latency       REAL    NOT NULL,  -- seconds, arrival to last byte
+                ttfb          REAL,              -- seconds, arrival to response head
+                input_tokens  INTEGER NOT NULL,
+                output_tokens INTEGER NOT NULL,
+                bytes_sent    INTEGER NOT NULL
+            );
+            CREATE INDEX requests_time ON requests(time);
+            CREATE INDEX requests_region ON requests(region, id);
+
+            -- One row per upstream attempt. request_id = requests.id (no foreign key:
+            -- retention deletes both tables independently, in small batches).
+            CREATE TABLE attempts (
+                id          INTEGER PRIMARY KEY,
+                request_id  INTEGER NOT NULL,
+                time        REAL    NOT NULL,
+                region      TEXT    NOT NULL,
+                model       TEXT,
+                attempt     INTEGER NOT NULL,  -- AttemptRecord.index, 1 for the first
+                status      INTEGER NOT NULL,
+                outcome     TEXT    NOT NULL,
+                error_type  TEXT,
+                hedge       INTEGER NOT NULL,
+                cancelled   INTEGER NOT NULL,
+                latency     REAL    NOT NULL,
+                ttfb        REAL
+            );
+            CREATE INDEX attempts_time ON attempts(time);
+
+            -- Rollups per time bucket x region x model ('' for none). bucket = Unix
+            -- seconds of the bucket's start; a request belongs to the bucket of its
+            -- completion, floor(time + latency). Histograms: LatencyHistogram text form.
+            CREATE TABLE rollup_second (
+                bucket           INTEGER NOT NULL,
+                region           TEXT    NOT NULL,
+                model            TEXT    NOT NULL,
+                requests         INTEGER NOT NULL,
+                outcome_success  INTEGER NOT NULL,
+                outcome_client   INTEGER NOT NULL,
+                outcome_upstream INTEGER NOT NULL,
+                outcome_local    INTEGER NOT NULL,
+                outcome_ballast  INTEGER NOT NULL,
+                status_429       INTEGER NOT NULL,
+                attempts         INTEGER NOT NULL,
+                attempts_429     INTEGER NOT NULL,
+                retries          INTEGER NOT NULL,
+                hedged           INTEGER NOT NULL,
+                cache_hits       INTEGER NOT NULL,
+                input_tokens     INTEGER NOT NULL,
+                output_tokens    INTEGER NOT NULL,
+                latency_sum      REAL    NOT NULL,
+                ttfb_sum         REAL    NOT NULL,
+                latency_hist     TEXT    NOT NULL,
+                ttfb_hist        TEXT    NOT NULL
+            );
+            CREATE UNIQUE INDEX rollup_second_key ON rollup_second(bucket, region, model);
+
+            CREATE TABLE rollup_minute (
+                bucket           INTEGER NOT NULL,
+                region           TEXT    NOT NULL,
+                model            TEXT    NOT NULL,
+                requests         INTEGER NOT NULL,
+                outcome_success  INTEGER NOT NULL,
+                outcome_client   INTEGER NOT NULL,
+                outcome_upstream INTEGER NOT NULL,
+                outcome_local    INTEGER NOT NULL,
+                outcome_ballast  INTEGER NOT NULL,
+                status_429       INTEGER NOT NULL,
+                attempts         INTEGER NOT NULL,
+                attempts_429     INTEGER NOT NULL,
+                retries          INTEGER NOT NULL,
+                hedged           INTEGER NOT NULL,
+                cache_hits       INTEGER NOT NULL,
+                input_tokens     INTEGER NOT NULL,
+                output_tokens    INTEGER NOT NULL,
+                latency_sum      REAL    NOT NULL,
+                ttfb_sum         REAL    NOT NULL,
+                latency_hist     TEXT    NOT NULL,
+                ttfb_hist        TEXT    NOT NULL
+            );
+            CREATE UNIQUE INDEX rollup_minute_key ON rollup_minute(bucket, region, model);
+
+            -- Every action Ballast or an operator took.
+            CREATE TABLE audit (
+                id      INTEGER PRIMARY KEY,
+                time    REAL NOT NULL,
+                kind    TEXT NOT NULL,
+                target  TEXT NOT NULL,
+                action  TEXT NOT NULL,
+                reason  TEXT NOT NULL,
+                actor   TEXT NOT NULL
+            );
+            CREATE INDEX audit_time ON audit(time);
+
+            -- Persisted controller state and operator overrides, one JSON document per key.
+            CREATE TABLE state (
+                key        TEXT PRIMARY KEY,
+                value      TEXT NOT NULL CHECK (json_valid(value)),
+                updated_at REAL NOT NULL
+            );
+            """),
+    ]
+}
