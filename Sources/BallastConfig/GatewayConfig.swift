@@ -68,7 +68,7 @@ extension GatewayConfig {
             (adminMap?["listen"] ?? map["listen"] ?? root)
                 .error("'admin.listen' (\(admin.listen)) and 'listen' (\(listen)) cannot share a port")
         }
-        let store = StoreConfig.read(map.section("store", path: "store", keys: ["path"]), baseDirectory: baseDirectory)
+        let store = StoreConfig.read(map.section("store", path: "store", keys: StoreConfig.keys), baseDirectory: baseDirectory)
         let server = ServerConfig.read(map.section("server", path: "server", keys: ["threads", "max_body", "drain_timeout"]))
         let upstream = UpstreamConfig.read(
             map.section("upstream", path: "upstream", keys: ["anthropic_version", "auth", "timeouts", "pool", "retry", "hedge", "pacing",

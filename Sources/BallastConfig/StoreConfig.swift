@@ -2,18 +2,32 @@
 public struct StoreConfig: Sendable, Equatable {
     /// Resolved against the config file's directory; `:memory:` keeps nothing on disk.
     public var path: String
+    /// How long raw request rows and per-second rollups are kept.
+    public var rawRetention: Double
+    /// How long per-minute rollups (and the audit trail) are kept.
+    public var rollupRetention: Double
 
-    public init(path: String = "./ballast.db") {
+    public init(path: String = "./ballast.db", rawRetention: Double = 86_400, rollupRetention: Double = 30 * 86_400) {
         self.path = path
+        self.rawRetention = rawRetention
+        self.rollupRetention = rollupRetention
     }
 }
 
 extension StoreConfig {
+    static let keys: Set<String> = ["path", "raw_retention", "rollup_retention"]
+
     static func read(_ map: ConfigMapping?, baseDirectory: String?) -> StoreConfig {
-        var path = StoreConfig().path
+        var config = StoreConfig()
         if let node = map?["path"], let text = node.string(what: "'store.path'") {
-            if text.isEmpty { node.error("'store.path' must not be empty") } else { path = text }
+            if text.isEmpty { node.error("'store.path' must not be empty") } else { config.path = text }
         }
-        return StoreConfig(path: ConfigPath.resolve(path, against: baseDirectory))
+        config.path = ConfigPath.resolve(config.path, against: baseDirectory)
+        if let value = map?.positiveDuration("raw_retention", in: "store") { config.rawRetention = value }
+        if let value = map?.positiveDuration("rollup_retention", in: "store") { config.rollupRetention = value }
+        if config.rollupRetention < config.rawRetention, let node = map?["rollup_retention"] {
+            node.error("'store.rollup_retention' must not be shorter than 'raw_retention'")
+        }
+        return config
     }
 }

@@ -77,8 +77,14 @@ final class CallPolicy: Sendable {
     }
 
     /// Seconds to wait before attempt number `next`, or nil to stop trying.
-    func retryDelay(after failure: Failure, nextAttempt next: Int, remaining: Double, now: MonotonicInstant) -> Double? {
+    ///
+    /// A request that never reached the upstream (connection refused, connect timeout) and
+    /// has a region left untried fails over at once and outside the budget: that is routing
+    /// around a dead region, one attempt per request, not a retry storm against it.
+    func retryDelay(after failure: Failure, nextAttempt next: Int, remaining: Double, untriedRegionLeft: Bool,
+                    now: MonotonicInstant) -> Double? {
         guard failure.retryable, next <= retry.maxAttempts, remaining > 0 else { return nil }
+        if failure.requestNeverSent, untriedRegionLeft { return 0 }
         guard budget.tryWithdraw(now: now) else {
             counters.budgetRefusals.add(1, ordering: .relaxed)
             return nil

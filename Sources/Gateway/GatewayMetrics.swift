@@ -1,5 +1,6 @@
 import BallastCore
 import Metrics
+import Telemetry
 
 /// Every metric family the gateway exports, registered once, with typed helpers for the
 /// request path. Label values are bounded by the registry (models past 64 distinct names
@@ -95,6 +96,26 @@ final class GatewayMetrics: Sendable {
                 [(["success"], oauth.refreshes.succeeded.load(ordering: .relaxed)),
                  (["failure"], oauth.refreshes.failed.load(ordering: .relaxed))]
             }
+        }
+    }
+
+    /// The telemetry writer's health: a writer that falls behind drops records, never requests.
+    func registerTelemetryGauges(writer: TelemetryWriter) {
+        _ = registry.counter("ballast_telemetry_records_written_total", help: "Request records written to SQLite.") {
+            [([], writer.stats.written)]
+        }
+        _ = registry.counter("ballast_telemetry_records_dropped_total",
+                             help: "Request records dropped because the writer fell behind (requests are never blocked).") {
+            [([], writer.stats.dropped)]
+        }
+        _ = registry.gauge("ballast_telemetry_queue_depth", help: "Records waiting for the SQLite writer.") {
+            [([], Double(writer.queueDepth))]
+        }
+        _ = registry.gauge("ballast_telemetry_writer_lag_seconds", help: "Age of the oldest record not yet written.") {
+            [([], writer.lag)]
+        }
+        _ = registry.gauge("ballast_telemetry_last_batch_seconds", help: "How long the writer's last batch took.") {
+            [([], writer.stats.lastBatchDuration)]
         }
     }
 }

@@ -4,6 +4,7 @@ import HTTPServer
 import Logging
 import Metrics
 import Synchronization
+import Telemetry
 import Upstream
 #if canImport(Glibc)
 import Glibc
@@ -20,6 +21,9 @@ public final class GatewayService: Sendable {
     private let logger: Logger
     private let registry: MetricsRegistry
     private let credentials: any UpstreamCredentials
+    private let telemetry: TelemetryWriter
+    /// Window queries over the telemetry (rules and the control API read these).
+    public let windows: TelemetryWindows
     private let stopped = Mutex(false)
 
     /// - Parameter environment: where `api_key_env` and friends are looked up (the process
@@ -51,9 +55,22 @@ public final class GatewayService: Sendable {
         let policy = CallPolicy(retry: upstream.retry, hedge: upstream.hedge, pacing: upstream.pacing,
                                 concurrency: upstream.concurrency, regions: router.regions, now: clock.now())
         metrics.registerPolicyGauges(policy: policy, credentials: credentials, clock: clock)
+        do {
+            let store = try TelemetryStore(path: config.store.path, clock: clock)
+            let writer = try TelemetryWriter(store: store, options: TelemetryWriterOptions(
+                rawRetention: config.store.rawRetention, rollupRetention: config.store.rollupRetention,
+                auditRetention: config.store.rollupRetention), clock: clock)
+            telemetry = writer
+            windows = try TelemetryWindows(store: store, writer: writer, clock: clock,
+                                           rawRetention: config.store.rawRetention,
+                                           rollupRetention: config.store.rollupRetention)
+        } catch {
+            throw GatewayStartupError.storeFailed("cannot open the store at \(config.store.path): \(error)")
+        }
+        metrics.registerTelemetryGauges(writer: telemetry)
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
-                                   sink: MetricsSink(metrics: metrics))
+                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), TelemetrySink(writer: telemetry)]))
         proxyServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
                                                                         threads: config.server.threads,
                                                                         maxBodyBytes: config.server.maxBodyBytes),
@@ -89,6 +106,11 @@ public final class GatewayService: Sendable {
     /// Requests on the proxy listener not yet completed.
     public var inFlightRequests: Int { proxyServer.inFlightCount }
 
+    /// Writes everything handed to the telemetry writer so far (tests, shutdown).
+    public func flushTelemetry() {
+        telemetry.flush()
+    }
+
     /// Upstream calls in flight.
     public var activeUpstreamTransfers: Int { client.activeTransfers }
 
@@ -104,6 +126,7 @@ public final class GatewayService: Sendable {
         proxyServer.stop(gracePeriod: gracePeriod)
         adminServer.stop()
         client.shutdown()
+        telemetry.close()
         logger.info("stopped")
     }
 

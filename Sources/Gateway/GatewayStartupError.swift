@@ -4,12 +4,14 @@ public enum GatewayStartupError: Error, Sendable, CustomStringConvertible {
     case missingCredential(String)
     case unsupported(String)
     case listenFailed(String)
+    case storeFailed(String)
 
     public var description: String {
         switch self {
         case .missingCredential(let why): "no upstream credential: \(why)"
         case .unsupported(let why): why
         case .listenFailed(let why): why
+        case .storeFailed(let why): why
         }
     }
 }

@@ -302,8 +302,9 @@ final class ProxiedCall: @unchecked Sendable {
             return launch(isHedge: false)
         }
         let remaining = deadline.seconds(since: now)
-        guard let delay = context.policy.retryDelay(after: failure, nextAttempt: attempts.count + 1,
-                                                    remaining: remaining, now: now) else {
+        let untriedRegionLeft = context.router.pick(excluding: tried, peek: true) != nil
+        guard let delay = context.policy.retryDelay(after: failure, nextAttempt: attempts.count + 1, remaining: remaining,
+                                                    untriedRegionLeft: untriedRegionLeft, now: now) else {
             return finishWithFailure()
         }
         retryTimer = context.client.schedule(after: delay) { [self] in
@@ -320,9 +321,11 @@ final class ProxiedCall: @unchecked Sendable {
             attempt.usage = MessageUsage.fromMessageBody(attempt.body)
         }
         attempt.bytesRelayed = attempt.body.count
-        responder.respond(HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
-                                       body: .bytes(attempt.body)))
+        let response = HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
+                                    body: .bytes(attempt.body))
+        // Recorded before the answer leaves, so whoever sees the answer can also see the record.
         finish()
+        responder.respond(response)
     }
 
     private func commitStream(_ attempt: Attempt) {
@@ -372,9 +375,11 @@ final class ProxiedCall: @unchecked Sendable {
         if let head = failed.head, !(200..<300).contains(head.status) {
             // Relay the upstream's own error as it was sent.
             committed = failed
-            responder.respond(HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: failed),
-                                           body: .bytes(failed.body)))
-            return finish()
+            failed.bytesRelayed = failed.body.count
+            let response = HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: failed),
+                                        body: .bytes(failed.body))
+            finish()
+            return responder.respond(response)
         }
         if let transport = failure.transport {
             return finishWithError(Self.anthropicError(for: transport, neverSent: failure.requestNeverSent))
@@ -403,8 +408,8 @@ final class ProxiedCall: @unchecked Sendable {
         } else if error.status == 529 || error.status == 503 {
             headers.add("retry-after", "1")
         }
-        responder.respond(HTTPResponse(status: error.status, headers: headers, text: error.jsonBody))
         finish(error: error)
+        responder.respond(HTTPResponse(status: error.status, headers: headers, text: error.jsonBody))
     }
 
     private func finishIfIdle() {

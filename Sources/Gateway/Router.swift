@@ -17,7 +17,11 @@ public final class Router: Sendable {
     }
 
     /// The region for the next attempt, never one in `excluded`; nil when none is left.
-    public func pick(excluding excluded: Set<String> = []) -> Region? {
+    /// With `peek`, answers without advancing the round-robin.
+    public func pick(excluding excluded: Set<String> = [], peek: Bool = false) -> Region? {
+        if peek {
+            return regions.first { !excluded.contains($0.name) && ($0.weight > 0 || $0.isStandby) }
+        }
         let index = current.withLock { current -> Int? in
             var total = 0
             var best: Int?

@@ -5,5 +5,5 @@ struct Ballast: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ballast",
         abstract: "A self-healing resilience proxy for the Anthropic API.",
-        subcommands: [ServeCommand.self, SimulateCommand.self, DemoCommand.self, BenchCommand.self])
+        subcommands: [ServeCommand.self, SimulateCommand.self, DemoCommand.self, StatsCommand.self, RulesCommand.self, BenchCommand.self])
 }

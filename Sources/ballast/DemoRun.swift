@@ -101,6 +101,8 @@ struct DemoRun: Sendable {
         let direct = await directRun
         let protected = await ballastRun
         view.finish()
+        let database = directory.appendingPathComponent("ballast.db").path
         return DemoSummary(direct: direct, ballast: protected).table
+            + "\n\nEvery request Ballast handled is in \(database); explore it with\n  ballast stats --db \(database) --since 5m"
     }
 }

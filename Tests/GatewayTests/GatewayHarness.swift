@@ -11,10 +11,11 @@ struct GatewayHarness {
     let client: UpstreamClient
 
     init(regions: [RegionConfig], auth: AuthConfig = .staticKey(env: "TEST_KEY"),
-         timeouts: TimeoutsConfig = TimeoutsConfig(connect: 1, firstByte: 5, idle: 5, total: 30),
-         maxBodyBytes: Int = 32_000_000) throws {
+         timeouts: TimeoutsConfig = TimeoutsConfig(connect: 1, firstByte: 30, idle: 30, total: 60),
+         maxBodyBytes: Int = 32_000_000, storePath: String = ":memory:") throws {
         let config = GatewayConfig(listen: ListenAddress(host: "127.0.0.1", port: 0),
                                    admin: AdminConfig(listen: ListenAddress(host: "127.0.0.1", port: 0)),
+                                   store: StoreConfig(path: storePath),
                                    server: ServerConfig(threads: 2, maxBodyBytes: maxBodyBytes, drainTimeout: 5),
                                    upstream: UpstreamConfig(auth: auth, timeouts: timeouts, regions: regions))
         gateway = try GatewayService(config: config, environment: ["TEST_KEY": "sk-configured"])
@@ -68,7 +69,7 @@ func deadAddress() throws -> String {
 }
 
 /// Polls `condition` until it holds or `seconds` pass; for effects that happen on other threads.
-func eventually(within seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+func eventually(within seconds: Double = 20, _ condition: () -> Bool) async -> Bool {
     let clock = SystemClock()
     let deadline = clock.now().adding(seconds: seconds)
     while clock.now() < deadline {

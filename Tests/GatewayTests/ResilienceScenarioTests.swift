@@ -19,6 +19,7 @@ import Upstream
         return """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }
+            store: { path: ":memory:" }
             upstream:
               auth: \(auth)
               timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }

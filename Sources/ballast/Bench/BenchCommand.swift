@@ -21,7 +21,8 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Scale durations and sizes (1 = full suite; 0.2 for a quick look).")
     var scale: Double = 1
 
-    static let scenarios: [any BenchScenario] = [OverheadScenario(), StreamMemoryScenario()]
+    static let scenarios: [any BenchScenario] = [OverheadScenario(), StreamMemoryScenario(), RateLimitBurstScenario(),
+                                                 TailLatencyScenario(), ResetsAnd529Scenario(), TokenExpiryScenario()]
 
     func run() throws {
         ProcessSignals.exitOnTermination()

@@ -1,0 +1,151 @@
+import BallastCore
+
+/// One circuit: closed -> open -> half-open -> closed, driven by rules and by its own probes.
+///
+/// - A firing rule trips a closed circuit (`trip`). It stays open `openDuration(trip:)`:
+///   `recover.after`, doubled on each repeated trip, capped at `max_open`.
+/// - Then it goes half-open and hands out `probe.requests` permits; the gateway lets that
+///   many requests through (`acquireProbe`). More failures than `max_error_ratio` allows open
+///   it again at once, for longer; enough good probes close it.
+/// - After closing it settles for the tripping rule's longest window: the rule's windows still
+///   hold the failures that opened it, so its firing is ignored until they have passed. During
+///   that time the circuit watches the traffic since it closed and opens again itself if it
+///   fails like the probes may not. No flapping between a stale rule and a fresh circuit.
+/// - Once closed for `reset_after`, the trip count starts again from zero.
+///
+/// A pure value: every method takes the time, nothing reads a clock.
+public struct CircuitBreaker: Sendable, Equatable {
+    public enum Phase: Sendable, Equatable {
+        case closed
+        case open(until: Double)
+        case halfOpen(since: Double)
+    }
+
+    public let target: CircuitTarget
+    public private(set) var phase: Phase = .closed
+    public var policy: CircuitPolicy
+    public var mode: CircuitMode
+    /// Trips since the last reset; sets the open time.
+    public private(set) var trips = 0
+    /// When the state last changed (monotonic seconds).
+    public private(set) var changedAt: Double
+    public private(set) var closedAt: Double?
+    /// Rules may trip the circuit from this time on (end of the settling after a close).
+    public private(set) var armedAt: Double = 0
+    /// Probe permits left to hand out while half-open.
+    public private(set) var probePermits = 0
+    private var permitsGrantedAt: Double = 0
+    /// Seconds of settling after a close: the tripping rule's longest window.
+    private var settle: Double = 0
+    /// The rule that last tripped the circuit.
+    public private(set) var owner: RuleKey?
+
+    public init(target: CircuitTarget, policy: CircuitPolicy = CircuitPolicy(), mode: CircuitMode = .reroute, now: Double = 0) {
+        self.target = target
+        self.policy = policy
+        self.mode = mode
+        changedAt = now
+    }
+
+    public var state: CircuitState {
+        switch phase {
+        case .closed: .closed
+        case .open: .open
+        case .halfOpen: .halfOpen
+        }
+    }
+
+    /// True when a firing rule may trip the circuit now.
+    public func isArmed(at now: Double) -> Bool {
+        phase == .closed && now >= armedAt
+    }
+
+    /// Seconds until an open circuit goes half-open (for `retry-after`); 0 otherwise.
+    public func retryAfter(at now: Double) -> Double {
+        if case .open(let until) = phase { return max(0, until - now) }
+        return 0
+    }
+
+    /// Opens a closed circuit. `settle` is how long to ignore rule trips after it next closes.
+    public mutating func trip(at now: Double, settle: Double, owner: RuleKey?) -> CircuitTransition? {
+        guard phase == .closed else { return nil }
+        self.settle = settle
+        self.owner = owner
+        return open(at: now, from: .closed, because: nil)
+    }
+
+    /// Moves the circuit on by time and by what its probes (or post-close traffic) did.
+    /// `observe(since)` returns the target's counts since the monotonic time `since`.
+    /// `mayReopen` is false when the panic threshold forbids opening a closed (settling)
+    /// circuit again; a half-open circuit may always open again, it carries no traffic.
+    public mutating func advance(at now: Double, mayReopen: Bool = true, observe: (Double) -> WindowResult) -> CircuitTransition? {
+        switch phase {
+        case .open(let until):
+            guard now >= until else { return nil }
+            phase = .halfOpen(since: now)
+            changedAt = now
+            probePermits = policy.probe.requests
+            permitsGrantedAt = now
+            return CircuitTransition(from: .open, to: .halfOpen, detail: "letting \(policy.probe.requests) probe requests through")
+        case .halfOpen(let since):
+            let result = observe(since)
+            let failures = result.count(policy.probe.classes)
+            let total = result.requests
+            let probe = policy.probe
+            if failures > probe.allowedFailures, Double(failures) > probe.maxErrorRatio * Double(total) {
+                return open(at: now, from: .halfOpen, because: "probes: \(failures) of \(total) failed")
+            }
+            if total >= probe.requests {
+                phase = .closed
+                changedAt = now
+                closedAt = now
+                armedAt = now + settle
+                probePermits = 0
+                return CircuitTransition(from: .halfOpen, to: .closed, detail: "probes: \(failures) of \(total) failed")
+            }
+            if now - permitsGrantedAt >= probe.timeout {
+                probePermits = max(probePermits, probe.requests - total)
+                permitsGrantedAt = now
+            }
+            return nil
+        case .closed:
+            guard let closedAt else { return nil }
+            if now < armedAt {
+                guard mayReopen else { return nil }
+                let result = observe(closedAt)
+                let total = result.requests
+                let failures = result.count(policy.probe.classes)
+                if total >= policy.probe.requests, Double(failures) > policy.probe.maxErrorRatio * Double(total) {
+                    return open(at: now, from: .closed, because: "failing again after closing: \(failures) of \(total) failed")
+                }
+            } else if trips > 0, now - closedAt >= policy.resetAfter {
+                trips = 0
+            }
+            return nil
+        }
+    }
+
+    /// Takes one probe permit while half-open; false when none is left (or not half-open).
+    public mutating func acquireProbe() -> Bool {
+        guard case .halfOpen = phase, probePermits > 0 else { return false }
+        probePermits -= 1
+        return true
+    }
+
+    /// True when the circuit is closed, has no trips to remember and is not settling: it can
+    /// be forgotten.
+    func isIdle(at now: Double) -> Bool {
+        phase == .closed && trips == 0 && now >= armedAt
+    }
+
+    private mutating func open(at now: Double, from: CircuitState, because: String?) -> CircuitTransition {
+        trips += 1
+        let duration = policy.openDuration(trip: trips)
+        phase = .open(until: now + duration)
+        changedAt = now
+        probePermits = 0
+        var detail = "open for \(DurationText.format(duration)) (trip \(trips))"
+        if let because { detail = because + "; " + detail }
+        return CircuitTransition(from: from, to: .open, detail: detail)
+    }
+}

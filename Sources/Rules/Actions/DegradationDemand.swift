@@ -1,0 +1,20 @@
+/// One rule instance's hold on the degradation ladder: its level while it fires, then one
+/// level less per `after` once it has resolved.
+public struct DegradationDemand: Sendable, Equatable {
+    public var level: Int
+    public var after: Double
+    /// When the rule resolved; nil while it fires.
+    public var releasedAt: Double?
+
+    public init(level: Int, after: Double, releasedAt: Double? = nil) {
+        self.level = level
+        self.after = after
+        self.releasedAt = releasedAt
+    }
+
+    public func effectiveLevel(at now: Double) -> Int {
+        guard let releasedAt else { return level }
+        let steps = Int(((now - releasedAt) / after + 1e-9).rounded(.down))
+        return max(0, level - steps)
+    }
+}

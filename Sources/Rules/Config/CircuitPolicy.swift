@@ -1,0 +1,27 @@
+/// A circuit's `recover:` settings: how long it stays open, how that grows, how it probes.
+public struct CircuitPolicy: Sendable, Equatable {
+    /// Open time after the first trip, in seconds; doubled on each repeated trip.
+    public var openFor: Double
+    /// The cap of the growing open time.
+    public var maxOpen: Double
+    /// After staying closed this long, a new trip counts as the first again.
+    public var resetAfter: Double
+    public var probe: ProbePolicy
+
+    public init(openFor: Double = 10, maxOpen: Double = 300, resetAfter: Double? = nil, probe: ProbePolicy = ProbePolicy()) {
+        self.openFor = openFor
+        self.maxOpen = max(maxOpen, openFor)
+        self.resetAfter = resetAfter ?? max(maxOpen, openFor)
+        self.probe = probe
+    }
+
+    /// Open time for the `trip`-th consecutive trip (1-based): `openFor * 2^(trip-1)`, capped.
+    public func openDuration(trip: Int) -> Double {
+        let exponent = Double(max(trip - 1, 0))
+        return min(openFor * pow2(exponent), maxOpen)
+    }
+
+    private func pow2(_ exponent: Double) -> Double {
+        exponent >= 60 ? .infinity : Double(UInt64(1) << UInt64(exponent))
+    }
+}

@@ -1,0 +1,16 @@
+/// Level 3 of the default ladder: refuse requests of the given `x-ballast-priority` values
+/// with `status` and `retry-after`, so the capacity left goes to the requests that matter.
+public struct ShedPolicy: Sendable, Equatable {
+    /// `x-ballast-priority` header values that are shed.
+    public var priorities: [String]
+    /// 529 (overloaded) by default; 429 and 503 are allowed.
+    public var status: Int
+    /// Seconds, sent as `retry-after`.
+    public var retryAfter: Double
+
+    public init(priorities: [String] = ["low"], status: Int = 529, retryAfter: Double = 30) {
+        self.priorities = priorities
+        self.status = status
+        self.retryAfter = retryAfter
+    }
+}

@@ -1,0 +1,19 @@
+/// A rule instance that is pending (its condition holds, not yet for `for:`) or firing.
+/// Inactive instances have no state.
+public struct AlertState: Sendable, Equatable {
+    public enum Phase: String, Sendable, Equatable {
+        case pending, firing
+    }
+
+    public var phase: Phase
+    /// When the condition started to hold (monotonic seconds).
+    public var activeSince: Double
+    /// When it started firing.
+    public var firingSince: Double?
+
+    public init(phase: Phase, activeSince: Double, firingSince: Double? = nil) {
+        self.phase = phase
+        self.activeSince = activeSince
+        self.firingSince = firingSince
+    }
+}

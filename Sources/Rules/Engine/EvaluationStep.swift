@@ -1,0 +1,310 @@
+import BallastCore
+
+/// One run of `RuleEngine.evaluate`: evaluates the groups that are due, applies their
+/// actions, then moves every state machine on by time. Holds the step's working state; it
+/// never outlives the call.
+struct EvaluationStep {
+    let ruleSet: RuleSet
+    let now: RuleTime
+    let context: EvaluationContext
+    let evaluator: ExprEvaluator
+    var state: RuleEngineState
+    private(set) var changes: [StateChange] = []
+    private(set) var evaluatedGroups: [String] = []
+    /// Why the route weights are about to change, and who changed them.
+    private var routeReasons: [(actor: String, reason: String)] = []
+    private var routingDirty = false
+
+    /// A refused action not asked for again within this many seconds ends its episode; the
+    /// next refusal is audited again.
+    static let refusalRepeat = 60.0
+
+    init(ruleSet: RuleSet, state: RuleEngineState, source: any WindowSource, now: RuleTime) {
+        self.ruleSet = ruleSet
+        self.state = state
+        self.now = now
+        context = EvaluationContext(source: source, now: now.wall, regions: ruleSet.regions.map(\.name))
+        evaluator = ExprEvaluator(context: context)
+    }
+
+    private var mono: Double { now.monotonic }
+
+    mutating func run() {
+        if state.routedRegions != ruleSet.regions {
+            state.routedRegions = ruleSet.regions
+            routingDirty = true
+        }
+        state.refusals = state.refusals.filter { mono - $0.value < Self.refusalRepeat }
+        for group in ruleSet.groups {
+            // A little early counts as on time: a loop's timer may fire a millisecond before the
+            // interval is over, and skipping a whole interval for that would halve the rate.
+            if let last = state.lastEvaluation[group.name], mono - last < group.interval - min(0.01, group.interval / 10) { continue }
+            state.lastEvaluation[group.name] = mono
+            evaluatedGroups.append(group.name)
+            for rule in group.rules { evaluate(rule) }
+        }
+        advanceCircuits()
+        syncCircuitShifts()
+        advanceDegradation()
+        for region in state.routing.advance(at: mono) {
+            let entry = state.routing.entries[region]
+            let percent = Int(((entry?.policy.step ?? 0) * 100).rounded())
+            let left = Int((((1 - (entry?.removed ?? 0)) * 100)).rounded())
+            routeReasons.append(("ballast", "failback: \(region) gets \(percent)% of its weight back (now \(left)%) after a hold-down of \(DurationText.format(entry?.holdDown ?? 0))"))
+            routingDirty = true
+        }
+        if routingDirty { recomputeWeights() }
+    }
+
+    // MARK: Rules
+
+    private mutating func evaluate(_ rule: Rule) {
+        let conditions = evaluator.conditions(rule.expression)
+        var instances = state.alerts[rule.key] ?? [:]
+        var fired: [SeriesLabels] = []
+        var resolved: [SeriesLabels] = []
+        for (labels, truth) in conditions where truth == .true {
+            if var alert = instances[labels] {
+                if alert.phase == .pending, mono - alert.activeSince >= rule.pendingFor - 1e-9 {
+                    alert.phase = .firing
+                    alert.firingSince = mono
+                    fired.append(labels)
+                    instances[labels] = alert
+                }
+            } else if rule.pendingFor <= 0 {
+                instances[labels] = AlertState(phase: .firing, activeSince: mono, firingSince: mono)
+                fired.append(labels)
+            } else {
+                instances[labels] = AlertState(phase: .pending, activeSince: mono)
+            }
+        }
+        for (labels, alert) in instances where conditions[labels] != .true {
+            instances[labels] = nil
+            if alert.phase == .firing { resolved.append(labels) }
+        }
+        state.alerts[rule.key] = instances.isEmpty ? nil : instances
+        for labels in fired.sorted() {
+            record(.rule(RuleInstance(key: rule.key, labels: labels)), .ruleFired, target: ruleTarget(rule, labels), action: "firing",
+                   reason: reason(rule, labels), actor: actor(rule))
+        }
+        for labels in resolved.sorted() {
+            record(.rule(RuleInstance(key: rule.key, labels: labels)), .ruleResolved, target: ruleTarget(rule, labels),
+                   action: "resolved", reason: reason(rule, labels), actor: actor(rule))
+        }
+        guard let action = rule.action else { return }
+        let firing = instances.filter { $0.value.phase == .firing }.keys.sorted()
+        switch action {
+        case .circuit(let circuit):
+            for labels in firing { trip(circuit, rule: rule, labels: labels) }
+        case .degrade(let degrade):
+            for labels in firing {
+                state.degradation.demand(RuleInstance(key: rule.key, labels: labels), level: degrade.level, after: degrade.after)
+            }
+            for labels in resolved { state.degradation.release(RuleInstance(key: rule.key, labels: labels), at: mono) }
+        case .route(let route):
+            for labels in firing {
+                guard let region = route.resolveRegion(labels) else { continue }
+                drain(region, route: route, rule: rule, labels: labels)
+            }
+            for labels in resolved {
+                guard let region = route.resolveRegion(labels) else { continue }
+                state.routing.release(region, owner: .rule(RuleInstance(key: rule.key, labels: labels)), at: mono)
+            }
+        }
+    }
+
+    private func actor(_ rule: Rule) -> String { "rule:\(rule.name)" }
+
+    /// The action's target for audit entries about the rule, or `rule=<name>` without one.
+    private func ruleTarget(_ rule: Rule, _ labels: SeriesLabels) -> String {
+        switch rule.action {
+        case .circuit(let circuit): circuit.target.resolve(labels)?.description ?? "rule=\(rule.name)"
+        case .route(let route): route.resolveRegion(labels).map { "region=\($0)" } ?? "rule=\(rule.name)"
+        case .degrade: "degradation"
+        case nil: "rule=\(rule.name)" + labels.description
+        }
+    }
+
+    /// `error_ratio{...}[30s] > 0.5 and ... [error_ratio{...}[30s]=0.62, ...]`
+    private func reason(_ rule: Rule, _ labels: SeriesLabels) -> String {
+        let values = evaluator.explain(rule.expression, labels: labels)
+        let instance = labels.isEmpty ? "" : " for \(labels)"
+        return "\(rule.expression.displayText)\(instance) [\(values)]"
+    }
+
+    // MARK: Circuits
+
+    private mutating func trip(_ action: CircuitAction, rule: Rule, labels: SeriesLabels) {
+        guard let target = action.target.resolve(labels) else { return }
+        var breaker = state.circuits[target] ?? CircuitBreaker(target: target, policy: action.policy, mode: action.mode, now: mono)
+        guard breaker.isArmed(at: mono), !isCovered(target) else { return }
+        if let refusal = panicRefusal(opening: target, mode: action.mode) {
+            refuse("circuit:\(target)", .circuit(target), .circuitChanged, target: target.description, action: "refused_open",
+                   reason: "\(refusal); rule \(rule.name): \(reason(rule, labels))")
+            return
+        }
+        breaker.policy = action.policy
+        breaker.mode = action.mode
+        guard let transition = breaker.trip(at: mono, settle: rule.expression.longestWindow, owner: rule.key) else { return }
+        state.circuits[target] = breaker
+        record(.circuit(target), .circuitChanged, target: target.description, action: transition.to.rawValue,
+               reason: "\(transition.detail); \(reason(rule, labels))", actor: actor(rule))
+    }
+
+    /// True when a broader circuit (the region's, or the model's everywhere) is already open or
+    /// half-open: no request reaches `target` anyway, so tripping it would only add noise.
+    private func isCovered(_ target: CircuitTarget) -> Bool {
+        guard let region = target.region, let model = target.model else { return false }
+        return state.circuitState(CircuitTarget(region: region)) != .closed
+            || state.circuitState(CircuitTarget(model: model)) != .closed
+    }
+
+    /// Audits a refusal by the panic threshold once per episode: a refusal repeated without a
+    /// pause of `refusalRepeat` is the same episode and only renews the entry.
+    private mutating func refuse(_ key: String, _ subject: StateChange.Subject, _ kind: AuditEvent.Kind, target: String,
+                                 action: String, reason: String) {
+        let ongoing = state.refusals[key].map { mono - $0 < Self.refusalRepeat } ?? false
+        state.refusals[key] = mono
+        if !ongoing { record(subject, kind, target: target, action: action, reason: reason, actor: "ballast") }
+    }
+
+    /// Why opening `target` would break the panic threshold, or nil when it may open.
+    private func panicRefusal(opening target: CircuitTarget, mode: CircuitMode) -> String? {
+        let regions = ruleSet.regions.map(\.name)
+        let minimum = ruleSet.routing.minAvailableRegions
+        if let region = target.region, !regions.isEmpty {
+            let others = regions.filter { $0 != region && isAvailable($0) }
+            if let model = target.model {
+                let serving = others.filter { state.circuitState(CircuitTarget(region: $0, model: model)) == .closed }
+                if serving.isEmpty {
+                    return "panic threshold: no other region would serve \(model)"
+                }
+            } else if others.count < minimum {
+                return "panic threshold: opening would leave \(others.count) of \(regions.count) regions available (at least \(minimum) must stay)"
+            }
+        }
+        if target.region == nil, let model = target.model, mode == .fallback {
+            let fallback = ruleSet.degradation.fallback.fallback(for: model) { candidate in
+                state.circuitState(CircuitTarget(model: candidate)) == .closed
+            }
+            if fallback == nil { return "no fallback model is available for \(model) (see degradation.fallback)" }
+        }
+        return nil
+    }
+
+    /// A region can take traffic: its circuit is closed and it is not fully drained.
+    private func isAvailable(_ region: String) -> Bool {
+        state.circuitState(CircuitTarget(region: region)) == .closed && state.routing.removed(region) < 1
+    }
+
+    private mutating func advanceCircuits() {
+        for target in state.circuits.keys.sorted() {
+            guard var breaker = state.circuits[target] else { continue }
+            let mayReopen = breaker.state != .closed || panicRefusal(opening: target, mode: breaker.mode) == nil
+            let context = self.context
+            let monotonic = mono
+            let classes = breaker.policy.probe.classes
+            let transition = breaker.advance(at: mono, mayReopen: mayReopen) { since in
+                let window = monotonic - since
+                guard window > 0 else { return .empty }
+                return context.result(WindowQuery(regions: target.region.map { [$0] }, models: target.model.map { [$0] },
+                                                  window: window, failureClasses: classes))
+            }
+            state.circuits[target] = breaker.isIdle(at: mono) ? nil : breaker
+            if let transition {
+                record(.circuit(target), .circuitChanged, target: target.description, action: transition.to.rawValue,
+                       reason: transition.detail, actor: breaker.owner.map { "rule:\($0.rule)" } ?? "ballast")
+            }
+        }
+    }
+
+    /// An open or half-open region circuit holds all of the region's weight away; once it
+    /// closes, the weight comes back through the failback hold-down and steps.
+    private mutating func syncCircuitShifts() {
+        for (target, breaker) in state.circuits.sorted(by: { $0.key < $1.key }) {
+            guard let region = target.region, target.model == nil, breaker.state != .closed else { continue }
+            if state.routing.shift(region, by: 1, owner: .circuit(target), policy: ruleSet.routing.failback, at: mono) {
+                routeReasons.append((breaker.owner.map { "rule:\($0.rule)" } ?? "ballast", "circuit \(target) is \(breaker.state.rawValue)"))
+                routingDirty = true
+            }
+        }
+        for (region, entry) in state.routing.entries {
+            for owner in entry.owners {
+                guard case .circuit(let target) = owner, state.circuitState(target) == .closed else { continue }
+                state.routing.release(region, owner: owner, at: mono)
+            }
+        }
+    }
+
+    // MARK: Degradation and routes
+
+    private mutating func advanceDegradation() {
+        guard let (from, previous) = state.degradation.advance(at: mono, maxLevel: ruleSet.degradation.maxLevel) else { return }
+        let level = state.degradation.level
+        let reasonText: String
+        let who: RuleInstance?
+        if level > from, let holder = state.degradation.holder {
+            who = holder
+            reasonText = ruleSet.rule(holder.key).map { "rule \(holder) firing: \(reason($0, holder.labels))" } ?? "rule \(holder)"
+        } else {
+            who = state.degradation.holder ?? previous
+            let held = state.degradation.holder.map { " (still held at \(level) by \(String(describing: $0)))" } ?? ""
+            reasonText = "stepping down: \(previous.map { "rule \($0)" } ?? "the rule") resolved\(held)"
+        }
+        record(.degradation, .degradationChanged, target: "degradation", action: "level=\(level)", reason: reasonText,
+               actor: who.map { "rule:\($0.key.rule)" } ?? "ballast")
+    }
+
+    private mutating func drain(_ region: String, route: RouteAction, rule: Rule, labels: SeriesLabels) {
+        let instance = RuleInstance(key: rule.key, labels: labels)
+        if state.routing.removed(region) < 1, ruleSet.regions.contains(where: { $0.name == region }) {
+            // Weight only moves to regions with nothing shifted away: without enough of them
+            // left, a shift cannot go anywhere and would only hide the region's real share.
+            let receivers = ruleSet.regions.map(\.name).filter {
+                $0 != region && state.circuitState(CircuitTarget(region: $0)) == .closed && state.routing.removed($0) <= 0
+            }
+            let minimum = ruleSet.routing.minAvailableRegions
+            if receivers.count < minimum {
+                refuse("route:\(region)", .route(region: region), .routeShifted, target: "region=\(region)", action: "refused_drain",
+                       reason: "panic threshold: draining would leave \(receivers.count) regions to take the traffic (at least \(minimum) must stay); rule \(rule.name): \(reason(rule, labels))")
+                return
+            }
+        }
+        let policy = route.failback ?? ruleSet.routing.failback
+        if state.routing.shift(region, by: route.step, owner: .rule(instance), policy: policy, at: mono) {
+            routeReasons.append((actor(rule), "rule \(instance) firing: \(reason(rule, labels))"))
+            routingDirty = true
+        }
+    }
+
+    private mutating func recomputeWeights() {
+        let regions = ruleSet.regions
+        guard !regions.isEmpty else { return }
+        var removed: [String: Double] = [:]
+        for (region, entry) in state.routing.entries { removed[region] = entry.removed }
+        var totalRate: Double?
+        if regions.contains(where: { $0.capacity != nil }), removed.values.contains(where: { $0 > 0 }) {
+            let window = ruleSet.routing.rateWindow
+            totalRate = Double(context.result(WindowQuery(window: window)).requests) / window
+        }
+        let old = state.routing.weights
+        let new = WeightDistribution.compute(regions: regions, removed: removed, totalRate: totalRate)
+        state.routing.setWeights(new)
+        guard !old.isEmpty else { return }
+        var reasonText = routeReasons.map(\.reason).joined(separator: "; ")
+        if reasonText.isEmpty { reasonText = "regions reconfigured" }
+        if let totalRate { reasonText += "; capacities respected at \(ExprEvaluator.format(totalRate)) req/s" }
+        let who = routeReasons.first?.actor ?? "ballast"
+        for region in regions.map(\.name) {
+            guard let before = old[region], let after = new[region], before != after else { continue }
+            record(.route(region: region), .routeShifted, target: "region=\(region)", action: "weight=\(after)",
+                   reason: reasonText, actor: who)
+        }
+    }
+
+    private mutating func record(_ subject: StateChange.Subject, _ kind: AuditEvent.Kind, target: String, action: String,
+                                 reason: String, actor: String) {
+        changes.append(StateChange(subject: subject, time: now.wall, kind: kind, target: target, action: action,
+                                   reason: reason, actor: actor))
+    }
+}

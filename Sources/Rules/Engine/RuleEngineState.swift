@@ -1,0 +1,85 @@
+/// Everything the rules decided and remember: alert states, circuits, the degradation level,
+/// the route weights. A value: the gateway keeps the current one (behind a lock), hands it to
+/// `RuleEngine.evaluate` and stores what comes back; it reads it per request through the
+/// helpers below. It survives reloads (`RuleEngine.reload`).
+public struct RuleEngineState: Sendable, Equatable {
+    /// When each group was last evaluated (monotonic seconds).
+    public internal(set) var lastEvaluation: [String: Double] = [:]
+    /// Pending and firing instances per rule; inactive ones are absent.
+    public internal(set) var alerts: [RuleKey: [SeriesLabels: AlertState]] = [:]
+    /// Circuits that are open, half-open, settling or remembering trips; absent means closed.
+    public internal(set) var circuits: [CircuitTarget: CircuitBreaker] = [:]
+    public internal(set) var degradation = DegradationLadder()
+    public internal(set) var routing = RegionalSwitcher()
+    /// The regions `routing.weights` were computed for.
+    var routedRegions: [RuleRegion] = []
+    /// When a trip or drain was last refused by the panic threshold, per `circuit:<target>` or
+    /// `route:<region>`: a refusal is audited once per episode, not at every evaluation.
+    var refusals: [String: Double] = [:]
+
+    public init() {}
+
+    // MARK: Reading
+
+    /// Firing rule instances, sorted.
+    public var firing: [RuleInstance] { instances(in: .firing) }
+
+    /// Pending rule instances, sorted.
+    public var pending: [RuleInstance] { instances(in: .pending) }
+
+    public func alert(_ instance: RuleInstance) -> AlertState? {
+        alerts[instance.key]?[instance.labels]
+    }
+
+    /// The current degradation level (0: none).
+    public var degradationLevel: Int { degradation.level }
+
+    /// The route weights per region; they add up to the configured total.
+    public var weights: [String: Int] { routing.weights }
+
+    public func circuitState(_ target: CircuitTarget) -> CircuitState {
+        circuits[target]?.state ?? .closed
+    }
+
+    /// What the circuits say about a request to `region` for `model` at monotonic time `now`.
+    public func circuitStatus(region: String, model: String?, at now: Double) -> CircuitStatus {
+        var status = CircuitStatus.closed
+        for (target, breaker) in circuits where target.covers(region: region, model: model) {
+            switch breaker.phase {
+            case .closed:
+                continue
+            case .open:
+                let retryAfter = breaker.retryAfter(at: now)
+                if case .open(_, let current, _) = status, current >= retryAfter { continue }
+                status = .open(target: target, retryAfter: retryAfter, mode: breaker.mode)
+            case .halfOpen:
+                if case .open = status { continue }
+                if breaker.probePermits == 0 {
+                    status = .open(target: target, retryAfter: 1, mode: breaker.mode)
+                } else if case .halfOpen(_, let permits) = status, permits <= breaker.probePermits {
+                    continue
+                } else {
+                    status = .halfOpen(target: target, permits: breaker.probePermits)
+                }
+            }
+        }
+        return status
+    }
+
+    /// Takes a probe permit from every half-open circuit the request passes through; false
+    /// (and nothing taken) when one has none left.
+    public mutating func acquireProbe(region: String, model: String?) -> Bool {
+        let halfOpen = circuits.filter { $0.key.covers(region: region, model: model) && $0.value.state == .halfOpen }
+        guard halfOpen.allSatisfy({ $0.value.probePermits > 0 }) else { return false }
+        for target in halfOpen.keys { _ = circuits[target]?.acquireProbe() }
+        return !halfOpen.isEmpty
+    }
+
+    private func instances(in phase: AlertState.Phase) -> [RuleInstance] {
+        var result: [RuleInstance] = []
+        for (key, instances) in alerts {
+            for (labels, state) in instances where state.phase == phase { result.append(RuleInstance(key: key, labels: labels)) }
+        }
+        return result.sorted()
+    }
+}

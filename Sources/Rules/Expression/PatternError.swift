@@ -1,0 +1,4 @@
+/// Why a matcher's regular expression did not compile.
+struct PatternError: Error, Sendable {
+    var message: String
+}

@@ -1,1 +1,0 @@
-// Rule files: parsing, evaluation, action state machines.

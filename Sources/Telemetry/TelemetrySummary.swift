@@ -1,0 +1,66 @@
+import BallastCore
+
+/// What `ballast stats` shows for a time range: per region and model, the traffic and its
+/// quality, and the audit trail of actions, read from the store's rollups and audit table.
+public struct TelemetrySummary: Sendable {
+    public struct Row: Sendable, Equatable {
+        public var region: String
+        public var model: String
+        public var requests: Int
+        public var rate: Double
+        public var successRatio: Double?
+        public var p50: Double?
+        public var p99: Double?
+        public var rateLimited: Int
+        public var retries: Int
+        public var hedged: Int
+        public var cacheHits: Int
+    }
+
+    public struct Action: Sendable, Equatable {
+        public var time: Double
+        public var kind: String
+        public var target: String
+        public var action: String
+        public var reason: String
+        public var actor: String
+    }
+
+    public var since: Double
+    public var until: Double
+    public var rows: [Row]
+    public var actions: [Action]
+
+    /// Reads the summary of the last `length` seconds before `now` (wall time).
+    public static func read(store: TelemetryStore, length: Double, now: Double) throws -> TelemetrySummary {
+        let windows = try TelemetryWindows(store: store)
+        let database = try store.openConnection()
+        let since = now - length
+        var pairs: [(String, String)] = []
+        let distinct = try database.prepare(
+            "SELECT DISTINCT region, model FROM rollup_minute WHERE bucket >= ? ORDER BY region, model")
+        try distinct.bind(Int((since / 60).rounded(.down)) * 60, at: 1)
+        try distinct.query { row in pairs.append((row.string(at: 0) ?? "", row.string(at: 1) ?? "")) }
+        var rows: [Row] = []
+        for (region, model) in pairs {
+            let stats = try windows.stats(last: length, filter: TelemetryFilter(region: region, model: model), at: now)
+            guard stats.requests > 0 else { continue }
+            rows.append(Row(region: region.isEmpty ? "-" : region, model: model.isEmpty ? "-" : model,
+                            requests: stats.requests, rate: stats.rate, successRatio: stats.ratio([.success]),
+                            p50: stats.latencyQuantile(0.5), p99: stats.latencyQuantile(0.99),
+                            rateLimited: stats.counts.status429, retries: stats.counts.retries,
+                            hedged: stats.counts.hedged, cacheHits: stats.counts.cacheHits))
+        }
+        var actions: [Action] = []
+        let audit = try database.prepare(
+            "SELECT time, kind, target, action, reason, actor FROM audit WHERE time >= ? AND time <= ? ORDER BY time, id")
+        try audit.bind(since, at: 1)
+        try audit.bind(now, at: 2)
+        try audit.query { row in
+            actions.append(Action(time: row.double(at: 0), kind: row.string(at: 1) ?? "", target: row.string(at: 2) ?? "",
+                                  action: row.string(at: 3) ?? "", reason: row.string(at: 4) ?? "",
+                                  actor: row.string(at: 5) ?? ""))
+        }
+        return TelemetrySummary(since: since, until: now, rows: rows, actions: actions)
+    }
+}

@@ -1,0 +1,47 @@
+import BallastConfig
+import BallastCore
+import BallastTesting
+import Foundation
+import Gateway
+import Telemetry
+import Testing
+
+/// Every proxied request lands in the SQLite store, and the windows the rules will read
+/// agree with what was sent.
+@Suite struct TelemetryIntegrationTests {
+    @Test func requestsAreStoredAndWindowed() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-tel-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("ballast.db").path
+        let upstream = try startUpstream { request, responder in
+            if request.headers["x-fail"] != nil {
+                responder.respond(.json(529, #"{"type":"error","error":{"type":"overloaded_error","message":"busy"}}"#))
+            } else {
+                responder.respond(.json(200, #"{"id":"msg_1","usage":{"input_tokens":7,"output_tokens":11}}"#))
+            }
+        }
+        defer { upstream.stop() }
+        let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
+                                         storePath: path)
+        let body = #"{"model":"claude-haiku-4-5","max_tokens":5,"messages":[]}"#
+        for _ in 0..<6 { _ = await harness.post(body: body) }
+        // A 529 every time: retried up to max_attempts, then relayed.
+        _ = await harness.post(body: body, headers: ["content-type": "application/json", "x-fail": "1"])
+        harness.gateway.flushTelemetry()
+
+        let stats = try harness.gateway.windows.stats(last: 60, filter: TelemetryFilter(region: "primary", model: "claude-haiku-4-5"))
+        #expect(stats.requests == 7)
+        #expect(stats.count([.success]) == 6)
+        #expect(stats.count([.upstream]) == 1)
+        #expect(stats.counts.inputTokens == 42)
+        harness.stop()
+
+        // What was written survives the process's view of it: reopen the file and count.
+        let store = try TelemetryStore(path: path)
+        #expect(try store.scalar("SELECT count(*) FROM requests") == "7")
+        #expect(try store.scalar("SELECT sum(output_tokens) FROM requests WHERE outcome = 'success'") == "66")
+        #expect(try store.scalar("SELECT count(*) FROM attempts") == "\(6 + RetryConfig().maxAttempts)")
+        #expect(try store.integrityCheck() == "ok")
+    }
+}
