@@ -1,4 +1,5 @@
 import BallastCore
+import Cache
 import HTTPServer
 import Resilience
 import Upstream
@@ -43,6 +44,8 @@ final class Attempt: UpstreamTransferDelegate, @unchecked Sendable {
     var isEventStream = false
     var scanner = SSEScanner()
     var usage = MessageUsage()
+    /// Rebuilds a streamed answer as one Message, when it is to be cached.
+    var assembler: MessageAssembler?
     var bytesRelayed = 0
     var failure: Failure?
     var cancelledByBallast = false

@@ -18,4 +18,6 @@ struct CallRequest: Sendable {
     let hedgeAllowed: Bool
     let arrival: MonotonicInstant
     let arrivalWallTime: Double
+    /// Set when the answer may be cached: identical requests then share one upstream call.
+    let cache: CachedRequest?
 }

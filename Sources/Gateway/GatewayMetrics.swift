@@ -118,4 +118,20 @@ final class GatewayMetrics: Sendable {
             [([], writer.stats.lastBatchDuration)]
         }
     }
+
+    func registerCacheCounters(_ cache: CacheContext) {
+        _ = registry.counter("ballast_cache_requests_total",
+                             help: "Cacheable requests: answered from the cache (hit), sent upstream (miss), or served by an identical request in flight (coalesced).",
+                             labels: ["result"]) {
+            [(["hit"], cache.counters.hits.load(ordering: .relaxed)),
+             (["miss"], cache.counters.misses.load(ordering: .relaxed)),
+             (["coalesced"], cache.counters.coalesced.load(ordering: .relaxed))]
+        }
+        _ = registry.gauge("ballast_cache_entries", help: "Answers held in the response cache.") {
+            [([], Double(cache.store.stats.entries))]
+        }
+        _ = registry.gauge("ballast_cache_bytes", help: "Bytes of answers held in the response cache.") {
+            [([], Double(cache.store.stats.bytes))]
+        }
+    }
 }

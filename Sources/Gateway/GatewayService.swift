@@ -1,5 +1,6 @@
 import BallastConfig
 import BallastCore
+import Cache
 import HTTPServer
 import Logging
 import Metrics
@@ -22,6 +23,7 @@ public final class GatewayService: Sendable {
     private let registry: MetricsRegistry
     private let credentials: any UpstreamCredentials
     private let telemetry: TelemetryWriter
+    private let cache: CacheContext?
     /// Window queries over the telemetry (rules and the control API read these).
     public let windows: TelemetryWindows
     private let stopped = Mutex(false)
@@ -68,9 +70,26 @@ public final class GatewayService: Sendable {
             throw GatewayStartupError.storeFailed("cannot open the store at \(config.store.path): \(error)")
         }
         metrics.registerTelemetryGauges(writer: telemetry)
+        var cacheContext: CacheContext?
+        if config.cache.enabled {
+            let cachePath = config.store.path == ":memory:" ? ":memory:" : config.store.path + "-cache"
+            do {
+                let store = try ResponseCache(path: cachePath, options: ResponseCacheOptions(
+                    maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes))
+                cacheContext = CacheContext(policy: CachePolicy(enabled: true, defaultTTL: config.cache.defaultTTL,
+                                                                maxTTL: config.cache.maxTTL,
+                                                                temperatureZeroTTL: config.cache.temperatureZeroTTL),
+                                            store: store)
+            } catch {
+                throw GatewayStartupError.storeFailed("cannot open the response cache at \(cachePath): \(error)")
+            }
+        }
+        self.cache = cacheContext
+        if let cacheContext { metrics.registerCacheCounters(cacheContext) }
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
-                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), TelemetrySink(writer: telemetry)]))
+                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), TelemetrySink(writer: telemetry)]),
+                                   cache: cacheContext)
         proxyServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
                                                                         threads: config.server.threads,
                                                                         maxBodyBytes: config.server.maxBodyBytes),
@@ -127,6 +146,7 @@ public final class GatewayService: Sendable {
         adminServer.stop()
         client.shutdown()
         telemetry.close()
+        cache?.store.close()
         logger.info("stopped")
     }
 

@@ -32,6 +32,8 @@ final class OAuthCredentials: UpstreamCredentials {
         self.timeout = timeout
     }
 
+    var modeName: String { "oauth" }
+
     var description: String { "OAuth client credentials for \(clientID) at \(tokenURL) (secret redacted)" }
 
     func apply(to upstream: inout HTTPHeaders, from client: HTTPHeaders) -> CredentialState {

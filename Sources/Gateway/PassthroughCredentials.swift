@@ -17,5 +17,7 @@ struct PassthroughCredentials: UpstreamCredentials {
         return found ? .ready : .unavailable("no API key: send x-api-key or Authorization: Bearer")
     }
 
+    var modeName: String { "passthrough" }
+
     var description: String { "client's own credentials (passthrough)" }
 }

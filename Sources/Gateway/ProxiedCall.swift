@@ -1,4 +1,5 @@
 import BallastCore
+import Cache
 import HTTPServer
 import Resilience
 import Upstream
@@ -29,6 +30,9 @@ final class ProxiedCall: @unchecked Sendable {
     private var clientGone = false
     private var firstRegion: String?
     private var replayedAfter401 = false
+    /// Coalescing: this call leads the identical requests behind it, or follows one.
+    private var isCacheLeader = false
+    private var isCacheFollower = false
     private var waitingSince: MonotonicInstant?
     private let deadline: MonotonicInstant
 
@@ -44,6 +48,16 @@ final class ProxiedCall: @unchecked Sendable {
         let client = context.client
         responder.onCancel { [self] in client.execute { self.clientLeft() } }
         client.execute { [self] in
+            if let cached = request.cache, let cache = context.cache {
+                if cache.join(cached.key, self) {
+                    isCacheLeader = true
+                } else {
+                    // An identical request is in flight: wait for its answer.
+                    isCacheFollower = true
+                    cache.counters.coalesced.add(1, ordering: .relaxed)
+                    return
+                }
+            }
             context.policy.requestStarted(now: now)
             launch(isHedge: false)
         }
@@ -126,6 +140,7 @@ final class ProxiedCall: @unchecked Sendable {
         }
         let attempt = Attempt(call: self, region: region, index: attempts.count + 1, isHedge: isHedge, key: key,
                               sentHeaders: headers, permit: permit, startedAt: now)
+        if isCacheLeader, request.wantsStream { attempt.assembler = MessageAssembler() }
         attempts.append(attempt)
         if isHedge { context.metrics.hedges.labels("sent").increment() }
         if attempts.count > 1, !isHedge, let reason = lastFailure?.failure.map(Self.retryReason) {
@@ -194,6 +209,7 @@ final class ProxiedCall: @unchecked Sendable {
             var release = attempt.body.count > Self.maxHeldBytes
             for event in attempt.scanner.feed(bytes) {
                 attempt.usage.apply(event)
+                attempt.assembler?.apply(event)
                 if event.name == "error" {
                     attempt.failure = context.policy.judge(streamError: event.data)
                     attempt.abandon()
@@ -205,7 +221,10 @@ final class ProxiedCall: @unchecked Sendable {
             return true
         case .streaming(let stream):
             if attempt.isEventStream {
-                for event in attempt.scanner.feed(bytes) { attempt.usage.apply(event) }
+                for event in attempt.scanner.feed(bytes) {
+                    attempt.usage.apply(event)
+                    attempt.assembler?.apply(event)
+                }
             }
             switch stream.write(bytes) {
             case .accepted:
@@ -236,11 +255,14 @@ final class ProxiedCall: @unchecked Sendable {
                 } else {
                     stream.fail()
                 }
-            } else {
-                stream.finish()
+                settle(attempt)
+                return finish()
             }
+            // Recorded (and cached) before the client sees the end of the stream.
             settle(attempt)
-            return finish()
+            finish()
+            stream.finish()
+            return
         }
         if attempt.cancelledByBallast, attempt.failure == nil {
             // Lost a hedge race, or the client left: nothing to judge.
@@ -360,6 +382,10 @@ final class ProxiedCall: @unchecked Sendable {
     private func clientLeft() {
         guard !clientGone else { return }
         clientGone = true
+        if isCacheFollower, let cached = request.cache {
+            context.cache?.leave(cached.key, self)
+            return finish()
+        }
         retryTimer?.cancel()
         hedgeTimer?.cancel()
         for attempt in attempts where attempt.isLive { attempt.abandon() }
@@ -420,6 +446,10 @@ final class ProxiedCall: @unchecked Sendable {
     private func finish(error: AnthropicError? = nil) {
         guard !finished else { return }
         finished = true
+        if isCacheFollower {
+            return recordFollower()
+        }
+        if isCacheLeader { handOffToFollowers() }
         retryTimer?.cancel()
         hedgeTimer?.cancel()
         let end = now
@@ -476,6 +506,55 @@ final class ProxiedCall: @unchecked Sendable {
                 timeToFirstByte: attempt.headAt.map { $0.seconds(since: attempt.startedAt) })
         }
         context.sink?.record(record, attempts: attemptRecords, overhead: processingOverhead())
+    }
+
+    /// The leader's answer, stored and given to every identical request that waited for it;
+    /// without a complete 200 answer, the followers each go upstream themselves.
+    private func handOffToFollowers() {
+        guard let cached = request.cache, let cache = context.cache else { return }
+        let followers = cache.leaderFinished(cached.key)
+        var answer: [UInt8]?
+        if let winner = committed, winner.head?.status == 200, winner.failure == nil, !clientGone {
+            if let assembler = winner.assembler {
+                answer = assembler.isComplete ? try? assembler.assembledBody() : nil
+            } else if !winner.isEventStream {
+                answer = winner.body
+            }
+        }
+        if let answer, !answer.isEmpty {
+            if cache.store.store(cached.key, body: answer, ttl: cached.ttl, now: context.clock.wallTime()) {
+                cache.counters.stored.add(1, ordering: .relaxed)
+            }
+            for follower in followers { follower.serveCoalesced(answer) }
+        } else {
+            for follower in followers { follower.goUpstreamAlone() }
+        }
+    }
+
+    /// A follower gets the leader's answer.
+    private func serveCoalesced(_ answer: [UInt8]) {
+        guard isCacheFollower, !finished, !clientGone else { return }
+        let response = CachedAnswerResponse.make(body: answer, wantsStream: request.wantsStream, source: "coalesced")
+        finish()
+        responder.respond(response)
+    }
+
+    /// The leader failed: this request tries for itself (and coalesces no more).
+    private func goUpstreamAlone() {
+        guard isCacheFollower, !finished, !clientGone else { return }
+        isCacheFollower = false
+        context.policy.requestStarted(now: now)
+        launch(isHedge: false)
+    }
+
+    private func recordFollower() {
+        let end = now
+        context.sink?.record(RequestRecord(
+            time: request.arrivalWallTime, region: nil, model: request.model, route: "coalesced",
+            status: clientGone ? 499 : 200, outcome: clientGone ? .ballast : .success,
+            errorType: clientGone ? "client_closed_request" : nil, attempts: 0, coalesced: true,
+            streamed: request.wantsStream, latency: end.seconds(since: request.arrival),
+            timeToFirstByte: clientGone ? nil : end.seconds(since: request.arrival)), attempts: [], overhead: nil)
     }
 
     /// Ballast's own processing time (arrival to hand-off to libcurl), reported only for

@@ -12,9 +12,11 @@ final class ProxyContext: Sendable {
     let policy: CallPolicy
     let metrics: GatewayMetrics
     let sink: (any OutcomeSink)?
+    let cache: CacheContext?
 
     init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
-         options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?) {
+         options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
+         cache: CacheContext?) {
         self.client = client
         self.router = router
         self.credentials = credentials
@@ -23,5 +25,6 @@ final class ProxyContext: Sendable {
         self.policy = policy
         self.metrics = metrics
         self.sink = sink
+        self.cache = cache
     }
 }

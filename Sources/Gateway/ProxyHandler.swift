@@ -1,6 +1,7 @@
 import BallastCore
 import HTTPServer
 import Upstream
+import Cache
 
 /// The Anthropic-compatible front door: `POST /v1/messages` (plain and streaming),
 /// `POST /v1/messages/count_tokens`, and every other `/v1/*` path passed through.
@@ -50,12 +51,36 @@ final class ProxyHandler: HTTPHandler {
            request.headers["authorization"] == nil {
             return reject(AnthropicError(.authentication, "no API key: send x-api-key or Authorization: Bearer"), responder)
         }
+        var cached: CachedRequest?
+        if let cache = context.cache, case .cache(let ttl) = cache.policy.decide(method: request.method, path: request.path,
+                                                                                headers: request.headers, body: request.body),
+           let key = try? CacheKey(credential: credentialIdentity(request.headers), path: request.path,
+                                   body: request.body, headers: upstreamHeaders) {
+            if let hit = cache.store.lookup(key, now: context.clock.wallTime()) {
+                cache.counters.hits.add(1, ordering: .relaxed)
+                let response = CachedAnswerResponse.make(body: hit.body, wantsStream: wantsStream, source: "hit")
+                context.sink?.record(RequestRecord(
+                    time: context.clock.wallTime(), region: nil, model: model, route: "cache", status: 200,
+                    outcome: .success, attempts: 0, cacheHit: true, streamed: wantsStream,
+                    latency: context.clock.now().seconds(since: arrival), timeToFirstByte: context.clock.now().seconds(since: arrival),
+                    inputTokens: 0, outputTokens: 0, bytesSent: 0), attempts: [], overhead: nil)
+                return responder.respond(response)
+            }
+            cache.counters.misses.add(1, ordering: .relaxed)
+            cached = CachedRequest(key: key, ttl: ttl)
+        }
         let call = ProxiedCall(context: context, request: CallRequest(
             method: request.method, pathAndQuery: request.path + Self.encodeQuery(request.query),
             upstreamHeaders: upstreamHeaders, clientHeaders: request.headers, body: request.body, model: model,
             wantsStream: wantsStream, hedgeAllowed: request.headers["x-ballast-hedge"]?.lowercased() != "off",
-            arrival: arrival, arrivalWallTime: context.clock.wallTime()), responder: responder)
+            arrival: arrival, arrivalWallTime: context.clock.wallTime(), cache: cached), responder: responder)
         call.start()
+    }
+
+    /// Whose answer this is: the client's own key when it sent one (so clients never share
+    /// answers), else the mode (every client is then Ballast's one credential).
+    private func credentialIdentity(_ headers: HTTPHeaders) -> String {
+        headers["x-api-key"] ?? headers["authorization"] ?? "ballast:\(context.credentials.modeName)"
     }
 
     private func reject(_ error: AnthropicError, _ responder: HTTPResponder) {

@@ -21,5 +21,7 @@ final class StaticKeyCredentials: UpstreamCredentials {
         return .ready
     }
 
+    var modeName: String { "static" }
+
     var description: String { "static API key (redacted)" }
 }

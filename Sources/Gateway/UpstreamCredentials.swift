@@ -9,6 +9,9 @@ protocol UpstreamCredentials: Sendable, CustomStringConvertible {
     /// Runs `action` once credentials may be ready again (after a refresh ends).
     func notifyWhenReady(_ action: @escaping @Sendable () -> Void)
 
+    /// `static`, `passthrough` or `oauth`: part of cache keys, never a secret.
+    var modeName: String { get }
+
     /// The upstream answered 401 to a request sent with `headers`. Returns true when a fresh
     /// credential is being fetched, so replaying the request once makes sense.
     func reportUnauthorized(_ headers: HTTPHeaders) -> Bool

@@ -19,6 +19,7 @@ public final class TelemetryWriter: Sendable {
     public let options: TelemetryWriterOptions
     let shared: WriterShared
     private let exited = DispatchSemaphore(value: 0)
+    private let started = Atomic<Bool>(false)
     private let closed = Atomic<Bool>(false)
 
     /// Opens the writer's connection, rebuilds the in-memory ring from the second rollups and
@@ -47,6 +48,7 @@ public final class TelemetryWriter: Sendable {
         thread.name = "ballast-telemetry"
         thread.stackSize = 1 << 20
         thread.start()
+        started.store(true, ordering: .releasing)
     }
 
     deinit {
@@ -125,7 +127,9 @@ public final class TelemetryWriter: Sendable {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         shared.queue.withLock { $0.closed = true }
         shared.wake.signal()
-        exited.wait()
+        // An init that threw after its stored properties were set never started the thread;
+        // its deinit must not wait for it.
+        if started.load(ordering: .acquiring) { exited.wait() }
     }
 
     // MARK: Counters

@@ -18,8 +18,10 @@ struct BallastCounters: Sendable {
     var budgetRefusals = 0.0
     var tokenRefreshes = 0.0
     var tokenRefreshFailures = 0.0
-    /// The adaptive concurrency limit of each region when the run ended.
+    /// The adaptive concurrency limit of each region at the scrape.
     var concurrencyLimits: [String: Double] = [:]
+    /// The request rate pacing allowed per region and model at the scrape (absent: unlimited).
+    var rateAllowances: [String: Double] = [:]
 
     init(metricsText text: String) {
         let samples = Self.samples(text)
@@ -40,6 +42,9 @@ struct BallastCounters: Sendable {
         tokenRefreshFailures = sum("ballast_token_refreshes_total", ("result", "failure"))
         for sample in samples where sample.name == "ballast_concurrency_limit" {
             concurrencyLimits[sample.labels["region"] ?? "?", default: 0] += sample.value
+        }
+        for sample in samples where sample.name == "ballast_rate_allowance_requests_per_second" {
+            rateAllowances[sample.labels["key"] ?? "?", default: 0] += sample.value
         }
     }
 

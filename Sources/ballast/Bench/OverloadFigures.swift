@@ -14,9 +14,13 @@ struct OverloadFigures: Sendable {
     let upstream429s: Int
     let otherFailures: Int
     let admittedLatencies: [Double]
+    /// Probes after Ballast's own 429s: sent, admitted, refused again.
     let probes: Int
     let probesAdmitted: Int
     let probesRefusedAgain: Int
+    /// The same after the upstream's 429s that Ballast relayed.
+    let relayedProbes: Int
+    let relayedProbesAdmitted: Int
 
     init(way: WayResult, window: Double, limit: Double) {
         let outcomes = way.outcomes
@@ -31,9 +35,13 @@ struct OverloadFigures: Sendable {
         upstream429s = outcomes.filter { $0.status == 429 && !$0.isBallastOwnRateLimit }.count
         otherFailures = outcomes.filter { !$0.ok && $0.status != 429 }.count
         admittedLatencies = outcomes.filter(\.ok).map { $0.latency * 1000 }.sorted()
-        probes = way.probes.count
-        probesAdmitted = way.probes.filter(\.ok).count
-        probesRefusedAgain = way.probes.filter { $0.status == 429 }.count
+        let ownProbes = way.probes.filter { $0.probeOfOwn == true }
+        probes = ownProbes.count
+        probesAdmitted = ownProbes.filter(\.ok).count
+        probesRefusedAgain = ownProbes.filter { $0.status == 429 }.count
+        let relayed = way.probes.filter { $0.probeOfOwn != true }
+        relayedProbes = relayed.count
+        relayedProbesAdmitted = relayed.filter(\.ok).count
     }
 
     var ownShare: Double { requests == 0 ? 0 : Double(ownRejections) / Double(requests) }
@@ -55,7 +63,9 @@ struct OverloadFigures: Sendable {
             ["upstream 429s relayed", "\(upstream429s)"],
             ["other failures", "\(otherFailures)"],
             ["admitted requests' latency p50 / p99", "\(ms(admittedLatencies, 50)) / \(ms(admittedLatencies, 99))"],
-            ["probes sent after `retry-after`: admitted / refused again", probes == 0 ? "none" : "\(probesAdmitted) / \(probesRefusedAgain) of \(probes)"],
+            ["probes after Ballast's own 429, sent once at `retry-after`: admitted / refused again",
+             probes == 0 ? "none" : "\(probesAdmitted) / \(probesRefusedAgain) of \(probes)"],
+            ["probes after a relayed upstream 429: admitted", relayedProbes == 0 ? "none" : "\(relayedProbesAdmitted) of \(relayedProbes)"],
         ]
         return BenchTable(columns: ["sustained 1.5x overload through Ballast", "measured"], rows: rows)
     }

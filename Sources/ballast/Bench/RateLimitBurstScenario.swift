@@ -68,7 +68,8 @@ struct RateLimitBurstScenario: BenchScenario {
             \(String(format: "%.0f", schedule.totalSeconds)) s in all, the same Poisson arrivals each way. Note that \
             this pattern averages exactly 1.0x the limit, not below it: the excess of a burst (5 s of the limit's \
             worth) can all be served only by queueing it through the whole quiet phase that follows. Client-visible \
-            errors: unprotected \(WayTable.errors(unprotected)); SDK direct (max_retries=2, honouring `retry-after`) \
+            errors: unprotected \(WayTable.errors(unprotected)); SDK direct (`anthropic` \(direct.sdkVersion ?? "?"), max_retries=2, \
+            honouring `retry-after`) \
             \(WayTable.errors(direct)); via Ballast \(WayTable.errors(ballast)). 429s the upstream sent: \
             \(upstream429(unprotected)), \(upstream429(direct)) and \(upstream429(ballast)). Latency is from the \
             scheduled arrival, over successful requests, so it includes every wait for a retry or for pacing.
@@ -76,9 +77,9 @@ struct RateLimitBurstScenario: BenchScenario {
             Sustained overload: \(BenchFormat.rate(1.5 * Self.limit)) req/s for \
             \(String(format: "%.0f", overloadSchedule.totalSeconds)) s through Ballast with SDK retries off, so every \
             answer Ballast gives is visible. Goodput counts the successes completed within the arrival window. \
-            One in five of Ballast's 429s that carry `retry-after` is sent again once, exactly that many seconds \
-            later, to see whether the header tells the truth (the overload goes on meanwhile, so a probe competes \
-            with new arrivals).
+            One in five 429s that carry `retry-after` (Ballast's own, or the upstream's relayed) is sent again \
+            once, exactly that many seconds later, to see whether the header tells the truth (the overload goes on \
+            meanwhile, so a probe competes with new arrivals).
             """
         var tables = [WayTable.outcomes(ways)]
         if let counters = WayTable.ballast(ways + [overload]) { tables.append(counters) }

@@ -49,7 +49,7 @@ struct ResetsAnd529Scenario: BenchScenario {
             One simulated region (first byte ~60 ms) that resets 2% of connections after the request \
             was sent and answers 3% with 529 \(Self.shape). The same Poisson arrivals \
             (\(BenchFormat.rate(Self.rate)) req/s for \(String(format: "%.0f", schedule.totalSeconds)) s) three ways: \
-            our open-loop generator with no retries, the official `anthropic` SDK with its default retries \
+            our open-loop generator with no retries, the official `anthropic` SDK (\(direct.sdkVersion ?? "?")) with its default retries \
             (max_retries=2), and the same SDK through Ballast (default resilience settings). Latency is from \
             each request's scheduled arrival, over successful requests. Client-visible errors: unprotected \
             \(WayTable.errors(unprotected)); SDK direct \(WayTable.errors(direct)); via Ballast \

@@ -99,9 +99,27 @@ struct ResilienceHarness: Sendable {
             options.maxRetries = maxRetries
             options.drain = drain
             options.probeRetryAfter = probeRetryAfter
-            let result = try await driver.run(options, context: context)
-            let counters = await BallastCounters.scrape(admin: ballast.adminAddress, client: client)
-            return WayResult(name: name, sdk: result, upstream: simulator.regions.map(\.stats), ballast: counters)
+            let admin = ballast.adminAddress
+            let sampling = Task {
+                var timeline: [BallastCounters] = []
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(1))
+                    if let counters = await BallastCounters.scrape(admin: admin, client: client) { timeline.append(counters) }
+                }
+                return timeline
+            }
+            let result: SDKLoadResult
+            do {
+                result = try await driver.run(options, context: context)
+            } catch {
+                sampling.cancel()
+                throw error
+            }
+            sampling.cancel()
+            let counters = await BallastCounters.scrape(admin: admin, client: client)
+            var way = WayResult(name: name, sdk: result, upstream: simulator.regions.map(\.stats), ballast: counters)
+            way.ballastTimeline = await sampling.value
+            return way
         }
     }
 

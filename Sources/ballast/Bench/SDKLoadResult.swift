@@ -1,12 +1,10 @@
 import Foundation
 
 /// What one run of `bench/sdk_load.py` printed: every request's outcome, the retry-after
-/// probes, and the time the run took.
+/// probes, and the SDK's version (figures are only comparable for the same one).
 struct SDKLoadResult: Sendable {
     var requests: [SDKRequestOutcome]
     var probes: [SDKRequestOutcome]
-    /// Seconds from the first scheduled arrival to the end of the run.
-    var elapsed: Double
     var sdkVersion: String
 
     init(data: Data) throws {
@@ -16,8 +14,6 @@ struct SDKLoadResult: Sendable {
         }
         self.requests = requests.map(SDKRequestOutcome.init(json:))
         probes = (root["probes"] as? [[String: Any]] ?? []).map(SDKRequestOutcome.init(json:))
-        let summary = root["summary"] as? [String: Any]
-        elapsed = (summary?["elapsed"] as? Double) ?? 0
         sdkVersion = root["anthropic_version"] as? String ?? "?"
     }
 }

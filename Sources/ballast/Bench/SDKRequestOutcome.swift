@@ -22,6 +22,8 @@ struct SDKRequestOutcome: Sendable {
     var inputTokens: Int?
     /// Retries the SDK itself made (`retries_taken`).
     var sdkRetries: Int?
+    /// For a probe: whether the 429 it follows up was the proxy's own rather than relayed.
+    var probeOfOwn: Bool?
 
     init(json: [String: Any]) {
         ok = json["ok"] as? Bool ?? false
@@ -37,6 +39,7 @@ struct SDKRequestOutcome: Sendable {
         outputTokens = json["out_tok"] as? Int
         inputTokens = json["in_tok"] as? Int
         sdkRetries = json["sdk_retries"] as? Int
+        probeOfOwn = json["original_own"] as? Bool
     }
 
     /// When the request ended, in seconds from the start of the run.

@@ -56,7 +56,7 @@ struct TokenExpiryScenario: BenchScenario {
             One simulated region behind the simulator's OAuth issuer; tokens expire \(Self.tokenTTL) s after \
             they are issued. Unprotected and SDK direct play the naive application: one token fetched at \
             start and sent as `Authorization: Bearer` until the end, so every request after the first \
-            \(Self.tokenTTL) s is a 401 (the SDK does not retry 401, rightly: the same token would fail again). \
+            \(Self.tokenTTL) s is a 401 (the `anthropic` SDK, \(direct.sdkVersion ?? "?"), does not retry 401, rightly: the same token would fail again). \
             Ballast runs in `auth: { mode: oauth }` against the same issuer and refreshes before expiry \
             (\(refreshes) token fetches in \(String(format: "%.0f", seconds)) s). The same Poisson arrivals \
             (\(BenchFormat.rate(Self.rate)) req/s) for each way. Client-visible errors: unprotected \

@@ -24,10 +24,14 @@ struct WayResult: Sendable {
     /// Mean output tokens of a successful answer (nil when the client did not parse usage).
     var meanOutputTokens: Double?
     var meanInputTokens: Double?
-    /// Ballast's own counters, for the way through Ballast.
+    /// Ballast's own counters at the end of the run, for a way through Ballast.
     var ballast: BallastCounters?
+    /// The same, scraped once a second during the run: how pacing and the concurrency limit moved.
+    var ballastTimeline: [BallastCounters] = []
     /// The SDK's outcomes, for ways that used it (kept for scenario-specific figures).
     var outcomes: [SDKRequestOutcome] = []
+    /// The `anthropic` SDK's version, for ways that used it.
+    var sdkVersion: String?
     var probes: [SDKRequestOutcome] = []
 
     var failed: Int { requests - succeeded }
@@ -84,6 +88,7 @@ struct WayResult: Sendable {
         meanInputTokens = input.isEmpty ? nil : Double(input.reduce(0, +)) / Double(input.count)
         self.ballast = ballast
         outcomes = sdk.requests
+        sdkVersion = sdk.sdkVersion
         probes = sdk.probes
     }
 
@@ -92,6 +97,16 @@ struct WayResult: Sendable {
         guard !sorted.isEmpty else { return 0 }
         let rank = Int((percent / 100 * Double(sorted.count)).rounded(.up))
         return sorted[min(sorted.count, max(1, rank)) - 1]
+    }
+
+    /// Lowest concurrency limit of any region seen during the run.
+    var lowestConcurrencyLimit: Double? {
+        (ballastTimeline + (ballast.map { [$0] } ?? [])).flatMap(\.concurrencyLimits.values).min()
+    }
+
+    /// The pacing allowance (summed over keys) at each scrape that had one, sorted.
+    var rateAllowanceSamples: [Double] {
+        ballastTimeline.compactMap { $0.rateAllowances.isEmpty ? nil : $0.rateAllowances.values.reduce(0, +) }.sorted()
     }
 
     /// Hedged attempts as a share of client requests: the extra load hedging put on the upstream.

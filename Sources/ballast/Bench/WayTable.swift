@@ -24,12 +24,14 @@ enum WayTable {
                     way.hedgeOverhead.map(BenchFormat.percent) ?? "-", tokens, count(counters.retries),
                     count(counters.budgetRefusals), count(counters.pacingRejections), count(counters.concurrencyRejections),
                     count(counters.tokenRefreshes) + (counters.tokenRefreshFailures > 0 ? " (\(count(counters.tokenRefreshFailures)) failed)" : ""),
-                    counters.concurrencyLimits.sorted { $0.key < $1.key }.map { "\($0.key) \(count($0.value))" }.joined(separator: ", ")]
+                    way.lowestConcurrencyLimit.map(count) ?? "-",
+                    counters.concurrencyLimits.sorted { $0.key < $1.key }.map { "\($0.key) \(count($0.value))" }.joined(separator: ", "),
+                    allowance(way.rateAllowanceSamples)]
         }
         guard !rows.isEmpty else { return nil }
         return BenchTable(columns: ["way", "hedges sent", "hedges won", "hedges / request", "hedge tokens (est.)",
                                     "retries", "retries refused by budget", "own 429s", "own 529s", "token refreshes",
-                                    "concurrency limit at end"],
+                                    "concurrency limit: lowest", "at end", "pacing allowance p50 / max"],
                           rows: rows)
     }
 
@@ -84,4 +86,11 @@ enum WayTable {
     }
 
     private static func count(_ value: Double) -> String { String(format: "%.0f", value) }
+
+    /// The pacing allowance sampled each second, as `p50 / max req/s`; `unlimited` when pacing
+    /// never set one (no 429 or low-remaining header seen).
+    private static func allowance(_ samples: [Double]) -> String {
+        guard let max = samples.last else { return "unlimited" }
+        return "\(count(WayResult.percentile(samples, 50))) / \(count(max)) req/s"
+    }
 }

@@ -1,0 +1,38 @@
+import BallastCore
+import Cache
+
+/// The response cache, its policy, and the table of requests waiting on an identical one
+/// already in flight (coalescing). The table is confined to the upstream loop thread.
+final class CacheContext: @unchecked Sendable {
+    let policy: CachePolicy
+    let store: ResponseCache
+    /// Loop-thread only: the followers of each in-flight leader, by cache key.
+    private var followers: [CacheKey: [ProxiedCall]] = [:]
+    let counters = CacheCounters()
+
+    init(policy: CachePolicy, store: ResponseCache) {
+        self.policy = policy
+        self.store = store
+    }
+
+    /// Loop thread: true when `call` becomes the leader for `key`; false when it was queued
+    /// behind a leader and will be served when that one finishes.
+    func join(_ key: CacheKey, _ call: ProxiedCall) -> Bool {
+        if followers[key] != nil {
+            followers[key]!.append(call)
+            return false
+        }
+        followers[key] = []
+        return true
+    }
+
+    /// Loop thread: the leader is done; its followers, to serve or to release.
+    func leaderFinished(_ key: CacheKey) -> [ProxiedCall] {
+        followers.removeValue(forKey: key) ?? []
+    }
+
+    /// Loop thread: a follower whose client left stops waiting.
+    func leave(_ key: CacheKey, _ call: ProxiedCall) {
+        followers[key]?.removeAll { $0 === call }
+    }
+}
