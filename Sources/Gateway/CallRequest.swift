@@ -20,4 +20,6 @@ struct CallRequest: Sendable {
     let arrivalWallTime: Double
     /// Set when the answer may be cached: identical requests then share one upstream call.
     let cache: CachedRequest?
+    /// The `x-ballast-degraded` value when degradation changed this request.
+    let degraded: String?
 }

@@ -134,4 +134,23 @@ final class GatewayMetrics: Sendable {
             [([], Double(cache.store.stats.bytes))]
         }
     }
+
+    func registerRuleGauges(rules: RuleController, router: Router) {
+        _ = registry.gauge("ballast_circuit_state", help: "Circuit state per target: 1 for the current state.",
+                           labels: ["target", "state"]) { rules.circuitSeries() }
+        _ = registry.gauge("ballast_route_weight", help: "The traffic weight in force per region.", labels: ["region"]) {
+            router.currentWeights.sorted { $0.key < $1.key }.map { ([$0.key], Double($0.value)) }
+        }
+        _ = registry.gauge("ballast_degradation_level", help: "The degradation level in force (0: none).") {
+            [([], Double(rules.degradationLevel))]
+        }
+        _ = registry.gauge("ballast_rule_firing", help: "1 while a rule is firing.", labels: ["group", "rule"],
+                           maxValuesPerLabel: 1000) { rules.firingSeries() }
+        _ = registry.counter("ballast_rule_evaluations_total", help: "Rule engine evaluation steps.") {
+            [([], rules.evaluations.load(ordering: .relaxed))]
+        }
+        _ = registry.counter("ballast_rule_reload_failures_total", help: "Rule reloads refused for errors (the running rules stayed).") {
+            [([], rules.failedReloads.load(ordering: .relaxed))]
+        }
+    }
 }

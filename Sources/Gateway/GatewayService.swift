@@ -24,6 +24,7 @@ public final class GatewayService: Sendable {
     private let credentials: any UpstreamCredentials
     private let telemetry: TelemetryWriter
     private let cache: CacheContext?
+    private let rules: RuleController
     /// Window queries over the telemetry (rules and the control API read these).
     public let windows: TelemetryWindows
     private let stopped = Mutex(false)
@@ -86,10 +87,17 @@ public final class GatewayService: Sendable {
         }
         self.cache = cacheContext
         if let cacheContext { metrics.registerCacheCounters(cacheContext) }
+        let windowSource = TelemetryWindowSource(windows: windows, regions: router.regions.map(\.name))
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
-                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), TelemetrySink(writer: telemetry)]),
+                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), TelemetrySink(writer: telemetry),
+                                                               ModelNoteSink(source: windowSource)]),
                                    cache: cacheContext)
+        let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
+                                       clock: clock, logger: logger)
+        self.rules = rules
+        context.rules.install(rules)
+        metrics.registerRuleGauges(rules: rules, router: router)
         proxyServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
                                                                         threads: config.server.threads,
                                                                         maxBodyBytes: config.server.maxBodyBytes),
@@ -105,6 +113,7 @@ public final class GatewayService: Sendable {
     /// Starts the upstream loop and both listeners.
     public func start() throws {
         client.start()
+        rules.start()
         do {
             try proxyServer.start()
             try adminServer.start()
@@ -114,6 +123,7 @@ public final class GatewayService: Sendable {
             throw GatewayStartupError.listenFailed("\(error)")
         }
         logger.info("ballast listening", metadata: [
+            "rules": "\(rules.ruleCount)",
             "proxy": "\(proxyServer.address)", "admin": "\(adminServer.address)",
             "regions": "\(router.regions.map { "\($0.name)=\($0.weight)" }.joined(separator: ","))",
         ])
@@ -124,6 +134,21 @@ public final class GatewayService: Sendable {
 
     /// Requests on the proxy listener not yet completed.
     public var inFlightRequests: Int { proxyServer.inFlightCount }
+
+    /// Reloads the rule files (SIGHUP, file change, control API): all or nothing. Returns the
+    /// errors of a failed reload, or nil.
+    @discardableResult
+    public func reloadRules(actor: String = "ballast") -> String? {
+        rules.reload(actor: actor).map { "\($0)" }
+    }
+
+    /// Runs one rule evaluation now (tests; the controller's thread does this on its own).
+    public func evaluateRules() {
+        rules.tick()
+    }
+
+    /// The region weights in force.
+    public var routeWeights: [String: Int] { router.currentWeights }
 
     /// Writes everything handed to the telemetry writer so far (tests, shutdown).
     public func flushTelemetry() {
@@ -144,6 +169,7 @@ public final class GatewayService: Sendable {
         logger.info("draining", metadata: ["in_flight": "\(proxyServer.inFlightCount)", "grace_seconds": "\(gracePeriod)"])
         proxyServer.stop(gracePeriod: gracePeriod)
         adminServer.stop()
+        rules.stop()
         client.shutdown()
         telemetry.close()
         cache?.store.close()

@@ -5,6 +5,7 @@ public enum GatewayStartupError: Error, Sendable, CustomStringConvertible {
     case unsupported(String)
     case listenFailed(String)
     case storeFailed(String)
+    case rulesInvalid(String)
 
     public var description: String {
         switch self {
@@ -12,6 +13,7 @@ public enum GatewayStartupError: Error, Sendable, CustomStringConvertible {
         case .unsupported(let why): why
         case .listenFailed(let why): why
         case .storeFailed(let why): why
+        case .rulesInvalid(let errors): "invalid rule files:\n\(errors)"
         }
     }
 }

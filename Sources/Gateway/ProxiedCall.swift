@@ -70,8 +70,24 @@ final class ProxiedCall: @unchecked Sendable {
     /// Chooses a region and sends an attempt there once pacing allows.
     private func launch(isHedge: Bool) {
         guard !finished, !clientGone, committed == nil else { return }
-        guard let region = context.router.pick(excluding: tried) ?? retryRegion() else {
+        var region: Region?
+        var openCircuit: (retryAfter: Double, target: String)?
+        while region == nil, let candidate = context.router.pick(excluding: tried) ?? retryRegion(excludingOpen: openCircuit != nil) {
+            guard let rules = context.rules.controller,
+                  case .open(let retryAfter, _, let target) = rules.admit(region: candidate.name, model: request.model) else {
+                region = candidate
+                break
+            }
+            // An open circuit: route around it, or fail fast when nothing else is left.
+            tried.insert(candidate.name)
+            openCircuit = (retryAfter, target)
+        }
+        guard let region else {
             if isHedge { return }
+            if let openCircuit {
+                return finishWithError(AnthropicError(.overloaded, "the circuit for \(openCircuit.target) is open"),
+                                       retryAfter: max(1, Int(openCircuit.retryAfter.rounded(.up))))
+            }
             return finishWithError(AnthropicError(.overloaded, "no upstream region is available"))
         }
         tried.insert(region.name)
@@ -156,9 +172,10 @@ final class ProxiedCall: @unchecked Sendable {
         if !isHedge { armHedge(for: attempt) }
     }
 
-    /// When every region has been tried, a retry goes back to the router's normal choice.
-    private func retryRegion() -> Region? {
-        guard !tried.isEmpty else { return nil }
+    /// When every region has been tried, a retry goes back to the router's normal choice
+    /// (not when the regions left were skipped for open circuits).
+    private func retryRegion(excludingOpen: Bool) -> Region? {
+        guard !tried.isEmpty, !excludingOpen, attempts.count > 0 else { return nil }
         return context.router.pick()
     }
 
@@ -572,6 +589,7 @@ final class ProxiedCall: @unchecked Sendable {
         result.add("x-ballast-region", attempt.region.name)
         result.add("x-ballast-attempts", String(attempts.count))
         if attempt.isHedge { result.add("x-ballast-hedged", "true") }
+        if let degraded = request.degraded { result.add("x-ballast-degraded", degraded) }
         result.add("x-ballast-overhead-ms", Self.milliseconds(attempt.startedAt.seconds(since: request.arrival)))
         return result
     }

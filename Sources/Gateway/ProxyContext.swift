@@ -13,6 +13,8 @@ final class ProxyContext: Sendable {
     let metrics: GatewayMetrics
     let sink: (any OutcomeSink)?
     let cache: CacheContext?
+    /// Set once the rule controller exists (it needs the telemetry this context feeds).
+    let rules = RulesSlot()
 
     init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,

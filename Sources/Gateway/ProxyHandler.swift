@@ -51,11 +51,38 @@ final class ProxyHandler: HTTPHandler {
            request.headers["authorization"] == nil {
             return reject(AnthropicError(.authentication, "no API key: send x-api-key or Authorization: Bearer"), responder)
         }
+        var body = request.body
+        var degradedHeader: String?
+        if request.method == "POST", request.path == "/v1/messages", let rules = context.rules.controller {
+            let policy = rules.degradation
+            if policy.isDegraded {
+                let degrader = Degrader(policy: policy, fallback: { rules.fallback(for: $0) })
+                let outcome = degrader.apply(headers: request.headers, body: body, model: model, wantsStream: wantsStream) {
+                    guard let cache = context.cache,
+                          let key = try? CacheKey(credential: credentialIdentity(request.headers), path: request.path,
+                                                  body: body, headers: upstreamHeaders) else { return nil }
+                    return cache.store.lookup(key, now: context.clock.wallTime(), allowStale: true)?.body
+                }
+                switch outcome {
+                case .answer(let response):
+                    context.sink?.record(RequestRecord(
+                        time: context.clock.wallTime(), region: nil, model: model, route: "degraded", status: response.status,
+                        outcome: (200..<300).contains(response.status) ? .success : .ballast,
+                        errorType: (200..<300).contains(response.status) ? nil : "overloaded_error", attempts: 0,
+                        streamed: wantsStream, latency: context.clock.now().seconds(since: arrival)), attempts: [], overhead: nil)
+                    return responder.respond(response)
+                case .forward(let newBody, let newModel, let header):
+                    body = newBody
+                    model = newModel
+                    degradedHeader = header
+                }
+            }
+        }
         var cached: CachedRequest?
         if let cache = context.cache, case .cache(let ttl) = cache.policy.decide(method: request.method, path: request.path,
-                                                                                headers: request.headers, body: request.body),
+                                                                                headers: request.headers, body: body),
            let key = try? CacheKey(credential: credentialIdentity(request.headers), path: request.path,
-                                   body: request.body, headers: upstreamHeaders) {
+                                   body: body, headers: upstreamHeaders) {
             if let hit = cache.store.lookup(key, now: context.clock.wallTime()) {
                 cache.counters.hits.add(1, ordering: .relaxed)
                 let response = CachedAnswerResponse.make(body: hit.body, wantsStream: wantsStream, source: "hit")
@@ -71,9 +98,10 @@ final class ProxyHandler: HTTPHandler {
         }
         let call = ProxiedCall(context: context, request: CallRequest(
             method: request.method, pathAndQuery: request.path + Self.encodeQuery(request.query),
-            upstreamHeaders: upstreamHeaders, clientHeaders: request.headers, body: request.body, model: model,
+            upstreamHeaders: upstreamHeaders, clientHeaders: request.headers, body: body, model: model,
             wantsStream: wantsStream, hedgeAllowed: request.headers["x-ballast-hedge"]?.lowercased() != "off",
-            arrival: arrival, arrivalWallTime: context.clock.wallTime(), cache: cached), responder: responder)
+            arrival: arrival, arrivalWallTime: context.clock.wallTime(), cache: cached, degraded: degradedHeader),
+            responder: responder)
         call.start()
     }
 

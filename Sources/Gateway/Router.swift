@@ -8,33 +8,54 @@ import Synchronization
 /// chosen only when every weighted region is excluded for this request, in config order.
 /// Later capabilities (circuits, drains, failover weights) plug in here.
 public final class Router: Sendable {
+    /// The regions as configured (their `weight` is the configured one).
     public let regions: [Region]
     private let current: Mutex<[Int]>
+    /// The weights in force: the configured ones, or what the rules (failover, drains) set.
+    private let weights: Mutex<[Int]>
 
     public init(regions: [Region]) {
         self.regions = regions
         current = Mutex(Array(repeating: 0, count: regions.count))
+        weights = Mutex(regions.map(\.weight))
+    }
+
+    /// Replaces the weights in force (regions not named keep theirs).
+    public func setWeights(_ map: [String: Int]) {
+        weights.withLock { weights in
+            for (index, region) in regions.enumerated() {
+                if let weight = map[region.name] { weights[index] = max(0, weight) }
+            }
+        }
+    }
+
+    /// The weights in force, by region name.
+    public var currentWeights: [String: Int] {
+        let now = weights.withLock { $0 }
+        return Dictionary(uniqueKeysWithValues: zip(regions.map(\.name), now))
     }
 
     /// The region for the next attempt, never one in `excluded`; nil when none is left.
     /// With `peek`, answers without advancing the round-robin.
     public func pick(excluding excluded: Set<String> = [], peek: Bool = false) -> Region? {
+        let weightsNow = weights.withLock { $0 }
         if peek {
-            return regions.first { !excluded.contains($0.name) && ($0.weight > 0 || $0.isStandby) }
+            return regions.first { !excluded.contains($0.name) }
         }
         let index = current.withLock { current -> Int? in
             var total = 0
             var best: Int?
-            for (i, region) in regions.enumerated() where region.weight > 0 && !excluded.contains(region.name) {
-                current[i] += region.weight
-                total += region.weight
+            for (i, region) in regions.enumerated() where weightsNow[i] > 0 && !excluded.contains(region.name) {
+                current[i] += weightsNow[i]
+                total += weightsNow[i]
                 if best == nil || current[i] > current[best!] { best = i }
             }
             if let best {
                 current[best] -= total
                 return best
             }
-            return regions.firstIndex { $0.isStandby && !excluded.contains($0.name) }
+            // No weighted region left: standbys (weight 0 now) in config order.
+            return regions.indices.first { weightsNow[$0] == 0 && !excluded.contains(regions[$0].name) }
         }
         return index.map { regions[$0] }
     }

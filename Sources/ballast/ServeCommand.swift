@@ -45,6 +45,9 @@ struct ServeCommand: ParsableCommand {
             let signal = ProcessSignals.wait()
             if signal == SIGHUP {
                 logger.info("SIGHUP: \(service.reloadCredentials(environment: ProcessInfo.processInfo.environment))")
+                if let errors = service.reloadRules() {
+                    logger.error("SIGHUP: rules not reloaded, the running rules stay", metadata: ["errors": "\(errors)"])
+                }
                 continue
             }
             logger.info("signal received, draining", metadata: ["signal": "\(signal)"])

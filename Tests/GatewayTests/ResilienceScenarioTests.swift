@@ -20,6 +20,7 @@ import Upstream
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }
             store: { path: ":memory:" }
+            rules: { paths: [] }
             upstream:
               auth: \(auth)
               timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }

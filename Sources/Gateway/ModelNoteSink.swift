@@ -1,0 +1,10 @@
+import BallastCore
+
+/// Tells the rules' window source which models are in use, for `by (model)` and matchers.
+struct ModelNoteSink: OutcomeSink {
+    let source: TelemetryWindowSource
+
+    func record(_ request: RequestRecord, attempts: [AttemptRecord], overhead: Double?) {
+        source.noteModel(request.model)
+    }
+}

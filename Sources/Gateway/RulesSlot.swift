@@ -1,0 +1,13 @@
+import Synchronization
+
+/// Where the request path finds the rule controller; empty until it is started, and in
+/// tests that run without rules.
+final class RulesSlot: Sendable {
+    private let slot = Mutex<RuleController?>(nil)
+
+    var controller: RuleController? { slot.withLock { $0 } }
+
+    func install(_ controller: RuleController) {
+        slot.withLock { $0 = controller }
+    }
+}

@@ -1,0 +1,56 @@
+import BallastCore
+import Rules
+import Synchronization
+import Telemetry
+
+/// The rule engine's view of Ballast's own telemetry: its window queries answered from the
+/// telemetry windows (the in-memory ring for recent seconds, SQLite rollups beyond).
+final class TelemetryWindowSource: WindowSource {
+    private let windows: TelemetryWindows
+    private let regions: [String]
+    /// Models seen recently, bounded like metric labels.
+    private let models = Mutex<Set<String>>([])
+    private static let maxModels = 64
+
+    init(windows: TelemetryWindows, regions: [String]) {
+        self.windows = windows
+        self.regions = regions
+    }
+
+    /// Notes a model a request asked for, so `by (model)` and regex matchers know it.
+    func noteModel(_ model: String?) {
+        guard let model else { return }
+        models.withLock { set in
+            if set.count < Self.maxModels || set.contains(model) { set.insert(model) }
+        }
+    }
+
+    func labelValues(_ label: SeriesLabel) -> [String] {
+        switch label {
+        case .region: regions
+        case .model: models.withLock { $0.sorted() }
+        default: []
+        }
+    }
+
+    func window(_ query: WindowQuery, now: Double) -> WindowResult {
+        let regionFilters: [String?] = query.regions.map { $0.map(Optional.some) } ?? [nil]
+        let modelFilters: [String?] = query.models.map { $0.map(Optional.some) } ?? [nil]
+        var result = WindowResult()
+        var streak = 0
+        for region in regionFilters {
+            for model in modelFilters {
+                let filter = TelemetryFilter(region: region, model: model)
+                guard let stats = try? windows.stats(last: query.window, filter: filter, at: now) else { continue }
+                var part = WindowResult(outcomes: stats.counts.outcomes, status429: stats.counts.status429,
+                                        latency: stats.counts.latency.counts, ttfb: stats.counts.ttfb.counts)
+                let failing = Set(OutcomeClass.allCases.filter { query.failureClasses.contains(OutcomeClassSet([$0])) })
+                part.consecutiveFailures = (try? windows.consecutiveFailures(filter: filter, failing: failing)) ?? 0
+                streak = max(streak, part.consecutiveFailures)
+                result.add(part)
+            }
+        }
+        result.consecutiveFailures = streak
+        return result
+    }
+}
