@@ -12,6 +12,8 @@ final class TelemetryWindowSource: WindowSource {
     private let models = Mutex<Set<String>>([])
     private static let maxModels = 64
 
+    let attempts = AttemptWindows()
+
     init(windows: TelemetryWindows, regions: [String]) {
         self.windows = windows
         self.regions = regions
@@ -33,7 +35,13 @@ final class TelemetryWindowSource: WindowSource {
         }
     }
 
+    /// Region-scoped series count the attempts sent to the region (recent ones, in memory);
+    /// everything else counts client requests (from the telemetry windows).
     func window(_ query: WindowQuery, now: Double) -> WindowResult {
+        if let regions = query.regions, query.window <= Double(AttemptWindows.seconds) {
+            return attempts.window(regions: regions, models: query.models, length: query.window,
+                                   failing: query.failureClasses, now: now)
+        }
         let regionFilters: [String?] = query.regions.map { $0.map(Optional.some) } ?? [nil]
         let modelFilters: [String?] = query.models.map { $0.map(Optional.some) } ?? [nil]
         var result = WindowResult()

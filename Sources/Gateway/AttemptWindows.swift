@@ -1,0 +1,82 @@
+import BallastCore
+import Rules
+import Synchronization
+
+/// Recent upstream attempts per region and model, second by second, in memory.
+///
+/// A region's health is what happened to the attempts sent to it: a request that failed on
+/// the primary and was served by the secondary is a failure of the primary, although the
+/// client saw a success. Request rows (by final region) cannot show that, so region-scoped
+/// rule series read these attempt counts instead.
+final class AttemptWindows: Sendable {
+    static let seconds = 300
+    private static let recentOutcomes = 64
+
+    private struct Series {
+        var stamps = Array(repeating: Int.min, count: AttemptWindows.seconds)
+        var slots = Array(repeating: WindowResult(), count: AttemptWindows.seconds)
+        /// The last outcomes, newest last, for consecutive-failure streaks.
+        var recent: [OutcomeClass] = []
+    }
+
+    private struct Key: Hashable {
+        let region: String
+        let model: String?
+    }
+
+    private let series = Mutex<[Key: Series]>([:])
+    private let maxKeys: Int
+
+    init(maxKeys: Int = 1024) {
+        self.maxKeys = maxKeys
+    }
+
+    /// Counts one finished attempt; cancelled ones (a hedge that lost, a client that left)
+    /// say nothing about the region and are skipped.
+    func record(_ attempt: AttemptRecord) {
+        guard !attempt.cancelled else { return }
+        let end = attempt.time + attempt.latency
+        let second = Int(end.rounded(.down))
+        let slot = ((second % Self.seconds) + Self.seconds) % Self.seconds
+        let key = Key(region: attempt.region, model: attempt.model)
+        series.withLock { all in
+            if all[key] == nil, all.count >= maxKeys { return }
+            var entry = all[key] ?? Series()
+            if entry.stamps[slot] != second {
+                entry.stamps[slot] = second
+                entry.slots[slot] = WindowResult()
+            }
+            entry.slots[slot].record(attempt.outcome, status: attempt.status, latency: attempt.latency,
+                                     timeToFirstByte: attempt.timeToFirstByte)
+            entry.recent.append(attempt.outcome)
+            if entry.recent.count > Self.recentOutcomes { entry.recent.removeFirst(entry.recent.count - Self.recentOutcomes) }
+            all[key] = entry
+        }
+    }
+
+    /// The attempts to `regions` (and `models`, nil = any) that ended in `(now - length, now]`.
+    func window(regions: [String], models: [String]?, length: Double, failing: OutcomeClassSet, now: Double) -> WindowResult {
+        let last = Int(now.rounded(.down))
+        let first = Int((now - length).rounded(.down)) + 1
+        var result = WindowResult()
+        var streak = 0
+        series.withLock { all in
+            for (key, entry) in all where regions.contains(key.region) {
+                if let models {
+                    guard let model = key.model, models.contains(model) else { continue }
+                }
+                for slot in 0..<Self.seconds where entry.stamps[slot] >= first && entry.stamps[slot] <= last {
+                    result.add(entry.slots[slot])
+                }
+                var run = 0
+                for outcome in entry.recent.reversed() {
+                    guard failing.contains(OutcomeClassSet([outcome])) else { break }
+                    run += 1
+                }
+                streak = max(streak, run)
+            }
+        }
+        result.consecutiveFailures = streak
+        return result
+    }
+}
