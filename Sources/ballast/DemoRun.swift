@@ -32,11 +32,18 @@ struct DemoRun: Sendable {
         """
     }
 
+    /// The shipped rule files when run from the repository (as `make demo` does).
+    var rulesGlob: String {
+        let shipped = FileManager.default.currentDirectoryPath + "/rules"
+        return FileManager.default.fileExists(atPath: shipped) ? shipped + "/*.yaml" : ""
+    }
+
     func ballastYAML(primary: String, secondary: String, store: String) -> String {
         """
         listen: 127.0.0.1:0
         admin: { listen: 127.0.0.1:0 }
         store: { path: "\(store)" }
+        rules: { paths: [\(rulesGlob.isEmpty ? "" : "\"\(rulesGlob)\"")] }
         upstream:
           auth: { mode: passthrough }
           timeouts: { connect: 1s, first_byte: 20s, idle: 10s, total: 60s }
