@@ -17,7 +17,9 @@ struct GatewayHarness {
                                    admin: AdminConfig(listen: ListenAddress(host: "127.0.0.1", port: 0)),
                                    store: StoreConfig(path: storePath),
                                    server: ServerConfig(threads: 2, maxBodyBytes: maxBodyBytes, drainTimeout: 5),
-                                   upstream: UpstreamConfig(auth: auth, timeouts: timeouts, regions: regions),
+                                   // Hedging off: these tests count attempts and regions exactly.
+                                   upstream: UpstreamConfig(auth: auth, timeouts: timeouts, hedge: HedgeConfig(enabled: false),
+                                                            regions: regions),
                                    rules: RulesConfig(paths: []))
         gateway = try GatewayService(config: config, environment: ["TEST_KEY": "sk-configured"])
         try gateway.start()
