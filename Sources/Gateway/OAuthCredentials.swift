@@ -79,7 +79,7 @@ final class OAuthCredentials: UpstreamCredentials {
 
     private func start(_ refresh: TokenRefresher.Refresh) {
         waiting.withLock { $0.inFlight = true }
-        let body = "grant_type=client_credentials&client_id=\(Self.formEncode(clientID))&client_secret=\(Self.formEncode(clientSecret))"
+        let body = "grant_type=client_credentials&client_id=\(PercentEncoding.encode(clientID))&client_secret=\(PercentEncoding.encode(clientSecret))"
         let request = UpstreamRequest(url: tokenURL,
                                       headers: ["content-type": "application/x-www-form-urlencoded", "accept": "application/json"],
                                       body: Array(body.utf8),
@@ -111,22 +111,6 @@ final class OAuthCredentials: UpstreamCredentials {
             return state.actions
         }
         for action in actions { action() }
-    }
-
-    private static func formEncode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                 UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                let hex = String(byte, radix: 16, uppercase: true)
-                out += "%" + (hex.count == 1 ? "0" : "") + hex
-            }
-        }
-        return out
     }
 }
 
