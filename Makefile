@@ -55,7 +55,7 @@ demo: release
 	$(RELEASE_BIN) demo
 
 ## bench: the benchmark suite (BENCH=name runs one scenario); writes docs/benchmarks.md
-bench: release
+bench: release venv
 	$(RELEASE_BIN) bench $(if $(BENCH),--scenario $(BENCH),) --output docs/benchmarks.md --json docs/benchmarks.json
 
 clean:

@@ -59,9 +59,14 @@ enum WayTable {
                                met: nil)
         case (0, let base):
             return TargetCheck(target: target, measured: ">= \(base)x (0 vs \(base))", met: true)
+        case (let own, 0):
+            return TargetCheck(target: target, measured: "\(own) vs 0: more errors than without Ballast", met: false)
+        case (let own, let base) where own > base:
+            return TargetCheck(target: target, measured: "\(BenchFormat.ratio(Double(own) / Double(base))) MORE (\(own) vs \(base))",
+                               met: false)
         case (let own, let base):
             let ratio = Double(base) / Double(own)
-            return TargetCheck(target: target, measured: "\(BenchFormat.ratio(ratio)) (\(own) vs \(base))", met: ratio >= 10)
+            return TargetCheck(target: target, measured: "\(BenchFormat.ratio(ratio)) fewer (\(own) vs \(base))", met: ratio >= 10)
         }
     }
 
