@@ -79,6 +79,9 @@ final class GatewayMetrics: Sendable {
         _ = registry.gauge("ballast_upstream_in_flight", help: "Attempts in flight per region.", labels: ["region"]) {
             policy.concurrencySnapshots().map { ([$0.0], Double($0.1.inFlight)) }
         }
+        _ = registry.counter("ballast_hedges_refused_total", help: "Hedges not sent because the hedge budget was spent.") {
+            [([], policy.hedges.counters.refused)]
+        }
         _ = registry.counter("ballast_retry_budget_refusals_total", help: "Retries refused by the retry budget.") {
             [([], policy.counters.budgetRefusals.load(ordering: .relaxed))]
         }
