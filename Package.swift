@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
         .executableTarget(name: "ballast", dependencies: [
-            "Gateway", "BallastTesting", "BallastConfig", "Upstream", "Telemetry", "Rules",
+            "Gateway", "BallastTesting", "BallastConfig", "Upstream", "Telemetry", "Rules", "Metrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -28,7 +28,9 @@ public final class CounterFamily: MetricFamily {
             }
         }
         for (labels, counter) in table.all {
-            output += "\(name)\(labels.render(names: table.labelNames)) \(counter.current)\n"
+            output += name
+            if !labels.isEmpty { output += "{" + labels + "}" }
+            output += " " + String(counter.current) + "\n"
         }
     }
 }

@@ -25,7 +25,9 @@ public final class GaugeFamily: MetricFamily {
             }
         }
         for (labels, gauge) in table.all {
-            output += "\(name)\(labels.render(names: table.labelNames)) \(SampleValue.format(gauge.current))\n"
+            output += name
+            if !labels.isEmpty { output += "{" + labels + "}" }
+            output += " " + SampleValue.format(gauge.current) + "\n"
         }
     }
 }

@@ -2,12 +2,9 @@
 struct LabelSet: Hashable, Sendable {
     let values: [String]
 
-    /// `{a="x",b="y"}` (empty for no labels), with `extra` appended (e.g. `le`).
-    func render(names: [String], extra: (String, String)? = nil) -> String {
-        var pairs: [String] = []
-        for (name, value) in zip(names, values) { pairs.append("\(name)=\"\(Self.escape(value))\"") }
-        if let extra { pairs.append("\(extra.0)=\"\(extra.1)\"") }
-        return pairs.isEmpty ? "" : "{" + pairs.joined(separator: ",") + "}"
+    /// `a="x",b="y"` without braces (empty for no labels).
+    func renderInner(names: [String]) -> String {
+        zip(names, values).map { "\($0.0)=\"\(Self.escape($0.1))\"" }.joined(separator: ",")
     }
 
     static func escape(_ value: String) -> String {

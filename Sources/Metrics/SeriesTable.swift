@@ -7,6 +7,9 @@ final class SeriesTable<Series: AnyObject & Sendable>: Sendable {
     private struct State {
         var series: [LabelSet: Series] = [:]
         var order: [LabelSet] = []
+        /// `a="x",b="y"` per series, rendered once: label values never change, and
+        /// re-escaping them on every scrape was most of a large scrape's cost.
+        var rendered: [String] = []
         var distinct: [Set<String>]
     }
 
@@ -37,12 +40,13 @@ final class SeriesTable<Series: AnyObject & Sendable>: Sendable {
             let created = make()
             s.series[key] = created
             s.order.append(key)
+            s.rendered.append(key.renderInner(names: labelNames))
             return created
         }
     }
 
-    /// Every series, in creation order.
-    var all: [(LabelSet, Series)] {
-        state.withLock { s in s.order.map { ($0, s.series[$0]!) } }
+    /// Every series with its rendered labels (`a="x",b="y"`, empty for none), in creation order.
+    var all: [(labels: String, series: Series)] {
+        state.withLock { s in s.order.indices.map { (s.rendered[$0], s.series[s.order[$0]]!) } }
     }
 }

@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Run the benchmark suite; every figure comes with its baseline from the same run.")
 
-    @Option(name: .long, help: "Run only this scenario (overhead, stream_memory).")
+    @Option(name: .long, help: "Run only this scenario: overhead, stream_memory, ratelimit_burst, tail_latency, resets_and_529, token_expiry, telemetry.")
     var scenario: String?
 
     @Option(name: .long, help: "Write the Markdown report here.")
@@ -22,7 +22,8 @@ struct BenchCommand: ParsableCommand {
     var scale: Double = 1
 
     static let scenarios: [any BenchScenario] = [OverheadScenario(), StreamMemoryScenario(), RateLimitBurstScenario(),
-                                                 TailLatencyScenario(), ResetsAnd529Scenario(), TokenExpiryScenario()]
+                                                 TailLatencyScenario(), ResetsAnd529Scenario(), TokenExpiryScenario(),
+                                                 TelemetryScenario()]
 
     func run() throws {
         ProcessSignals.exitOnTermination()
