@@ -6,16 +6,21 @@ public struct StoreConfig: Sendable, Equatable {
     public var rawRetention: Double
     /// How long per-minute rollups (and the audit trail) are kept.
     public var rollupRetention: Double
+    /// Record requests in the store. Off only to measure what recording costs: the rules
+    /// then see no traffic.
+    public var recordRequests: Bool
 
-    public init(path: String = "./ballast.db", rawRetention: Double = 86_400, rollupRetention: Double = 30 * 86_400) {
+    public init(path: String = "./ballast.db", rawRetention: Double = 86_400, rollupRetention: Double = 30 * 86_400,
+                recordRequests: Bool = true) {
         self.path = path
         self.rawRetention = rawRetention
         self.rollupRetention = rollupRetention
+        self.recordRequests = recordRequests
     }
 }
 
 extension StoreConfig {
-    static let keys: Set<String> = ["path", "raw_retention", "rollup_retention"]
+    static let keys: Set<String> = ["path", "raw_retention", "rollup_retention", "record_requests"]
 
     static func read(_ map: ConfigMapping?, baseDirectory: String?) -> StoreConfig {
         var config = StoreConfig()
@@ -25,6 +30,7 @@ extension StoreConfig {
         config.path = ConfigPath.resolve(config.path, against: baseDirectory)
         if let value = map?.positiveDuration("raw_retention", in: "store") { config.rawRetention = value }
         if let value = map?.positiveDuration("rollup_retention", in: "store") { config.rollupRetention = value }
+        if let value = map?.bool("record_requests") { config.recordRequests = value }
         if config.rollupRetention < config.rawRetention, let node = map?["rollup_retention"] {
             node.error("'store.rollup_retention' must not be shorter than 'raw_retention'")
         }

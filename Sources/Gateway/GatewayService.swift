@@ -90,8 +90,8 @@ public final class GatewayService: Sendable {
         let windowSource = TelemetryWindowSource(windows: windows, regions: router.regions.map(\.name))
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
-                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), TelemetrySink(writer: telemetry),
-                                                               ModelNoteSink(source: windowSource)]),
+                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), ModelNoteSink(source: windowSource)]
+                                                           + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])),
                                    cache: cacheContext)
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
                                        clock: clock, logger: logger)

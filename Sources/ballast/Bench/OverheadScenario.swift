@@ -16,11 +16,11 @@ struct OverheadScenario: BenchScenario {
             output: { min_tokens: 12, max_tokens: 12 }
         """
 
-    static func ballastYAML(upstream: String, store: String) -> String {
+    static func ballastYAML(upstream: String, store: String, recordRequests: Bool = true) -> String {
         """
         listen: 127.0.0.1:0
         admin: { listen: 127.0.0.1:0 }
-        store: { path: "\(store)" }
+        store: { path: "\(store)", record_requests: \(recordRequests) }
         upstream:
           auth: { mode: passthrough }
           pool: { max_per_host: 64, max_total: 128 }
@@ -51,6 +51,12 @@ struct OverheadScenario: BenchScenario {
                                          directory: context.directory, environment: [:])
         defer { ballast.stop() }
         let proxied = "http://\(ballast.proxyAddress)"
+        let quiet = try BallastProcess(configYAML: Self.ballastYAML(upstream: direct,
+                                                                    store: context.directory.appendingPathComponent("overhead-off.db").path,
+                                                                    recordRequests: false),
+                                       directory: context.directory, environment: [:])
+        defer { quiet.stop() }
+        let unrecorded = "http://\(quiet.proxyAddress)"
         let client = context.makeLoadClient()
         defer { client.shutdown() }
         let load = LoadGenerator(client: client)
@@ -58,20 +64,28 @@ struct OverheadScenario: BenchScenario {
         context.log("overhead: warm-up")
         _ = await load.run(Self.plan(baseURL: direct, rate: 1000, seconds: 1, seed: context.seed))
         _ = await load.run(Self.plan(baseURL: proxied, rate: 1000, seconds: 1, seed: context.seed))
+        _ = await load.run(Self.plan(baseURL: unrecorded, rate: 1000, seconds: 1, seed: context.seed))
+        let connectionsBefore = await Self.connectionsOpened(admin: ballast.adminAddress, client: client)
 
         // Fixed rate, alternating direct and proxied rounds so drift hits both alike.
         let rate = 2000.0
         var directRuns: [LoadReport] = []
         var proxiedRuns: [LoadReport] = []
+        var unrecordedRuns: [LoadReport] = []
         for round in 0..<2 {
             context.log("overhead: 2000 req/s round \(round + 1)")
             directRuns.append(await load.run(Self.plan(baseURL: direct, rate: rate, seconds: context.seconds(5),
                                                        seed: context.seed &+ UInt64(round))))
             proxiedRuns.append(await load.run(Self.plan(baseURL: proxied, rate: rate, seconds: context.seconds(5),
                                                         seed: context.seed &+ UInt64(round))))
+            unrecordedRuns.append(await load.run(Self.plan(baseURL: unrecorded, rate: rate, seconds: context.seconds(5),
+                                                           seed: context.seed &+ UInt64(round))))
         }
         let directAll = merged(directRuns)
         let proxiedAll = merged(proxiedRuns)
+        let unrecordedAll = merged(unrecordedRuns)
+        let connectionsAfter = await Self.connectionsOpened(admin: ballast.adminAddress, client: client)
+        let connectionsPerThousand = Double(connectionsAfter - connectionsBefore) * 1000 / Double(max(1, proxiedAll.started))
 
         // The highest rate each path sustains with p99 under 10 ms and no failures.
         let ladder: [Double] = [2000, 4000, 6000, 8000, 10000, 12000, 15000, 20000]
@@ -112,6 +126,9 @@ struct OverheadScenario: BenchScenario {
                  "\(BenchFormat.ms(proxiedAll.latencyMs(99.9))) ms"],
                 ["added by Ballast", "", "", "\(BenchFormat.ms(added50)) ms", "\(BenchFormat.ms(added99)) ms",
                  "\(BenchFormat.ms(proxiedAll.latencyMs(99.9) - directAll.latencyMs(99.9))) ms"],
+                ["through Ballast, telemetry off", "\(unrecordedAll.started)", "\(unrecordedAll.failed)",
+                 "\(BenchFormat.ms(unrecordedAll.latencyMs(50))) ms", "\(BenchFormat.ms(unrecordedAll.latencyMs(99))) ms",
+                 "\(BenchFormat.ms(unrecordedAll.latencyMs(99.9))) ms"],
             ])
         let rampTable = BenchTable(columns: ["offered req/s", "direct p99", "direct sustained", "Ballast p99", "Ballast sustained"],
                                    rows: ramp)
@@ -122,14 +139,30 @@ struct OverheadScenario: BenchScenario {
             **\(BenchFormat.ms(added50)) ms at p50 and \(BenchFormat.ms(added99)) ms at p99**. Highest rate sustained with \
             p99 < 10 ms and no failures: **\(BenchFormat.rate(bestProxied)) req/s through Ballast**, \
             \(BenchFormat.rate(bestDirect)) req/s direct (the harness's own ceiling on this machine; the ladder stops at \
-            \(BenchFormat.rate(ladder.last!))). Ballast's RSS after the run: \(BenchFormat.mib(rss)).
+            \(BenchFormat.rate(ladder.last!))). Recording every request in SQLite changes Ballast's added p50 by \
+            \(BenchFormat.ms(proxiedAll.latencyMs(50) - unrecordedAll.latencyMs(50))) ms \
+            (telemetry on vs `store.record_requests: false`, same run). Upstream connections opened: \
+            \(String(format: "%.1f", connectionsPerThousand)) per 1,000 proxied requests (keep-alive pool). \
+            Ballast's RSS after the run: \(BenchFormat.mib(rss)).
             """
         return BenchSection(scenario: name, title: "Proxy overhead", summary: summary, tables: [fixed, rampTable],
                             figures: ["direct_p50_ms": directAll.latencyMs(50), "direct_p99_ms": directAll.latencyMs(99),
                                       "ballast_p50_ms": proxiedAll.latencyMs(50), "ballast_p99_ms": proxiedAll.latencyMs(99),
                                       "added_p50_ms": added50, "added_p99_ms": added99,
                                       "max_rate_ballast": bestProxied, "max_rate_direct": bestDirect,
-                                      "ballast_rss_bytes": rss])
+                                      "ballast_rss_bytes": rss,
+                                      "telemetry_off_p50_ms": unrecordedAll.latencyMs(50),
+                                      "telemetry_off_p99_ms": unrecordedAll.latencyMs(99),
+                                      "connections_per_1000_requests": connectionsPerThousand])
+    }
+
+    /// The upstream connections a Ballast has opened, from its `/healthz`.
+    static func connectionsOpened(admin: String, client: UpstreamClient) async -> Int {
+        let collector = ResponseCollector()
+        client.submit(UpstreamRequest(method: "GET", url: "http://\(admin)/healthz"), delegate: collector)
+        let text = await collector.result().text
+        guard let range = text.range(of: #""connections_opened":"#) else { return 0 }
+        return Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
     }
 
     private func merged(_ reports: [LoadReport]) -> LoadReport {
