@@ -19,18 +19,34 @@ public struct SSEScanner: Sendable {
     }
 
     /// Feeds bytes; returns the events completed by them, in order.
+    ///
+    /// Works a line at a time (`memchr`-speed search for the newline, bulk appends), so a
+    /// gigabyte stream of large deltas costs little more than copying it.
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) -> [SSEEvent] {
         var events: [SSEEvent] = []
-        for byte in bytes {
-            if byte == 0x0A {
-                if let event = endLine() { events.append(event) }
-            } else if line.count < maxEventBytes {
-                line.append(byte)
-            } else {
-                oversized = true
+        var start = 0
+        let count = bytes.count
+        while start < count {
+            guard let newline = bytes[start..<count].firstIndex(of: 0x0A) else {
+                appendToLine(UnsafeRawBufferPointer(rebasing: bytes[start..<count]))
+                break
             }
+            appendToLine(UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
+            if let event = endLine() { events.append(event) }
+            start = newline + 1
         }
         return events
+    }
+
+    private mutating func appendToLine(_ part: UnsafeRawBufferPointer) {
+        guard !part.isEmpty else { return }
+        let room = maxEventBytes - line.count
+        if part.count <= room {
+            line.append(contentsOf: part)
+        } else {
+            if room > 0 { line.append(contentsOf: UnsafeRawBufferPointer(rebasing: part[0..<room])) }
+            oversized = true
+        }
     }
 
     public mutating func feed(_ bytes: [UInt8]) -> [SSEEvent] {

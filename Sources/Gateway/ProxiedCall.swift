@@ -123,17 +123,24 @@ final class ProxiedCall: @unchecked Sendable {
             permit = granted
         case .atLimit:
             if isHedge { return }
-            // Wait a little for a slot rather than pile onto a slowing upstream.
+            // Wait in line for a slot rather than pile onto a slowing upstream: the next
+            // attempt of this region to end hands its slot on (SlotWaiters).
             let started = waitingSince ?? now
             waitingSince = started
-            guard now.seconds(since: started) < context.options.maxConcurrencyWait,
-                  deadline.seconds(since: now) > 0.01 else {
+            let patience = min(context.options.maxConcurrencyWait - now.seconds(since: started), deadline.seconds(since: now))
+            guard patience > 0.01 else {
                 context.policy.counters.concurrencyRejections.add(1, ordering: .relaxed)
                 return finishWithError(AnthropicError(.overloaded, "region \(region.name) is at its concurrency limit"))
             }
-            retryTimer = context.client.schedule(after: 0.005) { [self] in
+            context.slots.enqueue(region: region.name, call: self) { [self] in
+                retryTimer?.cancel()
                 retryTimer = nil
-                send(to: region, key: key, isHedge: isHedge)
+                send(to: region, key: key, isHedge: false)
+            }
+            retryTimer = context.client.schedule(after: patience) { [self] in
+                retryTimer = nil
+                context.slots.remove(self)
+                send(to: region, key: key, isHedge: false)
             }
             return
         }
@@ -320,6 +327,7 @@ final class ProxiedCall: @unchecked Sendable {
                 permit.ignore()
             }
             attempt.permit = nil
+            context.slots.wakeOne(region: attempt.region.name)
         }
         if attempt.head != nil {
             context.policy.answered(key: attempt.key, failure: failure, now: now)
@@ -404,6 +412,7 @@ final class ProxiedCall: @unchecked Sendable {
     private func clientLeft() {
         guard !clientGone else { return }
         clientGone = true
+        context.slots.remove(self)
         if isCacheFollower, let cached = request.cache {
             context.cache?.leave(cached.key, self)
             return finish()

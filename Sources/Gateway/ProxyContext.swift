@@ -15,6 +15,8 @@ final class ProxyContext: Sendable {
     let cache: CacheContext?
     /// Set once the rule controller exists (it needs the telemetry this context feeds).
     let rules = RulesSlot()
+    /// Loop-thread only: requests waiting for a concurrency slot.
+    let slots = SlotWaiters()
 
     init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
