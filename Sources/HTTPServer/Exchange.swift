@@ -143,8 +143,10 @@ final class Exchange: @unchecked Sendable {
             if !ok || !isResponded(s.phase) {
                 s.cancelled = true
                 handler = s.cancelHandler
-                s.cancelHandler = nil
             }
+            // Always dropped: the handler usually holds what holds the responder, which holds
+            // this exchange; kept, that cycle leaked every completed exchange.
+            s.cancelHandler = nil
             // Dropping the stream here breaks the exchange <-> stream reference cycle
             // (the stream's wake-up closure holds the exchange).
             let stream = s.stream
@@ -199,6 +201,9 @@ final class Exchange: @unchecked Sendable {
     func onCancel(_ handler: @escaping @Sendable () -> Void) {
         let already = state.withLock { s -> Bool in
             if s.cancelled { return true }
+            // Completed normally: nothing will cancel it, and storing the handler would
+            // keep a reference cycle alive.
+            if s.closed { return false }
             s.cancelHandler = handler
             return false
         }
