@@ -110,6 +110,6 @@ struct DemoRun: Sendable {
         view.finish()
         let database = directory.appendingPathComponent("ballast.db").path
         return DemoSummary(direct: direct, ballast: protected).table
-            + "\n\nEvery request Ballast handled is in \(database); explore it with\n  ballast stats --db \(database) --since 5m"
+            + "\n\nEvery request Ballast handled, and every action it took, is in \(database); explore it with\n  \(CommandLine.arguments[0]) stats --db \(database) --since 5m"
     }
 }

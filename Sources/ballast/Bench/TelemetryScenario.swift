@@ -49,8 +49,8 @@ struct TelemetryScenario: BenchScenario {
             (\(BenchFormat.ratio(writer.recordsPerSecond / baseline)) of plain single-table inserts in the same run, \
             which write no attempts and no rollups). `/metrics` rendered in \
             **\(BenchFormat.ms(render.median * 1000)) ms**; a one-hour window query took \
-            **\(BenchFormat.ms(queryMedian * 1000)) ms**. Not measured yet: the request-path cost of telemetry on vs off \
-            (there is no switch to turn the store off).
+            **\(BenchFormat.ms(queryMedian * 1000)) ms**. The request-path cost of recording (telemetry on vs \
+            `store.record_requests: false`) is measured in the `overhead` scenario.
             """
         return BenchSection(scenario: name, title: "Telemetry", summary: summary, tables: [table],
                             figures: ["writer_records_per_second": writer.recordsPerSecond,
