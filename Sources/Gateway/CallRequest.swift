@@ -9,9 +9,9 @@ struct CallRequest: Sendable {
     let upstreamHeaders: HTTPHeaders
     /// The headers the client sent (passthrough credentials read them).
     let clientHeaders: HTTPHeaders
-    let body: [UInt8]
+    var body: [UInt8]
     /// The `model` field, for routing, limits and labels.
-    let model: String?
+    var model: String?
     /// True when the client asked for an SSE stream.
     let wantsStream: Bool
     /// False when the client sent `x-ballast-hedge: off`.
@@ -21,5 +21,5 @@ struct CallRequest: Sendable {
     /// Set when the answer may be cached: identical requests then share one upstream call.
     let cache: CachedRequest?
     /// The `x-ballast-degraded` value when degradation changed this request.
-    let degraded: String?
+    var degraded: String?
 }

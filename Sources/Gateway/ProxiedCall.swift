@@ -17,7 +17,7 @@ import Upstream
 /// `ResponseStream`: a slow client pauses the transfer, a departed one cancels it.
 final class ProxiedCall: @unchecked Sendable {
     private let context: ProxyContext
-    let request: CallRequest
+    private(set) var request: CallRequest
     private let responder: HTTPResponder
 
     private var attempts: [Attempt] = []
@@ -30,6 +30,8 @@ final class ProxiedCall: @unchecked Sendable {
     private var clientGone = false
     private var firstRegion: String?
     private var replayedAfter401 = false
+    /// A fallback map can have cycles: a request falls back at most once.
+    private var fellBack = false
     /// Coalescing: this call leads the identical requests behind it, or follows one.
     private var isCacheLeader = false
     private var isCacheFollower = false
@@ -74,9 +76,14 @@ final class ProxiedCall: @unchecked Sendable {
         var openCircuit: (retryAfter: Double, target: String)?
         while region == nil, let candidate = context.router.pick(excluding: tried) ?? retryRegion(excludingOpen: openCircuit != nil) {
             guard let rules = context.rules.controller,
-                  case .open(let retryAfter, _, let target) = rules.admit(region: candidate.name, model: request.model) else {
+                  case .open(let retryAfter, let mode, let target) = rules.admit(region: candidate.name, model: request.model) else {
                 region = candidate
                 break
+            }
+            if mode == .fallback, applyModelFallback(rules) {
+                // The model's circuit is open everywhere: the same request, for its fallback
+                // model, takes this region after all (its own circuits permitting).
+                continue
             }
             // An open circuit: route around it, or fail fast when nothing else is left.
             tried.insert(candidate.name)
@@ -177,6 +184,19 @@ final class ProxiedCall: @unchecked Sendable {
         attempt.transfer = transfer
         context.client.begin(transfer)
         if !isHedge { armHedge(for: attempt) }
+    }
+
+    /// Rewrites the request for its model's fallback (the degradation `fallback:` map), once.
+    private func applyModelFallback(_ rules: RuleController) -> Bool {
+        guard !fellBack, let model = request.model, let replacement = rules.fallback(for: model), replacement != model,
+              var json = try? JSONParser.parse(request.body) else { return false }
+        json.set("model", .string(replacement))
+        request.body = json.serialized()
+        request.model = replacement
+        let note = "circuit; model=\(replacement)"
+        request.degraded = request.degraded.map { "\($0); \(note)" } ?? note
+        fellBack = true
+        return true
     }
 
     /// When every region has been tried, a retry goes back to the router's normal choice
