@@ -1,5 +1,6 @@
 import BallastCore
 import BallastTesting
+import Telemetry
 import Foundation
 import Upstream
 
@@ -64,6 +65,32 @@ struct DemoRun: Sendable {
         }
     }
 
+    /// The route weights in force, from Ballast's own `/metrics`.
+    static func weights(admin: String, client: UpstreamClient) async -> [String: Int] {
+        let collector = ResponseCollector()
+        client.submit(UpstreamRequest(method: "GET", url: "http://\(admin)/metrics"), delegate: collector)
+        var weights: [String: Int] = [:]
+        for line in await collector.result().text.split(separator: "\n") where line.hasPrefix("ballast_route_weight{region=\"") {
+            let rest = line.dropFirst("ballast_route_weight{region=\"".count)
+            guard let quote = rest.firstIndex(of: "\""), let space = rest.lastIndex(of: " ") else { continue }
+            weights[String(rest[..<quote])] = Int(Double(rest[rest.index(after: space)...]) ?? 0)
+        }
+        return weights
+    }
+
+    /// The last few actions Ballast wrote to its audit table (read while it runs: WAL allows it).
+    static func latestActions(database: String) -> [String] {
+        guard FileManager.default.fileExists(atPath: database), let store = try? TelemetryStore(path: database),
+              let connection = try? store.openConnection(),
+              let statement = try? connection.prepare("SELECT kind, target, action, actor FROM audit ORDER BY id DESC LIMIT 3")
+        else { return [] }
+        var rows: [String] = []
+        try? statement.query { row in
+            rows.append("\(row.string(at: 0) ?? "") \(row.string(at: 1) ?? "") -> \(row.string(at: 2) ?? "")  (\(row.string(at: 3) ?? ""))")
+        }
+        return rows.reversed()
+    }
+
     func run() async throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-demo-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -103,7 +130,9 @@ struct DemoRun: Sendable {
             let phase = elapsed >= seconds * Self.outage.start && elapsed < seconds * Self.outage.end
                 ? "primary DOWN (refusing connections)" : "primary up"
             view.update(elapsed: elapsed, phase: phase, direct: directRecorder.snapshot(elapsed: elapsed),
-                        ballast: ballastRecorder.snapshot(elapsed: elapsed))
+                        ballast: ballastRecorder.snapshot(elapsed: elapsed),
+                        weights: await Self.weights(admin: ballast.adminAddress, client: ballastClient),
+                        actions: Self.latestActions(database: directory.appendingPathComponent("ballast.db").path))
         }
         let direct = await directRun
         let protected = await ballastRun
