@@ -100,7 +100,16 @@ final class ProxiedCall: @unchecked Sendable {
         tried.insert(region.name)
         if firstRegion == nil { firstRegion = region.name }
         let key = context.policy.key(region: region, model: request.model)
-        switch context.policy.admit(key: key, now: now) {
+        let admission = context.policy.admit(key: key, now: now)
+        switch admission {
+        case .wait(let seconds) where seconds > Self.spillThreshold:
+            if let spill = spillRegion() { return send(to: spill.region, key: spill.key, isHedge: isHedge) }
+        case .reject:
+            if let spill = spillRegion() { return send(to: spill.region, key: spill.key, isHedge: isHedge) }
+        default:
+            break
+        }
+        switch admission {
         case .now:
             send(to: region, key: key, isHedge: isHedge)
         case .wait(let seconds):
@@ -184,6 +193,27 @@ final class ProxiedCall: @unchecked Sendable {
         attempt.transfer = transfer
         context.client.begin(transfer)
         if !isHedge { armHedge(for: attempt) }
+    }
+
+    /// Waits for rate allowance longer than this send the request to another region that
+    /// has allowance now, when there is one (a standby's own capacity serves the excess).
+    static let spillThreshold = 0.05
+
+    /// Another region, not tried yet, whose circuits are closed and whose pacing admits a
+    /// request at once; nil when there is none.
+    private func spillRegion() -> (region: Region, key: String)? {
+        var excluded = tried
+        while let candidate = context.router.pick(excluding: excluded, peek: true) {
+            excluded.insert(candidate.name)
+            if let rules = context.rules.controller,
+               case .open = rules.admit(region: candidate.name, model: request.model) { continue }
+            let key = context.policy.key(region: candidate, model: request.model)
+            if context.policy.admit(key: key, now: now) == .now {
+                tried.insert(candidate.name)
+                return (candidate, key)
+            }
+        }
+        return nil
     }
 
     /// Rewrites the request for its model's fallback (the degradation `fallback:` map), once.

@@ -13,8 +13,19 @@ struct DemoRun: Sendable {
     let seed: UInt64
     let live: Bool
 
-    /// The primary refuses connections in this window, as fractions of the run.
-    static let outage = (start: 0.35, end: 0.6)
+    /// The faults the primary goes through, as fractions of the run: a 429 storm (its rate
+    /// limit drops to half the offered load), a regional outage (connections refused), and a
+    /// wave of 529s with some resets.
+    static let phases: [(start: Double, end: Double, label: String, faults: String)] = [
+        (0.08, 0.25, "429 storm on primary (limit: half the load)", "{ rate_limit: { requests_per_second: RATE_HALF, burst: RATE_QUARTER } }"),
+        (0.32, 0.55, "primary DOWN (refusing connections)", "{ refuse_connections: true }"),
+        (0.70, 0.88, "529 wave on primary (30% overloaded, 2% resets)", "{ error_ratio: { \"529\": 0.3 }, reset_ratio: 0.02 }"),
+    ]
+
+    func phase(at elapsed: Double) -> String {
+        let fraction = elapsed / seconds
+        return Self.phases.first { fraction >= $0.start && fraction < $0.end }?.label ?? "healthy"
+    }
 
     var simulatorYAML: String {
         """
@@ -25,7 +36,11 @@ struct DemoRun: Sendable {
             latency: { first_byte: { median: 120ms, spread: 0.4 }, token_interval: 4ms }
             output: { min_tokens: 20, max_tokens: 80 }
             schedule:
-              - { at: \(seconds * Self.outage.start)s, for: \(seconds * (Self.outage.end - Self.outage.start))s, faults: { refuse_connections: true } }
+        \(Self.phases.map { phase in
+            let faults = phase.faults.replacingOccurrences(of: "RATE_HALF", with: String(max(1, Int(rate / 2))))
+                .replacingOccurrences(of: "RATE_QUARTER", with: String(max(1, Int(rate / 4))))
+            return "      - { at: \(seconds * phase.start)s, for: \(seconds * (phase.end - phase.start))s, faults: \(faults) }"
+        }.joined(separator: "\n"))
           - name: secondary
             listen: 127.0.0.1:0
             latency: { first_byte: { median: 150ms, spread: 0.4 }, token_interval: 4ms }
@@ -104,7 +119,10 @@ struct DemoRun: Sendable {
         defer { ballast.stop() }
 
         print("Ballast demo: \(Int(rate)) req/s for \(DurationText.format(seconds)) on each path, 30% streaming.")
-        print("  simulator: primary \(primary) (refuses connections from \(DurationText.format(seconds * Self.outage.start)) to \(DurationText.format(seconds * Self.outage.end))), secondary \(simulator.regions[1].baseURL) (standby)")
+        print("  simulator: primary \(primary), secondary \(simulator.regions[1].baseURL) (standby); the primary goes through:")
+        for phase in Self.phases {
+            print("    \(DurationText.format(seconds * phase.start))-\(DurationText.format(seconds * phase.end)): \(phase.label)")
+        }
         print("  unprotected: the client calls the primary directly")
         print("  Ballast:     the client calls Ballast at \(ballast.proxyAddress); primary weight 100, secondary standby\n")
 
@@ -127,9 +145,7 @@ struct DemoRun: Sendable {
         while clock.now().seconds(since: start) < seconds + 0.5 {
             try? await Task.sleep(for: .seconds(1))
             let elapsed = clock.now().seconds(since: start)
-            let phase = elapsed >= seconds * Self.outage.start && elapsed < seconds * Self.outage.end
-                ? "primary DOWN (refusing connections)" : "primary up"
-            view.update(elapsed: elapsed, phase: phase, direct: directRecorder.snapshot(elapsed: elapsed),
+            view.update(elapsed: elapsed, phase: phase(at: elapsed), direct: directRecorder.snapshot(elapsed: elapsed),
                         ballast: ballastRecorder.snapshot(elapsed: elapsed),
                         weights: await Self.weights(admin: ballast.adminAddress, client: ballastClient),
                         actions: Self.latestActions(database: directory.appendingPathComponent("ballast.db").path))

@@ -12,7 +12,8 @@ struct DemoSummary {
         let rows: [(String, String, String, String)] = [
             ("requests", "\(direct.started)", "\(ballast.started)", ""),
             ("error rate", pct(direct.errorRatio), pct(ballast.errorRatio),
-             direct.errorRatio > 0 ? String(format: "%.0fx fewer", direct.errorRatio / max(ballast.errorRatio, 1e-9)) : ""),
+             direct.errorRatio == 0 ? "" : ballast.failed == 0 ? "none through Ballast"
+                : String(format: "%.0fx fewer", direct.errorRatio / ballast.errorRatio)),
             ("goodput", String(format: "%.1f req/s", direct.goodput), String(format: "%.1f req/s", ballast.goodput), ""),
             ("p50 latency", ms(direct.latencyMs(50)), ms(ballast.latencyMs(50)), ""),
             ("p99 latency", ms(direct.latencyMs(99)), ms(ballast.latencyMs(99)), ""),

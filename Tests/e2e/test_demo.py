@@ -15,7 +15,7 @@ def test_demo_summary_shows_ballast_healing():
     # Plain progress lines, no terminal escapes, when output is not a terminal.
     assert "\x1b[" not in out
     assert re.search(r"t=\s*\d+\.\ds\s+primary DOWN", out)
-    assert "circuit_changed region=primary -> open" in out
+    assert "latest actions:" in out and "weights: primary=" in out
     rows = {line.split("  ")[0]: line for line in out.splitlines()
             if line.startswith(("requests", "error rate", "goodput", "p50 latency", "p99 latency", "upstream attempts"))}
     assert set(rows) == {"requests", "error rate", "goodput", "p50 latency", "p99 latency",

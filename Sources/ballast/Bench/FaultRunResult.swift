@@ -5,7 +5,7 @@ import Foundation
 /// the fault window, and where to find Ballast's audit (nil for a direct run).
 struct FaultRunResult: Sendable {
     var total: LoadReport
-    /// Requests started inside the fault window.
+    /// Requests started from the fault start to 1 s after its end, or in flight at its start.
     var startedInFault: Int
     /// Failures that completed between the fault start and shortly after its end.
     var failedInFault: Int

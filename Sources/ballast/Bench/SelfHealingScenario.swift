@@ -140,8 +140,8 @@ struct SelfHealingScenario: BenchScenario {
             standby secondary (weight 0), under open-loop load of \(BenchFormat.rate(Self.rate)) req/s (non-streamed, \
             no client retries). Fault times are seconds after the simulator started; the load starts as soon as Ballast \
             is ready, so its offsets agree with the schedule. Reroute, failback and degradation times come from Ballast's \
-            `audit` table. "Errors in outage" counts failures that completed from the fault start to 1 s after its end, \
-            "share" divides by requests started in the fault window. The figure "one evaluation of 200 rules over 1 h of \
+            `audit` table. "Errors in outage" counts failures that completed from the fault start to 1 s after its end; \
+            "share" divides them by the requests started in that window or in flight at its start. The figure "one evaluation of 200 rules over 1 h of \
             telemetry" is not measured here: its rules and telemetry are built by test-only code (`Tests/RulesTests/PerformanceTests.swift`).
             """
         return BenchSection(scenario: name, title: "Self-healing with the shipped rules", summary: summary,
@@ -173,19 +173,18 @@ struct SelfHealingScenario: BenchScenario {
         let plan = OverheadScenario.plan(baseURL: String(url.dropLast("/v1/messages".count)), rate: Self.rate,
                                          seconds: max(1, fault.total - loadOffset), seed: context.seed)
         let recorder = LoadRecorder()
-        let windows = Task { () -> (LoadReport, LoadReport, LoadReport) in
+        let windows = Task { () -> (LoadReport, LoadReport) in
             func snapshot(at offset: Double) async -> LoadReport {
                 let wait = simulatorStart + offset - Date().timeIntervalSince1970
                 if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
                 return recorder.snapshot(elapsed: 0)
             }
             let atStart = await snapshot(at: fault.start)
-            let atEnd = await snapshot(at: fault.end)
             let settled = await snapshot(at: fault.end + 1)
-            return (atStart, atEnd, settled)
+            return (atStart, settled)
         }
         let total = await LoadGenerator(client: client).run(plan, recorder: recorder)
-        let (atStart, atEnd, settled) = await windows.value
+        let (atStart, settled) = await windows.value
         ballast?.stop()
         var byStatus: [Int: Int] = [:]
         for (status, count) in settled.failedByStatus {
@@ -194,8 +193,11 @@ struct SelfHealingScenario: BenchScenario {
         }
         let transport = settled.transportFailures - atStart.transportFailures
         if transport > 0 { byStatus[0] = transport }
-        context.log("\(label): \(total.started) requests, \(total.failed) failed; load began \(String(format: "%.2f", loadOffset)) s after the simulator")
-        return FaultRunResult(total: total, startedInFault: atEnd.started - atStart.started,
+        context.log("\(label): \(total.started) requests, \(total.failed) failed; load began \(String(format: "%.2f", loadOffset)) s after the simulator; "
+            + "by region \(total.regions.sorted { $0.key < $1.key }), \(String(format: "%.2f", total.attemptsPerRequest)) attempts per answer")
+        // In flight at the fault start: they may fail inside the window too.
+        let inFlight = atStart.started - atStart.succeeded - atStart.failed
+        return FaultRunResult(total: total, startedInFault: settled.started - atStart.started + inFlight,
                               failedInFault: settled.failed - atStart.failed, failedInFaultByStatus: byStatus,
                               simulatorStart: simulatorStart, loadOffset: loadOffset, storePath: storePath)
     }
