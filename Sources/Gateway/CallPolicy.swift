@@ -80,11 +80,17 @@ final class CallPolicy: Sendable {
     ///
     /// A request that never reached the upstream (connection refused, connect timeout) and
     /// has a region left untried fails over at once and outside the budget: that is routing
-    /// around a dead region, one attempt per request, not a retry storm against it.
+    /// around a dead region, one attempt per request, not a retry storm against it. Other
+    /// retries to an untried region also skip the budget (after at most 50 ms).
     func retryDelay(after failure: Failure, nextAttempt next: Int, remaining: Double, untriedRegionLeft: Bool,
                     now: MonotonicInstant) -> Double? {
         guard failure.retryable, next <= retry.maxAttempts, remaining > 0 else { return nil }
         if failure.requestNeverSent, untriedRegionLeft { return 0 }
+        // A retry on another region adds no load to the failing one (the budget's purpose);
+        // it goes at once. Retries against the same region stay under the budget.
+        if untriedRegionLeft {
+            return backoff.withLock { $0.delay(attempt: 0, retryAfter: nil, remaining: remaining) }.map { min($0, 0.05) }
+        }
         guard budget.tryWithdraw(now: now) else {
             counters.budgetRefusals.add(1, ordering: .relaxed)
             return nil

@@ -74,6 +74,14 @@ final class ProxiedCall: @unchecked Sendable {
         guard !finished, !clientGone, committed == nil else { return }
         var region: Region?
         var openCircuit: (retryAfter: Double, target: String)?
+        if !isHedge, let rules = context.rules.controller,
+           let probe = rules.probeRegion(model: request.model,
+                                         among: context.router.regions.map(\.name).filter { !tried.contains($0) }),
+           let candidate = context.router.region(named: probe),
+           case .go = rules.admit(region: candidate.name, model: request.model) {
+            // A half-open circuit gets its probes (a failed probe fails over like any attempt).
+            region = candidate
+        }
         while region == nil, let candidate = context.router.pick(excluding: tried) ?? retryRegion(excludingOpen: openCircuit != nil) {
             guard let rules = context.rules.controller,
                   case .open(let retryAfter, let mode, let target) = rules.admit(region: candidate.name, model: request.model) else {

@@ -158,6 +158,19 @@ public final class RuleController: Sendable {
         }
     }
 
+    /// A region whose circuit (for this model) is half-open with probe permits left. Such
+    /// a region usually has weight 0 (its traffic was shifted away when the circuit opened),
+    /// so the router would never pick it; the request path sends it probes on purpose.
+    func probeRegion(model: String?, among regions: [String]) -> String? {
+        let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        return state.withLock { s in
+            regions.first { region in
+                if case .halfOpen = s.engine.circuitStatus(region: region, model: model, at: now) { return true }
+                return false
+            }
+        }
+    }
+
     /// The degradation in force now.
     var degradation: DegradationPolicy {
         state.withLock { $0.ruleSet.degradation.policy(level: $0.engine.degradationLevel) }
