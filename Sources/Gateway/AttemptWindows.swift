@@ -56,8 +56,10 @@ final class AttemptWindows: Sendable {
 
     /// The attempts to `regions` (and `models`, nil = any) that ended in `(now - length, now]`.
     func window(regions: [String], models: [String]?, length: Double, failing: OutcomeClassSet, now: Double) -> WindowResult {
+        // Whole seconds, the partial first one included: a short window (a circuit's probes
+        // "since" a moment) must still see attempts in the second that moment falls in.
         let last = Int(now.rounded(.down))
-        let first = Int((now - length).rounded(.down)) + 1
+        let first = Int((now - length).rounded(.down))
         var result = WindowResult()
         var streak = 0
         series.withLock { all in

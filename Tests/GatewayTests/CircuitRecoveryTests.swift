@@ -1,0 +1,69 @@
+import BallastConfig
+import BallastCore
+import BallastTesting
+import Foundation
+import Gateway
+import Telemetry
+import Testing
+import Upstream
+
+/// After an outage the circuit goes half-open, probe requests reach the drained region, and
+/// the circuit closes once they succeed (rules with short times, for the test).
+@Suite(.serialized) struct CircuitRecoveryTests {
+    static let rules = """
+        routing: { hold_down: 1s, failback_step: 50%, failback_interval: 500ms }
+        groups:
+          - name: test-failover
+            interval: 100ms
+            rules:
+              - name: region-down
+                when: consecutive_failures{class="local"}[5s] by (region) >= 3
+                action: { circuit: open, target: { region: "$region" } }
+                recover: { after: 1s, max_open: 2s, probe: { requests: 2, max_error_ratio: 0.5 } }
+        """
+
+    @Test func probesReachTheDrainedRegionAndCloseItsCircuit() async throws {
+        let simulator = Simulator(config: try SimulatorConfig.parse("""
+            regions:
+              - name: primary
+                listen: 127.0.0.1:0
+                schedule:
+                  - { at: 0s, for: 2s, faults: { refuse_connections: true } }
+              - name: secondary
+                listen: 127.0.0.1:0
+            """))
+        try simulator.start()
+        defer { simulator.stop() }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-recovery-\(UInt64.random(in: 0...UInt64.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rulesPath = directory.appendingPathComponent("failover.yaml").path
+        try Self.rules.write(toFile: rulesPath, atomically: true, encoding: .utf8)
+        let database = directory.appendingPathComponent("ballast.db").path
+        let harness = try GatewayHarness(yaml: """
+            listen: 127.0.0.1:0
+            admin: { listen: 127.0.0.1:0 }
+            store: { path: "\(database)" }
+            rules: { paths: ["\(rulesPath)"] }
+            upstream:
+              auth: { mode: passthrough }
+              hedge: { enabled: false }
+              regions:
+                - { name: primary, base_url: "\(simulator.regions[0].baseURL)", weight: 100 }
+                - { name: secondary, base_url: "\(simulator.regions[1].baseURL)", weight: 0 }
+            """)
+        let report = await LoadGenerator(client: harness.client).run(LoadPlan(rate: 30, duration: 8, drainTimeout: 10, seed: 5) { _, _ in
+            UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
+                            body: Array(#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
+        })
+        harness.gateway.flushTelemetry()
+        harness.stop()
+        #expect(report.failed == 0)
+        let store = try TelemetryStore(path: database)
+        let actions = try store.scalar("SELECT group_concat(action, ',') FROM (SELECT action FROM audit WHERE kind = 'circuit_changed' ORDER BY time, id)") ?? ""
+        #expect(actions.hasPrefix("open,half_open"), "circuit changes: \(actions)")
+        #expect(actions.hasSuffix("closed"), "the circuit never closed: \(actions)")
+        #expect(report.regions["primary", default: 0] > report.regions["secondary", default: 0] / 4,
+                "traffic did not come back to the primary: \(report.regions)")
+    }
+}
