@@ -49,4 +49,14 @@ struct AuditTimeline: Sendable {
     static func circuitOpens(_ region: String) -> String {
         "kind = 'circuit_changed' AND action = 'open' AND (target = 'region=\(region)' OR target LIKE 'region=\(region),%')"
     }
+
+    /// Flaps: a circuit of `region` that closed and then opened again. A half-open circuit
+    /// whose probes fail (the region is still down) opening again is the breaker working,
+    /// not a flap.
+    static func reopenedAfterClosing(_ region: String) -> String {
+        let target = "(a.target = 'region=\(region)' OR a.target LIKE 'region=\(region),%')"
+        return "kind = 'circuit_changed' AND action = 'open' AND id IN (SELECT a.id FROM audit a WHERE \(target) "
+            + "AND a.kind = 'circuit_changed' AND a.action = 'open' AND EXISTS (SELECT 1 FROM audit c WHERE c.kind = 'circuit_changed' "
+            + "AND c.action = 'closed' AND c.target = a.target AND c.time < a.time))"
+    }
 }
