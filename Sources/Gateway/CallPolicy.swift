@@ -14,6 +14,8 @@ final class CallPolicy: Sendable {
     let concurrencyEnabled: Bool
     let classifier = FailureClassifier()
     let budget: RetryBudget
+    /// The reserve for hedging stragglers (see `mayHedgeStraggler`).
+    let stragglerBudget: RetryBudget
     let pacer: RatePacer
     let hedges: HedgePolicy
     private let backoff: Mutex<Backoff<SeededRandom>>
@@ -28,8 +30,12 @@ final class CallPolicy: Sendable {
         concurrencyEnabled = concurrency.enabled
         budget = RetryBudget(ratio: retry.budgetRatio, minRetriesPerSecond: retry.budgetMinPerSecond, now: now)
         pacer = RatePacer(maxWaiting: pacing.maxWaiting, maxWait: pacing.maxWait)
+        // A tenth of the hedge budget (at most 0.5 % of requests) is kept for stragglers, so the
+        // total stays within `max_extra_ratio`.
+        let reserve = min(0.005, hedge.maxExtraRatio / 10)
         hedges = HedgePolicy(settings: HedgePolicy.Settings(quantile: hedge.quantile, minSamples: hedge.minSamples,
-                                                            maxExtraRatio: hedge.maxExtraRatio))
+                                                            maxExtraRatio: hedge.maxExtraRatio - reserve))
+        stragglerBudget = RetryBudget(ratio: reserve, minRetriesPerSecond: 0, capacity: 10, now: now)
         backoff = Mutex(Backoff(base: retry.backoffBase, cap: retry.backoffCap, maxRetryAfter: retry.maxRetryAfter,
                                 generator: SeededRandom(seed: seed)))
         var limits: [String: ConcurrencyLimit] = [:]
@@ -74,6 +80,7 @@ final class CallPolicy: Sendable {
     func requestStarted(now: MonotonicInstant) {
         budget.recordRequest()
         hedges.recordRequest(now: now)
+        stragglerBudget.recordRequest()
     }
 
     /// Seconds to wait before attempt number `next`, or nil to stop trying.
@@ -141,6 +148,15 @@ final class CallPolicy: Sendable {
     }
 
     func mayHedge(now: MonotonicInstant) -> Bool { hedges.tryHedge(now: now) }
+
+    /// A request still without a first byte at 2.5 times the hedge delay is a straggler (a
+    /// stall, not the ordinary tail): it may be hedged from a small reserve of its own (a tenth of
+    /// requests; 0.5 % by default, out of `max_extra_ratio`) when the p95 hedges have spent the rest, so stalls are never the ones
+    /// left unhedged.
+    func mayHedgeStraggler(now: MonotonicInstant) -> Bool {
+        if hedges.tryHedge(now: now) { return true }
+        return stragglerBudget.tryWithdraw(now: now)
+    }
 
     private func isHedgeDisabled(model: String?) -> Bool {
         guard let model else { return false }

@@ -249,9 +249,15 @@ final class ProxiedCall: @unchecked Sendable {
               let delay = context.policy.hedgeDelay(key: attempt.key, model: request.model, now: now) else { return }
         hedgeTimer = context.client.schedule(after: delay) { [self] in
             hedgeTimer = nil
-            guard committed == nil, !finished, attempts.filter(\.isLive).count == 1,
-                  context.policy.mayHedge(now: now) else { return }
-            launch(isHedge: true)
+            guard committed == nil, !finished, attempts.filter(\.isLive).count == 1 else { return }
+            if context.policy.mayHedge(now: now) { return launch(isHedge: true) }
+            // The budget is spent on the ordinary tail: look again later, for a straggler.
+            hedgeTimer = context.client.schedule(after: delay * 1.5) { [self] in
+                hedgeTimer = nil
+                guard committed == nil, !finished, attempts.filter(\.isLive).count == 1,
+                      attempts.allSatisfy({ $0.head == nil }), context.policy.mayHedgeStraggler(now: now) else { return }
+                launch(isHedge: true)
+            }
         }
     }
 
