@@ -34,12 +34,10 @@ import Upstream
             """))
         try simulator.start()
         defer { simulator.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-recovery-\(UInt64.random(in: 0...UInt64.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let rulesPath = directory.appendingPathComponent("failover.yaml").path
-        try Self.rules.write(toFile: rulesPath, atomically: true, encoding: .utf8)
-        let database = directory.appendingPathComponent("ballast.db").path
+        let directory = try TemporaryDirectory("ballast-recovery")
+        defer { directory.remove() }
+        let rulesPath = try directory.write("failover.yaml", Self.rules)
+        let database = directory.path("ballast.db")
         let harness = try GatewayHarness(yaml: """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }

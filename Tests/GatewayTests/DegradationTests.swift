@@ -42,11 +42,9 @@ import Upstream
             }
         }
         defer { upstream.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-degrade-\(UInt64.random(in: 0...UInt64.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let rulesPath = directory.appendingPathComponent("degrade.yaml").path
-        try Self.rules.write(toFile: rulesPath, atomically: true, encoding: .utf8)
+        let directory = try TemporaryDirectory("ballast-degrade")
+        defer { directory.remove() }
+        let rulesPath = try directory.write("degrade.yaml", Self.rules)
         let harness = try GatewayHarness(yaml: """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }

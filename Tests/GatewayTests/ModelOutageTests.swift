@@ -39,11 +39,9 @@ import Upstream
         let east = try startUpstream(handler)
         let west = try startUpstream(handler)
         defer { east.stop(); west.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-model-\(UInt64.random(in: 0...UInt64.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let rulesPath = directory.appendingPathComponent("model.yaml").path
-        try Self.rules.write(toFile: rulesPath, atomically: true, encoding: .utf8)
+        let directory = try TemporaryDirectory("ballast-model")
+        defer { directory.remove() }
+        let rulesPath = try directory.write("model.yaml", Self.rules)
         let harness = try GatewayHarness(yaml: """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }

@@ -31,10 +31,9 @@ import Upstream
             """))
         try simulator.start()
         defer { simulator.stop() }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-outage-\(UInt64.random(in: 0...UInt64.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let database = directory.appendingPathComponent("ballast.db").path
+        let directory = try TemporaryDirectory("ballast-outage")
+        defer { directory.remove() }
+        let database = directory.path("ballast.db")
         let harness = try GatewayHarness(yaml: """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }

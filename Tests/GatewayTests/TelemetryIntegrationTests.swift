@@ -10,10 +10,9 @@ import Testing
 /// agree with what was sent.
 @Suite struct TelemetryIntegrationTests {
     @Test func requestsAreStoredAndWindowed() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-tel-\(UInt64.random(in: 0...UInt64.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let path = directory.appendingPathComponent("ballast.db").path
+        let directory = try TemporaryDirectory("ballast-tel")
+        defer { directory.remove() }
+        let path = directory.path("ballast.db")
         let upstream = try startUpstream { request, responder in
             if request.headers["x-fail"] != nil {
                 responder.respond(.json(529, #"{"type":"error","error":{"type":"overloaded_error","message":"busy"}}"#))
