@@ -3,30 +3,53 @@ import HTTPServer
 import Metrics
 import Upstream
 
-/// The admin listener: health now; metrics and the control API hang off it later.
+/// The admin listener: `/healthz` and `/metrics` (open, for probes and Prometheus), the
+/// status page at `/`, and the control API under `/control/v1/` (both behind the token).
+/// Routes are `ControlEndpoint`'s table.
 final class AdminHandler: HTTPHandler {
     private let router: Router
     private let client: UpstreamClient
     private let registry: MetricsRegistry
     private let proxyInFlight: @Sendable () -> Int
+    private let control: ControlAPI?
+    private let page: StatusPage?
 
-    init(router: Router, client: UpstreamClient, registry: MetricsRegistry, proxyInFlight: @escaping @Sendable () -> Int) {
+    init(router: Router, client: UpstreamClient, registry: MetricsRegistry, control: ControlAPI?,
+         proxyInFlight: @escaping @Sendable () -> Int) {
         self.router = router
         self.client = client
         self.registry = registry
+        self.control = control
+        page = control.map { StatusPage(api: $0) }
         self.proxyInFlight = proxyInFlight
     }
 
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
-        switch (request.method, request.path) {
-        case ("GET", "/healthz"):
+        guard let (endpoint, parameters) = ControlEndpoint.match(method: request.method, path: request.path) else {
+            let allowed = ControlEndpoint.methods(for: request.path)
+            if !allowed.isEmpty {
+                let error = ControlError(status: 405, type: "method_not_allowed",
+                                         message: "\(request.method) is not allowed on \(request.path) (allowed: \(allowed.joined(separator: ", ")))")
+                return responder.respond(ControlAPI.error(error, headers: ["allow": allowed.joined(separator: ", ")]))
+            }
+            return responder.respond(ControlAPI.error(.notFound("no route for \(request.method) \(request.path)")))
+        }
+        switch endpoint {
+        case .health:
             responder.respond(.json(200, healthJSON()))
-        case ("GET", "/metrics"):
+        case .metrics:
             let format = MetricsFormat.negotiate(accept: request.headers["accept"])
             responder.respond(HTTPResponse(status: 200, headers: ["content-type": format.contentType],
                                            text: registry.render(format)))
+        case .statusPage:
+            guard let page else { return responder.respond(ControlAPI.error(.notFound("the status page is not enabled"))) }
+            responder.respond(page.show(request))
+        case .login:
+            guard let page else { return responder.respond(ControlAPI.error(.notFound("the status page is not enabled"))) }
+            responder.respond(page.login(request))
         default:
-            responder.respond(.json(404, #"{"error":{"type":"not_found","message":"no route for \#(JSONText.escape(request.method)) \#(JSONText.escape(request.path))"}}"#))
+            guard let control else { return responder.respond(ControlAPI.error(.notFound("the control API is not enabled"))) }
+            responder.respond(control.handle(endpoint, parameters: parameters, request: request))
         }
     }
 

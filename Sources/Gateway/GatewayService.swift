@@ -58,8 +58,11 @@ public final class GatewayService: Sendable {
         let policy = CallPolicy(retry: upstream.retry, hedge: upstream.hedge, pacing: upstream.pacing,
                                 concurrency: upstream.concurrency, regions: router.regions, now: clock.now())
         metrics.registerPolicyGauges(policy: policy, credentials: credentials, clock: clock)
+        let store: TelemetryStore
+        let auditLog: AuditLog
         do {
-            let store = try TelemetryStore(path: config.store.path, clock: clock)
+            store = try TelemetryStore(path: config.store.path, clock: clock)
+            auditLog = try AuditLog(store: store)
             let writer = try TelemetryWriter(store: store, options: TelemetryWriterOptions(
                 rawRetention: config.store.rawRetention, rollupRetention: config.store.rollupRetention,
                 auditRetention: config.store.rollupRetention), clock: clock)
@@ -94,7 +97,7 @@ public final class GatewayService: Sendable {
                                                            + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])),
                                    cache: cacheContext)
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
-                                       clock: clock, logger: logger)
+                                       store: store, clock: clock, logger: logger)
         self.rules = rules
         context.rules.install(rules)
         metrics.registerRuleGauges(rules: rules, router: router)
@@ -103,10 +106,16 @@ public final class GatewayService: Sendable {
                                                                         maxBodyBytes: config.server.maxBodyBytes),
                                  handler: ProxyHandler(context: context))
         let proxy = proxyServer
+        let auth = ControlAuth(token: environment[config.admin.tokenEnv], pageIsOpen: config.admin.open,
+                               tokenSource: config.admin.tokenEnv)
+        let control = ControlAPI(context: ControlContext(rules: rules, router: router, client: client, policy: policy,
+                                                         windows: windows, auditLog: auditLog, writer: telemetry, clock: clock,
+                                                         auth: auth, version: BallastVersion.current,
+                                                         startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount }))
         adminServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.admin.listen.host,
                                                                         port: config.admin.listen.port, threads: 1,
                                                                         maxBodyBytes: 1024 * 1024),
-                                 handler: AdminHandler(router: router, client: client, registry: registry,
+                                 handler: AdminHandler(router: router, client: client, registry: registry, control: control,
                                                        proxyInFlight: { proxy.inFlightCount }))
     }
 

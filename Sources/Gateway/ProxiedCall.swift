@@ -76,7 +76,7 @@ final class ProxiedCall: @unchecked Sendable {
         var openCircuit: (retryAfter: Double, target: String)?
         if !isHedge, let rules = context.rules.controller,
            let probe = rules.probeRegion(model: request.model,
-                                         among: context.router.regions.map(\.name).filter { !tried.contains($0) }),
+                                         among: context.router.regions.map(\.name).filter { !tried.contains($0) && !context.router.isDrained($0) }),
            let candidate = context.router.region(named: probe),
            case .go = rules.admit(region: candidate.name, model: request.model) {
             // A half-open circuit gets its probes (a failed probe fails over like any attempt).

@@ -6,18 +6,29 @@ import Synchronization
 /// Weighted regions share traffic by smooth weighted round-robin (nginx's algorithm: an
 /// even, deterministic interleaving, no random clumps). Standby regions (weight 0) are
 /// chosen only when every weighted region is excluded for this request, in config order.
-/// Later capabilities (circuits, drains, failover weights) plug in here.
+/// Drained regions (an operator's drain) are never chosen, not even as a standby.
 public final class Router: Sendable {
     /// The regions as configured (their `weight` is the configured one).
     public let regions: [Region]
     private let current: Mutex<[Int]>
     /// The weights in force: the configured ones, or what the rules (failover, drains) set.
     private let weights: Mutex<[Int]>
+    private let drained: Mutex<Set<String>>
 
     public init(regions: [Region]) {
         self.regions = regions
         current = Mutex(Array(repeating: 0, count: regions.count))
         weights = Mutex(regions.map(\.weight))
+        drained = Mutex([])
+    }
+
+    /// Replaces the set of drained regions.
+    public func setDrained(_ names: Set<String>) {
+        drained.withLock { $0 = names }
+    }
+
+    public func isDrained(_ name: String) -> Bool {
+        drained.withLock { $0.contains(name) }
     }
 
     /// Replaces the weights in force (regions not named keep theirs).
@@ -39,6 +50,8 @@ public final class Router: Sendable {
     /// With `peek`, answers without advancing the round-robin.
     public func pick(excluding excluded: Set<String> = [], peek: Bool = false) -> Region? {
         let weightsNow = weights.withLock { $0 }
+        let drainedNow = drained.withLock { $0 }
+        let excluded = drainedNow.isEmpty ? excluded : excluded.union(drainedNow)
         if peek {
             return regions.first { !excluded.contains($0.name) }
         }

@@ -10,36 +10,48 @@ import Telemetry
 /// Runs the rule files against Ballast's own telemetry and applies what they decide:
 /// region weights to the router, circuits and the degradation level to the request path,
 /// every change to the audit table. The engine is a pure function; this is the thin loop
-/// around it (a thread that ticks every `RuleSet.tickInterval`), plus reloads.
+/// around it (a thread that ticks every `RuleSet.tickInterval`), plus reloads. Operator
+/// overrides from the control API are layered on top of the engine's decisions
+/// (`RuleController+Operator.swift`).
 public final class RuleController: Sendable {
-    private struct State {
+    struct State {
         var ruleSet: RuleSet
         var engine = RuleEngineState()
         var fingerprint: String
         var lastError: String?
+        var lastReloadAt: Double?
+        var overrides = OperatorOverrides()
     }
 
-    private let paths: [String]
+    /// The `state` table key the overrides are kept under.
+    static let overridesKey = "operator_overrides"
+
+    let paths: [String]
     private let context: RuleContext
-    private let source: TelemetryWindowSource
-    private let router: Router
-    private let writer: TelemetryWriter
-    private let clock: any Clock
-    private let logger: Logger
-    private let state: Mutex<State>
+    let source: TelemetryWindowSource
+    let router: Router
+    let writer: TelemetryWriter
+    /// Where overrides are persisted; nil in tests that run without a store.
+    let store: TelemetryStore?
+    let clock: any Clock
+    let logger: Logger
+    let state: Mutex<State>
     private let running = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
     let evaluations = Atomic<Int>(0)
     let failedReloads = Atomic<Int>(0)
 
     /// Loads the rule files; an error in any of them fails start-up with every problem listed.
-    init(config: GatewayConfig, source: TelemetryWindowSource, router: Router, writer: TelemetryWriter, clock: any Clock,
-         logger: Logger) throws {
+    /// Overrides saved by an earlier run are loaded from `store`; expired ones are dropped
+    /// (and audited) at the first tick.
+    init(config: GatewayConfig, source: TelemetryWindowSource, router: Router, writer: TelemetryWriter,
+         store: TelemetryStore? = nil, clock: any Clock, logger: Logger) throws {
         paths = config.rules.paths
         context = RuleContext(config: config)
         self.source = source
         self.router = router
         self.writer = writer
+        self.store = store
         self.clock = clock
         self.logger = logger
         let ruleSet: RuleSet
@@ -47,7 +59,11 @@ public final class RuleController: Sendable {
         case .success(let loaded): ruleSet = loaded
         case .failure(let error): throw GatewayStartupError.rulesInvalid("\(error)")
         }
-        state = Mutex(State(ruleSet: ruleSet, fingerprint: RuleFiles.fingerprint(config.rules.paths)))
+        var initial = State(ruleSet: ruleSet, fingerprint: RuleFiles.fingerprint(config.rules.paths))
+        initial.overrides = Self.loadOverrides(from: store, logger: logger)
+        initial.engine.heldClosed = initial.overrides.heldClosed
+        state = Mutex(initial)
+        applyRouting()
     }
 
     var ruleCount: Int { state.withLock { $0.ruleSet.rules.count } }
@@ -77,6 +93,7 @@ public final class RuleController: Sendable {
 
     /// One evaluation step at the current time; public to tests through the service.
     func tick() {
+        expireOverrides()
         let now = RuleTime(monotonic: clock.now(), wall: clock.wallTime())
         let changes = state.withLock { s -> [StateChange] in
             let result = RuleEngine.evaluate(s.ruleSet, state: s.engine, source: source, now: now)
@@ -89,11 +106,15 @@ public final class RuleController: Sendable {
 
     /// Reloads the rule files; all or nothing. Returns the errors of a failed reload.
     @discardableResult
-    func reload(actor: String) -> ConfigError? {
+    func reload(actor: String, reason: String? = nil) -> ConfigError? {
         switch RuleSet.load(paths: paths, context: context) {
         case .failure(let error):
             failedReloads.add(1, ordering: .relaxed)
             state.withLock { $0.lastError = "\(error)" }
+            let problems = "\(error)".split(separator: "\n")
+            _ = writer.submit(AuditEvent(time: clock.wallTime(), kind: .rulesReloaded, target: "rules", action: "refused",
+                                         reason: "\(problems.count) problem(s), the running rules stay: \(problems.first ?? "")",
+                                         actor: actor))
             logger.error("rules reload failed; the running rules stay", metadata: ["errors": "\(error)"])
             return error
         case .success(let ruleSet):
@@ -104,10 +125,12 @@ public final class RuleController: Sendable {
                 s.ruleSet = ruleSet
                 s.fingerprint = RuleFiles.fingerprint(paths)
                 s.lastError = nil
+                s.lastReloadAt = now.wall
                 return result.changes
             }
             _ = writer.submit(AuditEvent(time: now.wall, kind: .rulesReloaded, target: "rules",
-                                         action: "\(ruleSet.rules.count) rules", reason: "reload of \(paths.joined(separator: ", "))",
+                                         action: "\(ruleSet.rules.count) rules",
+                                         reason: (reason.map { "\($0); " } ?? "") + "reload of \(paths.joined(separator: ", "))",
                                          actor: actor))
             apply(changes)
             logger.info("rules reloaded", metadata: ["rules": "\(ruleSet.rules.count)", "by": "\(actor)"])
@@ -125,9 +148,8 @@ public final class RuleController: Sendable {
         }
     }
 
-    private func apply(_ changes: [StateChange]) {
-        let weights = state.withLock { $0.engine.weights }
-        if !weights.isEmpty { router.setWeights(weights) }
+    func apply(_ changes: [StateChange]) {
+        applyRouting()
         for change in changes {
             _ = writer.submit(change.auditEvent)
             logger.notice("\(change)")
@@ -145,7 +167,13 @@ public final class RuleController: Sendable {
 
     func admit(region: String, model: String?) -> Admission {
         let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let wall = clock.wallTime()
         return state.withLock { s -> Admission in
+            if !s.overrides.circuits.isEmpty, let held = s.overrides.heldOpen(region: region, model: model) {
+                let retryAfter = held.override.expiresAt.map { max(1, $0 - wall) } ?? 30
+                return .open(retryAfter: retryAfter, mode: held.target.region == nil ? .fallback : .reroute,
+                             target: held.target.description)
+            }
             switch s.engine.circuitStatus(region: region, model: model, at: now) {
             case .closed:
                 return .go
@@ -173,7 +201,9 @@ public final class RuleController: Sendable {
 
     /// The degradation in force now.
     var degradation: DegradationPolicy {
-        state.withLock { $0.ruleSet.degradation.policy(level: $0.engine.degradationLevel) }
+        state.withLock { s in
+            s.ruleSet.degradation.policy(level: s.overrides.degradationLevel(rules: s.engine.degradationLevel))
+        }
     }
 
     /// The fallback for `model`, if the degradation map has one.
@@ -183,13 +213,26 @@ public final class RuleController: Sendable {
 
     // MARK: Read by metrics
 
+    /// One series per circuit and state, operator-held circuits included (as the state they
+    /// are held in).
     func circuitSeries() -> [([String], Double)] {
         state.withLock { s in
-            s.engine.circuits.keys.sorted().flatMap { target in
-                CircuitState.allCases.map { candidate in
-                    ([target.description, candidate.rawValue], s.engine.circuitState(target) == candidate ? 1.0 : 0.0)
+            let targets = Set(s.engine.circuits.keys).union(s.overrides.circuits.keys.compactMap { CircuitTarget(parsing: $0) })
+            return targets.sorted().flatMap { target in
+                let current = Self.effectiveState(target, engine: s.engine, overrides: s.overrides)
+                return CircuitState.allCases.map { candidate in
+                    ([target.description, candidate.rawValue], current == candidate ? 1.0 : 0.0)
                 }
             }
+        }
+    }
+
+    /// A circuit's state with the operator's hold applied.
+    static func effectiveState(_ target: CircuitTarget, engine: RuleEngineState, overrides: OperatorOverrides) -> CircuitState {
+        switch overrides.circuits[target.description]?.action {
+        case .circuitOpen: .open
+        case .circuitClose: .closed
+        default: engine.circuitState(target)
         }
     }
 
@@ -202,5 +245,6 @@ public final class RuleController: Sendable {
         }
     }
 
-    var degradationLevel: Int { state.withLock { $0.engine.degradationLevel } }
+    /// The level in force: the operator's when one is set, else the rules'.
+    var degradationLevel: Int { state.withLock { $0.overrides.degradationLevel(rules: $0.engine.degradationLevel) } }
 }

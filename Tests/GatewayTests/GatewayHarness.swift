@@ -28,9 +28,9 @@ struct GatewayHarness {
     }
 
     /// A Ballast from YAML (regions usually pointing at an in-process `Simulator`).
-    init(yaml: String, environment: [String: String] = [:]) throws {
+    init(yaml: String, environment: [String: String] = [:], clock: any Clock = SystemClock()) throws {
         let config = try GatewayConfig.parse(yaml, file: "test.yaml")
-        gateway = try GatewayService(config: config, environment: environment)
+        gateway = try GatewayService(config: config, environment: environment, clock: clock)
         try gateway.start()
         client = UpstreamClient(options: UpstreamClientOptions(maxConnectionsPerHost: 256, maxConnections: 512))
         client.start()

@@ -79,6 +79,16 @@ public struct RegionalSwitcher: Sendable, Equatable {
         return changed
     }
 
+    /// Gives `region` its whole weight back now, skipping the hold-down and the steps (an
+    /// operator's restore). Only for a region no owner holds.
+    mutating func restore(_ region: String, at now: Double) {
+        guard var entry = entries[region], entry.owners.isEmpty else { return }
+        entry.removed = 0
+        entry.releasedAt = entry.releasedAt ?? now
+        entry.restoredAt = now
+        entries[region] = entry
+    }
+
     mutating func setWeights(_ newWeights: [String: Int]) {
         weights = newWeights
     }

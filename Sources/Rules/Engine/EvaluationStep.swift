@@ -60,6 +60,7 @@ struct EvaluationStep {
 
     private mutating func evaluate(_ rule: Rule) {
         let conditions = evaluator.conditions(rule.expression)
+        state.lastValues[rule.key] = evaluator.explain(rule.expression, labels: SeriesLabels())
         var instances = state.alerts[rule.key] ?? [:]
         var fired: [SeriesLabels] = []
         var resolved: [SeriesLabels] = []
@@ -137,7 +138,7 @@ struct EvaluationStep {
     private mutating func trip(_ action: CircuitAction, rule: Rule, labels: SeriesLabels) {
         guard let target = action.target.resolve(labels) else { return }
         var breaker = state.circuits[target] ?? CircuitBreaker(target: target, policy: action.policy, mode: action.mode, now: mono)
-        guard breaker.isArmed(at: mono), !isCovered(target) else { return }
+        guard breaker.isArmed(at: mono), !isCovered(target), !state.heldClosed.contains(target) else { return }
         if let refusal = panicRefusal(opening: target, mode: action.mode) {
             refuse("circuit:\(target)", .circuit(target), .circuitChanged, target: target.description, action: "refused_open",
                    reason: "\(refusal); rule \(rule.name): \(reason(rule, labels))")

@@ -42,6 +42,7 @@ public enum RuleEngine {
             guard case .route(let route) = rules[instance.key]?.action else { return true }
             return route.resolveRegion(instance.labels) != region
         }
+        state.lastValues = state.lastValues.filter { rules[$0.key] != nil }
         let groupNames = Set(new.groups.map(\.name))
         state.lastEvaluation = state.lastEvaluation.filter { groupNames.contains($0.key) }
         let oldNames = Set(old.rules.map(\.name))

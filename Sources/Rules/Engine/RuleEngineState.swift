@@ -16,6 +16,11 @@ public struct RuleEngineState: Sendable, Equatable {
     /// When a trip or drain was last refused by the panic threshold, per `circuit:<target>` or
     /// `route:<region>`: a refusal is audited once per episode, not at every evaluation.
     var refusals: [String: Double] = [:]
+    /// Circuits an operator holds closed: the rules do not trip them.
+    public var heldClosed: Set<CircuitTarget> = []
+    /// Each rule's values at its last evaluation (`error_ratio{...}[30s]=0.62, ...`), for
+    /// operators asking why a rule fires or not.
+    public internal(set) var lastValues: [RuleKey: String] = [:]
 
     public init() {}
 
@@ -73,6 +78,48 @@ public struct RuleEngineState: Sendable, Equatable {
         guard halfOpen.allSatisfy({ $0.value.probePermits > 0 }) else { return false }
         for target in halfOpen.keys { _ = circuits[target]?.acquireProbe() }
         return !halfOpen.isEmpty
+    }
+
+    // MARK: Operator actions
+
+    /// Forgets `target`'s circuit (closed, no trips remembered) and gives back at once the
+    /// weight it had shifted away, when nothing else holds that region. Returns the regions
+    /// whose weight changed.
+    @discardableResult
+    public mutating func resetCircuit(_ target: CircuitTarget, at now: Double) -> [String] {
+        circuits[target] = nil
+        var restored: [String] = []
+        for (region, entry) in routing.entries where entry.owners.contains(.circuit(target)) {
+            routing.release(region, owner: .circuit(target), at: now)
+            if routing.entries[region]?.owners.isEmpty == true {
+                routing.restore(region, at: now)
+                restored.append(region)
+            }
+        }
+        if !restored.isEmpty { recomputeWeights() }
+        return restored.sorted()
+    }
+
+    /// Ends `region`'s hold-down or gradual failback at once, when no rule or circuit holds it
+    /// away any more. Returns false when something still does.
+    @discardableResult
+    public mutating func restoreRegion(_ region: String, at now: Double) -> Bool {
+        guard let entry = routing.entries[region] else { return true }
+        guard entry.owners.isEmpty else { return false }
+        routing.restore(region, at: now)
+        recomputeWeights()
+        return true
+    }
+
+    /// Who keeps `region`'s weight shifted away now (empty when nothing does).
+    public func shiftOwners(_ region: String) -> [ShiftOwner] {
+        (routing.entries[region]?.owners ?? []).sorted { $0.description < $1.description }
+    }
+
+    private mutating func recomputeWeights() {
+        guard !routedRegions.isEmpty else { return }
+        let removed = routing.entries.mapValues(\.removed)
+        routing.setWeights(WeightDistribution.compute(regions: routedRegions, removed: removed, totalRate: nil))
     }
 
     private func instances(in phase: AlertState.Phase) -> [RuleInstance] {

@@ -1,0 +1,21 @@
+import BallastCore
+import Metrics
+import Telemetry
+import Upstream
+
+/// What the control API and the status page read and steer: the running gateway's parts.
+struct ControlContext: Sendable {
+    let rules: RuleController
+    let router: Router
+    let client: UpstreamClient
+    let policy: CallPolicy
+    let windows: TelemetryWindows
+    let auditLog: AuditLog?
+    let writer: TelemetryWriter
+    let clock: any Clock
+    let auth: ControlAuth
+    let version: String
+    /// Wall seconds at start-up.
+    let startedAt: Double
+    let proxyInFlight: @Sendable () -> Int
+}

@@ -1,0 +1,19 @@
+import BallastCore
+
+/// A refused control API request: its HTTP status, a machine-readable type and a message
+/// that says what to change.
+struct ControlError: Error, Sendable, Equatable {
+    var status: Int
+    var type: String
+    var message: String
+
+    static func badRequest(_ message: String) -> ControlError { ControlError(status: 400, type: "invalid_request", message: message) }
+    static func notFound(_ message: String) -> ControlError { ControlError(status: 404, type: "not_found", message: message) }
+    static func conflict(_ message: String) -> ControlError { ControlError(status: 409, type: "conflict", message: message) }
+    static func unauthorized(_ message: String) -> ControlError { ControlError(status: 401, type: "unauthorized", message: message) }
+
+    /// `{"error":{"type":"not_found","message":"..."}}`
+    var json: String {
+        #"{"error":{"type":"\#(JSONText.escape(type))","message":"\#(JSONText.escape(message))"}}"#
+    }
+}

@@ -1,0 +1,198 @@
+import BallastCore
+import Foundation
+import Logging
+import Rules
+import Telemetry
+
+/// Operator overrides: the control API's writes, their persistence and expiry, and how they
+/// shape what the router and the request path see.
+extension RuleController {
+    // MARK: Persistence
+
+    static func loadOverrides(from store: TelemetryStore?, logger: Logger) -> OperatorOverrides {
+        guard let store else { return OperatorOverrides() }
+        do {
+            guard let json = try store.state(forKey: overridesKey) else { return OperatorOverrides() }
+            return try JSONDecoder().decode(OperatorOverrides.self, from: Data(json.utf8))
+        } catch {
+            logger.error("operator overrides could not be read; starting without them", metadata: ["error": "\(error)"])
+            return OperatorOverrides()
+        }
+    }
+
+    private func persist(_ overrides: OperatorOverrides) {
+        guard let store else { return }
+        do {
+            if overrides.isEmpty {
+                try store.removeState(forKey: Self.overridesKey)
+            } else {
+                let data = try JSONEncoder().encode(overrides)
+                try store.setState(String(decoding: data, as: UTF8.self), forKey: Self.overridesKey)
+            }
+        } catch {
+            logger.error("operator overrides could not be saved; they hold until a restart", metadata: ["error": "\(error)"])
+        }
+    }
+
+    // MARK: Applying
+
+    /// Pushes the weights and drains in force (rules, then overrides) to the router.
+    func applyRouting() {
+        let (weights, drained) = state.withLock { s -> ([String: Int], Set<String>) in
+            (s.overrides.weights(rules: s.engine, regions: s.ruleSet.regions, totalRate: nil), s.overrides.drainedRegions)
+        }
+        if !weights.isEmpty { router.setWeights(weights) }
+        router.setDrained(drained)
+    }
+
+    /// Drops the overrides whose time is up, audits each, and hands control back to the rules.
+    func expireOverrides() {
+        let wall = clock.wallTime()
+        let (expired, overrides) = state.withLock { s -> ([OperatorOverride], OperatorOverrides) in
+            guard !s.overrides.isEmpty else { return ([], s.overrides) }
+            let expired = s.overrides.removeExpired(at: wall)
+            s.engine.heldClosed = s.overrides.heldClosed
+            return (expired, s.overrides)
+        }
+        guard !expired.isEmpty else { return }
+        persist(overrides)
+        for override in expired {
+            audit(target: override.target, action: "expired",
+                  reason: "the operator's \(override.summary) (\(override.reason)) expired; the rules govern again",
+                  actor: "ballast")
+        }
+        applyRouting()
+    }
+
+    private func audit(target: String, action: String, reason: String, actor: String) {
+        let event = AuditEvent(time: clock.wallTime(), kind: .operatorOverride, target: target, action: action, reason: reason,
+                               actor: actor)
+        _ = writer.submit(event)
+        logger.notice("\(event.kind.rawValue) \(target) \(action) by \(actor): \(reason)")
+    }
+
+    private func override(_ action: OperatorOverride.Action, target: String, value: Int? = nil,
+                          _ request: OperatorRequest) -> OperatorOverride {
+        let wall = clock.wallTime()
+        return OperatorOverride(action: action, target: target, value: value, reason: request.reason, actor: request.actor,
+                                setAt: wall, expiresAt: request.ttl.map { wall + $0 })
+    }
+
+    private static func reasonText(_ request: OperatorRequest) -> String {
+        guard let ttl = request.ttl else { return request.reason }
+        return "\(request.reason) (for \(DurationText.format(ttl)))"
+    }
+
+    /// Commits `change` to the overrides, then persists, audits and applies.
+    private func commit(target: String, action: String, _ request: OperatorRequest,
+                        _ change: (inout State) throws(ControlError) -> Void) throws(ControlError) {
+        let overrides = try state.withLock { s throws(ControlError) -> OperatorOverrides in
+            try change(&s)
+            s.engine.heldClosed = s.overrides.heldClosed
+            return s.overrides
+        }
+        persist(overrides)
+        audit(target: target, action: action, reason: Self.reasonText(request), actor: request.actor)
+        applyRouting()
+    }
+
+    private func requireRegion(_ name: String) throws(ControlError) {
+        guard router.region(named: name) != nil else {
+            let known = router.regions.map(\.name).joined(separator: ", ")
+            throw .notFound("no region named '\(name)' (configured: \(known))")
+        }
+    }
+
+    /// Refuses an action that would leave no region to serve traffic.
+    private func requireAnotherRegion(besides region: String, in s: State) throws(ControlError) {
+        let drained = s.overrides.drainedRegions.union([region])
+        guard router.regions.contains(where: { !drained.contains($0.name) }) else {
+            throw .conflict("that would leave no region to serve traffic; restore another region first")
+        }
+    }
+
+    // MARK: Regions
+
+    /// No new request goes to `region` (retries, probes and standby use included).
+    func drain(region: String, _ request: OperatorRequest) throws(ControlError) {
+        try requireRegion(region)
+        try commit(target: "region=\(region)", action: "drain", request) { (s: inout State) throws(ControlError) in
+            try requireAnotherRegion(besides: region, in: s)
+            s.overrides.setRegion(region, override(.drain, target: "region=\(region)", request))
+        }
+    }
+
+    /// Clears the operator's drain or weight on `region` and ends a finished rule shift's
+    /// hold-down at once. Returns who still holds the region away (rules, circuits).
+    @discardableResult
+    func restore(region: String, _ request: OperatorRequest) throws(ControlError) -> [String] {
+        try requireRegion(region)
+        var heldBy: [String] = []
+        let monotonic = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        try commit(target: "region=\(region)", action: "restore", request) { (s: inout State) throws(ControlError) in
+            s.overrides.clearRegion(region)
+            if let held = s.overrides.heldOpen(region: region, model: nil), held.target.model == nil {
+                s.overrides.clearCircuit(held.target)
+            }
+            s.engine.restoreRegion(region, at: monotonic)
+            heldBy = s.engine.shiftOwners(region).map(\.description)
+        }
+        return heldBy
+    }
+
+    /// Pins `region`'s weight.
+    func setWeight(region: String, weight: Int, _ request: OperatorRequest) throws(ControlError) {
+        try requireRegion(region)
+        guard (0...1_000_000).contains(weight) else { throw .badRequest("weight must be between 0 and 1000000") }
+        try commit(target: "region=\(region)", action: "weight=\(weight)", request) { (s: inout State) throws(ControlError) in
+            s.overrides.setRegion(region, override(.weight, target: "region=\(region)", value: weight, request))
+        }
+    }
+
+    // MARK: Circuits
+
+    func circuit(_ target: CircuitTarget, _ command: CircuitCommand, _ request: OperatorRequest) throws(ControlError) {
+        if let region = target.region { try requireRegion(region) }
+        let monotonic = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        try commit(target: target.description, action: command.rawValue, request) { (s: inout State) throws(ControlError) in
+            switch command {
+            case .open:
+                if let region = target.region, target.model == nil { try requireAnotherRegion(besides: region, in: s) }
+                s.overrides.setCircuit(target, override(.circuitOpen, target: target.description, request))
+            case .close:
+                s.engine.resetCircuit(target, at: monotonic)
+                s.overrides.setCircuit(target, override(.circuitClose, target: target.description, request))
+            case .reset:
+                s.engine.resetCircuit(target, at: monotonic)
+                s.overrides.clearCircuit(target)
+            }
+        }
+    }
+
+    // MARK: Degradation
+
+    /// Pins the degradation level (`nil` clears the pin: the rules govern again).
+    func setDegradation(level: Int?, _ request: OperatorRequest) throws(ControlError) {
+        let action = level.map { "level=\($0)" } ?? "clear"
+        try commit(target: "degradation", action: action, request) { (s: inout State) throws(ControlError) in
+            guard let level else { return s.overrides.setDegradation(nil) }
+            let maxLevel = s.ruleSet.degradation.maxLevel
+            guard (0...maxLevel).contains(level) else {
+                throw .badRequest("level must be between 0 and \(maxLevel) (the configured ladder has \(maxLevel) levels)")
+            }
+            s.overrides.setDegradation(override(.degrade, target: "degradation", value: level, request))
+        }
+    }
+
+    // MARK: Reading
+
+    func view() -> RulesView {
+        let monotonic = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let wall = clock.wallTime()
+        let weights = router.currentWeights
+        return state.withLock { s in
+            RulesView(ruleSet: s.ruleSet, engine: s.engine, overrides: s.overrides, weights: weights,
+                      lastReloadError: s.lastError, lastReloadAt: s.lastReloadAt, monotonic: monotonic, wall: wall)
+        }
+    }
+}
