@@ -5,5 +5,7 @@ struct Ballast: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ballast",
         abstract: "A self-healing resilience proxy for the Anthropic API.",
-        subcommands: [ServeCommand.self, SimulateCommand.self, DemoCommand.self, StatsCommand.self, RulesCommand.self, BenchCommand.self])
+        subcommands: [ServeCommand.self, SimulateCommand.self, DemoCommand.self, StatsCommand.self, RulesCommand.self, BenchCommand.self,
+                      StatusCommand.self, DrainCommand.self, RestoreCommand.self, CircuitCLICommand.self, DegradeCommand.self,
+                      ReloadCommand.self])
 }

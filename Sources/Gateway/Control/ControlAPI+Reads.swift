@@ -55,7 +55,7 @@ extension ControlAPI {
             } else if let phase, phase != .restored {
                 phase.rawValue
             } else {
-                region.weight == 0 ? "standby" : "serving"
+                weight > 0 ? "serving" : "standby"
             }
             var document: [String: Any] = [
                 "name": name, "base_url": region.baseURL, "configured_weight": region.weight, "weight": weight,
@@ -196,8 +196,8 @@ extension ControlAPI {
         guard let auditLog = context.auditLog else { return ["actions": [], "next_before": NSNull()] }
         let since = try Self.number(request, "since")
         let until = try Self.number(request, "until")
-        let before = try Self.number(request, "before").map { Int($0) }
-        let limit = Int(try Self.number(request, "limit") ?? 100)
+        let before = try Self.integer(request, "before")
+        let limit = try Self.integer(request, "limit") ?? 100
         guard (1...1000).contains(limit) else { throw .badRequest("'limit' must be between 1 and 1000") }
         let kind = request.queryValue("kind")
         if let kind, AuditEvent.Kind(rawValue: kind) == nil {
@@ -244,6 +244,12 @@ extension ControlAPI {
             "ttfb_seconds": ["p50": ControlJSON.number(stats.ttfbQuantile(0.5)),
                              "p99": ControlJSON.number(stats.ttfbQuantile(0.99))],
         ]
+    }
+
+    private static func integer(_ request: HTTPRequest, _ name: String) throws(ControlError) -> Int? {
+        guard let text = request.queryValue(name) else { return nil }
+        guard let value = Int(text) else { throw .badRequest("'\(name)' must be a whole number") }
+        return value
     }
 
     private static func number(_ request: HTTPRequest, _ name: String) throws(ControlError) -> Double? {
