@@ -51,7 +51,9 @@ extension RuleController {
         let (expired, overrides) = state.withLock { s -> ([OperatorOverride], OperatorOverrides) in
             guard !s.overrides.isEmpty else { return ([], s.overrides) }
             let expired = s.overrides.removeExpired(at: wall)
+            guard !expired.isEmpty else { return ([], s.overrides) }
             s.engine.heldClosed = s.overrides.heldClosed
+            s.version &+= 1
             return (expired, s.overrides)
         }
         guard !expired.isEmpty else { return }
@@ -89,6 +91,7 @@ extension RuleController {
         let overrides = try state.withLock { s throws(ControlError) -> OperatorOverrides in
             try change(&s)
             s.engine.heldClosed = s.overrides.heldClosed
+            s.version &+= 1
             return s.overrides
         }
         persist(overrides)

@@ -21,6 +21,9 @@ public final class RuleController: Sendable {
         var lastError: String?
         var lastReloadAt: Double?
         var overrides = OperatorOverrides()
+        /// Bumped by every change made outside an evaluation (probe permits, reloads, operator
+        /// actions), so an evaluation run outside the lock knows whether its result still fits.
+        var version = 0
     }
 
     /// The `state` table key the overrides are kept under.
@@ -92,12 +95,26 @@ public final class RuleController: Sendable {
     }
 
     /// One evaluation step at the current time; public to tests through the service.
+    ///
+    /// The evaluation (its window queries above all) runs outside the lock, so requests asking
+    /// `admit` and control API reads never wait for it. Its result is committed only when
+    /// nothing changed the state meanwhile; otherwise (a probe permit taken, an operator's
+    /// action, a reload: rare) the step is evaluated again under the lock.
     func tick() {
         expireOverrides()
         let now = RuleTime(monotonic: clock.now(), wall: clock.wallTime())
+        let (ruleSet, engine, version) = state.withLock { ($0.ruleSet, $0.engine, $0.version) }
+        let result = RuleEngine.evaluate(ruleSet, state: engine, source: source, now: now)
         let changes = state.withLock { s -> [StateChange] in
-            let result = RuleEngine.evaluate(s.ruleSet, state: s.engine, source: source, now: now)
+            guard s.version == version else {
+                let again = RuleEngine.evaluate(s.ruleSet, state: s.engine, source: source, now: now)
+                s.engine = again.state
+                s.version &+= 1
+                return again.changes
+            }
             s.engine = result.state
+            // A second tick running at the same time (tests call `tick` too) re-evaluates.
+            s.version &+= 1
             return result.changes
         }
         evaluations.add(1, ordering: .relaxed)
@@ -122,6 +139,7 @@ public final class RuleController: Sendable {
             let changes = state.withLock { s -> [StateChange] in
                 let result = RuleEngine.reload(state: s.engine, from: s.ruleSet, to: ruleSet, now: now, actor: actor)
                 s.engine = result.state
+                s.version &+= 1
                 s.ruleSet = ruleSet
                 s.fingerprint = RuleFiles.fingerprint(paths)
                 s.lastError = nil
@@ -178,8 +196,11 @@ public final class RuleController: Sendable {
             case .closed:
                 return .go
             case .halfOpen(let target, _):
-                return s.engine.acquireProbe(region: region, model: model)
-                    ? .go : .open(retryAfter: 1, mode: .failFast, target: target.description)
+                guard s.engine.acquireProbe(region: region, model: model) else {
+                    return .open(retryAfter: 1, mode: .failFast, target: target.description)
+                }
+                s.version &+= 1
+                return .go
             case .open(let target, let retryAfter, let mode):
                 return .open(retryAfter: retryAfter, mode: mode, target: target.description)
             }
