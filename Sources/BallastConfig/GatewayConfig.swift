@@ -13,6 +13,7 @@ public struct GatewayConfig: Sendable, Equatable {
     public var upstream: UpstreamConfig
     public var rules: RulesConfig
     public var cache: CacheConfig
+    public var migrations: MigrationsConfig
 
     public init(
         listen: ListenAddress = GatewayConfig.defaultListen,
@@ -21,7 +22,8 @@ public struct GatewayConfig: Sendable, Equatable {
         server: ServerConfig = ServerConfig(),
         upstream: UpstreamConfig,
         rules: RulesConfig = RulesConfig(),
-        cache: CacheConfig = CacheConfig()
+        cache: CacheConfig = CacheConfig(),
+        migrations: MigrationsConfig = MigrationsConfig()
     ) {
         self.listen = listen
         self.admin = admin
@@ -30,12 +32,13 @@ public struct GatewayConfig: Sendable, Equatable {
         self.upstream = upstream
         self.rules = rules
         self.cache = cache
+        self.migrations = migrations
     }
 
     public static let defaultListen = ListenAddress(host: "127.0.0.1", port: 8080)
 
     /// The top-level keys, each a section except `listen`.
-    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache"]
+    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache", "migrations"]
 }
 
 extension GatewayConfig {
@@ -78,8 +81,9 @@ extension GatewayConfig {
         )
         let rules = RulesConfig.read(map.section("rules", path: "rules", keys: ["paths"]), baseDirectory: baseDirectory)
         let cache = CacheConfig.read(map.section("cache", path: "cache", keys: CacheConfig.keys))
+        let migrations = MigrationsConfig.read(map.section("migrations", path: "migrations", keys: MigrationsConfig.keys))
         return GatewayConfig(listen: listen, admin: admin, store: store, server: server, upstream: upstream, rules: rules,
-                             cache: cache)
+                             cache: cache, migrations: migrations)
     }
 
     /// True when binding both addresses would fail: same fixed port on the same host or on

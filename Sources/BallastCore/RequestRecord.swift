@@ -25,6 +25,9 @@ public struct RequestRecord: Sendable, Equatable {
     public var inputTokens: Int
     public var outputTokens: Int
     public var bytesSent: Int
+    /// The canary the request matched, and its side (`old` or `new`); nil outside canaries.
+    public var canary: String?
+    public var canarySide: String?
 
     public init(time: Double, region: String?, model: String?, route: String = "weighted", status: Int,
                 outcome: OutcomeClass, errorType: String? = nil, attempts: Int = 1, hedged: Bool = false,

@@ -41,7 +41,8 @@ public final class LoadGenerator: Sendable {
                 }
                 let request = plan.makeRequest(index, random.unit())
                 recorder.started()
-                client.submit(request, delegate: LoadCall(recorder: recorder, scheduledAt: due, clock: clock))
+                client.submit(request, delegate: LoadCall(recorder: recorder, scheduledAt: due, clock: clock,
+                                                          onComplete: plan.onComplete))
                 index += 1
             }
             finished.signal()
@@ -136,7 +137,9 @@ final class LoadCall: UpstreamTransferDelegate, @unchecked Sendable {
     private let recorder: LoadRecorder
     private let scheduledAt: MonotonicInstant
     private let clock: any Clock
+    private let onComplete: (@Sendable (LoadOutcome) -> Void)?
     // Loop-thread only.
+    private var headers: HTTPHeaders = [:]
     private var status: Int?
     private var attempts: Int?
     private var region: String?
@@ -145,14 +148,17 @@ final class LoadCall: UpstreamTransferDelegate, @unchecked Sendable {
     private var sawErrorEvent = false
     private var tail: [UInt8] = []
 
-    init(recorder: LoadRecorder, scheduledAt: MonotonicInstant, clock: any Clock) {
+    init(recorder: LoadRecorder, scheduledAt: MonotonicInstant, clock: any Clock,
+         onComplete: (@Sendable (LoadOutcome) -> Void)? = nil) {
         self.recorder = recorder
         self.scheduledAt = scheduledAt
         self.clock = clock
+        self.onComplete = onComplete
     }
 
     func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
         status = head.status
+        if onComplete != nil { headers = head.headers }
         attempts = head.headers["x-ballast-attempts"].flatMap(Int.init)
         region = head.headers["x-ballast-region"]
         firstByte = clock.now()
@@ -174,9 +180,15 @@ final class LoadCall: UpstreamTransferDelegate, @unchecked Sendable {
 
     func upstreamDidComplete(_ completion: UpstreamCompletion) {
         let now = clock.now()
-        recorder.record(status: status, failed: completion.error != nil || sawErrorEvent, latency: now.seconds(since: scheduledAt),
+        let failed = completion.error != nil || sawErrorEvent
+        recorder.record(status: status, failed: failed, latency: now.seconds(since: scheduledAt),
                         ttfb: firstByte.map { $0.seconds(since: scheduledAt) }, bytes: bytes, attempts: attempts,
                         region: region, at: now)
+        if let onComplete {
+            let succeeded = !failed && status.map { (200..<300).contains($0) } == true
+            onComplete(LoadOutcome(status: status, succeeded: succeeded, scheduledAt: scheduledAt, completedAt: now,
+                                   headers: headers))
+        }
     }
 }
 

@@ -15,6 +15,10 @@ public struct LoadPlan: Sendable {
     public var seed: UInt64
     /// Builds request number `index`; `random` is a unit draw for mixing request kinds.
     public var makeRequest: @Sendable (_ index: Int, _ random: Double) -> UpstreamRequest
+    /// Called once per finished request, on the client's loop thread (keep it short); nil by
+    /// default. Lets a caller tally what the report aggregates away, or react like an
+    /// application would (fetch a new token after a 401).
+    public var onComplete: (@Sendable (LoadOutcome) -> Void)?
 
     public init(rate: Double, duration: Double, maxRequests: Int = 1_000_000, drainTimeout: Double = 30,
                 seed: UInt64 = 1, makeRequest: @escaping @Sendable (_ index: Int, _ random: Double) -> UpstreamRequest) {

@@ -55,8 +55,10 @@ final class RegionEngine: HTTPHandler, Sendable {
         state.withLock { s in effective(s, elapsed: clock.now().seconds(since: s.origin)) }
     }
 
-    private func effective(_ s: State, elapsed: Double) -> FaultSettings {
-        FaultScheduleEntry.effectiveFaults(base: s.baseFaults, schedule: config.schedule, elapsed: elapsed)
+    /// - Parameter model: the request's model, for model-scoped schedule entries; nil before
+    ///   the body is read.
+    private func effective(_ s: State, elapsed: Double, model: String? = nil) -> FaultSettings {
+        FaultScheduleEntry.effectiveFaults(base: s.baseFaults, schedule: config.schedule, elapsed: elapsed, model: model)
     }
 
     // MARK: Routing
@@ -159,7 +161,7 @@ final class RegionEngine: HTTPHandler, Sendable {
                              deltaBytes: overrides.deltaBytes)
         let (decision, latency, retryAfter, snapshot) = state.withLock { s in
             let elapsed = clock.now().seconds(since: s.origin)
-            let faults = effective(s, elapsed: elapsed)
+            let faults = effective(s, elapsed: elapsed, model: request.model)
             s.limiter.update(faults.rateLimit, now: elapsed)
             let draws = RequestDraws(using: &s.random)
             var decision: FaultDecision
@@ -178,7 +180,9 @@ final class RegionEngine: HTTPHandler, Sendable {
             if decision == .error(429), retryAfter == nil {
                 retryAfter = s.limiter.secondsUntilNextRequest(now: elapsed)
             }
-            let latency = LatencyPlan.sample(config.latency, draws: draws, forcedFirstByte: overrides.firstByte,
+            let pacing = FaultScheduleEntry.effectiveLatency(base: config.latency, schedule: config.schedule, elapsed: elapsed,
+                                                             model: request.model)
+            let latency = LatencyPlan.sample(pacing, draws: draws, forcedFirstByte: overrides.firstByte,
                                              forcedTokenInterval: overrides.tokenInterval,
                                              forceStall: overrides.fault == .stall)
             return (decision, latency, retryAfter, s.limiter.snapshot(now: elapsed))

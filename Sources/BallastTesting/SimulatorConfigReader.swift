@@ -177,12 +177,23 @@ enum SimulatorConfigReader {
     }
 
     static func scheduleEntry(_ node: ConfigNode) -> FaultScheduleEntry? {
-        guard let map = node.mapping(what: "schedule entry", keys: ["at", "for", "faults"]) else { return nil }
+        guard let map = node.mapping(what: "schedule entry", keys: ["at", "for", "faults", "models", "latency"]) else { return nil }
         let at = map.require("at")?.duration(what: "'at'")
         let duration = map.duration("for")
-        let faults = map.require("faults").map(faultOverride)
+        // An entry may change only the latency; otherwise it needs its faults.
+        let latencyModel = map["latency"].map(latency)
+        let faults = latencyModel != nil && map["faults"] == nil ? FaultOverride() : map.require("faults").map(faultOverride)
+        var models: [String]?
+        if let modelsNode = map["models"], let list = modelsNode.strings(what: "'models'") {
+            if list.isEmpty { modelsNode.error("'models' needs at least one model name (leave it out for every model)") }
+            models = list
+            if let faults, faults.rateLimit != nil || faults.outage != nil || faults.refuseConnections != nil {
+                modelsNode.error("an entry with 'models' may only set error_ratio, reset_ratio and stream_error_ratio: "
+                    + "outages and rate limits belong to the whole region")
+            }
+        }
         guard let at, let faults else { return nil }
-        return FaultScheduleEntry(at: at, duration: duration, faults: faults)
+        return FaultScheduleEntry(at: at, duration: duration, faults: faults, models: models, latency: latencyModel)
     }
 
     private static func nonNegative(_ map: ConfigMapping, _ key: String) -> Double? {

@@ -7,9 +7,9 @@ import Synchronization
 /// A region's health is what happened to the attempts sent to it: a request that failed on
 /// the primary and was served by the secondary is a failure of the primary, although the
 /// client saw a success. Request rows (by final region) cannot show that, so region-scoped
-/// rule series read these attempt counts instead.
+/// rule series, and every `level="attempt"` series, read these attempt counts instead.
 final class AttemptWindows: Sendable {
-    static let seconds = 300
+    static let seconds = Int(SeriesLevel.attemptRetention)
     private static let recentOutcomes = 64
 
     private struct Series {
@@ -54,8 +54,8 @@ final class AttemptWindows: Sendable {
         }
     }
 
-    /// The attempts to `regions` (and `models`, nil = any) that ended in `(now - length, now]`.
-    func window(regions: [String], models: [String]?, length: Double, failing: OutcomeClassSet, now: Double) -> WindowResult {
+    /// The attempts to `regions` and `models` (nil = any) that ended in `(now - length, now]`.
+    func window(regions: [String]?, models: [String]?, length: Double, failing: OutcomeClassSet, now: Double) -> WindowResult {
         // Whole seconds, the partial first one included: a short window (a circuit's probes
         // "since" a moment) must still see attempts in the second that moment falls in.
         let last = Int(now.rounded(.down))
@@ -63,7 +63,7 @@ final class AttemptWindows: Sendable {
         var result = WindowResult()
         var streak = 0
         series.withLock { all in
-            for (key, entry) in all where regions.contains(key.region) {
+            for (key, entry) in all where regions?.contains(key.region) ?? true {
                 if let models {
                     guard let model = key.model, models.contains(model) else { continue }
                 }

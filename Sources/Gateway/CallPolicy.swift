@@ -112,6 +112,11 @@ final class CallPolicy: Sendable {
         pacingEnabled ? pacer.admit(key, now: now) : .now
     }
 
+    /// What `admit` would answer, reserving nothing: for weighing regions before choosing one.
+    func peekAdmission(key: String, now: MonotonicInstant) -> RateQueue.Admission {
+        pacingEnabled ? pacer.peek(key, now: now) : .now
+    }
+
     /// What the adaptive concurrency limit says about one more attempt to `region`.
     enum PermitDecision {
         case unlimited

@@ -22,4 +22,9 @@ struct CallRequest: Sendable {
     let cache: CachedRequest?
     /// The `x-ballast-degraded` value when degradation changed this request.
     var degraded: String?
+    /// The canary the request matched and its side, for telemetry and metrics.
+    var canary: CanaryTag? = nil
+    /// Headers the migration step adds to the client's response (`x-ballast-canary`,
+    /// `x-ballast-deprecated`).
+    var migrationHeaders: [(name: String, value: String)] = []
 }

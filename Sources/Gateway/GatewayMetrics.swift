@@ -14,6 +14,8 @@ final class GatewayMetrics: Sendable {
     let overhead: HistogramFamily
     let retries: CounterFamily
     let hedges: CounterFamily
+    let canaryRequests: CounterFamily
+    let canaryAttempts: CounterFamily
 
     /// Overhead lives below a millisecond, yet the buckets still reach 10 minutes.
     static let overheadBounds: [Double] = [
@@ -42,6 +44,12 @@ final class GatewayMetrics: Sendable {
                                       bounds: Self.overheadBounds)
         retries = registry.counter("ballast_retries_total", help: "Upstream attempts made again after a failure, by region retried and reason.",
                                    labels: ["region", "reason"])
+        canaryRequests = registry.counter("ballast_canary_requests_total",
+                                          help: "Client requests that matched a canary, by canary, side (old or new) and outcome class.",
+                                          labels: ["canary", "side", "class"])
+        canaryAttempts = registry.counter("ballast_canary_attempts_total",
+                                          help: "Upstream attempts of requests that matched a canary, by canary, side and outcome class.",
+                                          labels: ["canary", "side", "class"])
         hedges = registry.counter("ballast_hedges_total",
                                   help: "Hedged attempts: sent after a slow first byte, won the race, or cancelled as the loser.",
                                   labels: ["result"])
@@ -56,6 +64,12 @@ final class GatewayMetrics: Sendable {
         if let seconds { overhead.labels().observe(seconds) }
         for attempt in recordAttempts {
             attempts.labels(attempt.region, attempt.model ?? "none", attempt.outcome.rawValue, String(attempt.status)).increment()
+        }
+        if let canary = request.canary, let side = request.canarySide {
+            canaryRequests.labels(canary, side, request.outcome.rawValue).increment()
+            for attempt in recordAttempts where !attempt.cancelled {
+                canaryAttempts.labels(canary, side, attempt.outcome.rawValue).increment()
+            }
         }
     }
 
@@ -98,6 +112,29 @@ final class GatewayMetrics: Sendable {
                                  labels: ["result"]) {
                 [(["success"], oauth.refreshes.succeeded.load(ordering: .relaxed)),
                  (["failure"], oauth.refreshes.failed.load(ordering: .relaxed))]
+            }
+        }
+    }
+
+    /// The canaries' shares and phases, and the requests the deprecation guard moved.
+    func registerMigrationGauges(_ migrations: MigrationController) {
+        _ = registry.gauge("ballast_canary_share", help: "Share of a canary's matching requests sent to the new side (0 to 1).",
+                           labels: ["canary"]) {
+            migrations.states.map { ([$0.config.name], $0.share) }
+        }
+        _ = registry.gauge("ballast_canary_phase", help: "A canary's phase: 1 for the current one.", labels: ["canary", "phase"]) {
+            migrations.states.flatMap { state in
+                CanaryPhase.allCases.map { ([state.config.name, $0.rawValue], state.phase == $0 ? 1.0 : 0.0) }
+            }
+        }
+        _ = registry.counter("ballast_deprecated_model_requests_total",
+                             help: "Requests for a retiring model that the deprecation guard sent to its successor.",
+                             labels: ["model", "successor"]) {
+            migrations.deprecatedCounts.withLock { counts in
+                counts.sorted { $0.key < $1.key }.map { key, count in
+                    let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
+                    return (parts, count)
+                }
             }
         }
     }
@@ -147,6 +184,9 @@ final class GatewayMetrics: Sendable {
         _ = registry.gauge("ballast_degradation_level", help: "The degradation level in force (0: none).") {
             [([], Double(rules.degradationLevel))]
         }
+        _ = registry.gauge("ballast_operator_overrides",
+                           help: "Operator overrides in force (they outrank the rules until cleared or expired), by action.",
+                           labels: ["action"]) { rules.overrideCounts() }
         _ = registry.gauge("ballast_rule_firing", help: "1 while a rule is firing.", labels: ["group", "rule"],
                            maxValuesPerLabel: 1000) { rules.firingSeries() }
         _ = registry.counter("ballast_rule_evaluations_total", help: "Rule engine evaluation steps.") {

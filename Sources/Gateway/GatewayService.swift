@@ -25,6 +25,7 @@ public final class GatewayService: Sendable {
     private let telemetry: TelemetryWriter
     private let cache: CacheContext?
     private let rules: RuleController
+    private let migrations: MigrationController
     /// Window queries over the telemetry (rules and the control API read these).
     public let windows: TelemetryWindows
     private let stopped = Mutex(false)
@@ -91,13 +92,18 @@ public final class GatewayService: Sendable {
         self.cache = cacheContext
         if let cacheContext { metrics.registerCacheCounters(cacheContext) }
         let windowSource = TelemetryWindowSource(windows: windows, regions: router.regions.map(\.name))
+        let migrations = MigrationController(config: config.migrations, writer: telemetry, store: store, clock: clock,
+                                             logger: logger)
+        self.migrations = migrations
+        metrics.registerMigrationGauges(migrations)
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
-                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), ModelNoteSink(source: windowSource)]
+                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), ModelNoteSink(source: windowSource),
+                                                               CanarySink(windows: migrations.windows)]
                                                            + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])),
-                                   cache: cacheContext)
+                                   cache: cacheContext, migrations: migrations)
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
-                                       store: store, clock: clock, logger: logger)
+                                       store: store, migrations: migrations, clock: clock, logger: logger)
         self.rules = rules
         context.rules.install(rules)
         metrics.registerRuleGauges(rules: rules, router: router)
@@ -108,7 +114,7 @@ public final class GatewayService: Sendable {
         let proxy = proxyServer
         let auth = ControlAuth(token: environment[config.admin.tokenEnv], pageIsOpen: config.admin.open,
                                tokenSource: config.admin.tokenEnv)
-        let control = ControlAPI(context: ControlContext(rules: rules, router: router, client: client, policy: policy,
+        let control = ControlAPI(context: ControlContext(rules: rules, migrations: migrations, router: router, client: client, policy: policy,
                                                          windows: windows, auditLog: auditLog, writer: telemetry, clock: clock,
                                                          auth: auth, version: BallastVersion.current,
                                                          startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount }))

@@ -7,6 +7,6 @@ struct ModelNoteSink: OutcomeSink {
 
     func record(_ request: RequestRecord, attempts: [AttemptRecord], overhead: Double?) {
         source.noteModel(request.model)
-        for attempt in attempts { source.attempts.record(attempt) }
+        for attempt in attempts { source.record(attempt: attempt) }
     }
 }

@@ -23,6 +23,8 @@ final class ProxiedCall: @unchecked Sendable {
     private var attempts: [Attempt] = []
     private var committed: Attempt?
     private var tried: Set<String> = []
+    /// Regions skipped because a circuit the request passes through was open.
+    private var skippedOpen: Set<String> = []
     private var lastFailure: Attempt?
     private var retryTimer: LoopTimer?
     private var hedgeTimer: LoopTimer?
@@ -82,7 +84,7 @@ final class ProxiedCall: @unchecked Sendable {
             // A half-open circuit gets its probes (a failed probe fails over like any attempt).
             region = candidate
         }
-        while region == nil, let candidate = context.router.pick(excluding: tried) ?? retryRegion(excludingOpen: openCircuit != nil) {
+        while region == nil, let candidate = context.router.pick(excluding: tried.union(skippedOpen)) ?? retryRegion() {
             guard let rules = context.rules.controller,
                   case .open(let retryAfter, let mode, let target) = rules.admit(region: candidate.name, model: request.model) else {
                 region = candidate
@@ -95,6 +97,7 @@ final class ProxiedCall: @unchecked Sendable {
             }
             // An open circuit: route around it, or fail fast when nothing else is left.
             tried.insert(candidate.name)
+            skippedOpen.insert(candidate.name)
             openCircuit = (retryAfter, target)
         }
         guard let region else {
@@ -108,8 +111,9 @@ final class ProxiedCall: @unchecked Sendable {
         tried.insert(region.name)
         if firstRegion == nil { firstRegion = region.name }
         let key = context.policy.key(region: region, model: request.model)
-        let admission = context.policy.admit(key: key, now: now)
-        switch admission {
+        // Weigh the region before reserving anything in it: a slot reserved here and then not
+        // used (the request spilled elsewhere) would leave the region in debt for nothing.
+        switch context.policy.peekAdmission(key: key, now: now) {
         case .wait(let seconds) where seconds > Self.spillThreshold:
             if let spill = spillRegion() { return send(to: spill.region, key: spill.key, isHedge: isHedge) }
         case .reject:
@@ -117,6 +121,7 @@ final class ProxiedCall: @unchecked Sendable {
         default:
             break
         }
+        let admission = context.policy.admit(key: key, now: now)
         switch admission {
         case .now:
             send(to: region, key: key, isHedge: isHedge)
@@ -213,13 +218,15 @@ final class ProxiedCall: @unchecked Sendable {
         var excluded = tried
         while let candidate = context.router.pick(excluding: excluded, peek: true) {
             excluded.insert(candidate.name)
-            if let rules = context.rules.controller,
-               case .open = rules.admit(region: candidate.name, model: request.model) { continue }
+            if let rules = context.rules.controller, rules.isOpen(region: candidate.name, model: request.model) { continue }
             let key = context.policy.key(region: candidate, model: request.model)
-            if context.policy.admit(key: key, now: now) == .now {
-                tried.insert(candidate.name)
-                return (candidate, key)
+            guard context.policy.peekAdmission(key: key, now: now) == .now else { continue }
+            if let rules = context.rules.controller, case .open = rules.admit(region: candidate.name, model: request.model) {
+                continue  // a half-open circuit with no probe permit left
             }
+            guard context.policy.admit(key: key, now: now) == .now else { continue }
+            tried.insert(candidate.name)
+            return (candidate, key)
         }
         return nil
     }
@@ -237,11 +244,22 @@ final class ProxiedCall: @unchecked Sendable {
         return true
     }
 
-    /// When every region has been tried, a retry goes back to the router's normal choice
-    /// (not when the regions left were skipped for open circuits).
-    private func retryRegion(excludingOpen: Bool) -> Region? {
-        guard !tried.isEmpty, !excludingOpen, attempts.count > 0 else { return nil }
-        return context.router.pick()
+    /// When every region has been tried, a retry goes back to the router's choice among the
+    /// regions whose circuits are not open (the ones skipped for open circuits stay out).
+    private func retryRegion() -> Region? {
+        guard !tried.isEmpty, attempts.count > 0 else { return nil }
+        return context.router.pick(excluding: skippedOpen)
+    }
+
+    /// True when a region not tried yet could take a retry (its circuits are not open): then
+    /// the retry goes there, outside the retry budget.
+    private func hasUntriedServableRegion() -> Bool {
+        var excluded = tried
+        while let candidate = context.router.pick(excluding: excluded, peek: true) {
+            excluded.insert(candidate.name)
+            guard let rules = context.rules.controller, rules.isOpen(region: candidate.name, model: request.model) else { return true }
+        }
+        return false
     }
 
     private func armHedge(for attempt: Attempt) {
@@ -418,7 +436,7 @@ final class ProxiedCall: @unchecked Sendable {
             return launch(isHedge: false)
         }
         let remaining = deadline.seconds(since: now)
-        let untriedRegionLeft = context.router.pick(excluding: tried, peek: true) != nil
+        let untriedRegionLeft = hasUntriedServableRegion()
         guard let delay = context.policy.retryDelay(after: failure, nextAttempt: attempts.count + 1, remaining: remaining,
                                                     untriedRegionLeft: untriedRegionLeft, now: now) else {
             return finishWithFailure()
@@ -524,6 +542,7 @@ final class ProxiedCall: @unchecked Sendable {
         headers.add("content-type", "application/json")
         if let region = (lastFailure ?? attempts.last)?.region { headers.add("x-ballast-region", region.name) }
         headers.add("x-ballast-attempts", String(attempts.count))
+        for header in request.migrationHeaders { headers.add(header.name, header.value) }
         if let retryAfter {
             headers.add("retry-after", String(retryAfter))
         } else if error.status == 529 || error.status == 503 {
@@ -586,11 +605,13 @@ final class ProxiedCall: @unchecked Sendable {
         let wall = request.arrivalWallTime
         let ttfb = committed?.headAt.map { $0.seconds(since: request.arrival) }
         let usage = final?.usage ?? MessageUsage()
-        let record = RequestRecord(
+        var record = RequestRecord(
             time: wall, region: final?.region.name, model: request.model, route: route, status: status, outcome: outcome,
             errorType: errorType, attempts: attempts.count, hedged: attempts.contains(where: \.isHedge),
             streamed: request.wantsStream, latency: end.seconds(since: request.arrival), timeToFirstByte: ttfb,
             inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, bytesSent: final?.bytesRelayed ?? 0)
+        record.canary = request.canary?.canary
+        record.canarySide = request.canary?.side.rawValue
         let attemptRecords = attempts.map { attempt in
             AttemptRecord(
                 time: wall + attempt.startedAt.seconds(since: request.arrival), region: attempt.region.name,
@@ -668,6 +689,7 @@ final class ProxiedCall: @unchecked Sendable {
         result.add("x-ballast-attempts", String(attempts.count))
         if attempt.isHedge { result.add("x-ballast-hedged", "true") }
         if let degraded = request.degraded { result.add("x-ballast-degraded", degraded) }
+        for header in request.migrationHeaders { result.add(header.name, header.value) }
         result.add("x-ballast-overhead-ms", Self.milliseconds(attempt.startedAt.seconds(since: request.arrival)))
         return result
     }

@@ -13,6 +13,8 @@ final class ProxyContext: Sendable {
     let metrics: GatewayMetrics
     let sink: (any OutcomeSink)?
     let cache: CacheContext?
+    /// Pins, canaries and the deprecation guard; nil when none is configured or started.
+    let migrations: MigrationController?
     /// Set once the rule controller exists (it needs the telemetry this context feeds).
     let rules = RulesSlot()
     /// Loop-thread only: requests waiting for a concurrency slot.
@@ -20,7 +22,7 @@ final class ProxyContext: Sendable {
 
     init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
-         cache: CacheContext?) {
+         cache: CacheContext?, migrations: MigrationController? = nil) {
         self.client = client
         self.router = router
         self.credentials = credentials
@@ -30,5 +32,6 @@ final class ProxyContext: Sendable {
         self.metrics = metrics
         self.sink = sink
         self.cache = cache
+        self.migrations = migrations
     }
 }

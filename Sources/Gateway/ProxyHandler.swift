@@ -52,6 +52,14 @@ final class ProxyHandler: HTTPHandler {
             return reject(AnthropicError(.authentication, "no API key: send x-api-key or Authorization: Bearer"), responder)
         }
         var body = request.body
+        var migration: MigrationOutcome?
+        if request.method == "POST", request.path == "/v1/messages" || request.path == "/v1/messages/count_tokens",
+           let migrations = context.migrations, migrations.isActive {
+            let outcome = migrations.route(model: model, clientHeaders: request.headers, upstreamHeaders: &upstreamHeaders,
+                                           body: &body)
+            model = outcome.model
+            migration = outcome
+        }
         var degradedHeader: String?
         if request.method == "POST", request.path == "/v1/messages", let rules = context.rules.controller {
             let policy = rules.degradation
@@ -100,7 +108,8 @@ final class ProxyHandler: HTTPHandler {
             method: request.method, pathAndQuery: request.path + Self.encodeQuery(request.query),
             upstreamHeaders: upstreamHeaders, clientHeaders: request.headers, body: body, model: model,
             wantsStream: wantsStream, hedgeAllowed: request.headers["x-ballast-hedge"]?.lowercased() != "off",
-            arrival: arrival, arrivalWallTime: context.clock.wallTime(), cache: cached, degraded: degradedHeader),
+            arrival: arrival, arrivalWallTime: context.clock.wallTime(), cache: cached, degraded: degradedHeader,
+            canary: migration?.canary, migrationHeaders: migration?.responseHeaders ?? []),
             responder: responder)
         call.start()
     }

@@ -189,6 +189,14 @@ extension RuleController {
 
     // MARK: Reading
 
+    /// How many overrides of each action are in force (every action listed, 0 included).
+    func overrideCounts() -> [([String], Double)] {
+        let all = state.withLock { $0.overrides.all }
+        return OperatorOverride.Action.allCases.map { action in
+            ([action.rawValue], Double(all.filter { $0.action == action }.count))
+        }
+    }
+
     func view() -> RulesView {
         let monotonic = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
         let wall = clock.wallTime()

@@ -36,6 +36,8 @@ public final class RuleController: Sendable {
     let writer: TelemetryWriter
     /// Where overrides are persisted; nil in tests that run without a store.
     let store: TelemetryStore?
+    /// The canaries, moved on at every tick by time and by the rules' canary actions.
+    let migrations: MigrationController?
     let clock: any Clock
     let logger: Logger
     let state: Mutex<State>
@@ -48,13 +50,14 @@ public final class RuleController: Sendable {
     /// Overrides saved by an earlier run are loaded from `store`; expired ones are dropped
     /// (and audited) at the first tick.
     init(config: GatewayConfig, source: TelemetryWindowSource, router: Router, writer: TelemetryWriter,
-         store: TelemetryStore? = nil, clock: any Clock, logger: Logger) throws {
+         store: TelemetryStore? = nil, migrations: MigrationController? = nil, clock: any Clock, logger: Logger) throws {
         paths = config.rules.paths
         context = RuleContext(config: config)
         self.source = source
         self.router = router
         self.writer = writer
         self.store = store
+        self.migrations = migrations
         self.clock = clock
         self.logger = logger
         let ruleSet: RuleSet
@@ -119,6 +122,7 @@ public final class RuleController: Sendable {
         }
         evaluations.add(1, ordering: .relaxed)
         apply(changes)
+        migrations?.tick(canaryDemands())
     }
 
     /// Reloads the rule files; all or nothing. Returns the errors of a failed reload.
@@ -154,6 +158,11 @@ public final class RuleController: Sendable {
             logger.info("rules reloaded", metadata: ["rules": "\(ruleSet.rules.count)", "by": "\(actor)"])
             return nil
         }
+    }
+
+    /// What the firing rules with canary actions ask of the canaries now.
+    func canaryDemands() -> CanaryDemands {
+        CanaryDemands()
     }
 
     private func reloadIfFilesChanged() {
@@ -204,6 +213,17 @@ public final class RuleController: Sendable {
             case .open(let target, let retryAfter, let mode):
                 return .open(retryAfter: retryAfter, mode: mode, target: target.description)
             }
+        }
+    }
+
+    /// True when a request to `region` for `model` would be refused by an open circuit (an
+    /// operator's hold included); unlike `admit`, takes no probe permit.
+    func isOpen(region: String, model: String?) -> Bool {
+        let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        return state.withLock { s in
+            if !s.overrides.circuits.isEmpty, s.overrides.heldOpen(region: region, model: model) != nil { return true }
+            if case .open = s.engine.circuitStatus(region: region, model: model, at: now) { return true }
+            return false
         }
     }
 

@@ -4,8 +4,10 @@ import Synchronization
 import Telemetry
 
 /// The rule engine's view of Ballast's own telemetry: its window queries answered from the
-/// telemetry windows (the in-memory ring for recent seconds, SQLite rollups beyond).
-final class TelemetryWindowSource: WindowSource {
+/// telemetry windows (the in-memory ring for recent seconds, SQLite rollups beyond), and from
+/// the recent attempts for attempt-level queries. Public for `ballast bench`, which times rule
+/// evaluation over a store the way the gateway reads it.
+public final class TelemetryWindowSource: WindowSource {
     private let windows: TelemetryWindows
     private let regions: [String]
     /// Models seen recently, bounded like metric labels.
@@ -14,20 +16,26 @@ final class TelemetryWindowSource: WindowSource {
 
     let attempts = AttemptWindows()
 
-    init(windows: TelemetryWindows, regions: [String]) {
+    public init(windows: TelemetryWindows, regions: [String]) {
         self.windows = windows
         self.regions = regions
     }
 
     /// Notes a model a request asked for, so `by (model)` and regex matchers know it.
-    func noteModel(_ model: String?) {
+    public func noteModel(_ model: String?) {
         guard let model else { return }
         models.withLock { set in
             if set.count < Self.maxModels || set.contains(model) { set.insert(model) }
         }
     }
 
-    func labelValues(_ label: SeriesLabel) -> [String] {
+    /// Counts a finished attempt for the attempt-level queries (every attempt of every request
+    /// passes here, from the outcome sink).
+    public func record(attempt: AttemptRecord) {
+        attempts.record(attempt)
+    }
+
+    public func labelValues(_ label: SeriesLabel) -> [String] {
         switch label {
         case .region: regions
         case .model: models.withLock { $0.sorted() }
@@ -35,11 +43,12 @@ final class TelemetryWindowSource: WindowSource {
         }
     }
 
-    /// Region-scoped series count the attempts sent to the region (recent ones, in memory);
-    /// everything else counts client requests (from the telemetry windows).
-    func window(_ query: WindowQuery, now: Double) -> WindowResult {
-        if let regions = query.regions, query.window <= Double(AttemptWindows.seconds) {
-            return attempts.window(regions: regions, models: query.models, length: query.window,
+    /// Attempt-level queries (region-scoped ones by default, or `level="attempt"`) count the
+    /// attempts sent upstream, from the recent ones kept in memory; request-level ones count
+    /// client requests, from the telemetry windows.
+    public func window(_ query: WindowQuery, now: Double) -> WindowResult {
+        if query.level == .attempt {
+            return attempts.window(regions: query.regions, models: query.models, length: query.window,
                                    failing: query.failureClasses, now: now)
         }
         let regionFilters: [String?] = query.regions.map { $0.map(Optional.some) } ?? [nil]

@@ -45,6 +45,11 @@ public final class RatePacer: Sendable {
         update(key, now: now) { $0.admit(now: now) }
     }
 
+    /// What `admit` would answer, reserving nothing (see `RateQueue.peek`).
+    public func peek(_ key: String, now: MonotonicInstant) -> RateQueue.Admission {
+        update(key, now: now) { $0.peek(now: now) }
+    }
+
     public func observe(_ key: String, headers: HTTPHeaders, wallTime: Double, now: MonotonicInstant) {
         let limits = RateLimitHeaders(headers)
         guard !limits.isEmpty else { return }

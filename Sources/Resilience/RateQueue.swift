@@ -39,17 +39,31 @@ public struct RateQueue: Sendable {
         self.maxWait = max(0, maxWait)
     }
 
+    /// Admits a request: `.now` takes a token, `.wait` reserves the slot (a token taken into
+    /// debt), `.reject` takes nothing.
     public mutating func admit(now: MonotonicInstant) -> Admission {
+        let decision = peek(now: now)
+        switch decision {
+        case .now:
+            allowance.take(now: now)
+        case .wait(let seconds):
+            allowance.take(now: now)
+            dueTimes.append(now.adding(seconds: seconds))
+        case .reject:
+            break
+        }
+        return decision
+    }
+
+    /// What `admit` would answer now, reserving nothing: for choosing among regions, where
+    /// reserving a slot in one that is not taken would put it in debt for nothing (and, slot
+    /// after slot, starve it of traffic it could serve).
+    public mutating func peek(now: MonotonicInstant) -> Admission {
         allowance.refill(now: now)
         dueTimes.removeAll { $0 <= now }
         let wait = allowance.secondsUntilRoom(now: now)
-        if wait <= 0 {
-            allowance.take(now: now)
-            return .now
-        }
+        if wait <= 0 { return .now }
         guard dueTimes.count < maxWaiting, wait <= maxWait else { return .reject(retryAfter: wait) }
-        allowance.take(now: now)
-        dueTimes.append(now.adding(seconds: wait))
         return .wait(seconds: wait)
     }
 

@@ -17,19 +17,11 @@ public struct TelemetrySummary: Sendable {
         public var cacheHits: Int
     }
 
-    public struct Action: Sendable, Equatable {
-        public var time: Double
-        public var kind: String
-        public var target: String
-        public var action: String
-        public var reason: String
-        public var actor: String
-    }
-
     public var since: Double
     public var until: Double
     public var rows: [Row]
-    public var actions: [Action]
+    /// The actions of the period, oldest first.
+    public var actions: [AuditEntry]
 
     /// Reads the summary of the last `length` seconds before `now` (wall time).
     public static func read(store: TelemetryStore, length: Double, now: Double) throws -> TelemetrySummary {
@@ -51,16 +43,7 @@ public struct TelemetrySummary: Sendable {
                             rateLimited: stats.counts.status429, retries: stats.counts.retries,
                             hedged: stats.counts.hedged, cacheHits: stats.counts.cacheHits))
         }
-        var actions: [Action] = []
-        let audit = try database.prepare(
-            "SELECT time, kind, target, action, reason, actor FROM audit WHERE time >= ? AND time <= ? ORDER BY time, id")
-        try audit.bind(since, at: 1)
-        try audit.bind(now, at: 2)
-        try audit.query { row in
-            actions.append(Action(time: row.double(at: 0), kind: row.string(at: 1) ?? "", target: row.string(at: 2) ?? "",
-                                  action: row.string(at: 3) ?? "", reason: row.string(at: 4) ?? "",
-                                  actor: row.string(at: 5) ?? ""))
-        }
-        return TelemetrySummary(since: since, until: now, rows: rows, actions: actions)
+        let actions = try AuditLog(store: store).entries(since: since, until: now, limit: Int.max).reversed()
+        return TelemetrySummary(since: since, until: now, rows: rows, actions: Array(actions))
     }
 }

@@ -7,5 +7,5 @@ struct Ballast: ParsableCommand {
         abstract: "A self-healing resilience proxy for the Anthropic API.",
         subcommands: [ServeCommand.self, SimulateCommand.self, DemoCommand.self, StatsCommand.self, RulesCommand.self, BenchCommand.self,
                       StatusCommand.self, DrainCommand.self, RestoreCommand.self, CircuitCLICommand.self, DegradeCommand.self,
-                      ReloadCommand.self])
+                      ReloadCommand.self, CanaryCLICommand.self, FingerprintCommand.self])
 }

@@ -1,18 +1,20 @@
 import ArgumentParser
 import BallastCore
-import BallastTesting
 import Foundation
-import Upstream
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Show Ballast healing a simulated faulty upstream: the same traffic direct and through Ballast.")
+        abstract: "Show Ballast healing a simulated faulty upstream: the same traffic direct and through Ballast.",
+        discussion: """
+            The script runs a 429 burst, a slow tail, a token expiry, a primary outage and its recovery, and \
+            a 529 wave that raises the degradation level; its phases scale with --duration.
+            """)
 
-    @Option(name: .long, help: "How long the load runs, e.g. 30s.")
-    var duration: String = "30s"
+    @Option(name: .long, help: "How long the load runs, e.g. 75s (10s to 10m; the phases scale with it).")
+    var duration: String = "75s"
 
-    @Option(name: .long, help: "Requests per second on each path.")
+    @Option(name: .long, help: "Base requests per second on each path (the 429 phase surges to 3x).")
     var rate: Double = 40
 
     @Option(name: .long, help: "Seed for arrivals and faults.")
@@ -23,13 +25,13 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         ProcessSignals.exitOnTermination()
-        guard let seconds = DurationText.seconds(duration), seconds >= 5 else {
-            throw ValidationError("--duration must be a duration of at least 5s, such as 30s")
+        guard let seconds = DurationText.seconds(duration), seconds >= 10, seconds <= 600 else {
+            throw ValidationError("--duration must be a duration from 10s to 10m, such as 60s")
         }
+        guard rate >= 5, rate <= 500 else { throw ValidationError("--rate must be from 5 to 500 requests per second") }
         let live = !noTty && isatty(STDOUT_FILENO) == 1
-        let summary = try runBlocking { [rate, seed] in
-            try await DemoRun(seconds: seconds, rate: rate, seed: seed, live: live).run()
-        }
-        print(summary)
+        let script = DemoScript(seconds: seconds, rate: rate, seed: seed)
+        let summary = try runBlocking { try await DemoRun(script: script, live: live).run() }
+        print(summary, terminator: "")
     }
 }

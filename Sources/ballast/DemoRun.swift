@@ -1,160 +1,165 @@
 import BallastCore
 import BallastTesting
-import Telemetry
 import Foundation
 import Upstream
 
-/// One demo: a simulator with a primary region that fails on a schedule and a healthy
-/// standby, Ballast in front of both, and the same open-loop traffic sent directly to the
-/// primary (no protection) and through Ballast.
+/// One demo: twin simulators (a primary that goes through the script's faults and a
+/// standby, behind an OAuth issuer), Ballast with the shipped rules in front of one twin,
+/// and the same open-loop traffic sent to the other twin's primary directly (no
+/// protection) and through Ballast. Twins, so that neither path spends the other's rate
+/// limit; alike down to the seed, so both see the same faults.
 struct DemoRun: Sendable {
-    let seconds: Double
-    let rate: Double
-    let seed: UInt64
+    let script: DemoScript
     let live: Bool
 
-    /// The faults the primary goes through, as fractions of the run: a 429 storm (its rate
-    /// limit drops to half the offered load), a regional outage (connections refused), and a
-    /// wave of 529s with some resets.
-    static let phases: [(start: Double, end: Double, label: String, faults: String)] = [
-        (0.08, 0.25, "429 storm on primary (limit: half the load)", "{ rate_limit: { requests_per_second: RATE_HALF, burst: RATE_QUARTER } }"),
-        (0.32, 0.55, "primary DOWN (refusing connections)", "{ refuse_connections: true }"),
-        (0.70, 0.88, "529 wave on primary (30% overloaded, 2% resets)", "{ error_ratio: { \"529\": 0.3 }, reset_ratio: 0.02 }"),
-    ]
-
-    func phase(at elapsed: Double) -> String {
-        let fraction = elapsed / seconds
-        return Self.phases.first { fraction >= $0.start && fraction < $0.end }?.label ?? "healthy"
-    }
-
-    var simulatorYAML: String {
-        """
-        seed: \(seed)
-        regions:
-          - name: primary
-            listen: 127.0.0.1:0
-            latency: { first_byte: { median: 120ms, spread: 0.4 }, token_interval: 4ms }
-            output: { min_tokens: 20, max_tokens: 80 }
-            schedule:
-        \(Self.phases.map { phase in
-            let faults = phase.faults.replacingOccurrences(of: "RATE_HALF", with: String(max(1, Int(rate / 2))))
-                .replacingOccurrences(of: "RATE_QUARTER", with: String(max(1, Int(rate / 4))))
-            return "      - { at: \(seconds * phase.start)s, for: \(seconds * (phase.end - phase.start))s, faults: \(faults) }"
-        }.joined(separator: "\n"))
-          - name: secondary
-            listen: 127.0.0.1:0
-            latency: { first_byte: { median: 150ms, spread: 0.4 }, token_interval: 4ms }
-            output: { min_tokens: 20, max_tokens: 80 }
-        """
-    }
-
     /// The shipped rule files when run from the repository (as `make demo` does).
-    var rulesGlob: String {
+    static var shippedRules: String? {
         let shipped = FileManager.default.currentDirectoryPath + "/rules"
-        return FileManager.default.fileExists(atPath: shipped) ? shipped + "/*.yaml" : ""
-    }
-
-    func ballastYAML(primary: String, secondary: String, store: String) -> String {
-        """
-        listen: 127.0.0.1:0
-        admin: { listen: 127.0.0.1:0 }
-        store: { path: "\(store)" }
-        rules: { paths: [\(rulesGlob.isEmpty ? "" : "\"\(rulesGlob)\"")] }
-        upstream:
-          auth: { mode: passthrough }
-          timeouts: { connect: 1s, first_byte: 20s, idle: 10s, total: 60s }
-          regions:
-            - { name: primary, base_url: "\(primary)", weight: 100 }
-            - { name: secondary, base_url: "\(secondary)", weight: 0 }
-        """
-    }
-
-    func plan(baseURL: String) -> LoadPlan {
-        LoadPlan(rate: rate, duration: seconds, maxRequests: Int(rate * seconds * 2), drainTimeout: 30, seed: seed) { index, random in
-            let stream = random < 0.3
-            let body = #"{"model":"claude-sonnet-4-6","max_tokens":256,"stream":\#(stream),"messages":[{"role":"user","content":"Question \#(index % 50)"}]}"#
-            return UpstreamRequest(url: baseURL + "/v1/messages",
-                                   headers: ["content-type": "application/json", "x-api-key": "sk-demo"],
-                                   body: Array(body.utf8),
-                                   timeouts: UpstreamTimeouts(connect: 1, firstByte: 20, idle: 10, total: 60))
-        }
-    }
-
-    /// The route weights in force, from Ballast's own `/metrics`.
-    static func weights(admin: String, client: UpstreamClient) async -> [String: Int] {
-        let collector = ResponseCollector()
-        client.submit(UpstreamRequest(method: "GET", url: "http://\(admin)/metrics"), delegate: collector)
-        var weights: [String: Int] = [:]
-        for line in await collector.result().text.split(separator: "\n") where line.hasPrefix("ballast_route_weight{region=\"") {
-            let rest = line.dropFirst("ballast_route_weight{region=\"".count)
-            guard let quote = rest.firstIndex(of: "\""), let space = rest.lastIndex(of: " ") else { continue }
-            weights[String(rest[..<quote])] = Int(Double(rest[rest.index(after: space)...]) ?? 0)
-        }
-        return weights
-    }
-
-    /// The last few actions Ballast wrote to its audit table (read while it runs: WAL allows it).
-    static func latestActions(database: String) -> [String] {
-        guard FileManager.default.fileExists(atPath: database), let store = try? TelemetryStore(path: database),
-              let connection = try? store.openConnection(),
-              let statement = try? connection.prepare("SELECT kind, target, action, actor FROM audit ORDER BY id DESC LIMIT 3")
-        else { return [] }
-        var rows: [String] = []
-        try? statement.query { row in
-            rows.append("\(row.string(at: 0) ?? "") \(row.string(at: 1) ?? "") -> \(row.string(at: 2) ?? "")  (\(row.string(at: 3) ?? ""))")
-        }
-        return rows.reversed()
+        return FileManager.default.fileExists(atPath: shipped) ? shipped + "/*.yaml" : nil
     }
 
     func run() async throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-demo-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let simulator = Simulator(config: try SimulatorConfig.parse(simulatorYAML, file: "<demo simulator>"))
-        try simulator.start()
-        defer { simulator.stop() }
-        let primary = simulator.regions[0].baseURL
-        let ballast = try BallastProcess(configYAML: ballastYAML(primary: primary, secondary: simulator.regions[1].baseURL,
-                                                                 store: directory.appendingPathComponent("ballast.db").path),
-                                         directory: directory, environment: [:])
+        let database = directory.appendingPathComponent("ballast.db").path
+        let config = try SimulatorConfig.parse(script.simulatorYAML, file: "<demo simulator>")
+        let directSimulator = Simulator(config: config)
+        let ballastSimulator = Simulator(config: config)
+        try directSimulator.start()
+        try ballastSimulator.start()
+        let clock = SystemClock()
+        let simulatorStart = clock.now()
+        defer {
+            directSimulator.stop()
+            ballastSimulator.stop()
+        }
+        guard let directIssuer = directSimulator.tokenIssuer, let ballastIssuer = ballastSimulator.tokenIssuer else {
+            throw BenchError.processFailed("the demo simulator has no OAuth issuer")
+        }
+        let rules = Self.shippedRules.map { [$0] } ?? []
+        let ballast = try BallastProcess(
+            configYAML: script.ballastYAML(primary: ballastSimulator.regions[0].baseURL, secondary: ballastSimulator.regions[1].baseURL,
+                                          tokenURL: ballastIssuer.tokenURL, store: database, rules: rules),
+            directory: directory, environment: [DemoScript.secretVariable: DemoScript.clientSecret])
         defer { ballast.stop() }
 
-        print("Ballast demo: \(Int(rate)) req/s for \(DurationText.format(seconds)) on each path, 30% streaming.")
-        print("  simulator: primary \(primary), secondary \(simulator.regions[1].baseURL) (standby); the primary goes through:")
-        for phase in Self.phases {
-            print("    \(DurationText.format(seconds * phase.start))-\(DurationText.format(seconds * phase.end)): \(phase.label)")
+        printHeader(ballast: ballast)
+        let origin = simulatorStart.adding(seconds: DemoScript.lead)
+        let late = clock.now().seconds(since: origin)
+        if late > 0 {
+            print(String(format: "(Ballast took %.1f s to start: the faults run %.1f s ahead of the load.)\n", late + DemoScript.lead, late))
         }
-        print("  unprotected: the client calls the primary directly")
-        print("  Ballast:     the client calls Ballast at \(ballast.proxyAddress); primary weight 100, secondary standby\n")
+        // `seconds(since:)` is never negative, so both directions are needed.
+        let now = clock.now()
+        let originWall = Date().timeIntervalSince1970 + origin.seconds(since: now) - now.seconds(since: origin)
 
-        let directClient = UpstreamClient()
-        let ballastClient = UpstreamClient()
+        // The unprotected application fetched its token before the run.
+        let token = DemoTokenHolder(token: directIssuer.issueToken())
+        // Connections enough for every request in flight at the surges: a client-side queue
+        // would add its own latency to both paths.
+        let options = UpstreamClientOptions(maxConnectionsPerHost: 256, maxConnections: 512)
+        let directClient = UpstreamClient(options: options)
+        let ballastClient = UpstreamClient(options: options)
         directClient.start()
         ballastClient.start()
         defer {
             directClient.shutdown()
             ballastClient.shutdown()
         }
-        let directRecorder = LoadRecorder()
-        let ballastRecorder = LoadRecorder()
-        let clock = SystemClock()
-        let start = clock.now()
-        async let directRun = LoadGenerator(client: directClient).run(plan(baseURL: primary), recorder: directRecorder)
-        async let ballastRun = LoadGenerator(client: ballastClient).run(plan(baseURL: "http://\(ballast.proxyAddress)"),
-                                                                        recorder: ballastRecorder)
-        let view = DemoView(live: live)
-        while clock.now().seconds(since: start) < seconds + 0.5 {
-            try? await Task.sleep(for: .seconds(1))
-            let elapsed = clock.now().seconds(since: start)
-            view.update(elapsed: elapsed, phase: phase(at: elapsed), direct: directRecorder.snapshot(elapsed: elapsed),
-                        ballast: ballastRecorder.snapshot(elapsed: elapsed),
-                        weights: await Self.weights(admin: ballast.adminAddress, client: ballastClient),
-                        actions: Self.latestActions(database: directory.appendingPathComponent("ballast.db").path))
+        let directTally = DemoTally(origin: origin)
+        let ballastTally = DemoTally(origin: origin)
+        let probe = DemoProbe(admin: ballast.adminAddress, client: ballastClient, database: database, originWall: originWall)
+        let directURL = directSimulator.regions[0].baseURL
+        let ballastURL = "http://\(ballast.proxyAddress)"
+        async let directRun: Void = DemoLoad(client: directClient, script: script, origin: origin).run(
+            baseURL: directURL,
+            headers: { ["content-type": "application/json", "anthropic-version": "2023-06-01",
+                        "authorization": "Bearer \(token.current)"] },
+            onComplete: { directTally.record($0) })
+        async let ballastRun: Void = DemoLoad(client: ballastClient, script: script, origin: origin).run(
+            baseURL: ballastURL,
+            headers: { ["content-type": "application/json", "anthropic-version": "2023-06-01"] },
+            onComplete: { ballastTally.record($0) })
+        // Token expiry: every token both issuers gave out stops working at the phase start;
+        // the unprotected app renews its own when the lifetime it trusts ends, at the phase end.
+        let tokenPhase = Task { [script] in
+            await Self.sleep(until: origin.adding(seconds: script.start(.tokenExpiry)), clock: clock)
+            directIssuer.revokeAllTokens()
+            ballastIssuer.revokeAllTokens()
+            await Self.sleep(until: origin.adding(seconds: script.end(.tokenExpiry)), clock: clock)
+            token.replace(with: directIssuer.issueToken())
         }
-        let direct = await directRun
-        let protected = await ballastRun
+
+        let view = DemoView(live: live, seconds: script.seconds)
+        let regions = ["primary", "secondary"]
+        var timeline: [(elapsed: Double, status: DemoStatus)] = []
+        var tick = 1.0
+        while tick <= script.seconds + 1 {
+            await Self.sleep(until: origin.adding(seconds: tick), clock: clock)
+            let elapsed = clock.now().seconds(since: origin)
+            let status = await probe.status(regions: regions, actionCount: live ? 4 : 50)
+            timeline.append((elapsed, status))
+            view.update(elapsed: elapsed, phase: phaseText(at: elapsed, detailed: live),
+                        direct: Self.path(directTally, at: elapsed), ballast: Self.path(ballastTally, at: elapsed), status: status)
+            tick += 1
+        }
+        await directRun
+        await ballastRun
+        await tokenPhase.value
         view.finish()
-        let database = directory.appendingPathComponent("ballast.db").path
-        return DemoSummary(direct: direct, ballast: protected).table
-            + "\n\nEvery request Ballast handled, and every action it took, is in \(database); explore it with\n  \(CommandLine.arguments[0]) stats --db \(database) --since 5m"
+        if !ballast.process.isRunning {
+            print("Ballast exited during the run (\(ballast.process.terminationReason == .uncaughtSignal ? "signal" : "status") "
+                + "\(ballast.process.terminationStatus)); its requests failed from then on.\n")
+        }
+        timeline.append((clock.now().seconds(since: origin), await probe.status(regions: regions)))
+        // Let the store writer flush the last rows before the summary reads the audit.
+        try? await Task.sleep(for: .milliseconds(600))
+        let summary = DemoSummary(script: script, direct: directTally.all, ballast: ballastTally.all, timeline: timeline,
+                                  actions: probe.allActions())
+        ballast.stop()
+        return summary.text
+            + "\nEvery request Ballast handled, and every action it took with its reason, is in \(database); explore it with\n"
+            + "  \(CommandLine.arguments[0]) stats --db \(database) --since 10m\n"
+    }
+
+    /// The phase in force; with `detailed`, what it does too (plain lines leave that to the
+    /// script printed at the start).
+    private func phaseText(at elapsed: Double, detailed: Bool) -> String {
+        if let phase = script.phase(at: elapsed) { return detailed ? "\(phase.title): \(phase.detail)" : phase.title }
+        if elapsed < DemoScript.phases[0].start * script.seconds { return "warm-up" }
+        if elapsed >= script.seconds { return "load ended; the last requests finish" }
+        return "healthy"
+    }
+
+    private func printHeader(ballast: BallastProcess) {
+        print("""
+            Ballast demo: \(Int(script.rate)) req/s on each path (surging to \(Int(script.rate * DemoScript.burstFactor)) req/s \
+            in the 429 phase) for \(String(format: "%g", script.seconds)) s, 30% streamed, seed \(script.seed).
+              Twin simulators, alike down to the seed: a primary (limit \(Int(script.primaryLimit)) req/s) and a standby \
+            secondary (limit \(Int(script.secondaryLimit)) req/s), with an OAuth token issuer.
+              unprotected: the app calls its twin's primary directly with a bearer token it fetched itself, no retries.
+              Ballast:     the app calls Ballast at \(ballast.proxyAddress) (oauth mode; primary weight 100, secondary standby),
+                           with \(Self.shippedRules == nil ? "no rules (run it from the repository for the shipped ones)" : "the shipped rules/*.yaml").
+              The script:
+            """)
+        for phase in DemoScript.phases {
+            let span = String(format: "%.1f-%.1f s", phase.start * script.seconds, phase.end * script.seconds)
+            print("    \(span.padding(toLength: 13, withPad: " ", startingAt: 0)) \(phase.title): \(phase.detail)")
+        }
+        print("")
+    }
+
+    private static func path(_ tally: DemoTally, at elapsed: Double) -> DemoView.Path {
+        let recent = tally.window(seconds: DemoProbe.window, before: elapsed)
+        let all = tally.all
+        let failed = all.filter { !$0.succeeded }.count
+        return DemoView.Path(rate: Double(recent.count) / DemoProbe.window,
+                             errorShare: recent.isEmpty ? 0 : Double(recent.filter { !$0.succeeded }.count) / Double(recent.count),
+                             p99: DemoTally.percentile(99, of: recent.map(\.latency)), succeeded: all.count - failed, failed: failed)
+    }
+
+    private static func sleep(until instant: MonotonicInstant, clock: SystemClock) async {
+        let wait = instant.seconds(since: clock.now())
+        if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
     }
 }

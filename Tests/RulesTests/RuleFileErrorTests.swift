@@ -14,7 +14,7 @@ import Testing
                     when: error_ratio{regoin="primary"}[30s] > 0.5 and foo[1m] > 1
             """)
         #expect(positions(issues) == ["5:27", "5:60"])
-        #expect(issues[0].message == "unknown label 'regoin' (known: region, model, class)")
+        #expect(issues[0].message == "unknown label 'regoin' (known: region, model, class, level)")
         #expect(issues[1].message.hasPrefix("unknown function 'foo' (known: request_rate, "))
         #expect(issues[0].description.hasPrefix("test.yaml:5:27: unknown label"))
     }

@@ -79,6 +79,21 @@ import Testing
         #expect(try Curl.request(url, json: messagesBody()).status == 200)
     }
 
+    @Test func aModelScopedScheduleFailsOneModelOnly() throws {
+        let clock = ManualClock()
+        let region = SimulatedRegionConfig(schedule: [FaultScheduleEntry(at: 10, duration: 15, faults: FaultOverride(errorRatios: [529: 1]),
+                                                                         models: ["claude-opus-*"])])
+        let simulator = try startSimulator(region, clock: clock)
+        defer { simulator.stop() }
+        let url = try #require(simulator.region(named: "primary")).baseURL + "/v1/messages"
+        #expect(try Curl.request(url, json: messagesBody(model: "claude-opus-4-1")).status == 200)
+        clock.advance(seconds: 10)
+        #expect(try Curl.request(url, json: messagesBody(model: "claude-opus-4-1")).status == 529)
+        #expect(try Curl.request(url, json: messagesBody(model: "claude-sonnet-4-5")).status == 200)
+        clock.advance(seconds: 15)
+        #expect(try Curl.request(url, json: messagesBody(model: "claude-opus-4-1")).status == 200)
+    }
+
     @Test func sameSeedSameRun() throws {
         func run(seed: UInt64) throws -> [Int] {
             let faults = FaultSettings(errorRatios: [500: 0.2, 529: 0.2], resetRatio: 0.1)

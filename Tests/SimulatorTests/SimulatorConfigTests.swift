@@ -81,6 +81,31 @@ import Testing
         }
     }
 
+    @Test func scheduleEntriesMayNameModels() throws {
+        let config = try SimulatorConfig.parse("""
+        regions:
+          - name: primary
+            schedule:
+              - { at: 10s, for: 20s, models: ["claude-opus-*"], faults: { error_ratio: { "529": 1 } } }
+        """)
+        #expect(config.regions[0].schedule == [FaultScheduleEntry(at: 10, duration: 20, faults: FaultOverride(errorRatios: [529: 1]),
+                                                                  models: ["claude-opus-*"])])
+        do {
+            _ = try SimulatorConfig.parse("""
+            regions:
+              - name: primary
+                schedule:
+                  - { at: 1s, models: [m], faults: { outage: true } }
+            """, file: "bad.yaml")
+            Issue.record("expected an error")
+        } catch let error as ConfigError {
+            #expect(error.issues.map(\.description) == [
+                "bad.yaml:4:27: an entry with 'models' may only set error_ratio, reset_ratio and stream_error_ratio: "
+                    + "outages and rate limits belong to the whole region",
+            ])
+        }
+    }
+
     @Test func rejectsMissingAndDuplicateRegions() {
         #expect(throws: ConfigError.self) { try SimulatorConfig.parse("seed: 1") }
         #expect(throws: ConfigError.self) { try SimulatorConfig.parse("regions: []") }

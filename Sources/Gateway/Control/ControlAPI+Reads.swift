@@ -33,6 +33,7 @@ extension ControlAPI {
                       "last_reload_error": ControlJSON.optional(view.lastReloadError)],
             "overrides": view.overrides.all.map { overrideDocument($0) },
             "recent_actions": recent.map { actionDocument($0) },
+            "canaries": context.migrations.states.map { canaryDocument($0) },
         ]
     }
 

@@ -51,6 +51,10 @@ final class ControlAPI: Sendable {
             return try circuitWrite(endpoint, id: parameters["id"] ?? "", request: request)
         case .setDegradation: return try degradationWrite(request)
         case .reloadRules: return try reloadWrite(request)
+        case .canaries: return ["canaries": context.migrations.states.map { canaryDocument($0) }]
+        case .startCanary: return try startCanary(request)
+        case .advanceCanary, .holdCanary, .resumeCanary, .rollbackCanary, .finishCanary:
+            return try canaryCommand(endpoint, name: parameters["name"] ?? "", request: request)
         case .statusPage, .login, .health, .metrics:
             throw .notFound("no control route for \(request.method) \(request.path)")
         }

@@ -6,6 +6,7 @@ import Upstream
 /// What the control API and the status page read and steer: the running gateway's parts.
 struct ControlContext: Sendable {
     let rules: RuleController
+    let migrations: MigrationController
     let router: Router
     let client: UpstreamClient
     let policy: CallPolicy

@@ -22,6 +22,13 @@ enum ControlEndpoint: String, CaseIterable, Sendable {
     case actions = "GET /control/v1/actions"
     case overrides = "GET /control/v1/overrides"
     case windows = "GET /control/v1/windows"
+    case canaries = "GET /control/v1/canaries"
+    case startCanary = "POST /control/v1/canaries"
+    case advanceCanary = "POST /control/v1/canaries/{name}/advance"
+    case holdCanary = "POST /control/v1/canaries/{name}/hold"
+    case resumeCanary = "POST /control/v1/canaries/{name}/resume"
+    case rollbackCanary = "POST /control/v1/canaries/{name}/rollback"
+    case finishCanary = "POST /control/v1/canaries/{name}/finish"
 
     var method: String { String(rawValue.prefix { $0 != " " }) }
     var pattern: String { String(rawValue.drop { $0 != " " }.dropFirst()) }

@@ -1,3 +1,4 @@
+import BallastConfig
 import BallastCore
 import Foundation
 import HTTPServer
@@ -67,6 +68,7 @@ struct StatusPage: Sendable {
         body += #"\#(view.ruleSet.rules.count) rules, \#(view.engine.firing.count) firing · refreshed every \#(Self.refreshSeconds)s</p>"#
         body += degradationSection(view)
         body += regionsTable(regions)
+        body += canariesSection()
         body += chartsSection(at: wall)
         body += overridesSection(view)
         body += actionsSection(recent)
@@ -100,6 +102,26 @@ struct StatusPage: Sendable {
             <table id="regions"><thead><tr><th>region</th><th>state</th><th>weight</th><th>rate</th><th>errors</th><th>p99</th><th>circuit</th></tr></thead>
             <tbody>\(rows)</tbody></table>
             """
+    }
+
+    private func canariesSection() -> String {
+        let canaries = context.migrations.states
+        guard !canaries.isEmpty else { return "" }
+        func side(_ side: CanarySide) -> String { HTMLText.escape(side.description) }
+        func figures(_ document: [String: Any], _ name: String) -> String {
+            let sides = document["sides"] as? [String: Any] ?? [:]
+            let figures = sides[name] as? [String: Any] ?? [:]
+            return "\(Self.percent(figures["error_ratio"])) errors, \(Self.milliseconds(figures["p99_seconds"])) p99"
+        }
+        let rows = canaries.map { state -> String in
+            let document = api.canaryDocument(state)
+            let css = state.phase == .rolledBack ? "bad" : "good"
+            return #"<tr data-canary="\#(HTMLText.escape(state.config.name))"><td>\#(HTMLText.escape(state.config.name))</td>"#
+                + "<td>\(side(state.config.from)) → \(side(state.config.to))</td>"
+                + #"<td class="\#(css)">\#(HTMLText.escape(state.summary))</td>"#
+                + "<td>\(figures(document, "old"))</td><td>\(figures(document, "new"))</td></tr>"
+        }.joined()
+        return #"<h2>Canaries <small>sides over the last 5 minutes</small></h2><table id="canaries"><thead><tr><th>canary</th><th>from → to</th><th>state</th><th>old side</th><th>new side</th></tr></thead><tbody>\#(rows)</tbody></table>"#
     }
 
     private func chartsSection(at wall: Double) -> String {

@@ -151,13 +151,22 @@ struct ExpressionCompiler {
         var modelMatchers: [LabelMatcher] = []
         var classes = function.defaultClasses
         var sawClass = false
+        var level: SeriesLevel?
         for matcher in call.matchers {
             guard let label = SeriesLabel(rawValue: matcher.label.text) else {
-                issue(matcher.label.offset, "unknown label '\(matcher.label.text)' (known: region, model, class)")
+                issue(matcher.label.offset, "unknown label '\(matcher.label.text)' (known: region, model, class, level)")
                 valid = false
                 continue
             }
             switch label {
+            case .level:
+                guard let selected = levelValue(matcher) else { valid = false; continue }
+                if let level, level != selected {
+                    issue(matcher.value.offset, "level is already \(level.rawValue); a series is either requests or attempts")
+                    valid = false
+                    continue
+                }
+                level = selected
             case .canary:
                 issue(matcher.label.offset, "the label 'canary' is reserved for canary releases and not supported yet")
                 valid = false
@@ -177,11 +186,16 @@ struct ExpressionCompiler {
         }
         let grouping = groupingLabels(call.grouping ?? [])
         if grouping == nil { valid = false }
+        if level == .attempt, window > SeriesLevel.attemptRetention, let range = call.range {
+            issue(range.offset + 1, "attempts are kept for \(DurationText.format(SeriesLevel.attemptRetention)); "
+                + "a level=\"attempt\" window must not be longer, not \(range.text)")
+            valid = false
+        }
         guard valid else { return nil }
         let id = nextID
         nextID += 1
         return WindowCall(id: id, function: function, quantile: quantile, regionMatchers: regionMatchers,
-                          modelMatchers: modelMatchers, classes: classes, window: window, grouping: grouping ?? [],
+                          modelMatchers: modelMatchers, classes: classes, level: level, window: window, grouping: grouping ?? [],
                           text: text(call.name.offset, call.end))
     }
 
@@ -196,6 +210,10 @@ struct ExpressionCompiler {
             case .model: member = .model
             case .class:
                 issue(labelToken.offset, "cannot group by 'class'; select classes with {class=\"...\"}")
+                valid = false
+                continue
+            case .level:
+                issue(labelToken.offset, "cannot group by 'level'; select one with {level=\"attempt\"} or {level=\"request\"}")
                 valid = false
                 continue
             case .canary:
@@ -214,6 +232,21 @@ struct ExpressionCompiler {
             grouping.insert(member)
         }
         return valid ? grouping : nil
+    }
+
+    /// `level="attempt"`, `level="request"`, or `!=` for the other one.
+    private mutating func levelValue(_ matcher: MatcherSyntax) -> SeriesLevel? {
+        let value = matcher.value
+        guard matcher.op == .equal || matcher.op == .notEqual else {
+            issue(matcher.label.offset, "level takes = or != with \"attempt\" or \"request\", not a regular expression")
+            return nil
+        }
+        guard let named = SeriesLevel(rawValue: value.text) else {
+            issue(value.offset, "unknown level '\(value.text)' (known: attempt, request)")
+            return nil
+        }
+        if matcher.op == .equal { return named }
+        return named == .attempt ? .request : .attempt
     }
 
     /// `class="upstream|local"` (a set), `class!="success"`, `class=~"up.*"`, `class!~"..."`.

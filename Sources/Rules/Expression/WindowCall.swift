@@ -9,6 +9,9 @@ public struct WindowCall: Sendable {
     public var regionMatchers: [LabelMatcher]
     public var modelMatchers: [LabelMatcher]
     public var classes: OutcomeClassSet
+    /// `level="attempt"` or `level="request"`; nil: implied by the region scope
+    /// (`SeriesLevel.implied`).
+    public var level: SeriesLevel?
     /// Seconds.
     public var window: Double
     public var grouping: Grouping

@@ -6,7 +6,8 @@ import BallastCore
 /// Each series (one region and model) keeps running totals per second, so any window is two
 /// subtractions per series: an hour of telemetry costs no more to ask about than ten seconds.
 /// Sample `s` holds the requests that arrived in the second ending at `s`; a window
-/// `(now - w, now]` holds the samples `s` with `now - w < s <= now`.
+/// `(now - w, now]` holds the samples `s` with `now - w < s <= now`. A series counts at both
+/// levels (requests that made one attempt each) unless it was added for one `SeriesLevel`.
 public struct InMemoryWindowSource: WindowSource {
     /// Counters per second: outcomes, 429s, latency buckets, TTFB buckets.
     static let stride = OutcomeClass.allCases.count + 1 + 2 * LatencyBuckets.count
@@ -21,8 +22,15 @@ public struct InMemoryWindowSource: WindowSource {
         var count: Int { totals.count / InMemoryWindowSource.stride - 1 }
     }
 
-    private var series: [SeriesLabels: Series] = [:]
-    private var order: [SeriesLabels] = []
+    /// A series: its labels, and the level it counts at (nil: both, a request that made
+    /// exactly one attempt).
+    private struct Key: Hashable, Sendable {
+        var labels: SeriesLabels
+        var level: SeriesLevel?
+    }
+
+    private var series: [Key: Series] = [:]
+    private var order: [Key] = []
     private var regions: [String]
     private var models: [String]
 
@@ -35,12 +43,18 @@ public struct InMemoryWindowSource: WindowSource {
     /// Adds `sample` (its additive fields) to the second `second` of the series `labels`.
     /// Seconds may come in any order; appending at or after the latest one is O(1) per second
     /// in between, so keep a series' seconds close together (memory grows with the span).
-    public mutating func add(_ sample: WindowResult, second: Int, labels: SeriesLabels) {
+    ///
+    /// - Parameter level: what the sample counts: nil for requests that made one attempt each
+    ///   (read at both levels), `.request` or `.attempt` for one level only (requests that
+    ///   succeeded after a failed attempt: the failure is an attempt-level sample).
+    public mutating func add(_ sample: WindowResult, second: Int, labels: SeriesLabels, level: SeriesLevel? = nil) {
         if let region = labels.region, !regions.contains(region) { regions.append(region) }
         if let model = labels.model, !models.contains(model) { models.append(model) }
         let stride = Self.stride
-        var entry = series[labels] ?? {
-            order.append(labels)
+        let key = Key(labels: labels, level: level)
+        // Taken out of the dictionary while it grows, so the totals are not copied each time.
+        var entry = series.removeValue(forKey: key) ?? {
+            order.append(key)
             return Series(first: second, totals: Array(repeating: 0, count: stride))
         }()
         if second < entry.first {
@@ -58,14 +72,14 @@ public struct InMemoryWindowSource: WindowSource {
             let base = row * stride
             for index in 0..<stride where values[index] != 0 { entry.totals[base + index] += values[index] }
         }
-        series[labels] = entry
+        series[key] = entry
     }
 
     public func labelValues(_ label: SeriesLabel) -> [String] {
         switch label {
         case .region: regions
         case .model: models
-        case .class, .canary: []
+        case .class, .level, .canary: []
         }
     }
 
@@ -74,8 +88,9 @@ public struct InMemoryWindowSource: WindowSource {
         let low = Int((now - query.window).rounded(.down)) + 1
         var totals = Array(repeating: 0, count: Self.stride)
         var matching: [Series] = []
-        for labels in order where query.matches(region: labels.region, model: labels.model) {
-            guard let entry = series[labels] else { continue }
+        for key in order where key.level.map({ $0 == query.level }) ?? true
+            && query.matches(region: key.labels.region, model: key.labels.model) {
+            guard let entry = series[key] else { continue }
             matching.append(entry)
             let from = max(low, entry.first) - entry.first
             let to = min(high, entry.first + entry.count - 1) - entry.first + 1

@@ -1,7 +1,7 @@
 import BallastCore
 
-/// One question to the telemetry: the requests of these regions and models over the last
-/// `window` seconds.
+/// One question to the telemetry: the requests (or the upstream attempts) of these regions and
+/// models over the last `window` seconds.
 ///
 /// The engine resolves every label matcher (exact, negated, regular expression) against the
 /// known label values before asking, so an adapter only filters by plain lists of values, and
@@ -16,13 +16,18 @@ public struct WindowQuery: Hashable, Sendable, CustomStringConvertible {
     public var window: Double
     /// The classes `consecutiveFailures` counts as failures.
     public var failureClasses: OutcomeClassSet
+    /// Whether client requests or upstream attempts are counted.
+    public var level: SeriesLevel
 
+    /// - Parameter level: nil takes `SeriesLevel.implied`: attempts for a region-scoped query
+    ///   within the attempts' retention, requests otherwise.
     public init(regions: [String]? = nil, models: [String]? = nil, window: Double,
-                failureClasses: OutcomeClassSet = .defaultFailures) {
+                failureClasses: OutcomeClassSet = .defaultFailures, level: SeriesLevel? = nil) {
         self.regions = regions?.sorted()
         self.models = models?.sorted()
         self.window = window
         self.failureClasses = failureClasses
+        self.level = level ?? SeriesLevel.implied(regionScoped: regions != nil, window: window)
     }
 
     /// True when a request of `region` and `model` belongs to the query.
@@ -40,6 +45,7 @@ public struct WindowQuery: Hashable, Sendable, CustomStringConvertible {
         var parts: [String] = []
         if let regions { parts.append("region in [\(regions.joined(separator: ","))]") }
         if let models { parts.append("model in [\(models.joined(separator: ","))]") }
+        parts.append("level=\(level.rawValue)")
         return "{\(parts.joined(separator: ", "))}[\(DurationText.format(window))]"
     }
 }

@@ -5,8 +5,9 @@
 /// from two threads at once for one step; an implementation may still be called from the
 /// engine's thread while the proxy writes, so it must be `Sendable`.
 public protocol WindowSource: Sendable {
-    /// The counts of the requests matching `query` that arrived in `(now - query.window, now]`,
-    /// `now` being wall-clock seconds since the Unix epoch (the time telemetry records carry).
+    /// The counts of the requests (or, for `query.level == .attempt`, the upstream attempts)
+    /// matching `query` in `(now - query.window, now]`, `now` being wall-clock seconds since the
+    /// Unix epoch (the time telemetry records carry).
     func window(_ query: WindowQuery, now: Double) -> WindowResult
 
     /// The values of `label` the telemetry has seen recently (bounded, as metric labels are):

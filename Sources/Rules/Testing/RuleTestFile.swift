@@ -114,10 +114,16 @@ public struct RuleTestFile: Sendable {
         keys.formUnion(seriesFields.keys)
         guard let map = node.mapping(what: "input series", keys: keys) else { return nil }
         var labels = SeriesLabels()
-        if let labelsNode = map.require("labels"), let labelMap = labelsNode.mapping(what: "labels", keys: ["region", "model"]) {
+        var level: SeriesLevel?
+        if let labelsNode = map.require("labels"),
+           let labelMap = labelsNode.mapping(what: "labels", keys: ["region", "model", "level"]) {
             labels.region = labelMap.string("region")
             labels.model = labelMap.string("model")
             if labels.isEmpty { labelsNode.error("'labels' needs a region, a model, or both") }
+            if let levelNode = labelMap["level"], let text = levelNode.string(what: "'level'") {
+                level = SeriesLevel(rawValue: text)
+                if level == nil { levelNode.error("'level' is attempt or request (leave it out for both), not '\(text)'") }
+            }
         }
         func values(_ key: String) -> [Double?]? {
             guard let valueNode = map[key], let text = valueNode.scalarText(what: "'\(key)'") else { return nil }
@@ -137,7 +143,7 @@ public struct RuleTestFile: Sendable {
         for (key, outcome) in seriesFields {
             if let outcome, let list = values(key) { errors[outcome] = list }
         }
-        return RuleTestSeries(labels: labels, requests: values("requests"), errors: errors, rateLimited: values("rate_limited") ?? [],
+        return RuleTestSeries(labels: labels, level: level, requests: values("requests"), errors: errors, rateLimited: values("rate_limited") ?? [],
                               latency: values("latency") ?? [], ttfb: values("ttfb") ?? [], location: node.location)
     }
 

@@ -5,6 +5,9 @@ import BallastCore
 /// model.
 public struct RuleTestSeries: Sendable {
     public var labels: SeriesLabels
+    /// `labels.level`: nil (both: requests that made one attempt each), or only the client's
+    /// requests or only the upstream attempts, to show what retries hide.
+    public var level: SeriesLevel?
     /// `requests`; when absent, every request of a second is one of its errors.
     public var requests: [Double?]?
     /// `errors_upstream`, `errors_local`, `errors_client`, `errors_ballast`.

@@ -10,7 +10,6 @@ struct DrainCommand: ParsableCommand {
     @OptionGroup var control: ControlOptions
 
     func run() throws {
-        let reply = try control.client().call("POST", "/control/v1/regions/\(region)/drain", body: try write.body())
-        print(control.json ? ControlClient.pretty(reply.text) : RegionReply.line(reply.document))
+        print(try RegionReply.send("drain", region: region, write: write, control: control))
     }
 }

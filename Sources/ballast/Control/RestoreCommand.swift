@@ -10,7 +10,6 @@ struct RestoreCommand: ParsableCommand {
     @OptionGroup var control: ControlOptions
 
     func run() throws {
-        let reply = try control.client().call("POST", "/control/v1/regions/\(region)/restore", body: try write.body())
-        print(control.json ? ControlClient.pretty(reply.text) : RegionReply.line(reply.document))
+        print(try RegionReply.send("restore", region: region, write: write, control: control))
     }
 }

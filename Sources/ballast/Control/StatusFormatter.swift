@@ -25,6 +25,10 @@ enum StatusFormatter {
             ]
         }
         out += TextTable.render(header: ["REGION", "STATE", "WEIGHT", "RATE", "ERRORS", "P99", "CIRCUIT", "IN FLIGHT"], rows: regions)
+        let canaries = status["canaries"] as? [[String: Any]] ?? []
+        if !canaries.isEmpty {
+            out += "\n" + canariesTable(canaries)
+        }
         let overrides = status["overrides"] as? [[String: Any]] ?? []
         if !overrides.isEmpty {
             out += "\n" + overridesTable(overrides)
@@ -34,6 +38,23 @@ enum StatusFormatter {
             out += "\n" + actionsTable(actions)
         }
         return out
+    }
+
+    static func canariesTable(_ canaries: [[String: Any]]) -> String {
+        guard !canaries.isEmpty else { return "no canaries\n" }
+        func side(_ value: Any?) -> String {
+            let side = value as? [String: Any] ?? [:]
+            return [side["model"] as? String, side["anthropic_version"] as? String].compactMap { $0 }.joined(separator: " ")
+        }
+        func figures(_ canary: [String: Any], _ name: String) -> String {
+            let sides = canary["sides"] as? [String: Any] ?? [:]
+            let figures = sides[name] as? [String: Any] ?? [:]
+            return "\(percent(figures["error_ratio"])) err, \(milliseconds(figures["p99_seconds"])) p99"
+        }
+        return TextTable.render(header: ["CANARY", "FROM", "TO", "STATE", "OLD SIDE (5m)", "NEW SIDE (5m)"], rows: canaries.map { canary in
+            [canary["name"] as? String ?? "", side(canary["from"]), side(canary["to"]), canary["summary"] as? String ?? "",
+             figures(canary, "old"), figures(canary, "new")]
+        })
     }
 
     static func overridesTable(_ overrides: [[String: Any]]) -> String {

@@ -1,0 +1,11 @@
+import BallastCore
+
+/// Feeds the attempts of requests that matched a canary into `CanaryWindows`.
+struct CanarySink: OutcomeSink {
+    let windows: CanaryWindows
+
+    func record(_ request: RequestRecord, attempts: [AttemptRecord], overhead: Double?) {
+        guard let canary = request.canary, let sideText = request.canarySide, let side = CanaryTag.Side(rawValue: sideText) else { return }
+        windows.record(CanaryTag(canary: canary, side: side), attempts: attempts)
+    }
+}

@@ -1,0 +1,200 @@
+import BallastConfig
+import BallastCore
+import Foundation
+import Logging
+import Rules
+import Synchronization
+import Telemetry
+
+/// Runs the migrations: routes requests through `MigrationRouter` with the canaries' current
+/// states, moves the canaries on by time and by the rules' demands, applies operators'
+/// commands, audits every change and keeps the states in the store so a restart resumes
+/// where it was.
+final class MigrationController: Sendable {
+    static let stateKey = "canaries"
+
+    let router: MigrationRouter
+    /// Recent attempts per canary side (rules and the control API read them).
+    let windows = CanaryWindows()
+    private let canaries: Mutex<[CanaryState]>
+    private let writer: TelemetryWriter?
+    private let store: TelemetryStore?
+    private let clock: any Clock
+    private let logger: Logger
+    /// Requests the deprecation guard moved, by (model, successor).
+    let deprecatedCounts = Mutex<[String: Int]>([:])
+
+    init(config: MigrationsConfig, writer: TelemetryWriter?, store: TelemetryStore?, clock: any Clock, logger: Logger) {
+        router = MigrationRouter(config: config)
+        self.writer = writer
+        self.store = store
+        self.clock = clock
+        self.logger = logger
+        let now = clock.wallTime()
+        var saved: [CanaryState] = []
+        if let json = try? store?.state(forKey: Self.stateKey) {
+            do {
+                saved = try JSONDecoder().decode([CanaryState].self, from: Data(json.utf8))
+            } catch {
+                logger.error("saved canary states could not be read; starting the configured canaries afresh",
+                             metadata: ["error": "\(error)"])
+            }
+        }
+        var states: [CanaryState] = []
+        for definition in config.canaries {
+            if var known = saved.first(where: { $0.config.name == definition.name && $0.origin == "config" }) {
+                if known.config != definition {
+                    // The definition changed: keep the phase, clamp the step to the new schedule.
+                    known.config = definition
+                    known.step = min(known.step, definition.steps.count - 1)
+                }
+                states.append(known)
+            } else {
+                states.append(CanaryState(config: definition, origin: "config", now: now))
+            }
+        }
+        // Canaries an operator started survive restarts unless the config now defines the name.
+        for state in saved where state.origin != "config" && !states.contains(where: { $0.config.name == state.config.name }) {
+            states.append(state)
+        }
+        canaries = Mutex(states)
+        persist(states)
+    }
+
+    var states: [CanaryState] { canaries.withLock { $0 } }
+
+    var isActive: Bool { router.isActive || !states.isEmpty }
+
+    /// Routes one Messages request.
+    func route(model: String?, clientHeaders: HTTPHeaders, upstreamHeaders: inout HTTPHeaders, body: inout [UInt8]) -> MigrationOutcome {
+        let outcome = router.route(model: model, clientHeaders: clientHeaders, upstreamHeaders: &upstreamHeaders, body: &body,
+                                   canaries: states, now: clock.wallTime())
+        if let deprecated = outcome.deprecated {
+            deprecatedCounts.withLock { $0["\(deprecated.model)|\(deprecated.successor)", default: 0] += 1 }
+        }
+        return outcome
+    }
+
+    /// Each side's attempts over the last five minutes: count, error ratio, p99.
+    func sideFigures(_ name: String, now: Double) -> [String: Any] {
+        var result: [String: Any] = [:]
+        for side in CanaryTag.Side.allCases {
+            let window = windows.window(canary: name, side: side, models: nil, length: SeriesLevel.attemptRetention,
+                                        failing: .defaultFailures, now: now)
+            let attempts = window.requests
+            result[side.rawValue] = [
+                "attempts": attempts,
+                "error_ratio": ControlJSON.number(attempts > 0 ? Double(window.count(OutcomeClassSet.defaultFailures)) / Double(attempts) : nil),
+                "p99_seconds": ControlJSON.number(LatencyBuckets.quantile(0.99, counts: window.latency)),
+            ] as [String: Any]
+        }
+        return result
+    }
+
+    // MARK: Moving on
+
+    /// Advances canaries by time and applies the rules' demands (rollbacks first).
+    func tick(_ demands: CanaryDemands = CanaryDemands()) {
+        let now = clock.wallTime()
+        var events: [(String, String, String, String)] = []
+        let states = canaries.withLock { states -> [CanaryState] in
+            for index in states.indices {
+                let name = states[index].config.name
+                if let why = demands.rollbacks[name], let summary = states[index].rollback(at: now) {
+                    events.append((name, "rollback", "\(summary); \(why)", Self.actor(why)))
+                    continue
+                }
+                let advanceWhy = demands.advances[name]
+                if let summary = states[index].tick(at: now, ruleHolds: demands.holds[name] != nil, ruleAdvance: advanceWhy != nil) {
+                    let why = advanceWhy ?? "healthy for \(DurationText.format(states[index].config.minStepTime)) at the previous step"
+                    events.append((name, "advance", "\(summary); \(why)", advanceWhy.map(Self.actor) ?? "ballast"))
+                }
+            }
+            return states
+        }
+        guard !events.isEmpty else { return }
+        persist(states)
+        for (name, action, reason, actor) in events { audit(name, action: action, reason: reason, actor: actor) }
+    }
+
+    /// `rule:<name>` from a demand's reason `rule <name> firing: ...`.
+    private static func actor(_ why: String) -> String {
+        guard why.hasPrefix("rule "), let name = why.dropFirst(5).split(separator: " ").first else { return "ballast" }
+        return "rule:\(name)"
+    }
+
+    // MARK: Operators
+
+    enum Command: String, CaseIterable, Sendable {
+        case advance, hold, resume, rollback, finish
+    }
+
+    /// Applies an operator's command; throws when the canary is unknown or the command does
+    /// not apply in its phase.
+    @discardableResult
+    func command(_ command: Command, canary name: String, _ request: OperatorRequest) throws(ControlError) -> CanaryState {
+        let now = clock.wallTime()
+        let result = canaries.withLock { states -> Result<(CanaryState, String), ControlError> in
+            guard let index = states.firstIndex(where: { $0.config.name == name }) else {
+                let known = states.map(\.config.name).joined(separator: ", ")
+                return .failure(.notFound("no canary named '\(name)'" + (known.isEmpty ? "" : " (known: \(known))")))
+            }
+            let summary: String? = switch command {
+            case .advance: states[index].advance(at: now)
+            case .hold: states[index].hold(at: now)
+            case .resume: states[index].resume(at: now)
+            case .rollback: states[index].rollback(at: now)
+            case .finish: states[index].finish(at: now)
+            }
+            guard let summary else {
+                return .failure(.conflict("cannot \(command.rawValue) canary '\(name)': it is \(states[index].summary)"))
+            }
+            return .success((states[index], summary))
+        }
+        let (state, summary) = try result.get()
+        persist(states)
+        audit(name, action: command.rawValue, reason: "\(summary); \(request.reason)", actor: request.actor)
+        return state
+    }
+
+    /// Starts a canary defined through the control API.
+    func start(_ definition: CanaryConfig, _ request: OperatorRequest) throws(ControlError) -> CanaryState {
+        let problems = definition.problems()
+        guard problems.isEmpty else { throw .badRequest("invalid canary: " + problems.joined(separator: "; ")) }
+        let state = CanaryState(config: definition, origin: request.actor, now: clock.wallTime())
+        let added = canaries.withLock { states -> Bool in
+            guard !states.contains(where: { $0.config.name == definition.name }) else { return false }
+            states.append(state)
+            return true
+        }
+        guard added else { throw .conflict("a canary named '\(definition.name)' exists already") }
+        persist(states)
+        audit(definition.name, action: "start",
+              reason: "\(definition.from.description) -> \(definition.to.description) in steps of "
+                  + definition.steps.map(CanaryState.percent).joined(separator: ", ") + "; \(request.reason)",
+              actor: request.actor)
+        return state
+    }
+
+    // MARK: Persistence and audit
+
+    private func persist(_ states: [CanaryState]) {
+        guard let store else { return }
+        do {
+            if states.isEmpty {
+                try store.removeState(forKey: Self.stateKey)
+            } else {
+                try store.setState(String(decoding: try JSONEncoder().encode(states), as: UTF8.self), forKey: Self.stateKey)
+            }
+        } catch {
+            logger.error("canary states could not be saved", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func audit(_ name: String, action: String, reason: String, actor: String) {
+        let event = AuditEvent(time: clock.wallTime(), kind: .canaryChanged, target: "canary=\(name)", action: action,
+                               reason: reason, actor: actor)
+        _ = writer?.submit(event)
+        logger.notice("canary_changed canary=\(name) \(action) by \(actor): \(reason)")
+    }
+}

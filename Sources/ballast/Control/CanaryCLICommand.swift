@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+
+/// `ballast canary list|start|advance|hold|resume|rollback|finish`: the canaries of a running
+/// Ballast.
+struct CanaryCLICommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "canary",
+        abstract: "List, start and steer canaries (API-version and model migrations).",
+        subcommands: [List.self, Start.self, Step.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "The canaries with their phase, share and per-side figures.")
+        @OptionGroup var control: ControlOptions
+
+        func run() throws {
+            let reply = try control.client().call("GET", "/control/v1/canaries")
+            print(control.json ? ControlClient.pretty(reply.text)
+                  : StatusFormatter.canariesTable(reply.document["canaries"] as? [[String: Any]] ?? []), terminator: control.json ? "\n" : "")
+        }
+    }
+
+    struct Start: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "start", abstract: "Start a canary: move a share of FROM's requests to TO, step by step.")
+        @Argument(help: "The canary's name.") var name: String
+        @Option(name: .long, help: "The model (glob) requests have now.") var fromModel: String?
+        @Option(name: .long, help: "The anthropic-version requests have now.") var fromVersion: String?
+        @Option(name: .long, help: "The model to move them to.") var toModel: String?
+        @Option(name: .long, help: "The anthropic-version to move them to.") var toVersion: String?
+        @Option(name: .long, help: "Shares, comma-separated, e.g. 1%,5%,25%,100%.") var steps: String = "1%,5%,25%,100%"
+        @Option(name: .long, help: "Least time per step, e.g. 10m.") var minStepTime: String = "10m"
+        @Option(name: .long, help: "Why (required; recorded in the audit log).") var reason: String
+        @OptionGroup var control: ControlOptions
+
+        func run() throws {
+            func side(_ model: String?, _ version: String?) -> [String: Any] {
+                var side: [String: Any] = [:]
+                if let model { side["model"] = model }
+                if let version { side["anthropic_version"] = version }
+                return side
+            }
+            let body: [String: Any] = [
+                "name": name, "from": side(fromModel, fromVersion), "to": side(toModel, toVersion),
+                "steps": steps.split(separator: ",").map { String($0) }, "min_step_time": minStepTime, "reason": reason,
+            ]
+            let reply = try control.client().call("POST", "/control/v1/canaries", body: body)
+            print(control.json ? ControlClient.pretty(reply.text) : CanaryReply.line(reply.document))
+        }
+    }
+
+    /// `ballast canary advance|hold|resume|rollback|finish NAME --reason ...`
+    struct Step: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "advance, hold, resume, rollback or finish a canary.")
+        enum Verb: String, ExpressibleByArgument, CaseIterable {
+            case advance, hold, resume, rollback, finish
+        }
+        @Argument(help: "advance, hold, resume, rollback or finish.") var verb: Verb
+        @Argument(help: "The canary's name.") var name: String
+        @Option(name: .long, help: "Why (required; recorded in the audit log).") var reason: String
+        @OptionGroup var control: ControlOptions
+
+        func run() throws {
+            let reply = try control.client().call("POST", "/control/v1/canaries/\(name)/\(verb.rawValue)", body: ["reason": reason])
+            print(control.json ? ControlClient.pretty(reply.text) : CanaryReply.line(reply.document))
+        }
+    }
+}
