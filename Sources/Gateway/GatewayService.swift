@@ -92,8 +92,8 @@ public final class GatewayService: Sendable {
         self.cache = cacheContext
         if let cacheContext { metrics.registerCacheCounters(cacheContext) }
         let windowSource = TelemetryWindowSource(windows: windows, regions: router.regions.map(\.name))
-        let migrations = MigrationController(config: config.migrations, writer: telemetry, store: store, clock: clock,
-                                             logger: logger)
+        let migrations = MigrationController(config: config.migrations, windows: windowSource.canaries, writer: telemetry,
+                                             store: store, clock: clock, logger: logger)
         self.migrations = migrations
         metrics.registerMigrationGauges(migrations)
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,

@@ -162,7 +162,23 @@ public final class RuleController: Sendable {
 
     /// What the firing rules with canary actions ask of the canaries now.
     func canaryDemands() -> CanaryDemands {
-        CanaryDemands()
+        guard let names = migrations?.states.map(\.config.name), !names.isEmpty else { return CanaryDemands() }
+        return state.withLock { s in
+            var demands = CanaryDemands()
+            let firing = Set(s.engine.firing.map(\.key))
+            for rule in s.ruleSet.rules {
+                guard case .canary(let action) = rule.action, firing.contains(rule.key) else { continue }
+                let why = "rule \(rule.name) firing: \(rule.expression.displayText) [\(s.engine.lastValues[rule.key] ?? "")]"
+                for name in action.migration.map({ [$0] }) ?? names {
+                    switch action.command {
+                    case .rollback: demands.rollbacks[name] = why
+                    case .hold: demands.holds[name] = why
+                    case .advance: demands.advances[name] = why
+                    }
+                }
+            }
+            return demands
+        }
     }
 
     private func reloadIfFilesChanged() {

@@ -15,6 +15,8 @@ public final class TelemetryWindowSource: WindowSource {
     private static let maxModels = 64
 
     let attempts = AttemptWindows()
+    /// Attempts per canary side, for `canary="..."` series (fed by the canary sink).
+    let canaries = CanaryWindows()
 
     public init(windows: TelemetryWindows, regions: [String]) {
         self.windows = windows
@@ -47,6 +49,10 @@ public final class TelemetryWindowSource: WindowSource {
     /// attempts sent upstream, from the recent ones kept in memory; request-level ones count
     /// client requests, from the telemetry windows.
     public func window(_ query: WindowQuery, now: Double) -> WindowResult {
+        if let canary = query.canary {
+            return canaries.window(canary, regions: query.regions, models: query.models, length: query.window,
+                                   failing: query.failureClasses, now: now)
+        }
         if query.level == .attempt {
             return attempts.window(regions: query.regions, models: query.models, length: query.window,
                                    failing: query.failureClasses, now: now)

@@ -149,4 +149,57 @@ import Upstream
         let (invalid, invalidText) = await post("/control/v1/canaries", #"{"name":"x","from":{"model":"a"},"to":{"model":"b"},"steps":[0.5,0.2],"reason":"x"}"#)
         #expect(invalid == 400 && invalidText.contains("steps must rise"), "\(invalidText)")
     }
+
+    static var shippedRules: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("rules/*.yaml").path
+    }
+
+    @Test func theShippedRulesRollBackANewModelThatFailsFivePercent() async throws {
+        let simulator = try Self.simulator(failingModel: "claude-sonnet-4-6")
+        defer { simulator.stop() }
+        let directory = try TemporaryDirectory("ballast-canary")
+        defer { directory.remove() }
+        let harness = try GatewayHarness(yaml: """
+            listen: 127.0.0.1:0
+            admin: { listen: 127.0.0.1:0 }
+            store: { path: "\(directory.path("ballast.db"))" }
+            rules: { paths: ["\(Self.shippedRules)"] }
+            upstream:
+              auth: { mode: passthrough }
+              hedge: { enabled: false }
+              regions:
+                - { name: primary, base_url: "\(simulator.regions[0].baseURL)", weight: 1 }
+            migrations:
+              canaries:
+                - name: sonnet-next
+                  from: { model: claude-sonnet-4-5 }
+                  to: { model: claude-sonnet-4-6 }
+                  steps: [50%, 100%]
+                  min_step_time: 10m
+            """)
+        defer { harness.stop() }
+        let url = harness.baseURL + "/v1/messages"
+        let plan = LoadPlan(rate: 60, duration: 14, drainTimeout: 10, seed: 5) { index, _ in
+            UpstreamRequest(url: url, headers: ["content-type": "application/json", "x-api-key": "k",
+                                                "x-ballast-conversation": "conversation-\(index)"],
+                            body: Array(#"{"model":"claude-sonnet-4-5","max_tokens":8,"messages":[{"role":"user","content":"hi \#(index)"}]}"#.utf8))
+        }
+        let report = await LoadGenerator(client: harness.client).run(plan)
+        harness.gateway.flushTelemetry()
+        let metrics = await harness.get("http://\(harness.gateway.adminAddress)/metrics").text
+
+        let store = try TelemetryStore(path: directory.path("ballast.db"))
+        let rollback = try store.scalar("SELECT actor || ' | ' || reason FROM audit WHERE kind = 'canary_changed' AND action = 'rollback'") ?? ""
+        #expect(rollback.hasPrefix("rule:canary-errors"), "the rule must roll the canary back: \(rollback)")
+        #expect(rollback.contains("error_ratio{canary=\"new\"}[1m]="), "the audit gives the values: \(rollback)")
+        let firedAt = Double(try store.scalar("SELECT min(time) FROM audit WHERE kind = 'rule_fired' AND target LIKE 'canary=%'") ?? "") ?? 0
+        let rolledAt = Double(try store.scalar("SELECT min(time) FROM audit WHERE kind = 'canary_changed' AND action = 'rollback'") ?? "") ?? 0
+        #expect(firedAt > 0 && rolledAt - firedAt < 2, "the rollback follows the rule's firing at once")
+        #expect(!metrics.contains(#"ballast_canary_requests_total{canary="sonnet-next",side="old",class="upstream"}"#),
+                "clients on the old side see no errors")
+        #expect(metrics.contains(#"ballast_canary_share{canary="sonnet-next"} 0"#))
+        #expect(metrics.contains(#"ballast_canary_phase{canary="sonnet-next",phase="rolled_back"} 1"#))
+        #expect(report.failed <= 2, "retries hide most of the new side's failures from clients: \(report.failedByStatus)")
+    }
 }

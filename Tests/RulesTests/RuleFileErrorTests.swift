@@ -14,7 +14,7 @@ import Testing
                     when: error_ratio{regoin="primary"}[30s] > 0.5 and foo[1m] > 1
             """)
         #expect(positions(issues) == ["5:27", "5:60"])
-        #expect(issues[0].message == "unknown label 'regoin' (known: region, model, class, level)")
+        #expect(issues[0].message == "unknown label 'regoin' (known: region, model, class, level, canary, migration)")
         #expect(issues[1].message.hasPrefix("unknown function 'foo' (known: request_rate, "))
         #expect(issues[0].description.hasPrefix("test.yaml:5:27: unknown label"))
     }
@@ -127,7 +127,7 @@ import Testing
         #expect(messages[1].contains("'+' works on numbers, but one side is a condition"))
         #expect(messages[2].contains("'not' needs a condition"))
         #expect(messages[3] == "rate_limit_ratio does not take a 'class' matcher")
-        #expect(messages[4].contains("reserved for canary releases"))
+        #expect(messages[4].contains("unknown canary side"))
         #expect(messages[5].contains("cannot group by 'class'"))
         #expect(messages[6].contains("min by (region) needs the expression inside grouped by at least (region)"))
         #expect(messages[7].contains("the quantile must be between 0 and 1"))

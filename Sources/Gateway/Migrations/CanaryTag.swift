@@ -1,10 +1,13 @@
+import Rules
+
 /// Which canary a request matched and the side it went to; telemetry and metrics are labelled
 /// by it, so rules compare the two sides.
 struct CanaryTag: Sendable, Hashable {
-    enum Side: String, Sendable, CaseIterable {
-        case old, new
-    }
+    typealias Side = CanarySelector.Side
 
     var canary: String
     var side: Side
+
+    /// The selector that reads exactly this canary's side.
+    var selector: CanarySelector { CanarySelector(side: side, migration: canary) }
 }

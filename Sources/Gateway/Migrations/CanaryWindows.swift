@@ -21,14 +21,19 @@ final class CanaryWindows: Sendable {
         for attempt in attempts { windows?.record(attempt) }
     }
 
-    /// The attempts of `canary`'s `side` (nil: the canary's names are matched as given) for
-    /// `models` that ended in `(now - length, now]`.
-    func window(canary: String, side: CanaryTag.Side, models: [String]?, length: Double, failing: OutcomeClassSet,
+    /// The attempts of the canary sides `selector` covers (one canary's, or that side of every
+    /// canary) to `regions` and `models` (nil: any) that ended in `(now - length, now]`.
+    func window(_ selector: CanarySelector, regions: [String]?, models: [String]?, length: Double, failing: OutcomeClassSet,
                 now: Double) -> WindowResult {
-        guard let windows = sides.withLock({ $0[CanaryTag(canary: canary, side: side)] }) else { return WindowResult() }
-        return windows.window(regions: nil, models: models, length: length, failing: failing, now: now)
+        let covered = sides.withLock { all in all.filter { selector.covers($0.key.selector) }.map(\.value) }
+        var result = WindowResult()
+        var streak = 0
+        for windows in covered {
+            let part = windows.window(regions: regions, models: models, length: length, failing: failing, now: now)
+            streak = max(streak, part.consecutiveFailures)
+            result.add(part)
+        }
+        result.consecutiveFailures = streak
+        return result
     }
-
-    /// The canaries seen so far.
-    var canaries: [String] { Set(sides.withLock { Array($0.keys) }.map(\.canary)).sorted() }
 }

@@ -15,7 +15,7 @@ final class MigrationController: Sendable {
 
     let router: MigrationRouter
     /// Recent attempts per canary side (rules and the control API read them).
-    let windows = CanaryWindows()
+    let windows: CanaryWindows
     private let canaries: Mutex<[CanaryState]>
     private let writer: TelemetryWriter?
     private let store: TelemetryStore?
@@ -24,8 +24,10 @@ final class MigrationController: Sendable {
     /// Requests the deprecation guard moved, by (model, successor).
     let deprecatedCounts = Mutex<[String: Int]>([:])
 
-    init(config: MigrationsConfig, writer: TelemetryWriter?, store: TelemetryStore?, clock: any Clock, logger: Logger) {
+    init(config: MigrationsConfig, windows: CanaryWindows = CanaryWindows(), writer: TelemetryWriter?, store: TelemetryStore?,
+         clock: any Clock, logger: Logger) {
         router = MigrationRouter(config: config)
+        self.windows = windows
         self.writer = writer
         self.store = store
         self.clock = clock
@@ -79,8 +81,8 @@ final class MigrationController: Sendable {
     func sideFigures(_ name: String, now: Double) -> [String: Any] {
         var result: [String: Any] = [:]
         for side in CanaryTag.Side.allCases {
-            let window = windows.window(canary: name, side: side, models: nil, length: SeriesLevel.attemptRetention,
-                                        failing: .defaultFailures, now: now)
+            let window = windows.window(CanarySelector(side: side, migration: name), regions: nil, models: nil,
+                                        length: SeriesLevel.attemptRetention, failing: .defaultFailures, now: now)
             let attempts = window.requests
             result[side.rawValue] = [
                 "attempts": attempts,

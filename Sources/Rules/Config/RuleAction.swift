@@ -4,6 +4,7 @@ public enum RuleAction: Sendable, Equatable {
     case circuit(CircuitAction)
     case degrade(DegradeAction)
     case route(RouteAction)
+    case canary(CanaryAction)
 
     /// `circuit`, `degrade` or `route`.
     public var kind: String {
@@ -11,6 +12,7 @@ public enum RuleAction: Sendable, Equatable {
         case .circuit: "circuit"
         case .degrade: "degrade"
         case .route: "route"
+        case .canary: "canary"
         }
     }
 }

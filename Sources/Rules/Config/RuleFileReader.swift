@@ -26,7 +26,7 @@ struct RuleFileReader {
     }
 
     static let ruleKeys: Set<String> = ["name", "when", "for", "action", "recover", "description"]
-    static let actionVerbs = ["circuit", "degrade", "route"]
+    static let actionVerbs = ["circuit", "degrade", "route", "canary"]
     static let actionModifiers: Set<String> = ["target", "mode", "step"]
 
     mutating func read(_ root: ConfigNode) -> RuleFileContents {
@@ -148,6 +148,7 @@ struct RuleFileReader {
         switch verb {
         case "circuit": return readCircuit(map, recover: recover, grouping: grouping, rule: rule).map(RuleAction.circuit)
         case "degrade": return readDegrade(map, recover: recover, rule: rule, contents: &contents).map(RuleAction.degrade)
+        case "canary": return readCanary(map, recover: recover, rule: rule).map(RuleAction.canary)
         default: return readRoute(map, recover: recover, grouping: grouping, rule: rule).map(RuleAction.route)
         }
     }
@@ -253,6 +254,29 @@ struct RuleFileReader {
         }
         guard valid, let level else { return nil }
         return DegradeAction(level: level, after: after)
+    }
+
+    private func readCanary(_ map: ConfigMapping, recover: ConfigNode?, rule: String) -> CanaryAction? {
+        var valid = true
+        for key in ["mode", "step"] where modifierNotAllowed(map, key, verb: "canary") { valid = false }
+        if let recover {
+            recover.error("a canary action has no 'recover': a rollback waits for an operator, a hold ends when the rule resolves")
+            valid = false
+        }
+        var command: CanaryAction.Command?
+        if let node = map["canary"], let text = node.string(what: "'canary'") {
+            command = CanaryAction.Command(rawValue: text)
+            if command == nil { node.error("'canary' is rollback, hold or advance, not '\(text)'") }
+        }
+        var migration: String?
+        if let targetNode = map["target"], let target = targetNode.mapping(what: "target", keys: ["migration"]) {
+            if let node = target.require("migration"), let name = node.string(what: "target migration") {
+                if name.isEmpty { node.error("target migration needs a canary's name") } else { migration = name }
+            }
+            if migration == nil { valid = false }
+        }
+        guard valid, let command else { return nil }
+        return CanaryAction(command: command, migration: migration)
     }
 
     private func readRoute(_ map: ConfigMapping, recover: ConfigNode?, grouping: Grouping?, rule: String) -> RouteAction? {

@@ -111,6 +111,9 @@ struct EvaluationStep {
                 guard let region = route.resolveRegion(labels) else { continue }
                 state.routing.release(region, owner: .rule(RuleInstance(key: rule.key, labels: labels)), at: mono)
             }
+        case .canary:
+            // The gateway reads the firing instances and moves its canaries; no engine state.
+            break
         }
     }
 
@@ -121,6 +124,7 @@ struct EvaluationStep {
         switch rule.action {
         case .circuit(let circuit): circuit.target.resolve(labels)?.description ?? "rule=\(rule.name)"
         case .route(let route): route.resolveRegion(labels).map { "region=\($0)" } ?? "rule=\(rule.name)"
+        case .canary(let canary): "canary=\(canary.migration ?? "*")"
         case .degrade: "degradation"
         case nil: "rule=\(rule.name)" + labels.description
         }

@@ -64,7 +64,7 @@ final class EvaluationContext {
             for model in modelValues {
                 let query = WindowQuery(regions: region.map { [$0] } ?? regionFilter,
                                         models: model.map { [$0] } ?? modelFilter,
-                                        window: call.window, failureClasses: classes, level: call.level)
+                                        window: call.window, failureClasses: classes, level: call.level, canary: call.canary)
                 instances.append((SeriesLabels(region: region, model: model), query))
             }
         }

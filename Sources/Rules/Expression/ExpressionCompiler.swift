@@ -152,9 +152,11 @@ struct ExpressionCompiler {
         var classes = function.defaultClasses
         var sawClass = false
         var level: SeriesLevel?
+        var canarySide: CanarySelector.Side?
+        var migration: (name: String, offset: Int)?
         for matcher in call.matchers {
             guard let label = SeriesLabel(rawValue: matcher.label.text) else {
-                issue(matcher.label.offset, "unknown label '\(matcher.label.text)' (known: region, model, class, level)")
+                issue(matcher.label.offset, "unknown label '\(matcher.label.text)' (known: region, model, class, level, canary, migration)")
                 valid = false
                 continue
             }
@@ -168,8 +170,24 @@ struct ExpressionCompiler {
                 }
                 level = selected
             case .canary:
-                issue(matcher.label.offset, "the label 'canary' is reserved for canary releases and not supported yet")
-                valid = false
+                guard matcher.op == .equal else {
+                    issue(matcher.label.offset, "canary takes = with \"old\" or \"new\"")
+                    valid = false
+                    continue
+                }
+                guard let side = CanarySelector.Side(rawValue: matcher.value.text) else {
+                    issue(matcher.value.offset, "unknown canary side '\(matcher.value.text)' (known: old, new)")
+                    valid = false
+                    continue
+                }
+                canarySide = side
+            case .migration:
+                guard matcher.op == .equal, !matcher.value.text.isEmpty else {
+                    issue(matcher.label.offset, "migration takes = with a canary's name")
+                    valid = false
+                    continue
+                }
+                migration = (matcher.value.text, matcher.label.offset)
             case .class:
                 guard function.acceptsClass else {
                     issue(matcher.label.offset, "\(function.rawValue) does not take a 'class' matcher")
@@ -186,6 +204,22 @@ struct ExpressionCompiler {
         }
         let grouping = groupingLabels(call.grouping ?? [])
         if grouping == nil { valid = false }
+        var canary: CanarySelector?
+        if let canarySide {
+            canary = CanarySelector(side: canarySide, migration: migration?.name)
+            if level == .request {
+                issue(call.name.offset, "canary series count upstream attempts; drop level=\"request\"")
+                valid = false
+            }
+            if window > SeriesLevel.attemptRetention, let range = call.range {
+                issue(range.offset + 1, "canary attempts are kept for \(DurationText.format(SeriesLevel.attemptRetention)); "
+                    + "the window must not be longer, not \(range.text)")
+                valid = false
+            }
+        } else if let migration {
+            issue(migration.offset, "migration needs a side as well: {canary=\"new\", migration=\"\(migration.name)\"}")
+            valid = false
+        }
         if level == .attempt, window > SeriesLevel.attemptRetention, let range = call.range {
             issue(range.offset + 1, "attempts are kept for \(DurationText.format(SeriesLevel.attemptRetention)); "
                 + "a level=\"attempt\" window must not be longer, not \(range.text)")
@@ -195,7 +229,8 @@ struct ExpressionCompiler {
         let id = nextID
         nextID += 1
         return WindowCall(id: id, function: function, quantile: quantile, regionMatchers: regionMatchers,
-                          modelMatchers: modelMatchers, classes: classes, level: level, window: window, grouping: grouping ?? [],
+                          modelMatchers: modelMatchers, classes: classes, level: level, canary: canary, window: window,
+                          grouping: grouping ?? [],
                           text: text(call.name.offset, call.end))
     }
 
@@ -216,8 +251,8 @@ struct ExpressionCompiler {
                 issue(labelToken.offset, "cannot group by 'level'; select one with {level=\"attempt\"} or {level=\"request\"}")
                 valid = false
                 continue
-            case .canary:
-                issue(labelToken.offset, "the label 'canary' is reserved for canary releases and not supported yet")
+            case .canary, .migration:
+                issue(labelToken.offset, "cannot group by '\(labelToken.text)'; select one with {canary=\"new\", migration=\"...\"}")
                 valid = false
                 continue
             case nil:

@@ -12,6 +12,8 @@ public struct WindowCall: Sendable {
     /// `level="attempt"` or `level="request"`; nil: implied by the region scope
     /// (`SeriesLevel.implied`).
     public var level: SeriesLevel?
+    /// `canary="new"` (and `migration="..."`): the call reads one canary side's attempts.
+    public var canary: CanarySelector?
     /// Seconds.
     public var window: Double
     public var grouping: Grouping

@@ -27,6 +27,8 @@ public struct InMemoryWindowSource: WindowSource {
     private struct Key: Hashable, Sendable {
         var labels: SeriesLabels
         var level: SeriesLevel?
+        /// Set for a canary side's attempts; such a series answers canary queries only.
+        var canary: CanarySelector?
     }
 
     private var series: [Key: Series] = [:]
@@ -47,11 +49,14 @@ public struct InMemoryWindowSource: WindowSource {
     /// - Parameter level: what the sample counts: nil for requests that made one attempt each
     ///   (read at both levels), `.request` or `.attempt` for one level only (requests that
     ///   succeeded after a failed attempt: the failure is an attempt-level sample).
-    public mutating func add(_ sample: WindowResult, second: Int, labels: SeriesLabels, level: SeriesLevel? = nil) {
+    /// - Parameter canary: for the attempts of one canary's side (name and side); such series
+    ///   answer only `canary=` queries, and those read nothing else.
+    public mutating func add(_ sample: WindowResult, second: Int, labels: SeriesLabels, level: SeriesLevel? = nil,
+                             canary: CanarySelector? = nil) {
         if let region = labels.region, !regions.contains(region) { regions.append(region) }
         if let model = labels.model, !models.contains(model) { models.append(model) }
         let stride = Self.stride
-        let key = Key(labels: labels, level: level)
+        let key = Key(labels: labels, level: canary == nil ? level : .attempt, canary: canary)
         // Taken out of the dictionary while it grows, so the totals are not copied each time.
         var entry = series.removeValue(forKey: key) ?? {
             order.append(key)
@@ -79,7 +84,7 @@ public struct InMemoryWindowSource: WindowSource {
         switch label {
         case .region: regions
         case .model: models
-        case .class, .level, .canary: []
+        case .class, .level, .canary, .migration: []
         }
     }
 
@@ -89,7 +94,8 @@ public struct InMemoryWindowSource: WindowSource {
         var totals = Array(repeating: 0, count: Self.stride)
         var matching: [Series] = []
         for key in order where key.level.map({ $0 == query.level }) ?? true
-            && query.matches(region: key.labels.region, model: key.labels.model) {
+            && query.matches(region: key.labels.region, model: key.labels.model)
+            && Self.canaryMatches(query.canary, key.canary) {
             guard let entry = series[key] else { continue }
             matching.append(entry)
             let from = max(low, entry.first) - entry.first
@@ -102,6 +108,14 @@ public struct InMemoryWindowSource: WindowSource {
         var result = Self.unflatten(totals)
         result.consecutiveFailures = Self.consecutiveFailures(matching, low: low, high: high, classes: query.failureClasses)
         return result
+    }
+
+    private static func canaryMatches(_ selector: CanarySelector?, _ series: CanarySelector?) -> Bool {
+        switch (selector, series) {
+        case (nil, nil): true
+        case (let selector?, let series?): selector.covers(series)
+        default: false
+        }
     }
 
     /// Walks back from `high` one second at a time: a second in which every request failed

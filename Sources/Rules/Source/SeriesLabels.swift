@@ -22,7 +22,7 @@ public struct SeriesLabels: Hashable, Sendable, Comparable, CustomStringConverti
         switch label {
         case .region: region
         case .model: model
-        case .class, .level, .canary: nil
+        case .class, .level, .canary, .migration: nil
         }
     }
 

@@ -18,16 +18,19 @@ public struct WindowQuery: Hashable, Sendable, CustomStringConvertible {
     public var failureClasses: OutcomeClassSet
     /// Whether client requests or upstream attempts are counted.
     public var level: SeriesLevel
+    /// Set for canary series: the attempts of requests on this side of a canary.
+    public var canary: CanarySelector?
 
     /// - Parameter level: nil takes `SeriesLevel.implied`: attempts for a region-scoped query
     ///   within the attempts' retention, requests otherwise.
     public init(regions: [String]? = nil, models: [String]? = nil, window: Double,
-                failureClasses: OutcomeClassSet = .defaultFailures, level: SeriesLevel? = nil) {
+                failureClasses: OutcomeClassSet = .defaultFailures, level: SeriesLevel? = nil, canary: CanarySelector? = nil) {
         self.regions = regions?.sorted()
         self.models = models?.sorted()
         self.window = window
         self.failureClasses = failureClasses
-        self.level = level ?? SeriesLevel.implied(regionScoped: regions != nil, window: window)
+        self.canary = canary
+        self.level = canary != nil ? .attempt : level ?? SeriesLevel.implied(regionScoped: regions != nil, window: window)
     }
 
     /// True when a request of `region` and `model` belongs to the query.
@@ -45,6 +48,7 @@ public struct WindowQuery: Hashable, Sendable, CustomStringConvertible {
         var parts: [String] = []
         if let regions { parts.append("region in [\(regions.joined(separator: ","))]") }
         if let models { parts.append("model in [\(models.joined(separator: ","))]") }
+        if let canary { parts.append(canary.description) }
         parts.append("level=\(level.rawValue)")
         return "{\(parts.joined(separator: ", "))}[\(DurationText.format(window))]"
     }

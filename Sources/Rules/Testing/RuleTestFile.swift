@@ -115,11 +115,22 @@ public struct RuleTestFile: Sendable {
         guard let map = node.mapping(what: "input series", keys: keys) else { return nil }
         var labels = SeriesLabels()
         var level: SeriesLevel?
+        var canary: CanarySelector?
         if let labelsNode = map.require("labels"),
-           let labelMap = labelsNode.mapping(what: "labels", keys: ["region", "model", "level"]) {
+           let labelMap = labelsNode.mapping(what: "labels", keys: ["region", "model", "level", "canary", "migration"]) {
             labels.region = labelMap.string("region")
             labels.model = labelMap.string("model")
-            if labels.isEmpty { labelsNode.error("'labels' needs a region, a model, or both") }
+            if let sideNode = labelMap["canary"], let text = sideNode.string(what: "'canary'") {
+                if let side = CanarySelector.Side(rawValue: text) {
+                    guard let migration = labelMap.require("migration")?.string(what: "'migration'") else { return nil }
+                    canary = CanarySelector(side: side, migration: migration)
+                } else {
+                    sideNode.error("'canary' is old or new, not '\(text)'")
+                }
+            } else if let migrationNode = labelMap["migration"] {
+                migrationNode.error("'migration' needs 'canary: old' or 'canary: new' beside it")
+            }
+            if labels.isEmpty, canary == nil { labelsNode.error("'labels' needs a region, a model, or both") }
             if let levelNode = labelMap["level"], let text = levelNode.string(what: "'level'") {
                 level = SeriesLevel(rawValue: text)
                 if level == nil { levelNode.error("'level' is attempt or request (leave it out for both), not '\(text)'") }
@@ -143,7 +154,7 @@ public struct RuleTestFile: Sendable {
         for (key, outcome) in seriesFields {
             if let outcome, let list = values(key) { errors[outcome] = list }
         }
-        return RuleTestSeries(labels: labels, level: level, requests: values("requests"), errors: errors, rateLimited: values("rate_limited") ?? [],
+        return RuleTestSeries(labels: labels, level: level, canary: canary, requests: values("requests"), errors: errors, rateLimited: values("rate_limited") ?? [],
                               latency: values("latency") ?? [], ttfb: values("ttfb") ?? [], location: node.location)
     }
 

@@ -75,7 +75,7 @@ public enum RuleTestRunner {
         for series in test.series {
             for second in 0..<series.length {
                 switch series.sample(second) {
-                case .success(let sample): source.add(sample, second: second, labels: series.labels, level: series.level)
+                case .success(let sample): source.add(sample, second: second, labels: series.labels, level: series.level, canary: series.canary)
                 case .failure(let error): failures.append("\(series.location): \(error.message)")
                 }
             }

@@ -8,6 +8,8 @@ public struct RuleTestSeries: Sendable {
     /// `labels.level`: nil (both: requests that made one attempt each), or only the client's
     /// requests or only the upstream attempts, to show what retries hide.
     public var level: SeriesLevel?
+    /// `labels.canary` and `labels.migration`: the attempts of one canary's side.
+    public var canary: CanarySelector?
     /// `requests`; when absent, every request of a second is one of its errors.
     public var requests: [Double?]?
     /// `errors_upstream`, `errors_local`, `errors_client`, `errors_ballast`.
