@@ -67,8 +67,10 @@ public final class TelemetryWindowSource: WindowSource {
                 guard let stats = try? windows.stats(last: query.window, filter: filter, at: now) else { continue }
                 var part = WindowResult(outcomes: stats.counts.outcomes, status429: stats.counts.status429,
                                         latency: stats.counts.latency.counts, ttfb: stats.counts.ttfb.counts)
-                let failing = Set(OutcomeClass.allCases.filter { query.failureClasses.contains(OutcomeClassSet([$0])) })
-                part.consecutiveFailures = (try? windows.consecutiveFailures(filter: filter, failing: failing)) ?? 0
+                if query.wantsStreak {
+                    let failing = Set(OutcomeClass.allCases.filter { query.failureClasses.contains(OutcomeClassSet([$0])) })
+                    part.consecutiveFailures = (try? windows.consecutiveFailures(filter: filter, failing: failing)) ?? 0
+                }
                 streak = max(streak, part.consecutiveFailures)
                 result.add(part)
             }

@@ -290,7 +290,7 @@ struct EvaluationStep {
         var totalRate: Double?
         if regions.contains(where: { $0.capacity != nil }), removed.values.contains(where: { $0 > 0 }) {
             let window = ruleSet.routing.rateWindow
-            totalRate = Double(context.result(WindowQuery(window: window)).requests) / window
+            totalRate = Double(context.result(WindowQuery(window: window, wantsStreak: false)).requests) / window
         }
         let old = state.routing.weights
         let new = WeightDistribution.compute(regions: regions, removed: removed, totalRate: totalRate)

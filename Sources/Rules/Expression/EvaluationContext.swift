@@ -64,7 +64,8 @@ final class EvaluationContext {
             for model in modelValues {
                 let query = WindowQuery(regions: region.map { [$0] } ?? regionFilter,
                                         models: model.map { [$0] } ?? modelFilter,
-                                        window: call.window, failureClasses: classes, level: call.level, canary: call.canary)
+                                        window: call.window, failureClasses: classes, level: call.level, canary: call.canary,
+                                        wantsStreak: call.function == .consecutiveFailures)
                 instances.append((SeriesLabels(region: region, model: model), query))
             }
         }

@@ -20,16 +20,21 @@ public struct WindowQuery: Hashable, Sendable, CustomStringConvertible {
     public var level: SeriesLevel
     /// Set for canary series: the attempts of requests on this side of a canary.
     public var canary: CanarySelector?
+    /// Whether the answer needs `consecutiveFailures` (only `consecutive_failures` reads it);
+    /// counting a streak costs a store query of its own.
+    public var wantsStreak: Bool
 
     /// - Parameter level: nil takes `SeriesLevel.implied`: attempts for a region-scoped query
     ///   within the attempts' retention, requests otherwise.
     public init(regions: [String]? = nil, models: [String]? = nil, window: Double,
-                failureClasses: OutcomeClassSet = .defaultFailures, level: SeriesLevel? = nil, canary: CanarySelector? = nil) {
+                failureClasses: OutcomeClassSet = .defaultFailures, level: SeriesLevel? = nil, canary: CanarySelector? = nil,
+                wantsStreak: Bool = true) {
         self.regions = regions?.sorted()
         self.models = models?.sorted()
         self.window = window
         self.failureClasses = failureClasses
         self.canary = canary
+        self.wantsStreak = wantsStreak
         self.level = canary != nil ? .attempt : level ?? SeriesLevel.implied(regionScoped: regions != nil, window: window)
     }
 
