@@ -138,6 +138,12 @@ import Upstream
         #expect(await Self.send(harness, conversations: 0..<100).new > 0)
         let (unknown, _) = await post("/control/v1/canaries/nope/hold", #"{"reason":"x"}"#)
         #expect(unknown == 404)
+        let collector = ResponseCollector()
+        harness.client.submit(UpstreamRequest(method: "GET", url: admin + "/control/v1/status",
+                                              headers: ["authorization": "Bearer \(Self.token)"]), delegate: collector)
+        let document = await collector.result().text
+        #expect(document.contains(#""canaries":[{"#) && document.contains(#""name":"sonnet-next""#)
+                && document.contains(#""sides":{"new":{"attempts":"#), "\(document.prefix(300))")
 
         let (started, startText) = await post("/control/v1/canaries", """
             {"name":"version-move","from":{"anthropic_version":"2023-06-01"},"to":{"anthropic_version":"2023-06-01"},
