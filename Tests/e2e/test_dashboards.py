@@ -211,7 +211,7 @@ def test_dashboard_structure():
     assert region["type"] == "query" and region["multi"] and region["includeAll"]
     assert "label_values(ballast_route_weight, region)" in json.dumps(region["query"])
     rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
-    assert rows == ["Overview", "Latency", "Rate limits", "Retries & hedges", "Self-healing", "Capacity", "Cache",
+    assert rows == ["Overview", "Latency", "Rate limits", "Retries & hedges", "Self-healing", "Migrations", "Capacity", "Cache",
                     "Telemetry health", "Credentials"]
     assert {p["type"] for p in all_panels(dashboard)} >= {"row", "timeseries", "stat", "state-timeline"}
 
