@@ -27,14 +27,14 @@ import Upstream
         return simulator
     }
 
+    /// - Parameter rules: rule file paths (globs), none by default.
     static func harness(simulator: Simulator, directory: TemporaryDirectory, clock: any Clock, canaries: String,
-                        rules: String = "") throws -> GatewayHarness {
-        if !rules.isEmpty { try rules.write(toFile: directory.path("rules.yaml"), atomically: true, encoding: .utf8) }
-        return try GatewayHarness(yaml: """
+                        rules: [String] = []) throws -> GatewayHarness {
+        try GatewayHarness(yaml: """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }
             store: { path: "\(directory.path("ballast.db"))" }
-            rules: { paths: [\(rules.isEmpty ? "" : "\"\(directory.path("rules.yaml"))\"")] }
+            rules: { paths: [\(rules.map { "\"\($0)\"" }.joined(separator: ", "))] }
             upstream:
               auth: { mode: passthrough }
               hedge: { enabled: false }
@@ -166,24 +166,13 @@ import Upstream
         defer { simulator.stop() }
         let directory = try TemporaryDirectory("ballast-canary")
         defer { directory.remove() }
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: "\(directory.path("ballast.db"))" }
-            rules: { paths: ["\(Self.shippedRules)"] }
-            upstream:
-              auth: { mode: passthrough }
-              hedge: { enabled: false }
-              regions:
-                - { name: primary, base_url: "\(simulator.regions[0].baseURL)", weight: 1 }
-            migrations:
-              canaries:
-                - name: sonnet-next
-                  from: { model: claude-sonnet-4-5 }
-                  to: { model: claude-sonnet-4-6 }
-                  steps: [50%, 100%]
-                  min_step_time: 10m
-            """)
+        let harness = try Self.harness(simulator: simulator, directory: directory, clock: SystemClock(), canaries: """
+              - name: sonnet-next
+                from: { model: claude-sonnet-4-5 }
+                to: { model: claude-sonnet-4-6 }
+                steps: [50%, 100%]
+                min_step_time: 10m
+            """, rules: [Self.shippedRules])
         defer { harness.stop() }
         let url = harness.baseURL + "/v1/messages"
         let plan = LoadPlan(rate: 60, duration: 14, drainTimeout: 10, seed: 5) { index, _ in
