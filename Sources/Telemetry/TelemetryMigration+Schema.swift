@@ -120,5 +120,11 @@ extension TelemetryMigration {
                 updated_at REAL NOT NULL
             );
             """),
+        TelemetryMigration(name: "0002_request_canary", sql: """
+            -- The canary a request matched and its side (old or new), so a canary's two
+            -- sides can be compared after the fact; NULL outside canaries.
+            ALTER TABLE requests ADD COLUMN canary TEXT;
+            ALTER TABLE requests ADD COLUMN canary_side TEXT;
+            """),
     ]
 }

@@ -107,6 +107,9 @@ import Upstream
         let advances = try store.scalar("SELECT group_concat(reason, ' | ') FROM audit WHERE kind = 'canary_changed' AND action = 'advance'") ?? ""
         #expect(advances.contains("running at 50% (step 2 of 3)") && advances.contains("running at 100% (step 3 of 3)")
                 && advances.contains("finished (100%)"), "\(advances)")
+        let sides = try store.scalar("SELECT group_concat(side, ',') FROM (SELECT canary_side || '=' || count(*) AS side FROM requests "
+                                     + "WHERE canary = 'sonnet-next' GROUP BY canary_side ORDER BY canary_side)") ?? ""
+        #expect(sides.hasPrefix("new=") && sides.contains(",old="), "request rows are labelled by canary side: \(sides)")
         let metrics = await harness.get("http://\(harness.gateway.adminAddress)/metrics").text
         #expect(metrics.contains(#"ballast_canary_share{canary="sonnet-next"} 1"#))
         #expect(metrics.contains(#"ballast_canary_requests_total{canary="sonnet-next",side="new",class="success"}"#))

@@ -10,19 +10,19 @@ struct TelemetryStoreTests {
     func migrationsOnce() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("t.db")
-        let extra = TelemetryMigration(name: "0002_test_extra", sql: """
+        let extra = TelemetryMigration(name: "0090_test_extra", sql: """
             CREATE TABLE extra (x INTEGER);
             INSERT INTO extra SELECT count(*) FROM requests;
             """)
-        let third = TelemetryMigration(name: "0003_test_third", sql: "INSERT INTO extra VALUES (3)")
+        let third = TelemetryMigration(name: "0091_test_third", sql: "INSERT INTO extra VALUES (3)")
 
         let first = try TelemetryStore(path: path)
-        #expect(first.appliedMigrations == ["0001_initial"])
+        #expect(first.appliedMigrations == ["0001_initial", "0002_request_canary"])
 
         // A later build adds two steps: only those run, in order (the second needs the first).
         let second = try TelemetryStore(path: path, migrations: TelemetryMigration.schema + [extra, third])
-        #expect(second.appliedMigrations == ["0002_test_extra", "0003_test_third"])
-        #expect(try second.migrationHistory() == ["0001_initial", "0002_test_extra", "0003_test_third"])
+        #expect(second.appliedMigrations == ["0090_test_extra", "0091_test_third"])
+        #expect(try second.migrationHistory() == ["0001_initial", "0002_request_canary", "0090_test_extra", "0091_test_third"])
         #expect(try second.scalar("SELECT group_concat(x) FROM extra") == "0,3")
 
         let third2 = try TelemetryStore(path: path, migrations: TelemetryMigration.schema + [extra, third])
@@ -34,12 +34,12 @@ struct TelemetryStoreTests {
     func failingMigration() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("t.db")
-        let broken = TelemetryMigration(name: "0002_broken", sql: "CREATE TABLE half (x); SELECT * FROM nowhere;")
+        let broken = TelemetryMigration(name: "0090_broken", sql: "CREATE TABLE half (x); SELECT * FROM nowhere;")
         #expect(throws: SQLiteError.self) {
             _ = try TelemetryStore(path: path, migrations: TelemetryMigration.schema + [broken])
         }
         let store = try TelemetryStore(path: path)
-        #expect(try store.migrationHistory() == ["0001_initial"])
+        #expect(try store.migrationHistory() == ["0001_initial", "0002_request_canary"])
         #expect(try store.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'half'") == "0")
     }
 
