@@ -130,6 +130,13 @@ final class CallPolicy: Sendable {
         return .granted(permit)
     }
 
+    /// True when `region` could take one more attempt now without waiting for a slot.
+    func hasConcurrencyRoom(region: Region) -> Bool {
+        guard concurrencyEnabled, let limit = limits[region.name] else { return true }
+        let snapshot = limit.snapshot
+        return snapshot.inFlight < snapshot.limit
+    }
+
     /// Learns from every answer the upstream gave (429s included).
     func observe(key: String, headers: HTTPHeaders, wallTime: Double, now: MonotonicInstant) {
         guard pacingEnabled else { return }

@@ -111,6 +111,11 @@ final class ProxiedCall: @unchecked Sendable {
         tried.insert(region.name)
         if firstRegion == nil { firstRegion = region.name }
         let key = context.policy.key(region: region, model: request.model)
+        // A region at its concurrency limit would make the request wait in line for a slot:
+        // another region with a free slot and allowance now takes it instead.
+        if !isHedge, !context.policy.hasConcurrencyRoom(region: region), let spill = spillRegion() {
+            return send(to: spill.region, key: spill.key, isHedge: isHedge)
+        }
         // Weigh the region before reserving anything in it: a slot reserved here and then not
         // used (the request spilled elsewhere) would leave the region in debt for nothing.
         switch context.policy.peekAdmission(key: key, now: now) {
@@ -212,13 +217,14 @@ final class ProxiedCall: @unchecked Sendable {
     /// has allowance now, when there is one (a standby's own capacity serves the excess).
     static let spillThreshold = 0.05
 
-    /// Another region, not tried yet, whose circuits are closed and whose pacing admits a
-    /// request at once; nil when there is none.
+    /// Another region, not tried yet, whose circuits are closed, with a free concurrency slot,
+    /// and whose pacing admits a request at once; nil when there is none.
     private func spillRegion() -> (region: Region, key: String)? {
         var excluded = tried
         while let candidate = context.router.pick(excluding: excluded, peek: true) {
             excluded.insert(candidate.name)
             if let rules = context.rules.controller, rules.isOpen(region: candidate.name, model: request.model) { continue }
+            guard context.policy.hasConcurrencyRoom(region: candidate) else { continue }
             let key = context.policy.key(region: candidate, model: request.model)
             guard context.policy.peekAdmission(key: key, now: now) == .now else { continue }
             if let rules = context.rules.controller, case .open = rules.admit(region: candidate.name, model: request.model) {
