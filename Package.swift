@@ -19,6 +19,10 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        // hiredis' pkg-config file adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a
+        // warning on every build; its headers are in /usr/include/hiredis and the module map
+        // links it, so pkg-config is not needed.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
         // Non-variadic C entry points for the variadic calls of libcurl and libmicrohttpd.
         .target(name: "CShims", dependencies: ["CCurl", "CMicroHTTPD"]),
 
@@ -33,8 +37,10 @@ let package = Package(
             "BallastCore", "CCurl", "CShims", .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
+        // The Redis client (hiredis on its own threads) and the shared-state logic built on it.
+        .target(name: "Shared", dependencies: ["BallastCore", "CHiredis"]),
         .target(name: "Gateway", dependencies: [
-            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules", "Cache",
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules", "Cache", "Shared",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BallastTesting", dependencies: [
@@ -57,6 +63,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting"]),
         .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastConfig", "HTTPServer"]),
+        .testTarget(name: "SharedTests", dependencies: ["Shared", "BallastTesting"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "BallastTesting", "BallastConfig", "Upstream"]),
     ],
     swiftLanguageModes: [.v6]

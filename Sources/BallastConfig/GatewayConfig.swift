@@ -14,6 +14,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var rules: RulesConfig
     public var cache: CacheConfig
     public var migrations: MigrationsConfig
+    /// Redis-backed sharing between instances; empty: this instance runs alone.
+    public var shared = SharedConfig()
 
     public init(
         listen: ListenAddress = GatewayConfig.defaultListen,
@@ -38,7 +40,7 @@ public struct GatewayConfig: Sendable, Equatable {
     public static let defaultListen = ListenAddress(host: "127.0.0.1", port: 8080)
 
     /// The top-level keys, each a section except `listen`.
-    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache", "migrations"]
+    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache", "migrations", "shared"]
 }
 
 extension GatewayConfig {
@@ -82,8 +84,10 @@ extension GatewayConfig {
         let rules = RulesConfig.read(map.section("rules", path: "rules", keys: ["paths"]), baseDirectory: baseDirectory)
         let cache = CacheConfig.read(map.section("cache", path: "cache", keys: CacheConfig.keys))
         let migrations = MigrationsConfig.read(map.section("migrations", path: "migrations", keys: MigrationsConfig.keys))
-        return GatewayConfig(listen: listen, admin: admin, store: store, server: server, upstream: upstream, rules: rules,
-                             cache: cache, migrations: migrations)
+        var config = GatewayConfig(listen: listen, admin: admin, store: store, server: server, upstream: upstream, rules: rules,
+                                   cache: cache, migrations: migrations)
+        config.shared = SharedConfig.read(map.section("shared", path: "shared", keys: SharedConfig.keys))
+        return config
     }
 
     /// True when binding both addresses would fail: same fixed port on the same host or on

@@ -1,5 +1,6 @@
 import BallastCore
 import Cache
+import Shared
 
 /// The response cache, its policy, and the table of requests waiting on an identical one
 /// already in flight (coalescing). The table is confined to the upstream loop thread.
@@ -9,10 +10,13 @@ final class CacheContext: @unchecked Sendable {
     /// Loop-thread only: the followers of each in-flight leader, by cache key.
     private var followers: [CacheKey: [ProxiedCall]] = [:]
     let counters = CacheCounters()
+    /// The Redis tier in front of which `store` is the local one; nil when running alone.
+    let shared: SharedCacheTier?
 
-    init(policy: CachePolicy, store: ResponseCache) {
+    init(policy: CachePolicy, store: ResponseCache, shared: SharedCacheTier? = nil) {
         self.policy = policy
         self.store = store
+        self.shared = shared
     }
 
     /// Loop thread: true when `call` becomes the leader for `key`; false when it was queued

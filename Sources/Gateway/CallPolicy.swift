@@ -1,6 +1,7 @@
 import BallastConfig
 import BallastCore
 import Resilience
+import Shared
 import Synchronization
 import Upstream
 
@@ -17,13 +18,16 @@ final class CallPolicy: Sendable {
     /// The reserve for hedging stragglers (see `mayHedgeStraggler`).
     let stragglerBudget: RetryBudget
     let pacer: RatePacer
+    /// The organisation-wide allowance shared through Redis; nil when running alone.
+    let shared: SharedAllowance?
     let hedges: HedgePolicy
     private let backoff: Mutex<Backoff<SeededRandom>>
     private let limits: [String: ConcurrencyLimit]
     let counters = PolicyCounters()
 
     init(retry: RetryConfig, hedge: HedgeConfig, pacing: PacingConfig, concurrency: ConcurrencyConfig,
-         regions: [Region], now: MonotonicInstant, seed: UInt64 = 0x5EED) {
+         regions: [Region], now: MonotonicInstant, seed: UInt64 = 0x5EED, shared: SharedAllowance? = nil) {
+        self.shared = shared
         self.retry = retry
         hedgeSettings = hedge
         pacingEnabled = pacing.enabled
@@ -109,7 +113,9 @@ final class CallPolicy: Sendable {
 
     /// Whether an attempt for `key` may go now, after a wait (the slot is reserved), or not.
     func admit(key: String, now: MonotonicInstant) -> RateQueue.Admission {
-        pacingEnabled ? pacer.admit(key, now: now) : .now
+        guard pacingEnabled else { return .now }
+        guard let shared else { return pacer.admit(key, now: now) }
+        return admitShared(shared, key: key, now: now)
     }
 
     /// What `admit` would answer, reserving nothing: for weighing regions before choosing one.
@@ -147,6 +153,7 @@ final class CallPolicy: Sendable {
         guard pacingEnabled else { return }
         if let failure, failure.isRateLimited {
             _ = pacer.recordRateLimited(key, retryAfter: failure.retryAfter, now: now)
+            shared?.rateLimited(key, retryAfter: failure.retryAfter, now: now)
         } else {
             pacer.recordSuccess(key, now: now)
         }

@@ -26,6 +26,8 @@ public final class GatewayService: Sendable {
     private let cache: CacheContext?
     private let rules: RuleController
     private let migrations: MigrationController
+    /// Redis-backed sharing with other instances; nil when this one runs alone.
+    private let shared: SharedRuntime?
     /// Window queries over the telemetry (rules and the control API read these).
     public let windows: TelemetryWindows
     private let stopped = Mutex(false)
@@ -56,8 +58,13 @@ public final class GatewayService: Sendable {
         let metrics = GatewayMetrics(registry: registry, version: BallastVersion.current)
         self.registry = registry
         let upstream = config.upstream
+        let shared = try config.shared.redis.map {
+            try SharedRuntime(config: $0, environment: environment, pacing: upstream.pacing, clock: clock, logger: logger)
+        }
+        self.shared = shared
         let policy = CallPolicy(retry: upstream.retry, hedge: upstream.hedge, pacing: upstream.pacing,
-                                concurrency: upstream.concurrency, regions: router.regions, now: clock.now())
+                                concurrency: upstream.concurrency, regions: router.regions, now: clock.now(),
+                                shared: shared?.allowance)
         metrics.registerPolicyGauges(policy: policy, credentials: credentials, clock: clock)
         let store: TelemetryStore
         let auditLog: AuditLog
@@ -84,7 +91,7 @@ public final class GatewayService: Sendable {
                 cacheContext = CacheContext(policy: CachePolicy(enabled: true, defaultTTL: config.cache.defaultTTL,
                                                                 maxTTL: config.cache.maxTTL,
                                                                 temperatureZeroTTL: config.cache.temperatureZeroTTL),
-                                            store: store)
+                                            store: store, shared: shared?.cacheTier)
             } catch {
                 throw GatewayStartupError.storeFailed("cannot open the response cache at \(cachePath): \(error)")
             }
@@ -107,6 +114,8 @@ public final class GatewayService: Sendable {
         self.rules = rules
         context.rules.install(rules)
         metrics.registerRuleGauges(rules: rules, router: router)
+        shared?.overrides.attach(rules)
+        shared?.registerMetrics(registry)
         proxyServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
                                                                         threads: config.server.threads,
                                                                         maxBodyBytes: config.server.maxBodyBytes),
@@ -117,7 +126,8 @@ public final class GatewayService: Sendable {
         let control = ControlAPI(context: ControlContext(rules: rules, migrations: migrations, router: router, client: client, policy: policy,
                                                          windows: windows, auditLog: auditLog, writer: telemetry, clock: clock,
                                                          auth: auth, version: BallastVersion.current,
-                                                         startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount }))
+                                                         startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount },
+                                                         shared: shared))
         adminServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.admin.listen.host,
                                                                         port: config.admin.listen.port, threads: 1,
                                                                         maxBodyBytes: 1024 * 1024),
@@ -128,6 +138,7 @@ public final class GatewayService: Sendable {
     /// Starts the upstream loop and both listeners.
     public func start() throws {
         client.start()
+        shared?.start(info: sharedInfo())
         rules.start()
         do {
             try proxyServer.start()
@@ -137,6 +148,7 @@ public final class GatewayService: Sendable {
             client.shutdown()
             throw GatewayStartupError.listenFailed("\(error)")
         }
+        shared?.describe(sharedInfo())
         logger.info("ballast listening", metadata: [
             "rules": "\(rules.ruleCount)",
             "proxy": "\(proxyServer.address)", "admin": "\(adminServer.address)",
@@ -185,6 +197,7 @@ public final class GatewayService: Sendable {
         proxyServer.stop(gracePeriod: gracePeriod)
         adminServer.stop()
         rules.stop()
+        shared?.stop()
         client.shutdown()
         telemetry.close()
         cache?.store.close()

@@ -2,6 +2,7 @@ import BallastCore
 import Cache
 import HTTPServer
 import Resilience
+import Shared
 import Upstream
 
 /// One client request on its way through Ballast: its attempts (first try, retries,
@@ -38,6 +39,8 @@ final class ProxiedCall: @unchecked Sendable {
     private var isCacheLeader = false
     private var isCacheFollower = false
     private var waitingSince: MonotonicInstant?
+    /// The shared cache's lock this call holds (it makes the one upstream call for every instance).
+    private var sharedLockToken: String?
     private let deadline: MonotonicInstant
 
     init(context: ProxyContext, request: CallRequest, responder: HTTPResponder) {
@@ -55,6 +58,15 @@ final class ProxiedCall: @unchecked Sendable {
             if let cached = request.cache, let cache = context.cache {
                 if cache.join(cached.key, self) {
                     isCacheLeader = true
+                    if let tier = cache.shared {
+                        // Ask the other instances first; the answer comes back on the loop thread.
+                        let client = context.client
+                        tier.acquire(namespace: Self.sharedNamespace(cached.key), key: cached.key.hex,
+                                     maxWait: deadline.seconds(since: now)) { outcome in
+                            client.execute { self.sharedCacheAnswered(outcome) }
+                        }
+                        return
+                    }
                 } else {
                     // An identical request is in flight: wait for its answer.
                     isCacheFollower = true
@@ -643,6 +655,11 @@ final class ProxiedCall: @unchecked Sendable {
                 answer = winner.body
             }
         }
+        if let token = sharedLockToken, let tier = cache.shared {
+            sharedLockToken = nil
+            tier.publish(namespace: Self.sharedNamespace(cached.key), key: cached.key.hex, token: token, value: answer,
+                         ttl: cached.ttl)
+        }
         if let answer, !answer.isEmpty {
             if cache.store.store(cached.key, body: answer, ttl: cached.ttl, now: context.clock.wallTime()) {
                 cache.counters.stored.add(1, ordering: .relaxed)
@@ -652,6 +669,40 @@ final class ProxiedCall: @unchecked Sendable {
             for follower in followers { follower.goUpstreamAlone() }
         }
     }
+
+    /// Redis' answer for a leader's local miss: another instance's answer (served, kept
+    /// locally, handed to the local followers), or go upstream (holding the lock, or alone).
+    private func sharedCacheAnswered(_ outcome: SharedCacheOutcome) {
+        guard !finished, !clientGone, let cached = request.cache, let cache = context.cache else { return }
+        switch outcome {
+        case .hit(let body) where !body.isEmpty:
+            if cache.store.store(cached.key, body: body, ttl: cached.ttl, now: context.clock.wallTime()) {
+                cache.counters.stored.add(1, ordering: .relaxed)
+            }
+            cache.counters.hits.add(1, ordering: .relaxed)
+            isCacheLeader = false
+            for follower in cache.leaderFinished(cached.key) { follower.serveCoalesced(body) }
+            finished = true
+            let response = CachedAnswerResponse.make(body: body, wantsStream: request.wantsStream, source: "shared")
+            context.sink?.record(RequestRecord(
+                time: request.arrivalWallTime, region: nil, model: request.model, route: "cache", status: 200,
+                outcome: .success, attempts: 0, cacheHit: true, streamed: request.wantsStream,
+                latency: now.seconds(since: request.arrival), timeToFirstByte: now.seconds(since: request.arrival),
+                inputTokens: 0, outputTokens: 0, bytesSent: 0), attempts: [], overhead: nil)
+            responder.respond(response)
+        case .lead(let token):
+            sharedLockToken = token
+            context.policy.requestStarted(now: now)
+            launch(isHedge: false)
+        default:
+            context.policy.requestStarted(now: now)
+            launch(isHedge: false)
+        }
+    }
+
+    /// The shared cache's namespace: the credential's fingerprint (never the credential), so
+    /// a hit never crosses keys.
+    private static func sharedNamespace(_ key: CacheKey) -> String { String(key.fingerprint.prefix(16)) }
 
     /// A follower gets the leader's answer.
     private func serveCoalesced(_ answer: [UInt8]) {

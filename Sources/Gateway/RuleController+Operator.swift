@@ -48,16 +48,18 @@ extension RuleController {
     /// Drops the overrides whose time is up, audits each, and hands control back to the rules.
     func expireOverrides() {
         let wall = clock.wallTime()
-        let (expired, overrides) = state.withLock { s -> ([OperatorOverride], OperatorOverrides) in
-            guard !s.overrides.isEmpty else { return ([], s.overrides) }
+        let (expired, before, overrides) = state.withLock { s -> ([OperatorOverride], OperatorOverrides, OperatorOverrides) in
+            guard !s.overrides.isEmpty else { return ([], s.overrides, s.overrides) }
+            let before = s.overrides
             let expired = s.overrides.removeExpired(at: wall)
-            guard !expired.isEmpty else { return ([], s.overrides) }
+            guard !expired.isEmpty else { return ([], s.overrides, s.overrides) }
             s.engine.heldClosed = s.overrides.heldClosed
             s.version &+= 1
-            return (expired, s.overrides)
+            return (expired, before, s.overrides)
         }
         guard !expired.isEmpty else { return }
         persist(overrides)
+        overridesObserver.notify(from: before, to: overrides)
         for override in expired {
             audit(target: override.target, action: "expired",
                   reason: "the operator's \(override.summary) (\(override.reason)) expired; the rules govern again",
@@ -88,13 +90,15 @@ extension RuleController {
     /// Commits `change` to the overrides, then persists, audits and applies.
     private func commit(target: String, action: String, _ request: OperatorRequest,
                         _ change: (inout State) throws(ControlError) -> Void) throws(ControlError) {
-        let overrides = try state.withLock { s throws(ControlError) -> OperatorOverrides in
+        let (before, overrides) = try state.withLock { s throws(ControlError) -> (OperatorOverrides, OperatorOverrides) in
+            let before = s.overrides
             try change(&s)
             s.engine.heldClosed = s.overrides.heldClosed
             s.version &+= 1
-            return s.overrides
+            return (before, s.overrides)
         }
         persist(overrides)
+        overridesObserver.notify(from: before, to: overrides)
         audit(target: target, action: action, reason: Self.reasonText(request), actor: request.actor)
         applyRouting()
     }
@@ -186,6 +190,41 @@ extension RuleController {
             s.overrides.setDegradation(override(.degrade, target: "degradation", value: level, request))
         }
     }
+
+    // MARK: Shared with other instances
+
+    /// Takes the overrides other instances published: `merge` turns the local overrides into
+    /// the shared outcome (run under the lock, so an operator's write cannot slip between
+    /// read and write). Persisted, audited and applied like a local write, but not published
+    /// again. Returns whether anything changed.
+    @discardableResult
+    func mergeSharedOverrides(source: String, _ merge: (OperatorOverrides) -> OperatorOverrides) -> Bool {
+        let (before, after) = state.withLock { s -> (OperatorOverrides, OperatorOverrides) in
+            let before = s.overrides
+            let merged = merge(before)
+            guard merged != before else { return (before, before) }
+            s.overrides = merged
+            s.engine.heldClosed = merged.heldClosed
+            s.version &+= 1
+            return (before, merged)
+        }
+        guard before != after else { return false }
+        persist(after)
+        let changed = Set(before.all.map(\.target) + after.all.map(\.target)).filter { target in
+            before.all.first { $0.target == target } != after.all.first { $0.target == target }
+        }
+        for target in changed.sorted() {
+            let now = after.all.first { $0.target == target }
+            audit(target: target, action: now.map { "shared \($0.summary)" } ?? "shared clear",
+                  reason: now.map { "\($0.reason) (set on another instance by \($0.actor))" } ?? "cleared on another instance",
+                  actor: source)
+        }
+        applyRouting()
+        return true
+    }
+
+    /// The overrides in force now.
+    var currentOverrides: OperatorOverrides { state.withLock { $0.overrides } }
 
     // MARK: Reading
 

@@ -44,6 +44,8 @@ public final class RuleController: Sendable {
     private let running = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
     let evaluations = Atomic<Int>(0)
+    /// Publishes operator overrides to the other instances (shared mode only).
+    let overridesObserver = OverridesObserverSlot()
     let failedReloads = Atomic<Int>(0)
 
     /// Loads the rule files; an error in any of them fails start-up with every problem listed.

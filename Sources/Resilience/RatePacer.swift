@@ -65,6 +65,12 @@ public final class RatePacer: Sendable {
         update(key, now: now) { $0.allowance.recordRateLimited(retryAfter: retryAfter, now: now) }
     }
 
+    /// The limit the upstream announced for `key` (requests per second); nil while unknown.
+    /// The shared allowance sizes the organisation-wide bucket from it.
+    public func announcedLimit(_ key: String) -> Double? {
+        entries.withLock { $0[key]?.queue.allowance.announcedLimit }
+    }
+
     public func snapshot(now: MonotonicInstant) -> [Snapshot] {
         entries.withLock { entries in
             entries.keys.sorted().compactMap { key in

@@ -45,6 +45,7 @@ final class ControlAPI: Sendable {
         case .overrides: return ["overrides": context.rules.view().overrides.all.map { overrideDocument($0) }]
         case .actions: return try actionsDocument(request)
         case .windows: return try windowDocument(request)
+        case .instances: return instancesDocument()
         case .drainRegion, .restoreRegion, .weightRegion:
             return try regionWrite(endpoint, name: parameters["name"] ?? "", request: request)
         case .openCircuit, .closeCircuit, .resetCircuit:

@@ -19,4 +19,6 @@ struct ControlContext: Sendable {
     /// Wall seconds at start-up.
     let startedAt: Double
     let proxyInFlight: @Sendable () -> Int
+    /// Shared mode's parts (membership for `/control/v1/instances`); nil when running alone.
+    var shared: SharedRuntime? = nil
 }

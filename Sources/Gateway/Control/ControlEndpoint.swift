@@ -22,6 +22,7 @@ enum ControlEndpoint: String, CaseIterable, Sendable {
     case actions = "GET /control/v1/actions"
     case overrides = "GET /control/v1/overrides"
     case windows = "GET /control/v1/windows"
+    case instances = "GET /control/v1/instances"
     case canaries = "GET /control/v1/canaries"
     case startCanary = "POST /control/v1/canaries"
     case advanceCanary = "POST /control/v1/canaries/{name}/advance"

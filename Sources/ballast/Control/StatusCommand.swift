@@ -10,7 +10,11 @@ struct StatusCommand: ParsableCommand {
     @OptionGroup var control: ControlOptions
 
     func run() throws {
-        let reply = try control.client().call("GET", "/control/v1/status")
-        print(control.json ? ControlClient.pretty(reply.text) : StatusFormatter.render(reply.document), terminator: control.json ? "\n" : "")
+        let client = try control.client()
+        let reply = try client.call("GET", "/control/v1/status")
+        // An older Ballast has no instances route: the line is left out.
+        let instances = try? client.call("GET", "/control/v1/instances").document
+        print(control.json ? ControlClient.pretty(reply.text) : StatusFormatter.render(reply.document, instances: instances),
+              terminator: control.json ? "\n" : "")
     }
 }

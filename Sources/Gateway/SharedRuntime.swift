@@ -1,0 +1,122 @@
+import BallastConfig
+import BallastCore
+import Dispatch
+import Foundation
+import Logging
+import Shared
+import Synchronization
+
+/// Everything shared mode runs, built from `shared.redis`: the Redis client and subscriber,
+/// the shared allowance, the cache tier, the overrides sync and the membership, plus one
+/// thread that beats the heartbeat and reconciles the overrides once per `heartbeat`.
+/// Nothing here is needed for a request to succeed: with Redis gone each part decides
+/// locally and `ballast_shared_backend_up` reads 0.
+final class SharedRuntime: Sendable {
+    let config: RedisConfig
+    let instanceID: String
+    let client: RedisClient
+    let allowance: SharedAllowance
+    let cacheTier: SharedCacheTier
+    let membership: SharedMembership
+    let overrides: SharedOverridesSync
+    private let subscriber: RedisSubscriber
+    private let logger: Logger
+    private let clock: any Clock
+    private let running = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private let info = Mutex<String>("{}")
+
+    init(config: RedisConfig, environment: [String: String], pacing: PacingConfig, clock: any Clock, logger: Logger) throws {
+        self.config = config
+        self.clock = clock
+        self.logger = logger
+        var password: String?
+        if let name = config.passwordEnv {
+            guard let value = environment[name], !value.isEmpty else {
+                throw GatewayStartupError.missingCredential("shared.redis.password_env: environment variable \(name) is not set")
+            }
+            password = value
+        }
+        let endpoint = RedisEndpoint(host: config.host, port: config.port, database: config.database, password: password,
+                                     connectTimeout: config.connectTimeout, commandTimeout: config.commandTimeout)
+        instanceID = Self.makeInstanceID()
+        client = RedisClient(endpoint: endpoint)
+        allowance = SharedAllowance(client: client, keyPrefix: config.keyPrefix,
+                                    settings: SharedAllowanceSettings(localShare: config.localShare, maxWait: pacing.maxWait),
+                                    clock: clock)
+        let membership = SharedMembership(client: client, keyPrefix: config.keyPrefix, id: instanceID, ttl: config.heartbeat * 3)
+        self.membership = membership
+        cacheTier = SharedCacheTier(client: client, keyPrefix: config.keyPrefix, instanceID: instanceID,
+                                    maxValueBytes: config.maxValueBytes, lockTimeout: config.lockTimeout,
+                                    memberTTL: membership.ttl)
+        let hash = SharedStateHash(client: client, hashKey: config.keyPrefix + "overrides", channel: config.keyPrefix + "events")
+        let overrides = SharedOverridesSync(hash: hash, clock: clock)
+        self.overrides = overrides
+        subscriber = RedisSubscriber(endpoint: endpoint, channels: [hash.channel], onSubscribed: { overrides.reconcile() },
+                                     handler: { _, _ in overrides.reconcile() })
+        let target = endpoint.description
+        client.onStateChange { [logger] up in
+            if up {
+                logger.notice("shared backend up: shared allowance, cache and overrides in use", metadata: ["redis": "\(target)"])
+                overrides.reconcile()
+            } else {
+                logger.warning("shared backend down: local allowance, local cache and last known overrides until it returns",
+                               metadata: ["redis": "\(target)"])
+            }
+        }
+    }
+
+    /// Connects (waiting up to a second, so a reachable Redis is in use from the first
+    /// request), registers, and starts the subscriber and the heartbeat thread. An
+    /// unreachable Redis does not stop the start: the client keeps trying in the background.
+    func start(info text: String) {
+        guard !running.exchange(true, ordering: .relaxed) else { return }
+        info.withLock { $0 = text }
+        client.start()
+        let deadline = clock.now().adding(seconds: 1)
+        while !client.isUp, clock.now() < deadline { usleep(10_000) }
+        if client.isUp {
+            let done = DispatchSemaphore(value: 0)
+            membership.heartbeat(info: text) { _ in done.signal() }
+            _ = done.wait(timeout: .now() + 1)
+        }
+        subscriber.start()
+        let thread = Thread { [self] in
+            while running.load(ordering: .relaxed) {
+                var slept = 0.0
+                while slept < config.heartbeat, running.load(ordering: .relaxed) {
+                    usleep(50_000)
+                    slept += 0.05
+                }
+                guard running.load(ordering: .relaxed) else { break }
+                membership.heartbeat(info: info.withLock { $0 })
+                overrides.reconcile()
+            }
+            finished.signal()
+        }
+        thread.name = "ballast-shared"
+        thread.start()
+    }
+
+    /// Updates what the heartbeat says about this instance (the listeners, once bound).
+    func describe(_ text: String) {
+        info.withLock { $0 = text }
+    }
+
+    func stop() {
+        guard running.exchange(false, ordering: .relaxed) else { return }
+        finished.wait()
+        overrides.attach(nil)
+        subscriber.stop()
+        if client.isUp { membership.leave() }
+        client.stop()
+    }
+
+    /// `hostname-pid-random`: unique per process, readable in `ballast status`.
+    private static func makeInstanceID() -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&name, name.count) == 0
+            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "ballast"
+        return "\(host)-\(getpid())-\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
+    }
+}

@@ -1,0 +1,22 @@
+/// Where to connect and how to authenticate. The password is held here only to send it in
+/// `AUTH`; `description` never shows it.
+public struct RedisEndpoint: Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var database: Int
+    public var password: String?
+    public var connectTimeout: Double
+    public var commandTimeout: Double
+
+    public init(host: String, port: Int, database: Int = 0, password: String? = nil, connectTimeout: Double = 0.25,
+                commandTimeout: Double = 0.25) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.password = password
+        self.connectTimeout = connectTimeout
+        self.commandTimeout = commandTimeout
+    }
+
+    public var description: String { "redis://\(host):\(port)/\(database)" }
+}

@@ -1,0 +1,311 @@
+"""Shared mode end to end: a real redis-server (started here, no persistence), one simulator
+and three `ballast serve` instances sharing one organisation-wide rate limit, one cache with
+cross-instance single-flight, operator overrides and membership. Load-heavy checks are kept
+short (the whole module runs in well under a minute)."""
+import asyncio
+import concurrent.futures
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import BALLAST_BIN, SIM_KEY, Process, eventually, sim_stats
+
+TOKEN = "e2e-shared-admin-token"
+REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
+
+SIM = """
+seed: 11
+regions:
+  - name: limited
+    listen: 127.0.0.1:0
+    api_key: {key}
+    threads: 4
+    latency: {{ first_byte: {{ median: 15ms, spread: 0.1 }}, token_interval: 1ms }}
+    output: {{ min_tokens: 5, max_tokens: 10 }}
+    faults:
+      rate_limit: {{ requests_per_second: 150, burst: 30 }}
+  - name: primary
+    listen: 127.0.0.1:0
+    api_key: {key}
+    latency: {{ first_byte: {{ median: 80ms, spread: 0.1 }}, token_interval: 1ms }}
+    output: {{ min_tokens: 5, max_tokens: 10 }}
+  - name: secondary
+    listen: 127.0.0.1:0
+    api_key: {key}
+    latency: {{ first_byte: {{ median: 20ms, spread: 0.1 }}, token_interval: 1ms }}
+    output: {{ min_tokens: 5, max_tokens: 10 }}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Redis:
+    def __init__(self, port: int):
+        self.port = port
+        self.proc = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                      "--loglevel", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert eventually(self.listening, timeout=5), "redis-server did not start"
+
+    def listening(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+            return True
+        except OSError:
+            return False
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture(scope="module")
+def redis():
+    server = Redis(free_port())
+    yield server
+    server.kill()
+
+
+@pytest.fixture(scope="module")
+def shared_sim(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("shared-sim")
+    config = tmp / "sim.yaml"
+    config.write_text(SIM.format(key=SIM_KEY))
+    process = Process([BALLAST_BIN, "simulate", "--config", str(config)], tmp, "sim")
+    yield process
+    process.stop()
+
+
+def start_instances(tmp: Path, redis_port: int, prefix: str, regions: list, count: int = 3, extra: str = "") -> list:
+    region_lines = "\n".join(f'    - {{ name: {name}, base_url: "{url}", weight: {weight} }}' for name, url, weight in regions)
+    instances = []
+    for index in range(count):
+        name = f"{prefix}{index}"
+        config = tmp / f"{name}.yaml"
+        config.write_text(f"""
+listen: 127.0.0.1:0
+admin:
+  listen: 127.0.0.1:0
+  token_env: E2E_ADMIN_TOKEN
+store:
+  path: {tmp / (name + '.db')}
+upstream:
+  auth: {{ mode: static, api_key_env: E2E_UPSTREAM_KEY }}
+  timeouts: {{ connect: 1s, first_byte: 10s, idle: 10s, total: 30s }}
+  hedge: {{ enabled: false }}
+  regions:
+{region_lines}
+shared:
+  redis:
+    url: "redis://127.0.0.1:{redis_port}"
+    key_prefix: "{prefix}:"
+    local_share: 0.34
+    command_timeout: 1s
+{extra}
+""")
+        instances.append(Process([BALLAST_BIN, "serve", "--config", str(config)], tmp, name,
+                                 env={"E2E_UPSTREAM_KEY": SIM_KEY, "E2E_ADMIN_TOKEN": TOKEN}))
+    return instances
+
+
+def stop_all(instances):
+    for instance in instances:
+        instance.stop()
+
+
+def admin(instance, method: str, path: str, **kwargs):
+    return httpx.request(method, "http://" + instance.ready["admin"] + path,
+                         headers={"authorization": f"Bearer {TOKEN}"}, timeout=5, **kwargs)
+
+
+def metric(instance, name: str) -> float:
+    text = httpx.get("http://" + instance.ready["admin"] + "/metrics", timeout=5).text
+    for line in text.splitlines():
+        if line.startswith(name + " ") or line.startswith(name + "{"):
+            return float(line.rsplit(" ", 1)[1])
+    raise KeyError(name)
+
+
+BODY = {"model": "claude-sonnet-4-6", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
+
+
+def test_shared_rate_limit_three_instances(redis, shared_sim, tmp_path):
+    """150 req/s for the organisation, 100 req/s offered to each of three instances."""
+    limited = shared_sim.ready["regions"]["limited"]
+    instances = start_instances(tmp_path, redis.port, "rate", [("limited", limited, 100)])
+    try:
+        warm = httpx.post("http://" + instances[0].ready["proxy"] + "/v1/messages", json=BODY, timeout=10)
+        assert warm.status_code == 200
+        before = sim_stats(limited)
+        duration, rate = 8.0, 100.0
+        # One load process per instance: one Python process cannot offer 300 req/s.
+        with concurrent.futures.ProcessPoolExecutor(max_workers=3) as pool:
+            start_at = time.time() + 0.5
+            runs = [pool.submit(load_one, "http://" + i.ready["proxy"], rate, duration, start_at) for i in instances]
+            results = [r for run in runs for r in run.result()]
+        after = sim_stats(limited)
+    finally:
+        stop_all(instances)
+    attempts = after["requests_received"] - before["requests_received"]
+    upstream_429 = after["responses_by_status"].get("429", 0) - before["responses_by_status"].get("429", 0)
+    # Goodput over the steady part: from 1 s after the first send to the last send (the
+    # client's own pace decides the span: a loaded machine sends later than planned).
+    last_sent = max(r[2] for r in results)
+    offered = len(results) / last_sent
+    steady = [r for r in results if 1.0 <= r[0] < last_sent]
+    window = last_sent - 1.0
+    good = sum(1 for r in steady if r[1] == 200) / window
+    print(f"offered {offered:.0f}/s in total over {last_sent:.1f} s")
+    assert offered >= 0.9 * 300, "the load generator could not offer the load"
+    print(f"goodput {good:.1f}/s of 150 ({good / 150:.1%}), upstream 429s {upstream_429}/{attempts} "
+          f"({upstream_429 / max(1, attempts):.2%}), client statuses "
+          f"{ {s: sum(1 for r in results if r[1] == s) for s in sorted({r[1] for r in results})} }")
+    assert good >= 0.95 * 150
+    assert upstream_429 <= 0.01 * attempts
+
+
+def load_one(url: str, rate: float, duration: float, start_at: float):
+    time.sleep(max(0.0, start_at - time.time()))
+    return asyncio.run(open_loop([url], rate, duration))
+
+
+async def open_loop(urls, rate: float, duration: float):
+    """Sends `rate` requests/s to each url for `duration` s without waiting for answers; returns
+    (completion second, status) per request."""
+    results = []
+    limits = httpx.Limits(max_connections=400, max_keepalive_connections=400)
+    async with httpx.AsyncClient(timeout=20, limits=limits) as client:
+        start = time.monotonic()
+
+        async def one(url):
+            sent = time.monotonic() - start
+            try:
+                response = await client.post(url + "/v1/messages", json=BODY)
+                status = response.status_code
+            except httpx.HTTPError:
+                status = 0
+            results.append((time.monotonic() - start, status, sent))
+
+        tasks = []
+        count = int(rate * duration)
+        for n in range(count):
+            due = start + n / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            for url in urls:
+                tasks.append(asyncio.create_task(one(url)))
+        await asyncio.gather(*tasks)
+    return results
+
+
+def test_same_request_on_three_instances_makes_one_upstream_call(redis, shared_sim, tmp_path):
+    primary = shared_sim.ready["regions"]["primary"]
+    instances = start_instances(tmp_path, redis.port, "cache", [("primary", primary, 100)])
+    try:
+        body = dict(BODY, messages=[{"role": "user", "content": f"single flight {time.time()}"}])
+        before = sim_stats(primary)["requests_received"]
+        barrier = threading.Barrier(3)
+        statuses, sources = [], []
+
+        def send(instance):
+            barrier.wait()
+            response = httpx.post("http://" + instance.ready["proxy"] + "/v1/messages", json=body,
+                                  headers={"x-ballast-cache": "ttl=60"}, timeout=10)
+            statuses.append(response.status_code)
+            sources.append(response.headers.get("x-ballast-cache", "upstream"))
+
+        threads = [threading.Thread(target=send, args=(i,)) for i in instances]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        calls = sim_stats(primary)["requests_received"] - before
+        tiers = [[line for line in httpx.get("http://" + i.ready["admin"] + "/metrics").text.splitlines()
+                  if line.startswith("ballast_shared_cache_total{") or line.startswith("ballast_shared_backend_up")] for i in instances]
+        print(f"same request on three instances: {calls} upstream call(s), answers from {sorted(sources)}; {tiers}")
+        assert statuses == [200, 200, 200]
+        assert calls == 1
+        assert sorted(sources) == ["shared", "shared", "upstream"]
+    finally:
+        stop_all(instances)
+
+
+def test_drain_on_one_instance_reaches_the_others_and_redis_loss_is_not_failure(redis, shared_sim, tmp_path):
+    primary, secondary = shared_sim.ready["regions"]["primary"], shared_sim.ready["regions"]["secondary"]
+    instances = start_instances(tmp_path, redis.port, "ctl", [("primary", primary, 100), ("secondary", secondary, 100)])
+    a, b, c = instances
+    try:
+        listed = admin(a, "GET", "/control/v1/instances").json()
+        # Each instance refreshes its view of the membership on its own heartbeat: wait for both.
+        for instance in (a, b):
+            assert eventually(lambda: len(admin(instance, "GET", "/control/v1/instances").json()["instances"]) == 3,
+                              timeout=5), listed
+        status = subprocess.run([BALLAST_BIN, "status", "--admin", "http://" + b.ready["admin"]], capture_output=True, text=True,
+                                env={**os.environ, "BALLAST_ADMIN_TOKEN": TOKEN})
+        assert "instances: 3 via Redis (up)" in status.stdout, status.stdout + status.stderr
+
+        drained_at = time.monotonic()
+        assert admin(a, "POST", "/control/v1/regions/primary/drain", json={"reason": "e2e shared drain"}).status_code == 200
+
+        def drained_on(instance):
+            regions = admin(instance, "GET", "/control/v1/regions").json()["regions"]
+            return any(r["name"] == "primary" and r["state"] == "drained" for r in regions)
+
+        assert eventually(lambda: drained_on(b) and drained_on(c), timeout=1.0, interval=0.01)
+        propagation = time.monotonic() - drained_at
+        time.sleep(max(0.0, 1.0 - propagation))
+        before = sim_stats(primary)["requests_received"]
+        for instance in (b, c):
+            for _ in range(20):
+                response = httpx.post("http://" + instance.ready["proxy"] + "/v1/messages", json=BODY, timeout=10)
+                assert response.status_code == 200
+                assert response.headers["x-ballast-region"] == "secondary"
+        assert sim_stats(primary)["requests_received"] == before
+        print(f"drain propagation {propagation * 1000:.0f} ms")
+
+        # Redis dies mid-run: every instance keeps serving, and says so on /metrics.
+        stop = threading.Event()
+        failures, served = [], []
+
+        def traffic(instance):
+            with httpx.Client(timeout=10) as client:
+                while not stop.is_set():
+                    response = client.post("http://" + instance.ready["proxy"] + "/v1/messages", json=BODY)
+                    (served if response.status_code == 200 else failures).append(response.status_code)
+
+        threads = [threading.Thread(target=traffic, args=(i,)) for i in instances]
+        for t in threads:
+            t.start()
+        time.sleep(0.5)
+        redis.kill()
+        assert eventually(lambda: all(metric(i, "ballast_shared_backend_up") == 0 for i in instances), timeout=5)
+        time.sleep(1.0)
+        served_while_down = len(served)
+        # Back on the same port: instances reconnect and reconcile (the drain is written again).
+        redis.__init__(redis.port)
+        assert eventually(lambda: all(metric(i, "ballast_shared_backend_up") == 1 for i in instances), timeout=10)
+        stop.set()
+        for t in threads:
+            t.join()
+        print(f"redis down: {served_while_down} requests served, {len(failures)} failed")
+        assert failures == []
+        assert served_while_down > 0
+        assert eventually(lambda: b"primary" in subprocess.run(
+            ["redis-cli", "-p", str(redis.port), "HGETALL", "ctl:overrides"], capture_output=True).stdout, timeout=5) \
+            if shutil.which("redis-cli") else True
+        assert eventually(lambda: len(admin(c, "GET", "/control/v1/instances").json()["instances"]) == 3, timeout=5)
+    finally:
+        stop_all(instances)
