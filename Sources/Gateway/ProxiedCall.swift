@@ -125,16 +125,14 @@ final class ProxiedCall: @unchecked Sendable {
         let key = context.policy.key(region: region, model: request.model)
         // A region at its concurrency limit would make the request wait in line for a slot:
         // another region with a free slot and allowance now takes it instead.
-        if !isHedge, !context.policy.hasConcurrencyRoom(region: region), let spill = spillRegion() {
-            return send(to: spill.region, key: spill.key, isHedge: isHedge)
-        }
+        if !isHedge, !context.policy.hasConcurrencyRoom(region: region), spillOver(from: region, isHedge: isHedge) { return }
         // Weigh the region before reserving anything in it: a slot reserved here and then not
         // used (the request spilled elsewhere) would leave the region in debt for nothing.
         switch context.policy.peekAdmission(key: key, now: now) {
         case .wait(let seconds) where seconds > Self.spillThreshold:
-            if let spill = spillRegion() { return send(to: spill.region, key: spill.key, isHedge: isHedge) }
+            if spillOver(from: region, isHedge: isHedge) { return }
         case .reject:
-            if let spill = spillRegion() { return send(to: spill.region, key: spill.key, isHedge: isHedge) }
+            if spillOver(from: region, isHedge: isHedge) { return }
         default:
             break
         }
@@ -228,6 +226,17 @@ final class ProxiedCall: @unchecked Sendable {
     /// Waits for rate allowance longer than this send the request to another region that
     /// has allowance now, when there is one (a standby's own capacity serves the excess).
     static let spillThreshold = 0.05
+
+    /// Sends the attempt to a spill region instead of `region`; `region` then counts as not
+    /// tried (no attempt went there), so a hedge or a retry may still use it. False when no
+    /// region can take it now.
+    private func spillOver(from region: Region, isHedge: Bool) -> Bool {
+        guard let spill = spillRegion() else { return false }
+        tried.remove(region.name)
+        if firstRegion == region.name { firstRegion = spill.region.name }
+        send(to: spill.region, key: spill.key, isHedge: isHedge)
+        return true
+    }
 
     /// Another region, not tried yet, whose circuits are closed, with a free concurrency slot,
     /// and whose pacing admits a request at once; nil when there is none.
