@@ -159,11 +159,6 @@ import Upstream
         #expect(invalid == 400 && invalidText.contains("steps must rise"), "\(invalidText)")
     }
 
-    static var shippedRules: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("rules/*.yaml").path
-    }
-
     @Test func theShippedRulesRollBackANewModelThatFailsFivePercent() async throws {
         let simulator = try Self.simulator(failingModel: "claude-sonnet-4-6")
         defer { simulator.stop() }
@@ -175,7 +170,7 @@ import Upstream
                 to: { model: claude-sonnet-4-6 }
                 steps: [50%, 100%]
                 min_step_time: 10m
-            """, rules: [Self.shippedRules])
+            """, rules: [GatewayHarness.shippedRules])
         defer { harness.stop() }
         let url = harness.baseURL + "/v1/messages"
         let plan = LoadPlan(rate: 60, duration: 14, drainTimeout: 10, seed: 5) { index, _ in

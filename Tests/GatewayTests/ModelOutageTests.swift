@@ -101,19 +101,8 @@ import Upstream
         defer { directory.remove() }
         let database = directory.path("ballast.db")
         let clock = JumpClock()
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: "\(database)" }
-            rules: { paths: ["\(RegionOutageTests.shippedRules)"] }
-            upstream:
-              auth: { mode: passthrough }
-              hedge: { enabled: false }
-              retry: { max_attempts: 2 }
-              regions:
-                - { name: primary, base_url: "\(simulator.regions[0].baseURL)", weight: 100 }
-                - { name: secondary, base_url: "\(simulator.regions[1].baseURL)", weight: 0 }
-            """, clock: clock)
+        let harness = try GatewayHarness(shippedRulesFor: simulator, database: database,
+                                         upstream: ["hedge: { enabled: false }", "retry: { max_attempts: 2 }"], clock: clock)
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "k"]
         let opus = #"{"model":"claude-opus-4-1","max_tokens":4096,"messages":[{"role":"user","content":"hi"}]}"#
         let sonnet = #"{"model":"claude-sonnet-4-6","max_tokens":4096,"messages":[{"role":"user","content":"hi"}]}"#

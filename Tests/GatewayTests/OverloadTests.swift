@@ -30,18 +30,8 @@ import Upstream
         defer { directory.remove() }
         let database = directory.path("ballast.db")
         let clock = JumpClock()
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: "\(database)" }
-            rules: { paths: ["\(RegionOutageTests.shippedRules)"] }
-            upstream:
-              auth: { mode: passthrough }
-              timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }
-              regions:
-                - { name: primary, base_url: "\(simulator.regions[0].baseURL)", weight: 100 }
-                - { name: secondary, base_url: "\(simulator.regions[1].baseURL)", weight: 0 }
-            """, clock: clock)
+        let harness = try GatewayHarness(shippedRulesFor: simulator, database: database,
+                                         upstream: ["timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }"], clock: clock)
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "k"]
         let metricsURL = "http://\(harness.gateway.adminAddress)/metrics"
 

@@ -11,11 +11,6 @@ import Upstream
 /// seconds; its circuit opens on the first failures, traffic moves to the secondary, the
 /// client sees no errors, and every change is in the audit table.
 @Suite(.serialized) struct RegionOutageTests {
-    static var shippedRules: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("rules/*.yaml").path
-    }
-
     @Test func theShippedRulesOpenTheCircuitAndReroute() async throws {
         let simulator = Simulator(config: try SimulatorConfig.parse("""
             seed: 9
@@ -34,18 +29,8 @@ import Upstream
         let directory = try TemporaryDirectory("ballast-outage")
         defer { directory.remove() }
         let database = directory.path("ballast.db")
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: "\(database)" }
-            rules: { paths: ["\(Self.shippedRules)"] }
-            upstream:
-              auth: { mode: passthrough }
-              timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }
-              regions:
-                - { name: primary, base_url: "\(simulator.regions[0].baseURL)", weight: 100 }
-                - { name: secondary, base_url: "\(simulator.regions[1].baseURL)", weight: 0 }
-            """)
+        let harness = try GatewayHarness(shippedRulesFor: simulator, database: database,
+                                         upstream: ["timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }"])
         let report = await LoadGenerator(client: harness.client).run(LoadPlan(rate: 40, duration: 8, drainTimeout: 20, seed: 3) { _, _ in
             UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
                             body: Array(#"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
