@@ -81,9 +81,9 @@ struct OverheadScenario: BenchScenario {
             unrecordedRuns.append(await load.run(Self.plan(baseURL: unrecorded, rate: rate, seconds: context.seconds(5),
                                                            seed: context.seed &+ UInt64(round))))
         }
-        let directAll = merged(directRuns)
-        let proxiedAll = merged(proxiedRuns)
-        let unrecordedAll = merged(unrecordedRuns)
+        let directAll = Self.merged(directRuns)
+        let proxiedAll = Self.merged(proxiedRuns)
+        let unrecordedAll = Self.merged(unrecordedRuns)
         let connectionsAfter = await Self.connectionsOpened(admin: ballast.adminAddress, client: client)
         let connectionsPerThousand = Double(connectionsAfter - connectionsBefore) * 1000 / Double(max(1, proxiedAll.started))
 
@@ -165,7 +165,7 @@ struct OverheadScenario: BenchScenario {
         return Int(text[range.upperBound...].prefix { $0.isNumber }) ?? 0
     }
 
-    private func merged(_ reports: [LoadReport]) -> LoadReport {
+    static func merged(_ reports: [LoadReport]) -> LoadReport {
         var total = reports[0]
         for report in reports.dropFirst() {
             total.started += report.started

@@ -1,0 +1,141 @@
+import BallastCore
+import BallastTesting
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Upstream
+
+/// Shared mode's cost: the same open-loop load through a Ballast running alone and through
+/// one sharing its rate allowance and overrides through a real `redis-server` (started here
+/// on a loopback port, no persistence), against the same simulated region, which announces a
+/// rate limit (so the shared buckets lease); alternating rounds in one run. Reports the
+/// latency each mode adds and the Redis round trips per client request.
+struct SharedModeScenario: BenchScenario {
+    let name = "shared_mode"
+
+    static let simulatorYAML = """
+        regions:
+          - name: fast
+            listen: 127.0.0.1:0
+            latency: { first_byte: { median: 0ms }, token_interval: 0ms }
+            output: { min_tokens: 12, max_tokens: 12 }
+            faults: { rate_limit: { requests_per_second: 5000, burst: 5000, tokens_per_minute: 0 } }
+        """
+
+    static func ballastYAML(upstream: String, store: String, redisPort: Int?) -> String {
+        var yaml = OverheadScenario.ballastYAML(upstream: upstream, store: store)
+        if let redisPort {
+            yaml += """
+
+                shared:
+                  redis: { url: "redis://127.0.0.1:\(redisPort)", key_prefix: "bench:", command_timeout: 1s }
+                """
+        }
+        return yaml
+    }
+
+    func run(_ context: BenchContext) async throws -> BenchSection {
+        guard let redisPath = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: FileManager.default.isExecutableFile) else {
+            return BenchSection(scenario: name, title: "Shared mode through Redis", summary: "**Not run**: redis-server is not installed (`make deps` installs it).",
+                                tables: [], figures: [:])
+        }
+        let port = try Self.freePort()
+        let redis = Process()
+        redis.executableURL = URL(fileURLWithPath: redisPath)
+        redis.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+        redis.standardOutput = FileHandle.nullDevice
+        redis.standardError = FileHandle.nullDevice
+        try redis.run()
+        // SIGKILL: redis-server inherits this process's blocked signals, so it ignores SIGTERM.
+        defer { kill(redis.processIdentifier, SIGKILL); redis.waitUntilExit() }
+        try await Task.sleep(for: .milliseconds(300))
+
+        let simulator = Simulator(config: try SimulatorConfig.parse(Self.simulatorYAML, file: "<shared_mode simulator>"))
+        try simulator.start()
+        defer { simulator.stop() }
+        let upstream = simulator.regions[0].baseURL
+        let alone = try BallastProcess(configYAML: Self.ballastYAML(upstream: upstream, store: context.directory.appendingPathComponent("alone.db").path,
+                                                                    redisPort: nil), directory: context.directory, environment: [:])
+        defer { alone.stop() }
+        let shared = try BallastProcess(configYAML: Self.ballastYAML(upstream: upstream, store: context.directory.appendingPathComponent("shared.db").path,
+                                                                     redisPort: port), directory: context.directory, environment: [:])
+        defer { shared.stop() }
+        let client = context.makeLoadClient()
+        defer { client.shutdown() }
+        let load = LoadGenerator(client: client)
+        let rate = 1000.0
+        context.log("shared_mode: warm-up")
+        for url in [upstream, "http://\(alone.proxyAddress)", "http://\(shared.proxyAddress)"] {
+            _ = await load.run(OverheadScenario.plan(baseURL: url, rate: rate, seconds: 1, seed: context.seed))
+        }
+        let tripsBefore = await Self.counter("ballast_shared_redis_round_trips_total", admin: shared.adminAddress, client: client)
+        var direct: [LoadReport] = []
+        var local: [LoadReport] = []
+        var sharedRuns: [LoadReport] = []
+        for round in 0..<2 {
+            context.log("shared_mode: \(Int(rate)) req/s round \(round + 1)")
+            let seed = context.seed &+ UInt64(round)
+            direct.append(await load.run(OverheadScenario.plan(baseURL: upstream, rate: rate, seconds: context.seconds(5), seed: seed)))
+            local.append(await load.run(OverheadScenario.plan(baseURL: "http://\(alone.proxyAddress)", rate: rate, seconds: context.seconds(5), seed: seed)))
+            sharedRuns.append(await load.run(OverheadScenario.plan(baseURL: "http://\(shared.proxyAddress)", rate: rate,
+                                                                   seconds: context.seconds(5), seed: seed)))
+        }
+        let tripsAfter = await Self.counter("ballast_shared_redis_round_trips_total", admin: shared.adminAddress, client: client)
+        let up = await Self.counter("ballast_shared_backend_up", admin: shared.adminAddress, client: client)
+        let directAll = OverheadScenario.merged(direct)
+        let localAll = OverheadScenario.merged(local)
+        let sharedAll = OverheadScenario.merged(sharedRuns)
+        let tripsPerRequest = (tripsAfter - tripsBefore) / Double(max(1, sharedAll.started))
+        func row(_ label: String, _ report: LoadReport) -> [String] {
+            [label, "\(report.started)", "\(report.failed)", "\(BenchFormat.ms(report.latencyMs(50))) ms",
+             "\(BenchFormat.ms(report.latencyMs(99))) ms",
+             "\(BenchFormat.ms(report.latencyMs(50) - directAll.latencyMs(50))) ms",
+             "\(BenchFormat.ms(report.latencyMs(99) - directAll.latencyMs(99))) ms"]
+        }
+        let table = BenchTable(columns: ["path", "requests", "failed", "p50", "p99", "added p50", "added p99"],
+                               rows: [row("direct to simulator", directAll), row("Ballast alone", localAll),
+                                      row("Ballast in shared mode (Redis)", sharedAll)])
+        let extra50 = sharedAll.latencyMs(50) - localAll.latencyMs(50)
+        let extra99 = sharedAll.latencyMs(99) - localAll.latencyMs(99)
+        let summary = """
+            The same open-loop load (\(Int(rate)) req/s, alternating rounds) straight at a simulated region that \
+            announces a rate limit of 5,000 req/s, through a Ballast running alone, and through one in shared mode \
+            against a real `redis-server` on loopback (its rate allowance leased from the shared bucket, overrides and \
+            membership through Redis; backend up: \(up == 1 ? "yes" : "no")). Shared mode adds \
+            **\(BenchFormat.ms(extra50)) ms at p50 and \(BenchFormat.ms(extra99)) ms at p99** over Ballast alone, and \
+            makes **\(String(format: "%.3f", tripsPerRequest)) Redis round trips per client request** (target: well \
+            under 1; leases come in batches and are refilled ahead of need, off the request path).
+            """
+        return BenchSection(scenario: name, title: "Shared mode through Redis", summary: summary, tables: [table],
+                            figures: ["shared_extra_p50_ms": extra50, "shared_extra_p99_ms": extra99,
+                                      "redis_round_trips_per_request": tripsPerRequest, "shared_failed": Double(sharedAll.failed)])
+    }
+
+    /// A metric's value summed over its series, from the admin listener.
+    static func counter(_ name: String, admin: String, client: UpstreamClient) async -> Double {
+        let collector = ResponseCollector()
+        client.submit(UpstreamRequest(method: "GET", url: "http://\(admin)/metrics"), delegate: collector)
+        let text = await collector.result().text
+        return text.split(separator: "\n").filter { $0.hasPrefix(name) }.compactMap { line in
+            line.split(separator: " ").last.flatMap { Double($0) }
+        }.reduce(0, +)
+    }
+
+    /// A loopback port nothing listens on now (bound to port 0, read back, released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw BenchError.processFailed("no socket for a free port") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw BenchError.processFailed("could not bind a loopback port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
