@@ -115,6 +115,7 @@ public final class GatewayService: Sendable {
         context.rules.install(rules)
         metrics.registerRuleGauges(rules: rules, router: router)
         shared?.overrides.attach(rules)
+        shared?.decisions.attach(rules)
         shared?.registerMetrics(registry)
         proxyServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
                                                                         threads: config.server.threads,

@@ -39,7 +39,8 @@ extension RuleController {
     /// Pushes the weights and drains in force (rules, then overrides) to the router.
     func applyRouting() {
         let (weights, drained) = state.withLock { s -> ([String: Int], Set<String>) in
-            (s.overrides.weights(rules: s.engine, regions: s.ruleSet.regions, totalRate: nil), s.overrides.drainedRegions)
+            (s.overrides.weights(rules: s.engine, regions: s.ruleSet.regions, totalRate: nil, peers: s.peers.removed),
+             s.overrides.drainedRegions)
         }
         if !weights.isEmpty { router.setWeights(weights) }
         router.setDrained(drained)
@@ -59,7 +60,7 @@ extension RuleController {
         }
         guard !expired.isEmpty else { return }
         persist(overrides)
-        overridesObserver.notify(from: before, to: overrides)
+        notifyOverridesObserver(from: before, to: overrides)
         for override in expired {
             audit(target: override.target, action: "expired",
                   reason: "the operator's \(override.summary) (\(override.reason)) expired; the rules govern again",
@@ -68,9 +69,13 @@ extension RuleController {
         applyRouting()
     }
 
-    private func audit(target: String, action: String, reason: String, actor: String) {
-        let event = AuditEvent(time: clock.wallTime(), kind: .operatorOverride, target: target, action: action, reason: reason,
-                               actor: actor)
+    private func notifyOverridesObserver(from old: OperatorOverrides, to new: OperatorOverrides) {
+        guard old != new, let observer = overridesObserver.current else { return }
+        observer.overridesChanged(from: old, to: new)
+    }
+
+    func audit(target: String, kind: AuditEvent.Kind = .operatorOverride, action: String, reason: String, actor: String) {
+        let event = AuditEvent(time: clock.wallTime(), kind: kind, target: target, action: action, reason: reason, actor: actor)
         _ = writer.submit(event)
         logger.notice("\(event.kind.rawValue) \(target) \(action) by \(actor): \(reason)")
     }
@@ -98,7 +103,7 @@ extension RuleController {
             return (before, s.overrides)
         }
         persist(overrides)
-        overridesObserver.notify(from: before, to: overrides)
+        notifyOverridesObserver(from: before, to: overrides)
         audit(target: target, action: action, reason: Self.reasonText(request), actor: request.actor)
         applyRouting()
     }
@@ -174,6 +179,7 @@ extension RuleController {
                 s.overrides.clearCircuit(target)
             }
         }
+        if command != .open { publishClosed(target, reason: "\(command.rawValue) by operator:\(request.actor): \(request.reason)") }
     }
 
     // MARK: Degradation
@@ -241,7 +247,7 @@ extension RuleController {
         let wall = clock.wallTime()
         let weights = router.currentWeights
         return state.withLock { s in
-            RulesView(ruleSet: s.ruleSet, engine: s.engine, overrides: s.overrides, weights: weights,
+            RulesView(ruleSet: s.ruleSet, engine: s.engine, overrides: s.overrides, peers: s.peers, weights: weights,
                       lastReloadError: s.lastError, lastReloadAt: s.lastReloadAt, monotonic: monotonic, wall: wall)
         }
     }

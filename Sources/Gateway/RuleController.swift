@@ -21,6 +21,11 @@ public final class RuleController: Sendable {
         var lastError: String?
         var lastReloadAt: Double?
         var overrides = OperatorOverrides()
+        /// The most cautious of the other live instances' own decisions (shared mode).
+        var peers = InstanceDecisions()
+        /// The rules' degradation level: this instance's, or the other instances' when higher.
+        var ruleLevel: Int { min(max(engine.degradationLevel, peers.degradation), ruleSet.degradation.maxLevel) }
+
         /// Bumped by every change made outside an evaluation (probe permits, reloads, operator
         /// actions), so an evaluation run outside the lock knows whether its result still fits.
         var version = 0
@@ -45,7 +50,9 @@ public final class RuleController: Sendable {
     private let stopped = DispatchSemaphore(value: 0)
     let evaluations = Atomic<Int>(0)
     /// Publishes operator overrides to the other instances (shared mode only).
-    let overridesObserver = OverridesObserverSlot()
+    let overridesObserver = ObserverSlot<any OverridesObserver>()
+    /// Publishes the rules' circuit, degradation and route decisions (shared mode only).
+    let decisionsObserver = ObserverSlot<any RuleDecisionsObserver>()
     let failedReloads = Atomic<Int>(0)
 
     /// Loads the rule files; an error in any of them fails start-up with every problem listed.
@@ -124,6 +131,7 @@ public final class RuleController: Sendable {
         }
         evaluations.add(1, ordering: .relaxed)
         apply(changes)
+        publishDecisions(after: changes)
         migrations?.tick(canaryDemands())
     }
 
@@ -157,6 +165,7 @@ public final class RuleController: Sendable {
                                          reason: (reason.map { "\($0); " } ?? "") + "reload of \(paths.joined(separator: ", "))",
                                          actor: actor))
             apply(changes)
+            publishDecisions(after: changes)
             logger.info("rules reloaded", metadata: ["rules": "\(ruleSet.rules.count)", "by": "\(actor)"])
             return nil
         }
@@ -261,7 +270,7 @@ public final class RuleController: Sendable {
     /// The degradation in force now.
     var degradation: DegradationPolicy {
         state.withLock { s in
-            s.ruleSet.degradation.policy(level: s.overrides.degradationLevel(rules: s.engine.degradationLevel))
+            s.ruleSet.degradation.policy(level: s.overrides.degradationLevel(rules: s.ruleLevel))
         }
     }
 
@@ -304,6 +313,7 @@ public final class RuleController: Sendable {
         }
     }
 
-    /// The level in force: the operator's when one is set, else the rules'.
-    var degradationLevel: Int { state.withLock { $0.overrides.degradationLevel(rules: $0.engine.degradationLevel) } }
+    /// The level in force: the operator's when one is set, else the rules' (the higher of this
+    /// instance's and the other instances' in shared mode).
+    var degradationLevel: Int { state.withLock { $0.overrides.degradationLevel(rules: $0.ruleLevel) } }
 }

@@ -4,7 +4,7 @@ import Shared
 extension SharedRuntime {
     /// The shared backend's health and how much Redis each request costs.
     func registerMetrics(_ registry: MetricsRegistry) {
-        let client = client, membership = membership, allowance = allowance, cacheTier = cacheTier
+        let client = client, membership = membership, allowance = allowance, cacheTier = cacheTier, decisions = decisions
         _ = registry.gauge("ballast_shared_backend_up",
                            help: "1 while Redis (shared allowance, cache, overrides) is reachable; 0 while Ballast decides locally.") {
             [([], client.isUp ? 1 : 0)]
@@ -34,6 +34,14 @@ extension SharedRuntime {
         }
         _ = registry.counter("ballast_shared_rate_cuts_total", help: "Cuts of a shared bucket's rate after a 429 seen here.") {
             [([], allowance.cuts.load(ordering: .relaxed))]
+        }
+        _ = registry.counter("ballast_shared_circuit_adoptions_total",
+                             help: "Circuit openings and closings decided on another instance and taken here.") {
+            [([], decisions.adopted.load(ordering: .relaxed))]
+        }
+        _ = registry.gauge("ballast_shared_peer_degradation_level",
+                           help: "The highest degradation level the other live instances' rules demand (0 when alone).") {
+            [([], Double(decisions.peerLevel))]
         }
         _ = registry.counter("ballast_shared_cache_total",
                              help: "Local cache misses by what the shared tier said: hit, lead (one upstream call), wait, alone.",

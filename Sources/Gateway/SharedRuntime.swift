@@ -7,8 +7,9 @@ import Shared
 import Synchronization
 
 /// Everything shared mode runs, built from `shared.redis`: the Redis client and subscriber,
-/// the shared allowance, the cache tier, the overrides sync and the membership, plus one
-/// thread that beats the heartbeat and reconciles the overrides once per `heartbeat`.
+/// the shared allowance, the cache tier, the overrides and rule decisions syncs and the
+/// membership, plus one thread that beats the heartbeat and reconciles both syncs once per
+/// `heartbeat`.
 /// Nothing here is needed for a request to succeed: with Redis gone each part decides
 /// locally and `ballast_shared_backend_up` reads 0.
 final class SharedRuntime: Sendable {
@@ -19,6 +20,7 @@ final class SharedRuntime: Sendable {
     let cacheTier: SharedCacheTier
     let membership: SharedMembership
     let overrides: SharedOverridesSync
+    let decisions: SharedDecisionsSync
     private let subscriber: RedisSubscriber
     private let logger: Logger
     private let clock: any Clock
@@ -52,15 +54,29 @@ final class SharedRuntime: Sendable {
         let hash = SharedStateHash(client: client, hashKey: config.keyPrefix + "overrides", channel: config.keyPrefix + "events")
         let overrides = SharedOverridesSync(hash: hash, clock: clock)
         self.overrides = overrides
-        subscriber = RedisSubscriber(endpoint: endpoint, channels: [hash.channel], onSubscribed: { overrides.reconcile() },
-                                     handler: { _, _ in overrides.reconcile() })
+        let decisionsChannel = config.keyPrefix + "decisions"
+        let decisions = SharedDecisionsSync(
+            circuits: SharedStateHash(client: client, hashKey: config.keyPrefix + "circuits", channel: decisionsChannel),
+            instances: SharedStateHash(client: client, hashKey: config.keyPrefix + "instance-decisions", channel: decisionsChannel),
+            membership: membership, clock: clock)
+        self.decisions = decisions
+        subscriber = RedisSubscriber(endpoint: endpoint, channels: [hash.channel, decisionsChannel],
+                                     onSubscribed: {
+                                         overrides.reconcile()
+                                         decisions.reconcile()
+                                     },
+                                     handler: { channel, _ in
+                                         if channel == decisionsChannel { decisions.reconcile() } else { overrides.reconcile() }
+                                     })
         let target = endpoint.description
         client.onStateChange { [logger] up in
             if up {
-                logger.notice("shared backend up: shared allowance, cache and overrides in use", metadata: ["redis": "\(target)"])
+                logger.notice("shared backend up: shared allowance, cache, overrides and rule decisions in use",
+                              metadata: ["redis": "\(target)"])
                 overrides.reconcile()
+                decisions.reconcile()
             } else {
-                logger.warning("shared backend down: local allowance, local cache and last known overrides until it returns",
+                logger.warning("shared backend down: local allowance, local cache, last known overrides and decisions until it returns",
                                metadata: ["redis": "\(target)"])
             }
         }
@@ -91,6 +107,7 @@ final class SharedRuntime: Sendable {
                 guard running.load(ordering: .relaxed) else { break }
                 membership.heartbeat(info: info.withLock { $0 })
                 overrides.reconcile()
+                decisions.heartbeat()
             }
             finished.signal()
         }
@@ -107,8 +124,12 @@ final class SharedRuntime: Sendable {
         guard running.exchange(false, ordering: .relaxed) else { return }
         finished.wait()
         overrides.attach(nil)
+        decisions.attach(nil)
         subscriber.stop()
-        if client.isUp { membership.leave() }
+        if client.isUp {
+            decisions.leave()
+            membership.leave()
+        }
         client.stop()
     }
 

@@ -39,6 +39,20 @@ public final class SharedStateHash: Sendable {
         }
     }
 
+    /// Removes `fields` (an instance that left, its own field on a clean stop) and announces it.
+    public func remove(_ fields: [String], _ completion: (@Sendable (Bool) -> Void)? = nil) {
+        guard !fields.isEmpty else { return }
+        client.eval(Self.removeScript, keys: [hashKey], args: [channel] + fields) { result in
+            if case .success = result { completion?(true) } else { completion?(false) }
+        }
+    }
+
+    private static let removeScript = RedisScript("""
+    for i = 2, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+    redis.call('PUBLISH', ARGV[1], ARGV[2])
+    return 1
+    """)
+
     /// Every field, or nil when Redis did not answer.
     public func fetchAll(_ completion: @escaping @Sendable ([SharedEntry]?) -> Void) {
         client.send(["HGETALL", hashKey]) { result in

@@ -88,10 +88,13 @@ def shared_sim(tmp_path_factory):
     process.stop()
 
 
-def start_instances(tmp: Path, redis_port: int, prefix: str, regions: list, count: int = 3, extra: str = "") -> list:
-    region_lines = "\n".join(f'    - {{ name: {name}, base_url: "{url}", weight: {weight} }}' for name, url, weight in regions)
+def start_instances(tmp: Path, redis_port: int, prefix: str, regions, count: int = 3, extra: str = "") -> list:
+    """`regions`: (name, url, weight) tuples for every instance, or a function of the instance's
+    index returning them."""
     instances = []
     for index in range(count):
+        own = regions(index) if callable(regions) else regions
+        region_lines = "\n".join(f'    - {{ name: {name}, base_url: "{url}", weight: {weight} }}' for name, url, weight in own)
         name = f"{prefix}{index}"
         config = tmp / f"{name}.yaml"
         config.write_text(f"""
@@ -307,5 +310,89 @@ def test_drain_on_one_instance_reaches_the_others_and_redis_loss_is_not_failure(
             ["redis-cli", "-p", str(redis.port), "HGETALL", "ctl:overrides"], capture_output=True).stdout, timeout=5) \
             if shutil.which("redis-cli") else True
         assert eventually(lambda: len(admin(c, "GET", "/control/v1/instances").json()["instances"]) == 3, timeout=5)
+    finally:
+        stop_all(instances)
+
+
+RULES = """
+degradation:
+  levels:
+    - description: shorter answers
+      max_tokens: 2048
+groups:
+  - name: shared-e2e
+    interval: 250ms
+    rules:
+      - name: region-down
+        when: consecutive_failures{class="local"}[10s] by (region) >= 3
+        action: { circuit: open, target: { region: "$region" } }
+        recover: { after: 30s, max_open: 5m, probe: { requests: 5, max_error_ratio: 0.2 } }
+      - name: connections-failing
+        when: error_count{level="attempt", class="local"}[10s] >= 3
+        action: { degrade: 1 }
+        recover: { after: 60s }
+"""
+
+
+def dead_address() -> str:
+    port = free_port()
+    return f"http://127.0.0.1:{port}"
+
+
+def test_rule_decisions_on_one_instance_apply_to_all(redis, shared_sim, tmp_path):
+    """Only instance A's path to `primary` is broken. A's rules open primary's circuit and
+    raise the degradation level; B and C, whose own traffic to primary is fine, take the
+    circuit within a second (no request of theirs reaches primary) and the level as their
+    peers' level. When A stops, its level no longer holds the others."""
+    primary, secondary = shared_sim.ready["regions"]["primary"], shared_sim.ready["regions"]["secondary"]
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(RULES)
+    broken = dead_address()
+    instances = start_instances(
+        tmp_path, redis.port, "rules",
+        lambda index: [("primary", broken if index == 0 else primary, 100), ("secondary", secondary, 100)],
+        extra=f"rules:\n  paths: [{rules}]")
+    a, b, c = instances
+    try:
+        def circuit(instance):
+            circuits = admin(instance, "GET", "/control/v1/circuits").json()["circuits"]
+            return next((entry["state"] for entry in circuits if entry["id"] == "region=primary"), "closed")
+
+        for _ in range(6):
+            response = httpx.post("http://" + a.ready["proxy"] + "/v1/messages", json=BODY, timeout=10)
+            assert response.status_code == 200, response.text
+        assert eventually(lambda: circuit(a) == "open", timeout=5, interval=0.01)
+        opened = time.monotonic()
+        assert eventually(lambda: circuit(b) == "open" and circuit(c) == "open", timeout=1.0, interval=0.01)
+        propagation = time.monotonic() - opened
+        print(f"circuit propagation {propagation * 1000:.0f} ms")
+
+        # B and C send nothing to primary although their own path to it is healthy.
+        before = sim_stats(primary)["requests_received"]
+        for instance in (b, c):
+            for _ in range(10):
+                response = httpx.post("http://" + instance.ready["proxy"] + "/v1/messages", json=BODY, timeout=10)
+                assert response.status_code == 200
+                assert response.headers["x-ballast-region"] == "secondary"
+        assert sim_stats(primary)["requests_received"] == before
+        def adopted_in_audit():
+            actions = admin(b, "GET", "/control/v1/actions", params={"limit": 50}).json()["actions"]
+            return any(entry["actor"].startswith("instance:") and entry["target"] == "region=primary" for entry in actions)
+
+        assert eventually(adopted_in_audit, timeout=5)
+
+        # A's level reaches the others as their peers' level; its own rules never fired there.
+        assert eventually(lambda: admin(a, "GET", "/control/v1/degradation").json()["instance_level"] == 1, timeout=5)
+        for instance in (b, c):
+            assert eventually(lambda: admin(instance, "GET", "/control/v1/degradation").json()["level"] == 1, timeout=1.0)
+            degradation = admin(instance, "GET", "/control/v1/degradation").json()
+            assert degradation["source"] == "instances" and degradation["instance_level"] == 0, degradation
+        assert metric(b, "ballast_shared_peer_degradation_level") == 1
+        assert metric(b, "ballast_shared_circuit_adoptions_total") >= 1
+
+        # A leaves cleanly: its level no longer holds B and C up.
+        a.stop()
+        for instance in (b, c):
+            assert eventually(lambda: admin(instance, "GET", "/control/v1/degradation").json()["level"] == 0, timeout=2.0)
     finally:
         stop_all(instances)

@@ -139,9 +139,11 @@ extension ControlAPI {
         let override = view.overrides.degradation
         return [
             "level": view.degradationLevel,
-            "rules_level": view.engine.degradationLevel,
+            "rules_level": view.rulesLevel,
+            "instance_level": view.engine.degradationLevel,
+            "peers_level": view.peers.degradation,
             "max_level": view.ruleSet.degradation.maxLevel,
-            "source": override == nil ? "rules" : "operator",
+            "source": override != nil ? "operator" : view.peers.degradation > view.engine.degradationLevel ? "instances" : "rules",
             "held_by": ControlJSON.optional(view.engine.degradation.holder?.description),
             "override": ControlJSON.optional(override.map { overrideDocument($0) }),
         ]

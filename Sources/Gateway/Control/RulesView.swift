@@ -6,6 +6,8 @@ struct RulesView: Sendable {
     var ruleSet: RuleSet
     var engine: RuleEngineState
     var overrides: OperatorOverrides
+    /// The other instances' own decisions (shared mode; empty when alone).
+    var peers: InstanceDecisions
     var weights: [String: Int]
     var lastReloadError: String?
     var lastReloadAt: Double?
@@ -13,7 +15,10 @@ struct RulesView: Sendable {
     var monotonic: Double
     var wall: Double
 
-    var degradationLevel: Int { overrides.degradationLevel(rules: engine.degradationLevel) }
+    var degradationLevel: Int { overrides.degradationLevel(rules: rulesLevel) }
+
+    /// The rules' level: this instance's, or the other instances' when higher.
+    var rulesLevel: Int { min(max(engine.degradationLevel, peers.degradation), ruleSet.degradation.maxLevel) }
 
     func circuitState(_ target: CircuitTarget) -> CircuitState {
         RuleController.effectiveState(target, engine: engine, overrides: overrides)

@@ -132,6 +132,35 @@ public struct CircuitBreaker: Sendable, Equatable {
         return true
     }
 
+    /// Takes another instance's trip (shared mode): open until `until`, counting `trips`, so
+    /// every instance goes half-open at the same moment and probes for itself. Nil when the
+    /// circuit is already open at least that long.
+    public mutating func adoptOpen(until: Double, trips: Int, settle: Double, owner: RuleKey?, at now: Double) -> CircuitTransition? {
+        if case .open(let current) = phase, current >= until { return nil }
+        let from = state
+        self.trips = max(self.trips, trips)
+        self.settle = settle
+        self.owner = owner ?? self.owner
+        phase = .open(until: until)
+        changedAt = now
+        probePermits = 0
+        return CircuitTransition(from: from, to: .open,
+                                 detail: "open for \(DurationText.format(max(0, until - now))) (trip \(self.trips))")
+    }
+
+    /// Takes another instance's close (its probes passed): closed now, settling as after a
+    /// close of its own. Nil when already closed.
+    public mutating func adoptClosed(at now: Double) -> CircuitTransition? {
+        guard phase != .closed else { return nil }
+        let from = state
+        phase = .closed
+        changedAt = now
+        closedAt = now
+        armedAt = now + settle
+        probePermits = 0
+        return CircuitTransition(from: from, to: .closed, detail: "closed")
+    }
+
     /// True when the circuit is closed, has no trips to remember and is not settling: it can
     /// be forgotten.
     func isIdle(at now: Double) -> Bool {

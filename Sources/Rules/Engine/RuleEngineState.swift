@@ -80,6 +80,31 @@ public struct RuleEngineState: Sendable, Equatable {
         return !halfOpen.isEmpty
     }
 
+    // MARK: Other instances' decisions (shared mode)
+
+    /// Another instance opened `target` until `until` (monotonic seconds here): the circuit
+    /// opens here too, for the same time, and from then on goes half-open and probes by its
+    /// own clock and traffic. Its region's weight is shifted away at the next evaluation, as
+    /// for a trip of its own. Not while an operator holds the circuit closed.
+    public mutating func adoptOpenCircuit(_ target: CircuitTarget, until: Double, trips: Int, policy: CircuitPolicy,
+                                          mode: CircuitMode, settle: Double, owner: RuleKey?, at now: Double) -> CircuitTransition? {
+        guard !heldClosed.contains(target) else { return nil }
+        var breaker = circuits[target] ?? CircuitBreaker(target: target, policy: policy, mode: mode, now: now)
+        breaker.policy = policy
+        breaker.mode = mode
+        guard let transition = breaker.adoptOpen(until: until, trips: trips, settle: settle, owner: owner, at: now) else { return nil }
+        circuits[target] = breaker
+        return transition
+    }
+
+    /// Another instance closed `target` (its probes passed, or an operator closed or reset it):
+    /// closed here too, settling as after a close of its own.
+    public mutating func adoptClosedCircuit(_ target: CircuitTarget, at now: Double) -> CircuitTransition? {
+        guard var breaker = circuits[target], let transition = breaker.adoptClosed(at: now) else { return nil }
+        circuits[target] = breaker
+        return transition
+    }
+
     // MARK: Operator actions
 
     /// Forgets `target`'s circuit (closed, no trips remembered) and gives back at once the

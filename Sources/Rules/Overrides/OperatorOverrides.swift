@@ -85,26 +85,35 @@ public struct OperatorOverrides: Sendable, Equatable, Codable {
     /// The degradation level in force: the operator's when set, else the rules'.
     public func degradationLevel(rules level: Int) -> Int { degradation?.value ?? level }
 
-    /// The route weights in force. Without region or circuit overrides these are the rules'
-    /// own; otherwise drained regions give all their weight away, shifts held only by circuits
-    /// the operator closed are undone, and pinned weights replace what the rules computed.
-    public func weights(rules: RuleEngineState, regions configured: [RuleRegion], totalRate: Double?) -> [String: Int] {
-        guard !regions.isEmpty || circuits.contains(where: { $0.value.action != .degrade }) else { return rules.weights }
-        guard !configured.isEmpty else { return rules.weights }
-        let drained = drainedRegions
+    /// The share of each region's weight the rules shift away, not counting shifts held only by
+    /// circuits an operator holds closed. Regions with nothing shifted are absent.
+    public func ruleRemoved(rules: RuleEngineState) -> [String: Double] {
         let closed = heldClosed
         var removed: [String: Double] = [:]
-        for region in configured {
-            if drained.contains(region.name) {
-                removed[region.name] = 1
-                continue
-            }
-            guard let entry = rules.routing.entries[region.name] else { continue }
+        for (region, entry) in rules.routing.entries where entry.removed > 0 {
             let onlyClosedCircuits = !entry.owners.isEmpty && entry.owners.allSatisfy { owner in
                 if case .circuit(let target) = owner { return closed.contains(target) }
                 return false
             }
-            removed[region.name] = onlyClosedCircuits ? 0 : entry.removed
+            if !onlyClosedCircuits { removed[region] = entry.removed }
+        }
+        return removed
+    }
+
+    /// The route weights in force. Without region or circuit overrides these are the rules'
+    /// own; otherwise drained regions give all their weight away, shifts held only by circuits
+    /// the operator closed are undone, a region other instances shift further away (`peers`,
+    /// shared mode) is shifted as far here, and pinned weights replace what the rules computed.
+    public func weights(rules: RuleEngineState, regions configured: [RuleRegion], totalRate: Double?,
+                        peers: [String: Double] = [:]) -> [String: Int] {
+        let peersMatter = peers.contains { $0.value > rules.routing.removed($0.key) }
+        guard !regions.isEmpty || peersMatter || circuits.contains(where: { $0.value.action != .degrade }) else { return rules.weights }
+        guard !configured.isEmpty else { return rules.weights }
+        let drained = drainedRegions
+        var removed = ruleRemoved(rules: rules)
+        for region in configured {
+            if drained.contains(region.name) { removed[region.name] = 1 }
+            if let peer = peers[region.name], peer > removed[region.name] ?? 0 { removed[region.name] = peer }
         }
         var weights = WeightDistribution.compute(regions: configured, removed: removed, totalRate: totalRate)
         for (name, override) in regions where override.action == .weight {

@@ -1,0 +1,173 @@
+import BallastCore
+import Dispatch
+import Foundation
+import Shared
+import Synchronization
+
+/// The rules' decisions shared by every instance (shared mode), in two Redis hashes that
+/// announce their changes on one channel:
+///
+/// - `circuits`: one field per circuit target holding the newest opening or closing, by any
+///   instance (newest wins, as for overrides). Each instance adopts a decision newer than the
+///   last it knows for that circuit.
+/// - `instances`: one field per instance holding its own degradation level and route shifts.
+///   Each instance applies the most cautious of the live others' (instances that left the
+///   membership do not count, and their fields are removed).
+///
+/// Every instance reads both on each announcement, on every reconnect and at each heartbeat;
+/// with Redis out of reach it keeps what it last read for one membership ttl, then decides
+/// alone again. Decisions made meanwhile are written when Redis returns.
+final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
+    private let circuits: SharedStateHash
+    private let instances: SharedStateHash
+    private let membership: SharedMembership
+    private let instanceID: String
+    private let clock: any Clock
+    private let rules = Mutex<RuleController?>(nil)
+    /// Per circuit field: when the newest decision known here was made (published or adopted).
+    private let known = Mutex<[String: Double]>([:])
+    /// Circuit decisions made here that Redis has not confirmed yet.
+    private let pending = Mutex<[String: SharedEntry]>([:])
+    /// This instance's own decisions as last published.
+    private let own = Mutex<InstanceDecisions>(InstanceDecisions())
+    /// When the instances hash was last read (monotonic).
+    private let lastRead = Mutex<MonotonicInstant?>(nil)
+    let adopted = Atomic<Int>(0)
+    /// Where decisions read from Redis are applied: adopting a circuit runs an evaluation step,
+    /// which must not hold up the Redis client's thread (and the leases waiting on it).
+    private let applying = DispatchQueue(label: "ballast-shared-decisions")
+
+    init(circuits: SharedStateHash, instances: SharedStateHash, membership: SharedMembership, clock: any Clock) {
+        self.circuits = circuits
+        self.instances = instances
+        self.membership = membership
+        instanceID = membership.id
+        self.clock = clock
+    }
+
+    func attach(_ controller: RuleController?) {
+        rules.withLock { $0 = controller }
+        controller?.decisionsObserver.install(controller == nil ? nil : self)
+    }
+
+    // MARK: Decisions made here, out
+
+    func circuitDecided(_ decision: SharedCircuitDecision, at wall: Double) {
+        var decision = decision
+        decision.instance = instanceID
+        let entry = SharedEntry(field: "circuit:" + decision.target, setAt: wall, payload: Self.encode(decision))
+        known.withLock { $0[entry.field] = max($0[entry.field] ?? 0, wall) }
+        pending.withLock { $0[entry.field] = entry }
+        write(entry)
+    }
+
+    func ownDecisionsChanged(_ decisions: InstanceDecisions) {
+        let changed = own.withLock { own -> Bool in
+            guard own != decisions else { return false }
+            own = decisions
+            return true
+        }
+        if changed { writeOwn() }
+    }
+
+    private func write(_ entry: SharedEntry) {
+        circuits.put(entry) { [self] delivered in
+            guard delivered else { return }
+            pending.withLock { pending in
+                if pending[entry.field] == entry { pending[entry.field] = nil }
+            }
+        }
+    }
+
+    private func writeOwn() {
+        let decisions = own.withLock { $0 }
+        instances.put(SharedEntry(field: instanceID, setAt: clock.wallTime(), payload: Self.encode(decisions))) { _ in }
+    }
+
+    // MARK: Decisions made elsewhere, in
+
+    /// Writes what is pending, then reads both hashes and applies what is new.
+    func reconcile() {
+        for entry in pending.withLock({ Array($0.values) }) { write(entry) }
+        circuits.fetchAll { [self] entries in
+            guard let entries else { return }
+            applying.async { self.adopt(entries) }
+        }
+        instances.fetchAll { [self] entries in
+            applying.async { self.applyPeers(entries) }
+        }
+    }
+
+    /// Adopts every circuit decision newer than the last known here for its circuit, oldest
+    /// first, skipping this instance's own and those still waiting to be written.
+    private func adopt(_ entries: [SharedEntry]) {
+        guard let controller = rules.withLock({ $0 }) else { return }
+        let waiting = Set(pending.withLock { $0.keys })
+        for entry in entries.sorted(by: { $0.setAt < $1.setAt }) where !waiting.contains(entry.field) {
+            let newer = known.withLock { known -> Bool in
+                guard entry.setAt > known[entry.field] ?? 0 else { return false }
+                known[entry.field] = entry.setAt
+                return true
+            }
+            guard newer, let decision = Self.decode(SharedCircuitDecision.self, entry.payload),
+                  decision.instance != instanceID else { continue }
+            if controller.adopt(decision) { adopted.add(1, ordering: .relaxed) }
+        }
+    }
+
+    /// Applies the most cautious of the live other instances' own decisions; removes the fields
+    /// of instances that left the membership over a ttl ago.
+    private func applyPeers(_ entries: [SharedEntry]?) {
+        guard let controller = rules.withLock({ $0 }) else { return }
+        guard let entries else { return forgetIfStale(controller) }
+        lastRead.withLock { $0 = clock.now() }
+        let wall = clock.wallTime()
+        let members = membership.current.map { Set($0.map(\.id)) }
+        var peers = InstanceDecisions()
+        var gone: [String] = []
+        for entry in entries where entry.field != instanceID {
+            if let members, members.contains(instanceID), !members.contains(entry.field) {
+                if entry.setAt < wall - membership.ttl { gone.append(entry.field) }
+                continue
+            }
+            if let theirs = Self.decode(InstanceDecisions.self, entry.payload) { peers = peers.merged(with: theirs) }
+        }
+        instances.remove(gone)
+        controller.setPeerDecisions(peers)
+    }
+
+    /// With Redis out of reach for longer than a member's ttl, the others' decisions are
+    /// too old to hold this instance back: it decides alone until Redis returns.
+    private func forgetIfStale(_ controller: RuleController) {
+        let last = lastRead.withLock { $0 }
+        guard let last, clock.now().seconds(since: last) > membership.ttl else { return }
+        controller.setPeerDecisions(InstanceDecisions())
+    }
+
+    /// Once per heartbeat: this instance's own field is written again (a field removed while
+    /// its instance was briefly unseen comes back), then everything is read.
+    func heartbeat() {
+        writeOwn()
+        reconcile()
+    }
+
+    /// A clean stop: this instance's decisions no longer hold the others back.
+    func leave() {
+        let done = DispatchSemaphore(value: 0)
+        instances.remove([instanceID]) { _ in done.signal() }
+        _ = done.wait(timeout: .now() + 0.5)
+    }
+
+    /// The other instances' highest level in force here (for the metrics).
+    var peerLevel: Int { rules.withLock { $0 }?.peerDecisions.degradation ?? 0 }
+
+    // MARK: Payloads
+
+    private static func encode(_ value: some Encodable) -> String {
+        (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ payload: String) -> T? {
+        try? JSONDecoder().decode(type, from: Data(payload.utf8))
+    }
+}
