@@ -1,4 +1,4 @@
-/// Told of what this instance's rules (and operators' circuit commands) decide, so it can
+/// Told of what this instance's rules (and operators' circuit and canary commands) decide, so it can
 /// publish it to the other instances. Never told of decisions taken from them
 /// (`RuleController.adopt`), so nothing echoes.
 protocol RuleDecisionsObserver: Sendable {
@@ -6,4 +6,6 @@ protocol RuleDecisionsObserver: Sendable {
     func circuitDecided(_ decision: SharedCircuitDecision, at wall: Double)
     /// This instance's own degradation level or route shifts may have changed.
     func ownDecisionsChanged(_ decisions: InstanceDecisions)
+    /// A canary started, moved on or stopped here (by time, a rule or an operator).
+    func canaryChanged(_ state: CanaryState, at wall: Double)
 }

@@ -7,9 +7,9 @@ import Synchronization
 /// The rules' decisions shared by every instance (shared mode), in two Redis hashes that
 /// announce their changes on one channel:
 ///
-/// - `circuits`: one field per circuit target holding the newest opening or closing, by any
-///   instance (newest wins, as for overrides). Each instance adopts a decision newer than the
-///   last it knows for that circuit.
+/// - `newest`: one field per circuit target holding its newest opening or closing, and one per
+///   canary holding its newest state, by any instance (newest wins, as for overrides). Each
+///   instance adopts a decision newer than the last it knows for that circuit or canary.
 /// - `instances`: one field per instance holding its own degradation level and route shifts.
 ///   Each instance applies the most cautious of the live others' (instances that left the
 ///   membership do not count, and their fields are removed).
@@ -18,36 +18,46 @@ import Synchronization
 /// with Redis out of reach it keeps what it last read for one membership ttl, then decides
 /// alone again. Decisions made meanwhile are written when Redis returns.
 final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
-    private let circuits: SharedStateHash
+    private let newest: SharedStateHash
     private let instances: SharedStateHash
     private let membership: SharedMembership
     private let instanceID: String
     private let clock: any Clock
     private let rules = Mutex<RuleController?>(nil)
-    /// Per circuit field: when the newest decision known here was made (published or adopted).
+    /// Per circuit or canary field: when the newest decision known here was made (published
+    /// or adopted).
     private let known = Mutex<[String: Double]>([:])
-    /// Circuit decisions made here that Redis has not confirmed yet.
+    /// Circuit and canary decisions made here that Redis has not confirmed yet.
     private let pending = Mutex<[String: SharedEntry]>([:])
     /// This instance's own decisions as last published.
     private let own = Mutex<InstanceDecisions>(InstanceDecisions())
     /// When the instances hash was last read (monotonic).
     private let lastRead = Mutex<MonotonicInstant?>(nil)
     let adopted = Atomic<Int>(0)
+    let adoptedCanaries = Atomic<Int>(0)
     /// Where decisions read from Redis are applied: adopting a circuit runs an evaluation step,
     /// which must not hold up the Redis client's thread (and the leases waiting on it).
     private let applying = DispatchQueue(label: "ballast-shared-decisions")
 
-    init(circuits: SharedStateHash, instances: SharedStateHash, membership: SharedMembership, clock: any Clock) {
-        self.circuits = circuits
+    init(newest: SharedStateHash, instances: SharedStateHash, membership: SharedMembership, clock: any Clock) {
+        self.newest = newest
         self.instances = instances
         self.membership = membership
         instanceID = membership.id
         self.clock = clock
     }
 
+    /// Starts (a controller) or stops (nil) publishing its decisions and taking the others'.
     func attach(_ controller: RuleController?) {
-        rules.withLock { $0 = controller }
-        controller?.decisionsObserver.install(controller == nil ? nil : self)
+        let previous = rules.withLock { rules in
+            defer { rules = controller }
+            return rules
+        }
+        let observer: (any RuleDecisionsObserver)? = controller == nil ? nil : self
+        for target in [previous, controller].compactMap({ $0 }) {
+            target.decisionsObserver.install(observer)
+            target.migrations?.changesObserver.install(observer)
+        }
     }
 
     // MARK: Decisions made here, out
@@ -55,8 +65,16 @@ final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
     func circuitDecided(_ decision: SharedCircuitDecision, at wall: Double) {
         var decision = decision
         decision.instance = instanceID
-        let entry = SharedEntry(field: "circuit:" + decision.target, setAt: wall, payload: Self.encode(decision))
-        known.withLock { $0[entry.field] = max($0[entry.field] ?? 0, wall) }
+        publish(SharedEntry(field: "circuit:" + decision.target, setAt: wall, payload: Self.encode(decision)))
+    }
+
+    func canaryChanged(_ state: CanaryState, at wall: Double) {
+        let decision = SharedCanaryDecision(state: state, instance: instanceID)
+        publish(SharedEntry(field: "canary:" + state.config.name, setAt: wall, payload: Self.encode(decision)))
+    }
+
+    private func publish(_ entry: SharedEntry) {
+        known.withLock { $0[entry.field] = max($0[entry.field] ?? 0, entry.setAt) }
         pending.withLock { $0[entry.field] = entry }
         write(entry)
     }
@@ -71,7 +89,7 @@ final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
     }
 
     private func write(_ entry: SharedEntry) {
-        circuits.put(entry) { [self] delivered in
+        newest.put(entry) { [self] delivered in
             guard delivered else { return }
             pending.withLock { pending in
                 if pending[entry.field] == entry { pending[entry.field] = nil }
@@ -89,7 +107,7 @@ final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
     /// Writes what is pending, then reads both hashes and applies what is new.
     func reconcile() {
         for entry in pending.withLock({ Array($0.values) }) { write(entry) }
-        circuits.fetchAll { [self] entries in
+        newest.fetchAll { [self] entries in
             guard let entries else { return }
             applying.async { self.adopt(entries) }
         }
@@ -98,8 +116,8 @@ final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
         }
     }
 
-    /// Adopts every circuit decision newer than the last known here for its circuit, oldest
-    /// first, skipping this instance's own and those still waiting to be written.
+    /// Adopts every circuit and canary decision newer than the last known here for its field,
+    /// oldest first, skipping this instance's own and those still waiting to be written.
     private func adopt(_ entries: [SharedEntry]) {
         guard let controller = rules.withLock({ $0 }) else { return }
         let waiting = Set(pending.withLock { $0.keys })
@@ -109,8 +127,14 @@ final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
                 known[entry.field] = entry.setAt
                 return true
             }
-            guard newer, let decision = Self.decode(SharedCircuitDecision.self, entry.payload),
-                  decision.instance != instanceID else { continue }
+            guard newer else { continue }
+            if entry.field.hasPrefix("canary:") {
+                guard let decision = Self.decode(SharedCanaryDecision.self, entry.payload), decision.instance != instanceID,
+                      let migrations = controller.migrations else { continue }
+                if migrations.adopt(decision.state, from: decision.instance) { adoptedCanaries.add(1, ordering: .relaxed) }
+                continue
+            }
+            guard let decision = Self.decode(SharedCircuitDecision.self, entry.payload), decision.instance != instanceID else { continue }
             if controller.adopt(decision) { adopted.add(1, ordering: .relaxed) }
         }
     }

@@ -23,9 +23,13 @@ final class SharedOverridesSync: OverridesObserver, Sendable {
         self.clock = clock
     }
 
+    /// Starts (a controller) or stops (nil) publishing its overrides and taking the others'.
     func attach(_ controller: RuleController?) {
-        rules.withLock { $0 = controller }
-        controller?.overridesObserver.install(controller == nil ? nil : self)
+        let previous = rules.withLock { rules in
+            defer { rules = controller }
+            return rules
+        }
+        (controller ?? previous)?.overridesObserver.install(controller == nil ? nil : self)
     }
 
     // MARK: Local changes out

@@ -35,9 +35,11 @@ extension SharedRuntime {
         _ = registry.counter("ballast_shared_rate_cuts_total", help: "Cuts of a shared bucket's rate after a 429 seen here.") {
             [([], allowance.cuts.load(ordering: .relaxed))]
         }
-        _ = registry.counter("ballast_shared_circuit_adoptions_total",
-                             help: "Circuit openings and closings decided on another instance and taken here.") {
-            [([], decisions.adopted.load(ordering: .relaxed))]
+        _ = registry.counter("ballast_shared_adoptions_total",
+                             help: "Decisions made on another instance and taken here: circuit openings and closings, canary moves.",
+                             labels: ["kind"]) {
+            [(["circuit"], decisions.adopted.load(ordering: .relaxed)),
+             (["canary"], decisions.adoptedCanaries.load(ordering: .relaxed))]
         }
         _ = registry.gauge("ballast_shared_peer_degradation_level",
                            help: "The highest degradation level the other live instances' rules demand (0 when alone).") {

@@ -56,7 +56,7 @@ final class SharedRuntime: Sendable {
         self.overrides = overrides
         let decisionsChannel = config.keyPrefix + "decisions"
         let decisions = SharedDecisionsSync(
-            circuits: SharedStateHash(client: client, hashKey: config.keyPrefix + "circuits", channel: decisionsChannel),
+            newest: SharedStateHash(client: client, hashKey: config.keyPrefix + "decisions", channel: decisionsChannel),
             instances: SharedStateHash(client: client, hashKey: config.keyPrefix + "instance-decisions", channel: decisionsChannel),
             membership: membership, clock: clock)
         self.decisions = decisions

@@ -343,7 +343,8 @@ def test_rule_decisions_on_one_instance_apply_to_all(redis, shared_sim, tmp_path
     """Only instance A's path to `primary` is broken. A's rules open primary's circuit and
     raise the degradation level; B and C, whose own traffic to primary is fine, take the
     circuit within a second (no request of theirs reaches primary) and the level as their
-    peers' level. When A stops, its level no longer holds the others."""
+    peers' level. A canary started on one instance and advanced on another moves on all
+    three. When A stops, its level no longer holds the others."""
     primary, secondary = shared_sim.ready["regions"]["primary"], shared_sim.ready["regions"]["secondary"]
     rules = tmp_path / "rules.yaml"
     rules.write_text(RULES)
@@ -388,7 +389,20 @@ def test_rule_decisions_on_one_instance_apply_to_all(redis, shared_sim, tmp_path
             degradation = admin(instance, "GET", "/control/v1/degradation").json()
             assert degradation["source"] == "instances" and degradation["instance_level"] == 0, degradation
         assert metric(b, "ballast_shared_peer_degradation_level") == 1
-        assert metric(b, "ballast_shared_circuit_adoptions_total") >= 1
+        assert metric(b, 'ballast_shared_adoptions_total{kind="circuit"}') >= 1
+
+        # A canary started on A runs on B and C; B's operator advances it, and A and C follow.
+        def canary(instance):
+            canaries = admin(instance, "GET", "/control/v1/canaries").json()["canaries"]
+            return next(((entry["phase"], entry["share"]) for entry in canaries if entry["name"] == "opus-next"), None)
+
+        started = admin(a, "POST", "/control/v1/canaries", json={
+            "reason": "e2e shared canary", "name": "opus-next", "from": {"model": "claude-sonnet-4-6"},
+            "to": {"model": "claude-opus-4-1"}, "steps": ["10%", "50%"], "min_step_time": "1h"})
+        assert started.status_code == 200, started.text
+        assert eventually(lambda: canary(b) == ("running", 0.1) and canary(c) == ("running", 0.1), timeout=1.0, interval=0.01)
+        assert admin(b, "POST", "/control/v1/canaries/opus-next/advance", json={"reason": "e2e"}).status_code == 200
+        assert eventually(lambda: canary(a) == ("running", 0.5) and canary(c) == ("running", 0.5), timeout=1.0, interval=0.01)
 
         # A leaves cleanly: its level no longer holds B and C up.
         a.stop()

@@ -21,6 +21,8 @@ final class MigrationController: Sendable {
     private let store: TelemetryStore?
     private let clock: any Clock
     private let logger: Logger
+    /// Publishes every canary change to the other instances (shared mode only).
+    let changesObserver = ObserverSlot<any RuleDecisionsObserver>()
     /// Requests the deprecation guard moved, by (model, successor).
     let deprecatedCounts = Mutex<[String: Int]>([:])
 
@@ -117,6 +119,9 @@ final class MigrationController: Sendable {
         guard !events.isEmpty else { return }
         persist(states)
         for (name, action, reason, actor) in events { audit(name, action: action, reason: reason, actor: actor) }
+        for name in Set(events.map(\.0)) {
+            if let state = states.first(where: { $0.config.name == name }) { publish(state, at: now) }
+        }
     }
 
     /// `rule:<name>` from a demand's reason `rule <name> firing: ...`.
@@ -156,6 +161,7 @@ final class MigrationController: Sendable {
         let (state, summary) = try result.get()
         persist(states)
         audit(name, action: command.rawValue, reason: "\(summary); \(request.reason)", actor: request.actor)
+        publish(state, at: now)
         return state
     }
 
@@ -175,7 +181,35 @@ final class MigrationController: Sendable {
               reason: "\(definition.from.description) -> \(definition.to.description) in steps of "
                   + definition.steps.map(CanaryState.percent).joined(separator: ", ") + "; \(request.reason)",
               actor: request.actor)
+        publish(state, at: state.since)
         return state
+    }
+
+    // MARK: Shared with other instances
+
+    private func publish(_ state: CanaryState, at wall: Double) {
+        changesObserver.current?.canaryChanged(state, at: wall)
+    }
+
+    /// Takes a canary's state as another instance moved it (or started it): persisted and
+    /// audited like a change of its own, but not published again. Returns whether anything
+    /// changed.
+    @discardableResult
+    func adopt(_ state: CanaryState, from instance: String) -> Bool {
+        let (changed, states) = canaries.withLock { states -> (Bool, [CanaryState]) in
+            if let index = states.firstIndex(where: { $0.config.name == state.config.name }) {
+                guard states[index] != state else { return (false, states) }
+                states[index] = state
+            } else {
+                states.append(state)
+            }
+            return (true, states)
+        }
+        guard changed else { return false }
+        persist(states)
+        audit(state.config.name, action: "shared", reason: "\(state.summary), as moved on instance \(instance)",
+              actor: "instance:\(instance)")
+        return true
     }
 
     // MARK: Persistence and audit
