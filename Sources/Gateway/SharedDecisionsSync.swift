@@ -24,9 +24,8 @@ final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
     private let instanceID: String
     private let clock: any Clock
     private let rules = Mutex<RuleController?>(nil)
-    /// Per circuit or canary field: when the newest decision known here was made (published
-    /// or adopted).
-    private let known = Mutex<[String: Double]>([:])
+    /// Per circuit or canary field: the newest decision known here (published or adopted).
+    private let known = Mutex<[String: SharedEntry]>([:])
     /// Circuit and canary decisions made here that Redis has not confirmed yet.
     private let pending = Mutex<[String: SharedEntry]>([:])
     /// This instance's own decisions as last published.
@@ -73,8 +72,15 @@ final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
         publish(SharedEntry(field: "canary:" + state.config.name, setAt: wall, payload: Self.encode(decision)))
     }
 
+    /// Stamps `entry` later than every decision known here for its field, so a decision made
+    /// after seeing another one wins over it even when this instance's clock is behind, then
+    /// writes it.
     private func publish(_ entry: SharedEntry) {
-        known.withLock { $0[entry.field] = max($0[entry.field] ?? 0, entry.setAt) }
+        var entry = entry
+        known.withLock { known in
+            if let last = known[entry.field] { entry.setAt = max(entry.setAt, last.setAt + 0.001) }
+            known[entry.field] = entry
+        }
         pending.withLock { $0[entry.field] = entry }
         write(entry)
     }
@@ -117,14 +123,20 @@ final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
     }
 
     /// Adopts every circuit and canary decision newer than the last known here for its field,
-    /// oldest first, skipping this instance's own and those still waiting to be written.
+    /// oldest first, skipping this instance's own and those still waiting to be written. What
+    /// the hash lacks or holds older (Redis restarted empty, a write lost) is written again.
     private func adopt(_ entries: [SharedEntry]) {
         guard let controller = rules.withLock({ $0 }) else { return }
         let waiting = Set(pending.withLock { $0.keys })
+        let stored = Dictionary(entries.map { ($0.field, $0.setAt) }, uniquingKeysWith: { max($0, $1) })
+        let missing = known.withLock { known in
+            known.values.filter { entry in !waiting.contains(entry.field) && stored[entry.field] ?? 0 < entry.setAt }
+        }
+        for entry in missing { write(entry) }
         for entry in entries.sorted(by: { $0.setAt < $1.setAt }) where !waiting.contains(entry.field) {
             let newer = known.withLock { known -> Bool in
-                guard entry.setAt > known[entry.field] ?? 0 else { return false }
-                known[entry.field] = entry.setAt
+                guard entry.setAt > known[entry.field]?.setAt ?? 0 else { return false }
+                known[entry.field] = entry
                 return true
             }
             guard newer else { continue }

@@ -404,6 +404,18 @@ def test_rule_decisions_on_one_instance_apply_to_all(redis, shared_sim, tmp_path
         assert admin(b, "POST", "/control/v1/canaries/opus-next/advance", json={"reason": "e2e"}).status_code == 200
         assert eventually(lambda: canary(a) == ("running", 0.5) and canary(c) == ("running", 0.5), timeout=1.0, interval=0.01)
 
+        # Redis restarts empty: the instances write the circuit and the canary back.
+        redis.kill()
+        redis.__init__(redis.port)
+
+        def decisions_stored():
+            fields = subprocess.run(["redis-cli", "-p", str(redis.port), "HKEYS", "rules:decisions"],
+                                    capture_output=True, text=True).stdout.split()
+            return "circuit:region=primary" in fields and "canary:opus-next" in fields
+
+        assert eventually(decisions_stored, timeout=10)
+        assert canary(c) == ("running", 0.5) and circuit(c) == "open"
+
         # A leaves cleanly: its level no longer holds B and C up.
         a.stop()
         for instance in (b, c):
