@@ -60,13 +60,18 @@ final class SharedRuntime: Sendable {
             instances: SharedStateHash(client: client, hashKey: config.keyPrefix + "instance-decisions", channel: decisionsChannel),
             membership: membership, clock: clock)
         self.decisions = decisions
-        subscriber = RedisSubscriber(endpoint: endpoint, channels: [hash.channel, decisionsChannel],
+        let cacheTier = cacheTier
+        subscriber = RedisSubscriber(endpoint: endpoint, channels: [hash.channel, decisionsChannel, cacheTier.channel],
                                      onSubscribed: {
                                          overrides.reconcile()
                                          decisions.reconcile()
                                      },
-                                     handler: { channel, _ in
-                                         if channel == decisionsChannel { decisions.reconcile() } else { overrides.reconcile() }
+                                     handler: { channel, message in
+                                         switch channel {
+                                         case cacheTier.channel: cacheTier.notify(String(decoding: message, as: UTF8.self))
+                                         case decisionsChannel: decisions.reconcile()
+                                         default: overrides.reconcile()
+                                         }
                                      })
         let target = endpoint.description
         client.onStateChange { [logger] up in

@@ -3,11 +3,13 @@ import Synchronization
 
 /// The response cache's Redis tier with cross-instance single-flight. A local miss asks
 /// Redis once (`GET` the answer, else `SET NX PX` a lock, in one script): a hit is served,
-/// the lock's winner makes the upstream call and publishes the answer, everyone else polls
-/// (every `pollInterval`, bounded by `maxWait`) until the answer appears, the lock frees
-/// (the holder failed: one of them leads next) or the holder's instance has left the
-/// membership (its lock is taken over, checked by Redis in the same script). Keys are namespaced by the credential's fingerprint, never the credential;
-/// answers above `maxValueBytes` stay local.
+/// the lock's winner makes the upstream call and publishes the answer, everyone else waits
+/// (bounded by `maxWait`) until the answer appears, the lock frees (the holder failed: one of
+/// them leads next) or the holder's instance has left the membership (its lock is taken over,
+/// checked by Redis in the same script). Waiters ask again when the holder's publish is
+/// announced on `channel` (`notify`, from the owner's subscriber), and every `pollInterval`
+/// in case an announcement is lost. Keys are namespaced by the credential's fingerprint,
+/// never the credential; answers above `maxValueBytes` stay local.
 public final class SharedCacheTier: Sendable {
     /// GET the answer, else take the lock, else check its holder against the membership hash
     /// (KEYS[3]) in the same step: a holder unseen for the members' ttl is gone, and its lock
@@ -37,6 +39,7 @@ public final class SharedCacheTier: Sendable {
     private static let publishScript = RedisScript("""
     if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
     if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+    redis.call('PUBLISH', ARGV[4], ARGV[5])
     return 1
     """)
     private let client: RedisClient
@@ -45,6 +48,10 @@ public final class SharedCacheTier: Sendable {
     public let maxValueBytes: Int
     public let lockTimeout: Double
     public let pollInterval: Double
+    /// Where a leader's publish is announced (the message is `namespace:key`).
+    public let channel: String
+    /// The turns waiting per `namespace:key`.
+    private let waiting = Mutex<[String: [CacheWaitTurn]]>([:])
     /// Members unseen for this long are gone (their locks are taken over).
     public let memberTTL: Double
     private let tokens = Atomic<Int>(0)
@@ -56,7 +63,7 @@ public final class SharedCacheTier: Sendable {
 
     /// - Parameter memberTTL: the membership's ttl (`SharedMembership.ttl`).
     public init(client: RedisClient, keyPrefix: String, instanceID: String, maxValueBytes: Int, lockTimeout: Double,
-                memberTTL: Double, pollInterval: Double = 0.02) {
+                memberTTL: Double, pollInterval: Double = 0.1) {
         self.client = client
         prefix = keyPrefix
         self.instanceID = instanceID
@@ -64,6 +71,20 @@ public final class SharedCacheTier: Sendable {
         self.lockTimeout = lockTimeout
         self.pollInterval = pollInterval
         self.memberTTL = memberTTL
+        channel = keyPrefix + "cache-published"
+    }
+
+    /// A leader published (or gave up) `message` = `namespace:key`: its waiters ask again now.
+    public func notify(_ message: String) {
+        let turns = waiting.withLock { $0.removeValue(forKey: message) } ?? []
+        for turn in turns { turn.wake() }
+    }
+
+    private func forget(_ turn: CacheWaitTurn, slot: String) {
+        waiting.withLock { waiting in
+            waiting[slot]?.removeAll { $0 === turn }
+            if waiting[slot]?.isEmpty == true { waiting[slot] = nil }
+        }
     }
 
     public var isUp: Bool { client.isUp }
@@ -91,7 +112,7 @@ public final class SharedCacheTier: Sendable {
         if stored != nil { published.add(1, ordering: .relaxed) }
         let milliseconds = String(max(1, Int((ttl * 1000).rounded())))
         let arguments = Self.publishScript.arguments(keys: [valueKey(namespace, key), lockKey(namespace, key)],
-                                                     args: ["", milliseconds, token])
+                                                     args: ["", milliseconds, token, channel, namespace + ":" + key])
         var bytes = arguments.map { Array($0.utf8) }
         // ARGV[1] is the value itself, binary as it is.
         bytes[5] = stored ?? []
@@ -101,12 +122,19 @@ public final class SharedCacheTier: Sendable {
     private func attempt(namespace: String, key: String, token: String, until: DispatchTime, waited: Bool,
                          _ completion: @escaping @Sendable (SharedCacheOutcome) -> Void) {
         let lockMilliseconds = String(max(1, Int(lockTimeout * 1000)))
+        let slot = namespace + ":" + key
+        let turn = CacheWaitTurn { [self] in
+            attempt(namespace: namespace, key: key, token: token, until: until, waited: true, completion)
+        }
+        waiting.withLock { $0[slot, default: []].append(turn) }
         client.eval(Self.acquireScript, keys: [valueKey(namespace, key), lockKey(namespace, key), prefix + "instances"],
                     args: [token, lockMilliseconds, String(memberTTL)]) { [self] result in
             guard case .success(let reply) = result, let items = reply.array, let verdict = items.first?.text else {
+                settle(turn, slot: slot)
                 alone.add(1, ordering: .relaxed)
                 return completion(.alone)
             }
+            if verdict != "wait" { settle(turn, slot: slot) }
             switch verdict {
             case "hit":
                 hits.add(1, ordering: .relaxed)
@@ -117,13 +145,21 @@ public final class SharedCacheTier: Sendable {
             default:
                 if !waited { waits.add(1, ordering: .relaxed) }
                 guard DispatchTime.now() < until else {
+                    settle(turn, slot: slot)
                     alone.add(1, ordering: .relaxed)
                     return completion(.alone)
                 }
-                DispatchQueue.global().asyncAfter(deadline: .now() + pollInterval) { [self] in
-                    attempt(namespace: namespace, key: key, token: token, until: until, waited: true, completion)
+                DispatchQueue.global().asyncAfter(deadline: min(until, .now() + pollInterval)) { [self] in
+                    forget(turn, slot: slot)
+                    turn.wake()
                 }
+                turn.waiting()
             }
         }
+    }
+
+    private func settle(_ turn: CacheWaitTurn, slot: String) {
+        turn.end()
+        forget(turn, slot: slot)
     }
 }

@@ -1,4 +1,5 @@
 import BallastCore
+import Dispatch
 import Shared
 import Testing
 #if canImport(Glibc)
@@ -54,6 +55,40 @@ struct SharedStateTests {
         let all = outcomes.all
         #expect(all.filter { if case .lead = $0 { true } else { false } }.count == 1)
         #expect(all.filter { $0 == .hit(Array("answer".utf8)) }.count == 2)
+    }
+
+    @Test("waiters ask again when the leader's publish is announced, long before their poll")
+    func announcedPublish() throws {
+        let redis = try RedisHarness()
+        defer { redis.stop() }
+        // A poll every 10 s: only the announcement can wake the waiters within the test's time.
+        let tiers = (0..<3).map { index in
+            SharedCacheTier(client: redis.client, keyPrefix: "w:", instanceID: "i\(index)", maxValueBytes: 1024, lockTimeout: 20,
+                            memberTTL: 3, pollInterval: 10)
+        }
+        let subscribed = DispatchSemaphore(value: 0)
+        let subscriber = RedisSubscriber(endpoint: redis.server.endpoint, channels: [tiers[0].channel],
+                                         onSubscribed: { subscribed.signal() },
+                                         handler: { _, message in
+                                             for tier in tiers { tier.notify(String(decoding: message, as: UTF8.self)) }
+                                         })
+        subscriber.start()
+        defer { subscriber.stop() }
+        #expect(subscribed.wait(timeout: .now() + 3) == .success)
+        let outcomes = Outcomes()
+        let started = SystemClock().now()
+        for tier in tiers {
+            tier.acquire(namespace: "fp", key: "k", maxWait: 15) { outcome in
+                outcomes.add(outcome)
+                if case .lead(let token) = outcome {
+                    usleep(100_000)
+                    tier.publish(namespace: "fp", key: "k", token: token, value: Array("answer".utf8), ttl: 60)
+                }
+            }
+        }
+        #expect(RedisHarness.eventually(timeout: 5) { outcomes.all.count == 3 })
+        #expect(SystemClock().now().seconds(since: started) < 5)
+        #expect(outcomes.all.filter { $0 == .hit(Array("answer".utf8)) }.count == 2)
     }
 
     @Test("a lock whose holder is gone is taken over at once")
