@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting"]),
         .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastConfig", "HTTPServer"]),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "BallastTesting"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "BallastTesting", "BallastConfig", "Upstream"]),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "BallastTesting", "BallastConfig", "Upstream", "Rules", "Shared"]),
     ],
     swiftLanguageModes: [.v6]
 )

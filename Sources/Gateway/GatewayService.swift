@@ -24,7 +24,7 @@ public final class GatewayService: Sendable {
     private let credentials: any UpstreamCredentials
     private let telemetry: TelemetryWriter
     private let cache: CacheContext?
-    private let rules: RuleController
+    let rules: RuleController
     private let migrations: MigrationController
     /// Redis-backed sharing with other instances; nil when this one runs alone.
     private let shared: SharedRuntime?

@@ -5,4 +5,8 @@ import Rules
 /// them (`RuleController.mergeSharedOverrides`), so nothing echoes.
 protocol OverridesObserver: Sendable {
     func overridesChanged(from old: OperatorOverrides, to new: OperatorOverrides)
+    /// The time to stamp a new override with: `wall`, or just after the newest override this
+    /// instance has seen when its clock is behind (so an override set after seeing another
+    /// one wins over it whatever the clocks say).
+    func stamp(_ wall: Double) -> Double
 }

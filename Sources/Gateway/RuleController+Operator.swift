@@ -84,7 +84,7 @@ extension RuleController {
                           _ request: OperatorRequest) -> OperatorOverride {
         let wall = clock.wallTime()
         return OperatorOverride(action: action, target: target, value: value, reason: request.reason, actor: request.actor,
-                                setAt: wall, expiresAt: request.ttl.map { wall + $0 })
+                                setAt: overridesObserver.current?.stamp(wall) ?? wall, expiresAt: request.ttl.map { wall + $0 })
     }
 
     private static func reasonText(_ request: OperatorRequest) -> String {

@@ -17,6 +17,8 @@ final class SharedOverridesSync: OverridesObserver, Sendable {
     /// Fields written locally that Redis has not confirmed yet.
     private let pending = Mutex<[String: SharedEntry]>([:])
     let applied = Atomic<Int>(0)
+    /// The newest stamp seen here, written or read: a Lamport clock over the overrides.
+    private let newestStamp = Mutex<Double>(0)
 
     init(hash: SharedStateHash, clock: any Clock) {
         self.hash = hash
@@ -34,6 +36,17 @@ final class SharedOverridesSync: OverridesObserver, Sendable {
 
     // MARK: Local changes out
 
+    func stamp(_ wall: Double) -> Double {
+        newestStamp.withLock { newest in
+            newest = max(wall, newest + 0.001)
+            return newest
+        }
+    }
+
+    private func saw(_ stamp: Double) {
+        newestStamp.withLock { $0 = max($0, stamp) }
+    }
+
     func overridesChanged(from old: OperatorOverrides, to new: OperatorOverrides) {
         let wall = clock.wallTime()
         let before = Self.fields(old)
@@ -43,8 +56,9 @@ final class SharedOverridesSync: OverridesObserver, Sendable {
             entries.append(SharedEntry(field: field, setAt: override.setAt, payload: Self.encode(override)))
         }
         for field in before.keys where after[field] == nil {
-            entries.append(SharedEntry(field: field, setAt: max(wall, before[field]!.setAt), payload: Self.tombstone))
+            entries.append(SharedEntry(field: field, setAt: stamp(max(wall, before[field]!.setAt)), payload: Self.tombstone))
         }
+        for entry in entries { saw(entry.setAt) }
         pending.withLock { pending in for entry in entries { pending[entry.field] = entry } }
         for entry in entries { write(entry) }
     }
@@ -66,6 +80,7 @@ final class SharedOverridesSync: OverridesObserver, Sendable {
         for entry in pending.withLock({ Array($0.values) }) { write(entry) }
         hash.fetchAll { [self] entries in
             guard let entries, let controller = rules.withLock({ $0 }) else { return }
+            for entry in entries { saw(entry.setAt) }
             let wall = clock.wallTime()
             let waiting = Set(pending.withLock { $0.keys })
             var republish: [SharedEntry] = []

@@ -134,9 +134,9 @@ public struct CircuitBreaker: Sendable, Equatable {
 
     /// Takes another instance's trip (shared mode): open until `until`, counting `trips`, so
     /// every instance goes half-open at the same moment and probes for itself. Nil when the
-    /// circuit is already open at least that long.
+    /// circuit is already open that long (within 0.1 s: `until` comes from another clock).
     public mutating func adoptOpen(until: Double, trips: Int, settle: Double, owner: RuleKey?, at now: Double) -> CircuitTransition? {
-        if case .open(let current) = phase, current >= until { return nil }
+        if case .open(let current) = phase, current >= until - 0.1 { return nil }
         let from = state
         self.trips = max(self.trips, trips)
         self.settle = settle
