@@ -5,6 +5,7 @@ import copy
 import json
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -161,11 +162,12 @@ def unknown_metrics(exprs: list[tuple[str, str]], exported: set[str]) -> list[st
 
 # ----------------------------------------------------------------------------- a real Ballast
 
-def full_config(upstream: str) -> str:
-    # Every family's `# TYPE` line is written from start, without traffic, but two need config:
-    # ballast_cache_* only with cache.enabled, ballast_token_refreshes_total only in oauth mode.
-    # The token is fetched lazily (on the first request), and this test sends none, so the
-    # token endpoint is never called.
+def full_config(upstream: str, dead_port: int) -> str:
+    # Every family's `# TYPE` line is written from start, without traffic, but three need config:
+    # ballast_cache_* only with cache.enabled, ballast_token_refreshes_total only in oauth mode,
+    # ballast_shared_* only with shared.redis (here a port where nothing listens: Ballast starts
+    # and serves without Redis). The token is fetched lazily (on the first request), and this
+    # test sends none, so the token endpoint is never called.
     return f"""
 listen: 127.0.0.1:0
 admin:
@@ -174,6 +176,9 @@ store:
   path: ":memory:"
 cache:
   enabled: true
+shared:
+  redis:
+    url: "redis://127.0.0.1:{dead_port}"
 upstream:
   auth:
     mode: oauth
@@ -189,7 +194,10 @@ upstream:
 def exposition(sim, tmp_path_factory) -> str:
     tmp = tmp_path_factory.mktemp("dashboards")
     config = tmp / "ballast.yaml"
-    config.write_text(full_config(sim.ready["regions"]["primary"]))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead_port = probe.getsockname()[1]
+    config.write_text(full_config(sim.ready["regions"]["primary"], dead_port))
     process = Process([BALLAST_BIN, "serve", "--config", str(config)], tmp, "ballast",
                       env={"E2E_CLIENT_SECRET": SIM_KEY})
     try:
@@ -212,7 +220,7 @@ def test_dashboard_structure():
     assert "label_values(ballast_route_weight, region)" in json.dumps(region["query"])
     rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
     assert rows == ["Overview", "Latency", "Rate limits", "Retries & hedges", "Self-healing", "Migrations", "Capacity", "Cache",
-                    "Telemetry health", "Credentials"]
+                    "Telemetry health", "Credentials", "Shared mode"]
     assert {p["type"] for p in all_panels(dashboard)} >= {"row", "timeseries", "stat", "state-timeline"}
 
 
