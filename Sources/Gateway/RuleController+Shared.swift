@@ -84,7 +84,7 @@ extension RuleController {
                 transition = s.engine.adoptOpenCircuit(
                     target, until: now + (until - wall), trips: decision.trips, policy: action?.policy ?? CircuitPolicy(),
                     mode: action?.mode ?? CircuitMode(rawValue: decision.mode) ?? .reroute,
-                    settle: rule?.expression.longestWindow ?? 0, owner: owner, at: now)
+                    settle: rule?.expression.longestWindow ?? 0, owner: owner, ruleSet: s.ruleSet, at: now)
             case .closed:
                 transition = s.engine.adoptClosedCircuit(target, at: now)
             }

@@ -96,8 +96,10 @@ public final class HTTPServer: @unchecked Sendable {
             }
             // Let the polling threads act on the resumed connections before the daemon goes
             // (MHD aborts the process when stopped with a connection suspended). Aborting
-            // again each round catches a stream response that a handler gave meanwhile.
-            let abortDeadline = clock.now().adding(seconds: 0.5)
+            // again each round catches a stream response that a handler gave meanwhile. On a
+            // loaded machine the threads may take a while to get to them: 0.5 s once was not
+            // enough (MHD aborted the test process), so up to 5 s, leaving as soon as all are done.
+            let abortDeadline = clock.now().adding(seconds: 5)
             while clock.now() < abortDeadline {
                 let remaining = inFlight.withLock { Array($0.values) }
                 if remaining.isEmpty { break }

@@ -35,24 +35,36 @@ import Testing
         #expect(breaker.adoptClosed(at: 40) == nil)
     }
 
+    let rules = ruleSet("groups: []")
+
     @Test func anOperatorsHoldOutranksAnotherInstancesOpening() {
         var state = RuleEngineState()
         state.heldClosed = [target]
-        #expect(state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil, at: 0) == nil)
+        #expect(state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil, ruleSet: rules, at: 0) == nil)
         #expect(state.circuitState(target) == .closed)
         state.heldClosed = []
-        #expect(state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil, at: 0) != nil)
+        #expect(state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil, ruleSet: rules, at: 0) != nil)
         #expect(state.circuitState(target) == .open)
         #expect(state.adoptClosedCircuit(target, at: 1)?.to == .closed)
         #expect(state.adoptClosedCircuit(CircuitTarget(region: "secondary"), at: 1) == nil)
     }
 
+    @Test func anOpeningThatWouldLeaveNoRegionHereIsRefused() {
+        var state = RuleEngineState()
+        let secondary = CircuitTarget(region: "secondary")
+        #expect(state.adoptOpenCircuit(secondary, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil,
+                                       ruleSet: rules, at: 0) != nil)
+        // This instance's own view: secondary is open, so primary must stay.
+        #expect(state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil,
+                                       ruleSet: rules, at: 0) == nil)
+        #expect(state.circuitState(target) == .closed)
+    }
+
     @Test func anAdoptedRegionCircuitShiftsTheRegionsWeightAtTheNextEvaluation() {
-        let rules = ruleSet("groups: []")
         let source = InMemoryWindowSource(regions: ["primary", "secondary"])
         var state = RuleEngine.evaluate(rules, state: RuleEngineState(), source: source, now: RuleTime(seconds: 0)).state
         #expect(state.weights["primary"] ?? 0 > 0)
-        _ = state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil, at: 1)
+        _ = state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil, ruleSet: rules, at: 1)
         state = RuleEngine.evaluate(rules, state: state, source: source, now: RuleTime(seconds: 1.5)).state
         #expect(state.weights["primary"] == 0)
         #expect(state.shiftOwners("primary") == [.circuit(target)])

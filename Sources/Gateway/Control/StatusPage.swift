@@ -77,7 +77,8 @@ struct StatusPage: Sendable {
 
     private func degradationSection(_ view: RulesView) -> String {
         let level = view.degradationLevel
-        let source = view.overrides.degradation == nil ? "set by the rules" : "pinned by an operator"
+        let source = view.overrides.degradation != nil ? "pinned by an operator"
+            : view.peers.degradation > view.engine.degradationLevel ? "set by another instance's rules" : "set by the rules"
         let css = level == 0 ? "good" : "bad"
         return #"<p id="degradation">Degradation level <strong class="\#(css)" id="degradation-level">\#(level)</strong> of \#(view.ruleSet.degradation.maxLevel) (\#(source))</p>"#
     }

@@ -173,33 +173,8 @@ struct EvaluationStep {
         if !ongoing { record(subject, kind, target: target, action: action, reason: reason, actor: "ballast") }
     }
 
-    /// Why opening `target` would break the panic threshold, or nil when it may open.
     private func panicRefusal(opening target: CircuitTarget, mode: CircuitMode) -> String? {
-        let regions = ruleSet.regions.map(\.name)
-        let minimum = ruleSet.routing.minAvailableRegions
-        if let region = target.region, !regions.isEmpty {
-            let others = regions.filter { $0 != region && isAvailable($0) }
-            if let model = target.model {
-                let serving = others.filter { state.circuitState(CircuitTarget(region: $0, model: model)) == .closed }
-                if serving.isEmpty {
-                    return "panic threshold: no other region would serve \(model)"
-                }
-            } else if others.count < minimum {
-                return "panic threshold: opening would leave \(others.count) of \(regions.count) regions available (at least \(minimum) must stay)"
-            }
-        }
-        if target.region == nil, let model = target.model, mode == .fallback {
-            let fallback = ruleSet.degradation.fallback.fallback(for: model) { candidate in
-                state.circuitState(CircuitTarget(model: candidate)) == .closed
-            }
-            if fallback == nil { return "no fallback model is available for \(model) (see degradation.fallback)" }
-        }
-        return nil
-    }
-
-    /// A region can take traffic: its circuit is closed and it is not fully drained.
-    private func isAvailable(_ region: String) -> Bool {
-        state.circuitState(CircuitTarget(region: region)) == .closed && state.routing.removed(region) < 1
+        state.panicRefusal(opening: target, mode: mode, ruleSet: ruleSet)
     }
 
     private mutating func advanceCircuits() {

@@ -85,10 +85,14 @@ public struct RuleEngineState: Sendable, Equatable {
     /// Another instance opened `target` until `until` (monotonic seconds here): the circuit
     /// opens here too, for the same time, and from then on goes half-open and probes by its
     /// own clock and traffic. Its region's weight is shifted away at the next evaluation, as
-    /// for a trip of its own. Not while an operator holds the circuit closed.
+    /// for a trip of its own. Not while an operator holds the circuit closed, nor when opening
+    /// it here would break this instance's panic threshold (`ruleSet`; its other regions may
+    /// be open by its own rules).
     public mutating func adoptOpenCircuit(_ target: CircuitTarget, until: Double, trips: Int, policy: CircuitPolicy,
-                                          mode: CircuitMode, settle: Double, owner: RuleKey?, at now: Double) -> CircuitTransition? {
+                                          mode: CircuitMode, settle: Double, owner: RuleKey?, ruleSet: RuleSet,
+                                          at now: Double) -> CircuitTransition? {
         guard !heldClosed.contains(target) else { return nil }
+        if circuitState(target) == .closed, panicRefusal(opening: target, mode: mode, ruleSet: ruleSet) != nil { return nil }
         var breaker = circuits[target] ?? CircuitBreaker(target: target, policy: policy, mode: mode, now: now)
         breaker.policy = policy
         breaker.mode = mode
