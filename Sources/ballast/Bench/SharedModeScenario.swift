@@ -101,8 +101,8 @@ struct SharedModeScenario: BenchScenario {
         let summary = """
             The same open-loop load (\(Int(rate)) req/s, alternating rounds) straight at a simulated region that \
             announces a rate limit of 5,000 req/s, through a Ballast running alone, and through one in shared mode \
-            against a real `redis-server` on loopback (its rate allowance leased from the shared bucket, overrides and \
-            membership through Redis; backend up: \(up == 1 ? "yes" : "no")). Shared mode adds \
+            against a real `redis-server` on loopback (its rate allowance leased from the shared bucket, overrides, rule \
+            decisions and membership through Redis, heartbeat and reconciliation every second; backend up: \(up == 1 ? "yes" : "no")). Shared mode adds \
             **\(BenchFormat.ms(extra50)) ms at p50 and \(BenchFormat.ms(extra99)) ms at p99** over Ballast alone, and \
             makes **\(String(format: "%.3f", tripsPerRequest)) Redis round trips per client request** (target: well \
             under 1; leases come in batches and are refilled ahead of need, off the request path).
