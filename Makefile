@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev pkg-config curl prometheus chromium redis-server libhiredis-dev
+APT_PACKAGES := libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev pkg-config curl prometheus chromium redis-server libhiredis-dev libssl-dev openssl
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 DEBUG_BIN := .build/debug/ballast

@@ -23,6 +23,8 @@ let package = Package(
         // warning on every build; its headers are in /usr/include/hiredis and the module map
         // links it, so pkg-config is not needed.
         .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        // OpenSSL for TLS to Redis: Debian's hiredis 0.14 has none (see RedisTLSTunnel).
+        .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         // Non-variadic C entry points for the variadic calls of libcurl and libmicrohttpd.
         .target(name: "CShims", dependencies: ["CCurl", "CMicroHTTPD"]),
 
@@ -38,7 +40,7 @@ let package = Package(
         ]),
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
         // The Redis client (hiredis on its own threads) and the shared-state logic built on it.
-        .target(name: "Shared", dependencies: ["BallastCore", "CHiredis"]),
+        .target(name: "Shared", dependencies: ["BallastCore", "CHiredis", "COpenSSL"]),
         .target(name: "Gateway", dependencies: [
             "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules", "Cache", "Shared",
             .product(name: "Logging", package: "swift-log"),

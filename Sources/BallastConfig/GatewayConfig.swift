@@ -86,7 +86,8 @@ extension GatewayConfig {
         let migrations = MigrationsConfig.read(map.section("migrations", path: "migrations", keys: MigrationsConfig.keys))
         var config = GatewayConfig(listen: listen, admin: admin, store: store, server: server, upstream: upstream, rules: rules,
                                    cache: cache, migrations: migrations)
-        config.shared = SharedConfig.read(map.section("shared", path: "shared", keys: SharedConfig.keys))
+        config.shared = SharedConfig.read(map.section("shared", path: "shared", keys: SharedConfig.keys),
+                                          baseDirectory: baseDirectory)
         return config
     }
 

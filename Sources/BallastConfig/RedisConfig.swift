@@ -21,11 +21,13 @@ public struct RedisConfig: Sendable, Equatable {
     public var lockTimeout: Double
     /// Heartbeat period; an instance unseen for three periods is gone.
     public var heartbeat: Double
+    /// TLS to Redis (`rediss://` or a `tls` section); nil: plain TCP.
+    public var tls: RedisTLSConfig?
 
     public init(host: String = "127.0.0.1", port: Int = 6379, database: Int = 0, keyPrefix: String = "ballast:",
                 passwordEnv: String? = nil, localShare: Double = 0.34, connectTimeout: Double = 0.25,
                 commandTimeout: Double = 0.25, maxValueBytes: Int = 1_048_576, lockTimeout: Double = 30,
-                heartbeat: Double = 1) {
+                heartbeat: Double = 1, tls: RedisTLSConfig? = nil) {
         self.host = host
         self.port = port
         self.database = database
@@ -37,6 +39,7 @@ public struct RedisConfig: Sendable, Equatable {
         self.maxValueBytes = maxValueBytes
         self.lockTimeout = lockTimeout
         self.heartbeat = heartbeat
+        self.tls = tls
     }
 
     static let keys: Set<String> = ["url", "key_prefix", "password_env", "tls", "local_share", "connect_timeout",
@@ -44,25 +47,32 @@ public struct RedisConfig: Sendable, Equatable {
 }
 
 extension RedisConfig {
-    static func read(_ map: ConfigMapping) -> RedisConfig {
+    static func read(_ map: ConfigMapping, baseDirectory: String? = nil) -> RedisConfig {
         var config = RedisConfig()
         let path = "shared.redis"
         if let node = map.require("url"), let text = node.string(what: "'\(path).url'") {
-            if let (host, port, database) = parseURL(text) {
+            if let (host, port, database, secure) = parseURL(text) {
                 config.host = host
                 config.port = port
                 config.database = database
-            } else if text.hasPrefix("rediss://") {
-                node.error("'\(path).url': TLS (rediss://) is not supported by this build (hiredis without SSL); "
-                    + "reach Redis over loopback or a private network, or through a TLS tunnel such as stunnel")
+                if secure { config.tls = RedisTLSConfig() }
             } else {
-                node.error("'\(path).url' must look like redis://HOST:PORT or redis://HOST:PORT/DB, not '\(text)' "
-                    + "(a password goes in the variable named by password_env, not in the URL)")
+                node.error("'\(path).url' must look like redis://HOST:PORT or redis://HOST:PORT/DB (rediss:// for TLS), "
+                    + "not '\(text)' (a password goes in the variable named by password_env, not in the URL)")
             }
         }
-        if let node = map["tls"], let tls = node.bool(what: "'\(path).tls'"), tls {
-            node.error("'\(path).tls': TLS is not supported by this build (hiredis without SSL); "
-                + "use a TLS tunnel such as stunnel and point url at it")
+        if let node = map["tls"] {
+            if case .mapping = node.node {
+                if let section = node.mapping(what: "'\(path).tls'", keys: RedisTLSConfig.keys) {
+                    config.tls = RedisTLSConfig.read(section, path: path + ".tls", baseDirectory: baseDirectory)
+                }
+            } else if let on = node.bool(what: "'\(path).tls'") {
+                if on {
+                    config.tls = config.tls ?? RedisTLSConfig()
+                } else if config.tls != nil {
+                    node.error("'\(path).tls: false' contradicts the rediss:// url")
+                }
+            }
         }
         if let node = map["key_prefix"], let prefix = node.string(what: "'\(path).key_prefix'") {
             if prefix.isEmpty || prefix.contains(where: { $0 == " " || $0 == "\n" }) {
@@ -83,10 +93,12 @@ extension RedisConfig {
         return config
     }
 
-    /// `redis://HOST[:PORT][/DB]`; nil for anything else (userinfo included: no secrets in URLs).
-    static func parseURL(_ text: String) -> (String, Int, Int)? {
-        guard text.hasPrefix("redis://") else { return nil }
-        var rest = Substring(text.dropFirst("redis://".count))
+    /// `redis://HOST[:PORT][/DB]` or `rediss://...` (TLS: the last value); nil for anything
+    /// else (userinfo included: no secrets in URLs).
+    static func parseURL(_ text: String) -> (String, Int, Int, Bool)? {
+        let secure = text.hasPrefix("rediss://")
+        guard secure || text.hasPrefix("redis://") else { return nil }
+        var rest = Substring(text.dropFirst(secure ? "rediss://".count : "redis://".count))
         var database = 0
         if let slash = rest.firstIndex(of: "/") {
             let db = rest[rest.index(after: slash)...]
@@ -105,6 +117,6 @@ extension RedisConfig {
             host = String(rest[..<colon])
         }
         guard !host.isEmpty else { return nil }
-        return (host, port, database)
+        return (host, port, database, secure)
     }
 }

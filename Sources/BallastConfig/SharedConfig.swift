@@ -14,12 +14,12 @@ public struct SharedConfig: Sendable, Equatable {
 }
 
 extension SharedConfig {
-    static func read(_ map: ConfigMapping?) -> SharedConfig {
+    static func read(_ map: ConfigMapping?, baseDirectory: String?) -> SharedConfig {
         guard let map else { return SharedConfig() }
         guard let redis = map.section("redis", path: "shared.redis", keys: RedisConfig.keys) else {
             if !map.has("redis") { map.owner.error("'shared' needs a 'redis' section (or remove 'shared' to run alone)") }
             return SharedConfig()
         }
-        return SharedConfig(redis: RedisConfig.read(redis))
+        return SharedConfig(redis: RedisConfig.read(redis, baseDirectory: baseDirectory))
     }
 }

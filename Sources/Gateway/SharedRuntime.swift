@@ -40,7 +40,11 @@ final class SharedRuntime: Sendable {
             password = value
         }
         let endpoint = RedisEndpoint(host: config.host, port: config.port, database: config.database, password: password,
-                                     connectTimeout: config.connectTimeout, commandTimeout: config.commandTimeout)
+                                     connectTimeout: config.connectTimeout, commandTimeout: config.commandTimeout,
+                                     tls: config.tls.map {
+                                         RedisTLS(caFile: $0.caFile, serverName: $0.serverName, clientCertFile: $0.clientCertFile,
+                                                  clientKeyFile: $0.clientKeyFile)
+                                     })
         instanceID = Self.makeInstanceID()
         client = RedisClient(endpoint: endpoint)
         allowance = SharedAllowance(client: client, keyPrefix: config.keyPrefix,
@@ -74,7 +78,7 @@ final class SharedRuntime: Sendable {
                                          }
                                      })
         let target = endpoint.description
-        client.onStateChange { [logger] up in
+        client.onStateChange { [logger, client] up in
             if up {
                 logger.notice("shared backend up: shared allowance, cache, overrides and rule decisions in use",
                               metadata: ["redis": "\(target)"])
@@ -82,7 +86,7 @@ final class SharedRuntime: Sendable {
                 decisions.reconcile()
             } else {
                 logger.warning("shared backend down: local allowance, local cache, last known overrides and decisions until it returns",
-                               metadata: ["redis": "\(target)"])
+                               metadata: ["redis": "\(target)", "reason": "\(client.lastError ?? "unknown")"])
             }
         }
     }

@@ -32,6 +32,11 @@ public final class RedisClient: Sendable {
     /// True while connected and the last round trip succeeded.
     public var isUp: Bool { up.load(ordering: .acquiring) }
 
+    /// Why the last connection attempt or round trip failed (nil while connected): for the
+    /// operator's log line; it never holds the password.
+    public var lastError: String? { lastFailure.withLock { $0 } }
+    private let lastFailure = Mutex<String?>(nil)
+
     /// Called on the worker thread at every transition: true when (re)connected, false when lost.
     public func onStateChange(_ listener: @escaping @Sendable (Bool) -> Void) {
         listeners.withLock { $0.append(listener) }
@@ -93,8 +98,10 @@ public final class RedisClient: Sendable {
                 do {
                     connection = try RedisConnection(endpoint)
                     backoff = 0.1
+                    lastFailure.withLock { $0 = nil }
                     setUp(true)
                 } catch {
+                    lastFailure.withLock { $0 = "\(error)" }
                     setUp(false)
                     failQueued(.down)
                     _ = wake.wait(timeout: .now() + backoff)
@@ -116,6 +123,7 @@ public final class RedisClient: Sendable {
                 for (command, reply) in zip(batch, replies) { command.completion(.success(reply)) }
             } catch {
                 failures.add(1, ordering: .relaxed)
+                lastFailure.withLock { $0 = "\(error)" }
                 connection = nil
                 setUp(false)
                 for command in batch { command.completion(.failure(error)) }

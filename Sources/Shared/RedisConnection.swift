@@ -8,21 +8,38 @@ import Glibc
 /// the connection unusable, and the owner drops it and reconnects.
 final class RedisConnection {
     private let context: UnsafeMutablePointer<redisContext>
+    /// The TLS tunnel hiredis talks through, when the endpoint uses TLS.
+    private let tunnel: RedisTLSTunnel?
 
-    /// Connects, authenticates and selects the database; throws `RedisError.io` on failure.
+    /// Connects (through a `RedisTLSTunnel` when `endpoint.tls` is set), authenticates and
+    /// selects the database; throws `RedisError.io` on failure.
     init(_ endpoint: RedisEndpoint) throws(RedisError) {
-        guard let context = redisConnectWithTimeout(endpoint.host, Int32(endpoint.port),
-                                                    Self.timeval(endpoint.connectTimeout)) else {
-            throw .io("cannot allocate a connection")
+        let connected: UnsafeMutablePointer<redisContext>?
+        if let tls = endpoint.tls {
+            let tunnel = try RedisTLSTunnel.open(host: endpoint.host, port: endpoint.port, tls: tls,
+                                                 timeout: endpoint.connectTimeout)
+            self.tunnel = tunnel
+            connected = redisConnectFd(tunnel.plainFD)
+            if connected == nil { close(tunnel.plainFD) }
+        } else {
+            tunnel = nil
+            connected = redisConnectWithTimeout(endpoint.host, Int32(endpoint.port), Self.timeval(endpoint.connectTimeout))
         }
-        // From here on a throw runs `deinit`, which frees the context.
+        guard let context = connected else { throw .io("cannot allocate a connection") }
+        // From here on a throw runs `deinit`, which frees the context (and closes its socket,
+        // which ends a TLS tunnel).
         self.context = context
-        guard context.pointee.err == 0 else { throw .io(Self.errorText(context)) }
+        guard context.pointee.err == 0 else { throw .io(errorText()) }
         redisSetTimeout(context, Self.timeval(endpoint.commandTimeout))
-        redisEnableKeepAlive(context)
+        // Keep-alive is for TCP; a TLS tunnel sets it on its own socket.
+        if endpoint.tls == nil { redisEnableKeepAlive(context) }
         var setup: [[[UInt8]]] = []
         if let password = endpoint.password { setup.append([Array("AUTH".utf8), Array(password.utf8)]) }
         if endpoint.database != 0 { setup.append([Array("SELECT".utf8), Array(String(endpoint.database).utf8)]) }
+        // Under TLS 1.3 a server that refuses the client (no certificate, a wrong one) says so
+        // only after the handshake: one round trip at connect time finds out, so the client
+        // stays down with the reason instead of flapping at the first command.
+        if endpoint.tls != nil { setup.append([Array("PING".utf8)]) }
         guard !setup.isEmpty else { return }
         for reply in try pipeline(setup) {
             if case .error(let message) = reply {
@@ -65,13 +82,13 @@ final class RedisConnection {
                 redisAppendCommandArgv(context, Int32(command.count), args.baseAddress, lens.baseAddress)
             }
         }
-        guard status == REDIS_OK else { throw .io(Self.errorText(context)) }
+        guard status == REDIS_OK else { throw .io(errorText()) }
     }
 
     /// Reads one reply, blocking up to the command timeout.
     func readReply() throws(RedisError) -> RedisReply {
         var raw: UnsafeMutableRawPointer?
-        guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw .io(Self.errorText(context)) }
+        guard redisGetReply(context, &raw) == REDIS_OK, let raw else { throw .io(errorText()) }
         defer { freeReplyObject(raw) }
         return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
     }
@@ -79,7 +96,7 @@ final class RedisConnection {
     /// A reply already in the input buffer, without reading the socket; nil when none is.
     func bufferedReply() throws(RedisError) -> RedisReply? {
         var raw: UnsafeMutableRawPointer?
-        guard redisGetReplyFromReader(context, &raw) == REDIS_OK else { throw .io(Self.errorText(context)) }
+        guard redisGetReplyFromReader(context, &raw) == REDIS_OK else { throw .io(errorText()) }
         guard let raw else { return nil }
         defer { freeReplyObject(raw) }
         return Self.convert(raw.assumingMemoryBound(to: redisReply.self))
@@ -87,7 +104,7 @@ final class RedisConnection {
 
     /// Reads what the socket has into the input buffer (call after `poll` says readable).
     func fill() throws(RedisError) {
-        guard redisBufferRead(context) == REDIS_OK else { throw .io(Self.errorText(context)) }
+        guard redisBufferRead(context) == REDIS_OK else { throw .io(errorText()) }
     }
 
     private static func convert(_ reply: UnsafeMutablePointer<redisReply>) -> RedisReply {
@@ -118,11 +135,14 @@ final class RedisConnection {
         return pointer.withMemoryRebound(to: UInt8.self, capacity: count) { Array(UnsafeBufferPointer(start: $0, count: count)) }
     }
 
-    private static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
-        withUnsafeBytes(of: context.pointee.errstr) { raw in
+    /// hiredis' account of the failure, with the TLS session's when it ended the connection.
+    private func errorText() -> String {
+        let text = withUnsafeBytes(of: context.pointee.errstr) { raw in
             let text = String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             return text.isEmpty ? "error \(context.pointee.err)" : text
         }
+        guard let reason = tunnel?.failure else { return text }
+        return "\(text) (TLS: \(reason))"
     }
 
     private static func timeval(_ seconds: Double) -> Glibc.timeval {

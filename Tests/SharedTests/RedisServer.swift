@@ -13,11 +13,18 @@ final class RedisServer: @unchecked Sendable {
     /// - Parameters:
     ///   - port: a fixed port (a restart on the same one), else a free one.
     ///   - password: `requirepass`, when set.
-    init(port fixed: Int? = nil, password: String? = nil) throws {
+    ///   - tls: serve TLS only (on `port`) with these files; `clientCertificates` asks clients
+    ///     for a certificate signed by the same authority.
+    init(port fixed: Int? = nil, password: String? = nil, tls: TestCertificates? = nil, clientCertificates: Bool = false) throws {
         for _ in 0..<5 {
             let port = fixed ?? Self.freePort()
-            let arguments = [Self.binary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--daemonize", "no", "--loglevel", "warning", "--logfile", "/dev/null"]
+            let listen = tls.map { files in
+                ["--port", "0", "--tls-port", String(port), "--tls-cert-file", files.serverCertificate,
+                 "--tls-key-file", files.serverKey, "--tls-ca-cert-file", files.authority,
+                 "--tls-auth-clients", clientCertificates ? "yes" : "no"]
+            } ?? ["--port", String(port)]
+            let arguments = [Self.binary] + listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                                      "--daemonize", "no", "--loglevel", "warning", "--logfile", "/dev/null"]
                 + (password.map { ["--requirepass", $0] } ?? [])
             guard let pid = Self.spawn(arguments) else { continue }
             if Self.waitUntilListening(port: port, pid: pid) {

@@ -52,9 +52,13 @@ def free_port() -> int:
 
 
 class Redis:
-    def __init__(self, port: int):
+    def __init__(self, port: int, tls: Path | None = None):
+        """`tls`: a directory with ca.pem, server.pem and server.key: serve TLS only."""
         self.port = port
-        self.proc = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        listen = ["--port", "0", "--tls-port", str(port), "--tls-cert-file", str(tls / "server.pem"),
+                  "--tls-key-file", str(tls / "server.key"), "--tls-ca-cert-file", str(tls / "ca.pem"),
+                  "--tls-auth-clients", "no"] if tls else ["--port", str(port)]
+        self.proc = subprocess.Popen([REDIS, *listen, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                       "--loglevel", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert eventually(self.listening, timeout=5), "redis-server did not start"
 
@@ -88,7 +92,22 @@ def shared_sim(tmp_path_factory):
     process.stop()
 
 
-def start_instances(tmp: Path, redis_port: int, prefix: str, regions, count: int = 3, extra: str = "") -> list:
+def make_certificates(directory: Path) -> Path:
+    """A CA and a server certificate it signed for 127.0.0.1, made with `openssl`."""
+    key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    (directory / "server.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    for command in (
+        ["req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=e2e-ca"],
+        ["req", *key, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
+        ["x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem",
+         "-days", "2", "-extfile", "server.ext"],
+    ):
+        subprocess.run(["openssl", *command], cwd=directory, check=True, capture_output=True)
+    return directory
+
+
+def start_instances(tmp: Path, redis_port: int, prefix: str, regions, count: int = 3, extra: str = "",
+                    scheme: str = "redis", redis_extra: str = "") -> list:
     """`regions`: (name, url, weight) tuples for every instance, or a function of the instance's
     index returning them."""
     instances = []
@@ -112,8 +131,8 @@ upstream:
 {region_lines}
 shared:
   redis:
-    url: "redis://127.0.0.1:{redis_port}"
-    key_prefix: "{prefix}:"
+    url: "{scheme}://127.0.0.1:{redis_port}"
+    key_prefix: "{prefix}:"{redis_extra}
     local_share: 0.34
     command_timeout: 1s
 {extra}
@@ -422,3 +441,29 @@ def test_rule_decisions_on_one_instance_apply_to_all(redis, shared_sim, tmp_path
             assert eventually(lambda: admin(instance, "GET", "/control/v1/degradation").json()["level"] == 0, timeout=2.0)
     finally:
         stop_all(instances)
+
+
+def test_shared_state_over_tls(shared_sim, tmp_path):
+    """Redis serving TLS only: two instances verify it against the CA file, register, and a
+    drain on one reaches the other through it."""
+    certificates = make_certificates(tmp_path)
+    server = Redis(free_port(), tls=certificates)
+    primary, secondary = shared_sim.ready["regions"]["primary"], shared_sim.ready["regions"]["secondary"]
+    instances = start_instances(tmp_path, server.port, "tls", [("primary", primary, 100), ("secondary", secondary, 100)],
+                                count=2, scheme="rediss",
+                                redis_extra=f"\n    tls: {{ ca_file: {certificates / 'ca.pem'} }}\n    connect_timeout: 2s")
+    a, b = instances
+    try:
+        for instance in instances:
+            assert eventually(lambda: metric(instance, "ballast_shared_backend_up") == 1, timeout=5)
+            assert eventually(lambda: len(admin(instance, "GET", "/control/v1/instances").json()["instances"]) == 2, timeout=5)
+        assert admin(a, "POST", "/control/v1/regions/primary/drain", json={"reason": "e2e tls drain"}).status_code == 200
+
+        def drained_on_b():
+            regions = admin(b, "GET", "/control/v1/regions").json()["regions"]
+            return any(r["name"] == "primary" and r["state"] == "drained" for r in regions)
+
+        assert eventually(drained_on_b, timeout=1.0, interval=0.01)
+    finally:
+        stop_all(instances)
+        server.kill()
