@@ -55,7 +55,12 @@ final class Exchange: @unchecked Sendable {
             if case .receiving = s.phase { s.phase = .handling; return true }
             return false
         }
-        if start {
+        if start, server.isDraining {
+            // A request arriving on a kept-alive connection while the server stops is refused
+            // at once, never suspended: `stop` may already have seen every exchange finished,
+            // and MHD aborts the process when stopped with a connection suspended.
+            state.withLock { $0.phase = .ready(Self.shuttingDown) }
+        } else if start {
             let request = HTTPRequest(method: method, path: path, query: query, headers: headers,
                                       body: body, bodyExceededLimit: bodyExceededLimit)
             body = []
@@ -74,7 +79,7 @@ final class Exchange: @unchecked Sendable {
             case .awaitingResponse:
                 // Resumed without a response: only the server's stop does that.
                 s.phase = .responded
-                return queue(HTTPResponse.json(503, #"{"type":"error","error":{"type":"api_error","message":"server is shutting down"}}"#), state: &s)
+                return queue(Self.shuttingDown, state: &s)
             case .receiving, .responded:
                 return .YES
             case .dropped:
@@ -83,6 +88,8 @@ final class Exchange: @unchecked Sendable {
             }
         }
     }
+
+    static let shuttingDown = HTTPResponse.json(503, #"{"type":"error","error":{"type":"api_error","message":"server is shutting down"}}"#)
 
     private func queue(_ response: HTTPResponse, state s: inout State) -> MHD_Result {
         let mhdResponse: OpaquePointer?

@@ -1,4 +1,5 @@
 import BallastCore
+import BallastTesting
 import Dispatch
 import Shared
 import Synchronization

@@ -6,11 +6,13 @@ import Glibc
 #endif
 import Upstream
 
-/// Shared mode's cost: the same open-loop load through a Ballast running alone and through
-/// one sharing its rate allowance and overrides through a real `redis-server` (started here
-/// on a loopback port, no persistence), against the same simulated region, which announces a
-/// rate limit (so the shared buckets lease); alternating rounds in one run. Reports the
-/// latency each mode adds and the Redis round trips per client request.
+/// Shared mode's cost: the same open-loop load through a Ballast running alone, through one
+/// sharing its rate allowance and control state through a real `redis-server` (started here
+/// on a loopback port, no persistence), and through one doing the same over TLS (a second
+/// redis-server serving TLS only, certificates made with `openssl`), against the same
+/// simulated region, which announces a rate limit (so the shared buckets lease); alternating
+/// rounds in one run. Reports the latency each mode adds and the Redis round trips per client
+/// request.
 struct SharedModeScenario: BenchScenario {
     let name = "shared_mode"
 
@@ -23,16 +25,33 @@ struct SharedModeScenario: BenchScenario {
             faults: { rate_limit: { requests_per_second: 5000, burst: 5000, tokens_per_minute: 0 } }
         """
 
-    static func ballastYAML(upstream: String, store: String, redisPort: Int?) -> String {
+    static func ballastYAML(upstream: String, store: String, redisPort: Int?, authority: String? = nil) -> String {
         var yaml = OverheadScenario.ballastYAML(upstream: upstream, store: store)
         if let redisPort {
+            let tls = authority.map { #", tls: { ca_file: "\#($0)" }, connect_timeout: 2s"# } ?? ""
             yaml += """
 
                 shared:
-                  redis: { url: "redis://127.0.0.1:\(redisPort)", key_prefix: "bench:", command_timeout: 1s }
+                  redis: { url: "\(authority == nil ? "redis" : "rediss")://127.0.0.1:\(redisPort)", key_prefix: "bench:", command_timeout: 1s\(tls) }
                 """
         }
         return yaml
+    }
+
+    /// A redis-server on `port` (TLS only when `tls` is given), killed by the returned closure.
+    static func startRedis(_ path: String, port: Int, tls: TestCertificates?) throws -> @Sendable () -> Void {
+        let redis = Process()
+        redis.executableURL = URL(fileURLWithPath: path)
+        let listen = tls.map { files in
+            ["--port", "0", "--tls-port", String(port), "--tls-cert-file", files.serverCertificate, "--tls-key-file",
+             files.serverKey, "--tls-ca-cert-file", files.authority, "--tls-auth-clients", "no"]
+        } ?? ["--port", String(port)]
+        redis.arguments = listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
+        redis.standardOutput = FileHandle.nullDevice
+        redis.standardError = FileHandle.nullDevice
+        try redis.run()
+        // SIGKILL: redis-server inherits this process's blocked signals, so it ignores SIGTERM.
+        return { kill(redis.processIdentifier, SIGKILL); redis.waitUntilExit() }
     }
 
     func run(_ context: BenchContext) async throws -> BenchSection {
@@ -41,14 +60,13 @@ struct SharedModeScenario: BenchScenario {
                                 tables: [], figures: [:])
         }
         let port = try Self.freePort()
-        let redis = Process()
-        redis.executableURL = URL(fileURLWithPath: redisPath)
-        redis.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
-        redis.standardOutput = FileHandle.nullDevice
-        redis.standardError = FileHandle.nullDevice
-        try redis.run()
-        // SIGKILL: redis-server inherits this process's blocked signals, so it ignores SIGTERM.
-        defer { kill(redis.processIdentifier, SIGKILL); redis.waitUntilExit() }
+        let stopRedis = try Self.startRedis(redisPath, port: port, tls: nil)
+        defer { stopRedis() }
+        // TLS only where `openssl` can make the certificates.
+        let certificates = try? TestCertificates(directory: context.directory.appendingPathComponent("tls").path)
+        let tlsPort = try Self.freePort()
+        let stopTLSRedis = try certificates.map { try Self.startRedis(redisPath, port: tlsPort, tls: $0) }
+        defer { stopTLSRedis?() }
         try await Task.sleep(for: .milliseconds(300))
 
         let simulator = Simulator(config: try SimulatorConfig.parse(Self.simulatorYAML, file: "<shared_mode simulator>"))
@@ -61,18 +79,26 @@ struct SharedModeScenario: BenchScenario {
         let shared = try BallastProcess(configYAML: Self.ballastYAML(upstream: upstream, store: context.directory.appendingPathComponent("shared.db").path,
                                                                      redisPort: port), directory: context.directory, environment: [:])
         defer { shared.stop() }
+        let sharedTLS = try certificates.map { files in
+            try BallastProcess(configYAML: Self.ballastYAML(upstream: upstream, store: context.directory.appendingPathComponent("tls.db").path,
+                                                            redisPort: tlsPort, authority: files.authority),
+                               directory: context.directory, environment: [:])
+        }
+        defer { sharedTLS?.stop() }
         let client = context.makeLoadClient()
         defer { client.shutdown() }
         let load = LoadGenerator(client: client)
         let rate = 1000.0
         context.log("shared_mode: warm-up")
-        for url in [upstream, "http://\(alone.proxyAddress)", "http://\(shared.proxyAddress)"] {
+        for url in [upstream, "http://\(alone.proxyAddress)", "http://\(shared.proxyAddress)"]
+            + (sharedTLS.map { ["http://\($0.proxyAddress)"] } ?? []) {
             _ = await load.run(OverheadScenario.plan(baseURL: url, rate: rate, seconds: 1, seed: context.seed))
         }
         let tripsBefore = await Self.counter("ballast_shared_redis_round_trips_total", admin: shared.adminAddress, client: client)
         var direct: [LoadReport] = []
         var local: [LoadReport] = []
         var sharedRuns: [LoadReport] = []
+        var tlsRuns: [LoadReport] = []
         for round in 0..<2 {
             context.log("shared_mode: \(Int(rate)) req/s round \(round + 1)")
             let seed = context.seed &+ UInt64(round)
@@ -80,9 +106,15 @@ struct SharedModeScenario: BenchScenario {
             local.append(await load.run(OverheadScenario.plan(baseURL: "http://\(alone.proxyAddress)", rate: rate, seconds: context.seconds(5), seed: seed)))
             sharedRuns.append(await load.run(OverheadScenario.plan(baseURL: "http://\(shared.proxyAddress)", rate: rate,
                                                                    seconds: context.seconds(5), seed: seed)))
+            if let sharedTLS {
+                tlsRuns.append(await load.run(OverheadScenario.plan(baseURL: "http://\(sharedTLS.proxyAddress)", rate: rate,
+                                                                    seconds: context.seconds(5), seed: seed)))
+            }
         }
         let tripsAfter = await Self.counter("ballast_shared_redis_round_trips_total", admin: shared.adminAddress, client: client)
         let up = await Self.counter("ballast_shared_backend_up", admin: shared.adminAddress, client: client)
+        var tlsUp = 0.0
+        if let sharedTLS { tlsUp = await Self.counter("ballast_shared_backend_up", admin: sharedTLS.adminAddress, client: client) }
         let directAll = OverheadScenario.merged(direct)
         let localAll = OverheadScenario.merged(local)
         let sharedAll = OverheadScenario.merged(sharedRuns)
@@ -95,9 +127,23 @@ struct SharedModeScenario: BenchScenario {
         }
         let table = BenchTable(columns: ["path", "requests", "failed", "p50", "p99", "added p50", "added p99"],
                                rows: [row("direct to simulator", directAll), row("Ballast alone", localAll),
-                                      row("Ballast in shared mode (Redis)", sharedAll)])
+                                      row("Ballast in shared mode (Redis)", sharedAll)]
+                                   + (tlsRuns.isEmpty ? [] : [row("Ballast in shared mode (Redis over TLS)", OverheadScenario.merged(tlsRuns))]))
         let extra50 = sharedAll.latencyMs(50) - localAll.latencyMs(50)
         let extra99 = sharedAll.latencyMs(99) - localAll.latencyMs(99)
+        var figures = ["shared_extra_p50_ms": extra50, "shared_extra_p99_ms": extra99,
+                       "redis_round_trips_per_request": tripsPerRequest, "shared_failed": Double(sharedAll.failed)]
+        var tlsText = " Over TLS: **not run** (`openssl` could not make the test certificates)."
+        if !tlsRuns.isEmpty {
+            let tlsAll = OverheadScenario.merged(tlsRuns)
+            let tls50 = tlsAll.latencyMs(50) - sharedAll.latencyMs(50)
+            let tls99 = tlsAll.latencyMs(99) - sharedAll.latencyMs(99)
+            figures["tls_extra_p50_ms"] = tls50
+            figures["tls_extra_p99_ms"] = tls99
+            figures["tls_failed"] = Double(tlsAll.failed)
+            tlsText = " Over TLS (a second redis-server serving TLS only; backend up: \(tlsUp == 1 ? "yes" : "no")), shared mode " +
+                "adds **\(BenchFormat.ms(tls50)) ms at p50 and \(BenchFormat.ms(tls99)) ms at p99** more than over plain TCP."
+        }
         let summary = """
             The same open-loop load (\(Int(rate)) req/s, alternating rounds) straight at a simulated region that \
             announces a rate limit of 5,000 req/s, through a Ballast running alone, and through one in shared mode \
@@ -106,10 +152,8 @@ struct SharedModeScenario: BenchScenario {
             **\(BenchFormat.ms(extra50)) ms at p50 and \(BenchFormat.ms(extra99)) ms at p99** over Ballast alone, and \
             makes **\(String(format: "%.3f", tripsPerRequest)) Redis round trips per client request** (target: well \
             under 1; leases come in batches and are refilled ahead of need, off the request path).
-            """
-        return BenchSection(scenario: name, title: "Shared mode through Redis", summary: summary, tables: [table],
-                            figures: ["shared_extra_p50_ms": extra50, "shared_extra_p99_ms": extra99,
-                                      "redis_round_trips_per_request": tripsPerRequest, "shared_failed": Double(sharedAll.failed)])
+            """ + tlsText
+        return BenchSection(scenario: name, title: "Shared mode through Redis", summary: summary, tables: [table], figures: figures)
     }
 
     /// A metric's value summed over its series, from the admin listener.

@@ -2,19 +2,22 @@ import Foundation
 
 /// A certificate authority, a server certificate it signed for 127.0.0.1 and localhost, a
 /// client certificate it signed, and a second authority that signed nothing here, made with
-/// the `openssl` command (Debian's package; the Makefile installs it) in a directory of its own.
-struct TestCertificates {
-    let directory: String
+/// the `openssl` command (Debian's package; the Makefile installs it) in a directory of its own:
+/// for a redis-server serving TLS in tests and benchmarks.
+public struct TestCertificates: Sendable {
+    public let directory: String
 
-    var authority: String { directory + "/ca.pem" }
-    var otherAuthority: String { directory + "/other-ca.pem" }
-    var serverCertificate: String { directory + "/server.pem" }
-    var serverKey: String { directory + "/server.key" }
-    var clientCertificate: String { directory + "/client.pem" }
-    var clientKey: String { directory + "/client.key" }
+    public var authority: String { directory + "/ca.pem" }
+    public var otherAuthority: String { directory + "/other-ca.pem" }
+    public var serverCertificate: String { directory + "/server.pem" }
+    public var serverKey: String { directory + "/server.key" }
+    public var clientCertificate: String { directory + "/client.pem" }
+    public var clientKey: String { directory + "/client.key" }
 
-    init() throws {
-        directory = NSTemporaryDirectory() + "ballast-tls-" + UUID().uuidString
+    /// - Parameter directory: where to write them; a new temporary directory when nil.
+    public init(directory chosen: String? = nil) throws {
+        let directory = chosen ?? NSTemporaryDirectory() + "ballast-tls-" + UUID().uuidString
+        self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
         let script = """
@@ -41,7 +44,7 @@ struct TestCertificates {
         }
     }
 
-    func remove() {
+    public func remove() {
         try? FileManager.default.removeItem(atPath: directory)
     }
 }
