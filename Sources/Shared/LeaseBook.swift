@@ -57,7 +57,9 @@ public struct LeaseBook: Sendable {
         if ceiling == nil, sharedRate == nil || unlimited { return .now }
         if let fullUntil, fullUntil > now { return .reject(retryAfter: fullUntil.seconds(since: now) + 0.01) }
         if saturated { return .reject(retryAfter: 0.01) }
-        guard owed < settings.maxOwed else { return .reject(retryAfter: 0.05) }
+        guard owed < max(settings.maxOwed, Int((demand * settings.owedWindow).rounded(.up))) else {
+            return .reject(retryAfter: 0.05)
+        }
         owed += 1
         let rate = max(sharedRate ?? (ceiling ?? 1) * settings.headroom, settings.minimumRate)
         let estimate = min(settings.horizon, Double(owed - 1) / rate)

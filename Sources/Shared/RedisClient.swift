@@ -131,7 +131,8 @@ public final class RedisClient: Sendable {
             }
         }
         failQueued(.stopped)
-        setUp(false)
+        // Stopped, not down: the listeners (the "shared backend down" warning) are not told.
+        up.store(false, ordering: .releasing)
         finished.signal()
     }
 

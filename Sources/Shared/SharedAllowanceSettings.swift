@@ -17,8 +17,12 @@ public struct SharedAllowanceSettings: Sendable, Equatable {
     /// Slots kept at hand: this many seconds of the instance's own demand, ahead of need.
     public var lookahead: Double
     public var maxBatch: Int
-    /// Requests let through on an estimate while the first lease of a key is on its way.
+    /// Requests let through on an estimate while a lease is on its way and no slot is at hand:
+    /// at least `maxOwed`, and up to `owedWindow` seconds of this instance's own demand, so a
+    /// lease held up by a busy machine delays a burst's requests rather than refusing them.
+    /// They are repaid from the next lease, so the bucket's rate holds over time.
     public var maxOwed: Int
+    public var owedWindow: Double
     /// The share of the limit this instance uses alone while Redis is out of reach.
     public var localShare: Double
     /// The longest wait for a local (fallback) slot.
@@ -30,7 +34,7 @@ public struct SharedAllowanceSettings: Sendable, Equatable {
 
     public init(headroom: Double = 0.98, horizon: Double = 1, burstSeconds: Double = 0.2, increasePerSecond: Double = 0.05,
                 decreaseFactor: Double = 0.5, cooldown: Double = 1, minimumRate: Double = 0.1, lookahead: Double = 0.1,
-                maxBatch: Int = 32, maxOwed: Int = 2, localShare: Double = 0.34, maxWait: Double = 10, staleAfter: Double = 1,
+                maxBatch: Int = 32, maxOwed: Int = 2, owedWindow: Double = 0.02, localShare: Double = 0.34, maxWait: Double = 10, staleAfter: Double = 1,
                 bucketTTLMilliseconds: Int = 600_000) {
         self.headroom = headroom
         self.horizon = horizon
@@ -42,6 +46,7 @@ public struct SharedAllowanceSettings: Sendable, Equatable {
         self.lookahead = lookahead
         self.maxBatch = maxBatch
         self.maxOwed = maxOwed
+        self.owedWindow = owedWindow
         self.localShare = localShare
         self.maxWait = maxWait
         self.staleAfter = staleAfter

@@ -36,6 +36,27 @@ struct LeaseBookTests {
         #expect(book.leaseWanted(now: start.adding(seconds: 0.31)) != nil)
     }
 
+    @Test("a lease held up at 1,000 req/s: 20 ms of demand go on an estimate, then requests are refused")
+    func owedScalesWithDemand() {
+        var book = LeaseBook(settings: SharedAllowanceSettings(), now: start)
+        var now = start
+        // A second of 1,000 req/s, every request finding a leased slot.
+        for _ in 0..<1_000 {
+            now = now.adding(seconds: 0.001)
+            book.leasing = true
+            book.applyLease(granted: 1, levelBefore: 10, rate: 4_900, fullFor: 0, wanted: 1, now: now)
+            #expect(book.admit(ceiling: 5_000, now: now) == .now)
+        }
+        #expect(book.owed == 0)
+        #expect(abs(book.demand - 1_000) < 50)
+        // The next lease is late: about 20 requests go on an estimate, spaced at the shared rate.
+        book.leasing = true
+        var estimated = 0
+        while estimated < 100, book.admit(ceiling: 5_000, now: now) != .reject(retryAfter: 0.05) { estimated += 1 }
+        #expect((19...22).contains(estimated), "\(estimated) went on an estimate")
+        #expect(book.owed == estimated)
+    }
+
     @Test("nothing known here: requests go, Redis is asked once, and nothing more while it knows nothing either")
     func unlimited() {
         var book = LeaseBook(settings: SharedAllowanceSettings(), now: start)

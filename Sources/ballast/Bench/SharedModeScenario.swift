@@ -120,10 +120,12 @@ struct SharedModeScenario: BenchScenario {
         let sharedAll = OverheadScenario.merged(sharedRuns)
         let tripsPerRequest = (tripsAfter - tripsBefore) / Double(max(1, sharedAll.started))
         func row(_ label: String, _ report: LoadReport) -> [String] {
-            [label, "\(report.started)", "\(report.failed)", "\(BenchFormat.ms(report.latencyMs(50))) ms",
-             "\(BenchFormat.ms(report.latencyMs(99))) ms",
-             "\(BenchFormat.ms(report.latencyMs(50) - directAll.latencyMs(50))) ms",
-             "\(BenchFormat.ms(report.latencyMs(99) - directAll.latencyMs(99))) ms"]
+            let statuses = report.failedByStatus.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+                + (report.transportFailures > 0 ? ["transport: \(report.transportFailures)"] : [])
+            return [label, "\(report.started)", report.failed == 0 ? "0" : "\(report.failed) (\(statuses.joined(separator: ", ")))",
+                    "\(BenchFormat.ms(report.latencyMs(50))) ms", "\(BenchFormat.ms(report.latencyMs(99))) ms",
+                    "\(BenchFormat.ms(report.latencyMs(50) - directAll.latencyMs(50))) ms",
+                    "\(BenchFormat.ms(report.latencyMs(99) - directAll.latencyMs(99))) ms"]
         }
         let table = BenchTable(columns: ["path", "requests", "failed", "p50", "p99", "added p50", "added p99"],
                                rows: [row("direct to simulator", directAll), row("Ballast alone", localAll),
