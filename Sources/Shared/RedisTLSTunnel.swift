@@ -180,9 +180,13 @@ final class RedisTLSTunnel: @unchecked Sendable {
         var wantsWrite = false
         defer { finish() }
         while true {
+            // A side with nothing wanted of it is left out (fd -1): poll reports a hang-up
+            // whatever is asked, and a hang-up that cannot be acted on yet would make it spin.
+            let tunnelEvents = Int16(toServer.isEmpty ? POLLIN : 0) | Int16(toHiredis.isEmpty ? 0 : POLLOUT)
+            let socketEvents = Int16(toHiredis.isEmpty ? POLLIN : 0) | Int16(wantsWrite ? POLLOUT : 0)
             var fds = [
-                pollfd(fd: tunnelFD, events: Int16(toServer.isEmpty ? POLLIN : 0) | Int16(toHiredis.isEmpty ? 0 : POLLOUT), revents: 0),
-                pollfd(fd: socketFD, events: Int16(toHiredis.isEmpty ? POLLIN : 0) | Int16(wantsWrite ? POLLOUT : 0), revents: 0),
+                pollfd(fd: tunnelEvents == 0 ? -1 : tunnelFD, events: tunnelEvents, revents: 0),
+                pollfd(fd: socketEvents == 0 ? -1 : socketFD, events: socketEvents, revents: 0),
             ]
             let ready = SSL_pending(session) > 0 && toHiredis.isEmpty
             if poll(&fds, 2, ready ? 0 : 1000) < 0, errno != EINTR { return }
