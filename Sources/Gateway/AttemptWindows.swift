@@ -41,7 +41,9 @@ final class AttemptWindows: Sendable {
         let key = Key(region: attempt.region, model: attempt.model)
         series.withLock { all in
             if all[key] == nil, all.count >= maxKeys { return }
-            var entry = all[key] ?? Series()
+            // Taken out of the dictionary while it changes: a copy left in it would make the
+            // change copy all of its 300 seconds of counts, at every attempt.
+            var entry = all.removeValue(forKey: key) ?? Series()
             if entry.stamps[slot] != second {
                 entry.stamps[slot] = second
                 entry.slots[slot] = WindowResult()
