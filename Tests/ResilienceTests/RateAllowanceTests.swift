@@ -161,4 +161,19 @@ import Testing
         #expect(limits.tokens == nil)
         #expect(RateLimitHeaders(HTTPHeaders()).isEmpty)
     }
+
+    @Test func headerParsingTakesTheFirstOfEachAndIgnoresStrangers() {
+        let limits = RateLimitHeaders(headers([("anthropic-ratelimit-tokens-limit", "1000"),
+                                               ("anthropic-ratelimit-tokens-limit", "5"),
+                                               ("anthropic-ratelimit-input-tokens-remaining", "-3"),
+                                               ("anthropic-ratelimit-input-tokens-reset", "soon"),
+                                               ("anthropic-ratelimit-cache-tokens-limit", "7"),
+                                               ("anthropic-ratelimit-requests-ceiling", "9"),
+                                               ("anthropic-ratelimit-", "1"),
+                                               ("x-anthropic-ratelimit-requests-limit", "3")]))
+        #expect(limits.tokens == .init(limit: 1000))
+        // A negative remaining is present but unusable: the dimension is there, the value not.
+        #expect(limits.inputTokens == .init())
+        #expect(limits.requests == nil && limits.outputTokens == nil)
+    }
 }

@@ -38,6 +38,25 @@ import BallastTesting
         #expect(result.completion.timeToFirstByte != nil)
     }
 
+    @Test func headerLinesAreReadWhateverTheirCaseAndSpacing() async throws {
+        let server = try RawHTTPServer(response: "HTTP/1.1 100 Continue\r\n\r\n"
+            + "HTTP/1.1 429 Too Many Requests\r\nRetry-After:\t 7 \t\r\nX-Odd-CASE: a:b: c\r\nX-Empty:\r\n"
+            + "Content-Length: 2\r\nConnection: close\r\n\r\nno")
+        defer { server.stop() }
+        let client = UpstreamClient()
+        client.start()
+        defer { client.shutdown() }
+        let collector = ResponseCollector()
+        client.submit(UpstreamRequest(url: "http://127.0.0.1:\(server.port)/v1/messages", body: Array("{}".utf8)), delegate: collector)
+        let result = await collector.result()
+        #expect(result.head?.status == 429)
+        #expect(result.head?.headers["retry-after"] == "7")
+        #expect(result.head?.headers["x-odd-case"] == "a:b: c")
+        #expect(result.head?.headers["x-empty"] == "")
+        #expect(result.head?.headers.fields.first?.name == "retry-after")
+        #expect(result.text == "no")
+    }
+
     @Test func reusesConnectionsAcrossCalls() async throws {
         let server = try makeServer { _, responder in responder.respond(HTTPResponse(status: 200, text: "ok")) }
         defer { server.stop() }
