@@ -27,6 +27,7 @@ import Upstream
         let harness = try GatewayHarness(yaml: """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }
+            store: { path: ":memory:" }
             rules: { paths: [] }
             upstream:
               auth: { mode: passthrough }
