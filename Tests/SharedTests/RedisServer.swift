@@ -18,7 +18,7 @@ final class RedisServer: @unchecked Sendable {
     ///     for a certificate signed by the same authority.
     init(port fixed: Int? = nil, password: String? = nil, tls: TestCertificates? = nil, clientCertificates: Bool = false) throws {
         for _ in 0..<5 {
-            let port = fixed ?? Self.freePort()
+            let port = try fixed ?? LoopbackPort.free()
             let listen = tls.map { files in
                 ["--port", "0", "--tls-port", String(port), "--tls-cert-file", files.serverCertificate,
                  "--tls-key-file", files.serverKey, "--tls-ca-cert-file", files.authority,
@@ -83,20 +83,6 @@ final class RedisServer: @unchecked Sendable {
         _ = Glibc.kill(pid, SIGKILL)
         var status: Int32 = 0
         _ = waitpid(pid, &status, 0)
-    }
-
-    /// A port the kernel had free a moment ago.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private static func waitUntilListening(port: Int, pid: pid_t) -> Bool {

@@ -163,6 +163,23 @@ def metric(instance, name: str) -> float:
 BODY = {"model": "claude-sonnet-4-6", "max_tokens": 16, "messages": [{"role": "user", "content": "hi"}]}
 
 
+def drained_on(instance, region: str) -> bool:
+    regions = admin(instance, "GET", "/control/v1/regions").json()["regions"]
+    return any(r["name"] == region and r["state"] == "drained" for r in regions)
+
+
+def assert_all_go_to_secondary(instances, count: int, primary_url: str):
+    """`count` requests through each instance, all answered by `secondary`; the primary
+    simulator receives none of them."""
+    before = sim_stats(primary_url)["requests_received"]
+    for instance in instances:
+        for _ in range(count):
+            response = httpx.post("http://" + instance.ready["proxy"] + "/v1/messages", json=BODY, timeout=10)
+            assert response.status_code == 200
+            assert response.headers["x-ballast-region"] == "secondary"
+    assert sim_stats(primary_url)["requests_received"] == before
+
+
 def test_shared_rate_limit_three_instances(redis, shared_sim, tmp_path):
     """150 req/s for the organisation, 100 req/s offered to each of three instances."""
     limited = shared_sim.ready["regions"]["limited"]
@@ -282,20 +299,10 @@ def test_drain_on_one_instance_reaches_the_others_and_redis_loss_is_not_failure(
         drained_at = time.monotonic()
         assert admin(a, "POST", "/control/v1/regions/primary/drain", json={"reason": "e2e shared drain"}).status_code == 200
 
-        def drained_on(instance):
-            regions = admin(instance, "GET", "/control/v1/regions").json()["regions"]
-            return any(r["name"] == "primary" and r["state"] == "drained" for r in regions)
-
-        assert eventually(lambda: drained_on(b) and drained_on(c), timeout=1.0, interval=0.01)
+        assert eventually(lambda: drained_on(b, "primary") and drained_on(c, "primary"), timeout=1.0, interval=0.01)
         propagation = time.monotonic() - drained_at
         time.sleep(max(0.0, 1.0 - propagation))
-        before = sim_stats(primary)["requests_received"]
-        for instance in (b, c):
-            for _ in range(20):
-                response = httpx.post("http://" + instance.ready["proxy"] + "/v1/messages", json=BODY, timeout=10)
-                assert response.status_code == 200
-                assert response.headers["x-ballast-region"] == "secondary"
-        assert sim_stats(primary)["requests_received"] == before
+        assert_all_go_to_secondary((b, c), 20, primary)
         print(f"drain propagation {propagation * 1000:.0f} ms")
 
         # Redis dies mid-run: every instance keeps serving, and says so on /metrics.
@@ -388,13 +395,7 @@ def test_rule_decisions_on_one_instance_apply_to_all(redis, shared_sim, tmp_path
         print(f"circuit propagation {propagation * 1000:.0f} ms")
 
         # B and C send nothing to primary although their own path to it is healthy.
-        before = sim_stats(primary)["requests_received"]
-        for instance in (b, c):
-            for _ in range(10):
-                response = httpx.post("http://" + instance.ready["proxy"] + "/v1/messages", json=BODY, timeout=10)
-                assert response.status_code == 200
-                assert response.headers["x-ballast-region"] == "secondary"
-        assert sim_stats(primary)["requests_received"] == before
+        assert_all_go_to_secondary((b, c), 10, primary)
         def adopted_in_audit():
             actions = admin(b, "GET", "/control/v1/actions", params={"limit": 50}).json()["actions"]
             return any(entry["actor"].startswith("instance:") and entry["target"] == "region=primary" for entry in actions)
@@ -459,11 +460,7 @@ def test_shared_state_over_tls(shared_sim, tmp_path):
             assert eventually(lambda: len(admin(instance, "GET", "/control/v1/instances").json()["instances"]) == 2, timeout=5)
         assert admin(a, "POST", "/control/v1/regions/primary/drain", json={"reason": "e2e tls drain"}).status_code == 200
 
-        def drained_on_b():
-            regions = admin(b, "GET", "/control/v1/regions").json()["regions"]
-            return any(r["name"] == "primary" and r["state"] == "drained" for r in regions)
-
-        assert eventually(drained_on_b, timeout=1.0, interval=0.01)
+        assert eventually(lambda: drained_on(b, "primary"), timeout=1.0, interval=0.01)
     finally:
         stop_all(instances)
         server.kill()

@@ -59,12 +59,12 @@ struct SharedModeScenario: BenchScenario {
             return BenchSection(scenario: name, title: "Shared mode through Redis", summary: "**Not run**: redis-server is not installed (`make deps` installs it).",
                                 tables: [], figures: [:])
         }
-        let port = try Self.freePort()
+        let port = try LoopbackPort.free()
         let stopRedis = try Self.startRedis(redisPath, port: port, tls: nil)
         defer { stopRedis() }
         // TLS only where `openssl` can make the certificates.
         let certificates = try? TestCertificates(directory: context.directory.appendingPathComponent("tls").path)
-        let tlsPort = try Self.freePort()
+        let tlsPort = try LoopbackPort.free()
         let stopTLSRedis = try certificates.map { try Self.startRedis(redisPath, port: tlsPort, tls: $0) }
         defer { stopTLSRedis?() }
         try await Task.sleep(for: .milliseconds(300))
@@ -166,22 +166,5 @@ struct SharedModeScenario: BenchScenario {
         return text.split(separator: "\n").filter { $0.hasPrefix(name) }.compactMap { line in
             line.split(separator: " ").last.flatMap { Double($0) }
         }.reduce(0, +)
-    }
-
-    /// A loopback port nothing listens on now (bound to port 0, read back, released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BenchError.processFailed("no socket for a free port") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw BenchError.processFailed("could not bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -1,0 +1,28 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Loopback ports for servers a test or benchmark starts as a separate process (which cannot
+/// be handed port 0 and asked back).
+public enum LoopbackPort {
+    /// A loopback port nothing listens on now (bound to port 0, read back, released).
+    public static func free() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LoopbackPortError() }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw LoopbackPortError() }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+public struct LoopbackPortError: Error, CustomStringConvertible {
+    public var description: String { "could not bind a loopback port" }
+}
