@@ -31,7 +31,9 @@ import Testing
         let control = try ControlHarness(rules: Self.rules, clock: clock)
         defer { control.stop() }
         let rules = control.gateway.rules
-        let until = clock.wallTime() + 20
+        // Far enough ahead that no real time passing under a loaded test run reaches it; the
+        // clock jumps there below.
+        let until = clock.wallTime() + 600
         #expect(rules.adopt(decision(.open, until: until)))
         // Taken once: the same decision again changes nothing.
         #expect(!rules.adopt(decision(.open, until: until)))
@@ -41,7 +43,7 @@ import Testing
         #expect(try control.auditRows("kind = 'circuit_changed' AND actor = 'instance:peer-1' AND target = 'region=primary'") == 1)
 
         // It goes half-open by this instance's clock and hands out the rule's 3 probe permits.
-        clock.jump(seconds: 20.5)
+        clock.jump(seconds: 600.5)
         control.gateway.evaluateRules()
         #expect(rules.view().engine.circuits.first { $0.key.region == "primary" }?.value.probePermits == 3)
 
