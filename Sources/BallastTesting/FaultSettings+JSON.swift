@@ -2,9 +2,9 @@ extension FaultSettings {
     /// The JSON form, the same shape `PUT /_sim/faults` takes.
     public var json: String {
         let ratios = errorRatios.keys.sorted().map { "\"\($0)\":\(Self.number(errorRatios[$0] ?? 0))" }
-        return "{\"rate_limit\":{\"requests_per_second\":\(Self.number(rateLimit.requestsPerSecond)),"
-            + "\"burst\":\(Self.number(rateLimit.burst)),\"tokens_per_minute\":\(Self.number(rateLimit.tokensPerMinute))},"
-            + "\"error_ratio\":{\(ratios.joined(separator: ","))},\"reset_ratio\":\(Self.number(resetRatio)),"
+        // Without its own rate limit the region takes the organisation's: no key, as in the YAML.
+        let limit = rateLimit.map { "\"rate_limit\":\($0.json)," } ?? ""
+        return "{\(limit)\"error_ratio\":{\(ratios.joined(separator: ","))},\"reset_ratio\":\(Self.number(resetRatio)),"
             + "\"stream_error_ratio\":\(Self.number(streamErrorRatio)),\"outage\":\(outage),"
             + "\"refuse_connections\":\(refuseConnections)}"
     }

@@ -3,7 +3,9 @@ public struct FaultSettings: Sendable, Equatable {
     /// Statuses a random upstream error may take.
     public static let errorStatuses: [Int] = [429, 500, 502, 503, 504, 529]
 
-    public var rateLimit: RateLimitSettings
+    /// The region's own rate-limit figures; nil takes the organisation's (the simulator's
+    /// top-level `rate_limit`). Their `scope` says whose buckets are charged.
+    public var rateLimit: RateLimitSettings?
     /// Share of requests answered with each status (keys from `errorStatuses`); sum <= 1.
     public var errorRatios: [Int: Double]
     /// Share of requests whose connection is dropped without a response.
@@ -17,7 +19,7 @@ public struct FaultSettings: Sendable, Equatable {
     /// the same port. Unlike `outage`, the region's `/_sim/` endpoints are unreachable too.
     public var refuseConnections: Bool
 
-    public init(rateLimit: RateLimitSettings = RateLimitSettings(), errorRatios: [Int: Double] = [:],
+    public init(rateLimit: RateLimitSettings? = nil, errorRatios: [Int: Double] = [:],
                 resetRatio: Double = 0, streamErrorRatio: Double = 0, outage: Bool = false,
                 refuseConnections: Bool = false) {
         self.rateLimit = rateLimit

@@ -8,12 +8,19 @@ import Synchronization
 ///
 /// Everything random for a request is drawn in one locked step from the region's seeded
 /// stream, so the same config and the same request order give the same run.
+///
+/// Rate limits are charged per credential to the organisation's buckets, which the
+/// `Simulator` owns and every region in that scope shares, or to the region's own buckets
+/// when its limits say `scope: region`. Lock order: the engine's state, then a store's.
 final class RegionEngine: HTTPHandler, Sendable {
     struct State {
         var random: SeededRandom
         var baseFaults: FaultSettings
-        var limiter: RateLimiter
-        /// The simulator's start: schedule times and bucket times count from here.
+        var episodes: [FaultEpisodeTimeline]
+        /// Requests the backend is working on (from admission to their last byte), for the
+        /// overload slowdown.
+        var inFlight = 0
+        /// The simulator's start: schedule, episode and bucket times count from here.
         var origin: MonotonicInstant
     }
 
@@ -26,33 +33,91 @@ final class RegionEngine: HTTPHandler, Sendable {
     /// Runs delayed answers and stream producers.
     let queue: DispatchQueue
     private let state: Mutex<State>
+    private let episodeSeed: UInt64
+    /// The organisation's limits, for a region without its own.
+    let organisationSettings: RateLimitSettings
+    /// Shared with every region of the simulator.
+    let organisationLimits: RateLimitStore
+    /// This region's own buckets, for limits in the region scope.
+    let regionLimits = RateLimitStore()
 
-    init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock, tokens: IssuedTokenStore? = nil) {
+    init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock, tokens: IssuedTokenStore? = nil,
+         organisationSettings: RateLimitSettings = RateLimitSettings(), organisationLimits: RateLimitStore = RateLimitStore()) {
         self.config = config
         self.clock = clock
         self.tokens = tokens
+        self.organisationSettings = organisationSettings.scoped(.organisation)
+        self.organisationLimits = organisationLimits
         ids = IdentifierMaker(seed: StableHash.mix(seed ^ 0x1D5_0F_1D5))
         queue = DispatchQueue(label: "ballast.simulator.\(config.name)", attributes: .concurrent)
+        episodeSeed = StableHash.mix(seed ^ 0xE915_0DE5)
         state = Mutex(State(random: SeededRandom(seed: seed), baseFaults: config.faults,
-                            limiter: RateLimiter(settings: config.faults.rateLimit, now: 0), origin: clock.now()))
+                            episodes: Self.timelines(config.episodes, seed: episodeSeed), origin: clock.now()))
     }
 
-    /// Restarts the timeline (schedule and buckets) at `origin`.
-    func markStarted(at origin: MonotonicInstant) {
-        state.withLock { s in
-            s.origin = origin
-            s.limiter = RateLimiter(settings: s.limiter.settings, now: 0)
+    /// One timeline per episode model, each on a stream of its own.
+    private static func timelines(_ models: [FaultEpisodeModel], seed: UInt64) -> [FaultEpisodeTimeline] {
+        models.enumerated().map { index, model in
+            FaultEpisodeTimeline(model: model, seed: StableHash.mix(seed &+ UInt64(index)))
         }
     }
 
+    /// Restarts the timeline (schedule, episodes and the region's own buckets) at `origin`.
+    /// The organisation's buckets are the simulator's to restart.
+    func markStarted(at origin: MonotonicInstant) {
+        state.withLock { s in
+            s.origin = origin
+            s.episodes = Self.timelines(config.episodes, seed: episodeSeed)
+        }
+        regionLimits.reset()
+    }
+
+    /// The limits a region applies under `faults`, and whose buckets they charge.
+    func rateLimits(_ faults: FaultSettings) -> (settings: RateLimitSettings, store: RateLimitStore) {
+        let settings = faults.rateLimit ?? organisationSettings
+        return (settings, settings.scope == .region ? regionLimits : organisationLimits)
+    }
+
+    /// Whose buckets a request is charged to: the organisation behind its credential. With the
+    /// simulator's OAuth issuer every token is the one client's; otherwise the key itself
+    /// (a request without one shares the empty key).
+    func credential(_ request: HTTPRequest) -> String {
+        if tokens != nil { return "oauth" }
+        return request.headers["x-api-key"] ?? Self.bearerToken(request.headers) ?? ""
+    }
+
     var baseFaults: FaultSettings { state.withLock { $0.baseFaults } }
+
+    /// Requests the backend is working on now.
+    var inFlight: Int { state.withLock { $0.inFlight } }
 
     func setBaseFaults(_ faults: FaultSettings) {
         state.withLock { $0.baseFaults = faults }
     }
 
+    /// The faults in force now for the whole region: base, schedule and any episode that is
+    /// not narrowed to some models.
     var effectiveFaults: FaultSettings {
-        state.withLock { s in effective(s, elapsed: clock.now().seconds(since: s.origin)) }
+        state.withLock { s in
+            let elapsed = clock.now().seconds(since: s.origin)
+            var latency = config.latency
+            let scheduled = effective(s, elapsed: elapsed)
+            return withEpisodes(&s, scheduled, latency: &latency, elapsed: elapsed, model: nil)
+        }
+    }
+
+    /// `faults` and `latency` with every episode in force at `elapsed` that hits `model` on
+    /// top (in the order of the config).
+    private func withEpisodes(_ s: inout State, _ faults: FaultSettings, latency: inout LatencyModel, elapsed: Double,
+                              model: String?) -> FaultSettings {
+        var faults = faults
+        for index in s.episodes.indices where s.episodes[index].episode(at: elapsed) != nil {
+            let episode = s.episodes[index].model
+            guard episode.applies(to: model) else { continue }
+            faults = episode.faults.applied(to: faults)
+            if let stall = episode.stall { latency.stall = stall }
+        }
+        return faults
     }
 
     /// - Parameter model: the request's model, for model-scoped schedule entries; nil before
@@ -89,11 +154,12 @@ final class RegionEngine: HTTPHandler, Sendable {
     private func api(_ request: HTTPRequest, _ responder: HTTPResponder, countTokens: Bool) {
         stats.received()
         let requestID = ids.make("req_")
+        let credential = credential(request)
         let (outage, early) = state.withLock { s -> (Bool, RateLimiter.Snapshot) in
             let elapsed = clock.now().seconds(since: s.origin)
             let faults = effective(s, elapsed: elapsed)
-            s.limiter.update(faults.rateLimit, now: elapsed)
-            return (faults.outage, s.limiter.snapshot(now: elapsed))
+            let limits = rateLimits(faults)
+            return (faults.outage, limits.store.snapshot(credential: credential, settings: limits.settings, now: elapsed))
         }
         if outage {
             drop(responder)
@@ -137,7 +203,7 @@ final class RegionEngine: HTTPHandler, Sendable {
         if countTokens {
             answerCountTokens(parsed, overrides: overrides, headers: headers, responder)
         } else {
-            answerMessages(parsed, overrides: overrides, requestID: requestID, responder)
+            answerMessages(parsed, overrides: overrides, requestID: requestID, credential: credential, responder)
         }
     }
 
@@ -156,20 +222,24 @@ final class RegionEngine: HTTPHandler, Sendable {
     }
 
     private func answerMessages(_ request: MessagesRequest, overrides: TestOverrides, requestID: String,
-                                _ responder: HTTPResponder) {
+                                credential: String, _ responder: HTTPResponder) {
         let plan = ReplyPlan(request: request, output: config.output, forcedTokens: overrides.outputTokens,
                              deltaBytes: overrides.deltaBytes)
         let (decision, latency, retryAfter, snapshot) = state.withLock { s in
             let elapsed = clock.now().seconds(since: s.origin)
-            let faults = effective(s, elapsed: elapsed, model: request.model)
-            s.limiter.update(faults.rateLimit, now: elapsed)
+            var pacing = FaultScheduleEntry.effectiveLatency(base: config.latency, schedule: config.schedule, elapsed: elapsed,
+                                                             model: request.model)
+            let scheduled = effective(s, elapsed: elapsed, model: request.model)
+            let faults = withEpisodes(&s, scheduled, latency: &pacing, elapsed: elapsed, model: request.model)
+            let limits = rateLimits(faults)
             let draws = RequestDraws(using: &s.random)
             var decision: FaultDecision
             var retryAfter: Double?
             if let forced = overrides.fault {
                 decision = forced.decision
             } else {
-                switch s.limiter.admit(tokenCost: request.inputTokens + plan.outputTokens, now: elapsed) {
+                switch limits.store.admit(credential: credential, settings: limits.settings, inputTokens: request.inputTokens,
+                                          now: elapsed) {
                 case .limited(let wait):
                     decision = .error(429)
                     retryAfter = wait
@@ -178,33 +248,47 @@ final class RegionEngine: HTTPHandler, Sendable {
                 }
             }
             if decision == .error(429), retryAfter == nil {
-                retryAfter = s.limiter.secondsUntilNextRequest(now: elapsed)
+                retryAfter = limits.store.secondsUntilNextRequest(credential: credential, settings: limits.settings, now: elapsed)
             }
-            let pacing = FaultScheduleEntry.effectiveLatency(base: config.latency, schedule: config.schedule, elapsed: elapsed,
-                                                             model: request.model)
+            let working = Self.occupiesBackend(decision)
+            let overload = LatencyPlan.overloadFactor(inFlight: s.inFlight + (working ? 1 : 0), capacity: config.capacity)
+            if working { s.inFlight += 1 }
             let latency = LatencyPlan.sample(pacing, draws: draws, forcedFirstByte: overrides.firstByte,
                                              forcedTokenInterval: overrides.tokenInterval,
-                                             forceStall: overrides.fault == .stall)
-            return (decision, latency, retryAfter, s.limiter.snapshot(now: elapsed))
+                                             forceStall: overrides.fault == .stall, overload: overload)
+            if let output = Self.output(of: decision, plan: plan, latency: latency, streaming: request.stream, now: elapsed) {
+                limits.store.charge(credential: credential, settings: limits.settings, output: output, now: elapsed)
+            }
+            return (decision, latency, retryAfter,
+                    limits.store.snapshot(credential: credential, settings: limits.settings, now: elapsed))
         }
         let headers = apiHeaders(requestID: requestID, snapshot: snapshot)
+        let done: @Sendable () -> Void = { self.state.withLock { $0.inFlight -= 1 } }
         switch decision {
         case .reset:
-            after(latency.firstByte) { self.drop(responder) }
+            after(latency.firstByte) {
+                self.drop(responder)
+                done()
+            }
         case .spendLimit:
             // Answered at once, like every 429.
             send(responder, SpendLimit.error(wallTime: clock.wallTime()), headers: SpendLimit.headers(headers))
         case .error(let status):
             let response = errorHeaders(headers, status: status, retryAfter: retryAfter)
-            // The edge answers rate limits and overload at once; other errors come from
-            // the backend, after the time a first byte would have taken.
-            let delay = status == 429 || status == 529 ? 0 : latency.firstByte
-            after(delay) { self.send(responder, Self.upstreamError(status), headers: response) }
+            if Self.occupiesBackend(decision) {
+                // Other errors come from the backend, after the time a first byte would have taken.
+                after(latency.firstByte) {
+                    self.send(responder, Self.upstreamError(status), headers: response)
+                    done()
+                }
+            } else {
+                send(responder, Self.upstreamError(status), headers: response)
+            }
         case .none, .streamError:
             if request.stream {
                 let script = StreamScript(id: ids.make("msg_"), request: request, plan: plan,
                                           tokenInterval: latency.tokenInterval, injectError: decision == .streamError)
-                after(latency.firstByte) { self.startStream(script, headers: headers, responder) }
+                after(latency.firstByte) { self.startStream(script, headers: headers, responder, done: done) }
             } else {
                 let body = MessageEncoder.message(id: ids.make("msg_"), model: request.model, text: plan.text.full,
                                                   stopReason: plan.stopReason, inputTokens: request.inputTokens,
@@ -213,17 +297,46 @@ final class RegionEngine: HTTPHandler, Sendable {
                 let generation = Double(max(0, plan.text.deltaCount - 1)) * latency.tokenInterval
                 after(latency.firstByte + generation) {
                     self.send(responder, status: 200, headers: headers, json: body)
+                    done()
                 }
             }
         }
     }
 
-    private func startStream(_ script: StreamScript, headers: HTTPHeaders, _ responder: HTTPResponder) {
+    /// Whether the backend works on a request so decided: not for what the edge answers at
+    /// once (rate limits, overload, spend limits).
+    static func occupiesBackend(_ decision: FaultDecision) -> Bool {
+        switch decision {
+        case .spendLimit: false
+        case .error(let status): status != 429 && status != 529
+        case .none, .reset, .streamError: true
+        }
+    }
+
+    /// The output tokens a reply produces, and when: from its first byte to its last delta,
+    /// evenly (a non-streamed reply is generated at the same pace, only delivered at the end).
+    /// A stream cut by an error produces the deltas it sends; failures produce none.
+    static func output(of decision: FaultDecision, plan: ReplyPlan, latency: LatencyPlan, streaming: Bool,
+                       now: Double) -> OutputCharge? {
+        let deltas: Int
+        switch decision {
+        case .none: deltas = plan.text.deltaCount
+        case .streamError where streaming: deltas = plan.text.deltaCount / 2
+        default: return nil
+        }
+        let share = plan.text.deltaCount > 0 ? Double(deltas) / Double(plan.text.deltaCount) : 1
+        let start = now + latency.firstByte
+        return OutputCharge(start: start, end: start + Double(max(0, deltas - 1)) * latency.tokenInterval,
+                            tokens: Double(plan.outputTokens) * share)
+    }
+
+    private func startStream(_ script: StreamScript, headers: HTTPHeaders, _ responder: HTTPResponder,
+                             done: @escaping @Sendable () -> Void) {
         var headers = headers
         headers.set("content-type", "text/event-stream; charset=utf-8")
         headers.set("cache-control", "no-cache")
         let stream = ResponseStream()
-        let producer = StreamProducer(stream: stream, script: script, stats: stats, target: queue)
+        let producer = StreamProducer(stream: stream, script: script, stats: stats, target: queue, onFinish: done)
         stats.update {
             $0.responsesByStatus[200, default: 0] += 1
             $0.streamsActive += 1
@@ -261,15 +374,12 @@ final class RegionEngine: HTTPHandler, Sendable {
     private func apiHeaders(requestID: String, snapshot: RateLimiter.Snapshot) -> HTTPHeaders {
         var headers: HTTPHeaders = ["request-id": requestID]
         let wall = clock.wallTime()
-        if let limit = snapshot.requestsLimit {
-            headers.add("anthropic-ratelimit-requests-limit", String(limit))
-            headers.add("anthropic-ratelimit-requests-remaining", String(snapshot.requestsRemaining))
-            headers.add("anthropic-ratelimit-requests-reset", RFC3339.format(epochSeconds: wall + snapshot.requestsResetSeconds))
-        }
-        if let limit = snapshot.tokensLimit {
-            headers.add("anthropic-ratelimit-tokens-limit", String(limit))
-            headers.add("anthropic-ratelimit-tokens-remaining", String(snapshot.tokensRemaining))
-            headers.add("anthropic-ratelimit-tokens-reset", RFC3339.format(epochSeconds: wall + snapshot.tokensResetSeconds))
+        let readings = [("requests", snapshot.requests), ("input-tokens", snapshot.inputTokens),
+                        ("output-tokens", snapshot.outputTokens), ("tokens", snapshot.tokens)]
+        for case let (kind, reading?) in readings {
+            headers.add("anthropic-ratelimit-\(kind)-limit", String(reading.limit))
+            headers.add("anthropic-ratelimit-\(kind)-remaining", String(reading.remaining))
+            headers.add("anthropic-ratelimit-\(kind)-reset", RFC3339.format(epochSeconds: wall + reading.resetSeconds))
         }
         return headers
     }

@@ -22,9 +22,13 @@ public final class SimulatedRegion: Sendable {
 
     /// - Parameter tokens: the simulator's issued OAuth tokens; when given, API requests need
     ///   one of them as a bearer token and `config.apiKey` is not checked.
-    init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock, tokens: IssuedTokenStore? = nil) {
+    /// - Parameter organisationLimits: the simulator's organisation buckets, shared by its regions.
+    init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock, tokens: IssuedTokenStore? = nil,
+         organisationSettings: RateLimitSettings = RateLimitSettings(),
+         organisationLimits: RateLimitStore = RateLimitStore()) {
         self.config = config
-        engine = RegionEngine(config: config, seed: seed, clock: clock, tokens: tokens)
+        engine = RegionEngine(config: config, seed: seed, clock: clock, tokens: tokens,
+                              organisationSettings: organisationSettings, organisationLimits: organisationLimits)
         server = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
                                                                    threads: config.threads),
                             handler: engine)

@@ -17,11 +17,17 @@ public struct SimulatedRegionConfig: Sendable, Equatable {
     public var schedule: [FaultScheduleEntry]
     /// Polling threads of the region's HTTP server.
     public var threads: Int
+    /// Random bad stretches (fault episodes); none by default.
+    public var episodes: [FaultEpisodeModel]
+    /// Requests the region serves at once at its nominal speed; beyond that, first bytes and
+    /// deltas slow down in proportion (`LatencyPlan.overloadFactor`). 0: unlimited.
+    public var capacity: Int
 
     public init(name: String = "primary", listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0),
                 apiKey: String? = nil, requireAnthropicVersion: Bool = false, latency: LatencyModel = LatencyModel(),
                 output: OutputModel = OutputModel(), faults: FaultSettings = FaultSettings(),
-                schedule: [FaultScheduleEntry] = [], threads: Int = 2) {
+                schedule: [FaultScheduleEntry] = [], threads: Int = 2, episodes: [FaultEpisodeModel] = [],
+                capacity: Int = 0) {
         self.name = name
         self.listen = listen
         self.apiKey = apiKey
@@ -31,5 +37,7 @@ public struct SimulatedRegionConfig: Sendable, Equatable {
         self.faults = faults
         self.schedule = schedule
         self.threads = threads
+        self.episodes = episodes
+        self.capacity = capacity
     }
 }

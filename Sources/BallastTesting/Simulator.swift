@@ -17,19 +17,25 @@ public final class Simulator: Sendable {
     /// asks for its bearer tokens instead of an API key.
     public let tokenIssuer: TokenIssuer?
     private let clock: any Clock
+    /// The organisation's rate-limit buckets, one set per credential, shared by every region
+    /// whose limits are in the organisation scope (the default), as the API keeps them.
+    let organisationLimits: RateLimitStore
     /// The listener watcher while running; nil while stopped.
     private let running = Mutex<ListenerWatcher?>(nil)
 
-    /// - Parameter clock: drives the fault schedule and the rate-limit buckets (pacing uses
-    ///   real timers); a `ManualClock` makes both steppable in tests.
+    /// - Parameter clock: drives the fault schedule, the fault episodes and the rate-limit
+    ///   buckets (pacing uses real timers); a `ManualClock` makes them steppable in tests.
     public init(config: SimulatorConfig, clock: any Clock = SystemClock()) {
         self.config = config
         self.clock = clock
         let issuer = config.oauth.map { TokenIssuer(config: $0, seed: config.seed, clock: clock) }
         tokenIssuer = issuer
+        let limits = RateLimitStore()
+        organisationLimits = limits
         regions = config.regions.enumerated().map { index, region in
             SimulatedRegion(config: region, seed: Self.regionSeed(config.seed, index: index), clock: clock,
-                            tokens: issuer?.tokens)
+                            tokens: issuer?.tokens, organisationSettings: config.rateLimit,
+                            organisationLimits: limits)
         }
     }
 
@@ -46,6 +52,7 @@ public final class Simulator: Sendable {
         try running.withLock { watcher in
             guard watcher == nil else { return }
             let origin = clock.now()
+            organisationLimits.reset()
             var started: [SimulatedRegion] = []
             do {
                 try tokenIssuer?.start()

@@ -10,11 +10,16 @@ public struct SimulatorConfig: Sendable, Equatable {
     /// When set, the simulator runs a token endpoint and every region asks for its tokens
     /// (`Authorization: Bearer`) instead of an API key.
     public var oauth: TokenIssuerConfig?
+    /// The organisation's rate limits (top-level `rate_limit`): one set of buckets per
+    /// credential, shared by every region that has no limits of its own or whose own limits
+    /// are in the organisation scope. Unlimited by default.
+    public var rateLimit: RateLimitSettings
 
     public init(seed: UInt64 = 1, regions: [SimulatedRegionConfig] = [SimulatedRegionConfig()],
-                oauth: TokenIssuerConfig? = nil) {
+                oauth: TokenIssuerConfig? = nil, rateLimit: RateLimitSettings = RateLimitSettings()) {
         self.seed = seed
         self.regions = regions
         self.oauth = oauth
+        self.rateLimit = rateLimit.scoped(.organisation)
     }
 }

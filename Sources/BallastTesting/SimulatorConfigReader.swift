@@ -5,7 +5,9 @@ import BallastConfig
 enum SimulatorConfigReader {
     static func config(_ root: ConfigNode) -> SimulatorConfig {
         var config = SimulatorConfig(seed: 1, regions: [])
-        guard let map = root.mapping(what: "simulator config", keys: ["seed", "regions", "oauth"]) else { return config }
+        guard let map = root.mapping(what: "simulator config", keys: ["seed", "regions", "oauth", "rate_limit"]) else {
+            return config
+        }
         if let node = map["seed"], let text = node.scalarText(what: "'seed'") {
             if let seed = UInt64(text) { config.seed = seed } else {
                 node.error("'seed' must be a whole number from 0 to \(UInt64.max), not '\(text)'")
@@ -25,6 +27,14 @@ enum SimulatorConfigReader {
             config.regions.append(region)
         }
         if let oauthNode = map.present("oauth") { config.oauth = oauth(oauthNode, regions: config.regions) }
+        if let limitNode = map["rate_limit"] {
+            let limit = rateLimit(limitNode)
+            if limit.scope == .region {
+                (limitNode.mapping(what: "'rate_limit'", keys: rateLimitKeys)?["scope"] ?? limitNode)
+                    .error("the top-level 'rate_limit' is the organisation's; 'scope: region' belongs in a region's own 'rate_limit'")
+            }
+            config.rateLimit = limit.scoped(.organisation)
+        }
         return config
     }
 
@@ -70,7 +80,7 @@ enum SimulatorConfigReader {
 
     static func region(_ node: ConfigNode) -> SimulatedRegionConfig? {
         let keys: Set<String> = ["name", "listen", "api_key", "require_anthropic_version", "latency", "output",
-                                 "faults", "schedule", "threads"]
+                                 "faults", "schedule", "threads", "rate_limit", "episodes", "capacity"]
         guard let map = node.mapping(what: "region", keys: keys) else { return nil }
         var region = SimulatedRegionConfig()
         if let nameNode = map.require("name"), let name = nameNode.string(what: "'name'") {
@@ -84,6 +94,18 @@ enum SimulatorConfigReader {
         if let latencyNode = map["latency"] { region.latency = latency(latencyNode) }
         if let outputNode = map["output"] { region.output = output(outputNode) }
         if let faultsNode = map["faults"] { region.faults = faults(faultsNode) }
+        // The region's own limits may sit beside its faults (where the organisation's sit at
+        // the top) or, as older configs have them, inside `faults`; not both.
+        if let limitNode = map["rate_limit"] {
+            if region.faults.rateLimit != nil {
+                limitNode.error("'rate_limit' is given both here and in 'faults': give it once")
+            }
+            region.faults.rateLimit = rateLimit(limitNode)
+        }
+        if let capacity = positiveInt(map, "capacity") { region.capacity = capacity }
+        if let episodesNode = map["episodes"], let entries = episodesNode.sequence(what: "'episodes'") {
+            region.episodes = entries.compactMap(episode)
+        }
         if let scheduleNode = map["schedule"], let entries = scheduleNode.sequence(what: "'schedule'") {
             region.schedule = entries.compactMap(scheduleEntry)
         }
@@ -166,14 +188,68 @@ enum SimulatorConfigReader {
         return override
     }
 
+    static let rateLimitKeys: Set<String> = [
+        "scope", "requests_per_second", "requests_per_minute", "burst", "tokens_per_minute",
+        "input_tokens_per_minute", "input_tokens_burst", "output_tokens_per_minute", "output_tokens_burst",
+    ]
+
+    /// A `rate_limit` section. Absent figures are unlimited; `scope` defaults to the
+    /// organisation, the API's own (and so the realistic) scope.
     static func rateLimit(_ node: ConfigNode) -> RateLimitSettings {
         var limit = RateLimitSettings()
-        let keys: Set<String> = ["requests_per_second", "burst", "tokens_per_minute"]
-        guard let map = node.mapping(what: "'rate_limit'", keys: keys) else { return limit }
+        guard let map = node.mapping(what: "'rate_limit'", keys: rateLimitKeys) else { return limit }
+        if let scopeNode = map["scope"], let text = scopeNode.string(what: "'scope'") {
+            switch text {
+            case "organisation", "organization": limit.scope = .organisation
+            case "region": limit.scope = .region
+            default: scopeNode.error("'scope' must be organisation or region, not '\(text)'")
+            }
+        }
         limit.requestsPerSecond = nonNegative(map, "requests_per_second") ?? 0
+        if let perMinute = nonNegative(map, "requests_per_minute") {
+            if map["requests_per_second"] != nil {
+                (map["requests_per_minute"] ?? node).error("give 'requests_per_second' or 'requests_per_minute', not both")
+            }
+            limit.requestsPerSecond = perMinute / 60
+        }
         limit.burst = nonNegative(map, "burst") ?? 0
-        limit.tokensPerMinute = nonNegative(map, "tokens_per_minute") ?? 0
+        // The old combined figure sets both token buckets unless they are given.
+        let combined = nonNegative(map, "tokens_per_minute") ?? 0
+        limit.inputTokensPerMinute = nonNegative(map, "input_tokens_per_minute") ?? combined
+        limit.inputTokensBurst = nonNegative(map, "input_tokens_burst") ?? 0
+        limit.outputTokensPerMinute = nonNegative(map, "output_tokens_per_minute") ?? combined
+        limit.outputTokensBurst = nonNegative(map, "output_tokens_burst") ?? 0
         return limit
+    }
+
+    /// One entry of a region's `episodes`.
+    static func episode(_ node: ConfigNode) -> FaultEpisodeModel? {
+        let keys: Set<String> = ["rate_per_hour", "mean_duration", "models", "faults", "stall"]
+        guard let map = node.mapping(what: "episode", keys: keys) else { return nil }
+        var model = FaultEpisodeModel()
+        if map.require("rate_per_hour") != nil, let rate = nonNegative(map, "rate_per_hour") { model.ratePerHour = rate }
+        if let durationNode = map.require("mean_duration"), let duration = durationNode.duration(what: "'mean_duration'") {
+            if duration <= 0 { durationNode.error("'mean_duration' must be above 0") }
+            model.meanDuration = duration
+        }
+        if let modelsNode = map["models"], let list = modelsNode.strings(what: "'models'") {
+            if list.isEmpty { modelsNode.error("'models' needs at least one model name (leave it out for every model)") }
+            model.models = list
+        }
+        if let faultsNode = map["faults"] {
+            model.faults = faultOverride(faultsNode)
+            if model.faults.rateLimit != nil || model.faults.outage != nil || model.faults.refuseConnections != nil {
+                faultsNode.error("an episode's 'faults' may only set error_ratio, reset_ratio and stream_error_ratio")
+            }
+        }
+        if let stallNode = map["stall"], let stall = stallNode.mapping(what: "'stall'", keys: ["ratio", "duration"]) {
+            var value = StallModel()
+            value.ratio = stall.ratio("ratio") ?? 0
+            if let duration = stall.duration("duration") { value.duration = duration }
+            model.stall = value
+        }
+        if map["faults"] == nil, map["stall"] == nil { node.error("an episode needs 'faults' or 'stall' (what it does)") }
+        return model
     }
 
     static func scheduleEntry(_ node: ConfigNode) -> FaultScheduleEntry? {

@@ -28,11 +28,15 @@ final class StreamProducer: Sendable {
     private let queue: DispatchQueue
     private let state = Mutex(State())
     private let startNanoseconds = Atomic<UInt64>(0)
+    /// Called once when the stream ends, however: the region counts the request as served.
+    private let onFinish: @Sendable () -> Void
 
-    init(stream: ResponseStream, script: StreamScript, stats: StatsRecorder, target: DispatchQueue) {
+    init(stream: ResponseStream, script: StreamScript, stats: StatsRecorder, target: DispatchQueue,
+         onFinish: @escaping @Sendable () -> Void = {}) {
         self.stream = stream
         self.script = script
         self.stats = stats
+        self.onFinish = onFinish
         queue = DispatchQueue(label: "ballast.simulator.stream", target: target)
     }
 
@@ -102,6 +106,7 @@ final class StreamProducer: Sendable {
         // The stream holds these handlers, and they hold this producer: drop both.
         stream.onDrain {}
         stream.onCancel {}
+        onFinish()
         stats.update { stats in
             stats.streamsActive -= 1
             switch outcome {

@@ -1,16 +1,17 @@
 /// A token bucket driven by explicit time values (seconds on any monotonic timeline), so
-/// tests step it without sleeping.
+/// tests step it without sleeping. `charge` may take it below zero (output tokens are owed
+/// as they are produced, whatever is left); it then refills from there.
 public struct TokenBucket: Sendable, Equatable {
     public let capacity: Double
     public let ratePerSecond: Double
     public private(set) var level: Double
     public private(set) var updatedAt: Double
 
-    /// A full bucket at time `now`.
-    public init(capacity: Double, ratePerSecond: Double, now: Double) {
+    /// A bucket at time `now`, full unless `level` says otherwise (it is capped at the capacity).
+    public init(capacity: Double, ratePerSecond: Double, now: Double, level: Double? = nil) {
         self.capacity = max(0, capacity)
         self.ratePerSecond = max(0, ratePerSecond)
-        level = self.capacity
+        self.level = min(self.capacity, level ?? self.capacity)
         updatedAt = now
     }
 
@@ -37,5 +38,11 @@ public struct TokenBucket: Sendable, Equatable {
         guard level >= cost else { return false }
         level -= cost
         return true
+    }
+
+    /// Takes `amount` whatever the level, which may go negative: a debt paid off by refills.
+    public mutating func charge(_ amount: Double, now: Double) {
+        refill(now: now)
+        level -= amount
     }
 }

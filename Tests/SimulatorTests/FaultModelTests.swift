@@ -96,38 +96,44 @@ import Testing
 
     @Test func limiterAnswersRetryAfterTruthfully() {
         var limiter = RateLimiter(settings: RateLimitSettings(requestsPerSecond: 2, burst: 3), now: 0)
-        func admit(_ now: Double) -> RateLimiter.Decision { limiter.admit(tokenCost: 10, now: now) }
+        func admit(_ now: Double) -> RateLimiter.Decision { limiter.admit(inputTokens: 10, now: now) }
         for _ in 0..<3 { #expect(admit(0) == .admitted) }
         #expect(admit(0) == .limited(retryAfter: 0.5))
-        #expect(limiter.snapshot(now: 0).requestsRemaining == 0)
-        #expect(limiter.snapshot(now: 0).requestsResetSeconds == 1.5)
+        #expect(limiter.snapshot(now: 0).requests?.remaining == 0)
+        #expect(limiter.snapshot(now: 0).requests?.resetSeconds == 1.5)
         #expect(admit(0.5) == .admitted)
-        #expect(limiter.snapshot(now: 0.5).requestsLimit == 120)
-        #expect(limiter.snapshot(now: 0.5).tokensLimit == nil)
+        #expect(limiter.snapshot(now: 0.5).requests?.limit == 120)
+        #expect(limiter.snapshot(now: 0.5).tokens == nil)
     }
 
-    @Test func tokenBucketLimitsTokensPerMinute() {
-        var limiter = RateLimiter(settings: RateLimitSettings(tokensPerMinute: 600), now: 0)
-        func admit(_ cost: Int, _ now: Double) -> RateLimiter.Decision { limiter.admit(tokenCost: cost, now: now) }
+    @Test func inputTokenBucketLimitsInputTokensPerMinute() {
+        var limiter = RateLimiter(settings: RateLimitSettings(inputTokensPerMinute: 600), now: 0)
+        func admit(_ cost: Int, _ now: Double) -> RateLimiter.Decision { limiter.admit(inputTokens: cost, now: now) }
         #expect(admit(500, 0) == .admitted)
         // 100 left; 300 more need 200 at 10 tokens per second.
         #expect(admit(300, 0) == .limited(retryAfter: 20))
         #expect(admit(300, 20) == .admitted)
-        #expect(limiter.snapshot(now: 20).tokensRemaining == 0)
-        #expect(limiter.snapshot(now: 20).requestsLimit == nil)
+        #expect(limiter.snapshot(now: 20).inputTokens?.remaining == 0)
+        #expect(limiter.snapshot(now: 20).requests == nil)
+        #expect(limiter.snapshot(now: 20).outputTokens == nil)
         // A cost above the capacity waits for a full bucket rather than forever.
         #expect(admit(10_000, 20) == .limited(retryAfter: 60))
     }
 
-    @Test func newSettingsStartFull() {
+    @Test func newFiguresKeepWhatWasSpent() {
         var limiter = RateLimiter(settings: RateLimitSettings(requestsPerSecond: 1), now: 0)
-        func admit() -> RateLimiter.Decision { limiter.admit(tokenCost: 1, now: 0) }
+        func admit(_ now: Double = 0) -> RateLimiter.Decision { limiter.admit(inputTokens: 1, now: now) }
         #expect(admit() == .admitted)
         #expect(admit() != .admitted)
         limiter.update(RateLimitSettings(requestsPerSecond: 1), now: 0)
         #expect(admit() != .admitted)
+        // A higher limit refills faster but hands out no fresh allowance.
         limiter.update(RateLimitSettings(requestsPerSecond: 5), now: 0)
-        #expect(admit() == .admitted)
+        #expect(admit() == .limited(retryAfter: 0.2))
+        #expect(admit(0.2) == .admitted)
+        // A bucket that did not exist before starts full.
+        limiter.update(RateLimitSettings(requestsPerSecond: 5, inputTokensPerMinute: 60), now: 0.2)
+        #expect(limiter.snapshot(now: 0.2).inputTokens?.remaining == 60)
     }
 }
 
