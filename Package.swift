@@ -46,8 +46,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BallastTesting", dependencies: [
-            "BallastCore", "BallastConfig", "HTTPServer", "Upstream", "Gateway",
+            "BallastCore", "BallastConfig", "HTTPServer", "Upstream", "Gateway", "Resilience",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .executableTarget(name: "ballast", dependencies: [
             "Gateway", "BallastTesting", "BallastConfig", "Upstream", "Telemetry", "Rules", "Metrics",

@@ -6,12 +6,22 @@ public struct RegionConfig: Sendable, Equatable {
     public var baseURL: String
     /// Relative share of traffic; 0 keeps the region as a standby that only gets failover.
     public var weight: Int
+    /// Regions with the same limit group share one rate allowance (`upstream.regions[].limit_group`).
+    /// Default: every region shares the credential's, as the API limits an organisation, not a
+    /// region; give a region its own group when it really has limits of its own (another
+    /// organisation's key, a provider whose quotas are per region).
+    public var limitGroup: String
 
-    public init(name: String, baseURL: String, weight: Int = RegionConfig.defaultWeight) {
+    public init(name: String, baseURL: String, weight: Int = RegionConfig.defaultWeight,
+                limitGroup: String = RegionConfig.credentialLimitGroup) {
         self.name = name
         self.baseURL = baseURL
         self.weight = weight
+        self.limitGroup = limitGroup
     }
+
+    /// The group of regions that name none (the same as `Region.credentialLimitGroup`).
+    public static let credentialLimitGroup = "credential"
 
     public static let defaultWeight = 100
 }
@@ -38,7 +48,7 @@ extension RegionConfig {
         var everyWeightKnown = true
         for (index, item) in items.enumerated() {
             let what = "upstream.regions[\(index)]"
-            guard let map = item.mapping(what: what, keys: ["name", "base_url", "weight"]) else {
+            guard let map = item.mapping(what: what, keys: ["name", "base_url", "weight", "limit_group"]) else {
                 everyWeightKnown = false
                 continue
             }
@@ -62,9 +72,17 @@ extension RegionConfig {
                     weight = nil
                 }
             }
+            var limitGroup: String? = credentialLimitGroup
+            if let groupNode = map["limit_group"] {
+                limitGroup = groupNode.string(what: "'\(what).limit_group'")
+                if let text = limitGroup, !isValidName(text) {
+                    groupNode.error("'\(what).limit_group' must be lower-case letters, digits, _ or -, not '\(text)'")
+                    limitGroup = nil
+                }
+            }
             if let weight { weights.append(weight) } else { everyWeightKnown = false }
-            if let name, let baseURL, let weight {
-                regions.append(RegionConfig(name: name, baseURL: baseURL, weight: weight))
+            if let name, let baseURL, let weight, let limitGroup {
+                regions.append(RegionConfig(name: name, baseURL: baseURL, weight: weight, limitGroup: limitGroup))
             }
         }
         // Only judge the weights when all of them were read; otherwise the cause is already reported.

@@ -6,12 +6,20 @@ public struct Region: Sendable, Hashable {
     /// Relative share of normal traffic; 0 makes the region a standby that only takes
     /// retries and failover.
     public var weight: Int
+    /// The regions whose requests count against the same rate limits: the API limits an
+    /// organisation (a credential) per model class, not a region, so by default every region
+    /// that uses Ballast's credential is in one group.
+    public var limitGroup: String
 
-    public init(name: String, baseURL: String, weight: Int) {
+    public init(name: String, baseURL: String, weight: Int, limitGroup: String = Region.credentialLimitGroup) {
         self.name = name
         self.baseURL = baseURL
         self.weight = weight
+        self.limitGroup = limitGroup
     }
+
+    /// The limit group of regions that say none: the credential they share.
+    public static let credentialLimitGroup = "credential"
 
     public var isStandby: Bool { weight == 0 }
 }

@@ -29,8 +29,12 @@ final class Attempt: UpstreamTransferDelegate, @unchecked Sendable {
     /// 1-based, in launch order.
     let index: Int
     let isHedge: Bool
-    /// The pacing and hedging key (region and model).
+    /// The hedging key (region and model).
     let key: String
+    /// What pacing charged this attempt, and under which key (limit group and model).
+    let charge: PacingCharge
+    /// True once pacing has learned from this attempt's answer.
+    var pacingRecorded = false
     /// The headers sent, credentials included (to tell which token a 401 rejected).
     let sentHeaders: HTTPHeaders
     /// The concurrency permit, reported exactly once when the attempt ends.
@@ -51,8 +55,9 @@ final class Attempt: UpstreamTransferDelegate, @unchecked Sendable {
     var cancelledByBallast = false
     var finishedAt: MonotonicInstant?
 
-    init(call: ProxiedCall, region: Region, index: Int, isHedge: Bool, key: String, sentHeaders: HTTPHeaders,
-         permit: ConcurrencyLimit.Permit?, startedAt: MonotonicInstant) {
+    init(call: ProxiedCall, region: Region, index: Int, isHedge: Bool, key: String, charge: PacingCharge,
+         sentHeaders: HTTPHeaders, permit: ConcurrencyLimit.Permit?, startedAt: MonotonicInstant) {
+        self.charge = charge
         self.call = call
         self.region = region
         self.index = index

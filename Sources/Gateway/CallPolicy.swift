@@ -23,11 +23,13 @@ final class CallPolicy: Sendable {
     let hedges: HedgePolicy
     private let backoff: Mutex<Backoff<SeededRandom>>
     private let limits: [String: ConcurrencyLimit]
+    let regions: [Region]
     let counters = PolicyCounters()
 
     init(retry: RetryConfig, hedge: HedgeConfig, pacing: PacingConfig, concurrency: ConcurrencyConfig,
          regions: [Region], now: MonotonicInstant, seed: UInt64 = 0x5EED, shared: SharedAllowance? = nil) {
         self.shared = shared
+        self.regions = regions
         self.retry = retry
         hedgeSettings = hedge
         pacingEnabled = pacing.enabled
@@ -50,8 +52,22 @@ final class CallPolicy: Sendable {
         self.limits = limits
     }
 
-    /// The key pacing and hedging learn per: a region's limits differ by model.
+    /// The key hedging learns per: a region's time to first byte differs by model.
     func key(region: Region, model: String?) -> String { "\(region.name)|\(model ?? "-")" }
+
+    /// The key pacing learns per: limits belong to a credential (the region's limit group)
+    /// and a model class, not to a region.
+    func paceKey(region: Region, model: String?) -> String { "\(region.limitGroup)|\(model ?? "-")" }
+
+    /// Every pacing key that can serve `model`: the whole allowance of the credential, regions
+    /// that are out included (their capacity comes back).
+    func pacePool(model: String?) -> [String] {
+        var seen = Set<String>()
+        return regions.compactMap { region in
+            let key = paceKey(region: region, model: model)
+            return seen.insert(key).inserted ? key : nil
+        }
+    }
 
     // MARK: Judging
 
@@ -111,16 +127,17 @@ final class CallPolicy: Sendable {
 
     // MARK: Admission
 
-    /// Whether an attempt for `key` may go now, after a wait (the slot is reserved), or not.
-    func admit(key: String, now: MonotonicInstant) -> RateQueue.Admission {
-        guard pacingEnabled else { return .now }
-        guard let shared else { return pacer.admit(key, now: now) }
-        return admitShared(shared, key: key, now: now)
+    /// Whether an attempt may go now, after a wait (the slot is reserved), or not, and what it
+    /// was charged.
+    func admit(_ request: RatePacer.Request, now: MonotonicInstant) -> RatePacer.Grant {
+        guard pacingEnabled else { return RatePacer.Grant(admission: .now, cost: .zero, oversubscribed: false) }
+        guard let shared else { return pacer.admit(request, now: now) }
+        return admitShared(shared, request, now: now)
     }
 
     /// What `admit` would answer, reserving nothing: for weighing regions before choosing one.
-    func peekAdmission(key: String, now: MonotonicInstant) -> RateQueue.Admission {
-        pacingEnabled ? pacer.peek(key, now: now) : .now
+    func peekAdmission(_ request: RatePacer.Request, now: MonotonicInstant) -> RateQueue.Admission {
+        pacingEnabled ? pacer.peek(request, now: now) : .now
     }
 
     /// What the adaptive concurrency limit says about one more attempt to `region`.
@@ -143,20 +160,30 @@ final class CallPolicy: Sendable {
         return snapshot.inFlight < snapshot.limit
     }
 
-    /// Learns from every answer the upstream gave (429s included).
-    func observe(key: String, headers: HTTPHeaders, wallTime: Double, now: MonotonicInstant) {
+    /// Learns from every answer the upstream gave (429s included): its rate-limit headers,
+    /// and whether it was a 429. Headers that cannot be true are counted by reason.
+    func answered(paceKey: String, headers: HTTPHeaders, failure: Failure?, sentAt: MonotonicInstant, cost: RequestCost,
+                  wallTime: Double, now: MonotonicInstant) {
         guard pacingEnabled else { return }
-        pacer.observe(key, headers: headers, wallTime: wallTime, now: now)
+        let rateLimited = failure?.isRateLimited == true
+        let answer = RateAllowance.Answer(limits: RateLimitHeaders(headers), rateLimited: rateLimited,
+                                          retryAfter: failure?.retryAfter, sentAt: sentAt, cost: cost)
+        if case .untrusted(let reason) = pacer.record(paceKey, answer: answer, wallTime: wallTime, now: now) {
+            counters.untrustedHeaders(reason)
+        }
+        if rateLimited { shared?.rateLimited(paceKey, retryAfter: failure?.retryAfter, now: now) }
     }
 
-    func answered(key: String, failure: Failure?, now: MonotonicInstant) {
+    /// An attempt that never reached the upstream gives its share back.
+    func refund(paceKey: String, cost: RequestCost, sentAt: MonotonicInstant, now: MonotonicInstant) {
         guard pacingEnabled else { return }
-        if let failure, failure.isRateLimited {
-            _ = pacer.recordRateLimited(key, retryAfter: failure.retryAfter, now: now)
-            shared?.rateLimited(key, retryAfter: failure.retryAfter, now: now)
-        } else {
-            pacer.recordSuccess(key, now: now)
-        }
+        pacer.refund(paceKey, cost: cost, sentAt: sentAt, now: now)
+    }
+
+    /// The answer's usage is known: pacing refunds its over-estimate of output tokens.
+    func usageKnown(paceKey: String, charged: RequestCost, outputTokens: Int?, maxTokens: Int?, now: MonotonicInstant) {
+        guard pacingEnabled, let outputTokens, charged.outputTokens > 0 || maxTokens != nil else { return }
+        pacer.recordUsage(paceKey, charged: charged, outputTokens: outputTokens, maxTokens: maxTokens, now: now)
     }
 
     // MARK: Hedging
@@ -192,6 +219,15 @@ final class CallPolicy: Sendable {
 /// Counters of policy decisions that no single request owns.
 final class PolicyCounters: Sendable {
     let budgetRefusals = Atomic<Int>(0)
+    /// Ballast's own 429s: the wait would pass the request's deadline or the queue's bound.
     let pacingRejections = Atomic<Int>(0)
+    /// Ballast's own 429s refused at once because demand exceeds the whole allowance.
+    let oversubscribedRejections = Atomic<Int>(0)
     let concurrencyRejections = Atomic<Int>(0)
+    /// Answers whose rate-limit headers could not be true, by reason (a handful of fixed values).
+    let untrustedHeaderCounts = Mutex<[String: Int]>([:])
+
+    func untrustedHeaders(_ reason: String) {
+        untrustedHeaderCounts.withLock { $0[reason, default: 0] += 1 }
+    }
 }

@@ -18,6 +18,11 @@ struct CallRequest: Sendable {
     let hedgeAllowed: Bool
     let arrival: MonotonicInstant
     let arrivalWallTime: Double
+    /// When the client stops waiting: the smallest of Ballast's `timeouts.total`, the SDK's
+    /// `x-stainless-timeout` and `x-ballast-max-wait` (see `RequestDeadline`).
+    let deadline: MonotonicInstant
+    /// The `max_tokens` field: pacing's output-token estimate starts from it.
+    var maxTokens: Int? = nil
     /// Set when the answer may be cached: identical requests then share one upstream call.
     let cache: CachedRequest?
     /// The `x-ballast-degraded` value when degradation changed this request.

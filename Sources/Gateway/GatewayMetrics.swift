@@ -76,13 +76,13 @@ final class GatewayMetrics: Sendable {
     /// Gauges read from the policies at scrape time, and the counters they keep.
     func registerPolicyGauges(policy: CallPolicy, credentials: any UpstreamCredentials, clock: any Clock) {
         _ = registry.gauge("ballast_rate_allowance_requests_per_second",
-                           help: "The request rate pacing allows per region and model (absent while unlimited).",
+                           help: "The request rate pacing allows per limit group and model (absent while unlimited).",
                            labels: ["key"]) {
             policy.pacer.snapshot(now: clock.now()).compactMap { snapshot in
                 snapshot.effectiveRate.map { ([snapshot.key], $0) }
             }
         }
-        _ = registry.gauge("ballast_rate_queue_depth", help: "Requests waiting for rate allowance per region and model.",
+        _ = registry.gauge("ballast_rate_queue_depth", help: "Requests waiting for rate allowance per limit group and model.",
                            labels: ["key"]) {
             policy.pacer.snapshot(now: clock.now()).map { ([$0.key], Double($0.waiting)) }
         }
@@ -100,8 +100,22 @@ final class GatewayMetrics: Sendable {
             [([], policy.counters.budgetRefusals.load(ordering: .relaxed))]
         }
         _ = registry.counter("ballast_rate_limit_rejections_total",
-                             help: "Requests Ballast answered with its own 429 because pacing's queue was full or too long.") {
-            [([], policy.counters.pacingRejections.load(ordering: .relaxed))]
+                             help: "Requests Ballast answered with its own 429: reason=deadline when the wait for allowance would pass the request's deadline or the queue's bound, reason=oversubscribed when demand exceeded the whole allowance and the excess was refused at once.",
+                             labels: ["reason"]) {
+            [(["deadline"], policy.counters.pacingRejections.load(ordering: .relaxed)),
+             (["oversubscribed"], policy.counters.oversubscribedRejections.load(ordering: .relaxed))]
+        }
+        _ = registry.counter("ballast_rate_limit_headers_untrusted_total",
+                             help: "Answers whose anthropic-ratelimit-* headers could not be true (pacing fell back to AIMD for that key), by reason.",
+                             labels: ["reason"]) {
+            policy.counters.untrustedHeaderCounts.withLock { $0 }.sorted { $0.key < $1.key }.map { ([$0.key], $0.value) }
+        }
+        _ = registry.gauge("ballast_rate_bucket_capacity_requests",
+                           help: "The upstream's request bucket size as learned from its remaining figures, per limit group and model.",
+                           labels: ["key"]) {
+            policy.pacer.snapshot(now: clock.now()).compactMap { snapshot in
+                snapshot.learnedCapacity.map { ([snapshot.key], $0) }
+            }
         }
         _ = registry.counter("ballast_concurrency_rejections_total",
                              help: "Requests Ballast answered with 529 after waiting too long for a concurrency slot.") {

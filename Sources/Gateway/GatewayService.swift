@@ -47,7 +47,7 @@ public final class GatewayService: Sendable {
                                                clock: clock)
         self.credentials = credentials
         router = Router(regions: config.upstream.regions.map {
-            Region(name: $0.name, baseURL: $0.baseURL, weight: $0.weight)
+            Region(name: $0.name, baseURL: $0.baseURL, weight: $0.weight, limitGroup: $0.limitGroup)
         })
         let timeouts = config.upstream.timeouts
         let options = ProxyOptions(defaultAnthropicVersion: config.upstream.anthropicVersion,

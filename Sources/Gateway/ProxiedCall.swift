@@ -41,13 +41,14 @@ final class ProxiedCall: @unchecked Sendable {
     private var waitingSince: MonotonicInstant?
     /// The shared cache's lock this call holds (it makes the one upstream call for every instance).
     private var sharedLockToken: String?
-    private let deadline: MonotonicInstant
+    /// True once the request has counted toward its model's demand (its first admission).
+    private var demandCounted = false
+    private var deadline: MonotonicInstant { request.deadline }
 
     init(context: ProxyContext, request: CallRequest, responder: HTTPResponder) {
         self.context = context
         self.request = request
         self.responder = responder
-        deadline = request.arrival.adding(seconds: context.options.timeouts.total)
     }
 
     /// Called on the server thread; moves the call onto the loop thread.
@@ -122,13 +123,13 @@ final class ProxiedCall: @unchecked Sendable {
         }
         tried.insert(region.name)
         if firstRegion == nil { firstRegion = region.name }
-        let key = context.policy.key(region: region, model: request.model)
         // A region at its concurrency limit would make the request wait in line for a slot:
         // another region with a free slot and allowance now takes it instead.
         if !isHedge, !context.policy.hasConcurrencyRoom(region: region), spillOver(from: region, isHedge: isHedge) { return }
         // Weigh the region before reserving anything in it: a slot reserved here and then not
         // used (the request spilled elsewhere) would leave the region in debt for nothing.
-        switch context.policy.peekAdmission(key: key, now: now) {
+        // Regions of one limit group share their allowance, so only another group can help.
+        switch context.policy.peekAdmission(pacingRequest(for: region, isHedge: isHedge), now: now) {
         case .wait(let seconds) where seconds > Self.spillThreshold:
             if spillOver(from: region, isHedge: isHedge) { return }
         case .reject:
@@ -136,28 +137,42 @@ final class ProxiedCall: @unchecked Sendable {
         default:
             break
         }
-        let admission = context.policy.admit(key: key, now: now)
-        switch admission {
+        let pacing = pacingRequest(for: region, isHedge: isHedge)
+        if pacing.demand != nil { demandCounted = true }
+        let grant = context.policy.admit(pacing, now: now)
+        let charge = PacingCharge(key: pacing.key, cost: grant.cost)
+        switch grant.admission {
         case .now:
-            send(to: region, key: key, isHedge: isHedge)
+            send(to: region, charge: charge, isHedge: isHedge)
         case .wait(let seconds):
-            guard seconds < deadline.seconds(since: now) else {
-                if isHedge { return }
-                return finishRateLimited(retryAfter: seconds)
-            }
             retryTimer = context.client.schedule(after: seconds) { [self] in
                 retryTimer = nil
-                send(to: region, key: key, isHedge: isHedge)
+                send(to: region, charge: charge, isHedge: isHedge)
             }
         case .reject(let retryAfter):
             if isHedge { return }
-            context.policy.counters.pacingRejections.add(1, ordering: .relaxed)
+            if grant.oversubscribed {
+                context.policy.counters.oversubscribedRejections.add(1, ordering: .relaxed)
+            } else {
+                context.policy.counters.pacingRejections.add(1, ordering: .relaxed)
+            }
             finishRateLimited(retryAfter: retryAfter)
         }
     }
 
+    /// What pacing needs to know about an attempt to `region`: its key, the keys of every
+    /// region that can serve the model, the seconds left, and (on the request's first
+    /// admission only) the model whose demand it counts toward.
+    private func pacingRequest(for region: Region, isHedge: Bool) -> RatePacer.Request {
+        RatePacer.Request(key: context.policy.paceKey(region: region, model: request.model),
+                          pool: context.policy.pacePool(model: request.model),
+                          demand: isHedge || demandCounted ? nil : (request.model ?? "-"),
+                          bodyBytes: request.body.count, maxTokens: request.maxTokens,
+                          deadline: deadline.seconds(since: now))
+    }
+
     /// Sends an attempt once the region's concurrency limit and the credentials allow.
-    private func send(to region: Region, key: String, isHedge: Bool) {
+    private func send(to region: Region, charge: PacingCharge, isHedge: Bool) {
         guard !finished, !clientGone, committed == nil else { return }
         var permit: ConcurrencyLimit.Permit?
         switch context.policy.acquire(region: region, now: now) {
@@ -179,12 +194,12 @@ final class ProxiedCall: @unchecked Sendable {
             context.slots.enqueue(region: region.name, call: self) { [self] in
                 retryTimer?.cancel()
                 retryTimer = nil
-                send(to: region, key: key, isHedge: false)
+                send(to: region, charge: charge, isHedge: false)
             }
             retryTimer = context.client.schedule(after: patience) { [self] in
                 retryTimer = nil
                 context.slots.remove(self)
-                send(to: region, key: key, isHedge: false)
+                send(to: region, charge: charge, isHedge: false)
             }
             return
         }
@@ -197,7 +212,7 @@ final class ProxiedCall: @unchecked Sendable {
             permit?.ignore()
             let client = context.client
             context.credentials.notifyWhenReady { [self] in
-                client.execute { self.send(to: region, key: key, isHedge: isHedge) }
+                client.execute { self.send(to: region, charge: charge, isHedge: isHedge) }
             }
             return
         case .unavailable(let reason):
@@ -205,7 +220,8 @@ final class ProxiedCall: @unchecked Sendable {
             if isHedge { return }
             return finishWithError(AnthropicError(.authentication, reason))
         }
-        let attempt = Attempt(call: self, region: region, index: attempts.count + 1, isHedge: isHedge, key: key,
+        let attempt = Attempt(call: self, region: region, index: attempts.count + 1, isHedge: isHedge,
+                              key: context.policy.key(region: region, model: request.model), charge: charge,
                               sentHeaders: headers, permit: permit, startedAt: now)
         if isCacheLeader, request.wantsStream { attempt.assembler = MessageAssembler() }
         attempts.append(attempt)
@@ -234,26 +250,30 @@ final class ProxiedCall: @unchecked Sendable {
         guard let spill = spillRegion() else { return false }
         tried.remove(region.name)
         if firstRegion == region.name { firstRegion = spill.region.name }
-        send(to: spill.region, key: spill.key, isHedge: isHedge)
+        send(to: spill.region, charge: spill.charge, isHedge: isHedge)
         return true
     }
 
     /// Another region, not tried yet, whose circuits are closed, with a free concurrency slot,
     /// and whose pacing admits a request at once; nil when there is none.
-    private func spillRegion() -> (region: Region, key: String)? {
+    private func spillRegion() -> (region: Region, charge: PacingCharge)? {
         var excluded = tried
         while let candidate = context.router.pick(excluding: excluded, peek: true) {
             excluded.insert(candidate.name)
             if let rules = context.rules.controller, rules.isOpen(region: candidate.name, model: request.model) { continue }
             guard context.policy.hasConcurrencyRoom(region: candidate) else { continue }
-            let key = context.policy.key(region: candidate, model: request.model)
-            guard context.policy.peekAdmission(key: key, now: now) == .now else { continue }
+            var pacing = pacingRequest(for: candidate, isHedge: false)
+            guard context.policy.peekAdmission(pacing, now: now) == .now else { continue }
             if let rules = context.rules.controller, case .open = rules.admit(region: candidate.name, model: request.model) {
                 continue  // a half-open circuit with no probe permit left
             }
-            guard context.policy.admit(key: key, now: now) == .now else { continue }
+            // Only an admission at once is taken here: a spill that would wait is no spill.
+            pacing.deadline = 0
+            if pacing.demand != nil { demandCounted = true }
+            let grant = context.policy.admit(pacing, now: now)
+            guard grant.admission == .now else { continue }
             tried.insert(candidate.name)
-            return (candidate, key)
+            return (candidate, PacingCharge(key: pacing.key, cost: grant.cost))
         }
         return nil
     }
@@ -311,7 +331,10 @@ final class ProxiedCall: @unchecked Sendable {
     func attempt(_ attempt: Attempt, didReceiveHead head: UpstreamResponseHead) {
         attempt.head = head
         attempt.headAt = now
-        context.policy.observe(key: attempt.key, headers: head.headers, wallTime: context.clock.wallTime(), now: now)
+        if (200..<300).contains(head.status) {
+            // Pacing learns from a good answer's headers at once, not when its stream ends.
+            recordPacing(attempt, head: head)
+        }
         context.policy.hedges.recordFirstByte(attempt.key, seconds: now.seconds(since: attempt.startedAt), now: now)
         guard committed == nil, !finished else { return attempt.abandon() }
         let contentType = head.headers["content-type"] ?? ""
@@ -438,13 +461,29 @@ final class ProxiedCall: @unchecked Sendable {
             attempt.permit = nil
             context.slots.wakeOne(region: attempt.region.name)
         }
-        if attempt.head != nil {
-            context.policy.answered(key: attempt.key, failure: failure, now: now)
+        if let head = attempt.head, !attempt.pacingRecorded { recordPacing(attempt, head: head) }
+        if attempt.head == nil, failure?.requestNeverSent == true {
+            // Refused before it reached the upstream: its share of the allowance goes back.
+            context.policy.refund(paceKey: attempt.charge.key, cost: attempt.charge.cost, sentAt: attempt.startedAt, now: now)
+        }
+        if attempt.pacingRecorded {
+            // The output estimate charged at admission becomes the real output (none for a
+            // failed answer): the difference goes back to the output bucket.
+            let output = failure == nil ? attempt.usage.outputTokens : 0
+            context.policy.usageKnown(paceKey: attempt.charge.key, charged: attempt.charge.cost, outputTokens: output,
+                                      maxTokens: failure == nil ? request.maxTokens : nil, now: now)
         }
         if attempt.cancelledByBallast, committed !== attempt, !clientGone {
             context.policy.hedges.recordCancelled()
             context.metrics.hedges.labels("cancelled").increment()
         }
+    }
+
+    /// Pacing learns from an answer's head (and, for an error, from its classification).
+    private func recordPacing(_ attempt: Attempt, head: UpstreamResponseHead) {
+        attempt.pacingRecorded = true
+        context.policy.answered(paceKey: attempt.charge.key, headers: head.headers, failure: attempt.failure,
+                                sentAt: attempt.startedAt, cost: attempt.charge.cost, wallTime: context.clock.wallTime(), now: now)
     }
 
     // MARK: Decisions
@@ -557,13 +596,16 @@ final class ProxiedCall: @unchecked Sendable {
     }
 
     /// Ballast's own 429: pacing says the upstream would refuse this request now.
+    /// `retry-after` carries whole seconds (at least 1, as HTTP wants); `retry-after-ms`, which
+    /// the official SDKs read first, carries the true wait for the bucket.
     private func finishRateLimited(retryAfter: Double) {
         let seconds = max(1, Int(retryAfter.rounded(.up)))
+        let milliseconds = max(1, Int((retryAfter * 1000).rounded(.up)))
         finishWithError(AnthropicError(.rateLimit, "the upstream's rate limit is reached; Ballast is pacing requests, retry after \(seconds)s"),
-                        retryAfter: seconds)
+                        retryAfter: seconds, retryAfterMilliseconds: milliseconds)
     }
 
-    private func finishWithError(_ error: AnthropicError, retryAfter: Int? = nil) {
+    private func finishWithError(_ error: AnthropicError, retryAfter: Int? = nil, retryAfterMilliseconds: Int? = nil) {
         guard !finished else { return }
         var headers = HTTPHeaders()
         headers.add("content-type", "application/json")
@@ -572,6 +614,7 @@ final class ProxiedCall: @unchecked Sendable {
         for header in request.migrationHeaders { headers.add(header.name, header.value) }
         if let retryAfter {
             headers.add("retry-after", String(retryAfter))
+            if let retryAfterMilliseconds { headers.add("retry-after-ms", String(retryAfterMilliseconds)) }
         } else if error.status == 529 || error.status == 503 {
             headers.add("retry-after", "1")
         }

@@ -27,11 +27,13 @@ final class ProxyHandler: HTTPHandler {
                           responder)
         }
         var model: String?
+        var maxTokens: Int?
         var wantsStream = false
         if request.method == "POST", request.path == "/v1/messages" || request.path == "/v1/messages/count_tokens" {
             do {
-                let top = try JSONScanner.scanObject(request.body, fields: ["model", "stream"])
+                let top = try JSONScanner.scanObject(request.body, fields: ["model", "stream", "max_tokens"])
                 model = top.strings["model"]
+                maxTokens = top.numbers["max_tokens"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
                 wantsStream = top.booleans["stream"] ?? false
             } catch {
                 return reject(AnthropicError(.invalidRequest, "request body is not valid JSON: \(error)"), responder)
@@ -108,7 +110,9 @@ final class ProxyHandler: HTTPHandler {
             method: request.method, pathAndQuery: request.path + Self.encodeQuery(request.query),
             upstreamHeaders: upstreamHeaders, clientHeaders: request.headers, body: body, model: model,
             wantsStream: wantsStream, hedgeAllowed: request.headers["x-ballast-hedge"]?.lowercased() != "off",
-            arrival: arrival, arrivalWallTime: context.clock.wallTime(), cache: cached, degraded: degradedHeader,
+            arrival: arrival, arrivalWallTime: context.clock.wallTime(),
+            deadline: RequestDeadline.instant(arrival: arrival, total: context.options.timeouts.total, headers: request.headers),
+            maxTokens: maxTokens, cache: cached, degraded: degradedHeader,
             canary: migration?.canary, migrationHeaders: migration?.responseHeaders ?? []),
             responder: responder)
         call.start()

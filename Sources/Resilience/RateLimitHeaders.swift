@@ -24,6 +24,9 @@ public struct RateLimitHeaders: Sendable, Equatable {
     public var tokens: Dimension?
     public var inputTokens: Dimension?
     public var outputTokens: Dimension?
+    /// Fields that were present but unreadable (not a number, negative, not RFC 3339): a
+    /// response that sends them cannot be trusted to describe the bucket.
+    public var malformedFields = 0
 
     public init(requests: Dimension? = nil, tokens: Dimension? = nil, inputTokens: Dimension? = nil,
                 outputTokens: Dimension? = nil) {
@@ -59,6 +62,7 @@ public struct RateLimitHeaders: Sendable, Equatable {
         tokens = raw[1].dimension
         inputTokens = raw[2].dimension
         outputTokens = raw[3].dimension
+        malformedFields = raw.reduce(0) { $0 + $1.malformed }
     }
 
     private static let prefix = "anthropic-ratelimit-"
@@ -69,6 +73,16 @@ public struct RateLimitHeaders: Sendable, Equatable {
         var limit: Double??
         var remaining: Double??
         var reset: Double??
+
+        /// Fields present but unreadable.
+        var malformed: Int {
+            func bad(_ field: Double??, _ usable: (Double) -> Bool) -> Int {
+                guard case .some(let value) = field else { return 0 }
+                return value.map(usable) == true ? 0 : 1
+            }
+            let count = { (value: Double) in value.isFinite && value >= 0 }
+            return bad(limit, count) + bad(remaining, count) + bad(reset, { $0.isFinite })
+        }
 
         var dimension: Dimension? {
             let limit = limit ?? nil, remaining = remaining ?? nil, reset = reset ?? nil
@@ -82,7 +96,25 @@ public struct RateLimitHeaders: Sendable, Equatable {
     /// True when the response carried none of the headers (an error page from a load
     /// balancer, a proxy that strips them): such a response says nothing about the limits.
     public var isEmpty: Bool {
-        requests == nil && tokens == nil && inputTokens == nil && outputTokens == nil
+        requests == nil && tokens == nil && inputTokens == nil && outputTokens == nil && malformedFields == 0
+    }
+
+    /// Why these headers cannot be trusted to describe the upstream's buckets, or nil when
+    /// they can: an unreadable field, a `remaining` above its `limit`, a `reset` in the past
+    /// (beyond `tolerance` seconds of clock skew) or further than `horizon` seconds away (a
+    /// per-minute bucket is full again within a minute).
+    public func distrust(wallTime: Double, tolerance: Double = 2, horizon: Double = 3600) -> String? {
+        if malformedFields > 0 { return "unreadable" }
+        for dimension in [requests, tokens, inputTokens, outputTokens].compactMap({ $0 }) {
+            if let limit = dimension.limit, let remaining = dimension.remaining, remaining > limit {
+                return "remaining_above_limit"
+            }
+            if let resetAt = dimension.resetAt {
+                if resetAt < wallTime - tolerance { return "reset_in_past" }
+                if resetAt > wallTime + horizon { return "reset_too_far" }
+            }
+        }
+        return nil
     }
 
     /// The token dimensions that are present.

@@ -1,106 +1,247 @@
 import BallastCore
 import Synchronization
 
-/// One `RateQueue` per upstream key (region + model) behind one lock: what the gateway holds.
+/// One `RateQueue` per pacing key (a limit group and a model) behind one lock: what the
+/// gateway holds. Regions that share a credential share its limits (the API limits an
+/// organisation, not a region), so they share a key and one queue.
+///
+/// Besides pacing each key, the pacer decides how long a request may wait:
+/// - never past its own deadline: the wait plus the key's usual time to an answer must fit
+///   in the seconds the request has left (`Request.deadline`);
+/// - only briefly when the demand for a model exceeds the whole allowance of every key that
+///   serves it (`Request.pool`, regions whose circuits are open included: their capacity
+///   comes back) for longer than a burst (`DemandBacklog`). A queue fed faster than it
+///   drains only grows, and every request in it waits the longest wait allowed, so past
+///   `standingWait` the excess is refused at once with a true `retry-after` instead. A burst
+///   still waits, and so does demand that only a region that is out cannot carry.
 ///
 /// Keys come from clients (the model name), so their number is bounded: past `maxKeys` the
 /// least recently used key is forgotten (it starts again as unknown).
 ///
-/// Call sequence per attempt: `admit(key, now:)` → send now, after the reserved wait, or answer
-/// 429 with the `retryAfter`; when the answer's head arrives, `observe(key, headers:wallTime:
-/// now:)`, then `recordRateLimited(key, retryAfter:now:)` for a `Failure.isRateLimited`, or
-/// `recordSuccess(key, now:)` for anything else the upstream answered.
+/// Call sequence per attempt: `admit(_:now:)` → send now, after the reserved wait, or answer
+/// 429 with the `retryAfter`; when the answer's head arrives, `record(...)`; when the answer's
+/// usage is known, `recordUsage(...)`.
 public final class RatePacer: Sendable {
     /// One key's state, for `/metrics` and the control API.
     public struct Snapshot: Sendable, Equatable {
         public var key: String
-        /// The AIMD allowance, requests per second; nil = unlimited.
+        /// The AIMD allowance, requests per second; nil = not limited by AIMD.
         public var rate: Double?
-        /// The rate pacing applies now (allowance lowered by header pacing).
+        /// The rate pacing applies now.
         public var effectiveRate: Double?
         public var announcedLimit: Double?
+        /// The request bucket's learned size.
+        public var learnedCapacity: Double?
+        public var headersTrusted: Bool
         public var waiting: Int
+    }
+
+    /// One attempt asking to be sent.
+    public struct Request: Sendable {
+        public var key: String
+        /// Every pacing key that can serve this request's model; nil = this key alone.
+        public var pool: [String]?
+        /// The demand this request counts toward (its model); nil for retries and hedges,
+        /// which are not new demand.
+        public var demand: String?
+        public var bodyBytes: Int
+        public var maxTokens: Int?
+        /// Seconds left until the request's deadline; nil = no deadline but `maxWait`.
+        public var deadline: Double?
+
+        public init(key: String, pool: [String]? = nil, demand: String? = nil, bodyBytes: Int = 0,
+                    maxTokens: Int? = nil, deadline: Double? = nil) {
+            self.key = key
+            self.pool = pool
+            self.demand = demand
+            self.bodyBytes = bodyBytes
+            self.maxTokens = maxTokens
+            self.deadline = deadline
+        }
+    }
+
+    /// What `admit` decided and what it charged (to be refunded by `recordUsage`).
+    public struct Grant: Sendable, Equatable {
+        public var admission: RateQueue.Admission
+        public var cost: RequestCost
+        /// True when the wait allowed was cut short because demand exceeds the allowance.
+        public var oversubscribed: Bool
+
+        public init(admission: RateQueue.Admission, cost: RequestCost = .zero, oversubscribed: Bool = false) {
+            self.admission = admission
+            self.cost = cost
+            self.oversubscribed = oversubscribed
+        }
     }
 
     private struct Entry {
         var queue: RateQueue
         var lastUsed: MonotonicInstant
+        /// A moving average of the seconds from sending to the answer's head.
+        var serviceTime: Double?
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var demand: [String: DemandBacklog] = [:]
     }
 
     public let settings: RateAllowance.Settings
     public let maxWaiting: Int
     public let maxWait: Double
     public let maxKeys: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    /// The longest wait while demand exceeds the allowance. 50 ms keeps a few requests in
+    /// line (at 150 req/s, seven), enough that the bucket never idles between them.
+    public let standingWait: Double
+    /// A burst may queue up to this many seconds of the whole allowance before the excess is
+    /// refused at once (`DemandBacklog`): two seconds of a 2x surge wait their turn, and
+    /// a sustained 1.67x excess is refused from its third second on.
+    public static let burstTolerance = 2.0
+    private let state = Mutex(State())
 
     public init(settings: RateAllowance.Settings = RateAllowance.Settings(), maxWaiting: Int = 100,
-                maxWait: Double = 10, maxKeys: Int = 1024) {
+                maxWait: Double = 10, maxKeys: Int = 1024, standingWait: Double = 0.05) {
         self.settings = settings
         self.maxWaiting = maxWaiting
         self.maxWait = maxWait
         self.maxKeys = max(1, maxKeys)
+        self.standingWait = standingWait
     }
 
+    /// Admits an attempt (see the type's notes), reserving its slot when it must wait.
+    public func admit(_ request: Request, now: MonotonicInstant) -> Grant {
+        decide(request, now: now, reserve: true)
+    }
+
+    /// As `admit` for a bare key, with no deadline and no demand.
     public func admit(_ key: String, now: MonotonicInstant) -> RateQueue.Admission {
-        update(key, now: now) { $0.admit(now: now) }
+        admit(Request(key: key), now: now).admission
     }
 
-    /// What `admit` would answer, reserving nothing (see `RateQueue.peek`).
+    /// What `admit` would answer, reserving and counting nothing (see `RateQueue.peek`).
+    public func peek(_ request: Request, now: MonotonicInstant) -> RateQueue.Admission {
+        var quiet = request
+        quiet.demand = nil
+        return decide(quiet, now: now, reserve: false).admission
+    }
+
     public func peek(_ key: String, now: MonotonicInstant) -> RateQueue.Admission {
-        update(key, now: now) { $0.peek(now: now) }
+        peek(Request(key: key), now: now)
     }
 
-    public func observe(_ key: String, headers: HTTPHeaders, wallTime: Double, now: MonotonicInstant) {
-        let limits = RateLimitHeaders(headers)
-        guard !limits.isEmpty else { return }
-        update(key, now: now) { $0.allowance.observe(limits, wallTime: wallTime, now: now) }
-    }
-
-    public func recordSuccess(_ key: String, now: MonotonicInstant) {
-        update(key, now: now) { $0.allowance.recordSuccess(now: now) }
-    }
-
+    /// Learns from one answer's head; returns what its rate-limit headers were worth.
     @discardableResult
-    public func recordRateLimited(_ key: String, retryAfter: Double? = nil, now: MonotonicInstant) -> Bool {
-        update(key, now: now) { $0.allowance.recordRateLimited(retryAfter: retryAfter, now: now) }
+    public func record(_ key: String, answer: RateAllowance.Answer, wallTime: Double,
+                       now: MonotonicInstant) -> RateAllowance.HeaderVerdict {
+        update(key, now: now) { entry in
+            let seconds = max(0, now.seconds(since: answer.sentAt))
+            // A tenth of the way per answer: steady under jitter, yet a region that slows
+            // down moves the figure within a few dozen answers.
+            entry.serviceTime = entry.serviceTime.map { $0 * 0.9 + seconds * 0.1 } ?? seconds
+            return entry.queue.allowance.record(answer, wallTime: wallTime, now: now)
+        }
+    }
+
+    /// The answer's real usage: refund the over-estimate, learn the output ratio.
+    public func recordUsage(_ key: String, charged: RequestCost, outputTokens: Int, maxTokens: Int?, now: MonotonicInstant) {
+        update(key, now: now) { $0.queue.allowance.recordUsage(charged: charged, outputTokens: outputTokens, maxTokens: maxTokens) }
+    }
+
+    /// An attempt that never reached the upstream: its share goes back (see
+    /// `RateAllowance.refund`).
+    public func refund(_ key: String, cost: RequestCost, sentAt: MonotonicInstant? = nil, now: MonotonicInstant) {
+        update(key, now: now) { $0.queue.allowance.refund(cost, sentAt: sentAt) }
     }
 
     /// The limit the upstream announced for `key` (requests per second); nil while unknown.
     /// The shared allowance sizes the organisation-wide bucket from it.
     public func announcedLimit(_ key: String) -> Double? {
-        entries.withLock { $0[key]?.queue.allowance.announcedLimit }
+        state.withLock { $0.entries[key]?.queue.allowance.announcedLimit }
     }
 
     public func snapshot(now: MonotonicInstant) -> [Snapshot] {
-        entries.withLock { entries in
-            entries.keys.sorted().compactMap { key in
-                guard var entry = entries.removeValue(forKey: key) else { return nil }
+        state.withLock { state in
+            state.entries.keys.sorted().compactMap { key in
+                guard var entry = state.entries.removeValue(forKey: key) else { return nil }
                 let waiting = entry.queue.waiting(now: now)
-                entries[key] = entry
+                state.entries[key] = entry
                 let allowance = entry.queue.allowance
-                return Snapshot(key: key, rate: allowance.rate, effectiveRate: allowance.effectiveRate(now: now),
-                                announcedLimit: allowance.announcedLimit, waiting: waiting)
+                return Snapshot(key: key, rate: allowance.learnedRate, effectiveRate: allowance.effectiveRate(now: now),
+                                announcedLimit: allowance.announcedLimit, learnedCapacity: allowance.learnedCapacity,
+                                headersTrusted: allowance.headersTrusted, waiting: waiting)
             }
         }
     }
 
-    private func update<T>(_ key: String, now: MonotonicInstant, _ body: (inout RateQueue) -> T) -> T {
-        entries.withLock { entries in
-            var entry: Entry
-            // Taken out of the dictionary so the queue's storage is not shared while it changes.
-            if let existing = entries.removeValue(forKey: key) {
-                entry = existing
-            } else {
-                if entries.count >= maxKeys, let oldest = entries.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
-                    entries[oldest.key] = nil
-                }
-                entry = Entry(queue: RateQueue(allowance: RateAllowance(settings: settings, now: now),
-                                               maxWaiting: maxWaiting, maxWait: maxWait), lastUsed: now)
+    // MARK: - Inside the lock
+
+    private func decide(_ request: Request, now: MonotonicInstant, reserve: Bool) -> Grant {
+        state.withLock { state in
+            var oversubscribed = false
+            if let demand = request.demand, let supply = Self.supply(of: request.pool ?? [request.key], in: state) {
+                oversubscribed = Self.countDemand(demand, in: &state, supply: supply, now: now, maxKeys: maxKeys)
             }
-            entry.lastUsed = max(entry.lastUsed, now)
-            let result = body(&entry.queue)
-            entries[key] = entry
-            return result
+            return Self.update(request.key, in: &state, now: now, settings: settings, maxKeys: maxKeys,
+                               maxWaiting: maxWaiting, maxWait: maxWait) { entry in
+                var allowed = maxWait
+                if let deadline = request.deadline { allowed = min(allowed, deadline - (entry.serviceTime ?? 0)) }
+                if oversubscribed { allowed = min(allowed, standingWait) }
+                let cost = entry.queue.allowance.estimate(bodyBytes: request.bodyBytes, maxTokens: request.maxTokens)
+                let admission = reserve ? entry.queue.admit(now: now, cost: cost, maxWait: max(0, allowed))
+                                        : entry.queue.peek(now: now, cost: cost, maxWait: max(0, allowed))
+                return Grant(admission: admission, cost: cost, oversubscribed: oversubscribed)
+            }
         }
+    }
+
+    /// Counts a new request toward its model's backlog; true when that backlog says the
+    /// demand exceeds the allowance for longer than a burst.
+    private static func countDemand(_ key: String, in state: inout State, supply: Double, now: MonotonicInstant,
+                                    maxKeys: Int) -> Bool {
+        var backlog = state.demand.removeValue(forKey: key) ?? DemandBacklog(now: now)
+        if state.demand.count >= maxKeys, let oldest = state.demand.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+            state.demand[oldest.key] = nil
+        }
+        backlog.add(now: now, supply: supply, tolerance: burstTolerance)
+        state.demand[key] = backlog
+        return backlog.isOversubscribed(supply: supply, tolerance: burstTolerance)
+    }
+
+    /// The requests per second all the keys of a pool allow together (each counted once);
+    /// nil while any of them is unlimited or not known yet.
+    private static func supply(of pool: [String], in state: State) -> Double? {
+        var supply = 0.0
+        var seen = Set<String>()
+        for key in pool where seen.insert(key).inserted {
+            guard let rate = state.entries[key]?.queue.allowance.rate else { return nil }
+            supply += rate
+        }
+        return supply
+    }
+
+    private func update<T: Sendable>(_ key: String, now: MonotonicInstant, _ body: (inout Entry) -> T) -> T {
+        state.withLock { state in
+            Self.update(key, in: &state, now: now, settings: settings, maxKeys: maxKeys, maxWaiting: maxWaiting,
+                        maxWait: maxWait, body)
+        }
+    }
+
+    private static func update<T: Sendable>(_ key: String, in state: inout State, now: MonotonicInstant, settings: RateAllowance.Settings,
+                                  maxKeys: Int, maxWaiting: Int, maxWait: Double, _ body: (inout Entry) -> T) -> T {
+        var entry: Entry
+        // Taken out of the dictionary so the queue's storage is not shared while it changes.
+        if let existing = state.entries.removeValue(forKey: key) {
+            entry = existing
+        } else {
+            if state.entries.count >= maxKeys, let oldest = state.entries.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+                state.entries[oldest.key] = nil
+            }
+            entry = Entry(queue: RateQueue(allowance: RateAllowance(settings: settings, now: now),
+                                           maxWaiting: maxWaiting, maxWait: maxWait), lastUsed: now)
+        }
+        entry.lastUsed = max(entry.lastUsed, now)
+        let result = body(&entry)
+        state.entries[key] = entry
+        return result
     }
 }

@@ -2,21 +2,21 @@ import BallastCore
 
 /// Admission in front of a `RateAllowance`: admit now, wait a given time, or reject with an
 /// honest `retry-after`, keeping at most `maxWaiting` requests waiting and none longer than
-/// `maxWait`.
+/// the wait it is allowed (`maxWait`, or less: the caller passes what the request's deadline
+/// and the demand allow, see `RatePacer`).
 ///
-/// A waiting request *reserves* its slot: it takes a token now (the bucket goes into debt)
+/// A waiting request *reserves* its slot: it takes its share now (the buckets go into debt)
 /// and is told exactly when its slot comes, so waiters leave in arrival order and the caller
 /// needs no second call; it arms a timer and sends when it fires. A rejection's `retryAfter`
-/// is when the bucket will have room for this request given everyone already ahead of it, so
+/// is when the buckets will have room for this request given everyone already ahead of it, so
 /// a client that honours it is not rejected again for the same reason.
 ///
 /// A cut of the allowance while requests wait slows only the requests that arrive after it;
-/// waiters keep their slots (at most `maxWait` of traffic at the old rate). A waiter whose
-/// client leaves keeps its slot too: the slot is simply not used.
+/// waiters keep their slots. A waiter whose client leaves keeps its slot too: the slot is
+/// simply not used.
 ///
 /// Call sequence: `admit(now:)` per request; then, as for `RateAllowance`, feed each answer
-/// to `allowance.observe(...)` and `allowance.recordSuccess(now:)` or
-/// `allowance.recordRateLimited(retryAfter:now:)`. A value type: one per key.
+/// to `allowance.record(...)`. A value type: one per key.
 public struct RateQueue: Sendable {
     public enum Admission: Sendable, Equatable {
         /// Send now.
@@ -39,16 +39,18 @@ public struct RateQueue: Sendable {
         self.maxWait = max(0, maxWait)
     }
 
-    /// Admits a request: `.now` takes a token, `.wait` reserves the slot (a token taken into
-    /// debt), `.reject` takes nothing.
-    public mutating func admit(now: MonotonicInstant) -> Admission {
-        let decision = peek(now: now)
+    /// Admits a request: `.now` takes its share, `.wait` reserves the slot (its share taken
+    /// into debt), `.reject` takes nothing. `maxWait` lowers the queue's own bound for this
+    /// request.
+    public mutating func admit(now: MonotonicInstant, cost: RequestCost = .zero, maxWait: Double? = nil) -> Admission {
+        let decision = peek(now: now, cost: cost, maxWait: maxWait)
         switch decision {
         case .now:
-            allowance.take(now: now)
+            allowance.take(now: now, due: now, cost: cost)
         case .wait(let seconds):
-            allowance.take(now: now)
-            dueTimes.append(now.adding(seconds: seconds))
+            let due = now.adding(seconds: seconds)
+            allowance.take(now: now, due: due, cost: cost)
+            dueTimes.append(due)
         case .reject:
             break
         }
@@ -58,12 +60,14 @@ public struct RateQueue: Sendable {
     /// What `admit` would answer now, reserving nothing: for choosing among regions, where
     /// reserving a slot in one that is not taken would put it in debt for nothing (and, slot
     /// after slot, starve it of traffic it could serve).
-    public mutating func peek(now: MonotonicInstant) -> Admission {
+    public mutating func peek(now: MonotonicInstant, cost: RequestCost = .zero, maxWait: Double? = nil) -> Admission {
         allowance.refill(now: now)
         dueTimes.removeAll { $0 <= now }
-        let wait = allowance.secondsUntilRoom(now: now)
+        let wait = allowance.secondsUntilRoom(now: now, cost: cost)
         if wait <= 0 { return .now }
-        guard dueTimes.count < maxWaiting, wait <= maxWait else { return .reject(retryAfter: wait) }
+        guard dueTimes.count < maxWaiting, wait <= min(self.maxWait, maxWait ?? .infinity) else {
+            return .reject(retryAfter: wait)
+        }
         return .wait(seconds: wait)
     }
 

@@ -135,8 +135,8 @@ struct DemoRun: Sendable {
         print("""
             Ballast demo: \(Int(script.rate)) req/s on each path (surging to \(Int(script.rate * DemoScript.burstFactor)) req/s \
             in the 429 phase) for \(String(format: "%g", script.seconds)) s, 30% streamed, seed \(script.seed).
-              Twin simulators, alike down to the seed: a primary (limit \(Int(script.primaryLimit)) req/s) and a standby \
-            secondary (limit \(Int(script.secondaryLimit)) req/s), with an OAuth token issuer.
+              Twin simulators, alike down to the seed: a primary and a standby secondary sharing one organisation \
+            limit of \(Int(script.limit)) req/s (\(Int(script.limit * 60))/min, a bucket of \(Int(script.burst))), with an OAuth token issuer.
               unprotected: the app calls its twin's primary directly with a bearer token it fetched itself, no retries.
               Ballast:     the app calls Ballast at \(ballast.proxyAddress) (oauth mode; primary weight 100, secondary standby),
                            with \(Self.shippedRules == nil ? "no rules (run it from the repository for the shipped ones)" : "the shipped rules/*.yaml").

@@ -11,12 +11,13 @@ struct DemoScript: Sendable {
     let seed: UInt64
 
     static let model = "claude-sonnet-4-6"
-    /// The primary's request limit as a multiple of the base rate; the standby's is higher.
-    static let primaryLimitFactor = 1.5
-    static let secondaryLimitFactor = 2.0
+    /// The organisation's request limit as a multiple of the base rate. One limit for both
+    /// regions, as the API has it: the standby adds no allowance (the first demo gave it a
+    /// bucket of its own, and its "max QPS" came from capacity a real organisation lacks).
+    static let limitFactor = 1.5
     /// In the 429 phase the load surges to `burstFactor` for `burstShare` of each cycle and
     /// drops to `quietFactor` for the rest: 3 x 0.4 + 0.4 x 0.6 = 1.44x the base rate on
-    /// average, under the primary's 1.5x limit, while each surge is twice that limit.
+    /// average, under the organisation's 1.5x limit, while each surge is twice that limit.
     static let burstFactor = 3.0
     static let quietFactor = 0.4
     static let burstShare = 0.4
@@ -44,8 +45,11 @@ struct DemoScript: Sendable {
                   detail: "both regions are overloaded: 25% of requests answered 529 at once"),
     ]
 
-    var primaryLimit: Double { (rate * Self.primaryLimitFactor).rounded() }
-    var secondaryLimit: Double { (rate * Self.secondaryLimitFactor).rounded() }
+    /// Requests per second: `anthropic-ratelimit-requests-limit` announces 60 times this.
+    var limit: Double { (rate * Self.limitFactor).rounded() }
+    /// The bucket holds one second's worth, far below the per-minute figure (the API enforces
+    /// per-minute limits over shorter intervals).
+    var burst: Double { limit }
 
     func phase(_ kind: DemoPhase.Kind) -> DemoPhase { Self.phases.first { $0.kind == kind }! }
 
@@ -97,9 +101,9 @@ struct DemoScript: Sendable {
     private func time(_ offset: Double) -> String { String(format: "%.3fs", Self.lead + offset) }
     private func length(_ kind: DemoPhase.Kind) -> String { String(format: "%.3fs", end(kind) - start(kind)) }
 
-    /// One simulator: the primary and a standby, both behind one OAuth issuer. The demo runs
-    /// two of these, alike down to the seed: one for each path, so neither path's traffic
-    /// spends the other's rate limit.
+    /// One simulator: the primary and a standby, both behind one OAuth issuer and one
+    /// organisation-wide rate limit. The demo runs two of these, alike down to the seed: one
+    /// for each path, so neither path's traffic spends the other's rate limit.
     var simulatorYAML: String {
         let latency = "first_byte: { median: 120ms, spread: 0.4 }, token_interval: 4ms"
         let overload = "{ at: \(time(start(.overload))), for: \(length(.overload)), "
@@ -107,12 +111,12 @@ struct DemoScript: Sendable {
         return """
             seed: \(seed)
             oauth: { client_id: ballast-demo, client_secret: \(Self.clientSecret), token_ttl: 1h }
+            rate_limit: { requests_per_second: \(Int(limit)), burst: \(Int(burst)) }
             regions:
               - name: primary
                 listen: 127.0.0.1:0
                 latency: { \(latency) }
                 output: { min_tokens: 20, max_tokens: 80 }
-                faults: { rate_limit: { requests_per_second: \(Int(primaryLimit)), burst: \(Int(primaryLimit)) } }
                 schedule:
                   - { at: \(time(start(.slowTail))), for: \(length(.slowTail)), latency: { \(latency), slow_tail: { ratio: \(Self.slowTailRatio), factor: \(Self.slowTailFactor) } } }
                   - { at: \(time(start(.outage))), for: \(length(.outage)), faults: { refuse_connections: true } }
@@ -121,7 +125,6 @@ struct DemoScript: Sendable {
                 listen: 127.0.0.1:0
                 latency: { first_byte: { median: 150ms, spread: 0.4 }, token_interval: 4ms }
                 output: { min_tokens: 20, max_tokens: 80 }
-                faults: { rate_limit: { requests_per_second: \(Int(secondaryLimit)), burst: \(Int(secondaryLimit)) } }
                 schedule:
                   - \(overload)
             """

@@ -40,7 +40,8 @@ import Testing
         var queue = queue(rate: 2)
         #expect(queue.admit(now: t(0)) == .now)
         #expect(queue.admit(now: t(0)) == .now)
-        queue.allowance.recordRateLimited(now: t(0))
+        queue.allowance.record(RateAllowance.Answer(limits: RateLimitHeaders(), rateLimited: true, sentAt: t(0)),
+                               wallTime: 0, now: t(0))
         #expect(queue.allowance.rate == 1)
         #expect(queue.admit(now: t(0)) == .wait(seconds: 1))
         #expect(queue.admit(now: t(0)) == .wait(seconds: 2))
@@ -51,7 +52,8 @@ import Testing
         #expect(pacer.admit("us/opus", now: t(0)) == .now)
         #expect(pacer.admit("us/opus", now: t(0)) == .wait(seconds: 1))
         #expect(pacer.admit("eu/opus", now: t(0)) == .now)
-        #expect(pacer.recordRateLimited("eu/opus", now: t(0.2)))
+        pacer.record("eu/opus", answer: RateAllowance.Answer(limits: RateLimitHeaders(), rateLimited: true, sentAt: t(0.1)),
+                     wallTime: 0, now: t(0.2))
         let snapshot = pacer.snapshot(now: t(0.5))
         #expect(snapshot.map(\.key) == ["eu/opus", "us/opus"])
         #expect(snapshot.map(\.waiting) == [0, 1])
@@ -59,5 +61,69 @@ import Testing
         // A third key evicts the least recently used one.
         #expect(pacer.admit("ap/opus", now: t(1)) == .now)
         #expect(pacer.snapshot(now: t(1)).map(\.key) == ["ap/opus", "eu/opus"])
+    }
+
+    /// A request waits only as long as its deadline allows, less the key's usual time to an
+    /// answer; past that it is refused at once with the true wait.
+    @Test func noWaitPastTheRequestsDeadline() {
+        let pacer = RatePacer(settings: .init(initialRate: 1))
+        #expect(pacer.admit(.init(key: "k", deadline: 30), now: t(0)).admission == .now)
+        #expect(pacer.admit(.init(key: "k", deadline: 1.5), now: t(0)).admission == .wait(seconds: 1))
+        #expect(pacer.admit(.init(key: "k", deadline: 1.5), now: t(0)).admission == .reject(retryAfter: 2))
+        // Answers take 0.8 s here: a 1.2 s deadline leaves room for a 0.4 s wait only, not
+        // for the 0.5 s until the next slot.
+        pacer.record("k", answer: RateAllowance.Answer(limits: RateLimitHeaders(), sentAt: t(0.2)), wallTime: 0, now: t(1))
+        #expect(pacer.admit(.init(key: "k", deadline: 1.2), now: t(1.5)).admission == .reject(retryAfter: 0.5))
+        #expect(pacer.admit(.init(key: "k", deadline: 1.4), now: t(1.5)).admission == .wait(seconds: 0.5))
+    }
+
+    /// Demand above the whole allowance for longer than a burst is refused at once (the
+    /// queue then never grows past the standing wait); a burst waits its turn.
+    @Test func sustainedExcessIsRefusedAtOnceAndABurstWaits() {
+        let pacer = RatePacer(settings: .init(initialRate: 10), standingWait: 0.05)
+        // A burst of 25 at once: 2.5 s of backlog... the first 20 (two seconds' worth)
+        // wait their turn, the rest is refused at once.
+        var waited = 0, refusedInBurst = 0
+        for _ in 0..<25 {
+            let grant = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: t(0))
+            if case .wait = grant.admission { waited += 1 }
+            if case .reject = grant.admission { refusedInBurst += 1 }
+        }
+        #expect(waited == 20 - 10 + 1)
+        #expect(refusedInBurst == 4)
+        // Then 30 req/s for 4 s against 10: once the backlog passes two seconds' worth, the
+        // excess is refused at once and no admitted request waits longer than the standing
+        // wait (after the queue built before that has drained).
+        var refused = 0, longestWait = 0.0, firstRefusal: Double?
+        for index in 0..<120 {
+            let now = t(3 + Double(index) / 30)
+            let grant = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: now)
+            switch grant.admission {
+            case .reject(let retryAfter):
+                refused += 1
+                firstRefusal = firstRefusal ?? Double(index) / 30
+                #expect(retryAfter > 0.05)
+            case .wait(let seconds) where firstRefusal.map({ Double(index) / 30 > $0 + 1.2 }) ?? false:
+                longestWait = max(longestWait, seconds)
+            default:
+                break
+            }
+        }
+        #expect(longestWait <= 0.05)
+        #expect((firstRefusal ?? 9) <= 1.5)
+        #expect(refused >= 60)
+        // Demand back under the allowance: after the backlog drains, waits are allowed again.
+        for index in 0..<30 { _ = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: t(7 + Double(index) / 5)) }
+        let grant = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: t(13))
+        #expect(!grant.oversubscribed)
+    }
+
+    /// A pool with a key whose allowance is not known yet is never called oversubscribed.
+    @Test func unknownAllowanceIsNotOversubscribed() {
+        let pacer = RatePacer(settings: .init(initialRate: 1))
+        for index in 0..<100 {
+            let grant = pacer.admit(.init(key: "a", pool: ["a", "b"], demand: "m", deadline: 600), now: t(Double(index) / 100))
+            #expect(!grant.oversubscribed)
+        }
     }
 }

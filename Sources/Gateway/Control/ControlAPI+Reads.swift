@@ -69,8 +69,9 @@ extension ControlAPI {
             } else {
                 document["shift"] = NSNull()
             }
-            let rates = pacing.filter { $0.key.hasPrefix(name + "|") }
+            let rates = pacing.filter { $0.key.hasPrefix(region.limitGroup + "|") }
             document["limits"] = [
+                "limit_group": region.limitGroup,
                 "concurrency_limit": ControlJSON.optional(concurrency[name].map { $0.limit }),
                 "in_flight": concurrency[name]?.inFlight ?? 0,
                 "rate_allowance_rps": ControlJSON.number(rates.compactMap(\.effectiveRate).min()),

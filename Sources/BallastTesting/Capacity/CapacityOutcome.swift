@@ -1,0 +1,54 @@
+/// What one way of calling the upstream achieved in a `CapacityScenario`.
+public struct CapacityOutcome: Sendable {
+    /// Client requests.
+    public var offered = 0
+    /// Answered 2xx within the client's timeout.
+    public var served = 0
+    /// Refused by the gateway itself (its own 429), answered at once.
+    public var refusedByGateway = 0
+    /// Attempts sent upstream, and those the upstream answered with 429.
+    public var attempts = 0
+    public var upstream429 = 0
+    /// Seconds from arrival to answer of every served request, sorted by `finish()`.
+    public private(set) var latencies: [Double] = []
+    /// Seconds from arrival to the gateway's own 429.
+    public private(set) var refusalLatencies: [Double] = []
+
+    public init() {}
+
+    /// (arrival, latency) of every served request, for a look at how a run unfolded.
+    public private(set) var timeline: [(arrival: Double, latency: Double)] = []
+
+    mutating func serve(latency: Double, arrival: Double = 0) {
+        served += 1
+        latencies.append(latency)
+        timeline.append((arrival, latency))
+    }
+
+    mutating func refuse(latency: Double) {
+        refusedByGateway += 1
+        refusalLatencies.append(latency)
+    }
+
+    mutating func finish() {
+        latencies.sort()
+        refusalLatencies.sort()
+    }
+
+    /// Served requests per second of the scenario.
+    public func goodput(over duration: Double) -> Double { Double(served) / max(duration, 1e-9) }
+
+    public var servedRatio: Double { offered == 0 ? 1 : Double(served) / Double(offered) }
+
+    public var upstream429Ratio: Double { attempts == 0 ? 0 : Double(upstream429) / Double(attempts) }
+
+    public func latency(quantile: Double) -> Double? { Self.quantile(latencies, quantile) }
+
+    public func refusalLatency(quantile: Double) -> Double? { Self.quantile(refusalLatencies, quantile) }
+
+    static func quantile(_ sorted: [Double], _ q: Double) -> Double? {
+        guard !sorted.isEmpty else { return nil }
+        let index = min(sorted.count - 1, max(0, Int((Double(sorted.count) * q).rounded(.up)) - 1))
+        return sorted[index]
+    }
+}

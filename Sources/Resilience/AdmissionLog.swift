@@ -1,0 +1,68 @@
+import BallastCore
+
+/// The recent admissions of one pacing key: when each was due to be sent and what it was
+/// charged, so that an answer's `remaining` (what the upstream held when that request arrived)
+/// can be compared with Ballast's own bucket: everything sent after it is not in that figure.
+///
+/// A ring of `capacity` entries; admissions come in nearly non-decreasing order of their due
+/// instants (reservations are handed out in order), so a sum walks back from the newest only
+/// until it passes the instant asked about.
+struct AdmissionLog: Sendable {
+    struct Entry: Sendable {
+        var due: MonotonicInstant
+        var cost: RequestCost
+        /// 0 once the admission was given back (it never reached the upstream).
+        var requests: Double = 1
+    }
+
+    /// At the gateway's highest measured rate (4,000 req/s) and a 1 s round trip, 4,096 covers
+    /// every request in flight.
+    static let capacity = 4096
+    private var entries: [Entry] = []
+    private var next = 0
+
+    mutating func append(due: MonotonicInstant, cost: RequestCost) {
+        let entry = Entry(due: due, cost: cost)
+        if entries.count < Self.capacity {
+            entries.append(entry)
+        } else {
+            entries[next] = entry
+        }
+        next = (next + 1) % Self.capacity
+    }
+
+    /// Voids the newest admission due at `due` (it never reached the upstream), so answers
+    /// that come later do not count it as sent. False when it is no longer in the log.
+    @discardableResult
+    mutating func void(due: MonotonicInstant) -> Bool {
+        var index = next
+        for _ in 0..<entries.count {
+            index = (index - 1 + entries.count) % entries.count
+            if entries[index].due == due, entries[index].requests > 0 {
+                entries[index].requests = 0
+                entries[index].cost = .zero
+                return true
+            }
+            // Dues are nearly in order: far older ones cannot match.
+            if entries[index].due < due.adding(seconds: -60) { return false }
+        }
+        return false
+    }
+
+    /// Requests and tokens of the admissions due after `instant`.
+    func sum(after instant: MonotonicInstant) -> (requests: Double, cost: RequestCost) {
+        var requests = 0.0
+        var input = 0.0
+        var output = 0.0
+        var index = next
+        for _ in 0..<entries.count {
+            index = (index - 1 + entries.count) % entries.count
+            let entry = entries[index]
+            guard entry.due > instant else { break }
+            requests += entry.requests
+            input += entry.cost.inputTokens
+            output += entry.cost.outputTokens
+        }
+        return (requests, RequestCost(inputTokens: input, outputTokens: output))
+    }
+}
