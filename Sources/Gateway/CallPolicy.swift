@@ -186,6 +186,18 @@ final class CallPolicy: Sendable {
         pacer.recordUsage(paceKey, charged: charged, outputTokens: outputTokens, maxTokens: maxTokens, now: now)
     }
 
+    /// True when `region` cannot take more now: requests wait for its allowance, demand is
+    /// above it, or its concurrency limit is reached. Read by the rules at each tick for
+    /// capacity-aware failback.
+    func isCapacityShort(region name: String, now: MonotonicInstant) -> Bool {
+        guard let region = regions.first(where: { $0.name == name }) else { return false }
+        if concurrencyEnabled, let limit = limits[name] {
+            let snapshot = limit.snapshot
+            if snapshot.inFlight >= snapshot.limit { return true }
+        }
+        return pacingEnabled && pacer.isShort(group: region.limitGroup, now: now)
+    }
+
     // MARK: Hedging
 
     func hedgeDelay(key: String, model: String?, now: MonotonicInstant) -> Double? {

@@ -112,6 +112,10 @@ public final class GatewayService: Sendable {
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
                                        store: store, migrations: migrations, clock: clock, logger: logger)
         self.rules = rules
+        // Failback is capacity-aware: a region whose probes passed gets its whole weight back
+        // at once while the regions still serving are at their allowance or queueing.
+        let pacingClock = clock
+        rules.capacityShort = { [policy] region in policy.isCapacityShort(region: region, now: pacingClock.now()) }
         context.rules.install(rules)
         metrics.registerRuleGauges(rules: rules, router: router)
         shared?.overrides.attach(rules)

@@ -54,6 +54,18 @@ public final class RuleController: Sendable {
     /// Publishes the rules' circuit, degradation and route decisions (shared mode only).
     let decisionsObserver = ObserverSlot<any RuleDecisionsObserver>()
     let failedReloads = Atomic<Int>(0)
+    private let capacityShortHook = Mutex<@Sendable (_ region: String) -> Bool>({ _ in false })
+
+    /// Whether `region`, while serving traffic, is short of capacity now: at its rate
+    /// allowance or queueing requests. Asked for every configured region at each tick (outside
+    /// the controller's lock); a region whose circuit closed gets its whole weight back at once,
+    /// instead of after the hold-down and steps, while a region still serving is short
+    /// (`routing.failback_when_short`). Defaults to never short; the gateway connects it to
+    /// its rate pacer. Must be cheap and must not call back into the controller.
+    public var capacityShort: @Sendable (_ region: String) -> Bool {
+        get { capacityShortHook.withLock { $0 } }
+        set { capacityShortHook.withLock { $0 = newValue } }
+    }
 
     /// Loads the rule files; an error in any of them fails start-up with every problem listed.
     /// Overrides saved by an earlier run are loaded from `store`; expired ones are dropped
@@ -116,10 +128,12 @@ public final class RuleController: Sendable {
         expireOverrides()
         let now = RuleTime(monotonic: clock.now(), wall: clock.wallTime())
         let (ruleSet, engine, version) = state.withLock { ($0.ruleSet, $0.engine, $0.version) }
-        let result = RuleEngine.evaluate(ruleSet, state: engine, source: source, now: now)
+        let short = capacityShort
+        let capacity = CapacityShortage(regions: Set(ruleSet.regions.map(\.name).filter { short($0) }))
+        let result = RuleEngine.evaluate(ruleSet, state: engine, source: source, now: now, capacity: capacity)
         let changes = state.withLock { s -> [StateChange] in
             guard s.version == version else {
-                let again = RuleEngine.evaluate(s.ruleSet, state: s.engine, source: source, now: now)
+                let again = RuleEngine.evaluate(s.ruleSet, state: s.engine, source: source, now: now, capacity: capacity)
                 s.engine = again.state
                 s.version &+= 1
                 return again.changes

@@ -13,6 +13,8 @@ struct DemandBacklog: Sendable {
     private(set) var level = 0.0
     private var updatedAt: MonotonicInstant
     var lastUsed: MonotonicInstant
+    /// The last time a request found the demand above the allowance.
+    var lastOversubscribed: MonotonicInstant?
 
     init(now: MonotonicInstant) {
         updatedAt = now

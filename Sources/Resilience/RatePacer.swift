@@ -153,6 +153,21 @@ public final class RatePacer: Sendable {
         update(key, now: now) { $0.queue.allowance.refund(cost, sentAt: sentAt) }
     }
 
+    /// True when requests of any model of `group` wait for allowance now, or were refused
+    /// at once for demand above it: the group's regions are at their allowance.
+    public func isShort(group: String, now: MonotonicInstant) -> Bool {
+        let prefix = group + "|"
+        return state.withLock { state in
+            for key in state.entries.keys where key.hasPrefix(prefix) {
+                guard var entry = state.entries.removeValue(forKey: key) else { continue }
+                let waiting = entry.queue.waiting(now: now)
+                state.entries[key] = entry
+                if waiting > 0 { return true }
+            }
+            return state.demand.values.contains { $0.lastOversubscribed.map { now.seconds(since: $0) < 1 } ?? false }
+        }
+    }
+
     /// The limit the upstream announced for `key` (requests per second); nil while unknown.
     /// The shared allowance sizes the organisation-wide bucket from it.
     public func announcedLimit(_ key: String) -> Double? {
@@ -203,8 +218,10 @@ public final class RatePacer: Sendable {
             state.demand[oldest.key] = nil
         }
         backlog.add(now: now, supply: supply, tolerance: burstTolerance)
+        let oversubscribed = backlog.isOversubscribed(supply: supply, tolerance: burstTolerance)
+        if oversubscribed { backlog.lastOversubscribed = now }
         state.demand[key] = backlog
-        return backlog.isOversubscribed(supply: supply, tolerance: burstTolerance)
+        return oversubscribed
     }
 
     /// The requests per second all the keys of a pool allow together (each counted once);

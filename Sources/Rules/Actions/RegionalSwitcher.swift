@@ -27,6 +27,7 @@ public struct RegionalSwitcher: Sendable, Equatable {
             entry.releasedAt = nil
             entry.lastStepAt = nil
             entry.restoredAt = nil
+            entry.releasedByCircuit = false
         }
         entry.owners.insert(owner)
         let before = entry.removed
@@ -40,6 +41,7 @@ public struct RegionalSwitcher: Sendable, Equatable {
         guard var entry = entries[region], entry.owners.remove(owner) != nil else { return }
         if entry.owners.isEmpty {
             entry.releasedAt = now
+            entry.releasedByCircuit = if case .circuit = owner { true } else { false }
             if entry.removed <= 0 { entry.restoredAt = now }
         }
         entries[region] = entry
@@ -77,6 +79,34 @@ public struct RegionalSwitcher: Sendable, Equatable {
             }
         }
         return changed
+    }
+
+    /// Gives its whole weight back at once to every region coming back after its circuit closed
+    /// (its probes passed: holding down or failing back, no owner left) while a region still
+    /// serving traffic (weight above 0 now) is in `shortage`. The hold-down and the steps are
+    /// there to catch a relapse at a fraction of the load while the others have room; while
+    /// they are short, waiting only queues and refuses requests there. A relapse is still
+    /// caught: the circuit settles and opens again itself, for twice as long, so a region
+    /// that keeps failing cannot flap in and out faster than its growing open times.
+    ///
+    /// A region drained by a rule (no probes, only the rule resolving) keeps its hold-down.
+    /// Returns each region given back, with the serving regions that were short.
+    public mutating func failBackAtOnce(shortage: CapacityShortage, at now: Double) -> [String: [String]] {
+        guard !shortage.isEmpty else { return [:] }
+        var restored: [String: [String]] = [:]
+        for region in entries.keys.sorted() {
+            guard let entry = entries[region], entry.releasedByCircuit else { continue }
+            switch entry.phase(at: now) {
+            case .holdingDown, .failingBack:
+                let short = weights.filter { $0.key != region && $0.value > 0 && shortage.isShort($0.key) }.keys.sorted()
+                guard !short.isEmpty else { continue }
+                restore(region, at: now)
+                restored[region] = short
+            case .shifted, .restored:
+                continue
+            }
+        }
+        return restored
     }
 
     /// Gives `region` its whole weight back now, skipping the hold-down and the steps (an

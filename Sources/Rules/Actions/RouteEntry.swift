@@ -12,6 +12,9 @@ public struct RouteEntry: Sendable, Equatable {
     public var releasedAt: Double?
     public var lastStepAt: Double?
     public var restoredAt: Double?
+    /// The last owner to let go was a region circuit that closed: the region's probes passed,
+    /// so it may come back at once while the regions serving are short of capacity.
+    public var releasedByCircuit = false
 
     public var holdDown: Double { policy.holdDown(shift: shifts) }
 

@@ -11,12 +11,17 @@ public struct RoutingConfig: Sendable, Equatable {
     /// The panic threshold: a circuit or drain that would leave fewer regions than this
     /// available is refused (and the refusal audited). At least 1: never all circuits open.
     public var minAvailableRegions: Int
+    /// `failback_when_short`: true (`immediate`, the default) gives a region whose circuit
+    /// closed its whole weight back at once while the regions still serving are short of
+    /// capacity (`CapacityShortage`); false (`gradual`) keeps the hold-down and steps always.
+    public var failbackAtOnceWhenShort: Bool
 
     public init(failback: FailbackPolicy = FailbackPolicy(), capacity: [String: Double] = [:], rateWindow: Double = 30,
-                minAvailableRegions: Int = 1) {
+                minAvailableRegions: Int = 1, failbackAtOnceWhenShort: Bool = true) {
         self.failback = failback
         self.capacity = capacity
         self.rateWindow = rateWindow
         self.minAvailableRegions = max(1, minAvailableRegions)
+        self.failbackAtOnceWhenShort = failbackAtOnceWhenShort
     }
 }

@@ -481,7 +481,7 @@ struct RuleFileReader {
     private func readRouting(_ node: ConfigNode) -> RoutingConfig {
         var config = RoutingConfig()
         let keys: Set<String> = ["hold_down", "failback_step", "failback_interval", "max_hold_down", "capacity", "rate_window",
-                                 "min_available_regions"]
+                                 "min_available_regions", "failback_when_short"]
         guard let map = node.mapping(what: "routing", keys: keys) else { return config }
         if let failback = readFailback(node, keys: keys, holdDownKey: "hold_down", stepKey: "failback_step",
                                        intervalKey: "failback_interval", defaults: FailbackPolicy()) {
@@ -507,6 +507,13 @@ struct RuleFileReader {
         if let countNode = map["min_available_regions"], let value = countNode.int(what: "'min_available_regions'") {
             if value >= 1 { config.minAvailableRegions = value } else {
                 countNode.error("'min_available_regions' must be at least 1: Ballast never opens every circuit")
+            }
+        }
+        if let modeNode = map["failback_when_short"], let mode = modeNode.string(what: "'failback_when_short'") {
+            switch mode {
+            case "immediate": config.failbackAtOnceWhenShort = true
+            case "gradual": config.failbackAtOnceWhenShort = false
+            default: modeNode.error("'failback_when_short' is immediate or gradual, not '\(mode)'")
             }
         }
         return config

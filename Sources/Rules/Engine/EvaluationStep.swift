@@ -6,6 +6,8 @@ import BallastCore
 struct EvaluationStep {
     let ruleSet: RuleSet
     let now: RuleTime
+    /// The regions short of serving capacity at `now`.
+    let capacity: CapacityShortage
     let context: EvaluationContext
     let evaluator: ExprEvaluator
     var state: RuleEngineState
@@ -19,10 +21,11 @@ struct EvaluationStep {
     /// next refusal is audited again.
     static let refusalRepeat = 60.0
 
-    init(ruleSet: RuleSet, state: RuleEngineState, source: any WindowSource, now: RuleTime) {
+    init(ruleSet: RuleSet, state: RuleEngineState, source: any WindowSource, now: RuleTime, capacity: CapacityShortage = .none) {
         self.ruleSet = ruleSet
         self.state = state
         self.now = now
+        self.capacity = capacity
         context = EvaluationContext(source: source, now: now.wall, regions: ruleSet.regions.map(\.name))
         evaluator = ExprEvaluator(context: context)
     }
@@ -46,6 +49,13 @@ struct EvaluationStep {
         advanceCircuits()
         syncCircuitShifts()
         advanceDegradation()
+        if ruleSet.routing.failbackAtOnceWhenShort {
+            for (region, short) in state.routing.failBackAtOnce(shortage: capacity, at: mono).sorted(by: { $0.key < $1.key }) {
+                let verb = short.count == 1 ? "is" : "are"
+                routeReasons.append(("ballast", "failback: \(region) gets its whole weight back at once, its probes passed and \(short.joined(separator: ", ")) \(verb) short of capacity"))
+                routingDirty = true
+            }
+        }
         for region in state.routing.advance(at: mono) {
             let entry = state.routing.entries[region]
             let percent = Int(((entry?.policy.step ?? 0) * 100).rounded())

@@ -5,9 +5,12 @@
 public enum RuleEngine {
     /// Evaluates the groups whose interval has elapsed at `now` and moves circuits,
     /// degradation and routes on by time. Each distinct telemetry query is asked once.
+    /// `capacity` says which regions are short of serving capacity now (the gateway's pacer):
+    /// a region whose circuit closed then gets its weight back at once instead of after a
+    /// hold-down (`RegionalSwitcher.failBackAtOnce`).
     public static func evaluate(_ ruleSet: RuleSet, state: RuleEngineState, source: some WindowSource,
-                                now: RuleTime) -> RuleEvaluation {
-        var step = EvaluationStep(ruleSet: ruleSet, state: state, source: source, now: now)
+                                now: RuleTime, capacity: CapacityShortage = .none) -> RuleEvaluation {
+        var step = EvaluationStep(ruleSet: ruleSet, state: state, source: source, now: now, capacity: capacity)
         step.run()
         return RuleEvaluation(state: step.state, changes: step.changes, evaluatedGroups: step.evaluatedGroups,
                               queries: step.context.queries)

@@ -90,7 +90,7 @@ public struct RuleTestFile: Sendable {
     }
 
     private static func readTest(_ node: ConfigNode, index: Int, lines: [[Unicode.Scalar]], interval: Double) -> RuleTestCase? {
-        guard let map = node.mapping(what: "tests[\(index)]", keys: ["name", "input_series", "expect"]) else { return nil }
+        guard let map = node.mapping(what: "tests[\(index)]", keys: ["name", "input_series", "capacity_short", "expect"]) else { return nil }
         let name = map["name"]?.string(what: "'name'") ?? "test \(index + 1)"
         var series: [RuleTestSeries] = []
         if let items = map.require("input_series")?.sequence(what: "'input_series'") {
@@ -105,8 +105,34 @@ public struct RuleTestFile: Sendable {
             }
             if items.isEmpty { map["expect"]?.error("a test needs at least one expectation") }
         }
-        return RuleTestCase(name: name, series: series, expectations: expectations.sorted { $0.at < $1.at },
-                            location: node.location)
+        var test = RuleTestCase(name: name, series: series, expectations: expectations.sorted { $0.at < $1.at },
+                                location: node.location)
+        if let capacityNode = map.present("capacity_short") { test.capacity = readCapacity(capacityNode, lines: lines) }
+        return test
+    }
+
+    /// `capacity_short: "0x30 1x20"` (every region) or `{ secondary: "0x30 1x20" }` (per region).
+    private static func readCapacity(_ node: ConfigNode, lines: [[Unicode.Scalar]]) -> RuleTestCapacity {
+        func values(_ valueNode: ConfigNode) -> [Double?]? {
+            guard let text = valueNode.scalarText(what: "'capacity_short'") else { return nil }
+            switch SeriesNotation.expand(text) {
+            case .success(let values): return values
+            case .failure(let issue):
+                valueNode.issues.add(ScalarPositions(valueNode, lines: lines).location(at: issue.offset), issue.message)
+                return nil
+            }
+        }
+        var capacity = RuleTestCapacity()
+        if case .mapping(let raw) = node.node {
+            for (key, value) in raw {
+                let keyNode = ConfigNode(node: key, file: node.file, issues: node.issues)
+                guard let region = keyNode.string(what: "a region") else { continue }
+                if let list = values(ConfigNode(node: value, file: node.file, issues: node.issues)) { capacity.regions[region] = list }
+            }
+        } else {
+            capacity.everywhere = values(node)
+        }
+        return capacity
     }
 
     private static func readSeries(_ node: ConfigNode, lines: [[Unicode.Scalar]]) -> RuleTestSeries? {

@@ -89,7 +89,8 @@ public enum RuleTestRunner {
         while checked < test.expectations.count {
             let time = Double(tick) * interval
             if time > last.at + 1e-6 { break }
-            let evaluation = RuleEngine.evaluate(ruleSet, state: state, source: source, now: RuleTime(seconds: time))
+            let evaluation = RuleEngine.evaluate(ruleSet, state: state, source: source, now: RuleTime(seconds: time),
+                                                 capacity: test.capacity.shortage(at: time, regions: ruleSet.regions.map(\.name)))
             state = evaluation.state
             events.append(contentsOf: evaluation.changes.map { (time, $0.summary) })
             while checked < test.expectations.count, abs(test.expectations[checked].at - time) < interval / 2 {
