@@ -172,6 +172,10 @@ public struct RateAllowance: Sendable {
         }
     }
 
+    /// What the request bucket holds when full (learned, or the default burst); nil when
+    /// unlimited.
+    public var bucketSize: Double? { requests?.capacity }
+
     /// The rate requests are paced at now (kept for the snapshot's shape: the same as `rate`).
     public func effectiveRate(now: MonotonicInstant) -> Double? { rate }
 

@@ -93,9 +93,10 @@ public final class RatePacer: Sendable {
     /// The longest wait while demand exceeds the allowance. 50 ms keeps a few requests in
     /// line (at 150 req/s, seven), enough that the bucket never idles between them.
     public let standingWait: Double
-    /// A burst may queue up to this many seconds of the whole allowance before the excess is
-    /// refused at once (`DemandBacklog`): two seconds of a 2x surge wait their turn, and
-    /// a sustained 1.67x excess is refused from its third second on.
+    /// A burst may queue up to what the buckets hold plus this many seconds of the whole
+    /// allowance before the excess is refused at once (`DemandBacklog`): the demo's 2 s surges
+    /// to 2x the limit wait their turn, and a sustained 1.67x excess against a bucket of one
+    /// second's worth is refused from its fifth second on.
     public static let burstTolerance = 2.0
     private let state = Mutex(State())
 
@@ -194,7 +195,8 @@ public final class RatePacer: Sendable {
         state.withLock { state in
             var oversubscribed = false
             if let demand = request.demand, let supply = Self.supply(of: request.pool ?? [request.key], in: state) {
-                oversubscribed = Self.countDemand(demand, in: &state, supply: supply, now: now, maxKeys: maxKeys)
+                oversubscribed = Self.countDemand(demand, in: &state, supply: supply.rate, stored: supply.stored, now: now,
+                                                  maxKeys: maxKeys)
             }
             return Self.update(request.key, in: &state, now: now, settings: settings, maxKeys: maxKeys,
                                maxWaiting: maxWaiting, maxWait: maxWait) { entry in
@@ -211,29 +213,31 @@ public final class RatePacer: Sendable {
 
     /// Counts a new request toward its model's backlog; true when that backlog says the
     /// demand exceeds the allowance for longer than a burst.
-    private static func countDemand(_ key: String, in state: inout State, supply: Double, now: MonotonicInstant,
-                                    maxKeys: Int) -> Bool {
+    private static func countDemand(_ key: String, in state: inout State, supply: Double, stored: Double,
+                                    now: MonotonicInstant, maxKeys: Int) -> Bool {
         var backlog = state.demand.removeValue(forKey: key) ?? DemandBacklog(now: now)
         if state.demand.count >= maxKeys, let oldest = state.demand.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
             state.demand[oldest.key] = nil
         }
-        backlog.add(now: now, supply: supply, tolerance: burstTolerance)
-        let oversubscribed = backlog.isOversubscribed(supply: supply, tolerance: burstTolerance)
+        backlog.add(now: now, supply: supply, stored: stored, tolerance: burstTolerance)
+        let oversubscribed = backlog.isOversubscribed(supply: supply, stored: stored, tolerance: burstTolerance)
         if oversubscribed { backlog.lastOversubscribed = now }
         state.demand[key] = backlog
         return oversubscribed
     }
 
-    /// The requests per second all the keys of a pool allow together (each counted once);
-    /// nil while any of them is unlimited or not known yet.
-    private static func supply(of pool: [String], in state: State) -> Double? {
-        var supply = 0.0
+    /// The requests per second all the keys of a pool allow together (each counted once), and
+    /// what their request buckets hold when full; nil while any of them is unlimited or not
+    /// known yet.
+    private static func supply(of pool: [String], in state: State) -> (rate: Double, stored: Double)? {
+        var rate = 0.0, stored = 0.0
         var seen = Set<String>()
         for key in pool where seen.insert(key).inserted {
-            guard let rate = state.entries[key]?.queue.allowance.rate else { return nil }
-            supply += rate
+            guard let allowance = state.entries[key]?.queue.allowance, let keyRate = allowance.rate else { return nil }
+            rate += keyRate
+            stored += allowance.bucketSize ?? 0
         }
-        return supply
+        return (rate, stored)
     }
 
     private func update<T: Sendable>(_ key: String, now: MonotonicInstant, _ body: (inout Entry) -> T) -> T {

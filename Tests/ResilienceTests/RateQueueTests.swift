@@ -81,15 +81,15 @@ import Testing
     /// queue then never grows past the standing wait); a burst waits its turn.
     @Test func sustainedExcessIsRefusedAtOnceAndABurstWaits() {
         let pacer = RatePacer(settings: .init(initialRate: 10), standingWait: 0.05)
-        // A burst of 25 at once: 2.5 s of backlog... the first 20 (two seconds' worth)
-        // wait their turn, the rest is refused at once.
+        // A burst of 35 at once: the bucket's 10 and two seconds' worth of refill (20) are
+        // served at once or wait their turn, the rest is refused at once.
         var waited = 0, refusedInBurst = 0
-        for _ in 0..<25 {
+        for _ in 0..<35 {
             let grant = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: t(0))
             if case .wait = grant.admission { waited += 1 }
             if case .reject = grant.admission { refusedInBurst += 1 }
         }
-        #expect(waited == 20 - 10 + 1)
+        #expect(waited == 30 - 10 + 1)
         #expect(refusedInBurst == 4)
         // Then 30 req/s for 4 s against 10: once the backlog passes two seconds' worth, the
         // excess is refused at once and no admitted request waits longer than the standing

@@ -91,6 +91,6 @@ def test_summary_is_shaped_like_the_write_up(demo):
 
     # The targets, each with what was measured and a verdict.
     verdicts = [cells(line)[-1] for line in table(summary, "Targets:")]
-    assert len(verdicts) == 3 and set(verdicts) <= {"met", "MISSED"}
+    assert len(verdicts) == 4 and set(verdicts) <= {"met", "MISSED"}
 
     assert re.search(r"is in (/\S+/ballast\.db); explore it with\n\s+\S+ stats --db \1 --since", summary)
