@@ -65,7 +65,7 @@ struct CapacityBenchScenario: BenchScenario {
                 TargetCheck(target: "shared limit at 1.67x: goodput >= 97% of the limit",
                             measured: "\(BenchFormat.percent(through.goodputShare)) (no gateway \(BenchFormat.percent(directShare)))",
                             met: through.goodputShare >= 0.97),
-                TargetCheck.atMost("shared limit: upstream 429s <= 1% of attempts", upstream429 / attempts, 0.01),
+                TargetCheck.failureRate("shared limit: upstream 429s <= 1% of attempts", failures: Int(upstream429), of: Int(attempts), atMost: 0.01),
                 TargetCheck(target: "shared limit: Ballast's own 429s answered in < 50 ms (p99)",
                             measured: "\(BenchFormat.ms(refusedP99)) ms over \(through.ownRejections)",
                             met: through.ownRejections == 0 ? nil : refusedP99 < 50),

@@ -139,9 +139,11 @@ struct OverheadScenario: BenchScenario {
             **\(BenchFormat.ms(added50)) ms at p50 and \(BenchFormat.ms(added99)) ms at p99**. Highest rate sustained with \
             p99 < 10 ms and no failures: **\(BenchFormat.rate(bestProxied)) req/s through Ballast**, \
             \(BenchFormat.rate(bestDirect)) req/s direct (the harness's own ceiling on this machine; the ladder stops at \
-            \(BenchFormat.rate(ladder.last!))). Recording every request in SQLite changes Ballast's added p50 by \
-            \(BenchFormat.ms(proxiedAll.latencyMs(50) - unrecordedAll.latencyMs(50))) ms \
-            (telemetry on vs `store.record_requests: false`, same run). Upstream connections opened: \
+            \(BenchFormat.rate(ladder.last!))). Recording every request in SQLite changes Ballast's latency by \
+            \(BenchFormat.ms(proxiedAll.latencyMs(50) - unrecordedAll.latencyMs(50))) ms at p50, \
+            \(BenchFormat.ms(proxiedAll.latencyMs(99) - unrecordedAll.latencyMs(99))) ms at p99 and \
+            \(BenchFormat.ms(proxiedAll.latencyMs(99.9) - unrecordedAll.latencyMs(99.9))) ms at p99.9 \
+            (telemetry on vs `store.record_requests: false`, same run: the tail is where a writer that falls behind shows). Upstream connections opened: \
             \(String(format: "%.1f", connectionsPerThousand)) per 1,000 proxied requests (keep-alive pool). \
             Ballast's RSS after the run: \(BenchFormat.mib(rss)).
             """
@@ -153,6 +155,7 @@ struct OverheadScenario: BenchScenario {
                                       "ballast_rss_bytes": rss,
                                       "telemetry_off_p50_ms": unrecordedAll.latencyMs(50),
                                       "telemetry_off_p99_ms": unrecordedAll.latencyMs(99),
+                                      "telemetry_off_p999_ms": unrecordedAll.latencyMs(99.9),
                                       "connections_per_1000_requests": connectionsPerThousand])
     }
 

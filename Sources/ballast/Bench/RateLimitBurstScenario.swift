@@ -51,7 +51,7 @@ struct RateLimitBurstScenario: BenchScenario {
         let sustained = OverloadFigures(way: overload, window: overloadSchedule.totalSeconds, limit: Self.limit)
 
         let checks = [
-            TargetCheck.atMost("SDK via Ballast: client-visible errors <= 0.1%", ballast.errorRate, 0.001,
+            TargetCheck.failureRate("SDK via Ballast: client-visible errors <= 0.1%", failures: ballast.failed, of: ballast.requests, atMost: 0.001,
                                measured: WayTable.errors(ballast)),
             TargetCheck(target: "SDK via Ballast: upstream attempts per request <= 1.2",
                         measured: String(format: "%.3f", ballast.attemptsPerRequest), met: ballast.attemptsPerRequest <= 1.2),

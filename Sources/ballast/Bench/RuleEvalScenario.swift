@@ -46,9 +46,12 @@ struct RuleEvalScenario: BenchScenario {
              "\(BenchFormat.ms(p99(storedRaw.milliseconds))) ms", "\(storedRaw.queries)", ""],
         ]
         let table = BenchTable(columns: ["one evaluation step", "median", "p99", "window queries", "target"], rows: rows)
-        let check = TargetCheck(target: "one evaluation of 200 rules over 1 h of telemetry <= 10 ms",
-                                measured: "\(BenchFormat.ms(median(full.milliseconds))) ms (median of \(Self.steps))",
-                                met: median(full.milliseconds) <= target)
+        // Judged on the path the gateway takes (its telemetry store, SQLite for older seconds),
+        // not on the in-memory series, which only isolate the engine's own work.
+        let check = TargetCheck(target: "one evaluation of 200 rules over 1 h of the gateway's telemetry store <= 10 ms",
+                                measured: "\(BenchFormat.ms(median(stored.milliseconds))) ms (median of \(max(5, Self.steps / 5)); "
+                                    + "engine alone, in memory: \(BenchFormat.ms(median(full.milliseconds))) ms)",
+                                met: median(stored.milliseconds) <= target)
         let summary = """
             One `RuleEngine.evaluate` step of 200 rules (every function, selectors with regular expressions, \
             groupings, aggregations, arithmetic, attempt-level series, every action; windows from 10 s to 1 h) over \
@@ -61,10 +64,10 @@ struct RuleEvalScenario: BenchScenario {
             there a request-level query costs, for each region and model it names, a rollup sum (the writer's \
             in-memory ring for the recent seconds, SQLite for older ones), plus a streak query on the raw rows for \
             `consecutive_failures` calls only. Each step is timed a microsecond after the previous one, so nothing \
-            is answered from an earlier step. The engine meets the target (\(BenchFormat.ms(median(full.milliseconds))) ms); over the store \
-            the queries alone take \(BenchFormat.ms(median(storedRaw.milliseconds))) ms, so 200 rules with \
-            windows of up to an hour, read from SQLite, do not meet it yet (the shipped rules are 14, with windows \
-            of 2 minutes at most).
+            is answered from an earlier step. The target is judged on that store, the path the gateway takes: \
+            \(BenchFormat.ms(median(stored.milliseconds))) ms, of which the queries alone take \
+            \(BenchFormat.ms(median(storedRaw.milliseconds))) ms (the engine's own work, in memory: \
+            \(BenchFormat.ms(median(full.milliseconds))) ms). The shipped rules have windows of 2 minutes at most.
             """
         return BenchSection(scenario: name, title: "Rule evaluation", summary: summary,
                             tables: [table, TargetCheck.table([check])],

@@ -10,8 +10,9 @@ struct SDKLoadOptions: Sendable {
     var maxRetries = 2
     /// Seconds after the last arrival before unfinished requests are cancelled.
     var drain: Double = 30
-    /// The SDK's per-attempt timeout, in seconds.
-    var timeout: Double = 60
+    /// The SDK's per-attempt timeout, in seconds (the summaries quote this figure).
+    var timeout: Double = SDKLoadOptions.defaultTimeout
+    static let defaultTimeout = 60.0
     /// When set, the naive application of `token_expiry`: one OAuth token fetched here at
     /// start and sent as `Authorization: Bearer` for the whole run.
     var bearerTokenURL: String?

@@ -71,8 +71,8 @@ struct TailLatencyScenario: BenchScenario {
             output token (20–60 tokens, non-streamed), where 3% of requests are 4x slower and 0.5% stall an \
             extra 3 s. The same Poisson arrivals (\(BenchFormat.rate(Self.rate)) req/s for \
             \(String(format: "%.0f", schedule.totalSeconds)) s) go four ways: our generator straight at one \
-            region, the `anthropic` SDK (\(direct.sdkVersion ?? "?")) straight at one region (its 600 s default timeout never retries a slow \
-            answer), the SDK through Ballast over both regions, and the same with `upstream.hedge.enabled: \
+            region, the `anthropic` SDK (\(direct.sdkVersion ?? "?")) straight at one region (with the \
+            \(String(format: "%.0f", SDKLoadOptions.defaultTimeout)) s timeout the driver gives it, which never retries a slow answer), the SDK through Ballast over both regions, and the same with `upstream.hedge.enabled: \
             false`. The reference row is the SDK against the same regions without the slow tail and stalls \
             (\(String(format: "%.0f", context.seconds(10))) s), whose p95 the p99 target is measured against. \
             Latency is from the scheduled arrival, over successful requests. Hedge tokens are an estimate and \

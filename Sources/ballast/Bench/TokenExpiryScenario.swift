@@ -47,7 +47,7 @@ struct TokenExpiryScenario: BenchScenario {
         let ways = [unprotected, direct, ballast]
 
         let checks = [
-            TargetCheck.atMost("SDK via Ballast: client-visible errors <= 0.05%", ballast.errorRate, 0.0005,
+            TargetCheck.failureRate("SDK via Ballast: client-visible errors <= 0.05%", failures: ballast.failed, of: ballast.requests, atMost: 0.0005,
                                measured: WayTable.errors(ballast)),
             WayTable.reduction(ballast, versus: direct),
         ]
