@@ -48,7 +48,9 @@ import Upstream
         #expect(Int(opened ?? "0")! >= 1, "no circuit change in the audit table")
         let actor = try store.scalar("SELECT actor FROM audit WHERE kind = 'circuit_changed' ORDER BY time LIMIT 1") ?? ""
         let reason = try store.scalar("SELECT reason FROM audit WHERE kind = 'circuit_changed' ORDER BY time LIMIT 1") ?? ""
-        #expect(actor.contains("region-down"), "the audit should name the rule: \(actor)")
+        // Refused connections are failed answers too: region-down and region-failing both see
+        // them within the same second, and whichever the evaluation reaches first opens it.
+        #expect(actor.contains("region-down") || actor.contains("region-failing"), "the audit should name the rule: \(actor)")
         #expect(reason.contains("consecutive_failures"), "the audit should give the expression and its values: \(reason)")
     }
 }

@@ -81,40 +81,43 @@ import Testing
     /// queue then never grows past the standing wait); a burst waits its turn.
     @Test func sustainedExcessIsRefusedAtOnceAndABurstWaits() {
         let pacer = RatePacer(settings: .init(initialRate: 10), standingWait: 0.05)
-        // A burst of 35 at once: the bucket's 10 and two seconds' worth of refill (20) are
+        // A burst of 65 at once: the bucket's 10 and five seconds' worth of refill (50) are
         // served at once or wait their turn, the rest is refused at once.
         var waited = 0, refusedInBurst = 0
-        for _ in 0..<35 {
+        for _ in 0..<65 {
             let grant = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: t(0))
             if case .wait = grant.admission { waited += 1 }
             if case .reject = grant.admission { refusedInBurst += 1 }
         }
-        #expect(waited == 30 - 10 + 1)
+        #expect(waited == 60 - 10 + 1)
         #expect(refusedInBurst == 4)
-        // Then 30 req/s for 4 s against 10: once the backlog passes two seconds' worth, the
+        // Then 30 req/s for 16 s against 10: once the backlog passes the threshold again, the
         // excess is refused at once and no admitted request waits longer than the standing
         // wait (after the queue built before that has drained).
         var refused = 0, longestWait = 0.0, firstRefusal: Double?
-        for index in 0..<120 {
-            let now = t(3 + Double(index) / 30)
+        var measuredWaits = 0
+        for index in 0..<480 {
+            let now = t(7 + Double(index) / 30)
             let grant = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: now)
             switch grant.admission {
             case .reject(let retryAfter):
                 refused += 1
                 firstRefusal = firstRefusal ?? Double(index) / 30
                 #expect(retryAfter > 0.05)
-            case .wait(let seconds) where firstRefusal.map({ Double(index) / 30 > $0 + 1.2 }) ?? false:
+            case .wait(let seconds) where firstRefusal.map({ Double(index) / 30 > $0 + 6.5 }) ?? false:
                 longestWait = max(longestWait, seconds)
+                measuredWaits += 1
             default:
                 break
             }
         }
+        #expect(measuredWaits >= 20)
         #expect(longestWait <= 0.05)
-        #expect((firstRefusal ?? 9) <= 1.5)
-        #expect(refused >= 60)
+        #expect((firstRefusal ?? 99) <= 3.5)
+        #expect(refused >= 200)
         // Demand back under the allowance: after the backlog drains, waits are allowed again.
-        for index in 0..<30 { _ = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: t(7 + Double(index) / 5)) }
-        let grant = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: t(13))
+        for index in 0..<30 { _ = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: t(23 + Double(index) / 5)) }
+        let grant = pacer.admit(.init(key: "k", pool: ["k"], demand: "m", deadline: 60), now: t(40))
         #expect(!grant.oversubscribed)
     }
 
