@@ -35,7 +35,9 @@ final class CallPolicy: Sendable {
         pacingEnabled = pacing.enabled
         concurrencyEnabled = concurrency.enabled
         budget = RetryBudget(ratio: retry.budgetRatio, minRetriesPerSecond: retry.budgetMinPerSecond, now: now)
-        pacer = RatePacer(maxWaiting: pacing.maxWaiting, maxWait: pacing.maxWait)
+        // With a shared allowance, other instances spend the same bucket (see `followsRemaining`).
+        pacer = RatePacer(settings: RateAllowance.Settings(followsRemaining: shared == nil),
+                          maxWaiting: pacing.maxWaiting, maxWait: pacing.maxWait)
         // A tenth of the hedge budget (at most 0.5 % of requests) is kept for stragglers, so the
         // total stays within `max_extra_ratio`.
         let reserve = min(0.005, hedge.maxExtraRatio / 10)
