@@ -181,15 +181,17 @@ def assert_all_go_to_secondary(instances, count: int, primary_url: str):
 
 
 def test_shared_rate_limit_three_instances(redis, shared_sim, tmp_path):
-    """150 req/s for the organisation, 100 req/s offered to each of three instances."""
+    """150 req/s for the organisation, 80 req/s offered to each of three instances (1.6x)."""
     limited = shared_sim.ready["regions"]["limited"]
     instances = start_instances(tmp_path, redis.port, "rate", [("limited", limited, 100)])
     try:
         warm = httpx.post("http://" + instances[0].ready["proxy"] + "/v1/messages", json=BODY, timeout=10)
         assert warm.status_code == 200
         before = sim_stats(limited)
-        duration, rate = 8.0, 100.0
-        # One load process per instance: one Python process cannot offer 300 req/s.
+        # 80 req/s each, not 100: on two cores shared with three instances, a simulator and
+        # Redis, the Python generators once managed only 257 of 300 req/s (a clean-clone run).
+        duration, rate = 8.0, 80.0
+        # One load process per instance: one Python process cannot offer 240 req/s.
         with concurrent.futures.ProcessPoolExecutor(max_workers=3) as pool:
             start_at = time.time() + 0.5
             runs = [pool.submit(load_one, "http://" + i.ready["proxy"], rate, duration, start_at) for i in instances]
@@ -207,7 +209,7 @@ def test_shared_rate_limit_three_instances(redis, shared_sim, tmp_path):
     window = last_sent - 1.0
     good = sum(1 for r in steady if r[1] == 200) / window
     print(f"offered {offered:.0f}/s in total over {last_sent:.1f} s")
-    assert offered >= 0.9 * 300, "the load generator could not offer the load"
+    assert offered >= 0.9 * 3 * rate, "the load generator could not offer the load"
     print(f"goodput {good:.1f}/s of 150 ({good / 150:.1%}), upstream 429s {upstream_429}/{attempts} "
           f"({upstream_429 / max(1, attempts):.2%}), client statuses "
           f"{ {s: sum(1 for r in results if r[1] == s) for s in sorted({r[1] for r in results})} }")
