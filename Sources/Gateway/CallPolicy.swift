@@ -24,12 +24,16 @@ final class CallPolicy: Sendable {
     private let backoff: Mutex<Backoff<SeededRandom>>
     private let limits: [String: ConcurrencyLimit]
     let regions: [Region]
+    /// The distinct limit groups of the configured regions, in configuration order.
+    private let limitGroups: [String]
     let counters = PolicyCounters()
 
     init(retry: RetryConfig, hedge: HedgeConfig, pacing: PacingConfig, concurrency: ConcurrencyConfig,
          regions: [Region], now: MonotonicInstant, seed: UInt64 = 0x5EED, shared: SharedAllowance? = nil) {
         self.shared = shared
         self.regions = regions
+        var seen = Set<String>()
+        limitGroups = regions.map(\.limitGroup).filter { seen.insert($0).inserted }
         self.retry = retry
         hedgeSettings = hedge
         pacingEnabled = pacing.enabled
@@ -64,11 +68,7 @@ final class CallPolicy: Sendable {
     /// Every pacing key that can serve `model`: the whole allowance of the credential, regions
     /// that are out included (their capacity comes back).
     func pacePool(model: String?) -> [String] {
-        var seen = Set<String>()
-        return regions.compactMap { region in
-            let key = paceKey(region: region, model: model)
-            return seen.insert(key).inserted ? key : nil
-        }
+        limitGroups.map { "\($0)|\(model ?? "-")" }
     }
 
     // MARK: Judging

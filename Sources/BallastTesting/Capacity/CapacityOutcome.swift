@@ -16,13 +16,9 @@ public struct CapacityOutcome: Sendable {
 
     public init() {}
 
-    /// (arrival, latency) of every served request, for a look at how a run unfolded.
-    public private(set) var timeline: [(arrival: Double, latency: Double)] = []
-
-    mutating func serve(latency: Double, arrival: Double = 0) {
+    mutating func serve(latency: Double) {
         served += 1
         latencies.append(latency)
-        timeline.append((arrival, latency))
     }
 
     mutating func refuse(latency: Double) {

@@ -321,7 +321,7 @@ private struct World {
         guard !requests[index].done, requests[index].liveAttempt == id else { return }
         if attempt.status == 200 {
             requests[index].done = true
-            if time <= requests[index].deadline { outcome.serve(latency: time - requests[index].arrival, arrival: requests[index].arrival) }
+            if time <= requests[index].deadline { outcome.serve(latency: time - requests[index].arrival) }
             return
         }
         switch gateway {
