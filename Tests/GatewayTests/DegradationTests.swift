@@ -45,6 +45,10 @@ import Upstream
         let directory = try TemporaryDirectory("ballast-degrade")
         defer { directory.remove() }
         let rulesPath = try directory.write("degrade.yaml", Self.rules)
+        // Virtual time: the rule's 10 s window must hold all six failures however slowly a
+        // loaded machine serves them (in a full CI run they once took more than 10 s of wall time,
+        // the window slid past the first ones and the rule never fired).
+        let clock = ManualClock()
         let harness = try GatewayHarness(yaml: """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }
@@ -56,7 +60,7 @@ import Upstream
               retry: { max_attempts: 1 }
               regions:
                 - { name: primary, base_url: "http://\(upstream.address)", weight: 100 }
-            """)
+            """, clock: clock)
         defer { harness.stop() }
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "k"]
         let body = #"{"model":"claude-opus-4-7","max_tokens":500,"messages":[{"role":"user","content":"hi"}]}"#
@@ -68,9 +72,14 @@ import Upstream
         }
         let metricsURL = "http://\(harness.gateway.adminAddress)/metrics"
         var degraded = false
-        for _ in 0..<100 where !degraded {
+        // The last outcome may be recorded just after its answer reached the client: evaluate
+        // until it is counted. Each step moves time by the group's interval (so the group is due)
+        // and no more: fifty steps (5 s) stay inside the 10 s window.
+        for _ in 0..<50 where !degraded {
+            clock.advance(seconds: 0.1)
+            harness.gateway.evaluateRules()
             degraded = await harness.get(metricsURL).text.contains("ballast_degradation_level 3")
-            if !degraded { try await Task.sleep(for: .milliseconds(100)) }
+            if !degraded { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(degraded, "the degradation level did not rise")
 
