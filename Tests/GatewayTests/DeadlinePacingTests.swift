@@ -63,6 +63,11 @@ import Testing
             #expect(result.head?.headers["retry-after-ms"].flatMap(Int.init).map { $0 > 0 } == true)
             #expect(result.text.contains(#""type":"rate_limit_error""#))
         }
-        #expect(results.allSatisfy { $0.head?.status == 200 || $0.head?.status == 429 })
+        // The others were sent. (Not "all answered 200": on a loaded CI machine an admitted
+        // request can still run out its 0.5 s in the upstream, which is not what this checks.)
+        for result in results where result.head?.status != 429 {
+            #expect(result.head.map { $0.headers["x-ballast-attempts"] != "0" } == true,
+                    "status \(result.head?.status ?? 0): \(result.text)")
+        }
     }
 }
