@@ -16,6 +16,8 @@ struct CallRequest: Sendable {
     let wantsStream: Bool
     /// False when the client sent `x-ballast-hedge: off`.
     let hedgeAllowed: Bool
+    /// Whether a second copy may reach the upstream (retries after sending, hedges).
+    let replay: ReplaySafety
     let arrival: MonotonicInstant
     let arrivalWallTime: Double
     /// When the client stops waiting: the smallest of Ballast's `timeouts.total`, the SDK's
@@ -32,4 +34,9 @@ struct CallRequest: Sendable {
     /// Headers the migration step adds to the client's response (`x-ballast-canary`,
     /// `x-ballast-deprecated`).
     var migrationHeaders: [(name: String, value: String)] = []
+
+    /// Set for batch and file requests: their creation gets a home, their use goes there.
+    var object: ObjectRoute? = nil
+    /// The region that created the object this request uses, when known: only it is asked.
+    var home: String? = nil
 }

@@ -13,6 +13,8 @@ final class GatewayMetrics: Sendable {
     let timeToFirstByte: HistogramFamily
     let overhead: HistogramFamily
     let retries: CounterFamily
+    let retriesWithheld: CounterFamily
+    let silentResends: CounterFamily
     let hedges: CounterFamily
     let canaryRequests: CounterFamily
     let canaryAttempts: CounterFamily
@@ -44,6 +46,12 @@ final class GatewayMetrics: Sendable {
                                       bounds: Self.overheadBounds)
         retries = registry.counter("ballast_retries_total", help: "Upstream attempts made again after a failure, by region retried and reason.",
                                    labels: ["region", "reason"])
+        retriesWithheld = registry.counter("ballast_retries_withheld_total",
+                                           help: "Failed attempts not retried because the request may have been done upstream and is not safe to send twice (writes other than POST /v1/messages and count_tokens), by region.",
+                                           labels: ["region"])
+        silentResends = registry.counter("ballast_upstream_silent_resends_total",
+                                         help: "Requests libcurl sent again by itself after a reused connection died (each one more copy the upstream may have seen; never for writes that must be sent once), by region.",
+                                         labels: ["region"])
         canaryRequests = registry.counter("ballast_canary_requests_total",
                                           help: "Client requests that matched a canary, by canary, side (old or new) and outcome class.",
                                           labels: ["canary", "side", "class"])
@@ -150,6 +158,17 @@ final class GatewayMetrics: Sendable {
                     return (parts, count)
                 }
             }
+        }
+    }
+
+    /// Where batches and files live (`ObjectHomes`).
+    func registerObjectHomeGauges(_ homes: ObjectHomes) {
+        _ = registry.gauge("ballast_object_homes", help: "Message batches and files whose creating region Ballast knows (their reads go there).") {
+            [([], Double(homes.count))]
+        }
+        _ = registry.counter("ballast_object_home_store_failures_total",
+                             help: "Object homes that could not be written to or read from the store (they hold in memory until a restart).") {
+            [([], homes.storeFailures)]
         }
     }
 

@@ -24,6 +24,7 @@ public final class GatewayService: Sendable {
     private let credentials: any UpstreamCredentials
     private let telemetry: TelemetryWriter
     private let cache: CacheContext?
+    private let homes: ObjectHomes
     let rules: RuleController
     private let migrations: MigrationController
     /// Redis-backed sharing with other instances; nil when this one runs alone.
@@ -103,12 +104,15 @@ public final class GatewayService: Sendable {
                                              store: store, clock: clock, logger: logger)
         self.migrations = migrations
         metrics.registerMigrationGauges(migrations)
+        let homes = ObjectHomes(store: store, clock: clock, logger: logger)
+        self.homes = homes
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
                                    sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), ModelNoteSink(source: windowSource),
                                                                CanarySink(windows: migrations.windows)]
                                                            + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])),
-                                   cache: cacheContext, migrations: migrations)
+                                   cache: cacheContext, migrations: migrations, homes: homes)
+        metrics.registerObjectHomeGauges(homes)
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
                                        store: store, migrations: migrations, clock: clock, logger: logger)
         self.rules = rules
@@ -204,6 +208,7 @@ public final class GatewayService: Sendable {
         rules.stop()
         shared?.stop()
         client.shutdown()
+        homes.flush()
         telemetry.close()
         cache?.store.close()
         logger.info("stopped")

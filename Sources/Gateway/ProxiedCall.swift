@@ -43,6 +43,11 @@ final class ProxiedCall: @unchecked Sendable {
     private var sharedLockToken: String?
     /// True once the request has counted toward its model's demand (its first admission).
     private var demandCounted = false
+    /// Copies libcurl sent again by itself after a reused connection died (replayable
+    /// requests only): each is one more attempt the upstream may have seen.
+    private var silentResends = 0
+    /// Every copy of the request that may have reached an upstream.
+    private var attemptsMade: Int { attempts.count + silentResends }
     private var deadline: MonotonicInstant { request.deadline }
 
     init(context: ProxyContext, request: CallRequest, responder: HTTPResponder) {
@@ -89,7 +94,13 @@ final class ProxiedCall: @unchecked Sendable {
         guard !finished, !clientGone, committed == nil else { return }
         var region: Region?
         var openCircuit: (retryAfter: Double, target: String)?
-        if !isHedge, let rules = context.rules.controller,
+        if let home = request.home {
+            // A batch or file exists only in the region that created it.
+            switch homeRegion(home) {
+            case .success(let candidate): region = candidate
+            case .failure(let error): return isHedge ? () : finishWithError(error)
+            }
+        } else if !isHedge, let rules = context.rules.controller,
            let probe = rules.probeRegion(model: request.model,
                                          among: context.router.regions.map(\.name).filter { !tried.contains($0) && !context.router.isDrained($0) }),
            let candidate = context.router.region(named: probe),
@@ -232,7 +243,8 @@ final class ProxiedCall: @unchecked Sendable {
         var timeouts = context.options.timeouts
         timeouts.total = max(0.001, deadline.seconds(since: now))
         let upstream = UpstreamRequest(method: request.method, url: region.baseURL + request.pathAndQuery,
-                                       headers: headers, body: request.body, timeouts: timeouts)
+                                       headers: headers, body: request.body, timeouts: timeouts,
+                                       silentResend: request.replay == .replayable)
         let transfer = context.client.makeTransfer(upstream, delegate: attempt)
         attempt.transfer = transfer
         context.client.begin(transfer)
@@ -247,7 +259,7 @@ final class ProxiedCall: @unchecked Sendable {
     /// tried (no attempt went there), so a hedge or a retry may still use it. False when no
     /// region can take it now.
     private func spillOver(from region: Region, isHedge: Bool) -> Bool {
-        guard let spill = spillRegion() else { return false }
+        guard request.home == nil, let spill = spillRegion() else { return false }
         tried.remove(region.name)
         if firstRegion == region.name { firstRegion = spill.region.name }
         send(to: spill.region, charge: spill.charge, isHedge: isHedge)
@@ -291,6 +303,27 @@ final class ProxiedCall: @unchecked Sendable {
         return true
     }
 
+    /// The region a batch or file lives in, or why it cannot be asked now. No other region is
+    /// asked instead: it does not know the id and would answer 404.
+    private func homeRegion(_ name: String) -> Result<Region, AnthropicError> {
+        var what = "this object"
+        if case .use(let kind, let id, _) = request.object { what = "\(kind.rawValue) \(id)" }
+        let out: String
+        if let region = context.router.region(named: name) {
+            if context.router.isDrained(name) {
+                out = "is drained"
+            } else if let rules = context.rules.controller, case .open = rules.admit(region: name, model: request.model) {
+                out = "has its circuit open"
+            } else {
+                return .success(region)
+            }
+        } else {
+            out = "is no longer configured"
+        }
+        return .failure(AnthropicError(.api, "\(what) was created in region \(name), which \(out); no other region knows it, retry later",
+                                       status: 503))
+    }
+
     /// When every region has been tried, a retry goes back to the router's choice among the
     /// regions whose circuits are not open (the ones skipped for open circuits stay out).
     private func retryRegion() -> Region? {
@@ -301,6 +334,7 @@ final class ProxiedCall: @unchecked Sendable {
     /// True when a region not tried yet could take a retry (its circuits are not open): then
     /// the retry goes there, outside the retry budget.
     private func hasUntriedServableRegion() -> Bool {
+        guard request.home == nil else { return false }
         var excluded = tried
         while let candidate = context.router.pick(excluding: excluded, peek: true) {
             excluded.insert(candidate.name)
@@ -310,7 +344,7 @@ final class ProxiedCall: @unchecked Sendable {
     }
 
     private func armHedge(for attempt: Attempt) {
-        guard request.hedgeAllowed, hedgeTimer == nil, context.router.regions.count > 0,
+        guard request.hedgeAllowed, request.replay.mayHedge, request.home == nil, hedgeTimer == nil, context.router.regions.count > 0,
               let delay = context.policy.hedgeDelay(key: attempt.key, model: request.model, now: now) else { return }
         hedgeTimer = context.client.schedule(after: delay) { [self] in
             hedgeTimer = nil
@@ -397,6 +431,10 @@ final class ProxiedCall: @unchecked Sendable {
     }
 
     func attempt(_ attempt: Attempt, didComplete completion: UpstreamCompletion) {
+        if completion.silentResends > 0 {
+            silentResends += completion.silentResends
+            context.metrics.silentResends.labels(attempt.region.name).increment(by: completion.silentResends)
+        }
         let mode = attempt.mode
         attempt.mode = .finished
         attempt.finishedAt = now
@@ -501,6 +539,11 @@ final class ProxiedCall: @unchecked Sendable {
             tried.remove(attempt.region.name)
             return launch(isHedge: false)
         }
+        guard request.replay.mayRepeat(after: failure) else {
+            // It may have been done upstream: a second copy could do it twice.
+            context.metrics.retriesWithheld.labels(attempt.region.name).increment()
+            return finishWithFailure()
+        }
         let remaining = deadline.seconds(since: now)
         let untriedRegionLeft = hasUntriedServableRegion()
         guard let delay = context.policy.retryDelay(after: failure, nextAttempt: attempts.count + 1, remaining: remaining,
@@ -515,6 +558,7 @@ final class ProxiedCall: @unchecked Sendable {
 
     private func commitBuffered(_ attempt: Attempt, head: UpstreamResponseHead) {
         committed = attempt
+        noteObject(attempt, status: head.status)
         noteWinner(attempt)
         abandonOthers(than: attempt)
         if !attempt.isEventStream {
@@ -543,6 +587,21 @@ final class ProxiedCall: @unchecked Sendable {
         responder.respond(HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
                                        body: .stream(stream)))
         if !held.isEmpty, stream.write(held) == .accepted { attempt.bytesRelayed += held.count }
+    }
+
+    /// A created batch or file gets its home (the region that answered); a deleted one loses it.
+    private func noteObject(_ attempt: Attempt, status: Int) {
+        guard (200..<300).contains(status), let object = request.object else { return }
+        switch object {
+        case .create:
+            if let id = try? JSONScanner.scanObject(attempt.body, fields: ["id"]).strings["id"], ObjectRoute.isID(id) {
+                context.homes.record(id: id, region: attempt.region.name)
+            }
+        case .use(_, let id, deletes: true):
+            context.homes.forget(id: id)
+        case .use:
+            break
+        }
     }
 
     private func noteWinner(_ attempt: Attempt) {
@@ -587,7 +646,11 @@ final class ProxiedCall: @unchecked Sendable {
             return responder.respond(response)
         }
         if let transport = failure.transport {
-            return finishWithError(Self.anthropicError(for: transport, neverSent: failure.requestNeverSent))
+            var error = Self.anthropicError(for: transport, neverSent: failure.requestNeverSent)
+            if !request.replay.mayRepeat(after: failure) {
+                error.message += "; not retried: \(request.method) \(request.pathAndQuery.split(separator: "?").first ?? "") may have reached the upstream and is sent at most once, so check before sending it again"
+            }
+            return finishWithError(error)
         }
         // An SSE error event seen before anything reached the client.
         let type = failure.errorType.flatMap(AnthropicErrorType.init(rawValue:)) ?? .api
@@ -610,7 +673,7 @@ final class ProxiedCall: @unchecked Sendable {
         var headers = HTTPHeaders()
         headers.add("content-type", "application/json")
         if let region = (lastFailure ?? attempts.last)?.region { headers.add("x-ballast-region", region.name) }
-        headers.add("x-ballast-attempts", String(attempts.count))
+        headers.add("x-ballast-attempts", String(attemptsMade))
         for header in request.migrationHeaders { headers.add(header.name, header.value) }
         if let retryAfter {
             headers.add("retry-after", String(retryAfter))
@@ -677,7 +740,7 @@ final class ProxiedCall: @unchecked Sendable {
         let usage = final?.usage ?? MessageUsage()
         var record = RequestRecord(
             time: wall, region: final?.region.name, model: request.model, route: route, status: status, outcome: outcome,
-            errorType: errorType, attempts: attempts.count, hedged: attempts.contains(where: \.isHedge),
+            errorType: errorType, attempts: attemptsMade, hedged: attempts.contains(where: \.isHedge),
             streamed: request.wantsStream, latency: end.seconds(since: request.arrival), timeToFirstByte: ttfb,
             inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, bytesSent: final?.bytesRelayed ?? 0)
         record.canary = request.canary?.canary
@@ -795,7 +858,7 @@ final class ProxiedCall: @unchecked Sendable {
             result.add(field.name, field.value)
         }
         result.add("x-ballast-region", attempt.region.name)
-        result.add("x-ballast-attempts", String(attempts.count))
+        result.add("x-ballast-attempts", String(attemptsMade))
         if attempt.isHedge { result.add("x-ballast-hedged", "true") }
         if let degraded = request.degraded { result.add("x-ballast-degraded", degraded) }
         for header in request.migrationHeaders { result.add(header.name, header.value) }

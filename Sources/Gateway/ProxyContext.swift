@@ -19,10 +19,12 @@ final class ProxyContext: Sendable {
     let rules = RulesSlot()
     /// Loop-thread only: requests waiting for a concurrency slot.
     let slots = SlotWaiters()
+    /// The region that created each batch and file.
+    let homes: ObjectHomes
 
     init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
-         cache: CacheContext?, migrations: MigrationController? = nil) {
+         cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes()) {
         self.client = client
         self.router = router
         self.credentials = credentials
@@ -33,5 +35,6 @@ final class ProxyContext: Sendable {
         self.sink = sink
         self.cache = cache
         self.migrations = migrations
+        self.homes = homes
     }
 }

@@ -106,14 +106,19 @@ final class ProxyHandler: HTTPHandler {
             cache.counters.misses.add(1, ordering: .relaxed)
             cached = CachedRequest(key: key, ttl: ttl)
         }
+        let object = ObjectRoute.of(method: request.method, path: request.path)
+        var home: String?
+        if case .use(_, let id, _) = object { home = context.homes.home(of: id) }
         let call = ProxiedCall(context: context, request: CallRequest(
             method: request.method, pathAndQuery: request.path + Self.encodeQuery(request.query),
             upstreamHeaders: upstreamHeaders, clientHeaders: request.headers, body: body, model: model,
             wantsStream: wantsStream, hedgeAllowed: request.headers["x-ballast-hedge"]?.lowercased() != "off",
+            replay: ReplaySafety.of(method: request.method, path: request.path),
             arrival: arrival, arrivalWallTime: context.clock.wallTime(),
             deadline: RequestDeadline.instant(arrival: arrival, total: context.options.timeouts.total, headers: request.headers),
             maxTokens: maxTokens, cache: cached, degraded: degradedHeader,
-            canary: migration?.canary, migrationHeaders: migration?.responseHeaders ?? []),
+            canary: migration?.canary, migrationHeaders: migration?.responseHeaders ?? [],
+            object: object, home: home),
             responder: responder)
         call.start()
     }

@@ -126,5 +126,16 @@ extension TelemetryMigration {
             ALTER TABLE requests ADD COLUMN canary TEXT;
             ALTER TABLE requests ADD COLUMN canary_side TEXT;
             """),
+        TelemetryMigration(name: "0003_object_homes", sql: """
+            -- The region that created each message batch and file: reads of an id go there,
+            -- since no other region knows it. Kept until `expires` (wall time).
+            CREATE TABLE object_homes (
+                id       TEXT PRIMARY KEY,
+                region   TEXT NOT NULL,
+                created  REAL NOT NULL,
+                expires  REAL NOT NULL
+            );
+            CREATE INDEX object_homes_expires ON object_homes(expires);
+            """),
     ]
 }

@@ -258,6 +258,9 @@ public final class UpstreamClient: @unchecked Sendable {
 
     private func classify(_ code: CURLcode, transfer: UpstreamTransfer) -> UpstreamError {
         let message = String(cString: curl_easy_strerror(code))
+        if transfer.refusedResend {
+            return .connectionLost("the connection closed after the request was sent; libcurl was not let send it again")
+        }
         switch code {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return .connectFailed(message)

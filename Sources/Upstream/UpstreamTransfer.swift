@@ -24,6 +24,10 @@ public final class UpstreamTransfer: @unchecked Sendable {
     var firstByteAt: MonotonicInstant?
     var lastActivity = MonotonicInstant(nanoseconds: 0)
     var finished = false
+    /// Requests libcurl put on a connection for this call (more than one: it re-sent by itself).
+    var sends = 0
+    /// Set when a re-send was refused (`UpstreamRequest.silentResend` false).
+    var refusedResend = false
 
     init(request: UpstreamRequest, delegate: any UpstreamTransferDelegate, client: UpstreamClient) {
         self.request = request
@@ -63,6 +67,11 @@ public final class UpstreamTransfer: @unchecked Sendable {
         setLong(CURLOPT_TCP_NODELAY, 1)
         setLong(CURLOPT_TCP_KEEPALIVE, 1)
         setLong(CURLOPT_FOLLOWLOCATION, 0)
+        // Called each time a request is about to go on a connection: a second call is libcurl
+        // re-sending on its own after a reused connection died.
+        setPointer(CURLOPT_PREREQFUNCTION, unsafeBitCast(prereqCallback, to: UnsafeMutableRawPointer.self))
+        setPointer(CURLOPT_PREREQDATA, me)
+        if !request.silentResend { setLong(CURLOPT_FRESH_CONNECT, 1) }
         if options.http2 { setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS) }
         switch request.method {
         case "GET":
@@ -111,7 +120,15 @@ public final class UpstreamTransfer: @unchecked Sendable {
         }
         return UpstreamCompletion(error: error, timeToFirstByte: firstByteAt.map { $0.seconds(since: startedAt) },
                                   duration: now.seconds(since: startedAt), bytesReceived: bytesReceived,
-                                  connectionsOpened: connects)
+                                  connectionsOpened: connects, silentResends: max(0, sends - 1))
+    }
+
+    /// Whether the request may go on a connection now (false refuses a re-send).
+    fileprivate func willSend() -> Bool {
+        sends += 1
+        guard sends > 1, !request.silentResend else { return true }
+        refusedResend = true
+        return false
     }
 
     fileprivate func handleHeader(_ line: UnsafeRawBufferPointer) {
@@ -185,6 +202,13 @@ private let writeCallback: curl_write_callback = { data, size, count, context in
     guard let context, let data else { return 0 }
     let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(context).takeUnretainedValue()
     return transfer.handleBody(UnsafeRawBufferPointer(start: data, count: size * count))
+}
+
+private let prereqCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?,
+                                           UnsafeMutablePointer<CChar>?, Int32, Int32) -> Int32 = { context, _, _, _, _ in
+    guard let context else { return Int32(CURL_PREREQFUNC_OK) }
+    let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(context).takeUnretainedValue()
+    return transfer.willSend() ? Int32(CURL_PREREQFUNC_OK) : Int32(CURL_PREREQFUNC_ABORT)
 }
 
 private let headerCallback: curl_write_callback = { data, size, count, context in

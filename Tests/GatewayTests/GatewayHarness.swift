@@ -52,9 +52,9 @@ struct GatewayHarness {
         return await collector.result()
     }
 
-    func get(_ url: String) async -> ResponseCollector.Result {
+    func get(_ url: String, headers: HTTPHeaders = [:]) async -> ResponseCollector.Result {
         let collector = ResponseCollector()
-        client.submit(UpstreamRequest(method: "GET", url: url), delegate: collector)
+        client.submit(UpstreamRequest(method: "GET", url: url, headers: headers), delegate: collector)
         return await collector.result()
     }
 }
