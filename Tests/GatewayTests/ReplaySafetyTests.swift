@@ -109,14 +109,16 @@ import Testing
     }
 
     @Test func aSlowWriteIsNotHedgedWhileASlowMessageIs() async throws {
-        let arrivals = Mutex<[String: Int]>([:])
+        let arrivals = Arrivals()
         let handler: @Sendable (HTTPRequest, HTTPResponder) -> Void = { request, responder in
-            let body = String(decoding: request.body, as: UTF8.self)
-            let slow = body.contains("slow")
-            if slow { arrivals.withLock { $0[request.path, default: 0] += 1 } }
-            // The upstream is slow, not the test: the hedge fires after the fast requests'
-            // first-byte quantile (about a millisecond), long before this answer.
-            if slow { usleep(800_000) }
+            let slow = String(decoding: request.body, as: UTF8.self).contains("slow")
+            if slow {
+                // The first copy of a slow request answers only once a second copy arrived
+                // (a hedge), or after 3 s without one: a condition, not a race with the hedge
+                // timer, however loaded the machine.
+                let copies = arrivals.add(request.path)
+                if copies == 1 { arrivals.waitForSecond(request.path, seconds: 3) }
+            }
             responder.respond(.json(200, #"{"id":"x_1","type":"message"}"#))
         }
         let east = try startUpstream(handler)
@@ -132,7 +134,20 @@ import Testing
         let slowMessage = #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"slow"}]}"#
         #expect(await harness.post(body: slowMessage, headers: Self.headers).head?.status == 200)
         #expect(await harness.post("/v1/files", body: #"{"slow":1}"#, headers: Self.headers).head?.status == 200)
-        #expect(arrivals.withLock { $0["/v1/messages"] } == 2, "the slow message is hedged: \(arrivals.withLock { $0 })")
-        #expect(arrivals.withLock { $0["/v1/files"] } == 1, "the slow upload is sent once: \(arrivals.withLock { $0 })")
+        #expect(arrivals.count("/v1/messages") == 2, "the slow message is hedged")
+        #expect(arrivals.count("/v1/files") == 1, "the slow upload is sent once")
+    }
+}
+
+/// Copies of slow requests seen by the test upstreams, per path.
+private final class Arrivals: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+
+    func add(_ path: String) -> Int { counts.withLock { $0[path, default: 0] += 1; return $0[path]! } }
+    func count(_ path: String) -> Int { counts.withLock { $0[path, default: 0] } }
+
+    func waitForSecond(_ path: String, seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while count(path) < 2, Date() < deadline { usleep(5_000) }
     }
 }
