@@ -35,7 +35,7 @@ int ballast_curl_share_setopt_long(void *share, int option, long value) {
 }
 
 void *ballast_mhd_start(const ballast_mhd_config *c) {
-    struct MHD_OptionItem options[12];
+    struct MHD_OptionItem options[16];
     int n = 0;
     struct sockaddr_in v4;
     struct sockaddr_in6 v6;
@@ -67,6 +67,10 @@ void *ballast_mhd_start(const ballast_mhd_config *c) {
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
     if (c->completed_callback != NULL)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)c->completed_callback, c->completed_callback_cls};
+    if (c->uri_log_callback != NULL)
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)c->uri_log_callback, c->uri_log_callback_cls};
+    if (c->notify_connection != NULL)
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)c->notify_connection, c->notify_connection_cls};
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
     return MHD_start_daemon(c->flags, c->port,
@@ -79,4 +83,10 @@ void *ballast_mhd_start(const ballast_mhd_config *c) {
 uint16_t ballast_mhd_bound_port(void *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info((struct MHD_Daemon *)daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info == NULL ? 0 : info->port;
+}
+
+int ballast_mhd_connection_fd(void *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info((struct MHD_Connection *)connection,
+                                                                   MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : (int)info->connect_fd;
 }
