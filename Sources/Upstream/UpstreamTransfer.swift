@@ -63,6 +63,10 @@ public final class UpstreamTransfer: @unchecked Sendable {
         setLong(CURLOPT_TCP_NODELAY, 1)
         setLong(CURLOPT_TCP_KEEPALIVE, 1)
         setLong(CURLOPT_FOLLOWLOCATION, 0)
+        // The path goes out exactly as given: by default libcurl squashes `/../` and `/./`
+        // sequences, which turned a checked `/v1/...` into `/api/keys` (issue 15). The proxy
+        // refuses such paths itself; this keeps what was checked what is sent.
+        setLong(CURLOPT_PATH_AS_IS, 1)
         if options.http2 { setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS) }
         switch request.method {
         case "GET":
