@@ -124,6 +124,7 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     deinit {
+        watch.stop()
         if let handle = daemon.withLock({ $0 }) { MHD_stop_daemon(handle.pointer) }
     }
 
