@@ -1,4 +1,5 @@
 import BallastCore
+import HTTPServer
 import Upstream
 
 /// What every request on the proxy path shares: the upstream client, the router, the
@@ -19,6 +20,8 @@ final class ProxyContext: Sendable {
     let rules = RulesSlot()
     /// Loop-thread only: requests waiting for a concurrency slot.
     let slots = SlotWaiters()
+    /// Requests and streams refused for what they carried, by reason (`ballast_requests_refused_total`).
+    let refusals = RefusalCounts()
 
     init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
