@@ -64,7 +64,10 @@ void *ballast_mhd_start(const ballast_mhd_config *c) {
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)c->connection_memory_limit, NULL};
     if (c->listen_backlog > 0)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, c->listen_backlog, NULL};
-    options[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
+    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: set to 1 it adds SO_REUSEPORT, with which Linux may
+     * give a port-0 bind a port another listener of this process already holds; the two then
+     * share its connections (a test's upstream received another test's requests). MHD's
+     * default, SO_REUSEADDR, is what a restart on the same port needs. */
     if (c->completed_callback != NULL)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)c->completed_callback, c->completed_callback_cls};
     if (c->uri_log_callback != NULL)
