@@ -74,7 +74,7 @@ extension GatewayConfig {
                 .error("'admin.listen' (\(admin.listen)) and 'listen' (\(listen)) cannot share a port")
         }
         let store = StoreConfig.read(map.section("store", path: "store", keys: StoreConfig.keys), baseDirectory: baseDirectory)
-        let server = ServerConfig.read(map.section("server", path: "server", keys: ["threads", "max_body", "drain_timeout"]))
+        let server = ServerConfig.read(map.section("server", path: "server", keys: ServerConfig.keys))
         let upstream = UpstreamConfig.read(
             map.section("upstream", path: "upstream", keys: ["anthropic_version", "auth", "timeouts", "pool", "retry", "hedge", "pacing",
                                                        "concurrency", "regions"]),

@@ -27,9 +27,13 @@ public struct RegionConfig: Sendable, Equatable {
 }
 
 extension RegionConfig {
+    /// Longest region name, in bytes: names are metric labels, log fields and keys in the store,
+    /// and a 2 MB name was once accepted and logged (issue 15).
+    public static let maxNameBytes = 64
+
     /// True when `name` is usable as a region name and a metric label value.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.unicodeScalars.allSatisfy {
+        !name.isEmpty && name.utf8.count <= maxNameBytes && name.unicodeScalars.allSatisfy {
             ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
         }
     }
@@ -54,7 +58,9 @@ extension RegionConfig {
             }
             var name: String?
             if let nameNode = map.require("name"), let text = nameNode.string(what: "'\(what).name'") {
-                if !isValidName(text) {
+                if text.utf8.count > maxNameBytes {
+                    nameNode.error("region name is \(text.utf8.count) bytes, longer than the limit of \(maxNameBytes) ('\(text.prefix(32))...')")
+                } else if !isValidName(text) {
                     nameNode.error("region name must be lower-case letters, digits, _ or - (such as us-east), not '\(text)'")
                 } else if let line = firstLine[text] {
                     nameNode.error("duplicate region name '\(text)' (first defined at line \(line))")

@@ -6,6 +6,17 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxBodyBytes: Int
     /// Seconds that in-flight requests get to finish after SIGTERM; 0 stops at once.
     public var drainTimeout: Double
+    /// Seconds a request's headers may take to arrive before the connection is closed.
+    public var headerTimeout: Double = 10
+    /// Seconds a request body may go without a byte before the connection is closed.
+    public var bodyIdleTimeout: Double = 30
+    /// Deepest nesting of objects and arrays accepted in a Messages body.
+    public var maxJSONDepth: Int = 128
+    /// Bytes an upstream `text/event-stream` answer may carry without completing an event.
+    public var maxSSEEventBytes: Int = 64 * 1024
+
+    public static let keys: Set<String> = ["threads", "max_body", "drain_timeout", "header_timeout", "body_idle_timeout",
+                                           "max_json_depth", "max_sse_event_bytes"]
 
     public init(threads: Int = 2, maxBodyBytes: Int = 32_000_000, drainTimeout: Double = 30) {
         self.threads = threads
@@ -23,6 +34,14 @@ extension ServerConfig {
             if bytes > 0 { config.maxBodyBytes = bytes } else { node.error("'server.max_body' must be greater than 0") }
         }
         if let value = map["drain_timeout"]?.duration(what: "'server.drain_timeout'") { config.drainTimeout = value }
+        for (key, keyPath) in [("header_timeout", \ServerConfig.headerTimeout), ("body_idle_timeout", \ServerConfig.bodyIdleTimeout)] {
+            guard let node = map[key], let value = node.duration(what: "'server.\(key)'") else { continue }
+            if value > 0 { config[keyPath: keyPath] = value } else { node.error("'server.\(key)' must be greater than 0") }
+        }
+        if let value = map.int("max_json_depth", in: "server", range: 2...10_000) { config.maxJSONDepth = value }
+        if let node = map["max_sse_event_bytes"], let bytes = node.byteSize(what: "'server.max_sse_event_bytes'") {
+            if bytes >= 1024 { config.maxSSEEventBytes = bytes } else { node.error("'server.max_sse_event_bytes' must be at least 1 KiB") }
+        }
         return config
     }
 }

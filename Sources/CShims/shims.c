@@ -35,7 +35,7 @@ int ballast_curl_share_setopt_long(void *share, int option, long value) {
 }
 
 void *ballast_mhd_start(const ballast_mhd_config *c) {
-    struct MHD_OptionItem options[12];
+    struct MHD_OptionItem options[16];
     int n = 0;
     struct sockaddr_in v4;
     struct sockaddr_in6 v6;
@@ -64,9 +64,16 @@ void *ballast_mhd_start(const ballast_mhd_config *c) {
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)c->connection_memory_limit, NULL};
     if (c->listen_backlog > 0)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, c->listen_backlog, NULL};
-    options[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL};
+    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: set to 1 it adds SO_REUSEPORT, with which Linux may
+     * give a port-0 bind a port another listener of this process already holds; the two then
+     * share its connections (a test's upstream received another test's requests). MHD's
+     * default, SO_REUSEADDR, is what a restart on the same port needs. */
     if (c->completed_callback != NULL)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)c->completed_callback, c->completed_callback_cls};
+    if (c->uri_log_callback != NULL)
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)c->uri_log_callback, c->uri_log_callback_cls};
+    if (c->notify_connection != NULL)
+        options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)c->notify_connection, c->notify_connection_cls};
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
     return MHD_start_daemon(c->flags, c->port,
@@ -79,4 +86,10 @@ void *ballast_mhd_start(const ballast_mhd_config *c) {
 uint16_t ballast_mhd_bound_port(void *daemon) {
     const union MHD_DaemonInfo *info = MHD_get_daemon_info((struct MHD_Daemon *)daemon, MHD_DAEMON_INFO_BIND_PORT);
     return info == NULL ? 0 : info->port;
+}
+
+int ballast_mhd_connection_fd(void *connection) {
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info((struct MHD_Connection *)connection,
+                                                                   MHD_CONNECTION_INFO_CONNECTION_FD);
+    return info == NULL ? -1 : (int)info->connect_fd;
 }

@@ -47,6 +47,10 @@ final class Attempt: UpstreamTransferDelegate, @unchecked Sendable {
     var body: [UInt8] = []
     var isEventStream = false
     var scanner = SSEScanner()
+    /// Bytes of an event stream received since a chunk last completed an event.
+    var bytesSinceEvent = 0
+    /// The answer claimed to be an event stream and was not; the client got an `error` event.
+    var notSSE = false
     var usage = MessageUsage()
     /// Rebuilds a streamed answer as one Message, when it is to be cached.
     var assembler: MessageAssembler?

@@ -1,4 +1,5 @@
 import BallastCore
+import HTTPServer
 import Metrics
 import Telemetry
 
@@ -78,6 +79,20 @@ final class GatewayMetrics: Sendable {
             for attempt in recordAttempts where !attempt.cancelled {
                 canaryAttempts.labels(canary, side, attempt.outcome.rawValue).increment()
             }
+        }
+    }
+
+    /// What the listeners and the proxy refused for its input, by listener and reason.
+    func registerRefusals(proxy: RefusalCounts, admin: RefusalCounts, input: RefusalCounts, control: RefusalCounts) {
+        _ = registry.counter("ballast_requests_refused_total",
+                             help: "Requests refused or connections closed for what they carried or how slowly they sent it, by listener and reason (body_too_large, header_timeout, body_idle_timeout, invalid_path, body_invalid_utf8, body_too_deep, body_duplicate_key, stream_not_sse, invalid_operator_text).",
+                             labels: ["listener", "reason"]) {
+            var samples: [([String], Int)] = []
+            for (listener, counts) in [("proxy", proxy.snapshot().merging(input.snapshot(), uniquingKeysWith: +)),
+                                       ("admin", admin.snapshot().merging(control.snapshot(), uniquingKeysWith: +))] {
+                for (reason, value) in counts.sorted(by: { $0.key < $1.key }) { samples.append(([listener, reason], value)) }
+            }
+            return samples
         }
     }
 

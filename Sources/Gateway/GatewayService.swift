@@ -18,6 +18,8 @@ public final class GatewayService: Sendable {
     private let client: UpstreamClient
     private let router: Router
     private let proxyServer: HTTPServer
+    /// Largest body the admin listener reads: control requests are a few hundred bytes.
+    static let adminMaxBodyBytes = 1024 * 1024
     private let adminServer: HTTPServer
     private let logger: Logger
     private let registry: MetricsRegistry
@@ -51,10 +53,12 @@ public final class GatewayService: Sendable {
             Region(name: $0.name, baseURL: $0.baseURL, weight: $0.weight, limitGroup: $0.limitGroup)
         })
         let timeouts = config.upstream.timeouts
-        let options = ProxyOptions(defaultAnthropicVersion: config.upstream.anthropicVersion,
+        var options = ProxyOptions(defaultAnthropicVersion: config.upstream.anthropicVersion,
                                    timeouts: UpstreamTimeouts(connect: timeouts.connect, firstByte: timeouts.firstByte,
                                                               idle: timeouts.idle, total: timeouts.total),
                                    maxRequestBodyBytes: config.server.maxBodyBytes)
+        options.maxJSONDepth = config.server.maxJSONDepth
+        options.maxSSEEventBytes = config.server.maxSSEEventBytes
         let registry = MetricsRegistry()
         let metrics = GatewayMetrics(registry: registry, version: BallastVersion.current)
         self.registry = registry
@@ -125,23 +129,29 @@ public final class GatewayService: Sendable {
         shared?.overrides.attach(rules)
         shared?.decisions.attach(rules)
         shared?.registerMetrics(registry)
-        proxyServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
-                                                                        threads: config.server.threads,
-                                                                        maxBodyBytes: config.server.maxBodyBytes),
-                                 handler: ProxyHandler(context: context))
+        var proxyListener = HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
+                                                    threads: config.server.threads, maxBodyBytes: config.server.maxBodyBytes)
+        proxyListener.headerTimeout = config.server.headerTimeout
+        proxyListener.bodyIdleTimeout = config.server.bodyIdleTimeout
+        proxyServer = HTTPServer(configuration: proxyListener, handler: ProxyHandler(context: context))
         let proxy = proxyServer
         let auth = ControlAuth(token: environment[config.admin.tokenEnv], pageIsOpen: config.admin.open,
                                tokenSource: config.admin.tokenEnv)
+        let controlRefusals = RefusalCounts()
         let control = ControlAPI(context: ControlContext(rules: rules, migrations: migrations, router: router, client: client, policy: policy,
                                                          windows: windows, auditLog: auditLog, writer: telemetry, clock: clock,
                                                          auth: auth, version: BallastVersion.current,
                                                          startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount },
-                                                         shared: shared))
-        adminServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.admin.listen.host,
-                                                                        port: config.admin.listen.port, threads: 1,
-                                                                        maxBodyBytes: 1024 * 1024),
+                                                         shared: shared, refusals: controlRefusals))
+        var adminListener = HTTPServerConfiguration(host: config.admin.listen.host, port: config.admin.listen.port,
+                                                    threads: 1, maxBodyBytes: Self.adminMaxBodyBytes)
+        adminListener.headerTimeout = config.server.headerTimeout
+        adminListener.bodyIdleTimeout = config.server.bodyIdleTimeout
+        adminServer = HTTPServer(configuration: adminListener,
                                  handler: AdminHandler(router: router, client: client, registry: registry, control: control,
                                                        proxyInFlight: { proxy.inFlightCount }))
+        metrics.registerRefusals(proxy: proxyServer.refusals, admin: adminServer.refusals, input: context.refusals,
+                                 control: controlRefusals)
     }
 
     /// Starts the upstream loop and both listeners.

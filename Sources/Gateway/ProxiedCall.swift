@@ -390,6 +390,8 @@ final class ProxiedCall: @unchecked Sendable {
     }
 
     func attempt(_ attempt: Attempt, didReceive bytes: UnsafeRawBufferPointer) -> Bool {
+        // Refused as not SSE: what still arrives before the cancel takes effect is dropped.
+        if attempt.notSSE { return true }
         switch attempt.mode {
         case .buffering:
             attempt.body.append(contentsOf: bytes)
@@ -397,7 +399,9 @@ final class ProxiedCall: @unchecked Sendable {
         case .holding:
             attempt.body.append(contentsOf: bytes)
             var release = attempt.body.count > Self.maxHeldBytes
-            for event in attempt.scanner.feed(bytes) {
+            let events = attempt.scanner.feed(bytes)
+            if !isSSE(attempt, completed: events.count, bytes: bytes.count) { return refuseNonSSE(attempt) }
+            for event in events {
                 attempt.usage.apply(event)
                 attempt.assembler?.apply(event)
                 if event.name == "error" {
@@ -411,7 +415,9 @@ final class ProxiedCall: @unchecked Sendable {
             return true
         case .streaming(let stream):
             if attempt.isEventStream {
-                for event in attempt.scanner.feed(bytes) {
+                let events = attempt.scanner.feed(bytes)
+                if !isSSE(attempt, completed: events.count, bytes: bytes.count) { return refuseNonSSE(attempt) }
+                for event in events {
                     attempt.usage.apply(event)
                     attempt.assembler?.apply(event)
                 }
@@ -439,6 +445,11 @@ final class ProxiedCall: @unchecked Sendable {
         attempt.mode = .finished
         attempt.finishedAt = now
         attempt.transfer = nil
+        if attempt.notSSE {
+            // Already ended with an `error` event; the cancel that stopped the transfer is ours.
+            settle(attempt)
+            return finish()
+        }
         if case .streaming(let stream) = mode {
             // The committed attempt's stream ended, well or not.
             if let error = completion.error, !(error == .cancelled && clientGone) {
@@ -602,6 +613,35 @@ final class ProxiedCall: @unchecked Sendable {
         case .use:
             break
         }
+    }
+
+    /// False once an answer labelled `text/event-stream` has carried more than
+    /// `maxSSEEventBytes` without completing an event. Counted per received chunk (a chunk that
+    /// completes an event starts the count again), so the bound holds to within one chunk.
+    private func isSSE(_ attempt: Attempt, completed events: Int, bytes: Int) -> Bool {
+        attempt.bytesSinceEvent = events > 0 ? 0 : attempt.bytesSinceEvent + bytes
+        return attempt.bytesSinceEvent <= context.options.maxSSEEventBytes
+    }
+
+    /// Ends a "stream" that is not SSE with an `error` event instead of relaying it: one
+    /// upstream answer with no newline reached a client as 4.27 GB of bytes (issue 15). Bytes
+    /// held back are dropped; bytes of earlier complete events already relayed stay relayed.
+    private func refuseNonSSE(_ attempt: Attempt) -> Bool {
+        context.refusals.add("stream_not_sse")
+        let error = AnthropicError(.api, "the upstream answer is labelled text/event-stream but completed no event in "
+                                   + "\(context.options.maxSSEEventBytes) bytes")
+        attempt.notSSE = true
+        attempt.failure = context.policy.judge(streamError: error.jsonBody)
+        if case .holding = attempt.mode {
+            attempt.body = []
+            commitStream(attempt)
+        }
+        if case .streaming(let stream) = attempt.mode {
+            stream.write(error.sseEvent)
+            stream.finish()
+        }
+        attempt.abandon()
+        return true
     }
 
     private func noteWinner(_ attempt: Attempt) {

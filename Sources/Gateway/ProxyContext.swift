@@ -1,4 +1,5 @@
 import BallastCore
+import HTTPServer
 import Upstream
 
 /// What every request on the proxy path shares: the upstream client, the router, the
@@ -21,6 +22,8 @@ final class ProxyContext: Sendable {
     let slots = SlotWaiters()
     /// The region that created each batch and file.
     let homes: ObjectHomes
+    /// Requests and streams refused for what they carried, by reason (`ballast_requests_refused_total`).
+    let refusals = RefusalCounts()
 
     init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,

@@ -17,9 +17,16 @@ final class ProxyHandler: HTTPHandler {
 
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let arrival = context.clock.now()
-        guard request.path.hasPrefix("/v1/") else {
+        var request = request
+        switch ProxyPath.check(raw: request.rawPath) {
+        case .forward(let decoded):
+            request.path = decoded
+        case .notFound:
             return reject(AnthropicError(.notFound, "Ballast serves the Anthropic API under /v1/; no route for \(request.path)"),
                           responder)
+        case .invalid(let message):
+            context.refusals.add("invalid_path")
+            return reject(AnthropicError(.invalidRequest, message), responder)
         }
         if request.bodyExceededLimit {
             return reject(AnthropicError(.requestTooLarge,
@@ -30,6 +37,10 @@ final class ProxyHandler: HTTPHandler {
         var maxTokens: Int?
         var wantsStream = false
         if request.method == "POST", request.path == "/v1/messages" || request.path == "/v1/messages/count_tokens" {
+            if let problem = JSONBodyCheck.check(request.body, maxDepth: context.options.maxJSONDepth) {
+                context.refusals.add(problem.reason)
+                return reject(AnthropicError(.invalidRequest, problem.description), responder)
+            }
             do {
                 let top = try JSONScanner.scanObject(request.body, fields: ["model", "stream", "max_tokens"])
                 model = top.strings["model"]
@@ -110,7 +121,7 @@ final class ProxyHandler: HTTPHandler {
         var home: String?
         if case .use(_, let id, _) = object { home = context.homes.home(of: id) }
         let call = ProxiedCall(context: context, request: CallRequest(
-            method: request.method, pathAndQuery: request.path + Self.encodeQuery(request.query),
+            method: request.method, pathAndQuery: request.rawPath + Self.encodeQuery(request.query),
             upstreamHeaders: upstreamHeaders, clientHeaders: request.headers, body: body, model: model,
             wantsStream: wantsStream, hedgeAllowed: request.headers["x-ballast-hedge"]?.lowercased() != "off",
             replay: ReplaySafety.of(method: request.method, path: request.path),

@@ -18,6 +18,11 @@ public struct ProxyOptions: Sendable {
     public var maxConcurrencyWait: Double
     /// The request body limit, as the server enforces it (for error messages).
     public var maxRequestBodyBytes: Int
+    /// Deepest nesting of objects and arrays accepted in a Messages body (`server.max_json_depth`).
+    public var maxJSONDepth: Int = 128
+    /// Bytes an answer labelled `text/event-stream` may carry without completing an event
+    /// before it is judged not SSE and ended with an `error` event (`server.max_sse_event_bytes`).
+    public var maxSSEEventBytes: Int = 64 * 1024
 
     var maxRequestBodyDescription: String {
         maxRequestBodyBytes % (1024 * 1024) == 0 ? "\(maxRequestBodyBytes / (1024 * 1024)) MB" : "\(maxRequestBodyBytes) bytes"

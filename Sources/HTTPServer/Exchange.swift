@@ -34,17 +34,18 @@ final class Exchange: @unchecked Sendable {
     unowned let server: HTTPServer
     let method: String
     let path: String
+    let rawPath: String
     var headers = HTTPHeaders()
     var query: [(name: String, value: String)] = []
     var body: [UInt8] = []
-    var bodyExceededLimit = false
     let state = Mutex(State())
 
-    init(server: HTTPServer, connection: OpaquePointer, method: String, path: String) {
+    init(server: HTTPServer, connection: OpaquePointer, method: String, path: String, rawPath: String) {
         self.server = server
         self.connection = connection
         self.method = method
         self.path = path
+        self.rawPath = rawPath
     }
 
     // MARK: Called on the MHD thread
@@ -62,7 +63,7 @@ final class Exchange: @unchecked Sendable {
             state.withLock { $0.phase = .ready(Self.shuttingDown) }
         } else if start {
             let request = HTTPRequest(method: method, path: path, query: query, headers: headers,
-                                      body: body, bodyExceededLimit: bodyExceededLimit)
+                                      body: body, rawPath: rawPath)
             body = []
             server.handler.handle(request, responder: HTTPResponder(exchange: self))
         }

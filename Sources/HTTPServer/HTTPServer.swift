@@ -22,10 +22,15 @@ public final class HTTPServer: @unchecked Sendable {
     private let inFlight = Mutex<[ObjectIdentifier: Exchange]>([:])
     private let draining = Atomic<Bool>(false)
     private let boundPort = Atomic<UInt16>(0)
+    /// What this server refused or cut itself (bodies over the limit, header and body deadlines).
+    public let refusals = RefusalCounts()
+    let watch: ConnectionWatch
 
     public init(configuration: HTTPServerConfiguration, handler: any HTTPHandler) {
         self.configuration = configuration
         self.handler = handler
+        watch = ConnectionWatch(headerTimeout: configuration.headerTimeout, bodyIdleTimeout: configuration.bodyIdleTimeout,
+                                refusals: refusals)
     }
 
     /// The port the server listens on (the real one after binding port 0). Kept after `stop()`:
@@ -57,6 +62,7 @@ public final class HTTPServer: @unchecked Sendable {
             }
             boundPort.store(ballast_mhd_bound_port(UnsafeMutableRawPointer(started)), ordering: .relaxed)
             running = DaemonHandle(pointer: started)
+            watch.start()
         }
     }
 
@@ -77,6 +83,10 @@ public final class HTTPServer: @unchecked Sendable {
             config.access_handler_cls = context
             config.completed_callback = unsafeBitCast(completedCallback, to: UnsafeMutableRawPointer.self)
             config.completed_callback_cls = context
+            config.uri_log_callback = unsafeBitCast(uriLogCallback, to: UnsafeMutableRawPointer.self)
+            config.uri_log_callback_cls = context
+            config.notify_connection = unsafeBitCast(connectionCallback, to: UnsafeMutableRawPointer.self)
+            config.notify_connection_cls = context
             return OpaquePointer(ballast_mhd_start(&config))
         }
     }
@@ -107,12 +117,14 @@ public final class HTTPServer: @unchecked Sendable {
                 usleep(2_000)
             }
             running = nil
+            watch.stop()
             MHD_stop_daemon(handle.pointer)
             if listenSocket >= 0 { close(listenSocket) }
         }
     }
 
     deinit {
+        watch.stop()
         if let handle = daemon.withLock({ $0 }) { MHD_stop_daemon(handle.pointer) }
     }
 
@@ -122,16 +134,29 @@ public final class HTTPServer: @unchecked Sendable {
                             uploadData: UnsafePointer<CChar>?, uploadDataSize: UnsafeMutablePointer<Int>,
                             requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
         guard let existing = requestContext.pointee else {
+            let chunked = MHD_lookup_connection_value(connection, .HEADER_KIND, "transfer-encoding")
+                .map { String(cString: $0).lowercased().contains("chunked") } ?? false
+            let declared = MHD_lookup_connection_value(connection, .HEADER_KIND, "content-length")
+                .flatMap { UInt64(String(cString: $0)) }
+            let rawTarget = watch.headersComplete(UnsafeMutableRawPointer(connection),
+                                                  expectsBody: chunked || (declared ?? 0) > 0)
+            if let declared, declared > UInt64(configuration.maxBodyBytes) {
+                // Answered on this first call, before a byte of the body is read: MHD then closes
+                // the connection after the answer instead of reading (or discarding) the body.
+                refusals.add("body_too_large")
+                watch.idle(UnsafeMutableRawPointer(connection))
+                return queueImmediately(connection: connection, response: tooLargeResponse())
+            }
+            let target = rawTarget ?? url.map { String(cString: $0) } ?? "/"
             let exchange = Exchange(server: self, connection: connection,
                                     method: method.map { String(cString: $0) } ?? "GET",
-                                    path: url.map { String(cString: $0) } ?? "/")
+                                    path: url.map { String(cString: $0) } ?? "/",
+                                    rawPath: String(target.prefix { $0 != "?" }))
             let exchangeContext = Unmanaged.passUnretained(exchange).toOpaque()
             MHD_get_connection_values(connection, .HEADER_KIND, headerIterator, exchangeContext)
             MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, queryIterator, exchangeContext)
-            if let length = exchange.headers["content-length"].flatMap(Int.init), length > configuration.maxBodyBytes {
-                exchange.bodyExceededLimit = true
-            } else if let length = exchange.headers["content-length"].flatMap(Int.init), length > 0 {
-                exchange.body.reserveCapacity(length)
+            if let declared, declared > 0 {
+                exchange.body.reserveCapacity(Int(declared))
             }
             inFlight.withLock { $0[ObjectIdentifier(exchange)] = exchange }
             // Answering on this first call would make MHD close the connection after the
@@ -142,20 +167,75 @@ public final class HTTPServer: @unchecked Sendable {
         let exchange = Unmanaged<Exchange>.fromOpaque(existing).takeUnretainedValue()
         let size = uploadDataSize.pointee
         if size > 0 {
-            if !exchange.bodyExceededLimit, let uploadData {
-                if exchange.body.count + size > configuration.maxBodyBytes {
-                    exchange.bodyExceededLimit = true
-                    exchange.body = []
-                } else {
-                    UnsafeRawBufferPointer(start: uploadData, count: size).withMemoryRebound(to: UInt8.self) {
-                        exchange.body.append(contentsOf: $0)
-                    }
+            if exchange.body.count + size > configuration.maxBodyBytes {
+                // A chunked body (its size was not declared) passed the limit. MHD 0.9.75 refuses
+                // to queue a response while a body is being received (MHD_queue_response returns
+                // MHD_NO until the whole body is in, which for a chunk size of FFFFFFFFFFFFFFF is
+                // never), so the 413 is written on the socket here and the connection closed.
+                refusals.add("body_too_large")
+                exchange.body = []
+                writeAndClose(connection: connection, response: tooLargeResponse())
+                return .NO
+            }
+            if let uploadData {
+                UnsafeRawBufferPointer(start: uploadData, count: size).withMemoryRebound(to: UInt8.self) {
+                    exchange.body.append(contentsOf: $0)
                 }
             }
             uploadDataSize.pointee = 0
+            watch.bodyProgress(UnsafeMutableRawPointer(connection))
             return .YES
         }
+        watch.idle(UnsafeMutableRawPointer(connection))
         return exchange.proceed()
+    }
+
+    private func tooLargeResponse() -> HTTPResponse {
+        let error = AnthropicError(.requestTooLarge, "request body exceeds the limit of \(configuration.maxBodyBytes) bytes")
+        return .json(error.status, error.jsonBody, headers: ["connection": "close"])
+    }
+
+    private func queueImmediately(connection: OpaquePointer, response: HTTPResponse) -> MHD_Result {
+        guard case .bytes(let bytes) = response.body else { return .NO }
+        let mhdResponse = bytes.withUnsafeBytes { raw in
+            MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress), .RESPMEM_MUST_COPY)
+        }
+        guard let mhdResponse else { return .NO }
+        for field in response.headers { _ = MHD_add_response_header(mhdResponse, field.name, field.value) }
+        let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+        MHD_destroy_response(mhdResponse)
+        return result
+    }
+
+    /// Writes a whole response straight on the connection's socket, for the one case where MHD
+    /// cannot queue one (mid-body). Safe because this runs on the connection's own polling
+    /// thread, MHD has written nothing for this request (at most a `100 Continue`, which a
+    /// final answer may follow), the server speaks plain HTTP, and the few hundred bytes fit
+    /// an empty socket buffer; the caller then returns MHD_NO, so MHD closes the connection.
+    private func writeAndClose(connection: OpaquePointer, response: HTTPResponse) {
+        guard case .bytes(let body) = response.body else { return }
+        let fd = ballast_mhd_connection_fd(UnsafeMutableRawPointer(connection))
+        guard fd >= 0 else { return }
+        var head = "HTTP/1.1 \(response.status) \(response.status == 413 ? "Content Too Large" : "Error")\r\n"
+        for field in response.headers { head += "\(field.name): \(field.value)\r\n" }
+        head += "content-length: \(body.count)\r\n\r\n"
+        let bytes = Array(head.utf8) + body
+        _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        // The client may still be sending: half-close so the answer is followed by a FIN
+        // before MHD's close (a close with unread input sends a reset that can overtake it).
+        _ = shutdown(fd, Int32(SHUT_WR))
+    }
+
+    fileprivate func requestLine(connection: OpaquePointer, uri: String) {
+        watch.requestLine(UnsafeMutableRawPointer(connection), rawTarget: uri)
+    }
+
+    fileprivate func connection(_ connection: OpaquePointer, opened: Bool) {
+        if opened {
+            watch.opened(UnsafeMutableRawPointer(connection), fd: ballast_mhd_connection_fd(UnsafeMutableRawPointer(connection)))
+        } else {
+            watch.closed(UnsafeMutableRawPointer(connection))
+        }
     }
 
     fileprivate func completed(requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
@@ -185,6 +265,28 @@ private let completedCallback: MHD_RequestCompletedCallback = { context, _, requ
     guard let context else { return }
     let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
     server.completed(requestContext: requestContext, termination: termination)
+}
+
+/// Called once per request when its request line is parsed, with the target exactly as sent
+/// (MHD percent-decodes the URL it hands to the access handler, which hides an encoded `/`).
+/// Returns NULL so the access handler's first call still sees an empty request context.
+private let uriLogCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, OpaquePointer?)
+    -> UnsafeMutableRawPointer? = { context, uri, connection in
+    guard let context, let uri, let connection else { return nil }
+    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+    server.requestLine(connection: connection, uri: String(cString: uri))
+    return nil
+}
+
+private let connectionCallback: MHD_NotifyConnectionCallback = { context, connection, _, code in
+    guard let context, let connection else { return }
+    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+    // MHD_CONNECTION_NOTIFY_STARTED = 0, MHD_CONNECTION_NOTIFY_CLOSED = 1 (microhttpd.h).
+    switch code.rawValue {
+    case 0: server.connection(connection, opened: true)
+    case 1: server.connection(connection, opened: false)
+    default: break
+    }
 }
 
 private let headerIterator: MHD_KeyValueIterator = { context, _, key, value in

@@ -15,6 +15,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var connectionLimit: Int
     /// Bytes handed to the socket per read of a streaming response.
     public var streamBlockSize: Int
+    /// Seconds a request's headers may take to arrive, from the connection's opening (or the
+    /// request line, on a kept-alive connection); the connection is closed after that.
+    public var headerTimeout: Double = 10
+    /// Seconds a request body may go without a byte before the connection is closed.
+    public var bodyIdleTimeout: Double = 30
 
     public init(host: String = "127.0.0.1", port: UInt16 = 0, threads: Int = 2,
                 maxBodyBytes: Int = 32 * 1024 * 1024, idleConnectionTimeout: Int = 120,

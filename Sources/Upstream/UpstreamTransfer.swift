@@ -72,6 +72,10 @@ public final class UpstreamTransfer: @unchecked Sendable {
         setPointer(CURLOPT_PREREQFUNCTION, unsafeBitCast(prereqCallback, to: UnsafeMutableRawPointer.self))
         setPointer(CURLOPT_PREREQDATA, me)
         if !request.silentResend { setLong(CURLOPT_FRESH_CONNECT, 1) }
+        // The path goes out exactly as given: by default libcurl squashes `/../` and `/./`
+        // sequences, which turned a checked `/v1/...` into `/api/keys` (issue 15). The proxy
+        // refuses such paths itself; this keeps what was checked what is sent.
+        setLong(CURLOPT_PATH_AS_IS, 1)
         if options.http2 { setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS) }
         switch request.method {
         case "GET":

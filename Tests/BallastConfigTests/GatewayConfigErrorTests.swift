@@ -166,6 +166,28 @@ import Testing
         #expect(positions(emptyFile) == ["1:1"])
     }
 
+    @Test func aRegionNameOverTheBoundIsAnErrorWithItsPosition() {
+        let long = String(repeating: "a", count: 65)
+        let issues = configIssues("""
+            upstream:
+              regions:
+                - name: \(long)
+                  base_url: https://a.example.com
+            """)
+        #expect(positions(issues) == ["3:13"])
+        #expect(issues.first?.message.contains("65 bytes, longer than the limit of 64") == true, "\(issues)")
+        #expect(issues.first.map { "\($0)" }?.hasPrefix("ballast.yaml:3:13") == true, "\(issues)")
+        // A 2 MB name is refused too, and the message does not repeat it.
+        let huge = configIssues("upstream:\n  regions:\n    - { name: \(String(repeating: "a", count: 2_000_000)), base_url: https://a.example.com }\n")
+        #expect(huge.count == 1 && huge[0].message.utf8.count < 200)
+        #expect(configIssues("""
+            upstream:
+              regions:
+                - { name: \(String(repeating: "a", count: 64)), base_url: https://a.example.com }
+            server: { header_timeout: 0s }
+            """).map(\.message) == ["'server.header_timeout' must be greater than 0"])
+    }
+
     @Test func regionNeedsNameAndBaseURL() {
         let issues = configIssues("""
             upstream:

@@ -85,6 +85,13 @@ import Testing
         defer { control.stop() }
         let noReason = await control.call("POST", "/control/v1/regions/primary/drain", body: #"{"ttl":"5m"}"#)
         #expect(noReason.status == 400 && noReason.errorMessage.contains("'reason' is required"), "\(noReason.text)")
+        let nul = await control.call("POST", "/control/v1/regions/primary/drain", body: #"{"reason":"a\u0000<b>"}"#)
+        #expect(nul.status == 400 && nul.errorMessage.contains("control characters"), "\(nul.text)")
+        let long = await control.call("POST", "/control/v1/regions/primary/drain",
+                                      body: #"{"reason":"\#(String(repeating: "é", count: 257))"}"#)
+        #expect(long.status == 400 && long.errorMessage.contains("514 bytes, longer than the limit of 512"), "\(long.text)")
+        let badName = await control.call("POST", "/control/v1/regions/primary/drain", body: #"{"reason":"x","operator":"a\nb"}"#)
+        #expect(badName.status == 400, "\(badName.text)")
         let unknown = await control.call("POST", "/control/v1/regions/nowhere/drain", body: #"{"reason":"x"}"#)
         #expect(unknown.status == 404 && unknown.errorMessage.contains("primary, secondary"), "\(unknown.text)")
         let badJSON = await control.call("POST", "/control/v1/regions/primary/drain", body: #"{"reason": "#)

@@ -113,7 +113,9 @@ final class SlowReader: UpstreamTransferDelegate {
 
     @Test func aSlowClientPausesTheUpstream() async throws {
         let producer = Producer()
-        let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 16 * 1024)
+        // Each chunk one 16 KiB SSE event: a stream of bare bytes is refused as not SSE.
+        let eventHead = Array("event: content_block_delta\ndata: ".utf8)
+        let chunk = eventHead + [UInt8](repeating: UInt8(ascii: "x"), count: 16 * 1024 - eventHead.count - 2) + [0x0A, 0x0A]
         let total = 4096 * chunk.count  // 64 MiB
         let upstream = try startUpstream { [self] _, responder in
             let stream = ResponseStream()

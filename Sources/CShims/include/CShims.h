@@ -37,11 +37,17 @@ typedef struct ballast_mhd_config {
     void *completed_callback_cls;
     void *accept_policy;             /* MHD_AcceptPolicyCallback or NULL */
     void *accept_policy_cls;
+    void *uri_log_callback;          /* void *(*)(void *cls, const char *uri, struct MHD_Connection *) or NULL */
+    void *uri_log_callback_cls;
+    void *notify_connection;         /* MHD_NotifyConnectionCallback or NULL */
+    void *notify_connection_cls;
 } ballast_mhd_config;
 
 /** Starts a daemon; returns NULL on failure (errno tells why where the library sets it). */
 void *ballast_mhd_start(const ballast_mhd_config *config);
 /** The port the daemon is bound to (useful after port 0). 0 when unknown. */
 uint16_t ballast_mhd_bound_port(void *daemon);
+/** The socket of a connection (MHD_CONNECTION_INFO_CONNECTION_FD); -1 when unknown. */
+int ballast_mhd_connection_fd(void *connection);
 
 #endif

@@ -66,7 +66,12 @@ final class ControlAPI: Sendable {
     private func body(_ request: HTTPRequest, allowing fields: Set<String>) throws(ControlError) -> ([String: JSONValue], OperatorRequest) {
         let object = try ControlJSON.object(request.body)
         try ControlJSON.requireOnly(fields.union(["reason", "ttl", "operator"]), in: object)
-        return (object, try ControlJSON.operatorRequest(object, operatorHeader: request.headers["x-ballast-operator"]))
+        do {
+            return (object, try ControlJSON.operatorRequest(object, operatorHeader: request.headers["x-ballast-operator"]))
+        } catch {
+            if let reason = error.refusal { context.refusals?.add(reason) }
+            throw error
+        }
     }
 
     private func regionWrite(_ endpoint: ControlEndpoint, name: String, request: HTTPRequest) throws(ControlError) -> [String: Any] {

@@ -1,4 +1,5 @@
 import BallastCore
+import HTTPServer
 import Metrics
 import Telemetry
 import Upstream
@@ -21,4 +22,6 @@ struct ControlContext: Sendable {
     let proxyInFlight: @Sendable () -> Int
     /// Shared mode's parts (membership for `/control/v1/instances`); nil when running alone.
     var shared: SharedRuntime? = nil
+    /// Where refused operator input is counted (the admin listener's counts).
+    var refusals: RefusalCounts? = nil
 }

@@ -6,8 +6,15 @@ struct ControlError: Error, Sendable, Equatable {
     var status: Int
     var type: String
     var message: String
+    /// The `ballast_requests_refused_total` reason this refusal counts under, if any.
+    var refusal: String? = nil
 
     static func badRequest(_ message: String) -> ControlError { ControlError(status: 400, type: "invalid_request", message: message) }
+    /// A reason or operator name refused for its length or characters (counted as
+    /// `invalid_operator_text` in `ballast_requests_refused_total`).
+    static func operatorText(_ message: String) -> ControlError {
+        ControlError(status: 400, type: "invalid_request", message: message, refusal: "invalid_operator_text")
+    }
     static func notFound(_ message: String) -> ControlError { ControlError(status: 404, type: "not_found", message: message) }
     static func conflict(_ message: String) -> ControlError { ControlError(status: 409, type: "conflict", message: message) }
     static func unauthorized(_ message: String) -> ControlError { ControlError(status: 401, type: "unauthorized", message: message) }

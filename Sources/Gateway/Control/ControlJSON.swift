@@ -111,12 +111,27 @@ enum ControlJSON {
         }
     }
 
+    /// Longest operator reason, in UTF-8 bytes: it is stored in the audit log and shown on the
+    /// status page, so it is bounded like every other input.
+    static let maxReasonBytes = 512
+
+    /// C0 and C1 control characters (NUL, line breaks, escape, DEL...): none belongs in a one-line
+    /// reason, and a NUL once went raw into the status page (issue 15).
+    static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+
     /// The operator's reason (required), expiry and name, from a write's body and headers.
     static func operatorRequest(_ object: [String: JSONValue], operatorHeader: String?) throws(ControlError) -> OperatorRequest {
         guard let reason = try string(object, "reason")?.trimmingSpaces(), !reason.isEmpty else {
             throw .badRequest("'reason' is required: say why, it goes to the audit log")
         }
-        guard reason.count <= 500 else { throw .badRequest("'reason' is longer than 500 characters") }
+        guard reason.utf8.count <= maxReasonBytes else {
+            throw .operatorText("'reason' is \(reason.utf8.count) bytes, longer than the limit of \(maxReasonBytes)")
+        }
+        guard !reason.unicodeScalars.contains(where: isControl) else {
+            throw .operatorText("'reason' must not contain control characters (such as NUL or a line break)")
+        }
         var ttl: Double?
         switch object["ttl"] {
         case nil, .null?: break
@@ -135,7 +150,7 @@ enum ControlJSON {
         guard (1...64).contains(name.count), name.unicodeScalars.allSatisfy({
             ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._@-".unicodeScalars.contains($0)
         }) else {
-            throw .badRequest("'operator' must be 1 to 64 letters, digits or . _ @ -")
+            throw .operatorText("'operator' must be 1 to 64 letters, digits or . _ @ -")
         }
         return OperatorRequest(actor: "operator:\(name)", reason: String(reason), ttl: ttl)
     }
