@@ -10,7 +10,7 @@ DEBUG_BIN := .build/debug/ballast
 RELEASE_BIN := .build/release/ballast
 BENCH ?=
 
-.PHONY: all deps venv build release test test-swift test-e2e demo bench clean
+.PHONY: all deps venv build release test test-swift test-e2e demo bench soak clean
 
 all: build
 
@@ -57,6 +57,11 @@ demo: release
 ## bench: the benchmark suite (BENCH=name runs one scenario); writes docs/benchmarks.md
 bench: release venv
 	$(RELEASE_BIN) bench $(if $(BENCH),--scenario $(BENCH),) --output docs/benchmarks.md --json docs/benchmarks.json
+
+## soak: an hour (SOAK_MINUTES) at a steady rate with faults cycling; not in CI; writes its section of docs/benchmarks.md
+SOAK_MINUTES ?= 60
+soak: release
+	BALLAST_SOAK_MINUTES=$(SOAK_MINUTES) $(RELEASE_BIN) bench --scenario soak --output docs/benchmarks.md --json docs/benchmarks.json
 
 clean:
 	rm -rf .build $(VENV)

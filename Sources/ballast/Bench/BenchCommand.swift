@@ -6,7 +6,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Run the benchmark suite; every figure comes with its baseline from the same run.")
 
-    @Option(name: .long, help: "Run only this scenario: overhead, stream_memory, ratelimit_burst, tail_latency, resets_and_529, token_expiry, telemetry, self_healing, rule_eval, control_api, shared_mode, capacity.")
+    @Option(name: .long, help: "Run only this scenario: overhead, stream_memory, ratelimit_burst, tail_latency, resets_and_529, token_expiry, telemetry, self_healing, rule_eval, control_api, shared_mode, capacity; or soak (not in the full suite).")
     var scenario: String?
 
     @Option(name: .long, help: "Write the Markdown report here.")
@@ -25,6 +25,8 @@ struct BenchCommand: ParsableCommand {
                                                  TailLatencyScenario(), ResetsAnd529Scenario(), TokenExpiryScenario(),
                                                  TelemetryScenario(), SelfHealingScenario(), RuleEvalScenario(),
                                                  ControlAPIScenario(), SharedModeScenario(), CapacityBenchScenario()]
+    /// Run only when named: the soak takes an hour (`make soak`).
+    static let onDemand: [any BenchScenario] = [SoakScenario()]
 
     func run() throws {
         ProcessSignals.exitOnTermination()
@@ -33,7 +35,7 @@ struct BenchCommand: ParsableCommand {
 
     private func runSuite() async throws {
         let chosen = try scenario.map { name in
-            guard let found = Self.scenarios.first(where: { $0.name == name }) else {
+            guard let found = (Self.scenarios + Self.onDemand).first(where: { $0.name == name }) else {
                 throw BenchError.unknownScenario(name)
             }
             return [found]
