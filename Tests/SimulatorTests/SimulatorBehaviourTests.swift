@@ -18,7 +18,9 @@ import Testing
         // First byte after 200 ms; ten more deltas 20 ms apart.
         #expect(times[0] >= 0.2)
         #expect(times[1] - times[0] >= 0.19)
-        #expect(times[1] < 2)
+        // Only a bound against a hang: the lower bounds above are what the test is about, and a
+        // full suite beside builds (load average ~10) took more than the 2 s this once allowed.
+        #expect(times[1] < 15)
     }
 
     @Test func configuredLatencyDelaysNonStreamedReplies() throws {
