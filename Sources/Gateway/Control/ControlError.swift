@@ -12,7 +12,7 @@ struct ControlError: Error, Sendable, Equatable {
     static func conflict(_ message: String) -> ControlError { ControlError(status: 409, type: "conflict", message: message) }
     /// The store could not keep an operator's change; nothing was changed. `api_error`, as
     /// the Messages API names a failure on the server's side.
-    static func storeUnavailable(_ message: String) -> ControlError { ControlError(status: 503, type: "api_error", message: message) }
+    static func storeRefusedWrite(_ message: String) -> ControlError { ControlError(status: 503, type: "api_error", message: message) }
     static func unauthorized(_ message: String) -> ControlError { ControlError(status: 401, type: "unauthorized", message: message) }
 
     /// `{"error":{"type":"not_found","message":"..."}}`
