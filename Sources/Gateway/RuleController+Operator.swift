@@ -56,9 +56,7 @@ extension RuleController {
             logger.error("refused an operator write: the store did not keep it", metadata: [
                 "target": "\(event.target)", "action": "\(event.action)", "error": "\(error)",
             ])
-            throw .storeRefusedWrite("the change was not made: the store could not save it and its audit entry "
-                + "(\(StoreFailureReason(error).rawValue): \(error)); nothing changed, try again once the store "
-                + "takes writes (see /readyz)")
+            throw .storeRefusedWrite(error)
         }
     }
 

@@ -179,4 +179,35 @@ import Testing
         #expect(try control.auditRows("target = 'region=secondary' AND action = 'restore'") == 1)
         #expect(try control.auditRows("target = 'region=secondary' AND action = 'drain'") == 1)
     }
+
+    /// What `/control/v1/canaries` lists, as `name phase step` lines.
+    private func canaries(_ control: ControlHarness) async -> [String] {
+        let reply = await control.call("GET", "/control/v1/canaries")
+        return ((reply.json["canaries"] as? [[String: Any]]) ?? []).map { "\($0["name"] ?? "?") \($0["phase"] ?? "?") \($0["step"] ?? "?")" }
+    }
+
+    @Test func aCanaryCommandTheStoreCannotKeep() async throws {
+        let control = try ControlHarness(storeBusyTimeout: 100)
+        defer { control.stop() }
+        let definition = #"{"name":"version-move","from":{"anthropic_version":"2023-06-01"},"to":{"anthropic_version":"2023-06-01"},"steps":["50%","100%"],"min_step_time":"5m","reason":"try it"}"#
+        let started = await control.call("POST", "/control/v1/canaries", body: definition)
+        #expect(started.status == 200, "\(started.text)")
+        let before = await canaries(control)
+
+        let holder = try SQLiteDatabase(path: control.directory.path("ballast.db"), busyTimeout: 1_000)
+        try holder.execute("BEGIN EXCLUSIVE")
+        let hold = await control.call("POST", "/control/v1/canaries/version-move/hold", body: #"{"reason":"look first"}"#)
+        #expect(hold.status == 503 && (hold.json["error"] as? [String: Any])?["type"] as? String == "api_error", "\(hold.text)")
+        let second = await control.call("POST", "/control/v1/canaries",
+                                         body: definition.replacingOccurrences(of: "version-move", with: "second"))
+        #expect(second.status == 503, "\(second.text)")
+        #expect(await canaries(control) == before, "a refused command must change nothing in memory")
+        try holder.execute("ROLLBACK")
+
+        try control.restart()
+        #expect(await canaries(control) == before, "a restart must read back the canaries as they were in force")
+        #expect(try control.auditRows("target = 'canary=version-move' AND action = 'start'") == 1)
+        #expect(try control.auditRows("kind = 'canary_changed' AND action <> 'start'") == 0)
+        #expect(try control.auditRows("target = 'canary=second'") == 0)
+    }
 }
