@@ -182,14 +182,15 @@ public final class TelemetryStore: Sendable {
         applied = generation
     }
 
-    /// Runs a write, reporting its outcome to `health`.
+    /// Runs a write, reporting its outcome to `health`. A constraint failure (invalid JSON
+    /// refused by the table's CHECK) is the caller's mistake, not the store's: not reported.
     private func reporting<T>(_ body: () throws -> T) throws -> T {
         do {
             let result = try body()
             health.succeeded()
             return result
         } catch {
-            health.failed(error)
+            if (error as? SQLiteError)?.primaryCode != SQLITE_CONSTRAINT { health.failed(error) }
             throw error
         }
     }
