@@ -1,9 +1,10 @@
 import BallastCore
 import HTTPServer
 import Metrics
+import Telemetry
 import Upstream
 
-/// The admin listener: `/healthz` and `/metrics` (open, for probes and Prometheus), the
+/// The admin listener: `/healthz`, `/readyz` and `/metrics` (open, for probes and Prometheus), the
 /// status page at `/`, and the control API under `/control/v1/` (both behind the token).
 /// Routes are `ControlEndpoint`'s table.
 final class AdminHandler: HTTPHandler {
@@ -13,9 +14,11 @@ final class AdminHandler: HTTPHandler {
     private let proxyInFlight: @Sendable () -> Int
     private let control: ControlAPI?
     private let page: StatusPage?
+    private let storeHealth: StoreHealth
 
-    init(router: Router, client: UpstreamClient, registry: MetricsRegistry, control: ControlAPI?,
+    init(router: Router, client: UpstreamClient, registry: MetricsRegistry, control: ControlAPI?, storeHealth: StoreHealth,
          proxyInFlight: @escaping @Sendable () -> Int) {
+        self.storeHealth = storeHealth
         self.router = router
         self.client = client
         self.registry = registry
@@ -37,6 +40,14 @@ final class AdminHandler: HTTPHandler {
         switch endpoint {
         case .health:
             responder.respond(.json(200, healthJSON()))
+        case .ready:
+            // 503 while the store refuses writes: requests are still served, but their
+            // records and operator writes are not kept (operator writes are refused).
+            let report = storeHealth.report
+            let document: [String: Any] = ["status": report.healthy ? "ready" : "degraded",
+                                           "store": ControlAPI.storeDocument(report)]
+            responder.respond(.json(report.healthy ? 200 : 503, ControlJSON.render(document),
+                                    headers: ["cache-control": "no-store"]))
         case .metrics:
             let format = MetricsFormat.negotiate(accept: request.headers["accept"])
             responder.respond(HTTPResponse(status: 200, headers: ["content-type": format.contentType],

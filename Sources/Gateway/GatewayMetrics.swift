@@ -187,14 +187,24 @@ final class GatewayMetrics: Sendable {
         }
     }
 
-    /// The telemetry writer's health: a writer that falls behind drops records, never requests.
-    func registerTelemetryGauges(writer: TelemetryWriter) {
+    /// The telemetry writer's health: a writer that falls behind or a store that refuses
+    /// writes loses records, never requests.
+    func registerTelemetryGauges(writer: TelemetryWriter, health: StoreHealth) {
         _ = registry.counter("ballast_telemetry_records_written_total", help: "Request records written to SQLite.") {
             [([], writer.stats.written)]
         }
         _ = registry.counter("ballast_telemetry_records_dropped_total",
-                             help: "Request records dropped because the writer fell behind (requests are never blocked).") {
-            [([], writer.stats.dropped)]
+                             help: "Request records not written, by reason: queue_full (the writer fell behind), disk_full, busy (the database was locked past the busy timeout), io_error, error, closed (requests are never blocked).",
+                             labels: ["reason"]) {
+            writer.stats.droppedByReason.sorted { $0.key < $1.key }.map { ([$0.key.rawValue], $0.value) }
+        }
+        _ = registry.counter("ballast_telemetry_audit_dropped_total",
+                             help: "Audit events not written because their buffer was full (events of a failed batch are retried, not dropped).") {
+            [([], writer.stats.droppedAudit)]
+        }
+        _ = registry.gauge("ballast_store_healthy",
+                           help: "1 while the store takes writes; 0 while its last write failed (in the last 30 s), as /readyz reports.") {
+            [([], health.report.healthy ? 1 : 0)]
         }
         _ = registry.gauge("ballast_telemetry_queue_depth", help: "Records waiting for the SQLite writer.") {
             [([], Double(writer.queueDepth))]

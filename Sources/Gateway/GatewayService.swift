@@ -25,6 +25,8 @@ public final class GatewayService: Sendable {
     private let registry: MetricsRegistry
     private let credentials: any UpstreamCredentials
     private let telemetry: TelemetryWriter
+    /// The SQLite store (telemetry, audit, operator overrides); tests reach it to cap its size.
+    let store: TelemetryStore
     private let cache: CacheContext?
     private let homes: ObjectHomes
     let rules: RuleController
@@ -35,10 +37,13 @@ public final class GatewayService: Sendable {
     public let windows: TelemetryWindows
     private let stopped = Mutex(false)
 
-    /// - Parameter environment: where `api_key_env` and friends are looked up (the process
-    ///   environment in production, a dictionary in tests).
+    /// - Parameters:
+    ///   - environment: where `api_key_env` and friends are looked up (the process
+    ///     environment in production, a dictionary in tests).
+    ///   - storeBusyTimeout: milliseconds a store connection waits for another's write lock
+    ///     before the write fails (`SQLITE_BUSY`); tests shorten it.
     public init(config: GatewayConfig, environment: [String: String], clock: any Clock = SystemClock(),
-                logger: Logger = Logger(label: "ballast")) throws {
+                logger: Logger = Logger(label: "ballast"), storeBusyTimeout: Int32 = 5_000) throws {
         self.config = config
         self.logger = logger
         let pool = config.upstream.pool
@@ -74,11 +79,16 @@ public final class GatewayService: Sendable {
         let store: TelemetryStore
         let auditLog: AuditLog
         do {
-            store = try TelemetryStore(path: config.store.path, clock: clock)
+            store = try TelemetryStore(path: config.store.path, clock: clock, busyTimeout: storeBusyTimeout)
             auditLog = try AuditLog(store: store)
             let writer = try TelemetryWriter(store: store, options: TelemetryWriterOptions(
                 rawRetention: config.store.rawRetention, rollupRetention: config.store.rollupRetention,
-                auditRetention: config.store.rollupRetention), clock: clock)
+                auditRetention: config.store.rollupRetention), clock: clock) { [logger] line, lastError in
+                logger.warning("store: \(line.count) \(line.key.what) lost (\(line.key.reason.rawValue)) since the last line, \(line.total) in all", metadata: [
+                    "reason": "\(line.key.reason.rawValue)", "lost": "\(line.count)", "total": "\(line.total)",
+                    "last_error": "\(lastError ?? "none")",
+                ])
+            }
             telemetry = writer
             windows = try TelemetryWindows(store: store, writer: writer, clock: clock,
                                            rawRetention: config.store.rawRetention,
@@ -86,7 +96,8 @@ public final class GatewayService: Sendable {
         } catch {
             throw GatewayStartupError.storeFailed("cannot open the store at \(config.store.path): \(error)")
         }
-        metrics.registerTelemetryGauges(writer: telemetry)
+        self.store = store
+        metrics.registerTelemetryGauges(writer: telemetry, health: store.health)
         var cacheContext: CacheContext?
         if config.cache.enabled {
             let cachePath = config.store.path == ":memory:" ? ":memory:" : config.store.path + "-cache"
@@ -139,7 +150,8 @@ public final class GatewayService: Sendable {
                                tokenSource: config.admin.tokenEnv)
         let controlRefusals = RefusalCounts()
         let control = ControlAPI(context: ControlContext(rules: rules, migrations: migrations, router: router, client: client, policy: policy,
-                                                         windows: windows, auditLog: auditLog, writer: telemetry, clock: clock,
+                                                         windows: windows, auditLog: auditLog, writer: telemetry,
+                                                         storeHealth: store.health, clock: clock,
                                                          auth: auth, version: BallastVersion.current,
                                                          startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount },
                                                          shared: shared, refusals: controlRefusals))
@@ -149,6 +161,7 @@ public final class GatewayService: Sendable {
         adminListener.bodyIdleTimeout = config.server.bodyIdleTimeout
         adminServer = HTTPServer(configuration: adminListener,
                                  handler: AdminHandler(router: router, client: client, registry: registry, control: control,
+                                                       storeHealth: store.health,
                                                        proxyInFlight: { proxy.inFlightCount }))
         metrics.registerRefusals(proxy: proxyServer.refusals, admin: adminServer.refusals, input: context.refusals,
                                  control: controlRefusals)

@@ -20,17 +20,43 @@ extension RuleController {
         }
     }
 
+    /// Saves overrides that changed without an operator's request (expiry, another
+    /// instance's write). A failure is logged; it cannot resurrect anything an operator was
+    /// told is gone: expired overrides are dropped when loaded, and shared ones are merged
+    /// again from the other instances.
     private func persist(_ overrides: OperatorOverrides) {
         guard let store else { return }
         do {
             if overrides.isEmpty {
                 try store.removeState(forKey: Self.overridesKey)
             } else {
-                let data = try JSONEncoder().encode(overrides)
-                try store.setState(String(decoding: data, as: UTF8.self), forKey: Self.overridesKey)
+                try store.setState(Self.encode(overrides), forKey: Self.overridesKey)
             }
         } catch {
             logger.error("operator overrides could not be saved; they hold until a restart", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private static func encode(_ overrides: OperatorOverrides) throws -> String {
+        String(decoding: try JSONEncoder().encode(overrides), as: UTF8.self)
+    }
+
+    /// Saves an operator's change and its audit entry in one transaction, or throws the 503
+    /// that refuses the change: an override the store did not keep would hold until a
+    /// restart and then vanish (or, for a cleared one, come back), and the audit trail would
+    /// not show it.
+    private func persist(_ overrides: OperatorOverrides, audit event: AuditEvent) throws(ControlError) {
+        guard let store else {
+            _ = writer.submit(event)
+            return
+        }
+        do {
+            try store.commitState(overrides.isEmpty ? nil : Self.encode(overrides), forKey: Self.overridesKey, audit: event)
+        } catch {
+            logger.error("refused an operator write: the store did not keep it", metadata: [
+                "target": "\(event.target)", "action": "\(event.action)", "error": "\(error)",
+            ])
+            throw .storeRefusedWrite(error)
         }
     }
 
@@ -49,17 +75,21 @@ extension RuleController {
     /// Drops the overrides whose time is up, audits each, and hands control back to the rules.
     func expireOverrides() {
         let wall = clock.wallTime()
-        let (expired, before, overrides) = state.withLock { s -> ([OperatorOverride], OperatorOverrides, OperatorOverrides) in
-            guard !s.overrides.isEmpty else { return ([], s.overrides, s.overrides) }
-            let before = s.overrides
-            let expired = s.overrides.removeExpired(at: wall)
-            guard !expired.isEmpty else { return ([], s.overrides, s.overrides) }
-            s.engine.heldClosed = s.overrides.heldClosed
-            s.version &+= 1
-            return (expired, before, s.overrides)
+        let expiry = operatorWrites.withLock { _ -> ([OperatorOverride], OperatorOverrides, OperatorOverrides) in
+            let result = state.withLock { s -> ([OperatorOverride], OperatorOverrides, OperatorOverrides) in
+                guard !s.overrides.isEmpty else { return ([], s.overrides, s.overrides) }
+                let before = s.overrides
+                let expired = s.overrides.removeExpired(at: wall)
+                guard !expired.isEmpty else { return ([], s.overrides, s.overrides) }
+                s.engine.heldClosed = s.overrides.heldClosed
+                s.version &+= 1
+                return (expired, before, s.overrides)
+            }
+            if !result.0.isEmpty { persist(result.2) }
+            return result
         }
+        let (expired, before, overrides) = expiry
         guard !expired.isEmpty else { return }
-        persist(overrides)
         notifyOverridesObserver(from: before, to: overrides)
         for override in expired {
             audit(target: override.target, action: "expired",
@@ -92,19 +122,38 @@ extension RuleController {
         return "\(request.reason) (for \(DurationText.format(ttl)))"
     }
 
-    /// Commits `change` to the overrides, then persists, audits and applies.
+    /// Works out `change` on a copy of the state, saves the resulting overrides with their
+    /// audit entry, and only then applies it (the engine's part of it run again on the state
+    /// as it is by then, the overrides exactly as saved). A change the store refuses throws
+    /// and leaves memory as it was. Operator writes are serialised (`operatorWrites`), so
+    /// the overrides cannot change between the copy and the apply; the lock on the state is
+    /// never held while SQLite waits.
     private func commit(target: String, action: String, _ request: OperatorRequest,
                         _ change: (inout State) throws(ControlError) -> Void) throws(ControlError) {
-        let (before, overrides) = try state.withLock { s throws(ControlError) -> (OperatorOverrides, OperatorOverrides) in
-            let before = s.overrides
-            try change(&s)
-            s.engine.heldClosed = s.overrides.heldClosed
-            s.version &+= 1
-            return (before, s.overrides)
+        let (before, after) = try operatorWrites.withLock { _ throws(ControlError) -> (OperatorOverrides, OperatorOverrides) in
+            let (before, after) = try state.withLock { s throws(ControlError) -> (OperatorOverrides, OperatorOverrides) in
+                var trial = s
+                try change(&trial)
+                return (s.overrides, trial.overrides)
+            }
+            let event = AuditEvent(time: clock.wallTime(), kind: .operatorOverride, target: target, action: action,
+                                   reason: Self.reasonText(request), actor: request.actor)
+            try persist(after, audit: event)
+            state.withLock { s in
+                // Checked on the copy a moment ago, with the same overrides: the engine's part
+                // (circuit resets, the end of a hold-down) cannot fail now, and the overrides
+                // are the ones saved whatever it does.
+                do { try change(&s) } catch { logger.warning("an operator change failed on its second run", metadata: ["error": "\(error)"]) }
+                s.overrides = after
+                s.engine.heldClosed = after.heldClosed
+                s.version &+= 1
+            }
+            logger.notice("\(event.kind.rawValue) \(target) \(action) by \(request.actor): \(event.reason)")
+            return (before, after)
         }
-        persist(overrides)
-        notifyOverridesObserver(from: before, to: overrides)
-        audit(target: target, action: action, reason: Self.reasonText(request), actor: request.actor)
+        // Outside `operatorWrites`: the observer publishes to the other instances, whose
+        // answers come back through `mergeSharedOverrides`, which takes that lock.
+        notifyOverridesObserver(from: before, to: after)
         applyRouting()
     }
 
@@ -205,17 +254,20 @@ extension RuleController {
     /// again. Returns whether anything changed.
     @discardableResult
     func mergeSharedOverrides(source: String, _ merge: (OperatorOverrides) -> OperatorOverrides) -> Bool {
-        let (before, after) = state.withLock { s -> (OperatorOverrides, OperatorOverrides) in
-            let before = s.overrides
-            let merged = merge(before)
-            guard merged != before else { return (before, before) }
-            s.overrides = merged
-            s.engine.heldClosed = merged.heldClosed
-            s.version &+= 1
-            return (before, merged)
+        let (before, after) = operatorWrites.withLock { _ -> (OperatorOverrides, OperatorOverrides) in
+            let (before, after) = state.withLock { s -> (OperatorOverrides, OperatorOverrides) in
+                let before = s.overrides
+                let merged = merge(before)
+                guard merged != before else { return (before, before) }
+                s.overrides = merged
+                s.engine.heldClosed = merged.heldClosed
+                s.version &+= 1
+                return (before, merged)
+            }
+            if before != after { persist(after) }
+            return (before, after)
         }
         guard before != after else { return false }
-        persist(after)
         let changed = Set(before.all.map(\.target) + after.all.map(\.target)).filter { target in
             before.all.first { $0.target == target } != after.all.first { $0.target == target }
         }

@@ -46,6 +46,9 @@ public final class RuleController: Sendable {
     let clock: any Clock
     let logger: Logger
     let state: Mutex<State>
+    /// Held by every change of the overrides across its save to the store (operator writes,
+    /// expiry, shared merges), so two of them cannot save in one order and apply in the other.
+    let operatorWrites = Mutex<Void>(())
     private let running = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
     let evaluations = Atomic<Int>(0)

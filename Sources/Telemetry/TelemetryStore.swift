@@ -20,8 +20,16 @@ public final class TelemetryStore: Sendable {
     public let isWAL: Bool
     /// Names of the migrations this open applied (empty when the file was up to date).
     public let appliedMigrations: [String]
+    /// Whether writes are landing: every writer batch and every state write reports here.
+    public let health: StoreHealth
     private let clock: any Clock
     private let connection: Mutex<SQLiteDatabase>
+    /// `limitPages(to:)`: the cap (0 for none) and a generation each connection compares with
+    /// the one it last applied, so applying costs one atomic load per write when nothing changed.
+    private let pageLimit = Atomic<Int>(0)
+    private let pageLimitGeneration = Atomic<Int>(0)
+    /// The generation applied to `connection` (read and written under its lock).
+    private let connectionLimitGeneration = Atomic<Int>(0)
 
     /// Opens or creates the store and applies any migration it has not seen yet.
     /// - Parameters:
@@ -34,6 +42,7 @@ public final class TelemetryStore: Sendable {
         self.path = path
         self.clock = clock
         self.busyTimeout = busyTimeout
+        health = StoreHealth(clock: clock)
         if path == ":memory:" {
             // Separate connections to ":memory:" would each get their own empty database;
             // the memdb VFS shares one by name within the process, with normal locking
@@ -151,6 +160,48 @@ public final class TelemetryStore: Sendable {
         }
     }
 
+    // MARK: Size cap
+
+    /// Caps the database at `pages` pages on every connection, from each one's next write
+    /// (SQLite's `max_page_count`, which never goes below the current size: a cap of 1
+    /// freezes the file where it is). A write that needs a page beyond it fails with
+    /// `SQLITE_FULL` exactly as on a full disk, so tests exercise the disk-full path in
+    /// process, without a file system to fill. Nil lifts the cap.
+    public func limitPages(to pages: Int?) {
+        pageLimit.store(max(pages ?? 0, 0), ordering: .relaxed)
+        pageLimitGeneration.add(1, ordering: .releasing)
+    }
+
+    /// Applies the current page cap to `database` if it changed since `applied`.
+    func applyPageLimit(_ database: SQLiteDatabase, applied: inout Int) throws {
+        let generation = pageLimitGeneration.load(ordering: .acquiring)
+        guard generation != applied else { return }
+        let pages = pageLimit.load(ordering: .relaxed)
+        // SQLite clamps to its compile-time maximum; this is "no cap".
+        try database.pragma("max_page_count = \(pages > 0 ? pages : 4_294_967_294)")
+        applied = generation
+    }
+
+    /// Runs a write, reporting its outcome to `health`. A constraint failure (invalid JSON
+    /// refused by the table's CHECK) is the caller's mistake, not the store's: not reported.
+    private func reporting<T>(_ body: () throws -> T) throws -> T {
+        do {
+            let result = try body()
+            health.succeeded()
+            return result
+        } catch {
+            if (error as? SQLiteError)?.primaryCode != SQLITE_CONSTRAINT { health.failed(error) }
+            throw error
+        }
+    }
+
+    /// Applies the page cap to the store's own connection (called under its lock).
+    private func prepareForWrite(_ database: SQLiteDatabase) throws {
+        var applied = connectionLimitGeneration.load(ordering: .relaxed)
+        try applyPageLimit(database, applied: &applied)
+        connectionLimitGeneration.store(applied, ordering: .relaxed)
+    }
+
     // MARK: State
 
     /// The JSON document stored under `key`, nil when there is none.
@@ -168,24 +219,71 @@ public final class TelemetryStore: Sendable {
     /// by the table's CHECK constraint (an `SQLiteError` with `SQLITE_CONSTRAINT`).
     public func setState(_ json: String, forKey key: String) throws {
         let now = clock.wallTime()
-        try connection.withLock { database in
-            let statement = try database.prepare("""
-                INSERT INTO state(key, value, updated_at) VALUES (?1, ?2, ?3)
-                ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-                """)
-            try statement.bind(key, at: 1)
-            try statement.bind(json, at: 2)
-            try statement.bind(now, at: 3)
-            try statement.execute()
+        try reporting {
+            try connection.withLock { database in
+                try prepareForWrite(database)
+                try Self.put(json, forKey: key, now: now, in: database)
+            }
         }
     }
 
     public func removeState(forKey key: String) throws {
-        try connection.withLock { database in
+        let now = clock.wallTime()
+        try reporting {
+            try connection.withLock { database in
+                try prepareForWrite(database)
+                try Self.put(nil, forKey: key, now: now, in: database)
+            }
+        }
+    }
+
+    /// Stores (or, with nil, removes) the document under `key` and appends `audit` to the
+    /// audit table in one transaction: both are kept or neither is. What an operator's write
+    /// goes through, so a 200 can only follow a change that a restart will read back and
+    /// the audit trail shows. Throws the SQLite error (`SQLITE_FULL`, `SQLITE_BUSY` after the
+    /// busy timeout, ...) when the transaction did not commit.
+    public func commitState(_ json: String?, forKey key: String, audit: AuditEvent) throws {
+        let now = clock.wallTime()
+        try reporting {
+            try connection.withLock { database in
+                try prepareForWrite(database)
+                try Self.insert(audit, andPut: json, forKey: key, now: now, in: database)
+            }
+        }
+    }
+
+    private static func insert(_ audit: AuditEvent, andPut json: String?, forKey key: String, now: Double,
+                               in database: SQLiteDatabase) throws {
+        try database.transaction {
+            try Self.put(json, forKey: key, now: now, in: database)
+            let statement = try database.prepare("""
+                INSERT INTO audit(time, kind, target, action, reason, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                """)
+            try statement.bind(audit.time, at: 1)
+            try statement.bind(audit.kind.rawValue, at: 2)
+            try statement.bind(audit.target, at: 3)
+            try statement.bind(audit.action, at: 4)
+            try statement.bind(audit.reason, at: 5)
+            try statement.bind(audit.actor, at: 6)
+            try statement.execute()
+        }
+    }
+
+    private static func put(_ json: String?, forKey key: String, now: Double, in database: SQLiteDatabase) throws {
+        guard let json else {
             let statement = try database.prepare("DELETE FROM state WHERE key = ?1")
             try statement.bind(key, at: 1)
             try statement.execute()
+            return
         }
+        let statement = try database.prepare("""
+            INSERT INTO state(key, value, updated_at) VALUES (?1, ?2, ?3)
+            ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+            """)
+        try statement.bind(key, at: 1)
+        try statement.bind(json, at: 2)
+        try statement.bind(now, at: 3)
+        try statement.execute()
     }
 
     /// Every key and its JSON document.

@@ -10,8 +10,11 @@ import Synchronization
 /// seconds) and returns. One writer thread drains the buffer every `flushInterval`, or as
 /// soon as it is half full, and commits each batch in a single transaction together with the
 /// second and minute rollups it implies. When the buffer is full, records are dropped and
-/// counted: the caller is never blocked and memory never grows past the capacity. Retention
-/// runs on the same thread in small deletes between batches.
+/// counted: the caller is never blocked and memory never grows past the capacity. A batch
+/// SQLite refuses (disk full, lock held past the busy timeout, I/O error) loses its request
+/// records, counted by reason, while its audit events go back to the buffer for the next
+/// batch. Every outcome is reported to `store.health`. Retention runs on the same thread in
+/// small deletes between batches.
 ///
 /// One writer per database file: request ids are assigned here, from the largest id on disk.
 public final class TelemetryWriter: Sendable {
@@ -26,8 +29,12 @@ public final class TelemetryWriter: Sendable {
     /// starts the writer thread.
     /// - Parameter clock: wall time for retention and the ring, monotonic time for lag and
     ///   batch durations. Tests pass a `ManualClock`.
+    /// - Parameter report: called on the writer thread when records were lost, at most once
+    ///   per kind of loss every 10 s (`DropLogThrottle`), with the count since the last call
+    ///   and the writer's last error; the gateway logs it.
     public init(store: TelemetryStore, options: TelemetryWriterOptions = TelemetryWriterOptions(),
-                clock: any Clock = SystemClock()) throws {
+                clock: any Clock = SystemClock(),
+                report: @escaping @Sendable (DropLogThrottle.Line, _ lastError: String?) -> Void = { _, _ in }) throws {
         self.store = store
         self.options = options
         let database = try store.openConnection()
@@ -39,7 +46,7 @@ public final class TelemetryWriter: Sendable {
             ring = recent
         }
         shared = WriterShared(options: options, clock: clock, nextID: nextID, ring: ring)
-        let worker = try WriterWorker(shared: shared, database: database)
+        let worker = try WriterWorker(shared: shared, database: database, store: store, report: report)
         let exited = exited
         let thread = Thread {
             worker.run()
@@ -136,7 +143,8 @@ public final class TelemetryWriter: Sendable {
 
     public var stats: TelemetryWriterStats { shared.stats }
 
-    /// Request records dropped because the buffer was full (or the writer closed).
+    /// Request records dropped because the buffer was full (or the writer closed); records
+    /// lost in failed batches are in `stats.droppedByReason`.
     public var droppedRecords: Int { shared.queue.withLock { $0.dropped } }
 
     /// Records and audit events waiting in the buffer.

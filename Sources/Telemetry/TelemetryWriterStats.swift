@@ -8,6 +8,10 @@ public struct TelemetryWriterStats: Sendable, Equatable {
     public var auditWritten: Int
     /// Request records refused because the buffer was full (or the writer closed).
     public var dropped: Int
+    /// Every request record lost, by why: refused at hand-off (`queue_full`, `closed`) or
+    /// rolled back with a failed batch (`disk_full`, `busy`, `io_error`, `error`). Every
+    /// reason is listed, 0 included. Records written plus these are the records handed off.
+    public var droppedByReason: [StoreFailureReason: Int]
     /// Audit events refused because their buffer was full (or the writer closed).
     public var droppedAudit: Int
     /// Batches committed.

@@ -17,7 +17,10 @@ struct WriterQueue {
     var writtenThrough: Int64 = 0
     /// The id the next accepted request gets.
     var nextID: Int64 = 1
+    /// Request records refused at hand-off: the buffer was full, or (`droppedClosed` of
+    /// them) the writer was closed.
     var dropped = 0
+    var droppedClosed = 0
     var droppedAudit = 0
     /// `flush()` callers waiting for the next batch.
     var flushWaiters: [DispatchSemaphore] = []

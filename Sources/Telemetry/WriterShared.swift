@@ -26,6 +26,8 @@ final class WriterShared: Sendable {
     let retentionBatches = Atomic<Int>(0)
     let vacuumedPages = Atomic<Int>(0)
     let lastError = Mutex<String?>(nil)
+    /// Request records lost in batches that failed, by the failure's reason.
+    let failedByReason = Mutex<[StoreFailureReason: Int]>([:])
 
     init(options: TelemetryWriterOptions, clock: any Clock, nextID: Int64, ring: RecentRollups?) {
         self.options = options
@@ -47,6 +49,7 @@ final class WriterShared: Sendable {
         let outcome = queue.withLock { queue -> (accepted: Bool, wake: Bool) in
             guard !queue.closed, queue.requests.count < capacity else {
                 queue.dropped += 1
+                if queue.closed { queue.droppedClosed += 1 }
                 return (false, false)
             }
             if queue.requests.isEmpty, queue.audits.isEmpty { queue.oldestSince = clock.now().nanoseconds }
@@ -109,6 +112,46 @@ final class WriterShared: Sendable {
         }
     }
 
+    /// Puts the audit events of a failed batch back at the front of the buffer, so the next
+    /// batch tries them again: audit entries are what an operator reads after an incident and
+    /// are not given up while there is room. Events beyond `auditCapacity` (the newest) are
+    /// dropped and counted.
+    func requeue(audits failed: [AuditEvent]) {
+        guard !failed.isEmpty else { return }
+        let capacity = options.auditCapacity
+        let clock = clock
+        queue.withLock { queue in
+            var merged = failed
+            merged.append(contentsOf: queue.audits)
+            if merged.count > capacity {
+                queue.droppedAudit += merged.count - capacity
+                merged.removeLast(merged.count - capacity)
+            }
+            queue.audits = merged
+            if queue.oldestSince == nil, !merged.isEmpty { queue.oldestSince = clock.now().nanoseconds }
+        }
+    }
+
+    /// Every loss so far, by what was lost and why: what the writer's log lines report.
+    var lossTotals: [DropLogThrottle.Key: Int] {
+        let (full, closed, audit) = queue.withLock { ($0.dropped - $0.droppedClosed, $0.droppedClosed, $0.droppedAudit) }
+        var totals: [DropLogThrottle.Key: Int] = [:]
+        for (reason, count) in droppedByReason(full: full, closed: closed) {
+            totals[DropLogThrottle.Key(what: "request records", reason: reason)] = count
+        }
+        totals[DropLogThrottle.Key(what: "audit events", reason: .queueFull)] = audit
+        return totals
+    }
+
+    /// Request records lost, every reason listed (0 included).
+    private func droppedByReason(full: Int, closed: Int) -> [StoreFailureReason: Int] {
+        var result = failedByReason.withLock { $0 }
+        for reason in StoreFailureReason.allCases where result[reason] == nil { result[reason] = 0 }
+        result[.queueFull, default: 0] += full
+        result[.closed, default: 0] += closed
+        return result
+    }
+
     func noteError(_ error: any Error) {
         let text = "\(error)"
         lastError.withLock { $0 = text }
@@ -145,7 +188,7 @@ final class WriterShared: Sendable {
         let snapshot = queue.withLock { queue in
             (depth: queue.requests.count + queue.audits.count,
              oldest: [queue.oldestSince, queue.inFlightSince].compactMap { $0 }.min(),
-             dropped: queue.dropped, droppedAudit: queue.droppedAudit)
+             dropped: queue.dropped, droppedClosed: queue.droppedClosed, droppedAudit: queue.droppedAudit)
         }
         let lag = snapshot.oldest.map { now > $0 ? Double(now - $0) / 1e9 : 0 } ?? 0
         return TelemetryWriterStats(
@@ -153,6 +196,7 @@ final class WriterShared: Sendable {
             attemptsWritten: attemptsWritten.load(ordering: .relaxed),
             auditWritten: auditWritten.load(ordering: .relaxed),
             dropped: snapshot.dropped,
+            droppedByReason: droppedByReason(full: snapshot.dropped - snapshot.droppedClosed, closed: snapshot.droppedClosed),
             droppedAudit: snapshot.droppedAudit,
             batches: batches.load(ordering: .relaxed),
             failedBatches: failedBatches.load(ordering: .relaxed),

@@ -9,6 +9,10 @@ import Dispatch
 final class WriterWorker: @unchecked Sendable {
     let shared: WriterShared
     let database: SQLiteDatabase
+    private let store: TelemetryStore
+    private let report: @Sendable (DropLogThrottle.Line, _ lastError: String?) -> Void
+    private var throttle = DropLogThrottle()
+    private var appliedPageLimit = 0
     private let insertRequest: SQLiteStatement
     private let insertAttempt: SQLiteStatement
     private let insertAudit: SQLiteStatement
@@ -25,9 +29,12 @@ final class WriterWorker: @unchecked Sendable {
     private var vacuumBacklog = false
     private var retentionWaiters: [DispatchSemaphore] = []
 
-    init(shared: WriterShared, database: SQLiteDatabase) throws {
+    init(shared: WriterShared, database: SQLiteDatabase, store: TelemetryStore,
+         report: @escaping @Sendable (DropLogThrottle.Line, _ lastError: String?) -> Void) throws {
         self.shared = shared
         self.database = database
+        self.store = store
+        self.report = report
         let options = shared.options
         try database.registerHistogramMerge()
         try database.pragma("wal_autocheckpoint = \(options.walAutoCheckpoint)")
@@ -91,6 +98,8 @@ final class WriterWorker: @unchecked Sendable {
             shared.finishBatch(lastID: lastID)
             requests.removeAll(keepingCapacity: true)
             audits.removeAll(keepingCapacity: true)
+            // Before the waiters: a flush returns with the batch's losses already reported.
+            reportLosses()
             for waiter in take.flushWaiters { waiter.signal() }
 
             retentionWaiters += take.retentionWaiters
@@ -103,6 +112,22 @@ final class WriterWorker: @unchecked Sendable {
         }
         for waiter in retentionWaiters { waiter.signal() }
         retentionWaiters.removeAll()
+        // Audit events the last batch could not write have no batch left to go in.
+        shared.queue.withLock { queue in
+            queue.droppedAudit += queue.audits.count
+            queue.audits.removeAll()
+        }
+        reportLosses(final: true)
+    }
+
+    /// Hands the losses due a log line to `report` (rate-limited by `throttle`); at close,
+    /// every loss not yet reported.
+    private func reportLosses(final: Bool = false) {
+        let now = shared.clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let lines = throttle.due(totals: shared.lossTotals, now: now, force: final)
+        guard !lines.isEmpty else { return }
+        let lastError = shared.lastError.withLock { $0 }
+        for line in lines { report(line, lastError) }
     }
 
     // MARK: Writing
@@ -129,6 +154,7 @@ final class WriterWorker: @unchecked Sendable {
         var attemptRows = 0
         for attempt in 1 ... 2 {
             do {
+                try store.applyPageLimit(database, applied: &appliedPageLimit)
                 attemptRows = try database.transaction { () throws -> Int in
                     var rows = 0
                     for pending in requests {
@@ -144,11 +170,16 @@ final class WriterWorker: @unchecked Sendable {
             } catch {
                 shared.noteError(error)
                 if attempt == 1, let sqliteError = error as? SQLiteError, sqliteError.isBusy { continue }
+                let reason = StoreFailureReason(error)
+                store.health.failed(reason, message: "\(error)")
                 shared.failedBatches.add(1, ordering: .relaxed)
                 shared.failedRecords.add(requests.count, ordering: .relaxed)
+                shared.failedByReason.withLock { $0[reason, default: 0] += requests.count }
+                shared.requeue(audits: audits)
                 return
             }
         }
+        store.health.succeeded()
         let elapsed = shared.clock.now().nanoseconds &- started.nanoseconds
         shared.lastBatchNanoseconds.store(Int(truncatingIfNeeded: elapsed), ordering: .relaxed)
         shared.written.add(requests.count, ordering: .relaxed)

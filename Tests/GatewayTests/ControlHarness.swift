@@ -18,8 +18,10 @@ final class ControlHarness {
     let directory: TemporaryDirectory
     let clock: any Clock
     let rulesYAML: String
+    let storeBusyTimeout: Int32
 
-    init(rules: String = "", clock: any Clock = SystemClock(), open: Bool = false) throws {
+    init(rules: String = "", clock: any Clock = SystemClock(), open: Bool = false, storeBusyTimeout: Int32 = 5_000) throws {
+        self.storeBusyTimeout = storeBusyTimeout
         directory = try TemporaryDirectory("ballast-control")
         self.clock = clock
         rulesYAML = rules
@@ -35,11 +37,11 @@ final class ControlHarness {
         secondary = try upstream("secondary")
         if !rules.isEmpty { try rules.write(toFile: directory.path("rules.yaml"), atomically: true, encoding: .utf8) }
         harness = try Self.start(directory: directory, primary: primary.address, secondary: secondary.address, clock: clock,
-                                 rules: !rules.isEmpty, open: open)
+                                 rules: !rules.isEmpty, open: open, storeBusyTimeout: storeBusyTimeout)
     }
 
     static func start(directory: TemporaryDirectory, primary: String, secondary: String, clock: any Clock, rules: Bool,
-                      open: Bool) throws -> GatewayHarness {
+                      open: Bool, storeBusyTimeout: Int32 = 5_000) throws -> GatewayHarness {
         try GatewayHarness(yaml: """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0, token_env: TEST_ADMIN_TOKEN, open: \(open) }
@@ -52,14 +54,14 @@ final class ControlHarness {
               regions:
                 - { name: primary, base_url: "http://\(primary)", weight: 1 }
                 - { name: secondary, base_url: "http://\(secondary)", weight: 1 }
-            """, environment: ["TEST_ADMIN_TOKEN": token], clock: clock)
+            """, environment: ["TEST_ADMIN_TOKEN": token], clock: clock, storeBusyTimeout: storeBusyTimeout)
     }
 
     /// Stops Ballast and starts a new one on the same store (the upstreams stay).
     func restart() throws {
         harness.stop()
         harness = try Self.start(directory: directory, primary: primary.address, secondary: secondary.address, clock: clock,
-                                 rules: !rulesYAML.isEmpty, open: false)
+                                 rules: !rulesYAML.isEmpty, open: false, storeBusyTimeout: storeBusyTimeout)
     }
 
     func stop() {

@@ -31,9 +31,10 @@ struct GatewayHarness {
     }
 
     /// A Ballast from YAML (regions usually pointing at an in-process `Simulator`).
-    init(yaml: String, environment: [String: String] = [:], clock: any Clock = SystemClock()) throws {
+    init(yaml: String, environment: [String: String] = [:], clock: any Clock = SystemClock(),
+         storeBusyTimeout: Int32 = 5_000) throws {
         let config = try GatewayConfig.parse(yaml, file: "test.yaml")
-        gateway = try GatewayService(config: config, environment: environment, clock: clock)
+        gateway = try GatewayService(config: config, environment: environment, clock: clock, storeBusyTimeout: storeBusyTimeout)
         try gateway.start()
         client = UpstreamClient(options: UpstreamClientOptions(maxConnectionsPerHost: 256, maxConnections: 512))
         client.start()

@@ -34,6 +34,18 @@ extension ControlAPI {
             "overrides": view.overrides.all.map { overrideDocument($0) },
             "recent_actions": recent.map { actionDocument($0) },
             "canaries": context.migrations.states.map { canaryDocument($0) },
+            "store": Self.storeDocument(context.storeHealth.report),
+        ]
+    }
+
+    /// The store's health, as the status document and `/readyz` show it.
+    static func storeDocument(_ report: StoreHealthReport) -> [String: Any] {
+        [
+            "status": report.healthy ? "ok" : "degraded",
+            "reason": ControlJSON.optional(report.reason?.rawValue),
+            "message": ControlJSON.optional(report.message),
+            "failing_since": ControlJSON.number(report.failingSince),
+            "last_failure_at": ControlJSON.number(report.lastFailureAt),
         ]
     }
 

@@ -56,7 +56,7 @@ final class ControlAPI: Sendable {
         case .startCanary: return try startCanary(request)
         case .advanceCanary, .holdCanary, .resumeCanary, .rollbackCanary, .finishCanary:
             return try canaryCommand(endpoint, name: parameters["name"] ?? "", request: request)
-        case .statusPage, .login, .health, .metrics:
+        case .statusPage, .login, .health, .ready, .metrics:
             throw .notFound("no control route for \(request.method) \(request.path)")
         }
     }

@@ -14,6 +14,8 @@ struct ControlContext: Sendable {
     let windows: TelemetryWindows
     let auditLog: AuditLog?
     let writer: TelemetryWriter
+    /// Whether the store takes writes (the status document's `store`).
+    let storeHealth: StoreHealth
     let clock: any Clock
     let auth: ControlAuth
     let version: String

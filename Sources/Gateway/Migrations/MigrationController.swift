@@ -17,6 +17,9 @@ final class MigrationController: Sendable {
     /// Recent attempts per canary side (rules and the control API read them).
     let windows: CanaryWindows
     private let canaries: Mutex<[CanaryState]>
+    /// Held by an operator's command across its save, so two commands save and apply in
+    /// the same order.
+    private let operatorWrites = Mutex<Void>(())
     private let writer: TelemetryWriter?
     private let store: TelemetryStore?
     private let clock: any Clock
@@ -136,51 +139,60 @@ final class MigrationController: Sendable {
         case advance, hold, resume, rollback, finish
     }
 
-    /// Applies an operator's command; throws when the canary is unknown or the command does
-    /// not apply in its phase.
+    /// Applies an operator's command; throws when the canary is unknown, the command does
+    /// not apply in its phase, or the store cannot keep the change with its audit entry (503:
+    /// nothing changes then). Worked out on a copy, saved, then applied, like the overrides.
     @discardableResult
     func command(_ command: Command, canary name: String, _ request: OperatorRequest) throws(ControlError) -> CanaryState {
         let now = clock.wallTime()
-        let result = canaries.withLock { states -> Result<(CanaryState, String), ControlError> in
-            guard let index = states.firstIndex(where: { $0.config.name == name }) else {
-                let known = states.map(\.config.name).joined(separator: ", ")
-                return .failure(.notFound("no canary named '\(name)'" + (known.isEmpty ? "" : " (known: \(known))")))
+        let state = try operatorWrites.withLock { _ throws(ControlError) -> CanaryState in
+            let result = canaries.withLock { states -> Result<([CanaryState], CanaryState, String), ControlError> in
+                var trial = states
+                guard let index = trial.firstIndex(where: { $0.config.name == name }) else {
+                    let known = trial.map(\.config.name).joined(separator: ", ")
+                    return .failure(.notFound("no canary named '\(name)'" + (known.isEmpty ? "" : " (known: \(known))")))
+                }
+                let summary: String? = switch command {
+                case .advance: trial[index].advance(at: now)
+                case .hold: trial[index].hold(at: now)
+                case .resume: trial[index].resume(at: now)
+                case .rollback: trial[index].rollback(at: now)
+                case .finish: trial[index].finish(at: now)
+                }
+                guard let summary else {
+                    return .failure(.conflict("cannot \(command.rawValue) canary '\(name)': it is \(trial[index].summary)"))
+                }
+                return .success((trial, trial[index], summary))
             }
-            let summary: String? = switch command {
-            case .advance: states[index].advance(at: now)
-            case .hold: states[index].hold(at: now)
-            case .resume: states[index].resume(at: now)
-            case .rollback: states[index].rollback(at: now)
-            case .finish: states[index].finish(at: now)
+            let (trial, state, summary) = try result.get()
+            try commit(trial, event(name, action: command.rawValue, reason: "\(summary); \(request.reason)", actor: request.actor))
+            canaries.withLock { states in
+                if let index = states.firstIndex(where: { $0.config.name == name }) { states[index] = state }
             }
-            guard let summary else {
-                return .failure(.conflict("cannot \(command.rawValue) canary '\(name)': it is \(states[index].summary)"))
-            }
-            return .success((states[index], summary))
+            return state
         }
-        let (state, summary) = try result.get()
-        persist(states)
-        audit(name, action: command.rawValue, reason: "\(summary); \(request.reason)", actor: request.actor)
         publish(state, at: now)
         return state
     }
 
-    /// Starts a canary defined through the control API.
+    /// Starts a canary defined through the control API (saved with its audit entry before it
+    /// runs; 503 and nothing started when the store cannot keep them).
     func start(_ definition: CanaryConfig, _ request: OperatorRequest) throws(ControlError) -> CanaryState {
         let problems = definition.problems()
         guard problems.isEmpty else { throw .badRequest("invalid canary: " + problems.joined(separator: "; ")) }
         let state = CanaryState(config: definition, origin: request.actor, now: clock.wallTime())
-        let added = canaries.withLock { states -> Bool in
-            guard !states.contains(where: { $0.config.name == definition.name }) else { return false }
-            states.append(state)
-            return true
+        try operatorWrites.withLock { _ throws(ControlError) in
+            let trial = canaries.withLock { states -> [CanaryState]? in
+                guard !states.contains(where: { $0.config.name == definition.name }) else { return nil }
+                return states + [state]
+            }
+            guard let trial else { throw .conflict("a canary named '\(definition.name)' exists already") }
+            try commit(trial, event(definition.name, action: "start",
+                                    reason: "\(definition.from.description) -> \(definition.to.description) in steps of "
+                                        + definition.steps.map(CanaryState.percent).joined(separator: ", ") + "; \(request.reason)",
+                                    actor: request.actor))
+            canaries.withLock { $0.append(state) }
         }
-        guard added else { throw .conflict("a canary named '\(definition.name)' exists already") }
-        persist(states)
-        audit(definition.name, action: "start",
-              reason: "\(definition.from.description) -> \(definition.to.description) in steps of "
-                  + definition.steps.map(CanaryState.percent).joined(separator: ", ") + "; \(request.reason)",
-              actor: request.actor)
         publish(state, at: state.since)
         return state
     }
@@ -228,9 +240,31 @@ final class MigrationController: Sendable {
     }
 
     private func audit(_ name: String, action: String, reason: String, actor: String) {
-        let event = AuditEvent(time: clock.wallTime(), kind: .canaryChanged, target: "canary=\(name)", action: action,
-                               reason: reason, actor: actor)
+        let event = event(name, action: action, reason: reason, actor: actor)
         _ = writer?.submit(event)
-        logger.notice("canary_changed canary=\(name) \(action) by \(actor): \(reason)")
+        logger.notice("canary_changed \(event.target) \(action) by \(actor): \(reason)")
+    }
+
+    private func event(_ name: String, action: String, reason: String, actor: String) -> AuditEvent {
+        AuditEvent(time: clock.wallTime(), kind: .canaryChanged, target: "canary=\(name)", action: action, reason: reason,
+                   actor: actor)
+    }
+
+    /// Saves an operator's change with its audit entry in one transaction, or throws the 503
+    /// that refuses it (see `RuleController.commit`).
+    private func commit(_ states: [CanaryState], _ event: AuditEvent) throws(ControlError) {
+        do {
+            if let store {
+                let json = states.isEmpty ? nil : String(decoding: try JSONEncoder().encode(states), as: UTF8.self)
+                try store.commitState(json, forKey: Self.stateKey, audit: event)
+            } else {
+                _ = writer?.submit(event)
+            }
+            logger.notice("canary_changed \(event.target) \(event.action) by \(event.actor): \(event.reason)")
+        } catch {
+            logger.error("refused an operator write: the store did not keep it",
+                         metadata: ["target": "\(event.target)", "action": "\(event.action)", "error": "\(error)"])
+            throw .storeRefusedWrite(error)
+        }
     }
 }

@@ -13,6 +13,10 @@ enum StatusFormatter {
             + " (\(degradation["source"] as? String ?? "rules"))"
         out += ", rules: \(rules["count"] as? Int ?? 0) loaded, \((rules["firing"] as? [String])?.count ?? 0) firing\n"
         if let error = rules["last_reload_error"] as? String { out += "last rules reload FAILED: \(error)\n" }
+        if let store = status["store"] as? [String: Any], store["status"] as? String == "degraded" {
+            out += "store DEGRADED (\(store["reason"] as? String ?? "?")): \(store["message"] as? String ?? "")"
+                + "; request records are dropped and operator writes refused until it takes writes again\n"
+        }
         out += "\n"
         let regions = (status["regions"] as? [[String: Any]] ?? []).map { region -> [String] in
             let recent = region["recent"] as? [String: Any] ?? [:]
