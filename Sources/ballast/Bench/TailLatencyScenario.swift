@@ -53,17 +53,19 @@ struct TailLatencyScenario: BenchScenario {
                                                       upstreamYAML: "  hedge: { enabled: false }", client: client)
         let ways = [healthy, unprotected, direct, ballast, noHedge]
 
-        let p99Limit = 2 * healthy.p95
+        // The targets of issue 14, against the unprotected path in the same run.
         let hedgeShare = ballast.hedgeOverhead ?? 0
         let p999Gain = ballast.p999 > 0 ? noHedge.p999 / ballast.p999 : 0
+        let p99Ratio = ballast.p99 / max(unprotected.p99, 1e-9)
+        let p999Ratio = ballast.p999 / max(unprotected.p999, 1e-9)
         let checks = [
-            TargetCheck(target: "SDK via Ballast: p99 within 2x of the healthy upstream's p95 (\(BenchFormat.ms(healthy.p95)) ms)",
-                        measured: "\(BenchFormat.ms(ballast.p99)) ms = \(BenchFormat.ratio(ballast.p99 / max(healthy.p95, 1e-9))) of it",
-                        met: ballast.p99 <= p99Limit),
+            TargetCheck(target: "SDK via Ballast: p99 <= 0.6x the unprotected path's (\(BenchFormat.ms(unprotected.p99)) ms)",
+                        measured: "\(BenchFormat.ms(ballast.p99)) ms = \(BenchFormat.ratio(p99Ratio))", met: p99Ratio <= 0.6),
+            TargetCheck(target: "SDK via Ballast: p99.9 <= 0.2x the unprotected path's (\(BenchFormat.ms(unprotected.p999)) ms)",
+                        measured: "\(BenchFormat.ms(ballast.p999)) ms = \(BenchFormat.ratio(p999Ratio))", met: p999Ratio <= 0.2),
+            TargetCheck(target: "upstream attempts per request <= 1.06", measured: String(format: "%.3f", ballast.attemptsPerRequest),
+                        met: ballast.attemptsPerRequest <= 1.06),
             TargetCheck.atMost("hedge overhead (hedged attempts / requests) <= 5%", hedgeShare, 0.05),
-            TargetCheck(target: "p99.9 with hedging at least 3x lower than with hedging off",
-                        measured: "\(BenchFormat.ms(ballast.p999)) vs \(BenchFormat.ms(noHedge.p999)) ms: \(BenchFormat.ratio(p999Gain)) lower",
-                        met: p999Gain >= 3),
         ]
         let tokens = ballast.hedgeTokens.map { String(format: "%.0f", $0) } ?? "?"
         let summary = """
@@ -74,7 +76,7 @@ struct TailLatencyScenario: BenchScenario {
             region, the `anthropic` SDK (\(direct.sdkVersion ?? "?")) straight at one region (with the \
             \(String(format: "%.0f", SDKLoadOptions.defaultTimeout)) s timeout the driver gives it, which never retries a slow answer), the SDK through Ballast over both regions, and the same with `upstream.hedge.enabled: \
             false`. The reference row is the SDK against the same regions without the slow tail and stalls \
-            (\(String(format: "%.0f", context.seconds(10))) s), whose p95 the p99 target is measured against. \
+            (\(String(format: "%.0f", context.seconds(10))) s): what the tail costs. \
             Latency is from the scheduled arrival, over successful requests. Hedge tokens are an estimate and \
             an upper bound: hedged attempts × (mean input + output tokens of an answer, \(tokens) in all), as if \
             every hedge were billed in full; the losing copy is cancelled when the winner answers, but a \
@@ -84,7 +86,8 @@ struct TailLatencyScenario: BenchScenario {
         if let counters = WayTable.ballast(ways) { tables.append(counters) }
         tables.append(TargetCheck.table(checks))
         var figures: [String: Double] = ["rate": Self.rate, "seconds": schedule.totalSeconds,
-                                         "healthy_p95_ms": healthy.p95, "p999_gain_from_hedging": p999Gain]
+                                         "healthy_p95_ms": healthy.p95, "p999_gain_from_hedging": p999Gain,
+                                         "p99_ratio_to_unprotected": p99Ratio, "p999_ratio_to_unprotected": p999Ratio]
         for (way, prefix) in [(healthy, "healthy"), (unprotected, "unprotected"), (direct, "sdk_direct"), (ballast, "ballast"),
                               (noHedge, "ballast_no_hedge")] {
             figures.merge(WayTable.figures(way, prefix: prefix)) { $1 }
