@@ -235,9 +235,9 @@ public final class RatePacer: Sendable {
         var rate = 0.0, stored = 0.0
         var seen = Set<String>()
         for key in pool where seen.insert(key).inserted {
-            guard let allowance = state.entries[key]?.queue.allowance, let keyRate = allowance.rate else { return nil }
-            rate += keyRate
-            stored += allowance.bucketSize ?? 0
+            guard let supply = state.entries[key]?.queue.allowance.supply else { return nil }
+            rate += supply.rate
+            stored += supply.stored
         }
         return (rate, stored)
     }

@@ -212,6 +212,28 @@ import Testing
         #expect(allowance.estimate(bodyBytes: 10, maxTokens: 1_000).outputTokens < 1_000)
     }
 
+    /// Under an output-token limit the requests a second the key can serve are the token
+    /// refill over the typical answer, not the (far higher) request limit: the demand backlog
+    /// counts against this.
+    @Test func supplyIsTheTightestBucketAtTheTypicalRequest() throws {
+        var allowance = RateAllowance(now: t(0))
+        let limits = RateLimitHeaders(requests: .init(limit: 60_000, remaining: 999, resetAt: wall + 1),
+                                      outputTokens: .init(limit: 144_000, remaining: 2_399, resetAt: wall + 1))
+        allowance.record(.init(limits: limits, sentAt: t(0)), wallTime: wall, now: t(0))
+        #expect(allowance.supply?.rate == 1_000, "no request seen yet: the request limit")
+        // Answers of 40 tokens to requests allowing 256: the output share is learned.
+        for index in 0..<60 {
+            let now = t(Double(index) * 0.1)
+            let cost = allowance.estimate(bodyBytes: 350, maxTokens: 256)
+            _ = allowance.decide(now: now, cost: cost)
+            allowance.recordUsage(charged: cost, outputTokens: 40, maxTokens: 256)
+        }
+        let supply = try #require(allowance.supply)
+        // 2,400 output tokens a second over answers of about 40 (the estimate errs high).
+        #expect(supply.rate < 75 && supply.rate > 40, "supply \(supply.rate)")
+        #expect(supply.stored < 75, "a bucket of 2,400 tokens holds about 60 answers: \(supply.stored)")
+    }
+
     @Test func headerParsing() {
         let limits = RateLimitHeaders(headers([("Anthropic-RateLimit-Requests-Limit", "50"),
                                                ("anthropic-ratelimit-requests-remaining", "49"),

@@ -1,5 +1,6 @@
 import BallastTesting
 import Foundation
+import Upstream
 
 /// The `capacity` section: Ballast against the limits and outages of an upstream that behaves
 /// as the API documents, judged against no gateway and against the best possible, in one run.
@@ -18,6 +19,28 @@ struct CapacityBenchScenario: BenchScenario {
     /// The organisation's limit in the real-time run, requests per second.
     static let limit = 60.0
     static let load = 100.0
+
+    /// The token-limited run: an output-token limit worth `limit` requests a second at the
+    /// simulator's mean answer (20-60 tokens: 40), a bucket of one second's worth, and a
+    /// request limit far above it: tokens, not requests, are what runs out.
+    static let meanOutputTokens = 40.0
+    static var outputTokensPerMinute: Int { Int(limit * meanOutputTokens * 60) }
+
+    static func tokenLimitedYAML(seed: UInt64) -> String {
+        """
+        seed: \(seed)
+        rate_limit: { requests_per_second: 1000, burst: 1000, output_tokens_per_minute: \(outputTokensPerMinute), output_tokens_burst: \(outputTokensPerMinute / 60) }
+        regions:
+          - name: primary
+            listen: 127.0.0.1:0
+            latency: { first_byte: { median: 80ms, spread: 0.2 }, token_interval: 1ms }
+            output: { min_tokens: 20, max_tokens: 60 }
+          - name: secondary
+            listen: 127.0.0.1:0
+            latency: { first_byte: { median: 80ms, spread: 0.2 }, token_interval: 1ms }
+            output: { min_tokens: 20, max_tokens: 60 }
+        """
+    }
 
     static func simulatorYAML(seed: UInt64) -> String {
         """
@@ -87,6 +110,11 @@ struct CapacityBenchScenario: BenchScenario {
                 regions at equal weight. Goodput counts successes completed within the arrival window.
 
                 """
+            let tokens = try await tokenLimited(context, driver: driver, client: client)
+            tables += tokens.tables
+            checks += tokens.checks
+            figures.merge(tokens.figures) { $1 }
+            summary += tokens.summary
         } else {
             summary += "Real time: skipped (the Python SDK driver was not found; `make bench` installs it).\n\n"
         }
@@ -98,6 +126,50 @@ struct CapacityBenchScenario: BenchScenario {
         summary += virtual.summary
         tables.append(TargetCheck.table(checks))
         return BenchSection(scenario: name, title: Self.title, summary: summary, tables: tables, figures: figures)
+    }
+}
+
+extension CapacityBenchScenario {
+    /// The same 1.67x load against an output-token limit instead of a request limit: pacing
+    /// must charge each request its estimated output (`max_tokens` 256 times the ratio it
+    /// learns, refunded to the real usage) to fill the token bucket without 429s.
+    func tokenLimited(_ context: BenchContext, driver: SDKLoadDriver, client: UpstreamClient) async throws
+        -> (tables: [BenchTable], checks: [TargetCheck], figures: [String: Double], summary: String) {
+        let schedule = ArrivalSchedule(rate: Self.load, seconds: context.seconds(30))
+        let harness = ResilienceHarness(
+            context: context, driver: driver, scenario: "\(name)-tokens",
+            simulatorConfig: try SimulatorConfig.parse(Self.tokenLimitedYAML(seed: context.seed), file: "<\(name) token simulator>"),
+            schedule: schedule)
+        var unprotected = try await harness.unprotected(client: client)
+        unprotected.name = "token limit: no gateway"
+        let ballast = try await harness.sdkViaBallast(name: "token limit: plain client via Ballast (SDK, max_retries=0)",
+                                                      maxRetries: 0, client: client)
+        let window = schedule.totalSeconds
+        let through = OverloadFigures(way: ballast, window: window, limit: Self.limit)
+        // The plain client's outcomes are counted, not kept one by one (see above).
+        let directShare = unprotected.goodput / Self.limit
+        let upstream429 = ballast.upstreamStatuses[429] ?? 0
+        let checks = [
+            TargetCheck(target: "output-token limit at 1.67x: goodput >= 97% of the limit (\(Self.outputTokensPerMinute) output tokens/min, \(BenchFormat.rate(Self.limit)) answers/s of \(Int(Self.meanOutputTokens)) tokens)",
+                        measured: "\(BenchFormat.percent(through.goodputShare)) (no gateway \(BenchFormat.percent(directShare)))",
+                        met: through.goodputShare >= 0.97),
+            TargetCheck.failureRate("output-token limit: upstream 429s <= 1% of attempts", failures: upstream429,
+                                    of: max(1, ballast.upstreamRequests), atMost: 0.01),
+        ]
+        let summary = """
+
+            Token-limited, real time: the same two regions and load, with an organisation output-token limit of \
+            \(Self.outputTokensPerMinute)/min (a bucket of one second's worth; worth \(BenchFormat.rate(Self.limit)) answers/s \
+            at the mean of \(Int(Self.meanOutputTokens)) tokens) and a request limit far above it. Requests ask for \
+            `max_tokens` \(ResilienceHarness.maxTokens) and get 20-60 tokens. Goodput is counted in answers and compared \
+            with what the token limit allows at the mean answer.
+
+            """
+        var figures: [String: Double] = ["tokens_ballast_goodput_share": through.goodputShare,
+                                         "tokens_unprotected_goodput_share": directShare,
+                                         "tokens_ballast_upstream_429_ratio": Double(upstream429) / Double(max(1, ballast.upstreamRequests))]
+        figures.merge(WayTable.figures(ballast, prefix: "tokens_ballast")) { $1 }
+        return ([WayTable.outcomes([unprotected, ballast])], checks, figures, summary)
     }
 }
 
