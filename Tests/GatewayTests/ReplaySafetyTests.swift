@@ -108,6 +108,21 @@ import Testing
         #expect(upstream.seen.last == RawUpstream.Arrival(method: "POST", path: "/v1/files", indexOnConnection: 0))
     }
 
+    @Test func theClientsIdempotencyKeyReachesTheUpstream() async throws {
+        let seen = Mutex<[String]>([])
+        let upstream = try startUpstream { request, responder in
+            seen.withLock { $0.append(request.headers["idempotency-key"] ?? "-") }
+            responder.respond(.json(200, #"{"id":"file_1","type":"file"}"#))
+        }
+        defer { upstream.stop() }
+        let harness = try gateway([upstream.address])
+        defer { harness.stop() }
+        var headers = Self.headers
+        headers.add("idempotency-key", "upload-7f3a")
+        #expect(await harness.post("/v1/files", body: "{}", headers: headers).head?.status == 200)
+        #expect(seen.withLock { $0 } == ["upload-7f3a"])
+    }
+
     @Test func aSlowWriteIsNotHedgedWhileASlowMessageIs() async throws {
         let arrivals = Arrivals()
         let handler: @Sendable (HTTPRequest, HTTPResponder) -> Void = { request, responder in
