@@ -27,6 +27,8 @@ final class CallPolicy: Sendable {
     /// The distinct limit groups of the configured regions, in configuration order.
     private let limitGroups: [String]
     let counters = PolicyCounters()
+    /// Per pacing key: which regions answered headerless 429s lately (`ThrottleWitness`).
+    private let throttles = Mutex<[String: ThrottleWitness]>([:])
 
     init(retry: RetryConfig, hedge: HedgeConfig, pacing: PacingConfig, concurrency: ConcurrencyConfig,
          regions: [Region], now: MonotonicInstant, seed: UInt64 = 0x5EED, shared: SharedAllowance? = nil) {
@@ -164,11 +166,23 @@ final class CallPolicy: Sendable {
 
     /// Learns from every answer the upstream gave (429s included): its rate-limit headers,
     /// and whether it was a 429. Headers that cannot be true are counted by reason.
-    func answered(paceKey: String, headers: HTTPHeaders, failure: Failure?, sentAt: MonotonicInstant, cost: RequestCost,
-                  wallTime: Double, now: MonotonicInstant) {
+    func answered(paceKey: String, region: Region, headers: HTTPHeaders, failure: Failure?, sentAt: MonotonicInstant,
+                  cost: RequestCost, wallTime: Double, now: MonotonicInstant) {
         guard pacingEnabled else { return }
-        let rateLimited = failure?.isRateLimited == true
-        let answer = RateAllowance.Answer(limits: RateLimitHeaders(headers), rateLimited: rateLimited,
+        var rateLimited = failure?.isRateLimited == true
+        let limits = RateLimitHeaders(headers)
+        if rateLimited, limits.isEmpty {
+            // Without headers, only 429s from every region of the group are the group's limit.
+            let group = Set(regions.filter { $0.limitGroup == region.limitGroup }.map(\.name))
+            let groupWide = throttles.withLock { witnesses in
+                witnesses[paceKey, default: ThrottleWitness()].headerless429(region: region.name, group: group, now: now)
+            }
+            if !groupWide {
+                counters.regionalThrottles.add(1, ordering: .relaxed)
+                rateLimited = false
+            }
+        }
+        let answer = RateAllowance.Answer(limits: limits, rateLimited: rateLimited,
                                           retryAfter: failure?.retryAfter, sentAt: sentAt, cost: cost)
         if case .untrusted(let reason) = pacer.record(paceKey, answer: answer, wallTime: wallTime, now: now) {
             counters.untrustedHeaders(reason)
@@ -238,6 +252,9 @@ final class PolicyCounters: Sendable {
     /// Ballast's own 429s refused at once because demand exceeds the whole allowance.
     let oversubscribedRejections = Atomic<Int>(0)
     let concurrencyRejections = Atomic<Int>(0)
+    /// Headerless 429s from one region of a limit group that the others did not share: not
+    /// taken as the group's limit (`ThrottleWitness`).
+    let regionalThrottles = Atomic<Int>(0)
     /// Answers whose rate-limit headers could not be true, by reason (a handful of fixed values).
     let untrustedHeaderCounts = Mutex<[String: Int]>([:])
 

@@ -128,6 +128,10 @@ final class GatewayMetrics: Sendable {
             [(["deadline"], policy.counters.pacingRejections.load(ordering: .relaxed)),
              (["oversubscribed"], policy.counters.oversubscribedRejections.load(ordering: .relaxed))]
         }
+        _ = registry.counter("ballast_rate_limit_regional_429s_total",
+                             help: "429s without rate-limit headers from one region while the other regions of its limit group answered none: counted as that region's failure, not as the group's limit.") {
+            [([], policy.counters.regionalThrottles.load(ordering: .relaxed))]
+        }
         _ = registry.counter("ballast_rate_limit_headers_untrusted_total",
                              help: "Answers whose anthropic-ratelimit-* headers could not be true (pacing fell back to AIMD for that key), by reason.",
                              labels: ["reason"]) {

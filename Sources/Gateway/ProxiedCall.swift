@@ -531,7 +531,7 @@ final class ProxiedCall: @unchecked Sendable {
     /// Pacing learns from an answer's head (and, for an error, from its classification).
     private func recordPacing(_ attempt: Attempt, head: UpstreamResponseHead) {
         attempt.pacingRecorded = true
-        context.policy.answered(paceKey: attempt.charge.key, headers: head.headers, failure: attempt.failure,
+        context.policy.answered(paceKey: attempt.charge.key, region: attempt.region, headers: head.headers, failure: attempt.failure,
                                 sentAt: attempt.startedAt, cost: attempt.charge.cost, wallTime: context.clock.wallTime(), now: now)
     }
 
