@@ -4,6 +4,7 @@ import Cache
 import HTTPServer
 import Logging
 import Metrics
+import Shared
 import Synchronization
 import Telemetry
 import Upstream
@@ -25,6 +26,8 @@ public final class GatewayService: Sendable {
     private let telemetry: TelemetryWriter
     private let cache: CacheContext?
     private let homes: ObjectHomes
+    /// Client keys and their limits (`clients`).
+    let clients: ClientGate
     let rules: RuleController
     private let migrations: MigrationController
     /// Redis-backed sharing with other instances; nil when this one runs alone.
@@ -106,12 +109,16 @@ public final class GatewayService: Sendable {
         metrics.registerMigrationGauges(migrations)
         let homes = ObjectHomes(store: store, clock: clock, logger: logger)
         self.homes = homes
+        let clients = try ClientGate(config: config.clients, environment: environment, clock: clock,
+                                     shared: shared.map { SharedClientLimits(client: $0.client, keyPrefix: $0.config.keyPrefix) },
+                                     metrics: metrics)
+        self.clients = clients
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
                                    sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), ModelNoteSink(source: windowSource),
                                                                CanarySink(windows: migrations.windows)]
                                                            + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])),
-                                   cache: cacheContext, migrations: migrations, homes: homes)
+                                   cache: cacheContext, migrations: migrations, homes: homes, clients: clients)
         metrics.registerObjectHomeGauges(homes)
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
                                        store: store, migrations: migrations, clock: clock, logger: logger)
@@ -158,6 +165,12 @@ public final class GatewayService: Sendable {
             throw GatewayStartupError.listenFailed("\(error)")
         }
         shared?.describe(sharedInfo())
+        if config.clients.requireKeyExplicit, !config.clients.requireKey, config.upstream.auth.mode != .passthrough {
+            // Said on purpose in the file, and said again at every start so nobody forgets.
+            logger.warning("clients.require_key is false: requests without a client key are sent with the \(config.upstream.auth.mode.rawValue) credential", metadata: [
+                "proxy": "\(proxyServer.address)", "loopback": "\(config.listen.isLoopback)",
+            ])
+        }
         logger.info("ballast listening", metadata: [
             "rules": "\(rules.ruleCount)",
             "proxy": "\(proxyServer.address)", "admin": "\(adminServer.address)",
@@ -260,6 +273,17 @@ public final class GatewayService: Sendable {
             return "credentials: static key re-read"
         } catch {
             return "credentials: kept the current key (\(error))"
+        }
+    }
+
+    /// SIGHUP: takes the `clients` section of a re-read config (rotated keys, new limits).
+    /// All or nothing; requests in flight keep their admission. Returns a line for the log
+    /// (names, never a key).
+    public func reloadClients(_ clients: ClientsConfig, environment: [String: String]) -> String {
+        do {
+            return try self.clients.replace(clients, environment: environment)
+        } catch {
+            return "clients: kept the current keys (\(error))"
         }
     }
 

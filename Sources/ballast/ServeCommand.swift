@@ -45,6 +45,14 @@ struct ServeCommand: ParsableCommand {
             let signal = ProcessSignals.wait()
             if signal == SIGHUP {
                 logger.info("SIGHUP: \(service.reloadCredentials(environment: ProcessInfo.processInfo.environment))")
+                if let config {
+                    do {
+                        let reread = try GatewayConfig.load(path: config)
+                        logger.info("SIGHUP: \(service.reloadClients(reread.clients, environment: ProcessInfo.processInfo.environment))")
+                    } catch {
+                        logger.error("SIGHUP: clients not reloaded, the config file has errors", metadata: ["errors": "\(error)"])
+                    }
+                }
                 if let errors = service.reloadRules() {
                     logger.error("SIGHUP: rules not reloaded, the running rules stay", metadata: ["errors": "\(errors)"])
                 }
