@@ -143,7 +143,7 @@ public final class GatewayService: Sendable {
                                                          windows: windows, auditLog: auditLog, writer: telemetry, clock: clock,
                                                          auth: auth, version: BallastVersion.current,
                                                          startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount },
-                                                         shared: shared))
+                                                         shared: shared, clients: clients))
         adminServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.admin.listen.host,
                                                                         port: config.admin.listen.port, threads: 1,
                                                                         maxBodyBytes: 1024 * 1024),

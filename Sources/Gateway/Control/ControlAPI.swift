@@ -46,6 +46,7 @@ final class ControlAPI: Sendable {
         case .actions: return try actionsDocument(request)
         case .windows: return try windowDocument(request)
         case .instances: return instancesDocument()
+        case .clients: return clientsDocument()
         case .drainRegion, .restoreRegion, .weightRegion:
             return try regionWrite(endpoint, name: parameters["name"] ?? "", request: request)
         case .openCircuit, .closeCircuit, .resetCircuit:

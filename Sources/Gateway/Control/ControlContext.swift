@@ -21,4 +21,6 @@ struct ControlContext: Sendable {
     let proxyInFlight: @Sendable () -> Int
     /// Shared mode's parts (membership for `/control/v1/instances`); nil when running alone.
     var shared: SharedRuntime? = nil
+    /// Client keys (`clients`); nil in tests that build a context without them.
+    var clients: ClientGate? = nil
 }

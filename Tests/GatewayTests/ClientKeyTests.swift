@@ -1,0 +1,220 @@
+import BallastConfig
+import BallastCore
+import Cache
+import Foundation
+import HTTPServer
+import Synchronization
+import Resilience
+import Telemetry
+import Testing
+import BallastTesting
+@testable import Gateway
+
+/// Client keys at the front door, against a real upstream: who gets in, what reaches the
+/// upstream, and each refusal in the API's own shape.
+@Suite struct ClientKeyTests {
+    static let answer = #"{"id":"msg_1","type":"message","usage":{"input_tokens":5,"output_tokens":7}}"#
+
+    static func body(model: String = "claude-sonnet-4-5", maxTokens: Int = 10) -> String {
+        #"{"model":"\#(model)","max_tokens":\#(maxTokens),"messages":[{"role":"user","content":"hi"}]}"#
+    }
+
+    /// What the test upstream saw, and the answers it holds back while `hold` is set.
+    final class Recorder: Sendable {
+        let seen = Mutex<[(apiKey: String?, authorization: String?)]>([])
+        let held = Mutex<[HTTPResponder]>([])
+        let hold = Atomic<Bool>(false)
+    }
+
+    /// An upstream that records the credential headers it saw and answers `answer`.
+    final class Upstream: Sendable {
+        let recorder = Recorder()
+        let server: HTTPServer
+        var count: Int { recorder.seen.withLock { $0.count } }
+        var seen: [(apiKey: String?, authorization: String?)] { recorder.seen.withLock { $0 } }
+        var heldCount: Int { recorder.held.withLock { $0.count } }
+
+        init() throws {
+            let recorder = recorder
+            server = try startUpstream { request, responder in
+                recorder.seen.withLock { $0.append((request.headers["x-api-key"], request.headers["authorization"])) }
+                if recorder.hold.load(ordering: .acquiring) {
+                    recorder.held.withLock { $0.append(responder) }
+                } else {
+                    responder.respond(.json(200, ClientKeyTests.answer))
+                }
+            }
+        }
+
+        func setHold(_ on: Bool) { recorder.hold.store(on, ordering: .releasing) }
+
+        func release() {
+            for responder in recorder.held.withLock({ list in defer { list = [] }; return list }) {
+                responder.respond(.json(200, ClientKeyTests.answer))
+            }
+        }
+    }
+
+    private func gateway(_ upstream: Upstream, keys: String, environment: [String: String] = [:],
+                         store: String = ":memory:") throws -> GatewayHarness {
+        try GatewayHarness(yaml: """
+            listen: 127.0.0.1:0
+            admin: { listen: 127.0.0.1:0, token_env: ADMIN_TOKEN }
+            store: { path: "\(store)" }
+            upstream:
+              auth: { mode: static, api_key_env: UPSTREAM_KEY }
+              hedge: { enabled: false }
+              regions:
+                - { name: primary, base_url: "http://\(upstream.server.address)" }
+            clients:
+              keys:
+            \(keys)
+            """, environment: ["UPSTREAM_KEY": "sk-org", "ADMIN_TOKEN": "admin"].merging(environment) { $1 })
+    }
+
+    private func post(_ harness: GatewayHarness, key: String?, bearer: Bool = false, body: String = ClientKeyTests.body())
+        async -> ResponseCollector.Result {
+        var headers: HTTPHeaders = ["content-type": "application/json"]
+        if let key { headers.add(bearer ? "authorization" : "x-api-key", bearer ? "Bearer \(key)" : key) }
+        return await harness.post(body: body, headers: headers)
+    }
+
+    @Test func aKnownKeyGetsInAndOnlyTheOrganisationsCredentialGoesUpstream() async throws {
+        let upstream = try Upstream()
+        defer { upstream.server.stop() }
+        let harness = try gateway(upstream, keys: """
+                - { name: search, key_env: KEY_SEARCH }
+                - { name: batch, key_sha256: \(SHA256.hex(SHA256.hash("ck-batch"))) }
+            """, environment: ["KEY_SEARCH": "ck-search"])
+        defer { harness.stop() }
+        #expect(await post(harness, key: "ck-search").head?.status == 200)
+        #expect(await post(harness, key: "ck-batch", bearer: true).head?.status == 200)
+        let seen = upstream.seen
+        #expect(seen.count == 2)
+        #expect(seen.allSatisfy { $0.apiKey == "sk-org" && $0.authorization == nil })
+    }
+
+    @Test func aMissingOrUnknownKeyIs401AndNothingGoesUpstream() async throws {
+        let upstream = try Upstream()
+        defer { upstream.server.stop() }
+        let harness = try gateway(upstream, keys: "    - { name: search, key_env: KEY_SEARCH }",
+                                  environment: ["KEY_SEARCH": "ck-search"])
+        defer { harness.stop() }
+        for key in [nil, "ck-wrong", "sk-org", "ck-searc"] {
+            let result = await post(harness, key: key)
+            #expect(result.head?.status == 401, "\(key ?? "no key")")
+            #expect(result.text.contains(#""type":"authentication_error""#))
+        }
+        #expect(upstream.count == 0)
+        let metrics = await harness.get("http://\(harness.gateway.adminAddress)/metrics").text
+        #expect(metrics.contains(#"ballast_client_refusals_total{client="none",reason="missing_key"} 1"#))
+        #expect(metrics.contains(#"ballast_client_refusals_total{client="none",reason="unknown_key"} 3"#))
+    }
+
+    @Test func aModelTheKeyMayNotUseIs403() async throws {
+        let upstream = try Upstream()
+        defer { upstream.server.stop() }
+        let harness = try gateway(upstream, keys: #"    - { name: cheap, key_env: K, models: ["claude-haiku-*"] }"#,
+                                  environment: ["K": "ck-cheap"])
+        defer { harness.stop() }
+        let refused = await post(harness, key: "ck-cheap", body: Self.body(model: "claude-opus-4-1"))
+        #expect(refused.head?.status == 403)
+        #expect(refused.text.contains(#""type":"permission_error""#))
+        #expect(refused.text.contains("claude-opus-4-1"))
+        #expect(await post(harness, key: "ck-cheap", body: Self.body(model: "claude-haiku-4-5")).head?.status == 200)
+        #expect(upstream.count == 1)
+    }
+
+    @Test func aKeyOverItsRateGets429WithItsOwnLimitsWhileAnotherKeyGoesOn() async throws {
+        let upstream = try Upstream()
+        defer { upstream.server.stop() }
+        let harness = try gateway(upstream, keys: """
+                - { name: small, key_env: K1, requests_per_minute: 2, output_tokens_per_minute: 1000 }
+                - { name: other, key_env: K2, requests_per_minute: 100 }
+            """, environment: ["K1": "ck-small", "K2": "ck-other"])
+        defer { harness.stop() }
+        #expect(await post(harness, key: "ck-small").head?.status == 200)
+        #expect(await post(harness, key: "ck-small").head?.status == 200)
+        let refused = await post(harness, key: "ck-small")
+        #expect(refused.head?.status == 429)
+        #expect(refused.text.contains(#""type":"rate_limit_error""#))
+        #expect(refused.text.contains("'small' is over its requests rate limit (2 per minute)"))
+        let headers = refused.head?.headers ?? [:]
+        // Two per minute: the next request is 30 s of refill away.
+        let retryAfter = Int(headers["retry-after"] ?? "") ?? 0
+        #expect((29...30).contains(retryAfter))
+        #expect((29_000...30_000).contains(Int(headers["retry-after-ms"] ?? "") ?? 0))
+        #expect(headers["anthropic-ratelimit-requests-limit"] == "2")
+        #expect(headers["anthropic-ratelimit-requests-remaining"] == "0")
+        #expect(headers["anthropic-ratelimit-output-tokens-limit"] == "1000")
+        // The answers used 7 output tokens each of the 10 charged: 986 are left.
+        #expect(headers["anthropic-ratelimit-output-tokens-remaining"].flatMap { Int($0) }.map { (985...1000).contains($0) } == true)
+        let reset = headers["anthropic-ratelimit-requests-reset"].flatMap { RFC3339Timestamp.parse($0) }
+        #expect(reset.map { abs($0 - (Date().timeIntervalSince1970 + 60)) < 5 } == true)
+        for _ in 0..<5 { #expect(await post(harness, key: "ck-other").head?.status == 200) }
+        #expect(upstream.count == 7)
+        let document = await harness.get("http://\(harness.gateway.adminAddress)/control/v1/clients",
+                                          headers: ["authorization": "Bearer admin"]).text
+        #expect(document.contains(#""name":"small""#) && document.contains(#""rate_requests":1"#))
+        #expect(!document.contains("ck-small") && !document.contains(SHA256.hex(SHA256.hash("ck-small"))))
+    }
+
+    @Test func aKeyOverItsDailyBudgetGets429NamingTheBudgetAndTheReset() async throws {
+        let upstream = try Upstream()
+        defer { upstream.server.stop() }
+        let harness = try gateway(upstream, keys: "    - { name: capped, key_env: K, budget: { tokens_per_day: 20 } }",
+                                  environment: ["K": "ck-capped"])
+        defer { harness.stop() }
+        // Charged ~30 input (by size) + 10 output at admission, then the real 5 + 7 = 12.
+        #expect(await post(harness, key: "ck-capped").head?.status == 200)
+        #expect(await post(harness, key: "ck-capped").head?.status == 200)
+        let refused = await post(harness, key: "ck-capped")
+        #expect(refused.head?.status == 429)
+        #expect(refused.text.contains(#""type":"rate_limit_error""#))
+        #expect(refused.text.contains("daily budget of 20 tokens"))
+        #expect(refused.text.contains("T00:00:00Z (UTC midnight)"))
+        #expect(refused.head?.headers["x-should-retry"] == "false")
+        #expect(upstream.count == 2)
+    }
+
+    @Test func rotatingAKeyOnReloadKeepsTheRequestInFlight() async throws {
+        let upstream = try Upstream()
+        defer { upstream.server.stop() }
+        let old = SHA256.hex(SHA256.hash("ck-old"))
+        let new = SHA256.hex(SHA256.hash("ck-new"))
+        let harness = try gateway(upstream, keys: "    - { name: app, key_sha256: \(old) }")
+        defer { harness.stop() }
+        upstream.setHold(true)
+        async let inFlight = post(harness, key: "ck-old")
+        #expect(await eventually { upstream.heldCount == 1 })
+        let rotated = try GatewayConfig.parse("""
+            upstream:
+              regions:
+                - { name: primary, base_url: "http://\(upstream.server.address)" }
+            clients:
+              keys:
+                - { name: app, key_sha256: \(new) }
+            """, file: "reload.yaml")
+        #expect(harness.gateway.reloadClients(rotated.clients, environment: [:]) == "clients: 1 key(s) loaded (app)")
+        upstream.setHold(false)
+        #expect(await post(harness, key: "ck-old").head?.status == 401)
+        #expect(await post(harness, key: "ck-new").head?.status == 200)
+        upstream.release()
+        #expect(await inFlight.head?.status == 200)
+    }
+
+    @Test func theStoreKeepsTheKeysName() async throws {
+        let upstream = try Upstream()
+        defer { upstream.server.stop() }
+        let directory = try TemporaryDirectory("ballast-client")
+        defer { directory.remove() }
+        let path = directory.path("ballast.db")
+        let harness = try gateway(upstream, keys: "    - { name: search, key_env: K }", environment: ["K": "ck-search"],
+                                  store: path)
+        #expect(await post(harness, key: "ck-search").head?.status == 200)
+        harness.gateway.flushTelemetry()
+        harness.stop()
+        let store = try TelemetryStore(path: path)
+        #expect(try store.scalar("SELECT client FROM requests") == "search")
+    }
+}
