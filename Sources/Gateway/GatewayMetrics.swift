@@ -73,6 +73,7 @@ final class GatewayMetrics: Sendable {
                                           labels: ["client", "reason"])
         clientSharedFallbacks = registry.counter("ballast_client_shared_fallbacks_total",
                                                  help: "Client key admissions decided from this instance's own buckets because Redis was out of reach (shared mode).")
+        clientSharedFallbacks.labels().increment(by: 0)
         hedges = registry.counter("ballast_hedges_total",
                                   help: "Hedged attempts: sent after a slow first byte, won the race, or cancelled as the loser.",
                                   labels: ["result"])
