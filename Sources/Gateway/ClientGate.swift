@@ -59,6 +59,8 @@ final class ClientGate: Sendable {
         var allowances: [String: ClientAllowance] = [:]
         /// Redis' last word on each key (shared mode): its spend today.
         var sharedSpent: [String: (day: Int64, spent: Double)] = [:]
+        /// ... and the levels of its buckets (requests, input, output) after its last admission.
+        var sharedLevels: [String: (at: MonotonicInstant, levels: [Double])] = [:]
         /// Requests admitted and refused, by key name (kept across reloads).
         var admitted: [String: Int] = [:]
         var refusals: [String: [String: Int]] = [:]
@@ -179,7 +181,11 @@ final class ClientGate: Sendable {
     private func sharedDecided(_ verdict: SharedClientLimits.Verdict?, key: ClientKey, cost: RequestCost,
                                day: Int64) -> Admission {
         guard let verdict else { return admitLocally(key, cost: cost, fallback: true) }
-        state.withLock { $0.sharedSpent[key.name] = (day, verdict.spent) }
+        let now = clock.now()
+        state.withLock {
+            $0.sharedSpent[key.name] = (day, verdict.spent)
+            $0.sharedLevels[key.name] = (now, verdict.levels)
+        }
         switch verdict.kind {
         case .admitted:
             state.withLock { $0.admitted[key.name, default: 0] += 1 }
@@ -187,12 +193,7 @@ final class ClientGate: Sendable {
         case .overBudget:
             return .refused(budgetRefusal(key, resetsAt: Double(day + 1) * 86400, wall: clock.wallTime()))
         case .rateLimited(let index, let retryAfter):
-            let readings = ClientLimitDimension.allCases.enumerated().compactMap { offset, dimension -> ClientAllowance.Reading? in
-                guard let perMinute = key.limits.perMinute(dimension) else { return nil }
-                let level = verdict.levels[offset]
-                return ClientAllowance.Reading(dimension: dimension, limit: perMinute, remaining: max(0, level).rounded(.down),
-                                               secondsToFull: max(0, perMinute - level) / (perMinute / 60))
-            }
+            let readings = Self.readings(key.limits, levels: verdict.levels, after: 0)
             return .refused(rateRefusal(key, dimension: ClientLimitDimension.allCases[min(2, index)], retryAfter: retryAfter,
                                         readings: readings, wall: clock.wallTime()))
         }
@@ -254,6 +255,16 @@ final class ClientGate: Sendable {
         return .json(error.status, error.jsonBody, headers: headers)
     }
 
+    /// Readings from bucket levels Redis returned `after` seconds ago (refilled since).
+    static func readings(_ limits: ClientLimits, levels: [Double], after seconds: Double) -> [ClientAllowance.Reading] {
+        ClientLimitDimension.allCases.enumerated().compactMap { offset, dimension -> ClientAllowance.Reading? in
+            guard let perMinute = limits.perMinute(dimension), offset < levels.count else { return nil }
+            let level = min(perMinute, levels[offset] + perMinute / 60 * seconds)
+            return ClientAllowance.Reading(dimension: dimension, limit: perMinute, remaining: max(0, level).rounded(.down),
+                                           secondsToFull: max(0, perMinute - level) / (perMinute / 60))
+        }
+    }
+
     /// A ticket's answer is known: refunds what was charged beyond the real usage.
     func settle(_ ticket: ClientTicket, used: RequestCost) {
         metrics?.clientTokens.labels(ticket.name, "input").increment(by: Int(used.inputTokens))
@@ -283,17 +294,20 @@ final class ClientGate: Sendable {
         let snapshot = state.withLock { state in
             state.keys.map { key in
                 (key, state.allowances[key.name], state.sharedSpent[key.name], state.admitted[key.name] ?? 0,
-                 state.refusals[key.name] ?? [:])
+                 state.refusals[key.name] ?? [:], state.sharedLevels[key.name])
             }
         }
-        return snapshot.map { key, allowance, shared, admitted, refusals in
+        return snapshot.map { key, allowance, shared, admitted, refusals, levels in
             var spent = allowance?.budgetLeft(wallTime: wall).map { (key.limits.tokensPerDay ?? 0) - $0.remaining } ?? 0
             if let shared, shared.day == today, self.shared != nil { spent = shared.spent }
             let budget = key.limits.tokensPerDay.map { max(0, $0 - spent) }
             return Status(name: key.name, limits: key.limits, models: key.models, requests: admitted,
                           inputTokens: metrics?.clientTokens.labels(key.name, "input").current ?? 0,
                           outputTokens: metrics?.clientTokens.labels(key.name, "output").current ?? 0,
-                          refusals: refusals, readings: allowance?.readings(now: now) ?? [],
+                          refusals: refusals,
+                          readings: self.shared != nil && levels != nil
+                              ? Self.readings(key.limits, levels: levels?.levels ?? [], after: now.seconds(since: levels?.at ?? now))
+                              : allowance?.readings(now: now) ?? [],
                           budgetRemaining: budget, budgetResetsAt: key.limits.tokensPerDay.map { _ in Double(today + 1) * 86400 },
                           spentToday: spent)
         }

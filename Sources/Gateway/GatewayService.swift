@@ -109,6 +109,10 @@ public final class GatewayService: Sendable {
         metrics.registerMigrationGauges(migrations)
         let homes = ObjectHomes(store: store, clock: clock, logger: logger)
         self.homes = homes
+        if config.upstream.auth.mode == .passthrough, config.clients.isEnabled {
+            // The config reader refuses this too: a client key must never be forwarded upstream.
+            throw GatewayStartupError.missingCredential("client keys need upstream.auth mode static or oauth, not passthrough")
+        }
         let clients = try ClientGate(config: config.clients, environment: environment, clock: clock,
                                      shared: shared.map { SharedClientLimits(client: $0.client, keyPrefix: $0.config.keyPrefix) },
                                      metrics: metrics)
