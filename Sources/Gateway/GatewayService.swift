@@ -28,6 +28,8 @@ public final class GatewayService: Sendable {
     private let homes: ObjectHomes
     /// Client keys and their limits (`clients`).
     let clients: ClientGate
+    private let configPath: String?
+    private let environment: [String: String]
     let rules: RuleController
     private let migrations: MigrationController
     /// Redis-backed sharing with other instances; nil when this one runs alone.
@@ -38,9 +40,13 @@ public final class GatewayService: Sendable {
 
     /// - Parameter environment: where `api_key_env` and friends are looked up (the process
     ///   environment in production, a dictionary in tests).
+    /// - Parameter configPath: the file `config` was read from: `reloadClientsFromFile()` (SIGHUP,
+    ///   `POST /control/v1/clients/reload`) re-reads its `clients` section.
     public init(config: GatewayConfig, environment: [String: String], clock: any Clock = SystemClock(),
-                logger: Logger = Logger(label: "ballast")) throws {
+                logger: Logger = Logger(label: "ballast"), configPath: String? = nil) throws {
         self.config = config
+        self.configPath = configPath
+        self.environment = environment
         self.logger = logger
         let pool = config.upstream.pool
         client = UpstreamClient(options: UpstreamClientOptions(maxConnectionsPerHost: pool.maxPerHost,
@@ -143,11 +149,17 @@ public final class GatewayService: Sendable {
         let proxy = proxyServer
         let auth = ControlAuth(token: environment[config.admin.tokenEnv], pageIsOpen: config.admin.open,
                                tokenSource: config.admin.tokenEnv)
+        var clientsReload: (@Sendable () throws(ClientsReloadError) -> String)?
+        if let configPath {
+            clientsReload = { () throws(ClientsReloadError) -> String in
+                try GatewayService.reloadClients(clients, path: configPath, environment: environment)
+            }
+        }
         let control = ControlAPI(context: ControlContext(rules: rules, migrations: migrations, router: router, client: client, policy: policy,
                                                          windows: windows, auditLog: auditLog, writer: telemetry, clock: clock,
                                                          auth: auth, version: BallastVersion.current,
                                                          startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount },
-                                                         shared: shared, clients: clients))
+                                                         shared: shared, clients: clients, reloadClients: clientsReload))
         adminServer = HTTPServer(configuration: HTTPServerConfiguration(host: config.admin.listen.host,
                                                                         port: config.admin.listen.port, threads: 1,
                                                                         maxBodyBytes: 1024 * 1024),
@@ -288,6 +300,32 @@ public final class GatewayService: Sendable {
             return try self.clients.replace(clients, environment: environment)
         } catch {
             return "clients: kept the current keys (\(error))"
+        }
+    }
+
+    /// SIGHUP and `POST /control/v1/clients/reload`: re-reads the config file's `clients`
+    /// section (the whole file must be valid) and replaces the key set. Returns a line for the
+    /// log; never a key.
+    public func reloadClientsFromFile() -> String {
+        guard let configPath else { return "clients: no config file to re-read" }
+        do {
+            return try Self.reloadClients(clients, path: configPath, environment: environment)
+        } catch {
+            return "clients: kept the current keys (\(error.message))"
+        }
+    }
+
+    static func reloadClients(_ gate: ClientGate, path: String, environment: [String: String]) throws(ClientsReloadError) -> String {
+        let config: GatewayConfig
+        do {
+            config = try GatewayConfig.load(path: path)
+        } catch {
+            throw ClientsReloadError(message: "\(path) has errors: " + error.issues.map(\.description).joined(separator: "; "))
+        }
+        do {
+            return try gate.replace(config.clients, environment: environment)
+        } catch {
+            throw ClientsReloadError(message: "\(error)")
         }
     }
 

@@ -31,7 +31,7 @@ struct ServeCommand: ParsableCommand {
         let service: GatewayService
         do {
             service = try GatewayService(config: gatewayConfig, environment: ProcessInfo.processInfo.environment,
-                                         logger: logger)
+                                         logger: logger, configPath: config)
             try service.start()
         } catch {
             FileHandle.standardError.write(Data("ballast: cannot start: \(error)\n".utf8))
@@ -45,14 +45,7 @@ struct ServeCommand: ParsableCommand {
             let signal = ProcessSignals.wait()
             if signal == SIGHUP {
                 logger.info("SIGHUP: \(service.reloadCredentials(environment: ProcessInfo.processInfo.environment))")
-                if let config {
-                    do {
-                        let reread = try GatewayConfig.load(path: config)
-                        logger.info("SIGHUP: \(service.reloadClients(reread.clients, environment: ProcessInfo.processInfo.environment))")
-                    } catch {
-                        logger.error("SIGHUP: clients not reloaded, the config file has errors", metadata: ["errors": "\(error)"])
-                    }
-                }
+                logger.info("SIGHUP: \(service.reloadClientsFromFile())")
                 if let errors = service.reloadRules() {
                     logger.error("SIGHUP: rules not reloaded, the running rules stay", metadata: ["errors": "\(errors)"])
                 }

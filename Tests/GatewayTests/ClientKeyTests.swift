@@ -7,6 +7,7 @@ import Synchronization
 import Resilience
 import Telemetry
 import Testing
+import Upstream
 import BallastTesting
 @testable import Gateway
 
@@ -204,6 +205,60 @@ import BallastTesting
         #expect(await post(harness, key: "ck-new").head?.status == 200)
         upstream.release()
         #expect(await inFlight.head?.status == 200)
+    }
+
+    @Test func theControlAPIReloadsTheKeysFromTheFileAllOrNothingAndAuditsIt() async throws {
+        let upstream = try Upstream()
+        defer { upstream.server.stop() }
+        let directory = try TemporaryDirectory("ballast-client-reload")
+        defer { directory.remove() }
+        let path = directory.path("ballast.yaml")
+        func write(_ hash: String) throws {
+            try """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0, token_env: ADMIN_TOKEN }
+                store: { path: "\(directory.path("ballast.db"))" }
+                upstream:
+                  auth: { mode: static, api_key_env: UPSTREAM_KEY }
+                  regions:
+                    - { name: primary, base_url: "http://\(upstream.server.address)" }
+                clients:
+                  keys:
+                    - { name: app, key_sha256: \(hash) }
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        try write(SHA256.hex(SHA256.hash("ck-old")))
+        let gateway = try GatewayService(config: try GatewayConfig.load(path: path),
+                                         environment: ["UPSTREAM_KEY": "sk-org", "ADMIN_TOKEN": "admin"], configPath: path)
+        try gateway.start()
+        let harness = GatewayHarness(gateway: gateway)
+        defer { harness.stop() }
+        let admin = "http://\(gateway.adminAddress)/control/v1/clients/reload"
+        func reload() async -> ResponseCollector.Result {
+            let collector = ResponseCollector()
+            harness.client.submit(UpstreamRequest(url: admin, headers: ["authorization": "Bearer admin",
+                                                                        "content-type": "application/json"],
+                                                  body: Array(#"{"reason":"rotate app's key"}"#.utf8)), delegate: collector)
+            return await collector.result()
+        }
+        #expect(await post(harness, key: "ck-old").head?.status == 200)
+        try write(SHA256.hex(SHA256.hash("ck-new")))
+        let done = await reload()
+        #expect(done.head?.status == 200)
+        #expect(done.text.contains(#""clients":["app"]"#))
+        #expect(await post(harness, key: "ck-old").head?.status == 401)
+        #expect(await post(harness, key: "ck-new").head?.status == 200)
+        // A file with a mistake changes nothing.
+        try "clients: { keys: [{ name: app, key: ck-leaked }] }\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let refused = await reload()
+        #expect(refused.head?.status == 422)
+        #expect(refused.text.contains("never put a client key in the config file"))
+        #expect(!refused.text.contains("ck-leaked"))
+        #expect(await post(harness, key: "ck-new").head?.status == 200)
+        gateway.flushTelemetry()
+        let store = try TelemetryStore(path: directory.path("ballast.db"))
+        #expect(try store.scalar("SELECT count(*) FROM audit WHERE kind = 'clients_reloaded' AND action = 'reloaded' AND reason LIKE 'rotate%'") == "1")
+        #expect(try store.scalar("SELECT count(*) FROM audit WHERE kind = 'clients_reloaded' AND action = 'refused'") == "1")
     }
 
     @Test func theStoreKeepsTheKeysName() async throws {

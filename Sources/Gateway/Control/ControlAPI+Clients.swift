@@ -1,3 +1,5 @@
+import BallastCore
+import HTTPServer
 import Resilience
 
 extension ControlAPI {
@@ -25,5 +27,30 @@ extension ControlAPI {
         if let budget = status.budgetRemaining { document["budget_remaining_tokens"] = Int(budget) }
         if let reset = status.budgetResetsAt { document["budget_resets_at"] = RFC3339Timestamp.format(epochSeconds: reset) }
         return document
+    }
+}
+
+extension ControlAPI {
+    /// `POST /control/v1/clients/reload`: the config file's `clients` section replaces the key
+    /// set (rotation), all or nothing; requests in flight keep their admission. Audited.
+    func clientsReload(_ request: HTTPRequest) throws(ControlError) -> [String: Any] {
+        let (_, who) = try body(request, allowing: [])
+        guard let reload = context.reloadClients else {
+            throw ControlError(status: 409, type: "conflict", message: "Ballast runs without a config file: nothing to re-read")
+        }
+        let now = context.clock.wallTime()
+        do {
+            let line = try reload()
+            _ = context.writer.submit(AuditEvent(time: now, kind: .clientsReloaded, target: "clients", action: "reloaded",
+                                                 reason: who.reason + " (" + line + ")", actor: who.actor))
+            context.writer.flush()
+            return ["reloaded": true, "clients": context.clients?.keyNames ?? []]
+        } catch {
+            _ = context.writer.submit(AuditEvent(time: now, kind: .clientsReloaded, target: "clients", action: "refused",
+                                                 reason: who.reason + " (" + error.message + ")", actor: who.actor))
+            context.writer.flush()
+            throw ControlError(status: 422, type: "clients_invalid",
+                               message: "the client keys were not reloaded (the current keys stay): \(error.message)")
+        }
     }
 }
