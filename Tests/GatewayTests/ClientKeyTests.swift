@@ -60,7 +60,7 @@ import BallastTesting
                          store: String = ":memory:") throws -> GatewayHarness {
         try GatewayHarness(yaml: """
             listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0, token_env: ADMIN_TOKEN }
+            admin: { listen: 127.0.0.1:0, token_env: ADMIN_TOKEN, open: true }
             store: { path: "\(store)" }
             upstream:
               auth: { mode: static, api_key_env: UPSTREAM_KEY }
@@ -161,6 +161,9 @@ import BallastTesting
                                           headers: ["authorization": "Bearer admin"]).text
         #expect(document.contains(#""name":"small""#) && document.contains(#""rate_requests":1"#))
         #expect(!document.contains("ck-small") && !document.contains(SHA256.hex(SHA256.hash("ck-small"))))
+        let page = await harness.get("http://\(harness.gateway.adminAddress)/").text
+        #expect(page.contains(#"<table id="clients">"#) && page.contains("<td>small</td><td>1</td><td>1</td>"))
+        #expect(!page.contains("ck-small"))
     }
 
     @Test func aKeyOverItsDailyBudgetGets429NamingTheBudgetAndTheReset() async throws {
