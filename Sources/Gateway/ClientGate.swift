@@ -220,6 +220,30 @@ final class ClientGate: Sendable {
         }
     }
 
+    /// The key's own `anthropic-ratelimit-*` headers as its buckets stand now (every answer to
+    /// a client key carries these instead of the organisation's, which are Ballast's business
+    /// and would tell one team about everyone's traffic).
+    func rateLimitHeaders(for name: String) -> [(name: String, value: String)] {
+        let now = clock.now()
+        let wall = clock.wallTime()
+        let readings = state.withLock { state -> [ClientAllowance.Reading] in
+            guard let key = state.keys.first(where: { $0.name == name }) else { return [] }
+            if shared != nil, let levels = state.sharedLevels[name] {
+                return Self.readings(key.limits, levels: levels.levels, after: now.seconds(since: levels.at))
+            }
+            return state.allowances[name]?.readings(now: now) ?? []
+        }
+        return Self.headerFields(readings, wall: wall)
+    }
+
+    static func headerFields(_ readings: [ClientAllowance.Reading], wall: Double) -> [(name: String, value: String)] {
+        readings.flatMap { reading -> [(name: String, value: String)] in
+            let prefix = "anthropic-ratelimit-" + reading.dimension.rawValue
+            return [(prefix + "-limit", String(Int(reading.limit))), (prefix + "-remaining", String(Int(reading.remaining))),
+                    (prefix + "-reset", RFC3339Timestamp.format(epochSeconds: wall + reading.secondsToFull))]
+        }
+    }
+
     /// 429 with the key's own `anthropic-ratelimit-*` headers, so the SDK paces itself:
     /// `retry-after` in whole seconds (at least 1), `retry-after-ms` (read first by the SDKs)
     /// with the true wait.
@@ -230,12 +254,7 @@ final class ClientGate: Sendable {
         var headers = HTTPHeaders()
         headers.add("retry-after", String(seconds))
         headers.add("retry-after-ms", String(max(1, Int((retryAfter * 1000).rounded(.up)))))
-        for reading in readings {
-            let prefix = "anthropic-ratelimit-" + reading.dimension.rawValue
-            headers.add(prefix + "-limit", String(Int(reading.limit)))
-            headers.add(prefix + "-remaining", String(Int(reading.remaining)))
-            headers.add(prefix + "-reset", RFC3339Timestamp.format(epochSeconds: wall + reading.secondsToFull))
-        }
+        for field in Self.headerFields(readings, wall: wall) { headers.add(field.name, field.value) }
         let perMinute = key.limits.perMinute(dimension).map { String(Int($0)) } ?? "?"
         let error = AnthropicError(.rateLimit, "client key '\(key.name)' is over its \(dimension.rawValue) rate limit "
                                                + "(\(perMinute) per minute); retry after \(seconds)s")

@@ -18,6 +18,9 @@ final class ClientTicket: Sendable {
         self.gate = gate
     }
 
+    /// The key's own `anthropic-ratelimit-*` headers, for its answers.
+    var rateLimitHeaders: [(name: String, value: String)] { gate.rateLimitHeaders(for: name) }
+
     /// The answer used these tokens (zeros when it never reached the upstream or was served
     /// from the cache). Later calls are ignored.
     func settle(inputTokens: Int, outputTokens: Int) {

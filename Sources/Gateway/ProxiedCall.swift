@@ -863,8 +863,11 @@ final class ProxiedCall: @unchecked Sendable {
     private func clientHeaders(from upstream: HTTPHeaders, attempt: Attempt) -> HTTPHeaders {
         var result = HTTPHeaders()
         for field in upstream where !Self.hopByHop.contains(field.name) {
+            // A client key's answer describes that key's limits, not the organisation's.
+            if request.client != nil, field.name.hasPrefix("anthropic-ratelimit-") { continue }
             result.add(field.name, field.value)
         }
+        for field in request.client?.rateLimitHeaders ?? [] { result.add(field.name, field.value) }
         result.add("x-ballast-region", attempt.region.name)
         result.add("x-ballast-attempts", String(attemptsMade))
         if attempt.isHedge { result.add("x-ballast-hedged", "true") }

@@ -16,6 +16,10 @@ import BallastTesting
 @Suite struct ClientKeyTests {
     static let answer = #"{"id":"msg_1","type":"message","usage":{"input_tokens":5,"output_tokens":7}}"#
 
+    /// What the real API says about the organisation's limits: never shown to a client key.
+    static let organisationLimits: HTTPHeaders = ["anthropic-ratelimit-requests-limit": "4000",
+                                                  "anthropic-ratelimit-tokens-remaining": "99"]
+
     static func body(model: String = "claude-sonnet-4-5", maxTokens: Int = 10) -> String {
         #"{"model":"\#(model)","max_tokens":\#(maxTokens),"messages":[{"role":"user","content":"hi"}]}"#
     }
@@ -42,7 +46,7 @@ import BallastTesting
                 if recorder.hold.load(ordering: .acquiring) {
                     recorder.held.withLock { $0.append(responder) }
                 } else {
-                    responder.respond(.json(200, ClientKeyTests.answer))
+                    responder.respond(.json(200, ClientKeyTests.answer, headers: ClientKeyTests.organisationLimits))
                 }
             }
         }
@@ -51,7 +55,7 @@ import BallastTesting
 
         func release() {
             for responder in recorder.held.withLock({ list in defer { list = [] }; return list }) {
-                responder.respond(.json(200, ClientKeyTests.answer))
+                responder.respond(.json(200, ClientKeyTests.answer, headers: ClientKeyTests.organisationLimits))
             }
         }
     }
@@ -84,12 +88,20 @@ import BallastTesting
         let upstream = try Upstream()
         defer { upstream.server.stop() }
         let harness = try gateway(upstream, keys: """
-                - { name: search, key_env: KEY_SEARCH }
+                - { name: search, key_env: KEY_SEARCH, requests_per_minute: 600 }
                 - { name: batch, key_sha256: \(SHA256.hex(SHA256.hash("ck-batch"))) }
             """, environment: ["KEY_SEARCH": "ck-search"])
         defer { harness.stop() }
-        #expect(await post(harness, key: "ck-search").head?.status == 200)
-        #expect(await post(harness, key: "ck-batch", bearer: true).head?.status == 200)
+        let search = await post(harness, key: "ck-search")
+        #expect(search.head?.status == 200)
+        // The answer describes the key's own limits, not the organisation's.
+        #expect(search.head?.headers["anthropic-ratelimit-requests-limit"] == "600")
+        // 599 after this request, refilled at 10 a second since.
+        #expect(search.head?.headers["anthropic-ratelimit-requests-remaining"].flatMap { Int($0) }.map { (599...600).contains($0) } == true)
+        #expect(search.head?.headers["anthropic-ratelimit-tokens-remaining"] == nil)
+        let batch = await post(harness, key: "ck-batch", bearer: true)
+        #expect(batch.head?.status == 200)
+        #expect(batch.head?.headers["anthropic-ratelimit-requests-limit"] == nil)
         let seen = upstream.seen
         #expect(seen.count == 2)
         #expect(seen.allSatisfy { $0.apiKey == "sk-org" && $0.authorization == nil })
