@@ -3,8 +3,9 @@ import Synchronization
 
 /// Client keys' limits and daily spend kept in Redis (`ClientLimitScripts`): one script run
 /// per admission, so every instance admits from the same buckets. The request waits for that
-/// one round trip (about 0.1-0.3 ms on loopback); while Redis is out of reach the caller
-/// decides locally (`isUp`) and counts it.
+/// one round trip (measured on loopback, debug build, 2000 sequential admissions on the
+/// 2-core machine: p50 0.13 ms, p99 0.59 ms); while Redis is out of reach the caller decides
+/// locally (`isUp`) and counts it.
 public final class SharedClientLimits: Sendable {
     /// Redis' verdict on one request.
     public struct Verdict: Sendable, Equatable {
