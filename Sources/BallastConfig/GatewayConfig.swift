@@ -16,6 +16,8 @@ public struct GatewayConfig: Sendable, Equatable {
     public var migrations: MigrationsConfig
     /// Redis-backed sharing between instances; empty: this instance runs alone.
     public var shared = SharedConfig()
+    /// Client keys with their own limits; empty: no inbound authentication.
+    public var clients = ClientsConfig()
 
     public init(
         listen: ListenAddress = GatewayConfig.defaultListen,
@@ -40,7 +42,7 @@ public struct GatewayConfig: Sendable, Equatable {
     public static let defaultListen = ListenAddress(host: "127.0.0.1", port: 8080)
 
     /// The top-level keys, each a section except `listen`.
-    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache", "migrations", "shared"]
+    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache", "migrations", "shared", "clients"]
 }
 
 extension GatewayConfig {
@@ -88,6 +90,8 @@ extension GatewayConfig {
                                    cache: cache, migrations: migrations)
         config.shared = SharedConfig.read(map.section("shared", path: "shared", keys: SharedConfig.keys),
                                           baseDirectory: baseDirectory)
+        config.clients = ClientsConfig.read(map.section("clients", path: "clients", keys: ClientsConfig.keys))
+        checkExposure(config, map: map, root: root, adminMap: adminMap)
         return config
     }
 

@@ -9,6 +9,7 @@ public struct AuditEvent: Sendable, Equatable {
         case operatorOverride = "operator_override"
         case rulesReloaded = "rules_reloaded"
         case canaryChanged = "canary_changed"
+        case clientsReloaded = "clients_reloaded"
     }
 
     public var time: Double

@@ -28,6 +28,8 @@ public struct RequestRecord: Sendable, Equatable {
     /// The canary the request matched, and its side (`old` or `new`); nil outside canaries.
     public var canary: String?
     public var canarySide: String?
+    /// The client key's name (`clients.keys`) when the request carried one.
+    public var client: String?
 
     public init(time: Double, region: String?, model: String?, route: String = "weighted", status: Int,
                 outcome: OutcomeClass, errorType: String? = nil, attempts: Int = 1, hedged: Bool = false,

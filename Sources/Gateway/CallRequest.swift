@@ -39,4 +39,6 @@ struct CallRequest: Sendable {
     var object: ObjectRoute? = nil
     /// The region that created the object this request uses, when known: only it is asked.
     var home: String? = nil
+    /// The client key's admission, settled once the answer's usage is known; nil without a key.
+    var client: ClientTicket? = nil
 }

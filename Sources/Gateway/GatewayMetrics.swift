@@ -19,6 +19,10 @@ final class GatewayMetrics: Sendable {
     let hedges: CounterFamily
     let canaryRequests: CounterFamily
     let canaryAttempts: CounterFamily
+    let clientRequests: CounterFamily
+    let clientTokens: CounterFamily
+    let clientRefusals: CounterFamily
+    let clientSharedFallbacks: CounterFamily
 
     /// Overhead lives below a millisecond, yet the buckets still reach 10 minutes.
     static let overheadBounds: [Double] = [
@@ -59,6 +63,18 @@ final class GatewayMetrics: Sendable {
         canaryAttempts = registry.counter("ballast_canary_attempts_total",
                                           help: "Upstream attempts of requests that matched a canary, by canary, side and outcome class.",
                                           labels: ["canary", "side", "class"])
+        clientRequests = registry.counter("ballast_client_requests_total",
+                                          help: "Client requests admitted under a client key (clients.keys), by key name and outcome class.",
+                                          labels: ["client", "class"])
+        clientTokens = registry.counter("ballast_client_tokens_total",
+                                        help: "Tokens used by the answers of each client key, by key name and direction (input or output).",
+                                        labels: ["client", "direction"])
+        clientRefusals = registry.counter("ballast_client_refusals_total",
+                                          help: "Requests Ballast refused for a client key, by key name (none when no known key was sent) and reason: missing_key, unknown_key, model, rate_requests, rate_input_tokens, rate_output_tokens, budget.",
+                                          labels: ["client", "reason"])
+        clientSharedFallbacks = registry.counter("ballast_client_shared_fallbacks_total",
+                                                 help: "Client key admissions decided from this instance's own buckets because Redis was out of reach (shared mode).")
+        clientSharedFallbacks.labels().increment(by: 0)
         hedges = registry.counter("ballast_hedges_total",
                                   help: "Hedged attempts: sent after a slow first byte, won the race, or cancelled as the loser.",
                                   labels: ["result"])
@@ -73,6 +89,9 @@ final class GatewayMetrics: Sendable {
         if let seconds { overhead.labels().observe(seconds) }
         for attempt in recordAttempts {
             attempts.labels(attempt.region, attempt.model ?? "none", attempt.outcome.rawValue, String(attempt.status)).increment()
+        }
+        if let client = request.client {
+            clientRequests.labels(client, request.outcome.rawValue).increment()
         }
         if let canary = request.canary, let side = request.canarySide {
             canaryRequests.labels(canary, side, request.outcome.rawValue).increment()

@@ -4,6 +4,7 @@ import Cache
 import HTTPServer
 import Logging
 import Metrics
+import Shared
 import Synchronization
 import Telemetry
 import Upstream
@@ -29,6 +30,10 @@ public final class GatewayService: Sendable {
     let store: TelemetryStore
     private let cache: CacheContext?
     private let homes: ObjectHomes
+    /// Client keys and their limits (`clients`).
+    let clients: ClientGate
+    private let configPath: String?
+    private let environment: [String: String]
     let rules: RuleController
     private let migrations: MigrationController
     /// Redis-backed sharing with other instances; nil when this one runs alone.
@@ -42,9 +47,13 @@ public final class GatewayService: Sendable {
     ///     environment in production, a dictionary in tests).
     ///   - storeBusyTimeout: milliseconds a store connection waits for another's write lock
     ///     before the write fails (`SQLITE_BUSY`); tests shorten it.
+    ///   - configPath: the file `config` was read from: `reloadClientsFromFile()` (SIGHUP,
+    ///     `POST /control/v1/clients/reload`) re-reads its `clients` section.
     public init(config: GatewayConfig, environment: [String: String], clock: any Clock = SystemClock(),
-                logger: Logger = Logger(label: "ballast"), storeBusyTimeout: Int32 = 5_000) throws {
+                logger: Logger = Logger(label: "ballast"), storeBusyTimeout: Int32 = 5_000, configPath: String? = nil) throws {
         self.config = config
+        self.configPath = configPath
+        self.environment = environment
         self.logger = logger
         let pool = config.upstream.pool
         client = UpstreamClient(options: UpstreamClientOptions(maxConnectionsPerHost: pool.maxPerHost,
@@ -121,12 +130,20 @@ public final class GatewayService: Sendable {
         metrics.registerMigrationGauges(migrations)
         let homes = ObjectHomes(store: store, clock: clock, logger: logger)
         self.homes = homes
+        if config.upstream.auth.mode == .passthrough, config.clients.isEnabled {
+            // The config reader refuses this too: a client key must never be forwarded upstream.
+            throw GatewayStartupError.missingCredential("client keys need upstream.auth mode static or oauth, not passthrough")
+        }
+        let clients = try ClientGate(config: config.clients, environment: environment, clock: clock,
+                                     shared: shared.map { SharedClientLimits(client: $0.client, keyPrefix: $0.config.keyPrefix) },
+                                     metrics: metrics)
+        self.clients = clients
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
                                    sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), ModelNoteSink(source: windowSource),
                                                                CanarySink(windows: migrations.windows)]
                                                            + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])),
-                                   cache: cacheContext, migrations: migrations, homes: homes)
+                                   cache: cacheContext, migrations: migrations, homes: homes, clients: clients)
         metrics.registerObjectHomeGauges(homes)
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
                                        store: store, migrations: migrations, clock: clock, logger: logger)
@@ -149,12 +166,19 @@ public final class GatewayService: Sendable {
         let auth = ControlAuth(token: environment[config.admin.tokenEnv], pageIsOpen: config.admin.open,
                                tokenSource: config.admin.tokenEnv)
         let controlRefusals = RefusalCounts()
+        var clientsReload: (@Sendable () throws(ClientsReloadError) -> String)?
+        if let configPath {
+            clientsReload = { () throws(ClientsReloadError) -> String in
+                try GatewayService.reloadClients(clients, path: configPath, environment: environment)
+            }
+        }
         let control = ControlAPI(context: ControlContext(rules: rules, migrations: migrations, router: router, client: client, policy: policy,
                                                          windows: windows, auditLog: auditLog, writer: telemetry,
                                                          storeHealth: store.health, clock: clock,
                                                          auth: auth, version: BallastVersion.current,
                                                          startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount },
-                                                         shared: shared, refusals: controlRefusals))
+                                                         shared: shared, refusals: controlRefusals, clients: clients,
+                                                         reloadClients: clientsReload))
         var adminListener = HTTPServerConfiguration(host: config.admin.listen.host, port: config.admin.listen.port,
                                                     threads: 1, maxBodyBytes: Self.adminMaxBodyBytes)
         adminListener.headerTimeout = config.server.headerTimeout
@@ -181,6 +205,12 @@ public final class GatewayService: Sendable {
             throw GatewayStartupError.listenFailed("\(error)")
         }
         shared?.describe(sharedInfo())
+        if config.clients.requireKeyExplicit, !config.clients.requireKey, config.upstream.auth.mode != .passthrough {
+            // Said on purpose in the file, and said again at every start so nobody forgets.
+            logger.warning("clients.require_key is false: requests without a client key are sent with the \(config.upstream.auth.mode.rawValue) credential", metadata: [
+                "proxy": "\(proxyServer.address)", "loopback": "\(config.listen.isLoopback)",
+            ])
+        }
         logger.info("ballast listening", metadata: [
             "rules": "\(rules.ruleCount)",
             "proxy": "\(proxyServer.address)", "admin": "\(adminServer.address)",
@@ -283,6 +313,43 @@ public final class GatewayService: Sendable {
             return "credentials: static key re-read"
         } catch {
             return "credentials: kept the current key (\(error))"
+        }
+    }
+
+    /// SIGHUP: takes the `clients` section of a re-read config (rotated keys, new limits).
+    /// All or nothing; requests in flight keep their admission. Returns a line for the log
+    /// (names, never a key).
+    public func reloadClients(_ clients: ClientsConfig, environment: [String: String]) -> String {
+        do {
+            return try self.clients.replace(clients, environment: environment)
+        } catch {
+            return "clients: kept the current keys (\(error))"
+        }
+    }
+
+    /// SIGHUP and `POST /control/v1/clients/reload`: re-reads the config file's `clients`
+    /// section (the whole file must be valid) and replaces the key set. Returns a line for the
+    /// log; never a key.
+    public func reloadClientsFromFile() -> String {
+        guard let configPath else { return "clients: no config file to re-read" }
+        do {
+            return try Self.reloadClients(clients, path: configPath, environment: environment)
+        } catch {
+            return "clients: kept the current keys (\(error.message))"
+        }
+    }
+
+    static func reloadClients(_ gate: ClientGate, path: String, environment: [String: String]) throws(ClientsReloadError) -> String {
+        let config: GatewayConfig
+        do {
+            config = try GatewayConfig.load(path: path)
+        } catch {
+            throw ClientsReloadError(message: "\(path) has errors: " + error.issues.map(\.description).joined(separator: "; "))
+        }
+        do {
+            return try gate.replace(config.clients, environment: environment)
+        } catch {
+            throw ClientsReloadError(message: "\(error)")
         }
     }
 

@@ -785,6 +785,8 @@ final class ProxiedCall: @unchecked Sendable {
             inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, bytesSent: final?.bytesRelayed ?? 0)
         record.canary = request.canary?.canary
         record.canarySide = request.canary?.side.rawValue
+        record.client = request.client?.name
+        request.client?.settle(inputTokens: usage.inputTokens, outputTokens: usage.outputTokens)
         let attemptRecords = attempts.map { attempt in
             AttemptRecord(
                 time: wall + attempt.startedAt.seconds(since: request.arrival), region: attempt.region.name,
@@ -839,11 +841,14 @@ final class ProxiedCall: @unchecked Sendable {
             for follower in cache.leaderFinished(cached.key) { follower.serveCoalesced(body) }
             finished = true
             let response = CachedAnswerResponse.make(body: body, wantsStream: request.wantsStream, source: "shared")
-            context.sink?.record(RequestRecord(
+            request.client?.settle(inputTokens: 0, outputTokens: 0)
+            var record = RequestRecord(
                 time: request.arrivalWallTime, region: nil, model: request.model, route: "cache", status: 200,
                 outcome: .success, attempts: 0, cacheHit: true, streamed: request.wantsStream,
                 latency: now.seconds(since: request.arrival), timeToFirstByte: now.seconds(since: request.arrival),
-                inputTokens: 0, outputTokens: 0, bytesSent: 0), attempts: [], overhead: nil)
+                inputTokens: 0, outputTokens: 0, bytesSent: 0)
+            record.client = request.client?.name
+            context.sink?.record(record, attempts: [], overhead: nil)
             responder.respond(response)
         case .lead(let token):
             sharedLockToken = token
@@ -877,12 +882,15 @@ final class ProxiedCall: @unchecked Sendable {
 
     private func recordFollower() {
         let end = now
-        context.sink?.record(RequestRecord(
+        request.client?.settle(inputTokens: 0, outputTokens: 0)
+        var record = RequestRecord(
             time: request.arrivalWallTime, region: nil, model: request.model, route: "coalesced",
             status: clientGone ? 499 : 200, outcome: clientGone ? .ballast : .success,
             errorType: clientGone ? "client_closed_request" : nil, attempts: 0, coalesced: true,
             streamed: request.wantsStream, latency: end.seconds(since: request.arrival),
-            timeToFirstByte: clientGone ? nil : end.seconds(since: request.arrival)), attempts: [], overhead: nil)
+            timeToFirstByte: clientGone ? nil : end.seconds(since: request.arrival))
+        record.client = request.client?.name
+        context.sink?.record(record, attempts: [], overhead: nil)
     }
 
     /// Ballast's own processing time (arrival to hand-off to libcurl), reported only for
@@ -895,8 +903,11 @@ final class ProxiedCall: @unchecked Sendable {
     private func clientHeaders(from upstream: HTTPHeaders, attempt: Attempt) -> HTTPHeaders {
         var result = HTTPHeaders()
         for field in upstream where !Self.hopByHop.contains(field.name) {
+            // A client key's answer describes that key's limits, not the organisation's.
+            if request.client != nil, field.name.hasPrefix("anthropic-ratelimit-") { continue }
             result.add(field.name, field.value)
         }
+        for field in request.client?.rateLimitHeaders ?? [] { result.add(field.name, field.value) }
         result.add("x-ballast-region", attempt.region.name)
         result.add("x-ballast-attempts", String(attemptsMade))
         if attempt.isHedge { result.add("x-ballast-hedged", "true") }

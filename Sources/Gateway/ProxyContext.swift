@@ -24,10 +24,13 @@ final class ProxyContext: Sendable {
     let homes: ObjectHomes
     /// Requests and streams refused for what they carried, by reason (`ballast_requests_refused_total`).
     let refusals = RefusalCounts()
+    /// Client keys and their limits (`clients`); inactive when none is configured.
+    let clients: ClientGate?
 
     init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
-         cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes()) {
+         cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes(),
+         clients: ClientGate? = nil) {
         self.client = client
         self.router = router
         self.credentials = credentials
@@ -39,5 +42,6 @@ final class ProxyContext: Sendable {
         self.cache = cache
         self.migrations = migrations
         self.homes = homes
+        self.clients = clients
     }
 }

@@ -9,7 +9,7 @@ import Cache
 /// It checks what Ballast can check cheaply (body size, JSON syntax, credentials), shapes
 /// the upstream request's headers, and hands the rest to a `ProxiedCall`.
 final class ProxyHandler: HTTPHandler {
-    private let context: ProxyContext
+    let context: ProxyContext
 
     init(context: ProxyContext) {
         self.context = context
@@ -50,6 +50,18 @@ final class ProxyHandler: HTTPHandler {
                 return reject(AnthropicError(.invalidRequest, "request body is not valid JSON: \(error)"), responder)
             }
         }
+        let checked = request
+        admitClient(checked, model: model, maxTokens: maxTokens, responder: responder) { [self, checked, model, maxTokens, wantsStream] ticket in
+            forward(checked, arrival: arrival, model: model, maxTokens: maxTokens, wantsStream: wantsStream, client: ticket,
+                    responder: responder)
+        }
+    }
+
+    /// The request passed the client-key checks (`ticket` is nil when it carries no key and
+    /// none is required): shape it and send it on.
+    private func forward(_ request: HTTPRequest, arrival: MonotonicInstant, model: String?, maxTokens: Int?,
+                         wantsStream: Bool, client ticket: ClientTicket?, responder: HTTPResponder) {
+        var model = model
         var upstreamHeaders = HTTPHeaders()
         for field in request.headers where !Self.notForwarded.contains(field.name) && !field.name.hasPrefix("x-ballast-") {
             upstreamHeaders.add(field.name, field.value)
@@ -86,11 +98,14 @@ final class ProxyHandler: HTTPHandler {
                 }
                 switch outcome {
                 case .answer(let response):
-                    context.sink?.record(RequestRecord(
+                    ticket?.settle(inputTokens: 0, outputTokens: 0)
+                    var record = RequestRecord(
                         time: context.clock.wallTime(), region: nil, model: model, route: "degraded", status: response.status,
                         outcome: (200..<300).contains(response.status) ? .success : .ballast,
                         errorType: (200..<300).contains(response.status) ? nil : "overloaded_error", attempts: 0,
-                        streamed: wantsStream, latency: context.clock.now().seconds(since: arrival)), attempts: [], overhead: nil)
+                        streamed: wantsStream, latency: context.clock.now().seconds(since: arrival))
+                    record.client = ticket?.name
+                    context.sink?.record(record, attempts: [], overhead: nil)
                     return responder.respond(response)
                 case .forward(let newBody, let newModel, let header):
                     body = newBody
@@ -107,11 +122,14 @@ final class ProxyHandler: HTTPHandler {
             if let hit = cache.store.lookup(key, now: context.clock.wallTime()) {
                 cache.counters.hits.add(1, ordering: .relaxed)
                 let response = CachedAnswerResponse.make(body: hit.body, wantsStream: wantsStream, source: "hit")
-                context.sink?.record(RequestRecord(
+                ticket?.settle(inputTokens: 0, outputTokens: 0)
+                var record = RequestRecord(
                     time: context.clock.wallTime(), region: nil, model: model, route: "cache", status: 200,
                     outcome: .success, attempts: 0, cacheHit: true, streamed: wantsStream,
                     latency: context.clock.now().seconds(since: arrival), timeToFirstByte: context.clock.now().seconds(since: arrival),
-                    inputTokens: 0, outputTokens: 0, bytesSent: 0), attempts: [], overhead: nil)
+                    inputTokens: 0, outputTokens: 0, bytesSent: 0)
+                record.client = ticket?.name
+                context.sink?.record(record, attempts: [], overhead: nil)
                 return responder.respond(response)
             }
             cache.counters.misses.add(1, ordering: .relaxed)
@@ -129,7 +147,7 @@ final class ProxyHandler: HTTPHandler {
             deadline: RequestDeadline.instant(arrival: arrival, total: context.options.timeouts.total, headers: request.headers),
             maxTokens: maxTokens, cache: cached, degraded: degradedHeader,
             canary: migration?.canary, migrationHeaders: migration?.responseHeaders ?? [],
-            object: object, home: home),
+            object: object, home: home, client: ticket),
             responder: responder)
         call.start()
     }

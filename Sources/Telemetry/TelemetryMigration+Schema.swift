@@ -137,5 +137,10 @@ extension TelemetryMigration {
             );
             CREATE INDEX object_homes_expires ON object_homes(expires);
             """),
+        TelemetryMigration(name: "0004_request_client", sql: """
+            -- The client key's name (clients.keys) a request carried, so who spent what can be
+            -- asked after the fact; NULL when it carried none. Never the key.
+            ALTER TABLE requests ADD COLUMN client TEXT;
+            """),
     ]
 }

@@ -41,8 +41,9 @@ final class WriterWorker: @unchecked Sendable {
         canVacuum = try database.pragma("auto_vacuum") == "2"
         insertRequest = try database.prepare("""
             INSERT INTO requests(id, time, region, model, route, status, outcome, error_type, attempts, hedged,
-                cache_hit, coalesced, streamed, latency, ttfb, input_tokens, output_tokens, bytes_sent, canary, canary_side)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                cache_hit, coalesced, streamed, latency, ttfb, input_tokens, output_tokens, bytes_sent, canary, canary_side,
+                client)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
             """)
         insertAttempt = try database.prepare("""
             INSERT INTO attempts(request_id, time, region, model, attempt, status, outcome, error_type, hedge,
@@ -211,6 +212,7 @@ final class WriterWorker: @unchecked Sendable {
         try statement.bind(record.bytesSent, at: 18)
         try statement.bind(record.canary, at: 19)
         try statement.bind(record.canarySide, at: 20)
+        try statement.bind(record.client, at: 21)
         try statement.execute()
 
         let attempt = insertAttempt

@@ -31,7 +31,7 @@ struct ServeCommand: ParsableCommand {
         let service: GatewayService
         do {
             service = try GatewayService(config: gatewayConfig, environment: ProcessInfo.processInfo.environment,
-                                         logger: logger)
+                                         logger: logger, configPath: config)
             try service.start()
         } catch {
             FileHandle.standardError.write(Data("ballast: cannot start: \(error)\n".utf8))
@@ -45,6 +45,7 @@ struct ServeCommand: ParsableCommand {
             let signal = ProcessSignals.wait()
             if signal == SIGHUP {
                 logger.info("SIGHUP: \(service.reloadCredentials(environment: ProcessInfo.processInfo.environment))")
+                logger.info("SIGHUP: \(service.reloadClientsFromFile())")
                 if let errors = service.reloadRules() {
                     logger.error("SIGHUP: rules not reloaded, the running rules stay", metadata: ["errors": "\(errors)"])
                 }

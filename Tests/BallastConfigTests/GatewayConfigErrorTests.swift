@@ -113,6 +113,8 @@ import Testing
             listen: 0.0.0.0:8080
             admin:
               listen: 127.0.0.1:8080
+            clients:
+              require_key: false
             \(minimalRegions)
             """)
         #expect(positions(issues) == ["3:11"])

@@ -40,6 +40,13 @@ struct GatewayHarness {
         client.start()
     }
 
+    /// Around a gateway the test built and started itself.
+    init(gateway: GatewayService) {
+        self.gateway = gateway
+        client = UpstreamClient()
+        client.start()
+    }
+
     func stop() {
         client.shutdown()
         gateway.stop(gracePeriod: 0)

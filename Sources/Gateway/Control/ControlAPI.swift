@@ -46,6 +46,8 @@ final class ControlAPI: Sendable {
         case .actions: return try actionsDocument(request)
         case .windows: return try windowDocument(request)
         case .instances: return instancesDocument()
+        case .clients: return clientsDocument()
+        case .reloadClients: return try clientsReload(request)
         case .drainRegion, .restoreRegion, .weightRegion:
             return try regionWrite(endpoint, name: parameters["name"] ?? "", request: request)
         case .openCircuit, .closeCircuit, .resetCircuit:
@@ -63,7 +65,7 @@ final class ControlAPI: Sendable {
 
     // MARK: Writes
 
-    private func body(_ request: HTTPRequest, allowing fields: Set<String>) throws(ControlError) -> ([String: JSONValue], OperatorRequest) {
+    func body(_ request: HTTPRequest, allowing fields: Set<String>) throws(ControlError) -> ([String: JSONValue], OperatorRequest) {
         let object = try ControlJSON.object(request.body)
         try ControlJSON.requireOnly(fields.union(["reason", "ttl", "operator"]), in: object)
         do {

@@ -26,4 +26,9 @@ struct ControlContext: Sendable {
     var shared: SharedRuntime? = nil
     /// Where refused operator input is counted (the admin listener's counts).
     var refusals: RefusalCounts? = nil
+    /// Client keys (`clients`); nil in tests that build a context without them.
+    var clients: ClientGate? = nil
+    /// Re-reads the config file's `clients` section and replaces the key set (throws the
+    /// reason when nothing changed); nil when Ballast runs without a config file.
+    var reloadClients: (@Sendable () throws(ClientsReloadError) -> String)? = nil
 }

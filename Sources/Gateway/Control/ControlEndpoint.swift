@@ -24,6 +24,8 @@ enum ControlEndpoint: String, CaseIterable, Sendable {
     case overrides = "GET /control/v1/overrides"
     case windows = "GET /control/v1/windows"
     case instances = "GET /control/v1/instances"
+    case clients = "GET /control/v1/clients"
+    case reloadClients = "POST /control/v1/clients/reload"
     case canaries = "GET /control/v1/canaries"
     case startCanary = "POST /control/v1/canaries"
     case advanceCanary = "POST /control/v1/canaries/{name}/advance"

@@ -69,6 +69,7 @@ struct StatusPage: Sendable {
         body += degradationSection(view)
         body += regionsTable(regions)
         body += canariesSection()
+        body += clientsSection()
         body += chartsSection(at: wall)
         body += overridesSection(view)
         body += actionsSection(recent)
