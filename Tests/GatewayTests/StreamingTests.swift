@@ -96,13 +96,19 @@ final class SlowReader: UpstreamTransferDelegate {
             }
         }
         defer { upstream.stop() }
-        let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")])
+        // Generous timeouts: in a full run on 2 cores the test's own tasks can wait tens of
+        // seconds for a thread of Swift's cooperative pool (the whole suite runs at once), and
+        // the 30 s idle timeout once cut the stream before the test released its end.
+        let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
+                                         timeouts: TimeoutsConfig(connect: 5, firstByte: 150, idle: 150, total: 300))
         defer { harness.stop() }
         let reader = SlowReader(holding: false)
         harness.client.submit(UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json"],
-                                              body: Array(Self.streamRequest.utf8)), delegate: reader)
+                                              body: Array(Self.streamRequest.utf8),
+                                              timeouts: UpstreamTimeouts(connect: 5, firstByte: 150, idle: 150, total: 300)),
+                              delegate: reader)
         // Held back only until the first content event, then relayed as it comes.
-        #expect(await eventually { reader.prefix.contains("content_block_delta") })
+        #expect(await eventually(within: 120) { reader.prefix.contains("content_block_delta") })
         release.signal()
         let result = await reader.collector.result()
         #expect(result.head?.status == 200)
