@@ -16,6 +16,7 @@ public final class ResponseCollector: UpstreamTransferDelegate {
         var head: UpstreamResponseHead?
         var body: [UInt8] = []
         var refuseNext = 0
+        var offers = 0
         var continuation: CheckedContinuation<Result, Never>?
         var result: Result?
     }
@@ -27,12 +28,17 @@ public final class ResponseCollector: UpstreamTransferDelegate {
         state.withLock { $0.refuseNext = count }
     }
 
+    /// How many times body bytes were offered (refused ones included), and how many were kept.
+    public var chunksOffered: Int { state.withLock { $0.offers } }
+    public var bytesKept: Int { state.withLock { $0.body.count } }
+
     public func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
         state.withLock { $0.head = head }
     }
 
     public func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
         state.withLock { s in
+            s.offers += 1
             if s.refuseNext > 0 {
                 s.refuseNext -= 1
                 return false

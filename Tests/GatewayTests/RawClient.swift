@@ -39,7 +39,8 @@ struct RawClient {
         await exchange(address, parts: [Array(text.utf8)], deadline: deadline)
     }
 
-    private static func run(_ address: String, parts: [[UInt8]], pause: Double, deadline: Double) -> Reply {
+    /// The blocking exchange, for a caller on its own thread.
+    static func run(_ address: String, parts: [[UInt8]], pause: Double = 0, deadline: Double) -> Reply {
         let clock = SystemClock()
         let start = clock.now()
         let port = UInt16(address.split(separator: ":").last.flatMap { Int($0) } ?? 0)

@@ -1,9 +1,6 @@
 import BallastCore
 import Shared
 import Testing
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @Suite("Redis client against a real redis-server", .serialized)
 struct RedisClientTests {
@@ -30,6 +27,7 @@ struct RedisClientTests {
         redis.server.stop()
         #expect(RedisHarness.eventually { !redis.client.isUp || redis.client.call(["PING"], timeout: 0.5) != .success(.status("PONG")) })
         #expect(RedisHarness.eventually { !redis.client.isUp })
+        #expect(redis.client.lastError != nil, "down without a recorded failure")
         let started = SystemClock().now()
         let result = redis.client.call(["PING"], timeout: 2)
         #expect(result == .failure(.down))
@@ -47,8 +45,12 @@ struct RedisClientTests {
         let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port, password: "wrong-secret"))
         client.start()
         defer { client.stop() }
-        usleep(300_000)
+        // Evidence that it tried and was refused, not only that it is down (a client that
+        // never connected is down too): Redis' own AUTH refusal, as the client recorded it.
+        #expect(RedisHarness.eventually(timeout: 5) { client.lastError?.contains("WRONGPASS") == true },
+                "the client should have connected and been refused: \(client.lastError ?? "no attempt recorded")")
         #expect(!client.isUp)
+        #expect(!(client.lastError ?? "").contains("secret"))
         let good = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port, password: "right-secret"))
         good.start()
         defer { good.stop() }

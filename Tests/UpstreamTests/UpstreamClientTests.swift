@@ -120,21 +120,33 @@ import BallastTesting
     }
 
     @Test func pausedTransferDeliversEveryByteAfterResume() async throws {
-        let payload = (0..<200_000).map { UInt8($0 % 251) }
-        let server = try makeServer { _, responder in
-            responder.respond(HTTPResponse(status: 200, body: .bytes(payload)))
-        }
+        // 16 MiB: far more than the loopback socket buffers hold for a reader that stopped
+        // (the server's send buffer is 128 KiB, the receiver's grows only as it reads).
+        let pattern = (0..<251).map { UInt8($0) }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(16 << 20)
+        while payload.count < 16 << 20 { payload.append(contentsOf: pattern.prefix((16 << 20) - payload.count)) }
+        let server = try CountingHTTPServer(body: payload)
         defer { server.stop() }
         let client = UpstreamClient()
         client.start()
         defer { client.shutdown() }
         let collector = ResponseCollector(refuseChunks: 1)
-        let transfer = client.submit(UpstreamRequest(method: "GET", url: "http://\(server.address)/"), delegate: collector)
-        try await Task.sleep(for: .milliseconds(100))
+        let transfer = client.submit(UpstreamRequest(method: "GET", url: "http://127.0.0.1:\(server.port)/"), delegate: collector)
+
+        // Paused: the server's writer blocks short of the body (nobody reads the socket), the
+        // one refused chunk is all the collector was offered, and the transfer is not over.
+        #expect(server.stalls(quiet: 0.3, within: 20), "the server never stopped sending")
+        #expect(server.sent < payload.count, "the whole body left the server while the transfer was paused")
+        #expect(collector.chunksOffered == 1, "bytes were offered again while paused")
+        #expect(collector.bytesKept == 0)
+        #expect(client.activeTransfers == 1)
+
         transfer.resume()
         let result = await collector.result()
         #expect(result.completion.error == nil)
         #expect(result.body == payload)
+        #expect(server.sent == payload.count)
     }
 
     @Test func timersFireInOrderOnTheLoopAndCancelledOnesNever() async throws {

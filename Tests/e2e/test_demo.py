@@ -89,8 +89,58 @@ def test_summary_is_shaped_like_the_write_up(demo):
     assert share and float(share.group(1)) >= 95, down
     assert "answered by the standby" in down[6]
 
-    # The targets, each with what was measured and a verdict.
-    verdicts = [cells(line)[-1] for line in table(summary, "Targets:")]
-    assert len(verdicts) == 4 and set(verdicts) <= {"met", "MISSED"}
-
     assert re.search(r"is in (/\S+/ballast\.db); explore it with\n\s+\S+ stats --db \1 --since", summary)
+
+
+def test_every_target_is_judged_by_its_figures(demo):
+    """The demo's four targets, each with what was measured and a verdict. Every verdict is
+    recomputed here from the figures beside it (a wrong verdict cannot hide a missed target
+    or claim a missed one; a figure printed exactly at its bound could be either side of it
+    before rounding and is not judged). The 429 burst target is asserted as met, and the
+    unprotected path's "several percent" of errors. The other three are not required to be
+    met here: in this environment (a debug build, phases squeezed into 20 s, a loaded 2-core
+    machine) they were measured at 0.22-0.38% errors through Ballast (target 0.2%: streams
+    cut mid-answer when the primary dies, after their 200 head, and 529s after 4 attempts in
+    the wave), P99 0.49-0.56x the unprotected one (target 0.5x) and the burst's P99 1.10-1.57x
+    its bound (target 1.2x)."""
+    summary = demo[demo.index("Summary: "):]
+    rows = [cells(line) for line in table(summary, "Targets:")]
+    assert len(rows) == 4, rows
+    print("\n" + "\n".join("  ".join(row) for row in rows))
+    verdicts = {row[0]: (row[1], row[2]) for row in rows}
+
+    def row(start: str) -> tuple[str, str]:
+        found = [value for target, value in verdicts.items() if target.startswith(start)]
+        assert len(found) == 1, (start, list(verdicts))
+        return found[0]
+
+    def ratio(text: str) -> float:
+        """`A ms vs B ms = R x`: R, checked against A / B (the ms are rounded)."""
+        match = re.fullmatch(r"(\d+) ms vs (\d+) ms = ([\d.]+)x", text)
+        assert match, text
+        a, b, r = float(match.group(1)), float(match.group(2)), float(match.group(3))
+        assert b > 0 and abs(a / b - r) <= 0.01 + (1 + r) * 0.5 / b, text
+        return r
+
+    def judged(start: str, met: bool):
+        measured, verdict = row(start)
+        assert verdict == ("met" if met else "MISSED"), f"{start}: {measured} judged {verdict}"
+
+    measured, _ = row("error rate through Ballast")
+    errors = re.fullmatch(r"([\d.]+)% vs ([\d.]+)%", measured)
+    assert errors, measured
+    ballast, unprotected = float(errors.group(1)), float(errors.group(2))
+    # Rounded to 0.01%: a figure at the bound could be either side of it.
+    if abs(ballast - 0.2) > 0.005 and abs(unprotected - 2) > 0.005:
+        judged("error rate through Ballast", ballast <= 0.2 and unprotected >= 2)
+    assert unprotected >= 2, "the unprotected path should see several percent of errors: " + measured
+    for start, bound in [("P99 through Ballast", 0.5), ("429 burst: P99", 1.2)]:
+        value = ratio(row(start)[0])
+        if abs(value - bound) > 0.005:
+            judged(start, value <= bound)
+    measured, _ = row("429 burst (average under the limit)")
+    served = re.fullmatch(r"([\d.]+)% \(unprotected ([\d.]+)%\)", measured)
+    assert served, measured
+    if abs(float(served.group(1)) - 99.9) > 0.005:
+        judged("429 burst (average under the limit)", float(served.group(1)) >= 99.9)
+    assert float(served.group(1)) >= 99.9, "target missed: the 429 burst: " + measured

@@ -5,8 +5,9 @@ import Telemetry
 
 /// Telemetry's own costs: how many records per second the SQLite writer sustains (against
 /// plain prepared inserts into one table, the library's ceiling, in the same run), how long
-/// `/metrics` takes to render with 20 regions x 10 models, and how long a window query over
-/// one hour of per-second rollups takes.
+/// `/metrics` takes to render with 20 regions x 10 models, and how long window queries over
+/// one hour of per-second rollups take (from disk, through a live writer's ring, for one
+/// series, against a scan of every second row). Figures only here: no unit test times them.
 struct TelemetryScenario: BenchScenario {
     let name = "telemetry"
 
@@ -26,15 +27,20 @@ struct TelemetryScenario: BenchScenario {
         _ = try TelemetryBenchmark.measureWrites(path: hourPath, records: 3_600 * 20, simulatedRate: 20, seed: context.seed)
         let store = try TelemetryStore(path: hourPath)
         let windows = try TelemetryWindows(store: store)
-        var queryTimes: [Double] = []
-        for _ in 0..<30 {
-            let start = SystemClock().now()
-            _ = try windows.stats(last: 3_600)
-            queryTimes.append(SystemClock().now().seconds(since: start))
-        }
-        queryTimes.sort()
-        let queryMedian = queryTimes[queryTimes.count / 2]
-
+        let queryMedian = try Self.median(runs: 30) { _ = try windows.stats(last: 3_600) }
+        let oneSeries = TelemetryFilter(region: "primary", model: "claude-sonnet-4-5")
+        let oneSeriesMedian = try Self.median(runs: 30) { _ = try windows.stats(last: 3_600, filter: oneSeries) }
+        // The gateway's path: a writer opened on the hour rebuilds its in-memory ring (the last
+        // 300 s) from SQLite; recent seconds come from it, older ones from disk.
+        let hourWriter = try TelemetryWriter(store: store)
+        defer { hourWriter.close() }
+        let live = try TelemetryWindows(store: store, writer: hourWriter)
+        let liveHourMedian = try Self.median(runs: 30) { _ = try live.stats(last: 3_600) }
+        let ringMinuteMedian = try Self.median(runs: 30) { _ = try live.stats(last: 60) }
+        let primary = TelemetryFilter(region: "primary")
+        let streakMedian = try Self.median(runs: 30) { _ = try live.consecutiveFailures(filter: primary) }
+        // What the minute rollups save: the same hour summed from its 3,600 x 6 second rows.
+        let scanMedian = try Self.secondRowScan(store: store, runs: 10)
         let table = BenchTable(columns: ["measure", "value", "baseline in this run", "ratio", "target"], rows: [
             ["records written per second (rows + attempts + rollups, batched)", BenchFormat.rate(writer.recordsPerSecond),
              "\(BenchFormat.rate(baseline)) plain prepared inserts/s into one table",
@@ -43,6 +49,14 @@ struct TelemetryScenario: BenchScenario {
              "\(render.lines) lines", "", "<= 5 ms"],
             ["window query over 1 h of second rollups (median of 30)", "\(BenchFormat.ms(queryMedian * 1000)) ms",
              "72,000 requests in the hour", "", "<= 5 ms"],
+            ["the same, one region and model", "\(BenchFormat.ms(oneSeriesMedian * 1000)) ms", "", "", ""],
+            ["the same with a writer (its 300 s ring in memory, the rest from disk)", "\(BenchFormat.ms(liveHourMedian * 1000)) ms",
+             "", "", ""],
+            ["window query over 60 s, from the ring", "\(BenchFormat.ms(ringMinuteMedian * 1000)) ms", "", "", ""],
+            ["`consecutiveFailures`, one region", "\(BenchFormat.ms(streakMedian * 1000)) ms", "", "", ""],
+            ["for comparison: the hour summed from every second row (SQL scan + decode, median of 10)",
+             "\(BenchFormat.ms(scanMedian * 1000)) ms", "\(BenchFormat.ms(queryMedian * 1000)) ms with minute rows",
+             BenchFormat.ratio(scanMedian / queryMedian), ""],
         ])
         let summary = """
             The writer sustained **\(BenchFormat.rate(writer.recordsPerSecond)) records/s** \
@@ -56,7 +70,44 @@ struct TelemetryScenario: BenchScenario {
                             figures: ["writer_records_per_second": writer.recordsPerSecond,
                                       "plain_inserts_per_second": baseline,
                                       "metrics_render_ms": render.median * 1000,
-                                      "window_query_1h_ms": queryMedian * 1000])
+                                      "window_query_1h_ms": queryMedian * 1000,
+                                      "window_query_1h_one_series_ms": oneSeriesMedian * 1000,
+                                      "window_query_1h_with_writer_ms": liveHourMedian * 1000,
+                                      "window_query_60s_ring_ms": ringMinuteMedian * 1000,
+                                      "consecutive_failures_ms": streakMedian * 1000,
+                                      "second_row_scan_1h_ms": scanMedian * 1000])
+    }
+
+    /// The median time of `runs` calls of `body`, in seconds.
+    static func median(runs: Int, _ body: () throws -> Void) rethrows -> Double {
+        var times: [Double] = []
+        for _ in 0..<runs {
+            let start = SystemClock().now()
+            try body()
+            times.append(SystemClock().now().seconds(since: start))
+        }
+        times.sort()
+        return times[times.count / 2]
+    }
+
+    /// The last hour summed from `rollup_second` alone, decoding every row's histograms: the
+    /// plan the minute rollups replace.
+    static func secondRowScan(store: TelemetryStore, runs: Int) throws -> Double {
+        let connection = try store.openConnection()
+        let scan = try connection.prepare("SELECT requests, latency_hist, ttfb_hist FROM rollup_second WHERE bucket BETWEEN ?1 AND ?2")
+        let last = Int(SystemClock().wallTime().rounded(.down))
+        return try median(runs: runs) {
+            try scan.bind(last - 3_599, at: 1)
+            try scan.bind(last, at: 2)
+            var requests = 0
+            var latency = LatencyHistogram(), ttfb = LatencyHistogram()
+            try scan.query { row in
+                requests += row.int(at: 0)
+                _ = row.withUTF8(at: 1) { latency.merge(encoded: $0) }
+                _ = row.withUTF8(at: 2) { ttfb.merge(encoded: $0) }
+            }
+            precondition(requests > 0, "the hour's second rows are missing")
+        }
     }
 
     /// Prepared inserts into one plain table, 500 rows per transaction: what SQLite itself
