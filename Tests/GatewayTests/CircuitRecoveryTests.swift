@@ -1,8 +1,10 @@
 import BallastConfig
 import BallastCore
 import BallastTesting
+import Dispatch
 import Foundation
 import Gateway
+import Synchronization
 import Telemetry
 import Testing
 import Upstream
@@ -27,8 +29,6 @@ import Upstream
             regions:
               - name: primary
                 listen: 127.0.0.1:0
-                schedule:
-                  - { at: 0s, for: 2s, faults: { refuse_connections: true } }
               - name: secondary
                 listen: 127.0.0.1:0
             """))
@@ -50,10 +50,22 @@ import Upstream
                 - { name: primary, base_url: "\(simulator.regions[0].baseURL)", weight: 100 }
                 - { name: secondary, base_url: "\(simulator.regions[1].baseURL)", weight: 0 }
             """)
-        let report = await LoadGenerator(client: harness.client).run(LoadPlan(rate: 30, duration: 8, drainTimeout: 10, seed: 5) { _, _ in
+        // The primary refuses connections from the load's start until its 60th answer (about
+        // 2 s): timed by the load, not by the simulator's start, which a busy run's slow
+        // gateway start-up could outlast.
+        let primary = simulator.regions[0]
+        primary.setFaults(FaultSettings(refuseConnections: true))
+        let answered = Atomic<Int>(0)
+        var plan = LoadPlan(rate: 30, duration: 8, drainTimeout: 10, seed: 5) { _, _ in
             UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
                             body: Array(#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
-        })
+        }
+        plan.onComplete = { _ in
+            if answered.add(1, ordering: .relaxed).newValue == 60 {
+                DispatchQueue.global().async { primary.setFaults(FaultSettings()) }
+            }
+        }
+        let report = await LoadGenerator(client: harness.client).run(plan)
         harness.gateway.flushTelemetry()
         harness.stop()
         #expect(report.failed == 0)

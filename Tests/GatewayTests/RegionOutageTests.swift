@@ -21,8 +21,6 @@ import Upstream
               - name: primary
                 listen: 127.0.0.1:0
                 latency: { first_byte: { median: 20ms, spread: 0.2 } }
-                schedule:
-                  - { at: 2s, for: 4s, faults: { refuse_connections: true } }
               - name: secondary
                 listen: 127.0.0.1:0
                 latency: { first_byte: { median: 20ms, spread: 0.2 } }
@@ -37,9 +35,21 @@ import Upstream
         let request = UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
                                       body: Array(#"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
         let watch = CircuitWatch(admin: harness.gateway.adminAddress, target: "region=primary")
-        let report = await LoadGenerator(client: harness.client).run(LoadPlan(rate: 40, duration: 8, drainTimeout: 20, seed: 3) { _, _ in request })
-        // While the primary refused connections (2 s to 6 s), its circuit was open: the
-        // `open` line read 1 and `closed` 0 (open for 2 s, then 4 s more after failed probes).
+        // The outage is timed by the load's progress, not by the clock: from the 80th answer
+        // (about 2 s in) to the 240th (about 6 s). A schedule from the simulator's start could
+        // pass entirely while a full parallel run was still starting the gateway and the load.
+        let primary = simulator.regions[0]
+        let answered = Atomic<Int>(0)
+        var plan = LoadPlan(rate: 40, duration: 8, drainTimeout: 20, seed: 3) { _, _ in request }
+        plan.onComplete = { _ in
+            let count = answered.add(1, ordering: .relaxed).newValue
+            if count == 80 { DispatchQueue.global().async { primary.setFaults(FaultSettings(refuseConnections: true)) } }
+            if count == 240 { DispatchQueue.global().async { primary.setFaults(FaultSettings()) } }
+        }
+        let report = await LoadGenerator(client: harness.client).run(plan)
+        primary.setFaults(FaultSettings())
+        // While the primary refused connections, its circuit was open: the `open` line read 1
+        // and `closed` 0 (open for 2 s, then 4 s more after failed probes).
         let seenOpen = watch.stop()
         #expect(seenOpen?["open"] == 1 && seenOpen?["closed"] == 0,
                 "the primary's circuit never showed open = 1 during the outage; last seen: \(watch.last)")
