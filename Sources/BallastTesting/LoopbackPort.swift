@@ -8,18 +8,38 @@ import Glibc
 public enum LoopbackPort {
     /// A loopback port nothing listens on now (bound to port 0, read back, released).
     public static func free() throws -> Int {
+        let (fd, port) = try bound()
+        close(fd)
+        return port
+    }
+
+    /// A TCP socket bound to 127.0.0.1 on a port the kernel chose, and that port; the caller
+    /// owns the socket (listens on it, or keeps it bound so connections to it are refused).
+    public static func bound() throws -> (socket: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw LoopbackPortError() }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        let ok = withUnsafeMutablePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
         }
-        guard bound else { throw LoopbackPortError() }
-        return Int(UInt16(bigEndian: address.sin_port))
+        guard ok else {
+            close(fd)
+            throw LoopbackPortError()
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
+    }
+
+    /// A listening loopback socket on a port the kernel chose, and that port.
+    public static func listening(backlog: Int32 = 64) throws -> (socket: Int32, port: Int) {
+        let (fd, port) = try bound()
+        guard listen(fd, backlog) == 0 else {
+            close(fd)
+            throw LoopbackPortError()
+        }
+        return (fd, port)
     }
 }
 

@@ -1,9 +1,6 @@
 import BallastConfig
 import BallastCore
 import BallastTesting
-#if canImport(Glibc)
-import Glibc
-#endif
 import Gateway
 import HTTPServer
 import Upstream
@@ -78,25 +75,9 @@ func startUpstream(_ body: @escaping @Sendable (HTTPRequest, HTTPResponder) -> V
 /// rest of the test process, so a server started by a test running alongside cannot take it
 /// (connections to it are refused).
 func deadAddress() throws -> String {
-    let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard socket >= 0 else { throw DeadAddressError() }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-            bind(socket, raw, length) == 0 && getsockname(socket, raw, &length) == 0
-        }
-    }
-    guard bound else {
-        close(socket)
-        throw DeadAddressError()
-    }
-    return "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+    "127.0.0.1:\(try LoopbackPort.bound().port)"
 }
 
-struct DeadAddressError: Error {}
 
 /// Polls `condition` until it holds or `seconds` pass; for effects that happen on other threads.
 func eventually(within seconds: Double = 20, _ condition: () -> Bool) async -> Bool {

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import BallastTesting
 import Synchronization
 
 /// A minimal HTTP/1.1 upstream on raw sockets, for what a well-behaved server library will not
@@ -29,22 +30,9 @@ final class RawUpstream: Sendable {
 
     init(_ script: @escaping @Sendable (Arrival) -> Action) throws {
         self.script = script
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, port) = try LoopbackPort.listening()
         listener = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let listening = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
-                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0 && listen(fd, 64) == 0
-            }
-        }
-        guard listening else {
-            close(fd)
-            throw DeadAddressError()
-        }
-        self.address = "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        self.address = "127.0.0.1:\(port)"
         let listener = self.listener
         Thread.detachNewThread { [self] in
             while true {

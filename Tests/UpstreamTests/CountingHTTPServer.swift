@@ -1,4 +1,5 @@
 import BallastCore
+import BallastTesting
 import Foundation
 import Synchronization
 #if canImport(Glibc)
@@ -17,19 +18,9 @@ final class CountingHTTPServer: Sendable {
     var sent: Int { sentBytes.load(ordering: .acquiring) }
 
     init(body: [UInt8]) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, boundPort) = try LoopbackPort.listening(backlog: 4)
         listener = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound, listen(fd, 4) == 0 else { throw NSError(domain: "CountingHTTPServer", code: 1) }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        port = boundPort
         let thread = Thread { [self] in serve(body) }
         thread.start()
     }

@@ -1,3 +1,4 @@
+import BallastTesting
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,19 +11,9 @@ final class RawHTTPServer: @unchecked Sendable {
     private let listener: Int32
 
     init(response: String) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let (fd, boundPort) = try LoopbackPort.listening(backlog: 4)
         listener = fd
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        guard bound, listen(fd, 4) == 0 else { throw NSError(domain: "RawHTTPServer", code: 1) }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        port = boundPort
         let thread = Thread {
             let connection = accept(fd, nil, nil)
             guard connection >= 0 else { return }
