@@ -73,6 +73,8 @@ let package = Package(
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting"]),
         .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastConfig", "HTTPServer"]),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "BallastTesting"]),
+        // Runs the built `ballast` binary as a subprocess (exit status, messages, signals).
+        .testTarget(name: "CommandLineTests"),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "BallastTesting", "BallastConfig", "Upstream", "Rules", "Shared"]),
     ],
     swiftLanguageModes: [.v6]

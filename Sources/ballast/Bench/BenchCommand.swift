@@ -27,7 +27,6 @@ struct BenchCommand: ParsableCommand {
                                                  ControlAPIScenario(), SharedModeScenario(), CapacityBenchScenario()]
 
     func run() throws {
-        ProcessSignals.exitOnTermination()
         try runBlocking { try await runSuite() }
     }
 
