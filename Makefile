@@ -9,8 +9,9 @@ PYTHON := $(VENV)/bin/python
 DEBUG_BIN := .build/debug/ballast
 RELEASE_BIN := .build/release/ballast
 BENCH ?=
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps venv build release test test-swift test-e2e demo bench clean
+.PHONY: all deps venv build release test test-swift test-e2e demo bench fuzz clean
 
 all: build
 
@@ -58,5 +59,10 @@ demo: release
 bench: release venv
 	$(RELEASE_BIN) bench $(if $(BENCH),--scenario $(BENCH),) --output docs/benchmarks.md --json docs/benchmarks.json
 
+## fuzz: every parser's libFuzzer target for FUZZ_SECONDS each (docs/fuzzing.md); the corpora
+## also run once in `make test` (FuzzCorpusTests)
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/fuzz.sh
+
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-fuzz $(VENV)

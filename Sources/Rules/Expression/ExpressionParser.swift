@@ -26,8 +26,8 @@
 /// (a SIGSEGV in `rules check` and in a running gateway's reload). The depth is checked as the
 /// tree is built, so no deeper tree ever exists.
 public struct ExpressionParser {
-    /// 64 levels: the deepest shipped `when:` is 5 levels deep (a comparison of a call inside
-    /// `and`/`or`). Stack measured in a debug build: 64 parenthesised levels compile and
+    /// 64 levels: the deepest shipped `when:` is 8 levels deep (rules/regional-failover.yaml:
+    /// aggregations of differences inside a chain of `and`). Stack measured in a debug build: 64 parenthesised levels compile and
     /// evaluate on a 512 KiB thread, 254 levels need more than 1 MiB (some 5 KiB per level
     /// through the parser's eight functions, the compiler and the evaluator).
     public static let maxDepth = 64
