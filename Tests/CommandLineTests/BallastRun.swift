@@ -29,7 +29,8 @@ struct BallastRun {
     }
 
     /// Runs `ballast arguments...`; `whileRunning` is called with the process once it started.
-    static func run(_ arguments: [String], deadline: Double = 30, directory: String? = nil,
+    /// `input`: the process' standard input (default: empty).
+    static func run(_ arguments: [String], deadline: Double = 30, directory: String? = nil, input: Pipe? = nil,
                     whileRunning: ((Process) throws -> Void)? = nil) throws -> BallastRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
@@ -39,7 +40,7 @@ struct BallastRun {
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input ?? FileHandle.nullDevice
         let done = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in done.signal() }
         let started = Date()

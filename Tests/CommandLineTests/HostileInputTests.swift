@@ -157,6 +157,33 @@ import Testing
         #expect(ca.errors.contains("'shared.redis.tls.ca_file': \(fifo): not a regular file (a FIFO)"), "\(ca.errors.prefix(500))")
     }
 
+    /// A command blocked in a read (`fingerprint` waits for a key on stdin, which never
+    /// comes) ends on SIGTERM with status 143. Before, every command but `serve` and
+    /// `simulate` had SIGTERM blocked and nobody waiting for it: the process ran on.
+    @Test func aBlockedCommandEndsOnSIGTERM() throws {
+        let input = Pipe()
+        defer { try? input.fileHandleForWriting.close() }
+        var signalledAt: Date?
+        let run = try BallastRun.run(["fingerprint"], deadline: 20, input: input) { process in
+            // Sent once main has blocked SIGTERM (from then on it is never lost); before that
+            // the default action would kill the process, which proves nothing.
+            let until = Date().addingTimeInterval(10)
+            while !Self.blocksSIGTERM(process.processIdentifier), Date() < until, process.isRunning { usleep(5_000) }
+            signalledAt = Date()
+            kill(process.processIdentifier, SIGTERM)
+        }
+        #expect(run.ending == .exited(128 + SIGTERM), "\(run.ending)")
+        #expect(signalledAt.map { Date().timeIntervalSince($0) } ?? .infinity < 15)
+    }
+
+    /// Whether the process' main thread has SIGTERM blocked (`SigBlk` in /proc/PID/status).
+    static func blocksSIGTERM(_ pid: Int32) -> Bool {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigBlk:") }),
+              let mask = UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+        return mask & (1 << (UInt64(SIGTERM) - 1)) != 0
+    }
+
     /// SIGTERM to a running `serve` drains and exits 0 promptly.
     @Test func serveStopsOnSIGTERM() throws {
         let directory = try TemporaryDirectory("ballast-cli")
