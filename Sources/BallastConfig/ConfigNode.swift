@@ -24,9 +24,9 @@ public struct ConfigNode {
 
     /// Parses YAML text; a syntax error is recorded (with its position) and nil returned.
     /// An empty document yields an empty mapping.
-    /// A document nested deeper than `YAMLBounds.maxDepth` is refused before Yams sees it.
+    /// A document beyond `YAMLBounds` (nesting, aliases) is refused before Yams sees it.
     public static func parse(_ text: String, file: String, issues: ConfigIssues) -> ConfigNode? {
-        if let issue = YAMLBounds.depthIssue(in: text, file: file) {
+        if let issue = YAMLBounds.issue(in: text, file: file) {
             issues.add(issue.location, issue.message)
             return nil
         }

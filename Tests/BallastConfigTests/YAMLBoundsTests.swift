@@ -28,12 +28,33 @@ import Testing
     /// 256 levels are read (and then judged by the config's own rules); the bound is exact.
     @Test func theBoundIsExact() {
         func sequences(_ depth: Int) -> String { "listen: " + String(repeating: "[", count: depth - 1) + String(repeating: "]", count: depth - 1) }
-        #expect(YAMLBounds.depthIssue(in: sequences(256), file: "f") == nil)
-        #expect(YAMLBounds.depthIssue(in: sequences(257), file: "f")?.description == "f:1:264: nesting deeper than 256 levels")
-        #expect(YAMLBounds.depthIssue(in: "", file: "f") == nil)
+        #expect(YAMLBounds.issue(in: sequences(256), file: "f") == nil)
+        #expect(YAMLBounds.issue(in: sequences(257), file: "f")?.description == "f:1:264: nesting deeper than 256 levels")
+        #expect(YAMLBounds.issue(in: "", file: "f") == nil)
         // A syntax error is left to Yams, which reports it with its own position.
-        #expect(YAMLBounds.depthIssue(in: "a: [1, 2", file: "f") == nil)
+        #expect(YAMLBounds.issue(in: "a: [1, 2", file: "f") == nil)
         #expect(messages("a: [1, 2").first?.hasPrefix("ballast.yaml:") == true)
+    }
+
+    /// An alias stands for its anchor's whole tree: a 250-level anchor used 10 levels down is a
+    /// 261-level tree, refused at the alias.
+    @Test func anAliasCountsAsDeepAsItsAnchor() {
+        let deep = "a: &a " + String(repeating: "[", count: 250) + String(repeating: "]", count: 250) + "\n"
+        let used = "b: " + String(repeating: "[", count: 10) + "*a" + String(repeating: "]", count: 10) + "\n"
+        #expect(YAMLBounds.issue(in: deep + used, file: "f")?.description == "f:2:14: this alias nests its anchor deeper than 256 levels")
+        #expect(YAMLBounds.issue(in: deep + "b: [*a]\n", file: "f") == nil)
+    }
+
+    /// Ten aliases of ten aliases of ... (a "billion laughs"): refused once the expansion passes
+    /// 4 Mi characters, before any reader walks it. Ordinary anchors are fine.
+    @Test func aliasesThatMultiplyTheDocumentAreRefused() {
+        var yaml = "l0: &l0 [" + Array(repeating: "\"0123456789\"", count: 10).joined(separator: ",") + "]\n"
+        for level in 1...9 {
+            yaml += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ",") + "]\n"
+        }
+        #expect(YAMLBounds.issue(in: yaml, file: "f")?.message == "aliases expand the document beyond 4194304 characters")
+        #expect(YAMLBounds.issue(in: yaml, file: "f")?.location.line == 6)
+        #expect(YAMLBounds.issue(in: "x: &r {a: 1, b: [1, 2]}\ny: *r\nz: [*r, *r]\n", file: "f") == nil)
     }
 
     /// The deepest allowed document is composed by Yams (in a debug build) on a 512 KiB stack
