@@ -4,7 +4,9 @@ import Testing
 /// The `ballast` binary on the inputs that crashed or hung it (issue 20): each must end with a
 /// status and a `file:line:col` message, never a signal, never a hang. On the code before the
 /// bounds, the parser cases died with SIGSEGV and the FIFO cases blocked forever.
-@Suite struct HostileInputTests {
+/// Serialized: its subprocesses (or gateways) one at a time, not a burst beside the timing-
+/// sensitive suites on a loaded 2-core machine.
+@Suite(.serialized) struct HostileInputTests {
     /// A rule file whose `when:` (line 5, column 16 onwards) is `expression`.
     static func ruleFile(when expression: String) -> String {
         """

@@ -4,7 +4,9 @@ import Testing
 /// A reload of rule files that cannot be parsed or read leaves a running gateway serving with
 /// its old rules, refused and audited like any broken reload. The deep cases crashed the
 /// gateway with SIGSEGV before; the FIFO blocked the reload forever.
-@Suite struct UnreadableRuleReloadTests {
+/// Serialized: its subprocesses (or gateways) one at a time, not a burst beside the timing-
+/// sensitive suites on a loaded 2-core machine.
+@Suite(.serialized) struct UnreadableRuleReloadTests {
     static let good = """
         groups:
           - name: g
