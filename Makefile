@@ -9,8 +9,9 @@ PYTHON := $(VENV)/bin/python
 DEBUG_BIN := .build/debug/ballast
 RELEASE_BIN := .build/release/ballast
 BENCH ?=
+FUZZ_SECONDS ?= 60
 
-.PHONY: all deps venv build release test test-swift test-e2e demo bench soak clean
+.PHONY: all deps venv build release test test-swift test-e2e demo bench soak fuzz clean
 
 all: build
 
@@ -63,5 +64,10 @@ SOAK_MINUTES ?= 60
 soak: release
 	BALLAST_SOAK_MINUTES=$(SOAK_MINUTES) $(RELEASE_BIN) bench --scenario soak --output docs/benchmarks.md --json docs/benchmarks.json
 
+## fuzz: every parser's libFuzzer target for FUZZ_SECONDS each (docs/fuzzing.md); the corpora
+## also run once in `make test` (FuzzCorpusTests)
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/fuzz.sh
+
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-fuzz $(VENV)

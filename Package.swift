@@ -56,6 +56,12 @@ let package = Package(
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimisedInDebug),
+        // Every parser of outside bytes behind one entry point each: the fuzz target and the
+        // corpus regression test both call it (docs/fuzzing.md).
+        .target(name: "ParserFuzzing", dependencies: ["BallastCore", "BallastConfig", "Rules", "Cache", "Resilience", "Upstream"]),
+        // Replays corpus files when built normally; the libFuzzer target when built by
+        // `make fuzz` (-sanitize=fuzzer,address -DFUZZING, libFuzzer provides main).
+        .executableTarget(name: "ballast-fuzz", dependencies: ["ParserFuzzing"]),
         .executableTarget(name: "ballast", dependencies: [
             "Gateway", "BallastTesting", "BallastConfig", "Upstream", "Telemetry", "Rules", "Metrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -73,6 +79,9 @@ let package = Package(
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting"]),
         .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastConfig", "HTTPServer"]),
         .testTarget(name: "SharedTests", dependencies: ["Shared", "BallastTesting"]),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["ParserFuzzing"]),
+        // Runs the built `ballast` binary as a subprocess (exit status, messages, signals).
+        .testTarget(name: "CommandLineTests"),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "BallastTesting", "BallastConfig", "Upstream", "Rules", "Shared"]),
     ],
     swiftLanguageModes: [.v6]

@@ -24,7 +24,12 @@ public struct ConfigNode {
 
     /// Parses YAML text; a syntax error is recorded (with its position) and nil returned.
     /// An empty document yields an empty mapping.
+    /// A document beyond `YAMLBounds` (nesting, aliases) is refused before Yams sees it.
     public static func parse(_ text: String, file: String, issues: ConfigIssues) -> ConfigNode? {
+        if let issue = YAMLBounds.issue(in: text, file: file) {
+            issues.add(issue.location, issue.message)
+            return nil
+        }
         do {
             let node = try Yams.compose(yaml: text) ?? Node.mapping(Node.Mapping([]))
             return ConfigNode(node: node, file: file, issues: issues)

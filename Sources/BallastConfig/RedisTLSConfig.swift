@@ -1,4 +1,4 @@
-import Foundation
+import BallastCore
 
 /// `shared.redis.tls`: TLS to Redis, also turned on by a `rediss://` URL. The server's
 /// certificate is always verified (against `ca_file`, else the system's authorities) for
@@ -16,6 +16,10 @@ public struct RedisTLSConfig: Sendable, Equatable {
         self.clientKeyFile = clientKeyFile
     }
 
+    /// 4 MiB for a CA bundle, certificate or key: Debian's whole system bundle is 200 KB. Only a
+    /// regular file is accepted (OpenSSL reads it later; a FIFO would block the connect).
+    public static let maxFileBytes = 4 << 20
+
     static let keys: Set<String> = ["ca_file", "server_name", "client_cert_file", "client_key_file"]
 }
 
@@ -25,8 +29,14 @@ extension RedisTLSConfig {
         func file(_ key: String) -> String? {
             guard let node = map[key], let text = node.string(what: "'\(path).\(key)'") else { return nil }
             let resolved = ConfigPath.resolve(text, against: baseDirectory)
-            guard !text.isEmpty, FileManager.default.isReadableFile(atPath: resolved) else {
-                node.error("'\(path).\(key)': cannot read '\(resolved)'")
+            guard !text.isEmpty else {
+                node.error("'\(path).\(key)' must not be empty")
+                return nil
+            }
+            do {
+                try RegularFile.check(path: resolved, maxBytes: Self.maxFileBytes)
+            } catch {
+                node.error("'\(path).\(key)': \(error)")
                 return nil
             }
             return resolved

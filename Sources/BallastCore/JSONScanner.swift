@@ -24,7 +24,9 @@ public struct JSONScanner {
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
     private var depth = 0
-    private static let maxDepth = 512
+    /// Deeper bodies are refused with a 400: the scanner recurses once per level. Request
+    /// bodies are bounded in size by `server.max_body`, which this scan never exceeds.
+    public static let maxDepth = 512
 
     private init(bytes: UnsafeRawBufferPointer) {
         self.bytes = bytes

@@ -1,5 +1,4 @@
 import BallastConfig
-import Foundation
 
 extension SimulatorConfig {
     /// Parses a simulator config; throws a `ConfigError` listing every problem with its
@@ -12,14 +11,8 @@ extension SimulatorConfig {
         return config
     }
 
+    /// Reads the file like Ballast's own config: a regular file of at most 1 MiB.
     public static func load(path: String) throws -> SimulatorConfig {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ConfigError([ConfigIssue(SourceLocation(file: path, line: 1, column: 1),
-                                           "cannot read the simulator config: \(error.localizedDescription)")])
-        }
-        return try parse(text, file: path)
+        try parse(try ConfigFile.read(path: path), file: path)
     }
 }

@@ -294,8 +294,14 @@ public final class GatewayService: Sendable {
             return key
         }
         if let path = auth.apiKeyFile {
-            guard let key = readKeyFile(path) else {
-                throw GatewayStartupError.missingCredential("key file \(path) is missing, unreadable or empty")
+            let key: String?
+            do {
+                key = try readKeyFile(path)
+            } catch {
+                throw GatewayStartupError.missingCredential("key file \(error)")
+            }
+            guard let key else {
+                throw GatewayStartupError.missingCredential("key file \(path) is empty")
             }
             return key
         }
@@ -353,14 +359,16 @@ public final class GatewayService: Sendable {
         }
     }
 
-    /// The first line of a key file, trimmed. Read with POSIX calls: no Foundation needed.
-    static func readKeyFile(_ path: String) -> String? {
-        guard let file = fopen(path, "r") else { return nil }
-        defer { fclose(file) }
-        var buffer = [CChar](repeating: 0, count: 4096)
-        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
-        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        let key = String(String(decoding: bytes, as: UTF8.self).trimmingSpaces())
+    /// 64 KiB: an API key is some 100 bytes; the bound only keeps a wrong path (a device, a
+    /// log file) from being read whole.
+    static let maxKeyFileBytes = 64 << 10
+
+    /// The first line of a key file, trimmed, or nil when it is empty. Only a regular file of at
+    /// most `maxKeyFileBytes` is read: a FIFO or a device is an error naming the path.
+    static func readKeyFile(_ path: String) throws(RegularFileError) -> String? {
+        let bytes = try RegularFile.read(path: path, maxBytes: maxKeyFileBytes)
+        let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
+        let key = String(String(decoding: line, as: UTF8.self).trimmingSpaces())
         return key.isEmpty ? nil : key
     }
 }

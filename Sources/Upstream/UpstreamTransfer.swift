@@ -15,8 +15,7 @@ public final class UpstreamTransfer: @unchecked Sendable {
     // Loop-thread state.
     var easy: UnsafeMutableRawPointer?
     var headerList: UnsafeMutablePointer<curl_slist>?
-    var pendingStatus = 0
-    var pendingHeaders = HTTPHeaders()
+    var pendingHead = UpstreamHeadParser()
     var headDelivered = false
     var paused = false
     var bytesReceived = 0
@@ -137,38 +136,10 @@ public final class UpstreamTransfer: @unchecked Sendable {
 
     fileprivate func handleHeader(_ line: UnsafeRawBufferPointer) {
         client.noteActivity(self)
-        var end = line.count
-        while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D { end -= 1 }
-        if end == 0 {
-            // End of a header block. 1xx blocks are followed by the real one.
-            if pendingStatus >= 200, !headDelivered {
-                headDelivered = true
-                firstByteAt = client.clock.now()
-                delegate.upstreamDidReceiveHead(UpstreamResponseHead(status: pendingStatus, headers: pendingHeaders))
-            }
-            return
-        }
-        let bytes = UnsafeRawBufferPointer(rebasing: line[0..<end])
-        if bytes.starts(with: "HTTP/".utf8) {
-            let text = String(decoding: bytes, as: UTF8.self)
-            let parts = text.split(separator: " ", maxSplits: 2)
-            pendingStatus = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
-            pendingHeaders = HTTPHeaders()
-        } else if let colon = bytes.firstIndex(of: UInt8(ascii: ":")) {
-            // Bytes, not Characters: a response has some twenty lines, and splitting them as
-            // Strings (grapheme by grapheme) was a noticeable part of the proxy's CPU.
-            var start = colon + 1
-            var stop = bytes.count
-            while start < stop, bytes[start] == 0x20 || bytes[start] == 0x09 { start += 1 }
-            while stop > start, bytes[stop - 1] == 0x20 || bytes[stop - 1] == 0x09 { stop -= 1 }
-            let name = String(unsafeUninitializedCapacity: colon) { buffer in
-                for index in 0..<colon {
-                    let byte = bytes[index]
-                    buffer[index] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-                }
-                return colon
-            }
-            pendingHeaders.add(name, String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<stop]), as: UTF8.self))
+        if pendingHead.consume(line), !headDelivered {
+            headDelivered = true
+            firstByteAt = client.clock.now()
+            delegate.upstreamDidReceiveHead(pendingHead.head)
         }
     }
 
@@ -177,7 +148,7 @@ public final class UpstreamTransfer: @unchecked Sendable {
             // A response without a blank line before its body (should not happen): deliver now.
             headDelivered = true
             firstByteAt = client.clock.now()
-            delegate.upstreamDidReceiveHead(UpstreamResponseHead(status: pendingStatus, headers: pendingHeaders))
+            delegate.upstreamDidReceiveHead(pendingHead.head)
         }
         if finished { return 0 }
         client.noteActivity(self)

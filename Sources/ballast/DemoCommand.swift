@@ -24,7 +24,6 @@ struct DemoCommand: ParsableCommand {
     var noTty = false
 
     func run() throws {
-        ProcessSignals.exitOnTermination()
         guard let seconds = DurationText.seconds(duration), seconds >= 10, seconds <= 600 else {
             throw ValidationError("--duration must be a duration from 10s to 10m, such as 60s")
         }

@@ -1,40 +1,80 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Process-wide signal set-up, done once by the executable before any thread starts:
-/// SIGPIPE is ignored (a closed socket is an error code, not a death), and the signals
-/// Ballast acts on are blocked in every thread so that one thread can `sigwait` for them.
+/// Process-wide signal set-up, done once by the executable before any other thread starts and
+/// before any file is read: SIGPIPE is ignored (a closed socket is an error code, not a
+/// death), and the signals Ballast acts on are blocked in every thread and received by one
+/// watcher thread with `sigwait`.
+///
+/// Until a command takes the signals over, SIGINT and SIGTERM end the process at once (status
+/// 128 + signal) and SIGHUP is ignored. Before, the signals were blocked and only `serve` and
+/// `simulate` ever waited for them, so `rules check` on a FIFO ignored `timeout`'s SIGTERM and
+/// ran for 18 minutes. `serve` and `simulate` call `takeOver()` once they are running, and
+/// then receive every signal through `wait()` for a graceful stop.
 enum ProcessSignals {
     static let handled: [Int32] = [SIGINT, SIGTERM, SIGHUP]
 
-    static func prepare() {
-        signal(SIGPIPE, SIG_IGN)
-        var set = sigset_t()
-        sigemptyset(&set)
-        for signal in handled { sigaddset(&set, signal) }
-        pthread_sigmask(SIG_BLOCK, &set, nil)
+    /// Signals received after `takeOver()`, for `wait()`.
+    private static let inbox = Mutex<Inbox>(Inbox())
+    private static let arrived = DispatchSemaphore(value: 0)
+
+    private struct Inbox {
+        var takenOver = false
+        var pending: [Int32] = []
     }
 
-    /// For commands without a graceful stop: a thread that ends the process on SIGINT or
-    /// SIGTERM with the shell's conventional status.
-    static func exitOnTermination() {
+    static func prepare() {
+        signal(SIGPIPE, SIG_IGN)
+        var set = handledSet()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
         Thread.detachNewThread {
-            while true {
-                let received = wait()
-                if received != SIGHUP { exit(128 + received) }
-            }
+            while true { deliver(receive()) }
         }
     }
 
-    /// Blocks the calling thread until one of the handled signals arrives.
+    /// From now on every handled signal is queued for `wait()` instead of ending the process.
+    static func takeOver() {
+        inbox.withLock { $0.takenOver = true }
+    }
+
+    /// Blocks the calling thread until a handled signal arrives; call `takeOver()` first.
     static func wait() -> Int32 {
+        precondition(inbox.withLock { $0.takenOver }, "ProcessSignals.wait() without takeOver()")
+        while true {
+            arrived.wait()
+            if let signal = inbox.withLock({ $0.pending.isEmpty ? nil : $0.pending.removeFirst() }) { return signal }
+        }
+    }
+
+    private static func deliver(_ signal: Int32) {
+        let queued = inbox.withLock { inbox -> Bool in
+            guard inbox.takenOver else { return false }
+            inbox.pending.append(signal)
+            return true
+        }
+        if queued {
+            arrived.signal()
+        } else if signal != SIGHUP {
+            // `_exit`, not `exit`: the main thread may be anywhere (inside a read, holding a
+            // stdio lock), and atexit handlers must not be able to hold the stop up.
+            _exit(128 + signal)
+        }
+    }
+
+    private static func receive() -> Int32 {
+        var set = handledSet()
+        var received: Int32 = 0
+        while sigwait(&set, &received) != 0 {}
+        return received
+    }
+
+    private static func handledSet() -> sigset_t {
         var set = sigset_t()
         sigemptyset(&set)
         for signal in handled { sigaddset(&set, signal) }
-        var received: Int32 = 0
-        sigwait(&set, &received)
-        return received
+        return set
     }
 }

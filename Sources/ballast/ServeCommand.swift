@@ -37,6 +37,9 @@ struct ServeCommand: ParsableCommand {
             FileHandle.standardError.write(Data("ballast: cannot start: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        // Until here SIGTERM and SIGINT end the process at once (nothing is served yet); from
+        // here on they drain.
+        ProcessSignals.takeOver()
         if let readyFile {
             try ReadyFile.write(readyFile, ["proxy": service.proxyAddress, "admin": service.adminAddress,
                                             "pid": Int(ProcessInfo.processInfo.processIdentifier)])

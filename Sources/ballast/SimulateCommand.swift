@@ -51,6 +51,7 @@ struct SimulateCommand: ParsableCommand {
             if let issuer = simulator.tokenIssuer { ready["oauth"] = issuer.tokenURL }
             try ReadyFile.write(readyFile, ready)
         }
+        ProcessSignals.takeOver()
         while ProcessSignals.wait() == SIGHUP {}
         simulator.stop()
     }

@@ -1,4 +1,5 @@
 // Signals are blocked before any other thread exists, so every thread inherits the mask and
-// only the thread that calls `sigwait` ever receives SIGTERM, SIGINT or SIGHUP.
+// only ProcessSignals' watcher receives SIGTERM, SIGINT or SIGHUP; until a command takes them
+// over, SIGTERM and SIGINT end the process, whatever the command is reading.
 ProcessSignals.prepare()
 Ballast.main()

@@ -19,9 +19,29 @@
 ///
 /// Comparisons do not chain (`a < b < c` is an error), as in most languages that are read by
 /// people who did not write them.
-struct ExpressionParser {
+///
+/// The tree is at most `maxDepth` levels deep, counting every operator (`a and b and c` is two
+/// levels, `((a))` three): the parser, the compiler, the evaluator and the tree's own release
+/// all recurse, and 10,000 nested parentheses or a chain of 20,000 `not` overflowed the stack
+/// (a SIGSEGV in `rules check` and in a running gateway's reload). The depth is checked as the
+/// tree is built, so no deeper tree ever exists.
+public struct ExpressionParser {
+    /// 64 levels: the deepest shipped `when:` is 8 levels deep (rules/regional-failover.yaml:
+    /// aggregations of differences inside a chain of `and`). Stack measured in a debug build: 64 parenthesised levels compile and
+    /// evaluate on a 512 KiB thread, 254 levels need more than 1 MiB (some 5 KiB per level
+    /// through the parser's eight functions, the compiler and the evaluator).
+    public static let maxDepth = 64
+
     private let tokens: [Token]
     private var index = 0
+    /// How deep the parser has recursed (one per parenthesis, `not`, unary `-` or aggregate).
+    private var nesting = 0
+
+    /// A parsed subtree and its depth.
+    private struct Parsed {
+        var node: SyntaxNode
+        var depth: Int
+    }
 
     static let keywords: Set<String> = ["and", "or", "not", "by"]
 
@@ -35,7 +55,7 @@ struct ExpressionParser {
             var parser = ExpressionParser(tokens: tokens)
             do {
                 if parser.peek.kind == .end { throw ExpressionIssue(offset: 0, "the expression is empty") }
-                let node = try parser.expression()
+                let node = try parser.expression().node
                 guard parser.peek.kind == .end else {
                     throw ExpressionIssue(offset: parser.peek.offset, "unexpected \(parser.peek.display) after a complete expression; join conditions with 'and' or 'or'")
                 }
@@ -67,33 +87,57 @@ struct ExpressionParser {
         return advance()
     }
 
-    private mutating func expression() throws(ExpressionIssue) -> SyntaxNode {
+    /// A node one level above `children`, refused at `offset` when that is beyond `maxDepth`.
+    private func node(_ node: SyntaxNode, over children: Parsed..., offset: Int) throws(ExpressionIssue) -> Parsed {
+        let depth = (children.map(\.depth).max() ?? 0) + 1
+        if depth > Self.maxDepth { throw tooDeep(offset) }
+        return Parsed(node: node, depth: depth)
+    }
+
+    private func tooDeep(_ offset: Int) -> ExpressionIssue {
+        ExpressionIssue(offset: offset, "the expression nests deeper than \(Self.maxDepth) levels")
+    }
+
+    /// Counts one level of recursion; the caller undoes it with `nesting -= 1`.
+    private mutating func enter(_ offset: Int) throws(ExpressionIssue) {
+        nesting += 1
+        if nesting > Self.maxDepth { throw tooDeep(offset) }
+    }
+
+    private func binary(_ op: BinaryOperator, _ left: Parsed, _ right: Parsed, offset: Int) throws(ExpressionIssue) -> Parsed {
+        try node(.binary(op, left.node, right.node, offset: offset), over: left, right, offset: offset)
+    }
+
+    private mutating func expression() throws(ExpressionIssue) -> Parsed {
         var left = try andExpression()
         while isKeyword("or") {
             let op = advance()
-            left = .binary(.or, left, try andExpression(), offset: op.offset)
+            left = try binary(.or, left, try andExpression(), offset: op.offset)
         }
         return left
     }
 
-    private mutating func andExpression() throws(ExpressionIssue) -> SyntaxNode {
+    private mutating func andExpression() throws(ExpressionIssue) -> Parsed {
         var left = try notExpression()
         while isKeyword("and") {
             let op = advance()
-            left = .binary(.and, left, try notExpression(), offset: op.offset)
+            left = try binary(.and, left, try notExpression(), offset: op.offset)
         }
         return left
     }
 
-    private mutating func notExpression() throws(ExpressionIssue) -> SyntaxNode {
+    private mutating func notExpression() throws(ExpressionIssue) -> Parsed {
         if isKeyword("not") {
             let op = advance()
-            return .not(try notExpression(), offset: op.offset)
+            try enter(op.offset)
+            defer { nesting -= 1 }
+            let inner = try notExpression()
+            return try node(.not(inner.node, offset: op.offset), over: inner, offset: op.offset)
         }
         return try comparison()
     }
 
-    private mutating func comparison() throws(ExpressionIssue) -> SyntaxNode {
+    private mutating func comparison() throws(ExpressionIssue) -> Parsed {
         let left = try sum()
         if peek.kind == .equal { throw ExpressionIssue(offset: peek.offset, "unexpected '=': compare with '=='") }
         guard let op = comparisonOperator(peek.kind) else { return left }
@@ -102,7 +146,7 @@ struct ExpressionParser {
         if comparisonOperator(peek.kind) != nil {
             throw ExpressionIssue(offset: peek.offset, "comparisons do not chain: write 'a < b and b < c'")
         }
-        return .binary(op, left, right, offset: token.offset)
+        return try binary(op, left, right, offset: token.offset)
     }
 
     private func comparisonOperator(_ kind: TokenKind) -> BinaryOperator? {
@@ -118,42 +162,47 @@ struct ExpressionParser {
         }
     }
 
-    private mutating func sum() throws(ExpressionIssue) -> SyntaxNode {
+    private mutating func sum() throws(ExpressionIssue) -> Parsed {
         var left = try product()
         while peek.kind == .plus || peek.kind == .minus {
             let token = advance()
-            left = .binary(token.kind == .plus ? .add : .subtract, left, try product(), offset: token.offset)
+            left = try binary(token.kind == .plus ? .add : .subtract, left, try product(), offset: token.offset)
         }
         return left
     }
 
-    private mutating func product() throws(ExpressionIssue) -> SyntaxNode {
+    private mutating func product() throws(ExpressionIssue) -> Parsed {
         var left = try unary()
         while peek.kind == .star || peek.kind == .slash {
             let token = advance()
-            left = .binary(token.kind == .star ? .multiply : .divide, left, try unary(), offset: token.offset)
+            left = try binary(token.kind == .star ? .multiply : .divide, left, try unary(), offset: token.offset)
         }
         return left
     }
 
-    private mutating func unary() throws(ExpressionIssue) -> SyntaxNode {
+    private mutating func unary() throws(ExpressionIssue) -> Parsed {
         if peek.kind == .minus {
             let token = advance()
-            return .negate(try unary(), offset: token.offset)
+            try enter(token.offset)
+            defer { nesting -= 1 }
+            let inner = try unary()
+            return try node(.negate(inner.node, offset: token.offset), over: inner, offset: token.offset)
         }
         return try primary()
     }
 
-    private mutating func primary() throws(ExpressionIssue) -> SyntaxNode {
+    private mutating func primary() throws(ExpressionIssue) -> Parsed {
         let token = peek
         switch token.kind {
         case .number:
-            return .number(advance())
+            return Parsed(node: .number(advance()), depth: 1)
         case .leftParen:
             _ = advance()
+            try enter(token.offset)
+            defer { nesting -= 1 }
             let inner = try expression()
             let close = try expect(.rightParen, "to close its '('")
-            return .parenthesized(inner, offset: token.offset, end: close.end)
+            return try node(.parenthesized(inner.node, offset: token.offset, end: close.end), over: inner, offset: token.offset)
         case .identifier:
             if Self.keywords.contains(token.text) {
                 throw ExpressionIssue(offset: token.offset, "expected a value or a function before '\(token.text)'")
@@ -162,7 +211,7 @@ struct ExpressionParser {
                 let next = tokens[min(index + 1, tokens.count - 1)]
                 if next.kind == .leftParen || (next.kind == .identifier && next.text == "by") { return try aggregate(op) }
             }
-            return .call(try call())
+            return Parsed(node: .call(try call()), depth: 1)
         case .equal:
             throw ExpressionIssue(offset: token.offset, "unexpected '=': compare with '=='")
         case .end:
@@ -172,8 +221,10 @@ struct ExpressionParser {
         }
     }
 
-    private mutating func aggregate(_ op: AggregateOperator) throws(ExpressionIssue) -> SyntaxNode {
+    private mutating func aggregate(_ op: AggregateOperator) throws(ExpressionIssue) -> Parsed {
         let name = advance()
+        try enter(name.offset)
+        defer { nesting -= 1 }
         var labels: [Token] = []
         if isKeyword("by") {
             _ = advance()
@@ -182,7 +233,7 @@ struct ExpressionParser {
         _ = try expect(.leftParen, "after \(name.text)\(labels.isEmpty ? "" : " by (...)")")
         let inner = try expression()
         let close = try expect(.rightParen, "to close \(name.text)(")
-        return .aggregate(op, inner, by: labels, offset: name.offset, end: close.end)
+        return try node(.aggregate(op, inner.node, by: labels, offset: name.offset, end: close.end), over: inner, offset: name.offset)
     }
 
     private mutating func labelList() throws(ExpressionIssue) -> [Token] {

@@ -29,7 +29,6 @@ struct BenchCommand: ParsableCommand {
     static let onDemand: [any BenchScenario] = [SoakScenario()]
 
     func run() throws {
-        ProcessSignals.exitOnTermination()
         try runBlocking { try await runSuite() }
     }
 
