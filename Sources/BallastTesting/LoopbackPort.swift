@@ -32,6 +32,28 @@ public enum LoopbackPort {
         return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 
+    /// A socket bound to `host:port` (an IPv4 address) and never listened on: connections to
+    /// the port are refused while it is held. `SO_REUSEADDR`, so a port whose last listener's
+    /// connections linger in TIME_WAIT can be held at once.
+    public static func hold(host: String, port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LoopbackPortError() }
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr(host)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        let ok = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard ok else {
+            close(fd)
+            throw LoopbackPortError()
+        }
+        return fd
+    }
+
     /// A listening loopback socket on a port the kernel chose, and that port.
     public static func listening(backlog: Int32 = 64) throws -> (socket: Int32, port: Int) {
         let (fd, port) = try bound()

@@ -1,4 +1,7 @@
 import BallastCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import HTTPServer
 import Synchronization
 
@@ -10,6 +13,11 @@ public final class SimulatedRegion: Sendable {
     struct Listener {
         var active = false
         var listening = false
+        /// While refusing: a socket bound to the region's port and never listened on. Connects
+        /// are refused as with the port closed, and no other server (a test running alongside,
+        /// binding port 0) can be handed the port meanwhile: seen once, the region could not
+        /// listen again and a recovery test waited for it in vain.
+        var placeholder: Int32?
     }
 
     public let config: SimulatedRegionConfig
@@ -81,6 +89,10 @@ public final class SimulatedRegion: Sendable {
     func close() {
         listener.withLock { l in
             l.active = false
+            if let placeholder = l.placeholder {
+                Glibc.close(placeholder)
+                l.placeholder = nil
+            }
             guard l.listening else { return }
             server.stop(gracePeriod: 0)
             l.listening = false
@@ -100,8 +112,13 @@ public final class SimulatedRegion: Sendable {
         if refuse, l.listening {
             server.stop(gracePeriod: 0)
             l.listening = false
+            l.placeholder = try? LoopbackPort.hold(host: config.listen.host, port: Int(server.port))
             engine.stats.update { $0.refusalPeriods += 1 }
         } else if !refuse, !l.listening {
+            if let placeholder = l.placeholder {
+                Glibc.close(placeholder)
+                l.placeholder = nil
+            }
             // The port may have been taken meanwhile; the watcher's next poll tries again.
             do {
                 try server.start()
