@@ -52,7 +52,8 @@ import Upstream
             """)
         // The primary refuses connections from the load's start until its 60th answer (about
         // 2 s): timed by the load, not by the simulator's start, which a busy run's slow
-        // gateway start-up could outlast.
+        // gateway start-up could outlast. The change runs on a thread of its own: in a full
+        // run Dispatch's shared threads were all blocked and a queued change never ran.
         let primary = simulator.regions[0]
         primary.setFaults(FaultSettings(refuseConnections: true))
         let answered = Atomic<Int>(0)
@@ -62,7 +63,7 @@ import Upstream
         }
         plan.onComplete = { _ in
             if answered.add(1, ordering: .relaxed).newValue == 60 {
-                DispatchQueue.global().async { primary.setFaults(FaultSettings()) }
+                Thread.detachNewThread { primary.setFaults(FaultSettings()) }
             }
         }
         let report = await LoadGenerator(client: harness.client).run(plan)

@@ -38,13 +38,15 @@ import Upstream
         // The outage is timed by the load's progress, not by the clock: from the 80th answer
         // (about 2 s in) to the 240th (about 6 s). A schedule from the simulator's start could
         // pass entirely while a full parallel run was still starting the gateway and the load.
+        // Each change runs on a thread of its own (Dispatch's shared threads can all be blocked
+        // in a full run).
         let primary = simulator.regions[0]
         let answered = Atomic<Int>(0)
         var plan = LoadPlan(rate: 40, duration: 8, drainTimeout: 20, seed: 3) { _, _ in request }
         plan.onComplete = { _ in
             let count = answered.add(1, ordering: .relaxed).newValue
-            if count == 80 { DispatchQueue.global().async { primary.setFaults(FaultSettings(refuseConnections: true)) } }
-            if count == 240 { DispatchQueue.global().async { primary.setFaults(FaultSettings()) } }
+            if count == 80 { Thread.detachNewThread { primary.setFaults(FaultSettings(refuseConnections: true)) } }
+            if count == 240 { Thread.detachNewThread { primary.setFaults(FaultSettings()) } }
         }
         let report = await LoadGenerator(client: harness.client).run(plan)
         primary.setFaults(FaultSettings())
