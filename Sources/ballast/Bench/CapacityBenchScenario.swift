@@ -26,10 +26,8 @@ struct CapacityBenchScenario: BenchScenario {
     static let meanOutputTokens = 40.0
     static var outputTokensPerMinute: Int { Int(limit * meanOutputTokens * 60) }
 
-    static func tokenLimitedYAML(seed: UInt64) -> String {
-        """
-        seed: \(seed)
-        rate_limit: { requests_per_second: 1000, burst: 1000, output_tokens_per_minute: \(outputTokensPerMinute), output_tokens_burst: \(outputTokensPerMinute / 60) }
+    /// The two regions both runs use: the same latency and answer sizes.
+    static let regionsYAML = """
         regions:
           - name: primary
             listen: 127.0.0.1:0
@@ -39,6 +37,13 @@ struct CapacityBenchScenario: BenchScenario {
             listen: 127.0.0.1:0
             latency: { first_byte: { median: 80ms, spread: 0.2 }, token_interval: 1ms }
             output: { min_tokens: 20, max_tokens: 60 }
+        """
+
+    static func tokenLimitedYAML(seed: UInt64) -> String {
+        """
+        seed: \(seed)
+        rate_limit: { requests_per_second: 1000, burst: 1000, output_tokens_per_minute: \(outputTokensPerMinute), output_tokens_burst: \(outputTokensPerMinute / 60) }
+        \(regionsYAML)
         """
     }
 
@@ -46,15 +51,7 @@ struct CapacityBenchScenario: BenchScenario {
         """
         seed: \(seed)
         rate_limit: { requests_per_second: \(Int(limit)), burst: \(Int(limit)) }
-        regions:
-          - name: primary
-            listen: 127.0.0.1:0
-            latency: { first_byte: { median: 80ms, spread: 0.2 }, token_interval: 1ms }
-            output: { min_tokens: 20, max_tokens: 60 }
-          - name: secondary
-            listen: 127.0.0.1:0
-            latency: { first_byte: { median: 80ms, spread: 0.2 }, token_interval: 1ms }
-            output: { min_tokens: 20, max_tokens: 60 }
+        \(regionsYAML)
         """
     }
 
