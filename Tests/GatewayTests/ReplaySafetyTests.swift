@@ -149,8 +149,10 @@ import Testing
         let slowMessage = #"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"slow"}]}"#
         #expect(await harness.post(body: slowMessage, headers: Self.headers).head?.status == 200)
         #expect(await harness.post("/v1/files", body: #"{"slow":1}"#, headers: Self.headers).head?.status == 200)
+        #expect(await harness.post("/v1/messages/batches", body: #"{"slow":1}"#, headers: Self.headers).head?.status == 200)
         #expect(arrivals.count("/v1/messages") == 2, "the slow message is hedged")
         #expect(arrivals.count("/v1/files") == 1, "the slow upload is sent once")
+        #expect(arrivals.count("/v1/messages/batches") == 1, "the slow batch is created once")
     }
 }
 
