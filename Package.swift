@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "SharedTests", dependencies: ["Shared", "BallastTesting"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["ParserFuzzing"]),
         // Runs the built `ballast` binary as a subprocess (exit status, messages, signals).
-        .testTarget(name: "CommandLineTests"),
+        .testTarget(name: "CommandLineTests", dependencies: ["BallastTesting"]),
         .testTarget(name: "GatewayTests", dependencies: ["Gateway", "BallastTesting", "BallastConfig", "Upstream", "Rules", "Shared"]),
     ],
     swiftLanguageModes: [.v6]

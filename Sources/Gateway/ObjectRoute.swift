@@ -17,6 +17,8 @@ enum ObjectRoute: Equatable, Sendable {
 
     /// `path` without its query; nil for every other path (lists included: they have no id).
     static func of(method: String, path: String) -> ObjectRoute? {
+        // Every request passes here: `/v1/messages` and the rest leave before any splitting.
+        guard path.hasPrefix("/v1/messages/batches") || path.hasPrefix("/v1/files") else { return nil }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false)
         let kind: Kind
         let rest: ArraySlice<Substring>

@@ -1,3 +1,4 @@
+import BallastTesting
 import Foundation
 import Testing
 

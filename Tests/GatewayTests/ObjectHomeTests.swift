@@ -104,7 +104,7 @@ import Testing
         #expect(orphan.head?.status == 503)
         #expect(orphan.text.contains("created in region east"), "\(orphan.text)")
         #expect(west.readCount == before, "west was asked for a batch it never saw")
-        // Lists and unknown ids are routed as usual.
+        // A batch whose home is still configured is read there as before.
         #expect(await harness.get(harness.baseURL + "/v1/messages/batches/msgbatch_west_1", headers: Self.headers).head?.status == 200)
     }
 
