@@ -29,9 +29,22 @@ struct BallastRun {
     }
 
     /// Runs `ballast arguments...`; `whileRunning` is called with the process once it started.
-    /// `input`: the process' standard input (default: empty).
+    /// `input`: the process' standard input (default: empty). The waiting happens on a thread
+    /// of its own: blocked on a thread of Swift's cooperative pool (two on this machine), it
+    /// stalled every async test of the run meanwhile.
     static func run(_ arguments: [String], deadline: Double = 30, directory: String? = nil, input: Pipe? = nil,
-                    whileRunning: ((Process) throws -> Void)? = nil) throws -> BallastRun {
+                    whileRunning: (@Sendable (Process) throws -> Void)? = nil) async throws -> BallastRun {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result {
+                    try runWaiting(arguments, deadline: deadline, directory: directory, input: input, whileRunning: whileRunning)
+                })
+            }
+        }
+    }
+
+    private static func runWaiting(_ arguments: [String], deadline: Double, directory: String?, input: Pipe?,
+                                   whileRunning: (@Sendable (Process) throws -> Void)?) throws -> BallastRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

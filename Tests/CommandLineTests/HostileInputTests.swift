@@ -1,5 +1,6 @@
 import BallastTesting
 import Foundation
+import Synchronization
 import Testing
 
 /// The `ballast` binary on the inputs that crashed or hung it (issue 20): each must end with a
@@ -44,12 +45,12 @@ import Testing
     }
 
     @Test(arguments: ["parentheses-10000", "not-20000", "and-20000", "negate-20000"])
-    func rulesCheckRefusesADeepExpression(_ name: String) throws {
+    func rulesCheckRefusesADeepExpression(_ name: String) async throws {
         let (expression, message) = Self.deepExpression(name)
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
         let path = try directory.write("rule.yaml", Self.ruleFile(when: expression))
-        let run = try BallastRun.run(["rules", "check", path])
+        let run = try await BallastRun.run(["rules", "check", path])
         #expect(run.ending == .exited(1), "\(name): \(run.ending) \(run.errors.suffix(300))")
         #expect(run.output.contains(path + message), "\(name): \(run.output.prefix(500))")
     }
@@ -70,13 +71,13 @@ import Testing
     }
 
     @Test(arguments: ["flow-brackets-20000", "flow-mappings-20000", "block-levels-3000", "block-levels-20000"])
-    func aDeepConfigIsRefusedWithItsPosition(_ name: String) throws {
+    func aDeepConfigIsRefusedWithItsPosition(_ name: String) async throws {
         let (yaml, message) = Self.deepConfig(name)
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
         let path = try directory.write("config.yaml", yaml)
         for arguments in [["rules", "check", "--config", path], ["serve", "--config", path]] {
-            let run = try BallastRun.run(arguments)
+            let run = try await BallastRun.run(arguments)
             #expect(run.ending == .exited(2), "\(name) \(arguments[0]): \(run.ending) \(run.errors.suffix(300))")
             #expect(run.errors.contains(path + message), "\(name) \(arguments[0]): \(run.errors.prefix(500))")
         }
@@ -84,12 +85,12 @@ import Testing
 
     /// 3,000 block levels written with indentation (4.5 MB, 9 MB with a mapping in each
     /// sequence entry: the second crashed `serve` before) are refused by the size bound.
-    @Test func anOversizedConfigIsRefusedByItsSize() throws {
+    @Test func anOversizedConfigIsRefusedByItsSize() async throws {
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
         let yaml = (0..<3_000).map { String(repeating: " ", count: 2 * $0) + "- k:\n" }.joined()
         let path = try directory.write("config.yaml", yaml)
-        let run = try BallastRun.run(["serve", "--config", path])
+        let run = try await BallastRun.run(["serve", "--config", path])
         #expect(run.ending == .exited(2), "\(run.ending) \(run.errors.suffix(300))")
         #expect(run.errors.contains("\(path):1:1: \(yaml.utf8.count) bytes, larger than the limit of 1 MiB"), "\(run.errors.prefix(500))")
     }
@@ -97,7 +98,7 @@ import Testing
     /// `rules.paths` naming a device, a FIFO or a directory: an error naming the path, at once
     /// (before: /dev/zero was read until 17 GB of memory were gone; the FIFO blocked forever).
     @Test(arguments: [("device", "a character device"), ("fifo", "a FIFO"), ("directory", "a directory")])
-    func rulePathsThatAreNotFilesAreErrors(kind: String, description: String) throws {
+    func rulePathsThatAreNotFilesAreErrors(kind: String, description: String) async throws {
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
         let target: String
@@ -109,7 +110,7 @@ import Testing
         default: target = directory.path("")
         }
         let config = try directory.write("config.yaml", Self.regions + "rules:\n  paths: [\"\(target)\"]\n")
-        let run = try BallastRun.run(["rules", "check", "--config", config], deadline: 20)
+        let run = try await BallastRun.run(["rules", "check", "--config", config], deadline: 20)
         #expect(run.ending == .exited(1), "\(kind): \(run.ending) \(run.errors.suffix(300))")
         #expect(run.output.contains("\(target):1:1: not a regular file (\(description))"), "\(kind): \(run.output.prefix(500))")
         #expect(run.seconds < 10, "\(kind): \(run.seconds) s")
@@ -117,20 +118,20 @@ import Testing
 
     /// A config path that is a FIFO: an error at once. Before, `serve` blocked in `fopen` with
     /// SIGTERM blocked too, so nothing but SIGKILL stopped it.
-    @Test func aConfigThatIsAFIFOIsAnErrorAtOnce() throws {
+    @Test func aConfigThatIsAFIFOIsAnErrorAtOnce() async throws {
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
         let fifo = directory.path("config.yaml")
         #expect(mkfifo(fifo, 0o600) == 0)
         for arguments in [["serve", "--config", fifo], ["rules", "check", "--config", fifo]] {
-            let run = try BallastRun.run(arguments, deadline: 20)
+            let run = try await BallastRun.run(arguments, deadline: 20)
             #expect(run.ending == .exited(2), "\(arguments[0]): \(run.ending)")
             #expect(run.errors.contains("\(fifo):1:1: not a regular file (a FIFO)"), "\(arguments[0]): \(run.errors.prefix(500))")
         }
     }
 
     /// Credential and CA paths: a FIFO is an error naming the path, not a blocked start.
-    @Test func aKeyOrCAFileThatIsAFIFOIsAnErrorAtOnce() throws {
+    @Test func aKeyOrCAFileThatIsAFIFOIsAnErrorAtOnce() async throws {
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
         let fifo = directory.path("secret")
@@ -145,7 +146,7 @@ import Testing
                 - { name: us, base_url: "http://127.0.0.1:1" }
 
             """)
-        let key = try BallastRun.run(["serve", "--config", keyConfig], deadline: 20)
+        let key = try await BallastRun.run(["serve", "--config", keyConfig], deadline: 20)
         #expect(key.ending == .exited(1), "\(key.ending)")
         #expect(key.errors.contains("\(fifo): not a regular file (a FIFO)"), "\(key.errors.prefix(500))")
         let caConfig = try directory.write("ca.yaml", Self.regions + """
@@ -155,7 +156,7 @@ import Testing
                 tls: { ca_file: "\(fifo)" }
 
             """)
-        let ca = try BallastRun.run(["serve", "--config", caConfig], deadline: 20)
+        let ca = try await BallastRun.run(["serve", "--config", caConfig], deadline: 20)
         #expect(ca.ending == .exited(2), "\(ca.ending)")
         #expect(ca.errors.contains("'shared.redis.tls.ca_file': \(fifo): not a regular file (a FIFO)"), "\(ca.errors.prefix(500))")
     }
@@ -163,20 +164,20 @@ import Testing
     /// A command blocked in a read (`fingerprint` waits for a key on stdin, which never
     /// comes) ends on SIGTERM with status 143. Before, every command but `serve` and
     /// `simulate` had SIGTERM blocked and nobody waiting for it: the process ran on.
-    @Test func aBlockedCommandEndsOnSIGTERM() throws {
+    @Test func aBlockedCommandEndsOnSIGTERM() async throws {
         let input = Pipe()
         defer { try? input.fileHandleForWriting.close() }
-        var signalledAt: Date?
-        let run = try BallastRun.run(["fingerprint"], deadline: 20, input: input) { process in
+        let signalledAt = Mutex<Date?>(nil)
+        let run = try await BallastRun.run(["fingerprint"], deadline: 20, input: input) { process in
             // Sent once main has blocked SIGTERM (from then on it is never lost); before that
             // the default action would kill the process, which proves nothing.
             let until = Date().addingTimeInterval(10)
             while !Self.blocksSIGTERM(process.processIdentifier), Date() < until, process.isRunning { usleep(5_000) }
-            signalledAt = Date()
+            signalledAt.withLock { $0 = Date() }
             kill(process.processIdentifier, SIGTERM)
         }
         #expect(run.ending == .exited(128 + SIGTERM), "\(run.ending)")
-        #expect(signalledAt.map { Date().timeIntervalSince($0) } ?? .infinity < 15)
+        #expect(signalledAt.withLock { $0 }.map { Date().timeIntervalSince($0) } ?? .infinity < 15)
     }
 
     /// Whether the process' main thread has SIGTERM blocked (`SigBlk` in /proc/PID/status).
@@ -188,7 +189,7 @@ import Testing
     }
 
     /// SIGTERM to a running `serve` drains and exits 0 promptly.
-    @Test func serveStopsOnSIGTERM() throws {
+    @Test func serveStopsOnSIGTERM() async throws {
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
         let config = try directory.write("config.yaml", """
@@ -203,16 +204,16 @@ import Testing
 
             """)
         let ready = directory.path("ready.json")
-        var signalledAt: Date?
-        let run = try BallastRun.run(["serve", "--config", config, "--ready-file", ready], deadline: 60) { process in
+        let signalledAt = Mutex<Date?>(nil)
+        let run = try await BallastRun.run(["serve", "--config", config, "--ready-file", ready], deadline: 60) { process in
             let until = Date().addingTimeInterval(30)
             while !FileManager.default.fileExists(atPath: ready), Date() < until, process.isRunning { usleep(20_000) }
-            signalledAt = Date()
+            signalledAt.withLock { $0 = Date() }
             kill(process.processIdentifier, SIGTERM)
         }
         #expect(FileManager.default.fileExists(atPath: ready), "serve never became ready: \(run.errors.suffix(500))")
         #expect(run.ending == .exited(0), "\(run.ending) \(run.errors.suffix(500))")
-        let stopSeconds = signalledAt.map { Date().timeIntervalSince($0) } ?? .infinity
+        let stopSeconds = signalledAt.withLock { $0 }.map { Date().timeIntervalSince($0) } ?? .infinity
         #expect(stopSeconds < 15, "took \(stopSeconds) s to stop")
     }
 }

@@ -3,7 +3,6 @@ import BallastCore
 import BallastTesting
 import Foundation
 import Gateway
-import Synchronization
 import Telemetry
 import Testing
 import Upstream
@@ -37,23 +36,23 @@ import Upstream
         let metricsURL = "http://\(harness.gateway.adminAddress)/metrics"
 
         // Load through the wave; meanwhile wait for the level to rise and send one request
-        // that level 1 changes (its max_tokens is above the ladder's cap). The wave is timed
-        // by the load's progress, from its 80th answer (about 2 s in) to its 480th (about
-        // 12 s), and set on threads of their own: a schedule from the simulator's start, or a
-        // Task sleeping on the cooperative pool, could pass or lag the load in a full
-        // parallel run on 2 cores (seen: the level never rose).
+        // that level 1 changes (its max_tokens is above the ladder's cap). The wave is set
+        // from here, 2 s into the load and for 10 s, rather than by the simulator's schedule:
+        // on a busy machine the gateway's start-up can eat into a schedule timed from the
+        // simulator's start.
         let primary = simulator.regions[0]
-        let answered = Atomic<Int>(0)
-        var plan = LoadPlan(rate: 40, duration: 13, drainTimeout: 20, seed: 3) { _, _ in
-            UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: headers,
-                            body: Array(#"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
+        let wave = Task {
+            try? await Task.sleep(for: .seconds(2))
+            primary.setFaults(FaultSettings(errorRatios: [529: 0.4]))
+            try? await Task.sleep(for: .seconds(10))
+            primary.setFaults(FaultSettings())
         }
-        plan.onComplete = { _ in
-            let count = answered.add(1, ordering: .relaxed).newValue
-            if count == 80 { Thread.detachNewThread { primary.setFaults(FaultSettings(errorRatios: [529: 0.4])) } }
-            if count == 480 { Thread.detachNewThread { primary.setFaults(FaultSettings()) } }
+        let load = Task {
+            await LoadGenerator(client: harness.client).run(LoadPlan(rate: 40, duration: 13, drainTimeout: 20, seed: 3) { _, _ in
+                UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: headers,
+                                body: Array(#"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
+            })
         }
-        let load = Task { await LoadGenerator(client: harness.client).run(plan) }
         var degraded = false
         for _ in 0..<120 where !degraded {
             degraded = await harness.get(metricsURL).text.contains("ballast_degradation_level 1")
@@ -65,7 +64,7 @@ import Upstream
         #expect(capped.head?.status == 200)
         #expect(capped.head?.headers["x-ballast-degraded"] == "level=1; max_tokens=2048")
         let report = await load.value
-        primary.setFaults(FaultSettings())
+        await wave.value
         #expect(report.failed == 0, "client-visible errors: \(report.failedByStatus), \(report.transportFailures)")
         #expect(report.regions["secondary", default: 0] > 20, "the retries did not reach the standby: \(report.regions)")
         #expect(await eventually { harness.gateway.inFlightRequests == 0 })
