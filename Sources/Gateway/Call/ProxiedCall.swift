@@ -5,8 +5,10 @@ import Resilience
 import Shared
 import Upstream
 
-/// One client request on its way through Ballast: its attempts (first try, retries,
-/// hedges) against upstream regions, and the bridge that carries the winning answer back.
+/// One client request on its way through Ballast: the driver of its `CallMachine`, which
+/// decides (which region, when to retry or hedge, which answer wins); this class does the
+/// I/O those decisions ask for (libcurl transfers, timers, slot queues, the response) and
+/// reports what happened back to the machine as events.
 ///
 /// Everything after `start()` runs on the upstream client's loop thread: transfer
 /// callbacks, retry and hedge timers, and the client's departure (posted there). That
@@ -20,40 +22,38 @@ final class ProxiedCall: @unchecked Sendable {
     private let context: ProxyContext
     private(set) var request: CallRequest
     private let responder: HTTPResponder
+    private var machine: CallMachine
 
+    /// Attempt n's transfer and buffers at `attempts[n - 1]`, as in the machine.
     private var attempts: [Attempt] = []
-    private var committed: Attempt?
-    private var tried: Set<String> = []
-    /// Regions skipped because a circuit the request passes through was open.
-    private var skippedOpen: Set<String> = []
-    private var lastFailure: Attempt?
-    private var retryTimer: LoopTimer?
-    private var hedgeTimer: LoopTimer?
-    private var finished = false
-    private var clientGone = false
-    private var firstRegion: String?
-    private var replayedAfter401 = false
-    /// A fallback map can have cycles: a request falls back at most once.
-    private var fellBack = false
+    private var timers: [CallMachine.TimerSlot: LoopTimer] = [:]
+    /// The request's record was handed to the sink (once).
+    private var recorded = false
     /// Coalescing: this call leads the identical requests behind it, or follows one.
     private var isCacheLeader = false
     private var isCacheFollower = false
-    private var waitingSince: MonotonicInstant?
     /// The shared cache's lock this call holds (it makes the one upstream call for every instance).
     private var sharedLockToken: String?
-    /// True once the request has counted toward its model's demand (its first admission).
-    private var demandCounted = false
     /// Copies libcurl sent again by itself after a reused connection died (replayable
     /// requests only): each is one more attempt the upstream may have seen.
     private var silentResends = 0
     /// Every copy of the request that may have reached an upstream.
     private var attemptsMade: Int { attempts.count + silentResends }
-    private var deadline: MonotonicInstant { request.deadline }
 
     init(context: ProxyContext, request: CallRequest, responder: HTTPResponder) {
         self.context = context
         self.request = request
         self.responder = responder
+        var object = "this object"
+        if case .use(let kind, let id, _) = request.object { object = "\(kind.rawValue) \(id)" }
+        machine = CallMachine(
+            facts: CallMachine.Facts(
+                model: request.model, method: request.method,
+                path: String(request.pathAndQuery.split(separator: "?", omittingEmptySubsequences: false).first ?? ""),
+                bodyBytes: request.body.count, maxTokens: request.maxTokens, deadline: request.deadline,
+                replay: request.replay, hedgeAllowed: request.hedgeAllowed, home: request.home, objectDescription: object),
+            settings: CallMachine.Settings(maxBufferedResponseBytes: context.options.maxBufferedResponseBytes,
+                                           maxConcurrencyWait: context.options.maxConcurrencyWait))
     }
 
     /// Called on the server thread; moves the call onto the loop thread.
@@ -68,7 +68,7 @@ final class ProxiedCall: @unchecked Sendable {
                         // Ask the other instances first; the answer comes back on the loop thread.
                         let client = context.client
                         tier.acquire(namespace: Self.sharedNamespace(cached.key), key: cached.key.hex,
-                                     maxWait: deadline.seconds(since: now)) { outcome in
+                                     maxWait: request.deadline.seconds(since: now)) { outcome in
                             client.execute { self.sharedCacheAnswered(outcome) }
                         }
                         return
@@ -80,111 +80,87 @@ final class ProxiedCall: @unchecked Sendable {
                     return
                 }
             }
-            context.policy.requestStarted(now: now)
-            launch(isHedge: false)
+            goUpstream()
         }
     }
 
-    private var now: MonotonicInstant { context.clock.now() }
+    var now: MonotonicInstant { context.clock.now() }
 
-    // MARK: Attempts
+    private func goUpstream() {
+        context.policy.requestStarted(now: now)
+        handle(.start)
+    }
 
-    /// Chooses a region and sends an attempt there once pacing allows.
-    private func launch(isHedge: Bool) {
-        guard !finished, !clientGone, committed == nil else { return }
-        var region: Region?
-        var openCircuit: (retryAfter: Double, target: String)?
-        if let home = request.home {
-            // A batch or file exists only in the region that created it.
-            switch homeRegion(home) {
-            case .success(let candidate): region = candidate
-            case .failure(let error): return isHedge ? () : finishWithError(error)
+    // MARK: Driving the machine (loop thread)
+
+    private func handle(_ event: CallMachine.Event) {
+        perform(machine.handle(event, in: self))
+    }
+
+    private func perform(_ actions: [CallMachine.Action]) {
+        for action in actions {
+            switch action {
+            case .send(let dispatch):
+                send(dispatch)
+            case .waitForSlot(let dispatch):
+                context.slots.enqueue(region: dispatch.region.name, call: self) { [self] in handle(.slotFreed(dispatch)) }
+            case .stopWaitingForSlot:
+                context.slots.remove(self)
+            case .schedule(let timer, let seconds):
+                timers[timer.slot]?.cancel()
+                timers[timer.slot] = context.client.schedule(after: seconds) { [self] in
+                    timers[timer.slot] = nil
+                    handle(.timerFired(timer))
+                }
+            case .cancel(let slot):
+                timers.removeValue(forKey: slot)?.cancel()
+            case .abandon(let index):
+                attempts[index - 1].abandon()
+            case .buffer(let index):
+                attempts[index - 1].mode = .buffering
+            case .hold(let index):
+                attempts[index - 1].mode = .holding
+            case .commitStream(let index):
+                commitStream(attempts[index - 1])
+            case .commitBuffered(let index):
+                commitBuffered(attempts[index - 1])
+            case .relay(let index):
+                relay(attempts[index - 1])
+            case .fail(let error, let retryAfter, let retryAfterMilliseconds):
+                respondWithError(error, retryAfter: retryAfter, retryAfterMilliseconds: retryAfterMilliseconds)
+            case .record:
+                record()
+            case .note(let note):
+                count(note)
             }
-        } else if !isHedge, let rules = context.rules.controller,
-           let probe = rules.probeRegion(model: request.model,
-                                         among: context.router.regions.map(\.name).filter { !tried.contains($0) && !context.router.isDrained($0) }),
-           let candidate = context.router.region(named: probe),
-           case .go = rules.admit(region: candidate.name, model: request.model) {
-            // A half-open circuit gets its probes (a failed probe fails over like any attempt).
-            region = candidate
         }
-        while region == nil, let candidate = context.router.pick(excluding: tried.union(skippedOpen)) ?? retryRegion() {
-            guard let rules = context.rules.controller,
-                  case .open(let retryAfter, let mode, let target) = rules.admit(region: candidate.name, model: request.model) else {
-                region = candidate
-                break
-            }
-            if mode == .fallback, applyModelFallback(rules) {
-                // The model's circuit is open everywhere: the same request, for its fallback
-                // model, takes this region after all (its own circuits permitting).
-                continue
-            }
-            // An open circuit: route around it, or fail fast when nothing else is left.
-            tried.insert(candidate.name)
-            skippedOpen.insert(candidate.name)
-            openCircuit = (retryAfter, target)
-        }
-        guard let region else {
-            if isHedge { return }
-            if let openCircuit {
-                return finishWithError(AnthropicError(.overloaded, "the circuit for \(openCircuit.target) is open"),
-                                       retryAfter: max(1, Int(openCircuit.retryAfter.rounded(.up))))
-            }
-            return finishWithError(AnthropicError(.overloaded, "no upstream region is available"))
-        }
-        tried.insert(region.name)
-        if firstRegion == nil { firstRegion = region.name }
-        // A region at its concurrency limit would make the request wait in line for a slot:
-        // another region with a free slot and allowance now takes it instead.
-        if !isHedge, !context.policy.hasConcurrencyRoom(region: region), spillOver(from: region, isHedge: isHedge) { return }
-        // Weigh the region before reserving anything in it: a slot reserved here and then not
-        // used (the request spilled elsewhere) would leave the region in debt for nothing.
-        // Regions of one limit group share their allowance, so only another group can help.
-        switch context.policy.peekAdmission(pacingRequest(for: region, isHedge: isHedge), now: now) {
-        case .wait(let seconds) where seconds > Self.spillThreshold:
-            if spillOver(from: region, isHedge: isHedge) { return }
-        case .reject:
-            if spillOver(from: region, isHedge: isHedge) { return }
-        default:
-            break
-        }
-        let pacing = pacingRequest(for: region, isHedge: isHedge)
-        if pacing.demand != nil { demandCounted = true }
-        let grant = context.policy.admit(pacing, now: now)
-        let charge = PacingCharge(key: pacing.key, cost: grant.cost)
-        switch grant.admission {
-        case .now:
-            send(to: region, charge: charge, isHedge: isHedge)
-        case .wait(let seconds):
-            retryTimer = context.client.schedule(after: seconds) { [self] in
-                retryTimer = nil
-                send(to: region, charge: charge, isHedge: isHedge)
-            }
-        case .reject(let retryAfter):
-            if isHedge { return }
-            if grant.oversubscribed {
+    }
+
+    private func count(_ note: CallMachine.Note) {
+        switch note {
+        case .hedgeSent:
+            context.metrics.hedges.labels("sent").increment()
+        case .retrySent(let region, let reason):
+            context.metrics.retries.labels(region, reason).increment()
+        case .pacingRejected(let oversubscribed):
+            if oversubscribed {
                 context.policy.counters.oversubscribedRejections.add(1, ordering: .relaxed)
             } else {
                 context.policy.counters.pacingRejections.add(1, ordering: .relaxed)
             }
-            finishRateLimited(retryAfter: retryAfter)
+        case .concurrencyRejected:
+            context.policy.counters.concurrencyRejections.add(1, ordering: .relaxed)
+        case .retryWithheld(let region):
+            context.metrics.retriesWithheld.labels(region).increment()
         }
     }
 
-    /// What pacing needs to know about an attempt to `region`: its key, the keys of every
-    /// region that can serve the model, the seconds left, and (on the request's first
-    /// admission only) the model whose demand it counts toward.
-    private func pacingRequest(for region: Region, isHedge: Bool) -> RatePacer.Request {
-        RatePacer.Request(key: context.policy.paceKey(region: region, model: request.model),
-                          pool: context.policy.pacePool(model: request.model),
-                          demand: isHedge || demandCounted ? nil : (request.model ?? "-"),
-                          bodyBytes: request.body.count, maxTokens: request.maxTokens,
-                          deadline: deadline.seconds(since: now))
-    }
+    // MARK: Attempts
 
-    /// Sends an attempt once the region's concurrency limit and the credentials allow.
-    private func send(to region: Region, charge: PacingCharge, isHedge: Bool) {
-        guard !finished, !clientGone, committed == nil else { return }
+    /// Takes a concurrency slot and the credentials, then starts the transfer; tells the
+    /// machine when either is not to be had now.
+    private func send(_ dispatch: CallMachine.Dispatch) {
+        let region = dispatch.region
         var permit: ConcurrencyLimit.Permit?
         switch context.policy.acquire(region: region, now: now) {
         case .unlimited:
@@ -192,29 +168,8 @@ final class ProxiedCall: @unchecked Sendable {
         case .granted(let granted):
             permit = granted
         case .atLimit:
-            if isHedge { return }
-            // Wait in line for a slot rather than pile onto a slowing upstream: the next
-            // attempt of this region to end hands its slot on (SlotWaiters).
-            let started = waitingSince ?? now
-            waitingSince = started
-            let patience = min(context.options.maxConcurrencyWait - now.seconds(since: started), deadline.seconds(since: now))
-            guard patience > 0.01 else {
-                context.policy.counters.concurrencyRejections.add(1, ordering: .relaxed)
-                return finishWithError(AnthropicError(.overloaded, "region \(region.name) is at its concurrency limit"))
-            }
-            context.slots.enqueue(region: region.name, call: self) { [self] in
-                retryTimer?.cancel()
-                retryTimer = nil
-                send(to: region, charge: charge, isHedge: false)
-            }
-            retryTimer = context.client.schedule(after: patience) { [self] in
-                retryTimer = nil
-                context.slots.remove(self)
-                send(to: region, charge: charge, isHedge: false)
-            }
-            return
+            return handle(.atConcurrencyLimit(dispatch))
         }
-        waitingSince = nil
         var headers = request.upstreamHeaders
         switch context.credentials.apply(to: &headers, from: request.clientHeaders) {
         case .ready:
@@ -223,141 +178,29 @@ final class ProxiedCall: @unchecked Sendable {
             permit?.ignore()
             let client = context.client
             context.credentials.notifyWhenReady { [self] in
-                client.execute { self.send(to: region, charge: charge, isHedge: isHedge) }
+                client.execute { self.handle(.credentialsReady(dispatch)) }
             }
             return
         case .unavailable(let reason):
             permit?.ignore()
-            if isHedge { return }
-            return finishWithError(AnthropicError(.authentication, reason))
+            return handle(.credentialsUnavailable(dispatch, reason: reason))
         }
-        let attempt = Attempt(call: self, region: region, index: attempts.count + 1, isHedge: isHedge,
-                              key: context.policy.key(region: region, model: request.model), charge: charge,
-                              sentHeaders: headers, permit: permit, startedAt: now)
+        let actions = machine.handle(.sent(dispatch), in: self)
+        let state = machine.attempt(machine.attempts.count)
+        precondition(state.index == attempts.count + 1, "the call and its machine disagree on the attempt count")
+        let attempt = Attempt(call: self, region: region, index: state.index, isHedge: dispatch.isHedge, key: state.hedgeKey,
+                              charge: dispatch.charge, sentHeaders: headers, permit: permit, startedAt: state.startedAt)
         if isCacheLeader, request.wantsStream { attempt.assembler = MessageAssembler() }
         attempts.append(attempt)
-        if isHedge { context.metrics.hedges.labels("sent").increment() }
-        if attempts.count > 1, !isHedge, let reason = lastFailure?.failure.map(Self.retryReason) {
-            context.metrics.retries.labels(region.name, reason).increment()
-        }
         var timeouts = context.options.timeouts
-        timeouts.total = max(0.001, deadline.seconds(since: now))
+        timeouts.total = max(0.001, request.deadline.seconds(since: now))
         let upstream = UpstreamRequest(method: request.method, url: region.baseURL + request.pathAndQuery,
                                        headers: headers, body: request.body, timeouts: timeouts,
                                        silentResend: request.replay == .replayable)
         let transfer = context.client.makeTransfer(upstream, delegate: attempt)
         attempt.transfer = transfer
         context.client.begin(transfer)
-        if !isHedge { armHedge(for: attempt) }
-    }
-
-    /// Waits for rate allowance longer than this send the request to another region that
-    /// has allowance now, when there is one (a standby's own capacity serves the excess).
-    static let spillThreshold = 0.05
-
-    /// Sends the attempt to a spill region instead of `region`; `region` then counts as not
-    /// tried (no attempt went there), so a hedge or a retry may still use it. False when no
-    /// region can take it now.
-    private func spillOver(from region: Region, isHedge: Bool) -> Bool {
-        guard request.home == nil, let spill = spillRegion() else { return false }
-        tried.remove(region.name)
-        if firstRegion == region.name { firstRegion = spill.region.name }
-        send(to: spill.region, charge: spill.charge, isHedge: isHedge)
-        return true
-    }
-
-    /// Another region, not tried yet, whose circuits are closed, with a free concurrency slot,
-    /// and whose pacing admits a request at once; nil when there is none.
-    private func spillRegion() -> (region: Region, charge: PacingCharge)? {
-        var excluded = tried
-        while let candidate = context.router.pick(excluding: excluded, peek: true) {
-            excluded.insert(candidate.name)
-            if let rules = context.rules.controller, rules.isOpen(region: candidate.name, model: request.model) { continue }
-            guard context.policy.hasConcurrencyRoom(region: candidate) else { continue }
-            var pacing = pacingRequest(for: candidate, isHedge: false)
-            guard context.policy.peekAdmission(pacing, now: now) == .now else { continue }
-            if let rules = context.rules.controller, case .open = rules.admit(region: candidate.name, model: request.model) {
-                continue  // a half-open circuit with no probe permit left
-            }
-            // Only an admission at once is taken here: a spill that would wait is no spill.
-            pacing.deadline = 0
-            if pacing.demand != nil { demandCounted = true }
-            let grant = context.policy.admit(pacing, now: now)
-            guard grant.admission == .now else { continue }
-            tried.insert(candidate.name)
-            return (candidate, PacingCharge(key: pacing.key, cost: grant.cost))
-        }
-        return nil
-    }
-
-    /// Rewrites the request for its model's fallback (the degradation `fallback:` map), once.
-    private func applyModelFallback(_ rules: RuleController) -> Bool {
-        guard !fellBack, let model = request.model, let replacement = rules.fallback(for: model), replacement != model,
-              var json = try? JSONParser.parse(request.body) else { return false }
-        json.set("model", .string(replacement))
-        request.body = json.serialized()
-        request.model = replacement
-        let note = "circuit; model=\(replacement)"
-        request.degraded = request.degraded.map { "\($0); \(note)" } ?? note
-        fellBack = true
-        return true
-    }
-
-    /// The region a batch or file lives in, or why it cannot be asked now. No other region is
-    /// asked instead: it does not know the id and would answer 404.
-    private func homeRegion(_ name: String) -> Result<Region, AnthropicError> {
-        var what = "this object"
-        if case .use(let kind, let id, _) = request.object { what = "\(kind.rawValue) \(id)" }
-        let out: String
-        if let region = context.router.region(named: name) {
-            if context.router.isDrained(name) {
-                out = "is drained"
-            } else if let rules = context.rules.controller, case .open = rules.admit(region: name, model: request.model) {
-                out = "has its circuit open"
-            } else {
-                return .success(region)
-            }
-        } else {
-            out = "is no longer configured"
-        }
-        return .failure(AnthropicError(.api, "\(what) was created in region \(name), which \(out); no other region knows it, retry later",
-                                       status: 503))
-    }
-
-    /// When every region has been tried, a retry goes back to the router's choice among the
-    /// regions whose circuits are not open (the ones skipped for open circuits stay out).
-    private func retryRegion() -> Region? {
-        guard !tried.isEmpty, attempts.count > 0 else { return nil }
-        return context.router.pick(excluding: skippedOpen)
-    }
-
-    /// True when a region not tried yet could take a retry (its circuits are not open): then
-    /// the retry goes there, outside the retry budget.
-    private func hasUntriedServableRegion() -> Bool {
-        guard request.home == nil else { return false }
-        var excluded = tried
-        while let candidate = context.router.pick(excluding: excluded, peek: true) {
-            excluded.insert(candidate.name)
-            guard let rules = context.rules.controller, rules.isOpen(region: candidate.name, model: request.model) else { return true }
-        }
-        return false
-    }
-
-    private func armHedge(for attempt: Attempt) {
-        guard request.hedgeAllowed, request.replay.mayHedge, request.home == nil, hedgeTimer == nil, context.router.regions.count > 0,
-              let delay = context.policy.hedgeDelay(key: attempt.key, model: request.model, now: now) else { return }
-        hedgeTimer = context.client.schedule(after: delay) { [self] in
-            hedgeTimer = nil
-            guard committed == nil, !finished, attempts.filter(\.isLive).count == 1 else { return }
-            if context.policy.mayHedge(now: now) { return launch(isHedge: true) }
-            // The budget is spent on the ordinary tail: look again later, for a straggler.
-            hedgeTimer = context.client.schedule(after: delay * 1.5) { [self] in
-                hedgeTimer = nil
-                guard committed == nil, !finished, attempts.filter(\.isLive).count == 1,
-                      attempts.allSatisfy({ $0.head == nil }), context.policy.mayHedgeStraggler(now: now) else { return }
-                launch(isHedge: true)
-            }
-        }
+        perform(actions)
     }
 
     // MARK: Transfer callbacks (loop thread)
@@ -370,23 +213,9 @@ final class ProxiedCall: @unchecked Sendable {
             recordPacing(attempt, head: head)
         }
         context.policy.hedges.recordFirstByte(attempt.key, seconds: now.seconds(since: attempt.startedAt), now: now)
-        guard committed == nil, !finished else { return attempt.abandon() }
-        let contentType = head.headers["content-type"] ?? ""
-        attempt.isEventStream = contentType.hasPrefix("text/event-stream")
-        guard (200..<300).contains(head.status) else {
-            attempt.mode = .buffering
-            return
-        }
-        if attempt.isEventStream {
-            attempt.mode = .holding
-            return
-        }
-        let length = head.headers["content-length"].flatMap(Int.init)
-        if let length, length <= context.options.maxBufferedResponseBytes {
-            attempt.mode = .buffering
-        } else {
-            commitStream(attempt)
-        }
+        attempt.isEventStream = (head.headers["content-type"] ?? "").hasPrefix("text/event-stream")
+        handle(.head(attempt: attempt.index, status: head.status, isEventStream: attempt.isEventStream,
+                     contentLength: head.headers["content-length"].flatMap(Int.init)))
     }
 
     func attempt(_ attempt: Attempt, didReceive bytes: UnsafeRawBufferPointer) -> Bool {
@@ -411,7 +240,7 @@ final class ProxiedCall: @unchecked Sendable {
                 }
                 if Self.contentEvents.contains(event.name) { release = true }
             }
-            if release { commitStream(attempt) }
+            if release { handle(.released(attempt: attempt.index)) }
             return true
         case .streaming(let stream):
             if attempt.isEventStream {
@@ -445,14 +274,15 @@ final class ProxiedCall: @unchecked Sendable {
         attempt.mode = .finished
         attempt.finishedAt = now
         attempt.transfer = nil
-        if attempt.notSSE {
+        let isCommitted = machine.committed == attempt.index
+        if attempt.notSSE, isCommitted {
             // Already ended with an `error` event; the cancel that stopped the transfer is ours.
             settle(attempt)
-            return finish()
+            return handle(.committedStreamEnded(attempt: attempt.index))
         }
         if case .streaming(let stream) = mode {
             // The committed attempt's stream ended, well or not.
-            if let error = completion.error, !(error == .cancelled && clientGone) {
+            if let error = completion.error, !(error == .cancelled && machine.clientGone) {
                 attempt.failure = context.policy.judge(error: error)
                 if attempt.isEventStream {
                     stream.write(Self.anthropicError(for: error).sseEvent)
@@ -461,18 +291,18 @@ final class ProxiedCall: @unchecked Sendable {
                     stream.fail()
                 }
                 settle(attempt)
-                return finish()
+                return handle(.committedStreamEnded(attempt: attempt.index))
             }
             // Recorded (and cached) before the client sees the end of the stream.
             settle(attempt)
-            finish()
+            handle(.committedStreamEnded(attempt: attempt.index))
             stream.finish()
             return
         }
         if attempt.cancelledByBallast, attempt.failure == nil {
             // Lost a hedge race, or the client left: nothing to judge.
             settle(attempt)
-            return finishIfIdle()
+            return handle(.completed(attempt: attempt.index, failure: nil))
         }
         if attempt.failure == nil {
             if let error = completion.error {
@@ -482,12 +312,7 @@ final class ProxiedCall: @unchecked Sendable {
             }
         }
         settle(attempt)
-        if attempt.failure == nil, let head = attempt.head {
-            // A complete 2xx answer (buffered, or a held stream that ended before content).
-            guard committed == nil, !finished else { return }
-            return commitBuffered(attempt, head: head)
-        }
-        attemptFailed(attempt)
+        handle(.completed(attempt: attempt.index, failure: attempt.failure))
     }
 
     /// Reports an ended attempt to the policies that learn from it: the concurrency limit
@@ -522,7 +347,7 @@ final class ProxiedCall: @unchecked Sendable {
             context.policy.usageKnown(paceKey: attempt.charge.key, charged: attempt.charge.cost, outputTokens: output,
                                       maxTokens: failure == nil ? request.maxTokens : nil, now: now)
         }
-        if attempt.cancelledByBallast, committed !== attempt, !clientGone {
+        if attempt.cancelledByBallast, machine.committed != attempt.index, !machine.clientGone {
             context.policy.hedges.recordCancelled()
             context.metrics.hedges.labels("cancelled").increment()
         }
@@ -535,43 +360,12 @@ final class ProxiedCall: @unchecked Sendable {
                                 sentAt: attempt.startedAt, cost: attempt.charge.cost, wallTime: context.clock.wallTime(), now: now)
     }
 
-    // MARK: Decisions
+    // MARK: Answers
 
-    private func attemptFailed(_ attempt: Attempt) {
-        lastFailure = attempt
-        guard committed == nil, !finished else { return }
-        if clientGone { return finish() }
-        if attempts.contains(where: \.isLive) { return }  // a sibling (hedge) may still win
-        guard let failure = attempt.failure else { return finishWithFailure() }
-        if failure.isAuthenticationFailure, !replayedAfter401,
-           context.credentials.reportUnauthorized(attempt.sentHeaders) {
-            // One forced token refresh and one replay, outside the retry budget.
-            replayedAfter401 = true
-            tried.remove(attempt.region.name)
-            return launch(isHedge: false)
-        }
-        guard request.replay.mayRepeat(after: failure) else {
-            // It may have been done upstream: a second copy could do it twice.
-            context.metrics.retriesWithheld.labels(attempt.region.name).increment()
-            return finishWithFailure()
-        }
-        let remaining = deadline.seconds(since: now)
-        let untriedRegionLeft = hasUntriedServableRegion()
-        guard let delay = context.policy.retryDelay(after: failure, nextAttempt: attempts.count + 1, remaining: remaining,
-                                                    untriedRegionLeft: untriedRegionLeft, now: now) else {
-            return finishWithFailure()
-        }
-        retryTimer = context.client.schedule(after: delay) { [self] in
-            retryTimer = nil
-            launch(isHedge: false)
-        }
-    }
-
-    private func commitBuffered(_ attempt: Attempt, head: UpstreamResponseHead) {
-        committed = attempt
+    private func commitBuffered(_ attempt: Attempt) {
+        guard let head = attempt.head else { preconditionFailure("a buffered answer was committed before its head") }
         noteObject(attempt, status: head.status)
         noteWinner(attempt)
-        abandonOthers(than: attempt)
         if !attempt.isEventStream {
             attempt.usage = MessageUsage.fromMessageBody(attempt.body)
         }
@@ -579,15 +373,13 @@ final class ProxiedCall: @unchecked Sendable {
         let response = HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
                                     body: .bytes(attempt.body))
         // Recorded before the answer leaves, so whoever sees the answer can also see the record.
-        finish()
+        record()
         responder.respond(response)
     }
 
     private func commitStream(_ attempt: Attempt) {
-        guard let head = attempt.head else { return }
-        committed = attempt
+        guard let head = attempt.head else { preconditionFailure("a stream was committed before its head") }
         noteWinner(attempt)
-        abandonOthers(than: attempt)
         let stream = ResponseStream(capacity: context.options.streamBufferBytes)
         let client = context.client
         stream.onDrain { [weak attempt] in attempt?.transfer?.resume() }
@@ -598,6 +390,16 @@ final class ProxiedCall: @unchecked Sendable {
         responder.respond(HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
                                        body: .stream(stream)))
         if !held.isEmpty, stream.write(held) == .accepted { attempt.bytesRelayed += held.count }
+    }
+
+    /// Relays the upstream's own error answer as it was sent.
+    private func relay(_ failed: Attempt) {
+        guard let head = failed.head else { preconditionFailure("an error answer was relayed before its head") }
+        failed.bytesRelayed = failed.body.count
+        let response = HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: failed),
+                                    body: .bytes(failed.body))
+        record()
+        responder.respond(response)
     }
 
     /// A created batch or file gets its home (the region that answered); a deleted one loses it.
@@ -634,7 +436,7 @@ final class ProxiedCall: @unchecked Sendable {
         attempt.failure = context.policy.judge(streamError: error.jsonBody)
         if case .holding = attempt.mode {
             attempt.body = []
-            commitStream(attempt)
+            handle(.released(attempt: attempt.index))
         }
         if case .streaming(let stream) = attempt.mode {
             stream.write(error.sseEvent)
@@ -650,69 +452,20 @@ final class ProxiedCall: @unchecked Sendable {
         context.metrics.hedges.labels("won").increment()
     }
 
-    private func abandonOthers(than winner: Attempt) {
-        hedgeTimer?.cancel()
-        hedgeTimer = nil
-        for other in attempts where other !== winner && other.isLive { other.abandon() }
-    }
-
+    /// Posted to the loop thread when the client's connection closes.
     private func clientLeft() {
-        guard !clientGone else { return }
-        clientGone = true
-        context.slots.remove(self)
-        if isCacheFollower, let cached = request.cache {
-            context.cache?.leave(cached.key, self)
-            return finish()
-        }
-        retryTimer?.cancel()
-        hedgeTimer?.cancel()
-        for attempt in attempts where attempt.isLive { attempt.abandon() }
-        if committed == nil || !(committed?.isLive ?? false) { finish() }
+        guard !machine.clientGone else { return }
+        if isCacheFollower, let cached = request.cache { context.cache?.leave(cached.key, self) }
+        handle(.clientGone)
     }
 
-    // MARK: Answers
-
-    private func finishWithFailure() {
-        guard let failed = lastFailure, let failure = failed.failure else {
-            return finishWithError(AnthropicError(.overloaded, "no upstream region is available"))
-        }
-        if let head = failed.head, !(200..<300).contains(head.status) {
-            // Relay the upstream's own error as it was sent.
-            committed = failed
-            failed.bytesRelayed = failed.body.count
-            let response = HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: failed),
-                                        body: .bytes(failed.body))
-            finish()
-            return responder.respond(response)
-        }
-        if let transport = failure.transport {
-            var error = Self.anthropicError(for: transport, neverSent: failure.requestNeverSent)
-            if !request.replay.mayRepeat(after: failure) {
-                error.message += "; not retried: \(request.method) \(request.pathAndQuery.split(separator: "?").first ?? "") may have reached the upstream and is sent at most once, so check before sending it again"
-            }
-            return finishWithError(error)
-        }
-        // An SSE error event seen before anything reached the client.
-        let type = failure.errorType.flatMap(AnthropicErrorType.init(rawValue:)) ?? .api
-        finishWithError(AnthropicError(type, failure.errorMessage ?? "the upstream stream failed",
-                                       status: failure.status))
-    }
-
-    /// Ballast's own 429: pacing says the upstream would refuse this request now.
-    /// `retry-after` carries whole seconds (at least 1, as HTTP wants); `retry-after-ms`, which
-    /// the official SDKs read first, carries the true wait for the bucket.
-    private func finishRateLimited(retryAfter: Double) {
-        let seconds = max(1, Int(retryAfter.rounded(.up)))
-        let milliseconds = max(1, Int((retryAfter * 1000).rounded(.up)))
-        finishWithError(AnthropicError(.rateLimit, "the upstream's rate limit is reached; Ballast is pacing requests, retry after \(seconds)s"),
-                        retryAfter: seconds, retryAfterMilliseconds: milliseconds)
-    }
-
-    private func finishWithError(_ error: AnthropicError, retryAfter: Int? = nil, retryAfterMilliseconds: Int? = nil) {
-        guard !finished else { return }
+    /// Ballast's own error answer (pacing, circuits, credentials, what transport failures mean).
+    private func respondWithError(_ error: AnthropicError, retryAfter: Int?, retryAfterMilliseconds: Int?) {
         var headers = HTTPHeaders()
         headers.add("content-type", "application/json")
-        if let region = (lastFailure ?? attempts.last)?.region { headers.add("x-ballast-region", region.name) }
+        if let region = (machine.lastFailure.map { attempts[$0 - 1] } ?? attempts.last)?.region {
+            headers.add("x-ballast-region", region.name)
+        }
         headers.add("x-ballast-attempts", String(attemptsMade))
         for header in request.migrationHeaders { headers.add(header.name, header.value) }
         if let retryAfter {
@@ -721,26 +474,24 @@ final class ProxiedCall: @unchecked Sendable {
         } else if error.status == 529 || error.status == 503 {
             headers.add("retry-after", "1")
         }
-        finish(error: error)
+        record(error: error)
         responder.respond(HTTPResponse(status: error.status, headers: headers, text: error.jsonBody))
     }
 
-    private func finishIfIdle() {
-        if clientGone, !attempts.contains(where: \.isLive) { finish() }
-    }
-
     /// Reports the request once, when its answer is complete (or the client left).
-    private func finish(error: AnthropicError? = nil) {
-        guard !finished else { return }
-        finished = true
+    private func record(error: AnthropicError? = nil) {
+        guard !recorded else { return }
+        recorded = true
         if isCacheFollower {
             return recordFollower()
         }
         if isCacheLeader { handOffToFollowers() }
-        retryTimer?.cancel()
-        hedgeTimer?.cancel()
+        for timer in timers.values { timer.cancel() }
+        timers = [:]
         let end = now
-        let final = committed ?? lastFailure ?? attempts.last
+        let committed = machine.committed.map { attempts[$0 - 1] }
+        let final = committed ?? machine.lastFailure.map { attempts[$0 - 1] } ?? attempts.last
+        let clientGone = machine.clientGone
         let status: Int
         let outcome: OutcomeClass
         var errorType: String?
@@ -768,7 +519,7 @@ final class ProxiedCall: @unchecked Sendable {
         let route: String
         if final?.isHedge == true {
             route = "hedge"
-        } else if let final, final.region.name != firstRegion {
+        } else if let final, final.region.name != machine.firstRegion {
             route = "failover"
         } else if attempts.count > 1 {
             route = "retry"
@@ -805,7 +556,8 @@ final class ProxiedCall: @unchecked Sendable {
         guard let cached = request.cache, let cache = context.cache else { return }
         let followers = cache.leaderFinished(cached.key)
         var answer: [UInt8]?
-        if let winner = committed, winner.head?.status == 200, winner.failure == nil, !clientGone {
+        if let winner = machine.committed.map({ attempts[$0 - 1] }), winner.head?.status == 200, winner.failure == nil,
+           !machine.clientGone {
             if let assembler = winner.assembler {
                 answer = assembler.isComplete ? try? assembler.assembledBody() : nil
             } else if !winner.isEventStream {
@@ -830,7 +582,7 @@ final class ProxiedCall: @unchecked Sendable {
     /// Redis' answer for a leader's local miss: another instance's answer (served, kept
     /// locally, handed to the local followers), or go upstream (holding the lock, or alone).
     private func sharedCacheAnswered(_ outcome: SharedCacheOutcome) {
-        guard !finished, !clientGone, let cached = request.cache, let cache = context.cache else { return }
+        guard !machine.finished, !machine.clientGone, let cached = request.cache, let cache = context.cache else { return }
         switch outcome {
         case .hit(let body) where !body.isEmpty:
             if cache.store.store(cached.key, body: body, ttl: cached.ttl, now: context.clock.wallTime()) {
@@ -839,7 +591,8 @@ final class ProxiedCall: @unchecked Sendable {
             cache.counters.hits.add(1, ordering: .relaxed)
             isCacheLeader = false
             for follower in cache.leaderFinished(cached.key) { follower.serveCoalesced(body) }
-            finished = true
+            handle(.answeredElsewhere)
+            recorded = true
             let response = CachedAnswerResponse.make(body: body, wantsStream: request.wantsStream, source: "shared")
             request.client?.settle(inputTokens: 0, outputTokens: 0)
             var record = RequestRecord(
@@ -852,11 +605,9 @@ final class ProxiedCall: @unchecked Sendable {
             responder.respond(response)
         case .lead(let token):
             sharedLockToken = token
-            context.policy.requestStarted(now: now)
-            launch(isHedge: false)
+            goUpstream()
         default:
-            context.policy.requestStarted(now: now)
-            launch(isHedge: false)
+            goUpstream()
         }
     }
 
@@ -866,22 +617,23 @@ final class ProxiedCall: @unchecked Sendable {
 
     /// A follower gets the leader's answer.
     private func serveCoalesced(_ answer: [UInt8]) {
-        guard isCacheFollower, !finished, !clientGone else { return }
+        guard isCacheFollower, !machine.finished, !machine.clientGone else { return }
         let response = CachedAnswerResponse.make(body: answer, wantsStream: request.wantsStream, source: "coalesced")
-        finish()
+        handle(.answeredElsewhere)
+        record()
         responder.respond(response)
     }
 
     /// The leader failed: this request tries for itself (and coalesces no more).
     private func goUpstreamAlone() {
-        guard isCacheFollower, !finished, !clientGone else { return }
+        guard isCacheFollower, !machine.finished, !machine.clientGone else { return }
         isCacheFollower = false
-        context.policy.requestStarted(now: now)
-        launch(isHedge: false)
+        goUpstream()
     }
 
     private func recordFollower() {
         let end = now
+        let clientGone = machine.clientGone
         request.client?.settle(inputTokens: 0, outputTokens: 0)
         var record = RequestRecord(
             time: request.arrivalWallTime, region: nil, model: request.model, route: "coalesced",
@@ -917,24 +669,6 @@ final class ProxiedCall: @unchecked Sendable {
         return result
     }
 
-    /// A bounded label for why an attempt was retried.
-    private static func retryReason(_ failure: Failure) -> String {
-        if let transport = failure.transport { return transport.rawValue }
-        if let status = failure.status { return String(status) }
-        return failure.errorType ?? "other"
-    }
-
-    static func anthropicError(for transport: TransportFailure, neverSent: Bool) -> AnthropicError {
-        switch transport {
-        case .connectFailed, .connectTimeout:
-            return AnthropicError(.overloaded, "no upstream region is reachable")
-        case .firstByteTimeout, .idleTimeout, .totalTimeout:
-            return AnthropicError(.timeout, "the upstream did not answer in time (\(transport.rawValue))")
-        case .connectionLost:
-            return AnthropicError(.api, "the upstream connection failed", status: 502)
-        }
-    }
-
     /// The Anthropic-shaped error a client sees for a local failure.
     static func anthropicError(for error: UpstreamError) -> AnthropicError {
         switch error {
@@ -966,4 +700,58 @@ final class ProxiedCall: @unchecked Sendable {
         "connection", "keep-alive", "transfer-encoding", "content-length", "te", "trailer", "upgrade",
         "proxy-authenticate", "proxy-authorization", "proxy-connection", "date", "server",
     ]
+}
+
+// MARK: - What the machine asks of the gateway
+
+extension ProxiedCall: CallWorld {
+    var regionNames: [String] { context.router.regions.map(\.name) }
+    func region(named name: String) -> Region? { context.router.region(named: name) }
+    func isDrained(_ region: String) -> Bool { context.router.isDrained(region) }
+    func pick(excluding: Set<String>, peek: Bool) -> Region? { context.router.pick(excluding: excluding, peek: peek) }
+
+    func admitCircuit(region: String, model: String?) -> CircuitAdmission {
+        guard let rules = context.rules.controller,
+              case .open(let retryAfter, let mode, let target) = rules.admit(region: region, model: model) else { return .go }
+        return .open(retryAfter: retryAfter, mode: mode, target: target)
+    }
+
+    func isCircuitOpen(region: String, model: String?) -> Bool {
+        context.rules.controller?.isOpen(region: region, model: model) ?? false
+    }
+
+    func probeRegion(model: String?, among regions: [String]) -> String? {
+        context.rules.controller?.probeRegion(model: model, among: regions)
+    }
+
+    func fallBack(from model: String) -> String? {
+        guard let replacement = context.rules.controller?.fallback(for: model), replacement != model,
+              var json = try? JSONParser.parse(request.body) else { return nil }
+        json.set("model", .string(replacement))
+        request.body = json.serialized()
+        request.model = replacement
+        let note = "circuit; model=\(replacement)"
+        request.degraded = request.degraded.map { "\($0); \(note)" } ?? note
+        return replacement
+    }
+
+    func paceKey(region: Region, model: String?) -> String { context.policy.paceKey(region: region, model: model) }
+    func pacePool(model: String?) -> [String] { context.policy.pacePool(model: model) }
+    func peekAdmission(_ request: RatePacer.Request) -> RateQueue.Admission { context.policy.peekAdmission(request, now: now) }
+    func admit(_ request: RatePacer.Request) -> RatePacer.Grant { context.policy.admit(request, now: now) }
+    func hasConcurrencyRoom(region: Region) -> Bool { context.policy.hasConcurrencyRoom(region: region) }
+
+    func hedgeKey(region: Region, model: String?) -> String { context.policy.key(region: region, model: model) }
+    func hedgeDelay(key: String, model: String?) -> Double? { context.policy.hedgeDelay(key: key, model: model, now: now) }
+    func mayHedge() -> Bool { context.policy.mayHedge(now: now) }
+    func mayHedgeStraggler() -> Bool { context.policy.mayHedgeStraggler(now: now) }
+
+    func retryDelay(after failure: Failure, nextAttempt: Int, remaining: Double, untriedRegionLeft: Bool) -> Double? {
+        context.policy.retryDelay(after: failure, nextAttempt: nextAttempt, remaining: remaining,
+                                  untriedRegionLeft: untriedRegionLeft, now: now)
+    }
+
+    func credentialsRefreshed(rejecting index: Int) -> Bool {
+        context.credentials.reportUnauthorized(attempts[index - 1].sentHeaders)
+    }
 }

@@ -11,7 +11,7 @@ import Resilience
 /// 12 s arrived there three times). Those are sent once: retried only when the connection
 /// failed before a byte of the request left, never hedged, and libcurl may not re-send them
 /// on its own either (`UpstreamRequest.silentResend`).
-enum ReplaySafety: String, Sendable, Equatable {
+public enum ReplaySafety: String, Sendable, Equatable {
     /// Sending it twice does no harm: retries and hedges as configured.
     case replayable
     /// Sending it twice may do something twice: at most one copy may reach the upstream.
@@ -22,7 +22,7 @@ enum ReplaySafety: String, Sendable, Equatable {
 
     /// `path` without its query. Unknown methods and paths are `once`: an API that grows new
     /// writes must not get them duplicated by default.
-    static func of(method: String, path: String) -> ReplaySafety {
+    public static func of(method: String, path: String) -> ReplaySafety {
         switch method {
         case "GET", "HEAD", "OPTIONS":
             return .replayable
@@ -37,7 +37,7 @@ enum ReplaySafety: String, Sendable, Equatable {
     /// repeated only when the upstream certainly never saw it (the connection was refused or
     /// never finished its handshake). The one replay after a 401 and a token refresh is
     /// decided before this and applies to every request: a 401 is answered before any work.
-    func mayRepeat(after failure: Failure) -> Bool {
+    public func mayRepeat(after failure: Failure) -> Bool {
         switch self {
         case .replayable: true
         case .once: failure.requestNeverSent
@@ -46,5 +46,5 @@ enum ReplaySafety: String, Sendable, Equatable {
 
     /// Hedging sends a second copy while the first may still be working: only for replayable
     /// requests.
-    var mayHedge: Bool { self == .replayable }
+    public var mayHedge: Bool { self == .replayable }
 }

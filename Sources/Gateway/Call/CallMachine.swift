@@ -1,0 +1,641 @@
+import BallastCore
+import Resilience
+import Rules
+
+/// The decisions of one client request on its way through Ballast, as a value: it takes
+/// events (start, an answer's head, an attempt's end, a timer, a slot freed, credentials
+/// ready, the client gone) and returns the actions to carry out, in order (send to a region,
+/// schedule, abandon, commit, respond, record).
+///
+/// It does no I/O and reads no clock: what it needs of the gateway it asks a `CallWorld`,
+/// at the world's time. `ProxiedCall` drives it on the upstream loop thread with libcurl
+/// transfers; `CapacitySimulation` drives the same machine against simulated regions on a
+/// manual clock, so the decisions the benchmark judges are the ones the proxy makes.
+///
+/// Attempts are numbered from 1 in launch order; `attempts[n - 1]` is attempt `n`.
+public struct CallMachine: Sendable {
+    /// What the machine knows of the request, decided once at the front door.
+    public struct Facts: Sendable {
+        /// The `model` field; a fallback rewrites it.
+        public var model: String?
+        public var method: String
+        /// The path without its query.
+        public var path: String
+        public var bodyBytes: Int
+        public var maxTokens: Int?
+        /// When the client stops waiting (see `RequestDeadline`).
+        public var deadline: MonotonicInstant
+        public var replay: ReplaySafety
+        /// False when the client sent `x-ballast-hedge: off`.
+        public var hedgeAllowed: Bool
+        /// The region that created the batch or file this request uses: only it is asked.
+        public var home: String?
+        /// How an error names that object ("batch msgbatch_…").
+        public var objectDescription: String
+
+        public init(model: String?, method: String, path: String, bodyBytes: Int, maxTokens: Int?,
+                    deadline: MonotonicInstant, replay: ReplaySafety, hedgeAllowed: Bool, home: String? = nil,
+                    objectDescription: String = "this object") {
+            self.model = model
+            self.method = method
+            self.path = path
+            self.bodyBytes = bodyBytes
+            self.maxTokens = maxTokens
+            self.deadline = deadline
+            self.replay = replay
+            self.hedgeAllowed = hedgeAllowed
+            self.home = home
+            self.objectDescription = objectDescription
+        }
+    }
+
+    public struct Settings: Sendable {
+        /// Answers with a length up to this are buffered whole (a failed one can be replaced).
+        public var maxBufferedResponseBytes: Int
+        /// The longest a request waits in line for a region's concurrency slot.
+        public var maxConcurrencyWait: Double
+
+        public init(maxBufferedResponseBytes: Int, maxConcurrencyWait: Double) {
+            self.maxBufferedResponseBytes = maxBufferedResponseBytes
+            self.maxConcurrencyWait = maxConcurrencyWait
+        }
+    }
+
+    /// Where an attempt is to go, and what pacing charged for it there.
+    public struct Dispatch: Sendable, Equatable {
+        public var region: Region
+        public var charge: PacingCharge
+        public var isHedge: Bool
+    }
+
+    /// What the machine knows of one attempt.
+    public struct AttemptState: Sendable {
+        public let index: Int
+        public let region: Region
+        public let isHedge: Bool
+        /// The key hedging learns per (region and model).
+        public let hedgeKey: String
+        public let charge: PacingCharge
+        public let startedAt: MonotonicInstant
+        public internal(set) var isLive = true
+        /// The answer's status, once its head arrived.
+        public internal(set) var status: Int?
+        public internal(set) var failure: Failure?
+        /// Stopped by Ballast: it lost a hedge race, or the client left.
+        public internal(set) var abandoned = false
+    }
+
+    /// A call has two timer slots; scheduling one replaces what it held.
+    public enum TimerSlot: Sendable, Equatable {
+        /// A retry's backoff, a paced wait, or the patience of a wait for a slot.
+        case retry
+        /// The hedge delay, then the straggler check.
+        case hedge
+    }
+
+    public enum Timer: Sendable, Equatable {
+        /// Launch the next attempt.
+        case retry
+        /// Pacing reserved a slot for this dispatch: send it now without asking again.
+        case paced(Dispatch)
+        /// Waited long enough for a concurrency slot: send anyway.
+        case slotPatience(Dispatch)
+        /// The first attempt is slower than the hedge delay.
+        case hedge(delay: Double)
+        /// The hedge budget was spent; a straggler may still get one from the reserve.
+        case straggler
+
+        public var slot: TimerSlot {
+            switch self {
+            case .retry, .paced, .slotPatience: .retry
+            case .hedge, .straggler: .hedge
+            }
+        }
+    }
+
+    /// Counted by the driver in its metrics.
+    public enum Note: Sendable, Equatable {
+        case hedgeSent
+        case retrySent(region: String, reason: String)
+        case pacingRejected(oversubscribed: Bool)
+        case concurrencyRejected
+        case retryWithheld(region: String)
+    }
+
+    public enum Action: Sendable, Equatable {
+        /// Take a concurrency slot and credentials, then start the attempt (report `.sent`,
+        /// `.atConcurrencyLimit` or what the credentials said).
+        case send(Dispatch)
+        /// Queue for the region's next free slot (report `.slotFreed`).
+        case waitForSlot(Dispatch)
+        /// Leave every slot queue.
+        case stopWaitingForSlot
+        case schedule(Timer, after: Double)
+        case cancel(TimerSlot)
+        /// Stop attempt n's transfer.
+        case abandon(Int)
+        /// Collect attempt n's whole body.
+        case buffer(Int)
+        /// Hold attempt n's event stream back until its first content event (report `.released`).
+        case hold(Int)
+        /// Attempt n's answer goes to the client as a stream, from now.
+        case commitStream(Int)
+        /// Attempt n's whole answer goes to the client; the request is over: record it first.
+        case commitBuffered(Int)
+        /// Attempt n's error answer goes to the client as the upstream sent it; record it first.
+        case relay(Int)
+        /// Ballast's own error answer; record it first.
+        case fail(AnthropicError, retryAfter: Int?, retryAfterMilliseconds: Int?)
+        /// The request is over without a new answer (the client left, a stream ended): record it.
+        case record
+        case note(Note)
+    }
+
+    public enum Event: Sendable, Equatable {
+        case start
+        case timerFired(Timer)
+        case slotFreed(Dispatch)
+        case atConcurrencyLimit(Dispatch)
+        case credentialsReady(Dispatch)
+        case credentialsUnavailable(Dispatch, reason: String)
+        /// The dispatch is on its way: it becomes attempt `attempts.count` (1-based).
+        case sent(Dispatch)
+        case head(attempt: Int, status: Int, isEventStream: Bool, contentLength: Int?)
+        /// A held stream reached content (or held too much): it may go to the client.
+        case released(attempt: Int)
+        /// An attempt's transfer ended. `failure` is the driver's verdict (nil: a complete
+        /// answer, or one Ballast stopped without a verdict).
+        case completed(attempt: Int, failure: Failure?)
+        /// The committed stream ended, well or not.
+        case committedStreamEnded(attempt: Int)
+        /// Answered without an attempt (the shared cache, a coalesced leader's answer).
+        case answeredElsewhere
+        case clientGone
+    }
+
+    public private(set) var facts: Facts
+    public let settings: Settings
+    public private(set) var attempts: [AttemptState] = []
+    /// The attempt whose answer the client gets.
+    public private(set) var committed: Int?
+    /// The attempt that failed last.
+    public private(set) var lastFailure: Int?
+    /// The region the request was first meant for (a spill moves it).
+    public private(set) var firstRegion: String?
+    /// No decision is left to make: the request is answered or abandoned.
+    public private(set) var finished = false
+    public private(set) var clientGone = false
+    private var tried: Set<String> = []
+    /// Regions skipped because a circuit the request passes through was open.
+    private var skippedOpen: Set<String> = []
+    private var armed: Set<TimerSlot> = []
+    private var replayedAfter401 = false
+    /// A fallback map can have cycles: a request falls back at most once.
+    private var fellBack = false
+    /// True once the request has counted toward its model's demand (its first admission).
+    private var demandCounted = false
+    private var waitingForSlotSince: MonotonicInstant?
+    /// Notes of the model fallback, for `x-ballast-degraded`.
+    public private(set) var fallbackNote: String?
+
+    /// Waits for rate allowance longer than this send the request to another region that
+    /// has allowance now, when there is one (a standby's own capacity serves the excess).
+    static let spillThreshold = 0.05
+
+    public init(facts: Facts, settings: Settings) {
+        self.facts = facts
+        self.settings = settings
+    }
+
+    public func attempt(_ index: Int) -> AttemptState { attempts[index - 1] }
+
+    public var isTimerArmed: (retry: Bool, hedge: Bool) { (armed.contains(.retry), armed.contains(.hedge)) }
+
+    /// Whether another attempt may still start.
+    private var mayLaunch: Bool { !finished && !clientGone && committed == nil }
+
+    // MARK: Events
+
+    public mutating func handle(_ event: Event, in world: some CallWorld) -> [Action] {
+        switch event {
+        case .start:
+            return launch(isHedge: false, world)
+        case .timerFired(let timer):
+            armed.remove(timer.slot)
+            return fired(timer, world)
+        case .slotFreed(let dispatch):
+            guard mayLaunch else { return [] }
+            armed.remove(.retry)
+            return [.cancel(.retry), .send(Dispatch(region: dispatch.region, charge: dispatch.charge, isHedge: false))]
+        case .atConcurrencyLimit(let dispatch):
+            return atConcurrencyLimit(dispatch, world)
+        case .credentialsReady(let dispatch):
+            return mayLaunch ? [.send(dispatch)] : []
+        case .credentialsUnavailable(let dispatch, let reason):
+            guard mayLaunch, !dispatch.isHedge else { return [] }
+            return fail(AnthropicError(.authentication, reason))
+        case .sent(let dispatch):
+            return sent(dispatch, world)
+        case .head(let index, let status, let isEventStream, let contentLength):
+            return head(index, status: status, isEventStream: isEventStream, contentLength: contentLength)
+        case .released(let index):
+            guard committed == nil, !finished else { return committed == index ? [] : abandon(index) }
+            return commit(index, action: .commitStream(index))
+        case .completed(let index, let failure):
+            return completed(index, failure: failure, world)
+        case .committedStreamEnded(let index):
+            attempts[index - 1].isLive = false
+            return finished ? [] : end([.record])
+        case .answeredElsewhere:
+            finished = true
+            return []
+        case .clientGone:
+            return clientLeft()
+        }
+    }
+
+    private mutating func fired(_ timer: Timer, _ world: some CallWorld) -> [Action] {
+        switch timer {
+        case .retry:
+            return launch(isHedge: false, world)
+        case .paced(let dispatch):
+            return mayLaunch ? [.send(dispatch)] : []
+        case .slotPatience(let dispatch):
+            guard mayLaunch else { return [] }
+            return [.stopWaitingForSlot, .send(Dispatch(region: dispatch.region, charge: dispatch.charge, isHedge: false))]
+        case .hedge(let delay):
+            guard mayLaunch, liveCount == 1 else { return [] }
+            if world.mayHedge() { return launch(isHedge: true, world) }
+            // The budget is spent on the ordinary tail: look again later, for a straggler.
+            return schedule(.straggler, after: delay * 1.5)
+        case .straggler:
+            guard mayLaunch, liveCount == 1, attempts.allSatisfy({ $0.status == nil }), world.mayHedgeStraggler() else { return [] }
+            return launch(isHedge: true, world)
+        }
+    }
+
+    private var liveCount: Int { attempts.count { $0.isLive } }
+
+    // MARK: Choosing a region
+
+    /// Chooses a region and sends an attempt there once pacing allows.
+    private mutating func launch(isHedge: Bool, _ world: some CallWorld) -> [Action] {
+        guard mayLaunch else { return [] }
+        var actions: [Action] = []
+        var region: Region?
+        var openCircuit: (retryAfter: Double, target: String)?
+        if let home = facts.home {
+            // A batch or file exists only in the region that created it.
+            switch homeRegion(home, world) {
+            case .success(let candidate): region = candidate
+            case .failure(let error): return isHedge ? [] : fail(error)
+            }
+        } else if !isHedge,
+                  let probe = world.probeRegion(model: facts.model,
+                                                among: world.regionNames.filter { !tried.contains($0) && !world.isDrained($0) }),
+                  let candidate = world.region(named: probe),
+                  world.admitCircuit(region: candidate.name, model: facts.model) == .go {
+            // A half-open circuit gets its probes (a failed probe fails over like any attempt).
+            region = candidate
+        }
+        while region == nil, let candidate = world.pick(excluding: tried.union(skippedOpen), peek: false) ?? retryRegion(world) {
+            guard case .open(let retryAfter, let mode, let target) = world.admitCircuit(region: candidate.name, model: facts.model) else {
+                region = candidate
+                break
+            }
+            if mode == .fallback, fallBack(world) {
+                // The model's circuit is open everywhere: the same request, for its fallback
+                // model, takes this region after all (its own circuits permitting).
+                continue
+            }
+            // An open circuit: route around it, or fail fast when nothing else is left.
+            tried.insert(candidate.name)
+            skippedOpen.insert(candidate.name)
+            openCircuit = (retryAfter, target)
+        }
+        guard let region else {
+            if isHedge { return actions }
+            if let openCircuit {
+                return fail(AnthropicError(.overloaded, "the circuit for \(openCircuit.target) is open"),
+                            retryAfter: max(1, Int(openCircuit.retryAfter.rounded(.up))))
+            }
+            return fail(AnthropicError(.overloaded, "no upstream region is available"))
+        }
+        tried.insert(region.name)
+        if firstRegion == nil { firstRegion = region.name }
+        // A region at its concurrency limit would make the request wait in line for a slot:
+        // another region with a free slot and allowance now takes it instead.
+        if !isHedge, !world.hasConcurrencyRoom(region: region), let spill = spillOver(from: region, isHedge: isHedge, world) {
+            return actions + [.send(spill)]
+        }
+        // Weigh the region before reserving anything in it: a slot reserved here and then not
+        // used (the request spilled elsewhere) would leave the region in debt for nothing.
+        // Regions of one limit group share their allowance, so only another group can help.
+        switch world.peekAdmission(pacingRequest(for: region, isHedge: isHedge, world)) {
+        case .wait(let seconds) where seconds > Self.spillThreshold:
+            if let spill = spillOver(from: region, isHedge: isHedge, world) { return actions + [.send(spill)] }
+        case .reject:
+            if let spill = spillOver(from: region, isHedge: isHedge, world) { return actions + [.send(spill)] }
+        default:
+            break
+        }
+        let pacing = pacingRequest(for: region, isHedge: isHedge, world)
+        if pacing.demand != nil { demandCounted = true }
+        let grant = world.admit(pacing)
+        let dispatch = Dispatch(region: region, charge: PacingCharge(key: pacing.key, cost: grant.cost), isHedge: isHedge)
+        switch grant.admission {
+        case .now:
+            actions.append(.send(dispatch))
+        case .wait(let seconds):
+            actions += schedule(.paced(dispatch), after: seconds)
+        case .reject(let retryAfter):
+            if isHedge { return actions }
+            actions.append(.note(.pacingRejected(oversubscribed: grant.oversubscribed)))
+            actions += rateLimited(retryAfter: retryAfter)
+        }
+        return actions
+    }
+
+    /// What pacing needs to know about an attempt to `region`: its key, the keys of every
+    /// region that can serve the model, the seconds left, and (on the request's first
+    /// admission only) the model whose demand it counts toward.
+    private func pacingRequest(for region: Region, isHedge: Bool, _ world: some CallWorld) -> RatePacer.Request {
+        RatePacer.Request(key: world.paceKey(region: region, model: facts.model),
+                          pool: world.pacePool(model: facts.model),
+                          demand: isHedge || demandCounted ? nil : (facts.model ?? "-"),
+                          bodyBytes: facts.bodyBytes, maxTokens: facts.maxTokens,
+                          deadline: facts.deadline.seconds(since: world.now))
+    }
+
+    /// The dispatch to a spill region instead of `region`; `region` then counts as not tried
+    /// (no attempt went there), so a hedge or a retry may still use it. Nil when no region can
+    /// take it now.
+    private mutating func spillOver(from region: Region, isHedge: Bool, _ world: some CallWorld) -> Dispatch? {
+        guard facts.home == nil, let spill = spillRegion(world) else { return nil }
+        tried.remove(region.name)
+        if firstRegion == region.name { firstRegion = spill.region.name }
+        return Dispatch(region: spill.region, charge: spill.charge, isHedge: isHedge)
+    }
+
+    /// Another region, not tried yet, whose circuits are closed, with a free concurrency slot,
+    /// and whose pacing admits a request at once; nil when there is none.
+    private mutating func spillRegion(_ world: some CallWorld) -> (region: Region, charge: PacingCharge)? {
+        var excluded = tried
+        while let candidate = world.pick(excluding: excluded, peek: true) {
+            excluded.insert(candidate.name)
+            if world.isCircuitOpen(region: candidate.name, model: facts.model) { continue }
+            guard world.hasConcurrencyRoom(region: candidate) else { continue }
+            var pacing = pacingRequest(for: candidate, isHedge: false, world)
+            guard world.peekAdmission(pacing) == .now else { continue }
+            if case .open = world.admitCircuit(region: candidate.name, model: facts.model) {
+                continue  // a half-open circuit with no probe permit left
+            }
+            // Only an admission at once is taken here: a spill that would wait is no spill.
+            pacing.deadline = 0
+            if pacing.demand != nil { demandCounted = true }
+            let grant = world.admit(pacing)
+            guard grant.admission == .now else { continue }
+            tried.insert(candidate.name)
+            return (candidate, PacingCharge(key: pacing.key, cost: grant.cost))
+        }
+        return nil
+    }
+
+    /// Takes the degradation map's fallback model, once.
+    private mutating func fallBack(_ world: some CallWorld) -> Bool {
+        guard !fellBack, let model = facts.model, let replacement = world.fallBack(from: model), replacement != model else {
+            return false
+        }
+        facts.model = replacement
+        fellBack = true
+        return true
+    }
+
+    /// The region a batch or file lives in, or why it cannot be asked now. No other region is
+    /// asked instead: it does not know the id and would answer 404.
+    private func homeRegion(_ name: String, _ world: some CallWorld) -> Result<Region, AnthropicError> {
+        let out: String
+        if let region = world.region(named: name) {
+            if world.isDrained(name) {
+                out = "is drained"
+            } else if case .open = world.admitCircuit(region: name, model: facts.model) {
+                out = "has its circuit open"
+            } else {
+                return .success(region)
+            }
+        } else {
+            out = "is no longer configured"
+        }
+        return .failure(AnthropicError(.api, "\(facts.objectDescription) was created in region \(name), which \(out); no other region knows it, retry later",
+                                       status: 503))
+    }
+
+    /// When every region has been tried, a retry goes back to the router's choice among the
+    /// regions whose circuits are not open (the ones skipped for open circuits stay out).
+    private func retryRegion(_ world: some CallWorld) -> Region? {
+        guard !tried.isEmpty, !attempts.isEmpty else { return nil }
+        return world.pick(excluding: skippedOpen, peek: false)
+    }
+
+    /// True when a region not tried yet could take a retry (its circuits are not open): then
+    /// the retry goes there, outside the retry budget.
+    private func hasUntriedServableRegion(_ world: some CallWorld) -> Bool {
+        guard facts.home == nil else { return false }
+        var excluded = tried
+        while let candidate = world.pick(excluding: excluded, peek: true) {
+            excluded.insert(candidate.name)
+            if !world.isCircuitOpen(region: candidate.name, model: facts.model) { return true }
+        }
+        return false
+    }
+
+    // MARK: Sending
+
+    private mutating func atConcurrencyLimit(_ dispatch: Dispatch, _ world: some CallWorld) -> [Action] {
+        guard mayLaunch, !dispatch.isHedge else { return [] }
+        // Wait in line for a slot rather than pile onto a slowing upstream: the next attempt
+        // of this region to end hands its slot on.
+        let now = world.now
+        let started = waitingForSlotSince ?? now
+        waitingForSlotSince = started
+        let patience = min(settings.maxConcurrencyWait - now.seconds(since: started), facts.deadline.seconds(since: now))
+        guard patience > 0.01 else {
+            return [.note(.concurrencyRejected)]
+                + fail(AnthropicError(.overloaded, "region \(dispatch.region.name) is at its concurrency limit"))
+        }
+        return [.waitForSlot(dispatch)] + schedule(.slotPatience(dispatch), after: patience)
+    }
+
+    private mutating func sent(_ dispatch: Dispatch, _ world: some CallWorld) -> [Action] {
+        precondition(mayLaunch, "an attempt was sent after the call stopped launching")
+        waitingForSlotSince = nil
+        let index = attempts.count + 1
+        let key = world.hedgeKey(region: dispatch.region, model: facts.model)
+        attempts.append(AttemptState(index: index, region: dispatch.region, isHedge: dispatch.isHedge, hedgeKey: key,
+                                     charge: dispatch.charge, startedAt: world.now))
+        var actions: [Action] = []
+        if dispatch.isHedge { actions.append(.note(.hedgeSent)) }
+        if index > 1, !dispatch.isHedge, let last = lastFailure, let failure = attempts[last - 1].failure {
+            actions.append(.note(.retrySent(region: dispatch.region.name, reason: Self.retryReason(failure))))
+        }
+        if !dispatch.isHedge, facts.hedgeAllowed, facts.replay.mayHedge, facts.home == nil, !armed.contains(.hedge),
+           !world.regionNames.isEmpty, let delay = world.hedgeDelay(key: key, model: facts.model) {
+            actions += schedule(.hedge(delay: delay), after: delay)
+        }
+        return actions
+    }
+
+    // MARK: Answers
+
+    private mutating func head(_ index: Int, status: Int, isEventStream: Bool, contentLength: Int?) -> [Action] {
+        attempts[index - 1].status = status
+        guard committed == nil, !finished else { return abandon(index) }
+        guard (200..<300).contains(status) else { return [.buffer(index)] }
+        if isEventStream { return [.hold(index)] }
+        if let contentLength, contentLength <= settings.maxBufferedResponseBytes { return [.buffer(index)] }
+        return commit(index, action: .commitStream(index))
+    }
+
+    /// Attempt `index` wins: every other live attempt is stopped, the hedge timer too.
+    private mutating func commit(_ index: Int, action: Action) -> [Action] {
+        committed = index
+        var actions: [Action] = []
+        if armed.remove(.hedge) != nil { actions.append(.cancel(.hedge)) }
+        for other in attempts where other.index != index && other.isLive {
+            actions += abandon(other.index)
+        }
+        actions.append(action)
+        if case .commitBuffered = action { return end(actions) }
+        return actions
+    }
+
+    private mutating func completed(_ index: Int, failure: Failure?, _ world: some CallWorld) -> [Action] {
+        attempts[index - 1].isLive = false
+        attempts[index - 1].failure = failure
+        let attempt = attempts[index - 1]
+        if attempt.abandoned, failure == nil {
+            // Lost a hedge race, or the client left: nothing to judge.
+            return clientGone && liveCount == 0 && !finished ? end([.record]) : []
+        }
+        if failure == nil, attempt.status != nil {
+            // A complete 2xx answer (buffered, or a held stream that ended before content).
+            guard committed == nil, !finished else { return [] }
+            return commit(index, action: .commitBuffered(index))
+        }
+        return attemptFailed(index, world)
+    }
+
+    private mutating func attemptFailed(_ index: Int, _ world: some CallWorld) -> [Action] {
+        lastFailure = index
+        guard committed == nil, !finished else { return [] }
+        if clientGone { return end([.record]) }
+        if liveCount > 0 { return [] }  // a sibling (hedge) may still win
+        let attempt = attempts[index - 1]
+        guard let failure = attempt.failure else { return failWithLastFailure() }
+        if failure.isAuthenticationFailure, !replayedAfter401, world.credentialsRefreshed(rejecting: index) {
+            // One forced token refresh and one replay, outside the retry budget.
+            replayedAfter401 = true
+            tried.remove(attempt.region.name)
+            return launch(isHedge: false, world)
+        }
+        guard facts.replay.mayRepeat(after: failure) else {
+            // It may have been done upstream: a second copy could do it twice.
+            return [.note(.retryWithheld(region: attempt.region.name))] + failWithLastFailure()
+        }
+        let remaining = facts.deadline.seconds(since: world.now)
+        guard let delay = world.retryDelay(after: failure, nextAttempt: attempts.count + 1, remaining: remaining,
+                                           untriedRegionLeft: hasUntriedServableRegion(world)) else {
+            return failWithLastFailure()
+        }
+        return schedule(.retry, after: delay)
+    }
+
+    private mutating func clientLeft() -> [Action] {
+        guard !clientGone else { return [] }
+        clientGone = true
+        var actions: [Action] = [.stopWaitingForSlot]
+        for slot in [TimerSlot.retry, .hedge] where armed.remove(slot) != nil { actions.append(.cancel(slot)) }
+        for attempt in attempts where attempt.isLive {
+            actions += abandon(attempt.index)
+        }
+        // A committed stream still running records when it ends.
+        if let committed, attempts[committed - 1].isLive { return actions }
+        return finished ? actions : end(actions + [.record])
+    }
+
+    private mutating func failWithLastFailure() -> [Action] {
+        guard let last = lastFailure, let failure = attempts[last - 1].failure else {
+            return fail(AnthropicError(.overloaded, "no upstream region is available"))
+        }
+        if let status = attempts[last - 1].status, !(200..<300).contains(status) {
+            // Relay the upstream's own error as it was sent.
+            committed = last
+            return end([.relay(last)])
+        }
+        if let transport = failure.transport {
+            var error = Self.anthropicError(for: transport)
+            if !facts.replay.mayRepeat(after: failure) {
+                error.message += "; not retried: \(facts.method) \(facts.path) may have reached the upstream and is sent at most once, so check before sending it again"
+            }
+            return fail(error)
+        }
+        // An SSE error event seen before anything reached the client.
+        let type = failure.errorType.flatMap(AnthropicErrorType.init(rawValue:)) ?? .api
+        return fail(AnthropicError(type, failure.errorMessage ?? "the upstream stream failed", status: failure.status))
+    }
+
+    /// Ballast's own 429: pacing says the upstream would refuse this request now.
+    /// `retry-after` carries whole seconds (at least 1, as HTTP wants); `retry-after-ms`, which
+    /// the official SDKs read first, carries the true wait for the bucket.
+    private mutating func rateLimited(retryAfter: Double) -> [Action] {
+        let seconds = max(1, Int(retryAfter.rounded(.up)))
+        let milliseconds = max(1, Int((retryAfter * 1000).rounded(.up)))
+        return fail(AnthropicError(.rateLimit, "the upstream's rate limit is reached; Ballast is pacing requests, retry after \(seconds)s"),
+                    retryAfter: seconds, retryAfterMilliseconds: milliseconds)
+    }
+
+    private mutating func fail(_ error: AnthropicError, retryAfter: Int? = nil, retryAfterMilliseconds: Int? = nil) -> [Action] {
+        guard !finished else { return [] }
+        return end([.fail(error, retryAfter: retryAfter, retryAfterMilliseconds: retryAfterMilliseconds)])
+    }
+
+    /// The request is over: no timer may fire into it any more.
+    private mutating func end(_ actions: [Action]) -> [Action] {
+        finished = true
+        var result: [Action] = []
+        for slot in [TimerSlot.retry, .hedge] where armed.remove(slot) != nil { result.append(.cancel(slot)) }
+        return result + actions
+    }
+
+    /// Stops attempt `index` (once): it lost, or nobody waits for it any more.
+    private mutating func abandon(_ index: Int) -> [Action] {
+        guard attempts[index - 1].isLive, !attempts[index - 1].abandoned else { return [] }
+        attempts[index - 1].abandoned = true
+        return [.abandon(index)]
+    }
+
+    private mutating func schedule(_ timer: Timer, after seconds: Double) -> [Action] {
+        armed.insert(timer.slot)
+        return [.schedule(timer, after: seconds)]
+    }
+
+    // MARK: Wording
+
+    /// A bounded label for why an attempt was retried.
+    static func retryReason(_ failure: Failure) -> String {
+        if let transport = failure.transport { return transport.rawValue }
+        if let status = failure.status { return String(status) }
+        return failure.errorType ?? "other"
+    }
+
+    static func anthropicError(for transport: TransportFailure) -> AnthropicError {
+        switch transport {
+        case .connectFailed, .connectTimeout:
+            return AnthropicError(.overloaded, "no upstream region is reachable")
+        case .firstByteTimeout, .idleTimeout, .totalTimeout:
+            return AnthropicError(.timeout, "the upstream did not answer in time (\(transport.rawValue))")
+        case .connectionLost:
+            return AnthropicError(.api, "the upstream connection failed", status: 502)
+        }
+    }
+}

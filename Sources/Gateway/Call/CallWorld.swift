@@ -1,0 +1,61 @@
+import BallastCore
+import Resilience
+import Rules
+
+/// What a `CallMachine` asks of the gateway around it while it decides: the regions and their
+/// weights, circuits, pacing, hedging and retry budgets.
+///
+/// A world answers at its own time (`now`): the proxy's is the loop thread's clock over the
+/// shared policies, a simulation's a manual clock over simulated ones. Some answers take
+/// something (a probe permit, a pacing reservation, a hedge from the budget); the machine
+/// asks for those only when it acts on the answer, as the proxy always did.
+public protocol CallWorld {
+    var now: MonotonicInstant { get }
+
+    // MARK: Routes
+    /// Every configured region's name, in configuration order.
+    var regionNames: [String] { get }
+    func region(named name: String) -> Region?
+    func isDrained(_ region: String) -> Bool
+    /// The router's weighted choice among regions not in `excluding`; `peek` moves no cursor.
+    func pick(excluding: Set<String>, peek: Bool) -> Region?
+
+    // MARK: Circuits
+    /// Takes a probe permit when the circuit is half-open.
+    func admitCircuit(region: String, model: String?) -> CircuitAdmission
+    /// True when a request to `region` for `model` would be refused; takes no permit.
+    func isCircuitOpen(region: String, model: String?) -> Bool
+    /// A region among `regions` whose circuit for `model` is half-open.
+    func probeRegion(model: String?, among regions: [String]) -> String?
+    /// Rewrites the request for the degradation map's fallback of `model` and returns the new
+    /// model; nil when there is none (or the body cannot be rewritten).
+    func fallBack(from model: String) -> String?
+
+    // MARK: Pacing and concurrency
+    func paceKey(region: Region, model: String?) -> String
+    func pacePool(model: String?) -> [String]
+    func peekAdmission(_ request: RatePacer.Request) -> RateQueue.Admission
+    func admit(_ request: RatePacer.Request) -> RatePacer.Grant
+    func hasConcurrencyRoom(region: Region) -> Bool
+
+    // MARK: Hedges and retries
+    /// The key hedging learns times to first byte per.
+    func hedgeKey(region: Region, model: String?) -> String
+    /// Seconds after which a second copy is worth sending, or nil (no hedging for this key).
+    func hedgeDelay(key: String, model: String?) -> Double?
+    /// Takes a hedge from the budget.
+    func mayHedge() -> Bool
+    /// Takes a hedge from the straggler reserve.
+    func mayHedgeStraggler() -> Bool
+    /// Seconds before the next attempt, or nil to stop trying.
+    func retryDelay(after failure: Failure, nextAttempt: Int, remaining: Double, untriedRegionLeft: Bool) -> Double?
+    /// After a 401 to attempt `index`: true when the credentials were refreshed and one
+    /// replay may go.
+    func credentialsRefreshed(rejecting index: Int) -> Bool
+}
+
+/// What a region's circuits say about one more request to it.
+public enum CircuitAdmission: Sendable, Equatable {
+    case go
+    case open(retryAfter: Double, mode: CircuitMode, target: String)
+}

@@ -1,0 +1,292 @@
+import BallastCore
+@testable import Gateway
+import Resilience
+import Rules
+import Testing
+
+/// The call's decisions without sockets, threads or a clock: events in, actions out, on a
+/// world whose every answer the test sets. Each test reads as the story of one request.
+@Suite struct CallMachineTests {
+    /// A gateway of two regions whose policies answer as the test says.
+    final class World: CallWorld {
+        var now = MonotonicInstant(nanoseconds: 1_000_000_000)
+        var regions = [Region(name: "primary", baseURL: "http://127.0.0.1:1", weight: 100),
+                       Region(name: "secondary", baseURL: "http://127.0.0.1:2", weight: 0)]
+        var drained: Set<String> = []
+        var circuits: [String: CircuitAdmission] = [:]
+        var fallbackModels: [String: String] = [:]
+        var admission: [String: RateQueue.Admission] = [:]
+        var hedgeAfter: Double?
+        var hedgeBudget = 0
+        var stragglerBudget = 0
+        var retryBudget = 3
+        var refreshes = 0
+
+        var regionNames: [String] { regions.map(\.name) }
+        func region(named name: String) -> Region? { regions.first { $0.name == name } }
+        func isDrained(_ region: String) -> Bool { drained.contains(region) }
+        /// The router's order: weighted first, then standbys.
+        func pick(excluding: Set<String>, peek: Bool) -> Region? {
+            regions.first { !excluding.contains($0.name) && !drained.contains($0.name) }
+        }
+        func admitCircuit(region: String, model: String?) -> CircuitAdmission { circuits[region] ?? .go }
+        func isCircuitOpen(region: String, model: String?) -> Bool {
+            if case .open = circuits[region] ?? .go { return true }
+            return false
+        }
+        func probeRegion(model: String?, among regions: [String]) -> String? { nil }
+        func fallBack(from model: String) -> String? { fallbackModels[model] }
+        func paceKey(region: Region, model: String?) -> String { "\(region.name)|\(model ?? "-")" }
+        func pacePool(model: String?) -> [String] { regions.map { paceKey(region: $0, model: model) } }
+        func peekAdmission(_ request: RatePacer.Request) -> RateQueue.Admission { admission[request.key] ?? .now }
+        func admit(_ request: RatePacer.Request) -> RatePacer.Grant {
+            RatePacer.Grant(admission: admission[request.key] ?? .now, cost: .zero, oversubscribed: false)
+        }
+        func hasConcurrencyRoom(region: Region) -> Bool { true }
+        func hedgeKey(region: Region, model: String?) -> String { region.name }
+        func hedgeDelay(key: String, model: String?) -> Double? { hedgeAfter }
+        func mayHedge() -> Bool {
+            guard hedgeBudget > 0 else { return false }
+            hedgeBudget -= 1
+            return true
+        }
+        func mayHedgeStraggler() -> Bool {
+            guard stragglerBudget > 0 else { return false }
+            stragglerBudget -= 1
+            return true
+        }
+        func retryDelay(after failure: Failure, nextAttempt: Int, remaining: Double, untriedRegionLeft: Bool) -> Double? {
+            guard failure.retryable, nextAttempt <= 4, remaining > 0 else { return nil }
+            if untriedRegionLeft { return 0 }
+            guard retryBudget > 0 else { return nil }
+            retryBudget -= 1
+            return 0.2
+        }
+        func credentialsRefreshed(rejecting index: Int) -> Bool {
+            refreshes += 1
+            return true
+        }
+
+        func advance(_ seconds: Double) { now = now.adding(seconds: seconds) }
+    }
+
+    static let overloaded = Failure(outcome: .upstream, retryable: true, status: 529, errorType: "overloaded_error")
+    static let unauthorized = Failure(outcome: .upstream, retryable: false, status: 401, errorType: "authentication_error")
+    static let readTimeout = Failure(outcome: .upstream, retryable: true, transport: .firstByteTimeout)
+
+    func machine(_ world: World, method: String = "POST", path: String = "/v1/messages", home: String? = nil,
+                 hedge: Bool = true) -> CallMachine {
+        CallMachine(facts: CallMachine.Facts(model: "claude-x", method: method, path: path, bodyBytes: 100, maxTokens: 64,
+                                             deadline: world.now.adding(seconds: 30),
+                                             replay: ReplaySafety.of(method: method, path: path), hedgeAllowed: hedge,
+                                             home: home, objectDescription: "batch msgbatch_1"),
+                    settings: CallMachine.Settings(maxBufferedResponseBytes: 1 << 20, maxConcurrencyWait: 5))
+    }
+
+    /// The dispatch of the only `.send` among `actions`.
+    func sent(_ actions: [CallMachine.Action]) -> CallMachine.Dispatch? {
+        let sends = actions.compactMap { action -> CallMachine.Dispatch? in
+            if case .send(let dispatch) = action { return dispatch }
+            return nil
+        }
+        return sends.count == 1 ? sends[0] : nil
+    }
+
+    /// Sends what the machine asked to send, as the driver would with slots and credentials at hand.
+    func send(_ actions: [CallMachine.Action], _ call: inout CallMachine, _ world: World) -> [CallMachine.Action] {
+        guard let dispatch = sent(actions) else { return [] }
+        return call.handle(.sent(dispatch), in: world)
+    }
+
+    @Test func anOverloadedRegionIsLeftForTheOtherAtOnce() {
+        let world = World()
+        var call = machine(world)
+        _ = send(call.handle(.start, in: world), &call, world)
+        #expect(call.attempt(1).region.name == "primary")
+        #expect(call.handle(.head(attempt: 1, status: 529, isEventStream: false, contentLength: 80), in: world) == [.buffer(1)])
+        let retry = call.handle(.completed(attempt: 1, failure: Self.overloaded), in: world)
+        #expect(retry == [.schedule(.retry, after: 0)])
+        let next = call.handle(.timerFired(.retry), in: world)
+        #expect(sent(next)?.region.name == "secondary")
+        let noted = call.handle(.sent(sent(next)!), in: world)
+        #expect(noted.contains(.note(.retrySent(region: "secondary", reason: "529"))))
+        _ = call.handle(.head(attempt: 2, status: 200, isEventStream: false, contentLength: 500), in: world)
+        #expect(call.handle(.completed(attempt: 2, failure: nil), in: world) == [.commitBuffered(2)])
+        #expect(call.finished && call.committed == 2 && call.firstRegion == "primary")
+    }
+
+    @Test func whenEveryRegionFailsTheLastErrorIsRelayedAsTheUpstreamSentIt() {
+        let world = World()
+        world.retryBudget = 0
+        var call = machine(world)
+        _ = send(call.handle(.start, in: world), &call, world)
+        _ = call.handle(.head(attempt: 1, status: 529, isEventStream: false, contentLength: 80), in: world)
+        #expect(call.handle(.completed(attempt: 1, failure: Self.overloaded), in: world) == [.schedule(.retry, after: 0)])
+        _ = send(call.handle(.timerFired(.retry), in: world), &call, world)
+        _ = call.handle(.head(attempt: 2, status: 529, isEventStream: false, contentLength: 80), in: world)
+        #expect(call.handle(.completed(attempt: 2, failure: Self.overloaded), in: world) == [.relay(2)])
+        #expect(call.finished && call.lastFailure == 2)
+    }
+
+    @Test func pacingThatCannotServeInTimeRefusesAtOnceWithTheBucketsWait() {
+        let world = World()
+        world.admission = ["primary|claude-x": .reject(retryAfter: 2.25), "secondary|claude-x": .reject(retryAfter: 2.25)]
+        var call = machine(world)
+        let actions = call.handle(.start, in: world)
+        #expect(actions.contains(.note(.pacingRejected(oversubscribed: false))))
+        #expect(actions.last == .fail(AnthropicError(.rateLimit, "the upstream's rate limit is reached; Ballast is pacing requests, retry after 3s"),
+                                      retryAfter: 3, retryAfterMilliseconds: 2250))
+        #expect(call.finished && call.attempts.isEmpty)
+    }
+
+    @Test func aRegionThatMustWaitSpillsToOneThatCanSendNow() {
+        let world = World()
+        world.admission = ["primary|claude-x": .wait(seconds: 0.4)]
+        var call = machine(world)
+        #expect(sent(call.handle(.start, in: world))?.region.name == "secondary")
+        #expect(call.firstRegion == "secondary")
+    }
+
+    @Test func aPacedWaitSendsWhenItsSlotComesAndNotAfterTheClientLeft() {
+        let world = World()
+        world.admission = ["primary|claude-x": .wait(seconds: 0.4), "secondary|claude-x": .wait(seconds: 0.4)]
+        var call = machine(world)
+        let first = call.handle(.start, in: world)
+        guard case .schedule(.paced(let dispatch), let after) = first.last else {
+            Issue.record("expected a paced wait, got \(first)")
+            return
+        }
+        #expect(after == 0.4 && dispatch.region.name == "primary")
+        var gone = call
+        #expect(gone.handle(.clientGone, in: world) == [.stopWaitingForSlot, .cancel(.retry), .record])
+        #expect(gone.handle(.timerFired(.paced(dispatch)), in: world).isEmpty)
+        #expect(call.handle(.timerFired(.paced(dispatch)), in: world) == [.send(dispatch)])
+    }
+
+    @Test func aSlowFirstAttemptIsHedgedAndTheWinnerStopsTheOther() {
+        let world = World()
+        world.hedgeAfter = 0.3
+        world.hedgeBudget = 1
+        var call = machine(world)
+        let armed = send(call.handle(.start, in: world), &call, world)
+        #expect(armed == [.schedule(.hedge(delay: 0.3), after: 0.3)])
+        world.advance(0.3)
+        let hedge = call.handle(.timerFired(.hedge(delay: 0.3)), in: world)
+        #expect(sent(hedge)?.isHedge == true && sent(hedge)?.region.name == "secondary")
+        #expect(call.handle(.sent(sent(hedge)!), in: world) == [.note(.hedgeSent)])
+        #expect(call.handle(.head(attempt: 2, status: 200, isEventStream: false, contentLength: 900), in: world) == [.buffer(2)])
+        #expect(call.handle(.completed(attempt: 2, failure: nil), in: world) == [.abandon(1), .commitBuffered(2)])
+        // The loser's end is no verdict.
+        #expect(call.handle(.completed(attempt: 1, failure: nil), in: world).isEmpty)
+        #expect(call.lastFailure == nil)
+    }
+
+    @Test func withTheHedgeBudgetSpentOnlyAStragglerGetsAHedgeFromTheReserve() {
+        let world = World()
+        world.hedgeAfter = 0.2
+        world.stragglerBudget = 1
+        var call = machine(world)
+        _ = send(call.handle(.start, in: world), &call, world)
+        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler, after: 0.2 * 1.5)])
+        #expect(sent(call.handle(.timerFired(.straggler), in: world))?.isHedge == true)
+        #expect(world.stragglerBudget == 0)
+    }
+
+    @Test func aStreamCommitsAtItsFirstContentAndAnErrorBeforeThatIsRetried() {
+        let world = World()
+        var call = machine(world)
+        _ = send(call.handle(.start, in: world), &call, world)
+        #expect(call.handle(.head(attempt: 1, status: 200, isEventStream: true, contentLength: nil), in: world) == [.hold(1)])
+        // An `error` event while held: the driver judged it; nothing reached the client.
+        let streamError = Failure(outcome: .upstream, retryable: true, errorType: "overloaded_error", errorMessage: "Overloaded")
+        #expect(call.handle(.completed(attempt: 1, failure: streamError), in: world) == [.schedule(.retry, after: 0)])
+        _ = send(call.handle(.timerFired(.retry), in: world), &call, world)
+        #expect(call.handle(.head(attempt: 2, status: 200, isEventStream: true, contentLength: nil), in: world) == [.hold(2)])
+        #expect(call.handle(.released(attempt: 2), in: world) == [.commitStream(2)])
+        #expect(!call.finished)
+        #expect(call.handle(.committedStreamEnded(attempt: 2), in: world) == [.record])
+        #expect(call.finished)
+    }
+
+    @Test func a401IsReplayedOnceAfterARefreshAndThenRelayed() {
+        let world = World()
+        var call = machine(world)
+        _ = send(call.handle(.start, in: world), &call, world)
+        _ = call.handle(.head(attempt: 1, status: 401, isEventStream: false, contentLength: 80), in: world)
+        let replay = call.handle(.completed(attempt: 1, failure: Self.unauthorized), in: world)
+        #expect(sent(replay)?.region.name == "primary" && world.refreshes == 1)
+        _ = call.handle(.sent(sent(replay)!), in: world)
+        _ = call.handle(.head(attempt: 2, status: 401, isEventStream: false, contentLength: 80), in: world)
+        #expect(call.handle(.completed(attempt: 2, failure: Self.unauthorized), in: world) == [.relay(2)])
+        #expect(world.refreshes == 1)
+    }
+
+    @Test func aBatchCreationThatMayHaveArrivedIsNotSentAgain() {
+        let world = World()
+        world.hedgeAfter = 0.1
+        world.hedgeBudget = 5
+        var call = machine(world, path: "/v1/messages/batches")
+        // Never hedged: no hedge timer is armed.
+        #expect(send(call.handle(.start, in: world), &call, world).isEmpty)
+        let actions = call.handle(.completed(attempt: 1, failure: Self.readTimeout), in: world)
+        #expect(actions.first == .note(.retryWithheld(region: "primary")))
+        guard case .fail(let error, _, _) = actions.last else {
+            Issue.record("expected an error answer, got \(actions)")
+            return
+        }
+        #expect(error.type == .timeout && error.message.contains("not retried: POST /v1/messages/batches may have reached the upstream"))
+    }
+
+    @Test func openCircuitsEverywhereFailFastWithTheirRetryAfter() {
+        let world = World()
+        world.circuits = ["primary": .open(retryAfter: 4.2, mode: .reroute, target: "primary"),
+                          "secondary": .open(retryAfter: 7, mode: .reroute, target: "secondary")]
+        var call = machine(world)
+        #expect(call.handle(.start, in: world) == [.fail(AnthropicError(.overloaded, "the circuit for secondary is open"),
+                                                         retryAfter: 7, retryAfterMilliseconds: nil)])
+    }
+
+    @Test func aModelCircuitOpenEverywhereFallsBackOnce() {
+        let world = World()
+        world.circuits = ["primary": .open(retryAfter: 3, mode: .fallback, target: "claude-x")]
+        world.fallbackModels = ["claude-x": "claude-y"]
+        var call = machine(world)
+        let actions = call.handle(.start, in: world)
+        // The world's admission does not look at the model: the fallback takes the next region.
+        #expect(sent(actions)?.region.name == "secondary")
+        #expect(call.facts.model == "claude-y")
+    }
+
+    @Test func aBatchIsAskedOnlyInItsHomeRegion() {
+        let world = World()
+        world.drained = ["secondary"]
+        var call = machine(world, method: "GET", path: "/v1/messages/batches/msgbatch_1", home: "secondary")
+        #expect(call.handle(.start, in: world) == [.fail(AnthropicError(.api, "batch msgbatch_1 was created in region secondary, which is drained; no other region knows it, retry later", status: 503),
+                                                         retryAfter: nil, retryAfterMilliseconds: nil)])
+    }
+
+    @Test func aRequestAtAFullRegionWaitsForASlotWithinItsPatience() {
+        let world = World()
+        var call = machine(world)
+        let dispatch = sent(call.handle(.start, in: world))!
+        #expect(call.handle(.atConcurrencyLimit(dispatch), in: world) == [.waitForSlot(dispatch), .schedule(.slotPatience(dispatch), after: 5)])
+        world.advance(2)
+        #expect(call.handle(.slotFreed(dispatch), in: world) == [.cancel(.retry), .send(dispatch)])
+        // Still full: the patience left is what remains of the first 5 s.
+        #expect(call.handle(.atConcurrencyLimit(dispatch), in: world) == [.waitForSlot(dispatch), .schedule(.slotPatience(dispatch), after: 3)])
+        world.advance(3)
+        let refused = call.handle(.atConcurrencyLimit(dispatch), in: world)
+        #expect(refused.first == .note(.concurrencyRejected) && call.finished)
+    }
+
+    @Test func theClientLeavingStopsEveryAttemptAndARunningStreamRecordsWhenItEnds() {
+        let world = World()
+        var call = machine(world)
+        _ = send(call.handle(.start, in: world), &call, world)
+        _ = call.handle(.head(attempt: 1, status: 200, isEventStream: true, contentLength: nil), in: world)
+        _ = call.handle(.released(attempt: 1), in: world)
+        #expect(call.handle(.clientGone, in: world) == [.stopWaitingForSlot, .abandon(1)])
+        #expect(call.handle(.committedStreamEnded(attempt: 1), in: world) == [.record])
+        #expect(call.handle(.clientGone, in: world).isEmpty)
+    }
+}
