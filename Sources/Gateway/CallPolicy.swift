@@ -8,7 +8,7 @@ import Upstream
 /// The decisions a `ProxiedCall` asks for, in one place: how to judge an answer, whether and
 /// when to try again, whether to send now, when to hedge. The call does the I/O; the
 /// policies from the Resilience module decide, each a clock-driven state machine.
-final class CallPolicy: Sendable {
+public final class CallPolicy: Sendable {
     let retry: RetryConfig
     let hedgeSettings: HedgeConfig
     let pacingEnabled: Bool
@@ -20,7 +20,7 @@ final class CallPolicy: Sendable {
     let pacer: RatePacer
     /// The organisation-wide allowance shared through Redis; nil when running alone.
     let shared: SharedAllowance?
-    let hedges: HedgePolicy
+    public let hedges: HedgePolicy
     private let backoff: Mutex<Backoff<SeededRandom>>
     private let limits: [String: ConcurrencyLimit]
     let regions: [Region]
@@ -30,7 +30,7 @@ final class CallPolicy: Sendable {
     /// Per pacing key: which regions answered headerless 429s lately (`ThrottleWitness`).
     private let throttles = Mutex<[String: ThrottleWitness]>([:])
 
-    init(retry: RetryConfig, hedge: HedgeConfig, pacing: PacingConfig, concurrency: ConcurrencyConfig,
+    public init(retry: RetryConfig, hedge: HedgeConfig, pacing: PacingConfig, concurrency: ConcurrencyConfig,
          regions: [Region], now: MonotonicInstant, seed: UInt64 = 0x5EED, shared: SharedAllowance? = nil) {
         self.shared = shared
         self.regions = regions
@@ -61,29 +61,29 @@ final class CallPolicy: Sendable {
     }
 
     /// The key hedging learns per: a region's time to first byte differs by model.
-    func key(region: Region, model: String?) -> String { "\(region.name)|\(model ?? "-")" }
+    public func key(region: Region, model: String?) -> String { "\(region.name)|\(model ?? "-")" }
 
     /// The key pacing learns per: limits belong to a credential (the region's limit group)
     /// and a model class, not to a region.
-    func paceKey(region: Region, model: String?) -> String { "\(region.limitGroup)|\(model ?? "-")" }
+    public func paceKey(region: Region, model: String?) -> String { "\(region.limitGroup)|\(model ?? "-")" }
 
     /// Every pacing key that can serve `model`: the whole allowance of the credential, regions
     /// that are out included (their capacity comes back).
-    func pacePool(model: String?) -> [String] {
+    public func pacePool(model: String?) -> [String] {
         limitGroups.map { "\($0)|\(model ?? "-")" }
     }
 
     // MARK: Judging
 
-    func judge(status: Int, headers: HTTPHeaders, body: [UInt8]) -> Failure {
+    public func judge(status: Int, headers: HTTPHeaders, body: [UInt8]) -> Failure {
         classifier.classify(status: status, headers: headers, bodyPrefix: body)
     }
 
-    func judge(error: UpstreamError) -> Failure {
+    public func judge(error: UpstreamError) -> Failure {
         classifier.classify(transport: Self.transport(error))
     }
 
-    func judge(streamError data: String) -> Failure {
+    public func judge(streamError data: String) -> Failure {
         classifier.classify(streamErrorData: Array(data.utf8))
     }
 
@@ -101,7 +101,7 @@ final class CallPolicy: Sendable {
     // MARK: Retrying
 
     /// Counts a new client request toward the retry and hedge budgets.
-    func requestStarted(now: MonotonicInstant) {
+    public func requestStarted(now: MonotonicInstant) {
         budget.recordRequest()
         hedges.recordRequest(now: now)
         stragglerBudget.recordRequest()
@@ -113,7 +113,7 @@ final class CallPolicy: Sendable {
     /// has a region left untried fails over at once and outside the budget: that is routing
     /// around a dead region, one attempt per request, not a retry storm against it. Other
     /// retries to an untried region also skip the budget (after at most 50 ms).
-    func retryDelay(after failure: Failure, nextAttempt next: Int, remaining: Double, untriedRegionLeft: Bool,
+    public func retryDelay(after failure: Failure, nextAttempt next: Int, remaining: Double, untriedRegionLeft: Bool,
                     now: MonotonicInstant) -> Double? {
         guard failure.retryable, next <= retry.maxAttempts, remaining > 0 else { return nil }
         if failure.requestNeverSent, untriedRegionLeft { return 0 }
@@ -133,32 +133,32 @@ final class CallPolicy: Sendable {
 
     /// Whether an attempt may go now, after a wait (the slot is reserved), or not, and what it
     /// was charged.
-    func admit(_ request: RatePacer.Request, now: MonotonicInstant) -> RatePacer.Grant {
+    public func admit(_ request: RatePacer.Request, now: MonotonicInstant) -> RatePacer.Grant {
         guard pacingEnabled else { return RatePacer.Grant(admission: .now, cost: .zero, oversubscribed: false) }
         guard let shared else { return pacer.admit(request, now: now) }
         return admitShared(shared, request, now: now)
     }
 
     /// What `admit` would answer, reserving nothing: for weighing regions before choosing one.
-    func peekAdmission(_ request: RatePacer.Request, now: MonotonicInstant) -> RateQueue.Admission {
+    public func peekAdmission(_ request: RatePacer.Request, now: MonotonicInstant) -> RateQueue.Admission {
         pacingEnabled ? pacer.peek(request, now: now) : .now
     }
 
     /// What the adaptive concurrency limit says about one more attempt to `region`.
-    enum PermitDecision {
+    public enum PermitDecision {
         case unlimited
         case granted(ConcurrencyLimit.Permit)
         case atLimit
     }
 
-    func acquire(region: Region, now: MonotonicInstant) -> PermitDecision {
+    public func acquire(region: Region, now: MonotonicInstant) -> PermitDecision {
         guard concurrencyEnabled, let limit = limits[region.name] else { return .unlimited }
         guard let permit = limit.tryAcquire(now: now) else { return .atLimit }
         return .granted(permit)
     }
 
     /// True when `region` could take one more attempt now without waiting for a slot.
-    func hasConcurrencyRoom(region: Region) -> Bool {
+    public func hasConcurrencyRoom(region: Region) -> Bool {
         guard concurrencyEnabled, let limit = limits[region.name] else { return true }
         let snapshot = limit.snapshot
         return snapshot.inFlight < snapshot.limit
@@ -166,7 +166,7 @@ final class CallPolicy: Sendable {
 
     /// Learns from every answer the upstream gave (429s included): its rate-limit headers,
     /// and whether it was a 429. Headers that cannot be true are counted by reason.
-    func answered(paceKey: String, region: Region, headers: HTTPHeaders, failure: Failure?, sentAt: MonotonicInstant,
+    public func answered(paceKey: String, region: Region, headers: HTTPHeaders, failure: Failure?, sentAt: MonotonicInstant,
                   cost: RequestCost, wallTime: Double, now: MonotonicInstant) {
         guard pacingEnabled else { return }
         var rateLimited = failure?.isRateLimited == true
@@ -191,13 +191,19 @@ final class CallPolicy: Sendable {
     }
 
     /// An attempt that never reached the upstream gives its share back.
-    func refund(paceKey: String, cost: RequestCost, sentAt: MonotonicInstant, now: MonotonicInstant) {
+    public func refund(paceKey: String, cost: RequestCost, sentAt: MonotonicInstant, now: MonotonicInstant) {
         guard pacingEnabled else { return }
         pacer.refund(paceKey, cost: cost, sentAt: sentAt, now: now)
     }
 
+    /// A paced reservation that will not be used goes back (the request went elsewhere).
+    public func release(paceKey: String, cost: RequestCost, now: MonotonicInstant) {
+        guard pacingEnabled else { return }
+        pacer.refund(paceKey, cost: cost, now: now)
+    }
+
     /// The answer's usage is known: pacing refunds its over-estimate of output tokens.
-    func usageKnown(paceKey: String, charged: RequestCost, outputTokens: Int?, maxTokens: Int?, now: MonotonicInstant) {
+    public func usageKnown(paceKey: String, charged: RequestCost, outputTokens: Int?, maxTokens: Int?, now: MonotonicInstant) {
         guard pacingEnabled, let outputTokens, charged.outputTokens > 0 || maxTokens != nil else { return }
         pacer.recordUsage(paceKey, charged: charged, outputTokens: outputTokens, maxTokens: maxTokens, now: now)
     }
@@ -205,7 +211,7 @@ final class CallPolicy: Sendable {
     /// True when `region` cannot take more now: requests wait for its allowance, demand is
     /// above it, or its concurrency limit is reached. Read by the rules at each tick for
     /// capacity-aware failback.
-    func isCapacityShort(region name: String, now: MonotonicInstant) -> Bool {
+    public func isCapacityShort(region name: String, now: MonotonicInstant) -> Bool {
         guard let region = regions.first(where: { $0.name == name }) else { return false }
         if concurrencyEnabled, let limit = limits[name] {
             let snapshot = limit.snapshot
@@ -216,18 +222,18 @@ final class CallPolicy: Sendable {
 
     // MARK: Hedging
 
-    func hedgeDelay(key: String, model: String?, now: MonotonicInstant) -> Double? {
+    public func hedgeDelay(key: String, model: String?, now: MonotonicInstant) -> Double? {
         guard hedgeSettings.enabled, !isHedgeDisabled(model: model) else { return nil }
         return hedges.hedgeDelay(key, now: now)
     }
 
-    func mayHedge(now: MonotonicInstant) -> Bool { hedges.tryHedge(now: now) }
+    public func mayHedge(now: MonotonicInstant) -> Bool { hedges.tryHedge(now: now) }
 
     /// A request still without a first byte at 2.5 times the hedge delay is a straggler (a
     /// stall, not the ordinary tail): it may be hedged from a small reserve of its own (a tenth of
     /// requests; 0.5 % by default, out of `max_extra_ratio`) when the p95 hedges have spent the rest, so stalls are never the ones
     /// left unhedged.
-    func mayHedgeStraggler(now: MonotonicInstant) -> Bool {
+    public func mayHedgeStraggler(now: MonotonicInstant) -> Bool {
         if hedges.tryHedge(now: now) { return true }
         return stragglerBudget.tryWithdraw(now: now)
     }

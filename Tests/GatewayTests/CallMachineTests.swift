@@ -43,6 +43,10 @@ import Testing
             RatePacer.Grant(admission: admission[request.key] ?? .now, cost: .zero, oversubscribed: false)
         }
         func hasConcurrencyRoom(region: Region) -> Bool { true }
+        var short: Set<String> = []
+        func isCapacityShort(region: Region) -> Bool { short.contains(region.name) }
+        var released: [PacingCharge] = []
+        func release(_ charge: PacingCharge) { released.append(charge) }
         func hedgeKey(region: Region, model: String?) -> String { region.name }
         func hedgeDelay(key: String, model: String?) -> Double? { hedgeAfter }
         func mayHedge() -> Bool {
@@ -152,15 +156,37 @@ import Testing
         world.admission = ["primary|claude-x": .wait(seconds: 0.4), "secondary|claude-x": .wait(seconds: 0.4)]
         var call = machine(world)
         let first = call.handle(.start, in: world)
-        guard case .schedule(.paced(let dispatch), let after) = first.last else {
+        guard case .schedule(.paced(let dispatch, let due), let after) = first.last else {
             Issue.record("expected a paced wait, got \(first)")
             return
         }
-        #expect(after == 0.4 && dispatch.region.name == "primary")
+        // It looks for a region that can send now every 0.25 s until its slot is due.
+        #expect(after == 0.25 && dispatch.region.name == "primary" && due == world.now.adding(seconds: 0.4))
         var gone = call
         #expect(gone.handle(.clientGone, in: world) == [.stopWaitingForSlot, .cancel(.retry), .record])
-        #expect(gone.handle(.timerFired(.paced(dispatch)), in: world).isEmpty)
-        #expect(call.handle(.timerFired(.paced(dispatch)), in: world) == [.send(dispatch)])
+        #expect(gone.handle(.timerFired(.paced(dispatch, due: due)), in: world).isEmpty)
+        world.advance(0.25)
+        #expect(call.handle(.timerFired(.paced(dispatch, due: due)), in: world) == [.schedule(.paced(dispatch, due: due), after: due.seconds(since: world.now))])
+        world.advance(0.4 - 0.25)
+        #expect(call.handle(.timerFired(.paced(dispatch, due: due)), in: world) == [.send(dispatch)])
+        #expect(world.released.isEmpty)
+    }
+
+    @Test func aWaitingRequestMovesToARegionThatCameBackAndGivesItsSlotBack() {
+        let world = World()
+        world.regions[1].limitGroup = "standby"
+        world.admission = ["primary|claude-x": .wait(seconds: 3)]
+        world.circuits = ["secondary": .open(retryAfter: 2, mode: .reroute, target: "secondary")]
+        var call = machine(world)
+        guard case .schedule(.paced(let dispatch, let due), _) = call.handle(.start, in: world).last else {
+            Issue.record("expected a paced wait")
+            return
+        }
+        world.advance(0.25)
+        world.circuits = [:]
+        let moved = call.handle(.timerFired(.paced(dispatch, due: due)), in: world)
+        #expect(sent(moved)?.region.name == "secondary" && world.released == [dispatch.charge])
+        #expect(call.firstRegion == "secondary")
     }
 
     @Test func aSlowFirstAttemptIsHedgedAndTheWinnerStopsTheOther() {
@@ -181,15 +207,79 @@ import Testing
         #expect(call.lastFailure == nil)
     }
 
+    @Test func noHedgeWhereTheAllowanceBindsButAStallIsStillRescued() {
+        let world = World()
+        world.hedgeAfter = 0.2
+        world.hedgeBudget = 5
+        world.stragglerBudget = 5
+        world.short = ["primary"]
+        var call = machine(world)
+        _ = send(call.handle(.start, in: world), &call, world)
+        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world).isEmpty)
+        #expect(world.hedgeBudget == 5)
+        #expect(sent(call.handle(.timerFired(.rescue), in: world))?.isHedge == true)
+
+        // Nor does a hedge queue for allowance behind the requests waiting for it.
+        world.short = []
+        world.admission = ["secondary|claude-x": .wait(seconds: 1)]
+        var other = machine(world)
+        _ = send(other.handle(.start, in: world), &other, world)
+        #expect(other.handle(.timerFired(.hedge(delay: 0.2)), in: world).isEmpty)
+    }
+
     @Test func withTheHedgeBudgetSpentOnlyAStragglerGetsAHedgeFromTheReserve() {
         let world = World()
         world.hedgeAfter = 0.2
         world.stragglerBudget = 1
         var call = machine(world)
         _ = send(call.handle(.start, in: world), &call, world)
-        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler, after: 0.2 * 1.5)])
-        #expect(sent(call.handle(.timerFired(.straggler), in: world))?.isHedge == true)
+        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler(delay: 0.2), after: 0.2 * 1.5)])
+        #expect(sent(call.handle(.timerFired(.straggler(delay: 0.2)), in: world))?.isHedge == true)
         #expect(world.stragglerBudget == 0)
+    }
+
+    @Test func aStalledAttemptGetsItsCopyWhateverTheHedgeBudgetSays() {
+        let world = World()
+        world.hedgeAfter = 0.2
+        var call = machine(world)
+        _ = send(call.handle(.start, in: world), &call, world)
+        // Budget and reserve spent: first the hedge delay, then the straggler check, pass.
+        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler(delay: 0.2), after: 0.2 * 1.5)])
+        let later = call.handle(.timerFired(.straggler(delay: 0.2)), in: world)
+        #expect(later.count == 1)
+        guard case .schedule(.rescue, let after) = later.first else {
+            Issue.record("expected the rescue to be scheduled, got \(later)")
+            return
+        }
+        // At five hedge delays from the start, within floating-point rounding.
+        #expect(abs(0.2 + 0.3 + after - 1.0) < 1e-9)
+        let rescue = call.handle(.timerFired(.rescue), in: world)
+        #expect(rescue.first == .note(.stalled(region: "primary")))
+        #expect(sent(rescue)?.isHedge == true && sent(rescue)?.region.name == "secondary")
+    }
+
+    @Test func aSlowAttemptThatAnsweredIsNotRescued() {
+        let world = World()
+        world.hedgeAfter = 0.2
+        var call = machine(world)
+        _ = send(call.handle(.start, in: world), &call, world)
+        _ = call.handle(.timerFired(.hedge(delay: 0.2)), in: world)
+        _ = call.handle(.head(attempt: 1, status: 200, isEventStream: true, contentLength: nil), in: world)
+        #expect(call.handle(.timerFired(.straggler(delay: 0.2)), in: world).isEmpty)
+        #expect(call.handle(.timerFired(.rescue), in: world).isEmpty)
+    }
+
+    @Test func whenItsRegionGoesOutAStuckAttemptIsCopiedAtOnceButASendOnceWriteIsNot() {
+        let world = World()
+        var call = machine(world)
+        _ = send(call.handle(.start, in: world), &call, world)
+        #expect(call.handle(.regionOut("secondary"), in: world).isEmpty)
+        let moved = call.handle(.regionOut("primary"), in: world)
+        #expect(moved.first == .note(.stalled(region: "primary")) && sent(moved)?.region.name == "secondary")
+
+        var batch = machine(world, path: "/v1/messages/batches")
+        _ = send(batch.handle(.start, in: world), &batch, world)
+        #expect(batch.handle(.regionOut("primary"), in: world).isEmpty)
     }
 
     @Test func aStreamCommitsAtItsFirstContentAndAnErrorBeforeThatIsRetried() {

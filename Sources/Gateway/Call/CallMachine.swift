@@ -96,19 +96,22 @@ public struct CallMachine: Sendable {
     public enum Timer: Sendable, Equatable {
         /// Launch the next attempt.
         case retry
-        /// Pacing reserved a slot for this dispatch: send it now without asking again.
-        case paced(Dispatch)
+        /// Pacing reserved a slot for this dispatch at `due`: send it then without asking
+        /// again, or earlier elsewhere (see `lookElsewhereEvery`).
+        case paced(Dispatch, due: MonotonicInstant)
         /// Waited long enough for a concurrency slot: send anyway.
         case slotPatience(Dispatch)
         /// The first attempt is slower than the hedge delay.
         case hedge(delay: Double)
         /// The hedge budget was spent; a straggler may still get one from the reserve.
-        case straggler
+        case straggler(delay: Double)
+        /// Still no first byte, far beyond the usual: the attempt is stuck (see `rescueAfter`).
+        case rescue
 
         public var slot: TimerSlot {
             switch self {
             case .retry, .paced, .slotPatience: .retry
-            case .hedge, .straggler: .hedge
+            case .hedge, .straggler, .rescue: .hedge
             }
         }
     }
@@ -120,6 +123,9 @@ public struct CallMachine: Sendable {
         case pacingRejected(oversubscribed: Bool)
         case concurrencyRejected
         case retryWithheld(region: String)
+        /// An attempt to this region was stuck (no first byte far beyond the usual, or its
+        /// region went out) and a copy went elsewhere, outside the hedge budget.
+        case stalled(region: String)
     }
 
     public enum Action: Sendable, Equatable {
@@ -168,6 +174,8 @@ public struct CallMachine: Sendable {
         case completed(attempt: Int, failure: Failure?)
         /// The committed stream ended, well or not.
         case committedStreamEnded(attempt: Int)
+        /// The region's circuit opened: an attempt waiting there for its first byte is stuck.
+        case regionOut(String)
         /// Answered without an attempt (the shared cache, a coalesced leader's answer).
         case answeredElsewhere
         case clientGone
@@ -201,6 +209,10 @@ public struct CallMachine: Sendable {
     /// Waits for rate allowance longer than this send the request to another region that
     /// has allowance now, when there is one (a standby's own capacity serves the excess).
     static let spillThreshold = 0.05
+    /// A request waiting for its paced slot looks this often for a region that can send it
+    /// now: without it, requests queued at a standby while the primary was out kept their
+    /// places there after it came back (the region-down p99 was 1.54x the oracle's bound).
+    static let lookElsewhereEvery = 0.25
 
     public init(facts: Facts, settings: Settings) {
         self.facts = facts
@@ -246,6 +258,9 @@ public struct CallMachine: Sendable {
         case .committedStreamEnded(let index):
             attempts[index - 1].isLive = false
             return finished ? [] : end([.record])
+        case .regionOut(let region):
+            guard let stuck = attempts.first(where: { $0.isLive && $0.status == nil && $0.region.name == region }) else { return [] }
+            return rescue(stuck, world)
         case .answeredElsewhere:
             finished = true
             return []
@@ -258,20 +273,60 @@ public struct CallMachine: Sendable {
         switch timer {
         case .retry:
             return launch(isHedge: false, world)
-        case .paced(let dispatch):
-            return mayLaunch ? [.send(dispatch)] : []
+        case .paced(let dispatch, let due):
+            guard mayLaunch else { return [] }
+            let left = due.seconds(since: world.now)
+            guard left > 0.001 else { return [.send(dispatch)] }
+            // A region of another limit group that can send now (one that came back, say)
+            // takes the request, and the reserved slot goes back.
+            if facts.home == nil, let spill = spillRegion(world) {
+                world.release(dispatch.charge)
+                if firstRegion == dispatch.region.name { firstRegion = spill.region.name }
+                tried.remove(dispatch.region.name)
+                return [.send(Dispatch(region: spill.region, charge: spill.charge, isHedge: dispatch.isHedge))]
+            }
+            return schedule(.paced(dispatch, due: due), after: min(left, Self.lookElsewhereEvery))
         case .slotPatience(let dispatch):
             guard mayLaunch else { return [] }
             return [.stopWaitingForSlot, .send(Dispatch(region: dispatch.region, charge: dispatch.charge, isHedge: false))]
         case .hedge(let delay):
             guard mayLaunch, liveCount == 1 else { return [] }
+            // Where the allowance binds, a hedge spends a request's share of it: a plain client
+            // would have served another request with it (the random scenarios of the capacity
+            // simulation lost 1-2 % to hedges on seeds without a fault).
+            if let live = attempts.first(where: \.isLive), world.isCapacityShort(region: live.region) { return [] }
             if world.mayHedge() { return launch(isHedge: true, world) }
             // The budget is spent on the ordinary tail: look again later, for a straggler.
-            return schedule(.straggler, after: delay * 1.5)
-        case .straggler:
-            guard mayLaunch, liveCount == 1, attempts.allSatisfy({ $0.status == nil }), world.mayHedgeStraggler() else { return [] }
-            return launch(isHedge: true, world)
+            return schedule(.straggler(delay: delay), after: delay * 1.5)
+        case .straggler(let delay):
+            guard mayLaunch, liveCount == 1, attempts.allSatisfy({ $0.status == nil }) else { return [] }
+            let short = attempts.first(where: \.isLive).map { world.isCapacityShort(region: $0.region) } ?? false
+            if !short, world.mayHedgeStraggler() { return launch(isHedge: true, world) }
+            // The reserve went to the slow tail too: a stall still gets its copy, later.
+            return schedule(.rescue, after: delay * (Self.rescueAfter - 2.5))
+        case .rescue:
+            guard let stuck = attempts.first(where: { $0.isLive }) else { return [] }
+            return rescue(stuck, world)
         }
+    }
+
+    /// An attempt without a first byte after this many hedge delays (the hedge quantile of the
+    /// key's times to first byte) is stuck, not slow: the tail bench's slow answers come at 4x
+    /// the usual time, around 3 hedge delays, and its stalls at 3 s, some 15. Hedges and
+    /// stragglers share a budget of 5 % of requests that the slow tail alone can spend, so
+    /// before this a stall waited out its whole 3 s (the tail's p99.9).
+    static let rescueAfter = 5.0
+
+    /// Sends a copy of a stuck request elsewhere, whatever the hedge budget says: a request
+    /// must not be lost to a stall while another region has room. Pacing still decides.
+    private mutating func rescue(_ stuck: AttemptState, _ world: some CallWorld) -> [Action] {
+        guard mayLaunch, liveCount == 1, stuck.isLive, stuck.status == nil, facts.hedgeAllowed, facts.replay.mayHedge,
+              facts.home == nil, facts.deadline.seconds(since: world.now) > 0 else { return [] }
+        let copy = launch(isHedge: true, world)
+        guard copy.contains(where: { if case .send = $0 { true } else if case .schedule(.paced, _) = $0 { true } else { false } }) else {
+            return copy
+        }
+        return [.note(.stalled(region: stuck.region.name))] + copy
     }
 
     private var liveCount: Int { attempts.count { $0.isLive } }
@@ -340,6 +395,8 @@ public struct CallMachine: Sendable {
             break
         }
         let pacing = pacingRequest(for: region, isHedge: isHedge, world)
+        // A copy goes only with allowance to spare now, never to wait in the queue of requests.
+        if isHedge, world.peekAdmission(pacing) != .now { return actions }
         if pacing.demand != nil { demandCounted = true }
         let grant = world.admit(pacing)
         let dispatch = Dispatch(region: region, charge: PacingCharge(key: pacing.key, cost: grant.cost), isHedge: isHedge)
@@ -347,7 +404,8 @@ public struct CallMachine: Sendable {
         case .now:
             actions.append(.send(dispatch))
         case .wait(let seconds):
-            actions += schedule(.paced(dispatch), after: seconds)
+            actions += schedule(.paced(dispatch, due: world.now.adding(seconds: seconds)),
+                                after: min(seconds, Self.lookElsewhereEvery))
         case .reject(let retryAfter):
             if isHedge { return actions }
             actions.append(.note(.pacingRejected(oversubscribed: grant.oversubscribed)))

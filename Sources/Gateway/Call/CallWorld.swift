@@ -36,7 +36,11 @@ public protocol CallWorld {
     func pacePool(model: String?) -> [String]
     func peekAdmission(_ request: RatePacer.Request) -> RateQueue.Admission
     func admit(_ request: RatePacer.Request) -> RatePacer.Grant
+    /// Gives back a paced reservation that will not be used.
+    func release(_ charge: PacingCharge)
     func hasConcurrencyRoom(region: Region) -> Bool
+    /// True when the region's allowance binds (requests wait for it, or demand is above it).
+    func isCapacityShort(region: Region) -> Bool
 
     // MARK: Hedges and retries
     /// The key hedging learns times to first byte per.

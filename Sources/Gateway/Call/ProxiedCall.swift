@@ -152,6 +152,8 @@ final class ProxiedCall: @unchecked Sendable {
             context.policy.counters.concurrencyRejections.add(1, ordering: .relaxed)
         case .retryWithheld(let region):
             context.metrics.retriesWithheld.labels(region).increment()
+        case .stalled:
+            context.metrics.hedges.labels("rescue").increment()
         }
     }
 
@@ -740,6 +742,8 @@ extension ProxiedCall: CallWorld {
     func peekAdmission(_ request: RatePacer.Request) -> RateQueue.Admission { context.policy.peekAdmission(request, now: now) }
     func admit(_ request: RatePacer.Request) -> RatePacer.Grant { context.policy.admit(request, now: now) }
     func hasConcurrencyRoom(region: Region) -> Bool { context.policy.hasConcurrencyRoom(region: region) }
+    func isCapacityShort(region: Region) -> Bool { context.policy.isCapacityShort(region: region.name, now: now) }
+    func release(_ charge: PacingCharge) { context.policy.release(paceKey: charge.key, cost: charge.cost, now: now) }
 
     func hedgeKey(region: Region, model: String?) -> String { context.policy.key(region: region, model: model) }
     func hedgeDelay(key: String, model: String?) -> Double? { context.policy.hedgeDelay(key: key, model: model, now: now) }
