@@ -41,33 +41,36 @@ import Testing
         print("region down: served ballast \(ballast.servedRatio), oracle \(oracle.servedRatio), direct \(direct.servedRatio); "
               + "p99 ballast \(ballast.latency(quantile: 0.99) ?? -1) s, oracle \(oracle.latency(quantile: 0.99) ?? -1) s")
         #expect(ballast.servedRatio >= 0.999)
-        // The target is 1.2x the oracle's FIFO bound; today's 1.54x comes from the
-        // backlog queued at the standby when the primary returns: new arrivals take the
-        // primary's refilled bucket while the waiters keep their places in the standby's
-        // queue (they move over only every 0.25 s, and only when the primary can send at
-        // once). This bound keeps what is reached from slipping back.
-        #expect((ballast.latency(quantile: 0.99) ?? .infinity) <= 1.6 * (oracle.latency(quantile: 0.99) ?? 0))
+        // The target is 1.2x the oracle's FIFO bound; the proxy's decisions reach 1.62x
+        // (the model of them this simulation ran before reached 1.54x). Requests waiting at
+        // the standby look for a region that can send now every 0.25 s, so what is left is
+        // the standby's queue built while the primary was out and the three failures it takes
+        // to find it out. This bound keeps what is reached from slipping back.
+        #expect((ballast.latency(quantile: 0.99) ?? .infinity) <= 1.65 * (oracle.latency(quantile: 0.99) ?? 0))
     }
 
-    /// Random scenarios: Ballast's median ratio to the oracle is at least 0.95, and it never
-    /// delivers less than no gateway (`CapacitySweep.slack`). The second is not met yet: 9 of
-    /// these 300 seeds fall short by more, all printed for replay (worst: seed 39, -9.5 %).
-    /// Two kinds: a weighted region that stalls (seeds 1, 120: attempts stuck there before it
-    /// is found out lose their place), and regions answering errors *after* the limit charged
-    /// them (503, 529, resets) while the limit is what binds (seeds 39, 46, 114, 155, 158, 249,
-    /// 289): every retry into them spends shared allowance that a plain client, which never
-    /// retries, leaves in the bucket, and the five seconds a burst may queue (which the
-    /// `ratelimit_burst` bench needs: with two, a quarter of its requests were refused) makes
-    /// both worse (with two seconds: 6 seeds, worst -4.8 %). Until that is fixed this holds
-    /// every seed to 10 %.
+    /// Random scenarios, run through the proxy's own decisions (`CallMachine` over `CallPolicy`):
+    /// Ballast's median ratio to the oracle is at least 0.95, and it never delivers less than
+    /// no gateway (`CapacitySweep.slack`). The second is not met yet: over seeds 1-300 (the
+    /// `capacity` bench) 18 fall short by more, over these 120 nine, all printed for replay;
+    /// the worst is seed 1 (-13.9 %). The kinds: a weighted region that stalls (seeds 1, 20,
+    /// 59, 83, 105: an attempt there gets its copy elsewhere only at five hedge delays, and
+    /// the region is found out only after three of them), and regions answering errors
+    /// *after* the limit charged them (503, 529, resets) while the limit is what binds (seeds
+    /// 39, 61, 114): every retry into them spends shared allowance that a plain client, which
+    /// never retries, leaves in the bucket. The model of the proxy's failover this replaced
+    /// fell short on 9 of 300 seeds (worst -9.5 %) because it moved stuck attempts at 2.5x the
+    /// service time, which the proxy never did; the figures are the proxy's now. This holds
+    /// every seed to 15 % until that is fixed.
     @Test func randomScenariosAgainstTheOracleAndNoGateway() {
-        let sweep = CapacitySweep.run(seeds: 1...300, duration: 40)
+        // 120 seeds keep this under a minute in a debug build; the bench runs 300.
+        let sweep = CapacitySweep.run(seeds: 1...120, duration: 40)
         print("random scenarios: median ratio to the oracle \(sweep.median), worst \(sweep.worst); "
               + "below no gateway: \(sweep.below.count), worst shortfall \(sweep.worstShortfall)")
         for case let (scenario, ballast, direct, oracle) in sweep.below {
             print("  replay: \(scenario) -> ballast \(ballast), direct \(direct), oracle \(oracle)")
         }
-        #expect(sweep.worstShortfall <= 0.10)
+        #expect(sweep.worstShortfall <= 0.15)
         #expect(sweep.median >= 0.95)
     }
 }

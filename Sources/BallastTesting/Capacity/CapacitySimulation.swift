@@ -1,7 +1,9 @@
 import Foundation
 import BallastCore
+import Gateway
 import HeapModule
 import Resilience
+import Upstream
 
 /// Runs a `CapacityScenario` in virtual time: thousands of requests and a minute of faults in
 /// milliseconds, the same result for the same seed.
@@ -14,16 +16,18 @@ import Resilience
 /// Two ways of calling it, over the same arrivals:
 /// - `.unprotected`: a plain client (no retries) calling the first region, as an application
 ///   with no gateway does.
-/// - `.ballast`: Ballast's pacing policy itself (`RatePacer`: limit groups, the bucket model,
-///   deadlines, refusing a sustained excess at once) in front of a failover model of the
-///   shipped rules: a region with 3 failures in a row is out (as `region-down` and the fast
-///   `region-failing` do), probed after 1.5 s, doubling per trip; a failed or 429'd attempt
-///   is tried again (another region first) while the deadline allows; an attempt without an
-///   answer after 2.5x the region's usual time is moved elsewhere, and when that opens the
-///   region, every attempt still stuck there is moved at once.
-///   What this does *not* drive yet is the call state machine of the proxy (`ProxiedCall`),
-///   whose decisions are still interleaved with its I/O; the real-time end-to-end tests cover
-///   that wiring.
+/// - `.ballast`: the proxy's own decisions: one `CallMachine` per request (region choice,
+///   spills, paced waits, retries, hedges, stall rescues, what the client is answered) over the
+///   proxy's `CallPolicy` with its shipped defaults (pacing and its bucket model, the retry
+///   budget and backoff, hedging and its budgets, the adaptive concurrency limit) and the real
+///   `Router`, all on the simulation's clock. Answers reach the policies as HTTP headers, as
+///   they do in the proxy. What stands in for the rule engine is a model of the shipped
+///   circuit rules (`SimulatedCircuits`): 3 failures in a row put a region out (as
+///   `region-down` and the fast `region-failing` do), probed after 1.5 s, doubling per trip,
+///   and one region always stays in (the panic threshold); a region going out tells the calls
+///   stuck there at once (`CallMachine.Event.regionOut`), which the proxy does not do yet.
+///   The real-time end-to-end tests cover the wiring the simulation leaves out (libcurl,
+///   sockets, the rule engine's windows).
 public enum CapacitySimulation {
     public enum Gateway: String, Sendable, CaseIterable {
         case unprotected, ballast
@@ -49,63 +53,17 @@ public enum CapacitySimulation {
     }
 }
 
-/// Failures that move a region out in the failover model, and how long it stays out.
-private struct RegionHealth {
-    var consecutiveFailures = 0
-    var openUntil: Double?
-    var trips = 0
-    var lastClosed = -Double.infinity
-    /// While half-open, one probe at a time.
-    var probeInFlight = false
-
-    static let failuresToOpen = 3
-    static let firstOpen = 1.5
-    /// Doubling per trip stops here: a region that blips again after a long outage would
-    /// otherwise stay out for minutes while the others cannot carry its load (seed 218 of
-    /// the random scenarios lost a fifth of its goodput to a 24 s opening after a 1 s blip).
-    static let maxOpen = 12.0
-
-    func isAvailable(at time: Double) -> Bool {
-        guard let openUntil else { return true }
-        return time >= openUntil && !probeInFlight
-    }
-
-    var isHalfOpen: Bool { openUntil != nil }
-
-    mutating func record(success: Bool, at time: Double) {
-        if success {
-            consecutiveFailures = 0
-            if openUntil != nil, time >= openUntil! {
-                openUntil = nil
-                lastClosed = time
-            }
-            probeInFlight = false
-            return
-        }
-        consecutiveFailures += 1
-        if let until = openUntil, time >= until {
-            // A failed probe: open again, for longer.
-            open(at: time)
-        } else if openUntil == nil, consecutiveFailures >= Self.failuresToOpen {
-            // A trip soon after the last recovery counts as a relapse: open longer.
-            if time - lastClosed > 10 { trips = 0 }
-            open(at: time)
-        }
-    }
-
-    private mutating func open(at time: Double) {
-        trips += 1
-        openUntil = time + min(Self.maxOpen, Self.firstOpen * pow(2, Double(trips - 1)))
-        probeInFlight = false
-    }
-}
 
 private struct Event: Comparable {
     enum Kind {
         case arrival(request: Int)
-        case send(request: Int, region: Int, charge: RequestCost, due: Double)
-        case answer(request: Int, attempt: Int)
-        case overdue(request: Int, attempt: Int)
+        /// An upstream attempt's answer (or refusal, or reset) reaches the gateway.
+        case answer(attempt: Int)
+        /// An attempt Ballast stopped ends.
+        case stopped(attempt: Int)
+        case timer(request: Int, timer: CallMachine.Timer, generation: Int)
+        /// The client stops waiting.
+        case deadline(request: Int)
     }
 
     var time: Double
@@ -120,24 +78,30 @@ private struct World {
     struct Request {
         var arrival: Double
         var deadline: Double
-        var tried: Set<Int> = []
-        var attempts = 0
         var done = false
-        var countedDemand = false
-        /// The attempt whose answer counts; older ones were moved on and are ignored.
-        var liveAttempt = -1
+        /// Ballast's decisions for this request, and its attempts' ids in `attempts` (attempt
+        /// n of the machine at n - 1).
+        var call: CallMachine?
+        var upstreamAttempts: [Int] = []
+        /// The region whose slot queue holds it.
+        var waitingForSlot: Int?
+        /// Bumped to cancel what a timer slot holds.
+        var generations: [CallMachine.TimerSlot: Int] = [:]
     }
 
+    /// One request as the upstream saw it (or did not: refused, stalled).
     struct Attempt {
         var request: Int
         var region: Int
         var sentAt: Double
         var status: Int = 0
-        var answered = false
-        var headers = RateLimitHeaders()
-        var retryAfter: Double?
+        var headers = HTTPHeaders()
         /// The connection was refused: the request never reached the upstream.
         var refused = false
+        var reset = false
+        /// Answered, or stopped by Ballast: nothing more comes of it.
+        var ended = false
+        var permit: ConcurrencyLimit.Permit?
     }
 
     let scenario: CapacityScenario
@@ -149,32 +113,23 @@ private struct World {
     var buckets: [TokenBucket]
     var requests: [Request] = []
     var attempts: [Attempt] = []
-    var health: [RegionHealth]
-    /// Attempts sent to each region and not answered yet.
+    /// Ballast's policies, router and circuits (nil for the unprotected client).
+    let proxy: SimulatedGateway?
+    /// Attempts sent to each region that have no answer yet.
     var outstanding: [Set<Int>]
-    let pacer = RatePacer(maxWaiting: 100_000, maxWait: 600)
+    /// Requests waiting for a concurrency slot, per region, first come first served.
+    var slotWaiters: [[(request: Int, dispatch: CallMachine.Dispatch)]]
     /// Wall time at virtual time 0, for the RFC 3339 instants of the headers.
     static let wallOrigin = 1_795_710_000.0
-    static let origin = MonotonicInstant(nanoseconds: 1_000_000_000_000)
-    static let maxAttempts = 4
-    /// A request waiting for its slot looks for a region that can send it now this often.
-    static let recheckWaiters = 0.25
-
-    /// An attempt without an answer after 2.5 times its region's usual time (at least 0.5 s)
-    /// is stuck: the slowest healthy answer here takes 1.2 times the usual time.
-    static func overdueAfter(_ serviceTime: Double) -> Double { max(0.5, 2.5 * serviceTime) }
 
     init(scenario: CapacityScenario, gateway: CapacitySimulation.Gateway) {
         self.scenario = scenario
         self.gateway = gateway
         random = SeededRandom(seed: scenario.seed ^ 0xC0FF_EE00_D15E_A5E5)
         buckets = scenario.groups.map { TokenBucket(capacity: $0.bucket, ratePerSecond: $0.refillPerSecond, now: 0) }
-        health = Array(repeating: RegionHealth(), count: scenario.regions.count)
+        proxy = gateway == .ballast ? SimulatedGateway(scenario: scenario) : nil
         outstanding = Array(repeating: [], count: scenario.regions.count)
-        let keys = scenario.regions.map { "g\($0.group)|model" }
-        let pool = Array(Set(keys)).sorted()
-        self.pool = pool
-        poolIndex = keys.map { key in pool.firstIndex(of: key) ?? 0 }
+        slotWaiters = Array(repeating: [], count: scenario.regions.count)
     }
 
     mutating func run() {
@@ -184,8 +139,8 @@ private struct World {
         outcome.offered = requests.count
         // Arrivals are taken in order from their list, merged with the heap of everything
         // else (a heap of every arrival made the run three times slower). Bounded: every
-        // event is one of a finite number of requests' at most `maxAttempts` attempts, each
-        // with at most three events.
+        // request ends at its deadline at the latest, and until then it has at most four
+        // attempts and two hedges, each with a bounded number of events.
         var next = 0
         while true {
             if next < requests.count, events.min.map({ requests[next].arrival <= $0.time }) ?? true {
@@ -205,51 +160,39 @@ private struct World {
         events.insert(Event(time: time, sequence: sequence, kind: kind))
     }
 
-    static func instant(_ time: Double) -> MonotonicInstant { origin.adding(seconds: time) }
-
-    func paceKey(_ region: Int) -> String { pool[poolIndex[region]] }
-
-    /// Every pacing key (the whole allowance, as `CallPolicy.pacePool` gives it).
-    let pool: [String]
-    /// Each region's key, as an index into `pool`.
-    let poolIndex: [Int]
-
     mutating func handle(_ event: Event) {
+        proxy?.time = event.time
         switch event.kind {
         case .arrival(let request):
             switch gateway {
-            case .unprotected: send(request: request, region: 0, at: event.time)
-            case .ballast: launch(request: request, at: event.time)
+            case .unprotected:
+                _ = send(request: request, region: 0, at: event.time)
+                schedule(requests[request].deadline, .deadline(request: request))
+            case .ballast:
+                arrive(request, at: event.time)
             }
-        case .send(let request, let region, let charge, let due):
+        case .answer(let attempt):
+            answered(attempt, at: event.time)
+        case .stopped(let attempt):
+            stopped(attempt, at: event.time)
+        case .timer(let request, let timer, let generation):
+            guard requests[request].generations[timer.slot, default: 0] == generation else { return }
+            drive(request, .timerFired(timer))
+        case .deadline(let request):
             guard !requests[request].done else { return }
-            if event.time < due {
-                // Still waiting for its slot: a region of another group that can send now
-                // (one that came back, say) takes it, and the slot goes back.
-                if let other = spillRegion(for: request, from: region, at: event.time) {
-                    pacer.refund(paceKey(region), cost: charge, now: Self.instant(event.time))
-                    requests[request].countedDemand = true
-                    return launchAt(request: request, region: other, at: event.time)
-                }
-                return schedule(min(due, event.time + Self.recheckWaiters), .send(request: request, region: region, charge: charge, due: due))
+            switch gateway {
+            case .unprotected: requests[request].done = true
+            case .ballast: drive(request, .clientGone)
             }
-            claimProbe(region, at: event.time)
-            send(request: request, region: region, at: event.time)
-        case .answer(let request, let attempt):
-            answered(request: request, attempt: attempt, at: event.time)
-        case .overdue(let request, let attempt):
-            overdue(request: request, attempt: attempt, at: event.time)
-
         }
     }
 
     // MARK: The upstream
 
-    /// Sends one attempt: the upstream decides at arrival, the answer comes back later.
-    mutating func send(request index: Int, region: Int, at time: Double) {
+    /// Sends one attempt: the upstream decides at arrival, the answer comes back later (a
+    /// stalled region never answers). Returns the attempt's id.
+    mutating func send(request index: Int, region: Int, at time: Double) -> Int {
         outcome.attempts += 1
-        requests[index].attempts += 1
-        requests[index].tried.insert(region)
         var attempt = Attempt(request: index, region: region, sentAt: time)
         let oneWay = scenario.networkDelay + scenario.networkJitter * random.unit()
         let arrival = time + oneWay
@@ -270,16 +213,17 @@ private struct World {
             // The upstream's buckets stop refilling when the scenario ends, for every way of
             // calling it alike: no way gains from serving a backlog after the end.
             let admitted = buckets[group].take(1, now: min(arrival, scenario.duration))
-            let limits = scenario.groups[group]
             let bucket = buckets[group]
-            attempt.headers = RateLimitHeaders(requests: .init(
-                limit: limits.perMinute, remaining: bucket.level.rounded(.down),
-                resetAt: Self.wallOrigin + min(arrival, scenario.duration) + bucket.secondsUntilFull))
+            attempt.headers.add("anthropic-ratelimit-requests-limit", String(Int(scenario.groups[group].perMinute)))
+            attempt.headers.add("anthropic-ratelimit-requests-remaining", String(Int(bucket.level.rounded(.down))))
+            attempt.headers.add("anthropic-ratelimit-requests-reset", RFC3339Timestamp.format(
+                epochSeconds: Self.wallOrigin + min(arrival, scenario.duration) + bucket.secondsUntilFull))
             if !admitted {
                 attempt.status = 429
-                attempt.retryAfter = max(1, min(60, bucket.secondsUntil(1)).rounded(.up))
+                attempt.headers.add("retry-after", String(Int(max(1, min(60, bucket.secondsUntil(1)).rounded(.up)))))
                 answerAt = arrival + 0.01 + oneWay
             } else if let outage {
+                attempt.reset = outage.kind == .reset
                 attempt.status = outage.kind == .status503 ? 503 : outage.kind == .status529 ? 529 : 0
                 answerAt = arrival + (outage.kind == .reset ? 0.05 : 0.02) + oneWay
             } else {
@@ -289,163 +233,181 @@ private struct World {
         }
         attempts.append(attempt)
         let id = attempts.count - 1
-        requests[index].liveAttempt = id
+        requests[index].upstreamAttempts.append(id)
         outstanding[region].insert(id)
-        if let answerAt { schedule(answerAt, .answer(request: index, attempt: id)) }
-        switch gateway {
-        case .unprotected:
-            if answerAt == nil { schedule(requests[index].deadline, .overdue(request: index, attempt: id)) }
-        case .ballast:
-            schedule(time + Self.overdueAfter(config.serviceTime), .overdue(request: index, attempt: id))
-        }
+        if let answerAt { schedule(answerAt, .answer(attempt: id)) }
+        return id
     }
 
-    // MARK: The gateways
+    static let errorBodies: [Int: String] = [
+        429: #"{"type":"error","error":{"type":"rate_limit_error","message":"Number of requests has exceeded your rate limit"}}"#,
+        503: #"{"type":"error","error":{"type":"api_error","message":"Service unavailable"}}"#,
+        529: #"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#,
+    ]
 
-    mutating func answered(request index: Int, attempt id: Int, at time: Double) {
-        attempts[id].answered = true
-        outstanding[attempts[id].region].remove(id)
+    // MARK: The unprotected client
+
+    mutating func answeredDirectly(_ id: Int, at time: Double) {
         let attempt = attempts[id]
-        if gateway == .ballast {
-            let answer = RateAllowance.Answer(limits: attempt.headers, rateLimited: attempt.status == 429,
-                                              retryAfter: attempt.retryAfter, sentAt: Self.instant(attempt.sentAt))
-            pacer.record(paceKey(attempt.region), answer: answer, wallTime: Self.wallOrigin + time, now: Self.instant(time))
-            if attempt.refused {
-                pacer.refund(paceKey(attempt.region), cost: .zero, sentAt: Self.instant(attempt.sentAt), now: Self.instant(time))
-            }
-            if attempt.status != 429 {
-                health[attempt.region].record(success: attempt.status == 200, at: time)
-            }
-        }
         if attempt.status == 429 { outcome.upstream429 += 1 }
-        guard !requests[index].done, requests[index].liveAttempt == id else { return }
-        if attempt.status == 200 {
-            requests[index].done = true
-            if time <= requests[index].deadline { outcome.serve(latency: time - requests[index].arrival) }
-            return
-        }
-        switch gateway {
-        case .unprotected:
-            requests[index].done = true
-        case .ballast:
-            retry(request: index, after: attempt, at: time)
-        }
+        let index = attempt.request
+        guard !requests[index].done else { return }
+        requests[index].done = true
+        if attempt.status == 200, time <= requests[index].deadline { outcome.serve(latency: time - requests[index].arrival) }
     }
 
-    mutating func overdue(request index: Int, attempt id: Int, at time: Double) {
-        guard !attempts[id].answered else { return }
-        switch gateway {
-        case .unprotected:
-            requests[index].done = true
-        case .ballast:
-            let region = attempts[id].region
-            outstanding[region].remove(id)
-            let wasOpen = health[region].isHalfOpen
-            health[region].record(success: false, at: time)
-            if !wasOpen, health[region].isHalfOpen {
-                // The region just went out: what is still stuck there moves now, not each
-                // at its own overdue time.
-                for stuck in outstanding[region].sorted() {
-                    outstanding[region].remove(stuck)
-                    pacer.refund(paceKey(region), cost: .zero, sentAt: Self.instant(attempts[stuck].sentAt), now: Self.instant(time))
-                    let owner = attempts[stuck].request
-                    if !requests[owner].done, requests[owner].liveAttempt == stuck {
-                        retry(request: owner, after: attempts[stuck], at: time)
-                    }
+    // MARK: Ballast
+
+    mutating func arrive(_ index: Int, at time: Double) {
+        guard let proxy else { return }
+        proxy.policy.requestStarted(now: proxy.now)
+        let deadline = SimulatedGateway.origin.adding(seconds: requests[index].deadline)
+        requests[index].call = CallMachine(
+            facts: CallMachine.Facts(model: "model", method: "POST", path: "/v1/messages", bodyBytes: 200, maxTokens: 64,
+                                     deadline: deadline, replay: .replayable, hedgeAllowed: true),
+            settings: CallMachine.Settings(maxBufferedResponseBytes: 1 << 20, maxConcurrencyWait: 5))
+        schedule(requests[index].deadline, .deadline(request: index))
+        drive(index, .start)
+    }
+
+    /// Hands `event` to the request's machine and carries out what it decides.
+    mutating func drive(_ index: Int, _ event: CallMachine.Event) {
+        // Mutated in place: a copy per event made the sweep several times slower.
+        guard let proxy, let actions = requests[index].call?.handle(event, in: proxy) else { return }
+        perform(index, actions)
+    }
+
+    mutating func perform(_ index: Int, _ actions: [CallMachine.Action]) {
+        guard let proxy else { return }
+        let now = proxy.time
+        for action in actions {
+            switch action {
+            case .send(let dispatch):
+                dispatchAttempt(index, dispatch)
+            case .waitForSlot(let dispatch):
+                let region = proxy.index(of: dispatch.region.name)
+                slotWaiters[region].append((index, dispatch))
+                requests[index].waitingForSlot = region
+            case .stopWaitingForSlot:
+                if let region = requests[index].waitingForSlot { slotWaiters[region].removeAll { $0.request == index } }
+                requests[index].waitingForSlot = nil
+            case .schedule(let timer, let seconds):
+                let generation = requests[index].generations[timer.slot, default: 0] + 1
+                requests[index].generations[timer.slot] = generation
+                schedule(now + seconds, .timer(request: index, timer: timer, generation: generation))
+            case .cancel(let slot):
+                requests[index].generations[slot, default: 0] += 1
+            case .abandon(let number):
+                // The transfer stops now; its end reaches the call as Ballast's own.
+                schedule(now, .stopped(attempt: requests[index].upstreamAttempts[number - 1]))
+            case .buffer, .hold:
+                break
+            case .commitBuffered(let number), .commitStream(let number):
+                requests[index].done = true
+                if requests[index].call?.attempt(number).isHedge == true { proxy.policy.hedges.recordWon() }
+                if now <= requests[index].deadline { outcome.serve(latency: now - requests[index].arrival) }
+            case .relay, .record:
+                requests[index].done = true
+            case .fail(let error, _, _):
+                requests[index].done = true
+                if error.type == .rateLimit, requests[index].upstreamAttempts.isEmpty {
+                    outcome.refuse(latency: now - requests[index].arrival)
                 }
-            }
-            // Stuck, so most likely it never reached the API: its allowance goes back (the
-            // next answers' remaining corrects that if it did).
-            pacer.refund(paceKey(region), cost: .zero, sentAt: Self.instant(attempts[id].sentAt), now: Self.instant(time))
-            guard !requests[index].done, requests[index].liveAttempt == id else { return }
-            // Stuck: moved elsewhere before its deadline.
-            retry(request: index, after: attempts[id], at: time)
-        }
-    }
-
-    mutating func retry(request index: Int, after attempt: Attempt, at time: Double) {
-        guard requests[index].attempts < Self.maxAttempts, time < requests[index].deadline else {
-            requests[index].done = true
-            return
-        }
-        launch(request: index, at: time, avoiding: attempt.status == 429 ? nil : attempt.region)
-    }
-
-    /// Ballast: pick a region (weights, failover), ask pacing, send now, later, or refuse.
-    /// As the proxy does, a region whose allowance would make the request wait more than
-    /// 50 ms gives it to another region (of another limit group) that can send it now.
-    mutating func launch(request index: Int, at time: Double, avoiding: Int? = nil) {
-        guard var region = pickRegion(for: index, at: time, avoiding: avoiding) else {
-            requests[index].done = true
-            return
-        }
-        let remaining = requests[index].deadline - time
-        switch pacer.peek(RatePacer.Request(key: paceKey(region), pool: pool, deadline: remaining), now: Self.instant(time)) {
-        case .wait(let seconds) where seconds > 0.05:
-            region = spillRegion(for: index, from: region, at: time) ?? region
-        case .reject:
-            region = spillRegion(for: index, from: region, at: time) ?? region
-        default:
-            break
-        }
-        let demand = requests[index].countedDemand ? nil : "model"
-        requests[index].countedDemand = true
-        let grant = pacer.admit(RatePacer.Request(key: paceKey(region), pool: pool, demand: demand, deadline: remaining),
-                                now: Self.instant(time))
-        switch grant.admission {
-        case .now:
-            claimProbe(region, at: time)
-            send(request: index, region: region, at: time)
-        case .wait(let seconds):
-            let due = time + seconds
-            schedule(min(due, time + Self.recheckWaiters), .send(request: index, region: region, charge: grant.cost, due: due))
-        case .reject:
-            requests[index].done = true
-            if requests[index].attempts == 0 { outcome.refuse(latency: time - requests[index].arrival) }
-        }
-    }
-
-    /// Sends to `region` if its allowance admits the request at once (a spill found it so).
-    mutating func launchAt(request index: Int, region: Int, at time: Double) {
-        let grant = pacer.admit(RatePacer.Request(key: paceKey(region), pool: pool, deadline: 0), now: Self.instant(time))
-        guard grant.admission == .now else { return launch(request: index, at: time) }
-        claimProbe(region, at: time)
-        send(request: index, region: region, at: time)
-    }
-
-    /// Another available region, not tried yet, whose allowance sends at once.
-    func spillRegion(for index: Int, from region: Int, at time: Double) -> Int? {
-        scenario.regions.indices.first { candidate in
-            candidate != region && !requests[index].tried.contains(candidate) && health[candidate].isAvailable(at: time)
-                && pacer.peek(RatePacer.Request(key: paceKey(candidate), pool: pool, deadline: 0), now: Self.instant(time)) == .now
-        }
-    }
-
-    mutating func claimProbe(_ region: Int, at time: Double) {
-        if health[region].isHalfOpen, health[region].isAvailable(at: time) { health[region].probeInFlight = true }
-    }
-
-    /// Weighted choice among available regions (standbys only when no weighted one is), the
-    /// untried first.
-    mutating func pickRegion(for index: Int, at time: Double, avoiding: Int?) -> Int? {
-        let regions = scenario.regions.indices
-        let available = regions.filter { health[$0].isAvailable(at: time) && $0 != avoiding }
-        let untried = available.filter { !requests[index].tried.contains($0) }
-        for candidates in [untried, available] {
-            let weighted = candidates.filter { scenario.regions[$0].weight > 0 }
-            let pool = weighted.isEmpty ? candidates : weighted
-            guard !pool.isEmpty else { continue }
-            let total = pool.reduce(0) { $0 + max(1, scenario.regions[$1].weight) }
-            var draw = Int(random.next() % UInt64(total))
-            for region in pool {
-                draw -= max(1, scenario.regions[region].weight)
-                if draw < 0 { return region }
+            case .note(.stalled(let region)):
+                // A stall counts against its region as a failure does.
+                recordHealth(proxy.index(of: region), success: false, at: now)
+            case .note:
+                break
             }
         }
-        // Every region is out: the one that takes a probe soonest, as the panic threshold
-        // keeps one region open. (Holding the requests until a probe passes instead was
-        // tried: worse on 4 of 120 random seeds, as every held request goes at once.)
-        return regions.filter { $0 != avoiding }.min { (health[$0].openUntil ?? 0) < (health[$1].openUntil ?? 0) }
-            ?? avoiding
     }
+
+    /// As the proxy's driver does: a concurrency slot, then the transfer.
+    mutating func dispatchAttempt(_ index: Int, _ dispatch: CallMachine.Dispatch) {
+        guard let proxy else { return }
+        var permit: ConcurrencyLimit.Permit?
+        switch proxy.policy.acquire(region: dispatch.region, now: proxy.now) {
+        case .unlimited: break
+        case .granted(let granted): permit = granted
+        case .atLimit: return drive(index, .atConcurrencyLimit(dispatch))
+        }
+        guard let actions = requests[index].call?.handle(.sent(dispatch), in: proxy) else { return }
+        let id = send(request: index, region: proxy.index(of: dispatch.region.name), at: proxy.time)
+        attempts[id].permit = permit
+        perform(index, actions)
+    }
+
+    mutating func answered(_ id: Int, at time: Double) {
+        guard let proxy else { return answeredDirectly(id, at: time) }
+        guard !attempts[id].ended else { return }
+        attempts[id].ended = true
+        var attempt = attempts[id]
+        outstanding[attempt.region].remove(id)
+        if attempt.status == 429 { outcome.upstream429 += 1 }
+        let index = attempt.request
+        let number = (requests[index].upstreamAttempts.firstIndex(of: id) ?? 0) + 1
+        let region = proxy.regions[attempt.region]
+        guard let charge = requests[index].call?.attempt(number).charge else { return }
+        var failure: Failure?
+        if attempt.refused {
+            failure = proxy.policy.judge(error: .connectFailed("connection refused"))
+            proxy.policy.refund(paceKey: charge.key, cost: charge.cost, sentAt: at(attempt.sentAt), now: proxy.now)
+        } else if attempt.reset {
+            failure = proxy.policy.judge(error: .connectionLost("connection reset by peer"))
+        } else {
+            let body = Array((Self.errorBodies[attempt.status] ?? "").utf8)
+            if attempt.status != 200 { failure = proxy.policy.judge(status: attempt.status, headers: attempt.headers, body: body) }
+            proxy.policy.answered(paceKey: charge.key, region: region, headers: attempt.headers, failure: failure,
+                                  sentAt: at(attempt.sentAt), cost: charge.cost, wallTime: Self.wallOrigin + time, now: proxy.now)
+            proxy.policy.hedges.recordFirstByte(proxy.policy.key(region: region, model: "model"), seconds: time - attempt.sentAt,
+                                                now: proxy.now)
+            drive(index, .head(attempt: number, status: attempt.status, isEventStream: false, contentLength: 400))
+        }
+        settlePermit(&attempt, failure: failure, at: time)
+        attempts[id] = attempt
+        if attempt.status != 429 { recordHealth(attempt.region, success: failure == nil, at: time) }
+        drive(index, .completed(attempt: number, failure: failure))
+    }
+
+    /// Ballast stopped the attempt (it lost, or the client left): no verdict.
+    mutating func stopped(_ id: Int, at time: Double) {
+        guard let proxy, !attempts[id].ended else { return }
+        attempts[id].ended = true
+        outstanding[attempts[id].region].remove(id)
+        var attempt = attempts[id]
+        settlePermit(&attempt, failure: nil, at: time)
+        attempts[id] = attempt
+        let index = attempt.request
+        let number = (requests[index].upstreamAttempts.firstIndex(of: id) ?? 0) + 1
+        if let call = requests[index].call, call.committed != number, !call.clientGone { proxy.policy.hedges.recordCancelled() }
+        drive(index, .completed(attempt: number, failure: nil))
+    }
+
+    /// As the proxy's `settle`: timeouts shrink the limit, overload is ignored, an answer's
+    /// time to first byte is the sample; the region's next waiter gets the slot.
+    mutating func settlePermit(_ attempt: inout Attempt, failure: Failure?, at time: Double) {
+        guard let permit = attempt.permit else { return }
+        attempt.permit = nil
+        if let failure, failure.signalsOverload {
+            permit.ignore()
+        } else if attempt.status != 0, failure == nil {
+            permit.success(rtt: time - attempt.sentAt)
+        } else {
+            permit.ignore()
+        }
+        guard !slotWaiters[attempt.region].isEmpty else { return }
+        let next = slotWaiters[attempt.region].removeFirst()
+        requests[next.request].waitingForSlot = nil
+        drive(next.request, .slotFreed(next.dispatch))
+    }
+
+    /// The circuit model learns; a region that just went out tells the calls stuck there.
+    mutating func recordHealth(_ region: Int, success: Bool, at time: Double) {
+        guard let proxy, proxy.circuits.record(region, success: success, at: time) else { return }
+        for stuck in outstanding[region].sorted() where !attempts[stuck].ended {
+            drive(attempts[stuck].request, .regionOut(proxy.regions[region].name))
+        }
+    }
+
+    func at(_ time: Double) -> MonotonicInstant { SimulatedGateway.origin.adding(seconds: time) }
 }
