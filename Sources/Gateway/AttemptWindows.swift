@@ -8,6 +8,11 @@ import Synchronization
 /// the primary and was served by the secondary is a failure of the primary, although the
 /// client saw a success. Request rows (by final region) cannot show that, so region-scoped
 /// rule series, and every `level="attempt"` series, read these attempt counts instead.
+///
+/// Attempts arrive here when their request ends, all of a request's at once: a first
+/// attempt's 529 comes in only after its retry on another region answered, often after the
+/// successes the same region gave meanwhile. Runs of failures are therefore counted in the
+/// order the attempts ended (the order the region answered), not the order they arrive.
 final class AttemptWindows: Sendable {
     static let seconds = Int(SeriesLevel.attemptRetention)
     private static let recentOutcomes = 64
@@ -15,8 +20,9 @@ final class AttemptWindows: Sendable {
     private struct Series {
         var stamps = Array(repeating: Int.min, count: AttemptWindows.seconds)
         var slots = Array(repeating: WindowResult(), count: AttemptWindows.seconds)
-        /// The last outcomes, newest last, for consecutive-failure streaks.
-        var recent: [OutcomeClass] = []
+        /// The last outcomes by the time their attempt ended, newest last, for
+        /// consecutive-failure streaks.
+        var recent: [(end: Double, outcome: OutcomeClass)] = []
     }
 
     private struct Key: Hashable {
@@ -50,7 +56,11 @@ final class AttemptWindows: Sendable {
             }
             entry.slots[slot].record(attempt.outcome, status: attempt.status, latency: attempt.latency,
                                      timeToFirstByte: attempt.timeToFirstByte)
-            entry.recent.append(attempt.outcome)
+            // Usually the newest; one recorded late (its request ended after others that were
+            // answered later) goes back to where it ended. Ties keep the order of arrival.
+            var index = entry.recent.endIndex
+            while index > entry.recent.startIndex, entry.recent[index - 1].end > end { index -= 1 }
+            entry.recent.insert((end, attempt.outcome), at: index)
             if entry.recent.count > Self.recentOutcomes { entry.recent.removeFirst(entry.recent.count - Self.recentOutcomes) }
             all[key] = entry
         }
@@ -73,7 +83,7 @@ final class AttemptWindows: Sendable {
                     result.add(entry.slots[slot])
                 }
                 var run = 0
-                for outcome in entry.recent.reversed() {
+                for (_, outcome) in entry.recent.reversed() {
                     guard failing.contains(OutcomeClassSet([outcome])) else { break }
                     run += 1
                 }
