@@ -188,29 +188,19 @@ public final class GatewayService: Sendable {
                                                     threads: 1, maxBodyBytes: Self.adminMaxBodyBytes)
         adminListener.headerTimeout = config.server.headerTimeout
         adminListener.bodyIdleTimeout = config.server.bodyIdleTimeout
-        let regionsRouter = router
-        let readiness: @Sendable () -> Readiness = { [shuttingDown, storeHealth = store.health] in
-            Readiness.decide(shuttingDown: shuttingDown.isRaised,
-                             storeHealthy: storeHealth.report.healthy,
-                             regions: regionsRouter.regions.map {
-                                 Readiness.RegionView(name: $0.name, circuitOpen: rules.isOpen(region: $0.name, model: nil),
-                                                      drained: regionsRouter.isDrained($0.name))
-                             })
+        let readiness = Readiness.probe(shuttingDown: shuttingDown, storeHealth: store.health, router: router, rules: rules)
+        let (adminRouter, adminClient) = (router, client)
+        let handler = { (control: ControlAPI?) in
+            AdminHandler(router: adminRouter, client: adminClient, registry: registry, control: control,
+                         storeHealth: store.health, proxyInFlight: { proxy.inFlightCount }, readiness: readiness)
         }
-        adminServer = HTTPServer(configuration: adminListener,
-                                 handler: AdminHandler(router: router, client: client, registry: registry, control: control,
-                                                       storeHealth: store.health,
-                                                       proxyInFlight: { proxy.inFlightCount }, readiness: readiness))
-        if let address = config.admin.probeListen {
+        adminServer = HTTPServer(configuration: adminListener, handler: handler(control))
+        // The probe listener is the admin handler without the control API: the open routes only.
+        probeServer = config.admin.probeListen.map { address in
             var probeListener = adminListener
             probeListener.host = address.host
             probeListener.port = address.port
-            probeServer = HTTPServer(configuration: probeListener,
-                                     handler: AdminHandler(router: regionsRouter, client: client, registry: registry, control: nil,
-                                                           storeHealth: store.health,
-                                                           proxyInFlight: { proxy.inFlightCount }, readiness: readiness))
-        } else {
-            probeServer = nil
+            return HTTPServer(configuration: probeListener, handler: handler(nil))
         }
         metrics.registerRefusals(proxy: proxyServer.refusals, admin: adminServer.refusals, input: context.refusals,
                                  control: controlRefusals)

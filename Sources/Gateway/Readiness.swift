@@ -1,3 +1,5 @@
+import Telemetry
+
 /// What `/readyz` answers, decided from plain inputs so every reason can be tested without a
 /// server. Ready means "send me traffic": the store takes writes, some region can be sent a
 /// request, and no stop has begun. `/livez` asks none of this: a process that is only
@@ -23,5 +25,17 @@ struct Readiness: Equatable {
         if !storeHealthy { return Readiness(ready: false, status: "degraded") }
         if !regions.contains(where: { !$0.circuitOpen && !$0.drained }) { return Readiness(ready: false, status: "no_region") }
         return Readiness(ready: true, status: "ready")
+    }
+
+    /// The check `/readyz` runs on each call, over the running service's parts.
+    static func probe(shuttingDown: ShutdownFlag, storeHealth: StoreHealth, router: Router,
+                      rules: RuleController) -> @Sendable () -> Readiness {
+        {
+            decide(shuttingDown: shuttingDown.isRaised, storeHealthy: storeHealth.report.healthy,
+                   regions: router.regions.map {
+                       RegionView(name: $0.name, circuitOpen: rules.isOpen(region: $0.name, model: nil),
+                                  drained: router.isDrained($0.name))
+                   })
+        }
     }
 }

@@ -4,18 +4,23 @@ import Testing
 
 /// `ballast config check` and `ballast --version`, as an operator or a pipeline runs them.
 @Suite(.serialized) struct ConfigCheckTests {
+    /// A rule file opening the circuit of `region`.
+    static func rules(region: String, when expression: String = "error_ratio[1m] > 0.5") -> String {
+        """
+        groups:
+          - name: g
+            rules:
+              - name: r
+                when: \(expression)
+                action: { circuit: open, target: { region: \(region) } }
+
+        """
+    }
+
     @Test func aGoodConfigIsPrintedWithItsVariablesSubstituted() async throws {
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
-        _ = try directory.write("rules.yaml", """
-            groups:
-              - name: g
-                rules:
-                  - name: r
-                    when: error_ratio[1m] by (region) > 0.5
-                    action: { circuit: open, target: { region: "$region" } }
-
-            """)
+        _ = try directory.write("rules.yaml", Self.rules(region: #""$region""#, when: "error_ratio[1m] by (region) > 0.5"))
         let config = try directory.write("ballast.yaml", """
             listen: "127.0.0.1:${CHECK_PORT:-8080}"
             admin: { listen: "127.0.0.1:${CHECK_ADMIN_PORT}" }
@@ -45,15 +50,7 @@ import Testing
     @Test func aBadConfigListsEveryProblemAsFileLineColumn() async throws {
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
-        _ = try directory.write("rules.yaml", """
-            groups:
-              - name: g
-                rules:
-                  - name: r
-                    when: error_ratio[1m] > 0.5
-                    action: { circuit: open, target: { region: nowhere } }
-
-            """)
+        _ = try directory.write("rules.yaml", Self.rules(region: "nowhere"))
         let config = try directory.write("ballast.yaml", """
             listen: 127.0.0.1:${CHECK_UNSET_PORT}
             shutdown: { delay: soon }
