@@ -3,7 +3,8 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev pkg-config curl prometheus chromium redis-server libhiredis-dev libssl-dev openssl
+APT_PACKAGES := libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev pkg-config curl prometheus chromium redis-server libhiredis-dev libssl-dev openssl \
+	systemd
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 DEBUG_BIN := .build/debug/ballast
@@ -25,12 +26,17 @@ deps:
 	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@# kubectl (Tests/deploy): any will do; Debian's is kubernetes-client, installed only when none is there.
+	@if ! command -v kubectl >/dev/null 2>&1; then \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq kubernetes-client >/dev/null; \
+	fi
 
 ## venv: the Python virtualenv with the official anthropic SDK for end-to-end tests
 venv: $(VENV)/.installed
-$(VENV)/.installed: Tests/e2e/requirements.txt
+$(VENV)/.installed: Tests/e2e/requirements.txt Tests/deploy/requirements.txt
 	python3 -m venv $(VENV)
-	$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt -r Tests/deploy/requirements.txt
 	touch $@
 
 build: deps
@@ -39,11 +45,12 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product ballast
 
-## test: every Swift test, then the end-to-end tests through the official Python SDK
+## test: every Swift test, then the end-to-end tests through the official Python SDK, then the
+## checks of the Kubernetes manifests and the systemd unit
 test: deps venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	BALLAST_BIN=$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
+	BALLAST_BIN=$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e Tests/deploy
 
 test-swift: deps
 	$(SWIFT) test
