@@ -14,7 +14,7 @@ import anthropic
 import httpx
 import pytest
 
-from conftest import BALLAST_BIN, ROOT, tool
+from deploy_support import BALLAST_BIN, ROOT, tool
 
 DIST = os.environ.get("BALLAST_DIST")
 OCI = os.environ.get("BALLAST_OCI")

@@ -9,7 +9,7 @@ import subprocess
 import pytest
 import yaml
 
-from conftest import BALLAST_BIN, ROOT, tool
+from deploy_support import BALLAST_BIN, ROOT, tool
 from kube_stub import KubeStub
 
 KUBE = ROOT / "deploy" / "kubernetes"

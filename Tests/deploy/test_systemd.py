@@ -3,7 +3,7 @@ what docs/deploy.md promises: its own user, a state directory, hardening, SIGHUP
 import configparser
 import subprocess
 
-from conftest import BALLAST_BIN, ROOT, tool
+from deploy_support import BALLAST_BIN, ROOT, tool
 
 UNIT = ROOT / "deploy" / "systemd" / "ballast.service"
 
