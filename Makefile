@@ -3,7 +3,8 @@
 
 SHELL := /bin/bash
 SWIFT ?= swift
-APT_PACKAGES := libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev pkg-config curl prometheus chromium redis-server libhiredis-dev libssl-dev openssl
+APT_PACKAGES := libcurl4-openssl-dev libmicrohttpd-dev libsqlite3-dev pkg-config curl prometheus chromium redis-server libhiredis-dev libssl-dev openssl \
+	systemd binutils umoci runc
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 DEBUG_BIN := .build/debug/ballast
@@ -11,7 +12,16 @@ RELEASE_BIN := .build/release/ballast
 BENCH ?=
 FUZZ_SECONDS ?= 60
 
-.PHONY: all deps venv build release test test-swift test-e2e demo bench soak fuzz clean
+# `make dist` and `make image`: the version from the source, the commit from git.
+VERSION := $(shell sed -n 's/.*current = "\(.*\)"/\1/p' Sources/Gateway/BallastVersion.swift)
+COMMIT := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+DIST_TARBALL := dist/ballast-$(VERSION)-linux-$(shell uname -m).tar.gz
+OCI_LAYOUT := dist/ballast-$(VERSION)-oci
+# A build folder of its own: the static release build would otherwise rebuild `make release`'s
+# (and the other way round) every time, the flags being different.
+DIST_BUILD := .build-dist
+
+.PHONY: all deps venv build release test test-swift test-e2e test-deploy dist dist-only image image-layout demo bench soak fuzz clean
 
 all: build
 
@@ -25,12 +35,17 @@ deps:
 	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
 	fi
+	@# kubectl (Tests/deploy): any will do; Debian's is kubernetes-client, installed only when none is there.
+	@if ! command -v kubectl >/dev/null 2>&1; then \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq kubernetes-client >/dev/null; \
+	fi
 
 ## venv: the Python virtualenv with the official anthropic SDK for end-to-end tests
 venv: $(VENV)/.installed
-$(VENV)/.installed: Tests/e2e/requirements.txt
+$(VENV)/.installed: Tests/e2e/requirements.txt Tests/deploy/requirements.txt
 	python3 -m venv $(VENV)
-	$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt
+	$(PYTHON) -m pip install -q --disable-pip-version-check -r Tests/e2e/requirements.txt -r Tests/deploy/requirements.txt
 	touch $@
 
 build: deps
@@ -39,11 +54,44 @@ build: deps
 release: deps
 	$(SWIFT) build -c release --product ballast
 
-## test: every Swift test, then the end-to-end tests through the official Python SDK
+## test: every Swift test, then the end-to-end tests through the official Python SDK, then the
+## checks of the Kubernetes manifests and the systemd unit (the dist tarball and the image:
+## `make test-deploy`, which CI runs too)
 test: deps venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	BALLAST_BIN=$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
+	BALLAST_BIN=$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e Tests/deploy
+
+## test-deploy: builds the dist tarball and the OCI image layout, then runs the image's root
+## file system with a Messages request through it (Tests/deploy/test_dist_image.py)
+test-deploy: deps venv image-layout
+	$(SWIFT) build --product ballast
+	BALLAST_BIN=$(DEBUG_BIN) BALLAST_DIST=$(DIST_TARBALL) BALLAST_OCI=$(OCI_LAYOUT) BALLAST_COMMIT=$(COMMIT) \
+	  $(PYTHON) -m pytest -q Tests/deploy/test_dist_image.py
+
+## dist: the self-contained tarball (static Swift runtime, rules, alerts, dashboard, unit, README)
+dist: deps dist-only
+
+## dist-only: `dist` without installing anything (the Containerfile's build stage)
+dist-only:
+	$(SWIFT) build -c release --static-swift-stdlib --product ballast --scratch-path $(DIST_BUILD) \
+	  -Xcc '-DBALLAST_GIT_COMMIT="$(COMMIT)"'
+	python3 deploy/dist/build_dist.py --binary $(DIST_BUILD)/release/ballast --version $(VERSION) --commit $(COMMIT) --output dist
+
+## image: the container image: with podman or buildah where one runs, else (as here: no daemon,
+## no registry) an OCI image layout written from the dist tarball (deploy/image/build_oci.py)
+image: dist
+	@if command -v podman >/dev/null 2>&1 && podman info >/dev/null 2>&1; then \
+	  podman build -f Containerfile -t ballast:$(VERSION) . ; \
+	elif command -v buildah >/dev/null 2>&1 && buildah info >/dev/null 2>&1; then \
+	  buildah bud -f Containerfile -t ballast:$(VERSION) . ; \
+	else \
+	  $(MAKE) image-layout ; \
+	fi
+
+## image-layout: the OCI image layout (and its .tar) from the dist tarball, with no builder
+image-layout: dist
+	python3 deploy/image/build_oci.py --tarball $(DIST_TARBALL) --version $(VERSION) --commit $(COMMIT) --output dist
 
 test-swift: deps
 	$(SWIFT) test
@@ -70,4 +118,4 @@ fuzz: deps
 	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) Fuzz/fuzz.sh
 
 clean:
-	rm -rf .build .build-fuzz $(VENV)
+	rm -rf .build .build-fuzz $(DIST_BUILD) dist $(VENV)

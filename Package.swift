@@ -31,6 +31,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", providers: [.apt(["libssl-dev"])]),
         // Non-variadic C entry points for the variadic calls of libcurl and libmicrohttpd.
         .target(name: "CShims", dependencies: ["CCurl", "CMicroHTTPD"]),
+        // The git commit `ballast --version` prints, set by `make dist` (see build_info.c).
+        .target(name: "CBuildInfo"),
 
         .target(name: "BallastCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
         .target(name: "BallastConfig", dependencies: ["BallastCore", "Yams"]),
@@ -63,7 +65,7 @@ let package = Package(
         // `make fuzz` (-sanitize=fuzzer,address -DFUZZING, libFuzzer provides main).
         .executableTarget(name: "ballast-fuzz", dependencies: ["ParserFuzzing"]),
         .executableTarget(name: "ballast", dependencies: [
-            "Gateway", "BallastTesting", "BallastConfig", "Upstream", "Telemetry", "Rules", "Metrics",
+            "Gateway", "CBuildInfo", "BallastTesting", "BallastConfig", "Upstream", "Telemetry", "Rules", "Metrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -18,6 +18,9 @@ public struct GatewayConfig: Sendable, Equatable {
     public var shared = SharedConfig()
     /// Client keys with their own limits; empty: no inbound authentication.
     public var clients = ClientsConfig()
+    /// What SIGTERM does: readiness first, then the listener, then in-flight requests.
+    public var shutdown = ShutdownConfig()
+    public var log = LogConfig()
 
     public init(
         listen: ListenAddress = GatewayConfig.defaultListen,
@@ -42,24 +45,35 @@ public struct GatewayConfig: Sendable, Equatable {
     public static let defaultListen = ListenAddress(host: "127.0.0.1", port: 8080)
 
     /// The top-level keys, each a section except `listen`.
-    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache", "migrations", "shared", "clients"]
+    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache", "migrations", "shared", "clients",
+                                          "shutdown", "log"]
 }
 
 extension GatewayConfig {
     /// Reads the config file at `path`. Relative paths inside it are resolved against its
-    /// directory. A file that cannot be read is reported at `path:1:1`.
-    public static func load(path: String) throws(ConfigError) -> GatewayConfig {
+    /// directory. A file that cannot be read is reported at `path:1:1`. `${VAR}` references
+    /// are looked up in `environment` (see `EnvironmentSubstitution`).
+    public static func load(path: String, environment: [String: String] = [:]) throws(ConfigError) -> GatewayConfig {
         let text = try ConfigFile.read(path: path)
-        return try parse(text, file: path, baseDirectory: ConfigPath.directory(of: path))
+        return try parse(text, file: path, baseDirectory: ConfigPath.directory(of: path), environment: environment)
     }
 
     /// Parses config text. `file` names the source in messages; relative paths are resolved
     /// against `baseDirectory`, or kept as written when it is nil.
-    public static func parse(_ text: String, file: String, baseDirectory: String? = nil) throws(ConfigError) -> GatewayConfig {
+    public static func parse(_ text: String, file: String, baseDirectory: String? = nil,
+                             environment: [String: String] = [:]) throws(ConfigError) -> GatewayConfig {
+        try document(text, file: file, baseDirectory: baseDirectory, environment: environment).config
+    }
+
+    /// The config and the document it was read from, every `${VAR}` substituted (what
+    /// `ballast config check` prints).
+    public static func document(_ text: String, file: String, baseDirectory: String? = nil,
+                                environment: [String: String]) throws(ConfigError) -> (config: GatewayConfig, node: ConfigNode) {
         let issues = ConfigIssues()
-        let config = ConfigNode.parse(text, file: file, issues: issues).map { read($0, baseDirectory: baseDirectory) }
-        guard let config, issues.isEmpty else { throw sortedError(issues.all) }
-        return config
+        let root = ConfigNode.parse(text, file: file, issues: issues)?.substitutingEnvironment(environment)
+        let config = root.map { read($0, baseDirectory: baseDirectory) }
+        guard let config, let root, issues.isEmpty else { throw sortedError(issues.all) }
+        return (config, root)
     }
 
     static func read(_ root: ConfigNode, baseDirectory: String?) -> GatewayConfig {
@@ -69,14 +83,20 @@ extension GatewayConfig {
         var listen = defaultListen
         if let value = map["listen"]?.listenAddress(what: "'listen'") { listen = value }
 
-        let adminMap = map.section("admin", path: "admin", keys: ["listen", "token_env", "open"])
+        let adminMap = map.section("admin", path: "admin", keys: AdminConfig.keys)
         let admin = AdminConfig.read(adminMap)
         if conflict(listen, admin.listen) {
             (adminMap?["listen"] ?? map["listen"] ?? root)
                 .error("'admin.listen' (\(admin.listen)) and 'listen' (\(listen)) cannot share a port")
         }
+        if let probe = admin.probeListen, let node = adminMap?["probe_listen"] {
+            for (name, other) in [("listen", listen), ("admin.listen", admin.listen)] where conflict(probe, other) {
+                node.error("'admin.probe_listen' (\(probe)) and '\(name)' (\(other)) cannot share a port")
+            }
+        }
         let store = StoreConfig.read(map.section("store", path: "store", keys: StoreConfig.keys), baseDirectory: baseDirectory)
-        let server = ServerConfig.read(map.section("server", path: "server", keys: ServerConfig.keys))
+        let serverMap = map.section("server", path: "server", keys: ServerConfig.keys)
+        let server = ServerConfig.read(serverMap)
         let upstream = UpstreamConfig.read(
             map.section("upstream", path: "upstream", keys: ["anthropic_version", "auth", "timeouts", "pool", "retry", "hedge", "pacing",
                                                        "concurrency", "regions"]),
@@ -91,6 +111,10 @@ extension GatewayConfig {
         config.shared = SharedConfig.read(map.section("shared", path: "shared", keys: SharedConfig.keys),
                                           baseDirectory: baseDirectory)
         config.clients = ClientsConfig.read(map.section("clients", path: "clients", keys: ClientsConfig.keys))
+        let drainNode = serverMap?["drain_timeout"]
+        config.shutdown = ShutdownConfig.read(map.section("shutdown", path: "shutdown", keys: ShutdownConfig.keys),
+                                              drainTimeout: drainNode != nil ? server.drainTimeout : nil, drainNode: drainNode)
+        config.log = LogConfig.read(map.section("log", path: "log", keys: LogConfig.keys))
         checkExposure(config, map: map, root: root, adminMap: adminMap)
         return config
     }

@@ -1,5 +1,5 @@
 /// A place in a config or rule file, for error messages that an editor can jump to.
-public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var line: Int
     public var column: Int

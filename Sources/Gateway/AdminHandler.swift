@@ -4,9 +4,10 @@ import Metrics
 import Telemetry
 import Upstream
 
-/// The admin listener: `/healthz`, `/readyz` and `/metrics` (open, for probes and Prometheus), the
-/// status page at `/`, and the control API under `/control/v1/` (both behind the token).
-/// Routes are `ControlEndpoint`'s table.
+/// The admin listener: `/livez`, `/healthz`, `/readyz` and `/metrics` (open, for probes and
+/// Prometheus), the status page at `/`, and the control API under `/control/v1/` (both behind
+/// the token). Routes are `ControlEndpoint`'s table. Built without a `ControlAPI` it is the
+/// probe listener (`admin.probe_listen`): the open routes only, everything else a 404.
 final class AdminHandler: HTTPHandler {
     private let router: Router
     private let client: UpstreamClient
@@ -15,10 +16,12 @@ final class AdminHandler: HTTPHandler {
     private let control: ControlAPI?
     private let page: StatusPage?
     private let storeHealth: StoreHealth
+    private let readiness: @Sendable () -> Readiness
 
     init(router: Router, client: UpstreamClient, registry: MetricsRegistry, control: ControlAPI?, storeHealth: StoreHealth,
-         proxyInFlight: @escaping @Sendable () -> Int) {
+         proxyInFlight: @escaping @Sendable () -> Int, readiness: @escaping @Sendable () -> Readiness) {
         self.storeHealth = storeHealth
+        self.readiness = readiness
         self.router = router
         self.client = client
         self.registry = registry
@@ -40,13 +43,12 @@ final class AdminHandler: HTTPHandler {
         switch endpoint {
         case .health:
             responder.respond(.json(200, healthJSON()))
+        case .live:
+            responder.respond(.json(200, #"{"status":"ok"}"#, headers: ["cache-control": "no-store"]))
         case .ready:
-            // 503 while the store refuses writes: requests are still served, but their
-            // records and operator writes are not kept (operator writes are refused).
-            let report = storeHealth.report
-            let document: [String: Any] = ["status": report.healthy ? "ready" : "degraded",
-                                           "store": ControlAPI.storeDocument(report)]
-            responder.respond(.json(report.healthy ? 200 : 503, ControlJSON.render(document),
+            let verdict = readiness()
+            let document: [String: Any] = ["status": verdict.status, "store": ControlAPI.storeDocument(storeHealth.report)]
+            responder.respond(.json(verdict.ready ? 200 : 503, ControlJSON.render(document),
                                     headers: ["cache-control": "no-store"]))
         case .metrics:
             let format = MetricsFormat.negotiate(accept: request.headers["accept"])

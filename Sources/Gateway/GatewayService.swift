@@ -22,6 +22,10 @@ public final class GatewayService: Sendable {
     /// Largest body the admin listener reads: control requests are a few hundred bytes.
     static let adminMaxBodyBytes = 1024 * 1024
     private let adminServer: HTTPServer
+    /// `admin.probe_listen`: probes and metrics only; nil when not configured.
+    private let probeServer: HTTPServer?
+    /// Set at the first stop signal: `/readyz` answers 503 from then on.
+    private let shuttingDown = ShutdownFlag()
     private let logger: Logger
     private let registry: MetricsRegistry
     private let credentials: any UpstreamCredentials
@@ -142,7 +146,8 @@ public final class GatewayService: Sendable {
                                    options: options, policy: policy, metrics: metrics,
                                    sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), ModelNoteSink(source: windowSource),
                                                                CanarySink(windows: migrations.windows)]
-                                                           + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])),
+                                                           + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])
+                                                           + (config.log.access ? [AccessLogSink(logger: logger)] : [])),
                                    cache: cacheContext, migrations: migrations, homes: homes, clients: clients)
         metrics.registerObjectHomeGauges(homes)
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
@@ -183,10 +188,20 @@ public final class GatewayService: Sendable {
                                                     threads: 1, maxBodyBytes: Self.adminMaxBodyBytes)
         adminListener.headerTimeout = config.server.headerTimeout
         adminListener.bodyIdleTimeout = config.server.bodyIdleTimeout
-        adminServer = HTTPServer(configuration: adminListener,
-                                 handler: AdminHandler(router: router, client: client, registry: registry, control: control,
-                                                       storeHealth: store.health,
-                                                       proxyInFlight: { proxy.inFlightCount }))
+        let readiness = Readiness.probe(shuttingDown: shuttingDown, storeHealth: store.health, router: router, rules: rules)
+        let (adminRouter, adminClient) = (router, client)
+        let handler = { (control: ControlAPI?) in
+            AdminHandler(router: adminRouter, client: adminClient, registry: registry, control: control,
+                         storeHealth: store.health, proxyInFlight: { proxy.inFlightCount }, readiness: readiness)
+        }
+        adminServer = HTTPServer(configuration: adminListener, handler: handler(control))
+        // The probe listener is the admin handler without the control API: the open routes only.
+        probeServer = config.admin.probeListen.map { address in
+            var probeListener = adminListener
+            probeListener.host = address.host
+            probeListener.port = address.port
+            return HTTPServer(configuration: probeListener, handler: handler(nil))
+        }
         metrics.registerRefusals(proxy: proxyServer.refusals, admin: adminServer.refusals, input: context.refusals,
                                  control: controlRefusals)
     }
@@ -199,8 +214,10 @@ public final class GatewayService: Sendable {
         do {
             try proxyServer.start()
             try adminServer.start()
+            try probeServer?.start()
         } catch {
             proxyServer.stop()
+            adminServer.stop()
             client.shutdown()
             throw GatewayStartupError.listenFailed("\(error)")
         }
@@ -213,13 +230,24 @@ public final class GatewayService: Sendable {
         }
         logger.info("ballast listening", metadata: [
             "rules": "\(rules.ruleCount)",
-            "proxy": "\(proxyServer.address)", "admin": "\(adminServer.address)",
+            "proxy": "\(proxyServer.address)", "admin": "\(adminServer.address)", "probe": "\(probeServer?.address ?? "none")",
             "regions": "\(router.regions.map { "\($0.name)=\($0.weight)" }.joined(separator: ","))",
         ])
     }
 
     public var proxyAddress: String { proxyServer.address }
     public var adminAddress: String { adminServer.address }
+    /// The probe listener's address (`admin.probe_listen`), or nil.
+    public var probeAddress: String? { probeServer?.address }
+
+    /// The first stop signal: `/readyz` answers 503 from now on, while the proxy keeps
+    /// serving until `stop(gracePeriod:)` (see `ShutdownSequence`). Safe to call more than once.
+    public func announceShutdown(listenerClosesIn delay: Double) {
+        guard shuttingDown.raise() else { return }
+        logger.info("shutting down: /readyz answers 503, the proxy listener closes after the delay", metadata: [
+            "delay_seconds": "\(delay)", "in_flight": "\(proxyServer.inFlightCount)",
+        ])
+    }
 
     /// Requests on the proxy listener not yet completed.
     public var inFlightRequests: Int { proxyServer.inFlightCount }
@@ -255,9 +283,12 @@ public final class GatewayService: Sendable {
             return !done
         }
         guard first else { return }
+        _ = shuttingDown.raise()
         logger.info("draining", metadata: ["in_flight": "\(proxyServer.inFlightCount)", "grace_seconds": "\(gracePeriod)"])
         proxyServer.stop(gracePeriod: gracePeriod)
+        // The admin and probe listeners outlive the drain: probes and Prometheus see it.
         adminServer.stop()
+        probeServer?.stop()
         rules.stop()
         shared?.stop()
         client.shutdown()
@@ -348,7 +379,7 @@ public final class GatewayService: Sendable {
     static func reloadClients(_ gate: ClientGate, path: String, environment: [String: String]) throws(ClientsReloadError) -> String {
         let config: GatewayConfig
         do {
-            config = try GatewayConfig.load(path: path)
+            config = try GatewayConfig.load(path: path, environment: environment)
         } catch {
             throw ClientsReloadError(message: "\(path) has errors: " + error.issues.map(\.description).joined(separator: "; "))
         }

@@ -49,6 +49,17 @@ enum ProcessSignals {
         }
     }
 
+    /// Like `wait()`, but gives up after `seconds`: nil when no signal came (the shutdown
+    /// delay runs out unless a second signal cuts it short).
+    static func wait(seconds: Double) -> Int32? {
+        precondition(inbox.withLock { $0.takenOver }, "ProcessSignals.wait(seconds:) without takeOver()")
+        let deadline = DispatchTime.now() + .nanoseconds(Int(max(0, min(seconds, 86_400)) * 1e9))
+        while true {
+            if arrived.wait(timeout: deadline) == .timedOut { return nil }
+            if let signal = inbox.withLock({ $0.pending.isEmpty ? nil : $0.pending.removeFirst() }) { return signal }
+        }
+    }
+
     private static func deliver(_ signal: Int32) {
         let queued = inbox.withLock { inbox -> Bool in
             guard inbox.takenOver else { return false }

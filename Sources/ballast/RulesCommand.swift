@@ -31,7 +31,7 @@ struct RulesCommand: ParsableCommand {
             if let config {
                 let gatewayConfig: GatewayConfig
                 do {
-                    gatewayConfig = try GatewayConfig.load(path: config)
+                    gatewayConfig = try GatewayConfig.load(path: config, environment: ProcessInfo.processInfo.environment)
                 } catch {
                     FileHandle.standardError.write(Data("ballast rules check: invalid config\n\(error)\n".utf8))
                     throw ExitCode(2)

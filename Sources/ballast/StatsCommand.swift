@@ -29,7 +29,7 @@ struct StatsCommand: ParsableCommand {
         if let db {
             path = db
         } else if let config {
-            path = try GatewayConfig.load(path: config).store.path
+            path = try GatewayConfig.load(path: config, environment: ProcessInfo.processInfo.environment).store.path
         } else {
             path = "./ballast.db"
         }

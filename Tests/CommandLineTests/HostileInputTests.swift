@@ -197,6 +197,7 @@ import Testing
             admin: { listen: 127.0.0.1:0 }
             store: { path: "\(directory.path("ballast.db"))" }
             server: { drain_timeout: 1s }
+            shutdown: { delay: 0s }
             upstream:
               auth: { mode: passthrough }
               regions:

@@ -37,7 +37,10 @@ class Process:
                                      stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         self.ready = wait_for_file(self.ready_path, self.proc)
 
-    def stop(self, sig=signal.SIGTERM, timeout=15.0) -> int:
+    def stop(self, sig=signal.SIGINT, timeout=15.0) -> int:
+        # SIGINT, not SIGTERM: a `serve` keeps accepting for `shutdown.delay` (5 s by default)
+        # after SIGTERM, for a load balancer to catch up; SIGINT drains at once. The SIGTERM
+        # sequence has tests of its own (test_shutdown.py).
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
             try:

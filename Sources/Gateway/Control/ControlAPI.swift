@@ -58,7 +58,7 @@ final class ControlAPI: Sendable {
         case .startCanary: return try startCanary(request)
         case .advanceCanary, .holdCanary, .resumeCanary, .rollbackCanary, .finishCanary:
             return try canaryCommand(endpoint, name: parameters["name"] ?? "", request: request)
-        case .statusPage, .login, .health, .ready, .metrics:
+        case .statusPage, .login, .health, .live, .ready, .metrics:
             throw .notFound("no control route for \(request.method) \(request.path)")
         }
     }

@@ -4,6 +4,7 @@ enum ControlEndpoint: String, CaseIterable, Sendable {
     case statusPage = "GET /"
     case login = "POST /login"
     case health = "GET /healthz"
+    case live = "GET /livez"
     case ready = "GET /readyz"
     case metrics = "GET /metrics"
     case status = "GET /control/v1/status"
