@@ -114,11 +114,12 @@ public final class ConcurrencyLimit: Sendable {
         state = Mutex(State(estimatedLimit: Double(settings.initialLimit)))
     }
 
-    /// A permit when fewer than `limit` requests are in flight; nil (counted as rejected)
-    /// otherwise. `now` is kept in the permit so the caller can measure the TTFB from it.
-    public func tryAcquire(now: MonotonicInstant) -> Permit? {
+    /// A permit when fewer than `limit` requests are in flight (or fewer than `floor`, when
+    /// the caller knows that many are paid for); nil (counted as rejected) otherwise. `now` is
+    /// kept in the permit so the caller can measure the TTFB from it.
+    public func tryAcquire(now: MonotonicInstant, floor: Int = 0) -> Permit? {
         let granted: (inFlight: Int, cuts: UInt64)? = state.withLock { s in
-            guard s.inFlight < Int(s.estimatedLimit) else {
+            guard s.inFlight < max(Int(s.estimatedLimit), floor) else {
                 s.rejected += 1
                 return nil
             }

@@ -171,6 +171,19 @@ public final class RatePacer: Sendable {
         }
     }
 
+    /// Requests per second the allowances of `group`'s keys pay for now, together; nil while
+    /// none is known (no headers yet, or an upstream that sends none and never said 429).
+    public func allowanceRate(group: String, now: MonotonicInstant) -> Double? {
+        let prefix = group + "|"
+        return state.withLock { state in
+            let rates = state.entries.compactMap { key, entry in
+                // The announced refill rate with headers, the AIMD rate without them.
+                key.hasPrefix(prefix) ? entry.queue.allowance.effectiveRate(now: now) ?? entry.queue.allowance.announcedLimit : nil
+            }
+            return rates.isEmpty ? nil : rates.reduce(0, +)
+        }
+    }
+
     /// The limit the upstream announced for `key` (requests per second); nil while unknown.
     /// The shared allowance sizes the organisation-wide bucket from it.
     public func announcedLimit(_ key: String) -> Double? {

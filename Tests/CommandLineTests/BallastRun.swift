@@ -31,23 +31,31 @@ struct BallastRun {
     /// Runs `ballast arguments...`; `whileRunning` is called with the process once it started.
     /// `input`: the process' standard input (default: empty). The waiting happens on a thread
     /// of its own: blocked on a thread of Swift's cooperative pool (two on this machine), it
-    /// stalled every async test of the run meanwhile.
+    /// stalled every async test of the run meanwhile. `environment`: variables added to this
+    /// process' environment for the child only: `setenv` in a test raced with `Process.run()`
+    /// copying the environment on another thread and crashed a CI run (a bad pointer in memcpy).
     static func run(_ arguments: [String], deadline: Double = 30, directory: String? = nil, input: Pipe? = nil,
+                    environment: [String: String] = [:],
                     whileRunning: (@Sendable (Process) throws -> Void)? = nil) async throws -> BallastRun {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 continuation.resume(with: Result {
-                    try runWaiting(arguments, deadline: deadline, directory: directory, input: input, whileRunning: whileRunning)
+                    try runWaiting(arguments, deadline: deadline, directory: directory, input: input, environment: environment,
+                                   whileRunning: whileRunning)
                 })
             }
         }
     }
 
     private static func runWaiting(_ arguments: [String], deadline: Double, directory: String?, input: Pipe?,
+                                   environment: [String: String],
                                    whileRunning: (@Sendable (Process) throws -> Void)?) throws -> BallastRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
+        }
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let output = Pipe()
         let errors = Pipe()

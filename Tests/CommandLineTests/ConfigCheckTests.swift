@@ -32,13 +32,8 @@ import Testing
                 - { name: eu, base_url: "https://api.anthropic.com", weight: 0 }
 
             """)
-        setenv("CHECK_ADMIN_PORT", "9191", 1)
-        setenv("CHECK_UPSTREAM", "https://eu.example.test", 1)
-        defer {
-            unsetenv("CHECK_ADMIN_PORT")
-            unsetenv("CHECK_UPSTREAM")
-        }
-        let run = try await BallastRun.run(["config", "check", "--config", config])
+        let run = try await BallastRun.run(["config", "check", "--config", config],
+                                           environment: ["CHECK_ADMIN_PORT": "9191", "CHECK_UPSTREAM": "https://eu.example.test"])
         #expect(run.ending == .exited(0), "\(run.ending) \(run.output) \(run.errors)")
         #expect(run.output.contains(#"listen: "127.0.0.1:8080""#), "\(run.output)")
         #expect(run.output.contains(#"listen: "127.0.0.1:9191""#), "\(run.output)")

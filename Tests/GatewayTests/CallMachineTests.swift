@@ -215,8 +215,9 @@ import Testing
         world.short = ["primary"]
         var call = machine(world)
         _ = send(call.handle(.start, in: world), &call, world)
-        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world).isEmpty)
-        #expect(world.hedgeBudget == 5)
+        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler(delay: 0.2), after: 0.2 * 1.5)])
+        #expect(call.handle(.timerFired(.straggler(delay: 0.2)), in: world).count == 1)
+        #expect(world.hedgeBudget == 5 && world.stragglerBudget == 5)
         #expect(sent(call.handle(.timerFired(.rescue), in: world))?.isHedge == true)
 
         // Nor does a hedge queue for allowance behind the requests waiting for it.

@@ -386,8 +386,9 @@ private struct World {
     /// As the proxy's `settle`: timeouts shrink the limit, overload is ignored, an answer's
     /// time to first byte is the sample; the region's next waiter gets the slot.
     mutating func settlePermit(_ attempt: inout Attempt, failure: Failure?, at time: Double) {
-        guard let permit = attempt.permit else { return }
+        guard let proxy, let permit = attempt.permit else { return }
         attempt.permit = nil
+        proxy.policy.attemptEnded(region: proxy.regions[attempt.region], seconds: time - attempt.sentAt, now: proxy.now)
         if let failure, failure.signalsOverload {
             permit.ignore()
         } else if attempt.status != 0, failure == nil {

@@ -21,15 +21,8 @@ final class SimulatedGateway: CallWorld {
             Region(name: $0.name, baseURL: "sim://\($0.name)", weight: $0.weight, limitGroup: "g\($0.group)")
         }
         router = Router(regions: regions)
-        // The shipped defaults, so that what the simulation judges is what runs, but for the
-        // adaptive concurrency limit: as shipped (20 per region at first, growing by 0.8 a
-        // window, at most 200) it holds Ballast far below a plain client wherever answers take
-        // seconds and the allowance is hundreds of requests a second (with it on, 56 of these
-        // 300 seeds fell below no gateway, the worst by 70 %). Slow start and a larger maximum
-        // were tried and overshoot in ConcurrencyLimitTests' queueing model; until the limit
-        // learns from the allowance (Little's law), the simulation leaves it out.
-        policy = CallPolicy(retry: RetryConfig(), hedge: HedgeConfig(), pacing: PacingConfig(),
-                            concurrency: ConcurrencyConfig(enabled: false),
+        // The shipped defaults, so that what the simulation judges is what runs.
+        policy = CallPolicy(retry: RetryConfig(), hedge: HedgeConfig(), pacing: PacingConfig(), concurrency: ConcurrencyConfig(),
                             regions: regions, now: Self.origin, seed: scenario.seed)
         circuits = SimulatedCircuits(regions: regions.map(\.name))
     }

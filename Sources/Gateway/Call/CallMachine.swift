@@ -294,9 +294,10 @@ public struct CallMachine: Sendable {
             // Where the allowance binds, a hedge spends a request's share of it: a plain client
             // would have served another request with it (the random scenarios of the capacity
             // simulation lost 1-2 % to hedges on seeds without a fault).
-            if let live = attempts.first(where: \.isLive), world.isCapacityShort(region: live.region) { return [] }
-            if world.mayHedge() { return launch(isHedge: true, world) }
-            // The budget is spent on the ordinary tail: look again later, for a straggler.
+            let short = attempts.first(where: \.isLive).map { world.isCapacityShort(region: $0.region) } ?? false
+            if !short, world.mayHedge() { return launch(isHedge: true, world) }
+            // The budget is spent on the ordinary tail (or the allowance binds): look again
+            // later, for a straggler, and then for a stall, which is rescued in any case.
             return schedule(.straggler(delay: delay), after: delay * 1.5)
         case .straggler(let delay):
             guard mayLaunch, liveCount == 1, attempts.allSatisfy({ $0.status == nil }) else { return [] }
@@ -322,7 +323,7 @@ public struct CallMachine: Sendable {
     private mutating func rescue(_ stuck: AttemptState, _ world: some CallWorld) -> [Action] {
         guard mayLaunch, liveCount == 1, stuck.isLive, stuck.status == nil, facts.hedgeAllowed, facts.replay.mayHedge,
               facts.home == nil, facts.deadline.seconds(since: world.now) > 0 else { return [] }
-        let copy = launch(isHedge: true, world)
+        let copy = launch(isHedge: true, rescue: true, world)
         guard copy.contains(where: { if case .send = $0 { true } else if case .schedule(.paced, _) = $0 { true } else { false } }) else {
             return copy
         }
@@ -334,7 +335,8 @@ public struct CallMachine: Sendable {
     // MARK: Choosing a region
 
     /// Chooses a region and sends an attempt there once pacing allows.
-    private mutating func launch(isHedge: Bool, _ world: some CallWorld) -> [Action] {
+    /// `rescue`: the copy of a stuck attempt, which may wait for allowance as a request does.
+    private mutating func launch(isHedge: Bool, rescue: Bool = false, _ world: some CallWorld) -> [Action] {
         guard mayLaunch else { return [] }
         var actions: [Action] = []
         var region: Region?
@@ -368,7 +370,7 @@ public struct CallMachine: Sendable {
             skippedOpen.insert(candidate.name)
             openCircuit = (retryAfter, target)
         }
-        guard let region else {
+        guard var region else {
             if isHedge { return actions }
             if let openCircuit {
                 return fail(AnthropicError(.overloaded, "the circuit for \(openCircuit.target) is open"),
@@ -380,8 +382,18 @@ public struct CallMachine: Sendable {
         if firstRegion == nil { firstRegion = region.name }
         // A region at its concurrency limit would make the request wait in line for a slot:
         // another region with a free slot and allowance now takes it instead.
-        if !isHedge, !world.hasConcurrencyRoom(region: region), let spill = spillOver(from: region, isHedge: isHedge, world) {
-            return actions + [.send(spill)]
+        if !isHedge, !world.hasConcurrencyRoom(region: region) {
+            if let spill = spillOver(from: region, isHedge: isHedge, world) { return actions + [.send(spill)] }
+            // None can send at once: a region with a free slot still beats waiting for one here
+            // (regions of one limit group wait alike for allowance, but only this one for a
+            // slot: in the capacity simulation, a stalled primary held its slots while requests
+            // waited 5 s for them and failed, and the standby had room).
+            if facts.home == nil, let roomy = roomyRegion(world) {
+                tried.remove(region.name)
+                tried.insert(roomy.name)
+                if firstRegion == region.name { firstRegion = roomy.name }
+                region = roomy
+            }
         }
         // Weigh the region before reserving anything in it: a slot reserved here and then not
         // used (the request spilled elsewhere) would leave the region in debt for nothing.
@@ -396,7 +408,7 @@ public struct CallMachine: Sendable {
         }
         let pacing = pacingRequest(for: region, isHedge: isHedge, world)
         // A copy goes only with allowance to spare now, never to wait in the queue of requests.
-        if isHedge, world.peekAdmission(pacing) != .now { return actions }
+        if isHedge, !rescue, world.peekAdmission(pacing) != .now { return actions }
         if pacing.demand != nil { demandCounted = true }
         let grant = world.admit(pacing)
         let dispatch = Dispatch(region: region, charge: PacingCharge(key: pacing.key, cost: grant.cost), isHedge: isHedge)
@@ -455,6 +467,18 @@ public struct CallMachine: Sendable {
             guard grant.admission == .now else { continue }
             tried.insert(candidate.name)
             return (candidate, PacingCharge(key: pacing.key, cost: grant.cost))
+        }
+        return nil
+    }
+
+    /// A region not tried yet, its circuits closed, with a free concurrency slot.
+    private func roomyRegion(_ world: some CallWorld) -> Region? {
+        var excluded = tried
+        while let candidate = world.pick(excluding: excluded, peek: true) {
+            excluded.insert(candidate.name)
+            if !world.isCircuitOpen(region: candidate.name, model: facts.model), world.hasConcurrencyRoom(region: candidate) {
+                return candidate
+            }
         }
         return nil
     }

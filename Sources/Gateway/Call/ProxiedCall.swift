@@ -335,6 +335,7 @@ final class ProxiedCall: @unchecked Sendable {
                 permit.ignore()
             }
             attempt.permit = nil
+            context.policy.attemptEnded(region: attempt.region, seconds: now.seconds(since: attempt.startedAt), now: now)
             context.slots.wakeOne(region: attempt.region.name)
         }
         if let head = attempt.head, !attempt.pacingRecorded { recordPacing(attempt, head: head) }
