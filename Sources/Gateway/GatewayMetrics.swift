@@ -76,7 +76,7 @@ final class GatewayMetrics: Sendable {
                                                  help: "Client key admissions decided from this instance's own buckets because Redis was out of reach (shared mode).")
         clientSharedFallbacks.labels().increment(by: 0)
         hedges = registry.counter("ballast_hedges_total",
-                                  help: "Hedged attempts: sent after a slow first byte, won the race, or cancelled as the loser.",
+                                  help: "Hedged attempts: sent after a slow first byte, won the race, or cancelled as the loser; rescue: of those sent, copies of a stuck attempt sent outside the hedge budget.",
                                   labels: ["result"])
     }
 

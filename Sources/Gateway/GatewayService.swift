@@ -157,6 +157,8 @@ public final class GatewayService: Sendable {
         // at once while the regions still serving are at their allowance or queueing.
         let pacingClock = clock
         rules.capacityShort = { [policy] region in policy.isCapacityShort(region: region, now: pacingClock.now()) }
+        // A region going out moves the requests stuck there at once, on the loop thread.
+        rules.regionOut = { [context] region in context.client.execute { context.calls.regionWentOut(region) } }
         context.rules.install(rules)
         metrics.registerRuleGauges(rules: rules, router: router)
         shared?.overrides.attach(rules)

@@ -20,6 +20,8 @@ final class ProxyContext: Sendable {
     let rules = RulesSlot()
     /// Loop-thread only: requests waiting for a concurrency slot.
     let slots = SlotWaiters()
+    /// Loop-thread only: the calls going upstream now.
+    let calls = CallsInFlight()
     /// The region that created each batch and file.
     let homes: ObjectHomes
     /// Requests and streams refused for what they carried, by reason (`ballast_requests_refused_total`).

@@ -229,6 +229,7 @@ extension RuleController {
             }
         }
         if command != .open { publishClosed(target, reason: "\(command.rawValue) by operator:\(request.actor): \(request.reason)") }
+        if command == .open, target.model == nil, let region = target.region { regionOut(region) }
     }
 
     // MARK: Degradation

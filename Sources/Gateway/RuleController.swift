@@ -58,6 +58,7 @@ public final class RuleController: Sendable {
     let decisionsObserver = ObserverSlot<any RuleDecisionsObserver>()
     let failedReloads = Atomic<Int>(0)
     private let capacityShortHook = Mutex<@Sendable (_ region: String) -> Bool>({ _ in false })
+    private let regionOutHook = Mutex<@Sendable (_ region: String) -> Void>({ _ in })
 
     /// Whether `region`, while serving traffic, is short of capacity now: at its rate
     /// allowance or queueing requests. Asked for every configured region at each tick (outside
@@ -68,6 +69,13 @@ public final class RuleController: Sendable {
     public var capacityShort: @Sendable (_ region: String) -> Bool {
         get { capacityShortHook.withLock { $0 } }
         set { capacityShortHook.withLock { $0 = newValue } }
+    }
+
+    /// Told when a region's own circuit opens (any model), so the requests already waiting
+    /// there for a first byte can move before their deadline.
+    public var regionOut: @Sendable (_ region: String) -> Void {
+        get { regionOutHook.withLock { $0 } }
+        set { regionOutHook.withLock { $0 = newValue } }
     }
 
     /// Loads the rule files; an error in any of them fails start-up with every problem listed.
@@ -221,9 +229,13 @@ public final class RuleController: Sendable {
 
     func apply(_ changes: [StateChange]) {
         applyRouting()
+        let out = regionOut
         for change in changes {
             _ = writer.submit(change.auditEvent)
             logger.notice("\(change)")
+            if case .circuit(let target) = change.subject, target.model == nil, let region = target.region, change.action == "open" {
+                out(region)
+            }
         }
     }
 

@@ -3,6 +3,7 @@ import BallastTesting
 import Foundation
 @testable import Gateway
 import Testing
+import Upstream
 
 /// The control API end to end: a real Ballast with two real upstreams, called over HTTP.
 @Suite(.serialized) struct ControlAPITests {
@@ -279,5 +280,31 @@ import Testing
         let served = Set(ControlEndpoint.allCases.map(\.rawValue))
         #expect(served.subtracting(documented).isEmpty, "routes missing from docs/control-api.yaml: \(served.subtracting(documented).sorted())")
         #expect(documented.subtracting(served).isEmpty, "documented routes the server lacks: \(documented.subtracting(served).sorted())")
+    }
+}
+
+/// The news of a region going out reaches the requests already stuck there.
+@Suite struct RegionOutTests {
+    /// The primary accepts the request and never answers. When its circuit opens (here by an
+    /// operator; the rules go the same way), the request gets a copy in the secondary at once:
+    /// the answer says it was hedged. Without the news it would wait for the 10 s first-byte
+    /// timeout and come back as a plain retry.
+    @Test func openingACircuitMovesTheRequestsStuckInThatRegion() async throws {
+        let control = try ControlHarness(primaryStalls: true)
+        defer { control.stop() }
+        let pending = ResponseCollector()
+        control.harness.client.submit(UpstreamRequest(
+            url: control.harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
+            body: Array(#"{"model":"claude-sonnet-4-6","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#.utf8)),
+            delegate: pending)
+        #expect(await eventually { control.counts.value.withLock { $0["primary", default: 0] } == 1 })
+        let opened = await control.call("POST", "/control/v1/circuits/region=primary/open", body: #"{"reason":"stalled"}"#)
+        #expect(opened.status == 200, "\(opened.text)")
+        let answer = await pending.result()
+        #expect(answer.head?.status == 200)
+        #expect(answer.head?.headers["x-ballast-region"] == "secondary")
+        #expect(answer.head?.headers["x-ballast-hedged"] == "true", "moved by a first-byte timeout, not by the circuit opening")
+        let metrics = await control.call("GET", "/metrics", token: nil)
+        #expect(metrics.text.contains(#"ballast_hedges_total{result="rescue"} 1"#))
     }
 }

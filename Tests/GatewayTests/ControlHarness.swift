@@ -20,7 +20,9 @@ final class ControlHarness {
     let rulesYAML: String
     let storeBusyTimeout: Int32
 
-    init(rules: String = "", clock: any Clock = SystemClock(), open: Bool = false, storeBusyTimeout: Int32 = 5_000) throws {
+    /// `primaryStalls`: the primary accepts requests and never answers.
+    init(rules: String = "", clock: any Clock = SystemClock(), open: Bool = false, storeBusyTimeout: Int32 = 5_000,
+         primaryStalls: Bool = false) throws {
         self.storeBusyTimeout = storeBusyTimeout
         directory = try TemporaryDirectory("ballast-control")
         self.clock = clock
@@ -29,6 +31,7 @@ final class ControlHarness {
         func upstream(_ name: String) throws -> HTTPServer {
             try startUpstream { request, responder in
                 counts.value.withLock { $0[name, default: 0] += 1 }
+                if primaryStalls, name == "primary" { return }
                 let model = (try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])?["model"] as? String ?? "?"
                 responder.respond(.json(200, #"{"id":"msg_1","type":"message","model":"\#(model)","region":"\#(name)"}"#))
             }

@@ -88,7 +88,13 @@ final class ProxiedCall: @unchecked Sendable {
 
     private func goUpstream() {
         context.policy.requestStarted(now: now)
+        context.calls.add(self)
         handle(.start)
+    }
+
+    /// Loop thread: the region's circuit opened while this call may wait there for a first byte.
+    func regionWentOut(_ region: String) {
+        handle(.regionOut(region))
     }
 
     // MARK: Driving the machine (loop thread)
@@ -485,6 +491,7 @@ final class ProxiedCall: @unchecked Sendable {
     private func record(error: AnthropicError? = nil) {
         guard !recorded else { return }
         recorded = true
+        context.calls.remove(self)
         if isCacheFollower {
             return recordFollower()
         }
