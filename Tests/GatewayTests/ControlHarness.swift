@@ -19,10 +19,11 @@ final class ControlHarness {
     let clock: any Clock
     let rulesYAML: String
     let storeBusyTimeout: Int32
+    let firstByteTimeout: Int
 
     /// `primaryStalls`: the primary accepts requests and never answers.
     init(rules: String = "", clock: any Clock = SystemClock(), open: Bool = false, storeBusyTimeout: Int32 = 5_000,
-         primaryStalls: Bool = false) throws {
+         primaryStalls: Bool = false, firstByteTimeout: Int = 10) throws {
         self.storeBusyTimeout = storeBusyTimeout
         directory = try TemporaryDirectory("ballast-control")
         self.clock = clock
@@ -39,12 +40,14 @@ final class ControlHarness {
         primary = try upstream("primary")
         secondary = try upstream("secondary")
         if !rules.isEmpty { try rules.write(toFile: directory.path("rules.yaml"), atomically: true, encoding: .utf8) }
+        self.firstByteTimeout = firstByteTimeout
         harness = try Self.start(directory: directory, primary: primary.address, secondary: secondary.address, clock: clock,
-                                 rules: !rules.isEmpty, open: open, storeBusyTimeout: storeBusyTimeout)
+                                 rules: !rules.isEmpty, open: open, storeBusyTimeout: storeBusyTimeout,
+                                 firstByteTimeout: firstByteTimeout)
     }
 
     static func start(directory: TemporaryDirectory, primary: String, secondary: String, clock: any Clock, rules: Bool,
-                      open: Bool, storeBusyTimeout: Int32 = 5_000) throws -> GatewayHarness {
+                      open: Bool, storeBusyTimeout: Int32 = 5_000, firstByteTimeout: Int = 10) throws -> GatewayHarness {
         try GatewayHarness(yaml: """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0, token_env: TEST_ADMIN_TOKEN, open: \(open) }
@@ -53,7 +56,7 @@ final class ControlHarness {
             upstream:
               auth: { mode: passthrough }
               hedge: { enabled: false }
-              timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }
+              timeouts: { connect: 1s, first_byte: \(firstByteTimeout)s, idle: \(firstByteTimeout)s, total: \(firstByteTimeout + 20)s }
               regions:
                 - { name: primary, base_url: "http://\(primary)", weight: 1 }
                 - { name: secondary, base_url: "http://\(secondary)", weight: 1 }
@@ -64,7 +67,8 @@ final class ControlHarness {
     func restart() throws {
         harness.stop()
         harness = try Self.start(directory: directory, primary: primary.address, secondary: secondary.address, clock: clock,
-                                 rules: !rulesYAML.isEmpty, open: false, storeBusyTimeout: storeBusyTimeout)
+                                 rules: !rulesYAML.isEmpty, open: false, storeBusyTimeout: storeBusyTimeout,
+                                 firstByteTimeout: firstByteTimeout)
     }
 
     func stop() {
