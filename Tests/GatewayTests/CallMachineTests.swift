@@ -160,8 +160,15 @@ import Testing
             Issue.record("expected a paced wait, got \(first)")
             return
         }
-        // It looks for a region that can send now every 0.25 s until its slot is due.
-        #expect(after == 0.25 && dispatch.region.name == "primary" && due == world.now.adding(seconds: 0.4))
+        // One limit group: nowhere else to look, it waits for its slot.
+        #expect(after == 0.4 && dispatch.region.name == "primary" && due == world.now.adding(seconds: 0.4))
+        var grouped = machine(world)
+        world.regions[1].limitGroup = "standby"
+        // Two groups: it looks for a region that can send now every 0.25 s until its slot is due.
+        guard case .schedule(.paced(_, _), 0.25) = grouped.handle(.start, in: world).last else {
+            Issue.record("expected a look elsewhere after 0.25 s")
+            return
+        }
         var gone = call
         #expect(gone.handle(.clientGone, in: world) == [.stopWaitingForSlot, .cancel(.retry), .record])
         #expect(gone.handle(.timerFired(.paced(dispatch, due: due)), in: world).isEmpty)

@@ -279,7 +279,7 @@ public struct CallMachine: Sendable {
             guard left > 0.001 else { return [.send(dispatch)] }
             // A region of another limit group that can send now (one that came back, say)
             // takes the request, and the reserved slot goes back.
-            if facts.home == nil, let spill = spillRegion(world) {
+            if facts.home == nil, let spill = spillRegion(world, outside: dispatch.region.limitGroup) {
                 world.release(dispatch.charge)
                 if firstRegion == dispatch.region.name { firstRegion = spill.region.name }
                 tried.remove(dispatch.region.name)
@@ -416,8 +416,11 @@ public struct CallMachine: Sendable {
         case .now:
             actions.append(.send(dispatch))
         case .wait(let seconds):
-            actions += schedule(.paced(dispatch, due: world.now.adding(seconds: seconds)),
-                                after: min(seconds, Self.lookElsewhereEvery))
+            // Looking elsewhere pays only where another limit group exists: regions of one
+            // group wait alike, and a look every 0.25 s for each of hundreds of waiting
+            // requests is work for the loop thread.
+            let look = hasOtherLimitGroup(than: region.limitGroup, world) ? Self.lookElsewhereEvery : seconds
+            actions += schedule(.paced(dispatch, due: world.now.adding(seconds: seconds)), after: min(seconds, look))
         case .reject(let retryAfter):
             if isHedge { return actions }
             actions.append(.note(.pacingRejected(oversubscribed: grant.oversubscribed)))
@@ -447,12 +450,18 @@ public struct CallMachine: Sendable {
         return Dispatch(region: spill.region, charge: spill.charge, isHedge: isHedge)
     }
 
-    /// Another region, not tried yet, whose circuits are closed, with a free concurrency slot,
-    /// and whose pacing admits a request at once; nil when there is none.
-    private mutating func spillRegion(_ world: some CallWorld) -> (region: Region, charge: PacingCharge)? {
+    private func hasOtherLimitGroup(than group: String, _ world: some CallWorld) -> Bool {
+        world.regionNames.contains { world.region(named: $0)?.limitGroup != group }
+    }
+
+    /// Another region, not tried yet (and not of limit group `outside`), whose circuits are
+    /// closed, with a free concurrency slot, and whose pacing admits a request at once; nil
+    /// when there is none.
+    private mutating func spillRegion(_ world: some CallWorld, outside group: String? = nil) -> (region: Region, charge: PacingCharge)? {
         var excluded = tried
         while let candidate = world.pick(excluding: excluded, peek: true) {
             excluded.insert(candidate.name)
+            if candidate.limitGroup == group { continue }
             if world.isCircuitOpen(region: candidate.name, model: facts.model) { continue }
             guard world.hasConcurrencyRoom(region: candidate) else { continue }
             var pacing = pacingRequest(for: candidate, isHedge: false, world)
