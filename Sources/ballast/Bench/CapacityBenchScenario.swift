@@ -8,8 +8,8 @@ import Upstream
 /// - **Shared organisation limit, in real time**: two regions that share one organisation's
 ///   bucket (one second's worth, far below the per-minute figure), 1.67x its rate offered by
 ///   a plain client (no retries), directly and through the `ballast` binary.
-/// - **Virtual time**: the capacity simulation (`CapacitySimulation`: Ballast's pacing policy
-///   with a failover model, over simulated regions on a manual clock) on the issue's two named
+/// - **Virtual time**: the capacity simulation (`CapacitySimulation`: the proxy's `CallMachine`
+///   over its `CallPolicy`, over simulated regions on a manual clock) on the issue's two named
 ///   scenarios and on hundreds of random ones, each next to the oracle (`CapacityOracle`) and
 ///   to a plain client. A seed that does worse than no gateway is listed so it can be
 ///   replayed with `CapacityScenario.random(seed:)`.
@@ -224,10 +224,11 @@ struct VirtualCapacity {
         figures["virtual_random_seeds_below_direct"] = Double(below.count)
         figures["virtual_region_down_p99_ratio"] = downP99 / max(oracleP99, 1e-9)
         let summary = """
-            Virtual time (`CapacitySimulation`, a manual clock, the same result for the same seed): Ballast's pacing \
-            policy itself (limit groups, the bucket model, deadlines, refusing a sustained excess at once) in front of \
-            a failover model of the shipped rules, against simulated regions whose buckets are shared per limit group \
-            and charged at arrival, with outages of every kind. It does not drive the proxy's call state machine yet. \
+            Virtual time (`CapacitySimulation`, a manual clock, the same result for the same seed): the proxy's own \
+            decisions (one `CallMachine` per request over `CallPolicy` with the shipped defaults: pacing, retries, \
+            hedges, the concurrency limit) and the real `Router`, with a model of the shipped circuit rules, against \
+            simulated regions whose buckets are shared per limit group and charged at arrival, with outages of every \
+            kind (docs/simulator.md). \
             The oracle is a fluid FIFO bound with perfect knowledge; "no gateway" is a plain client calling the first \
             region. Random scenarios: limits per credential or per region, buckets from 1/60 to 1x of the per-minute \
             figure, load from 0.3x to 2x the whole allowance, 0-2 outages per region, 60 s each.
