@@ -226,6 +226,13 @@ public final class CallPolicy: Sendable {
         pacer.recordUsage(paceKey, charged: charged, outputTokens: outputTokens, maxTokens: maxTokens, now: now)
     }
 
+    /// True when requests wait for `region`'s rate allowance or demand is above it: a hedge there
+    /// would spend a request's share. (A full concurrency limit is not counted: with it, the
+    /// tail bench's stalls, which hold slots, kept every hedge from going; p99.9 0.33x -> 0.53x.)
+    public func isAllowanceShort(region: Region, now: MonotonicInstant) -> Bool {
+        pacingEnabled && pacer.isShort(group: region.limitGroup, now: now)
+    }
+
     /// True when `region` cannot take more now: requests wait for its allowance, demand is
     /// above it, or its concurrency limit is reached. Read by the rules at each tick for
     /// capacity-aware failback.

@@ -44,7 +44,7 @@ import Testing
         }
         func hasConcurrencyRoom(region: Region) -> Bool { true }
         var short: Set<String> = []
-        func isCapacityShort(region: Region) -> Bool { short.contains(region.name) }
+        func isAllowanceShort(region: Region) -> Bool { short.contains(region.name) }
         var released: [PacingCharge] = []
         func release(_ charge: PacingCharge) { released.append(charge) }
         func hedgeKey(region: Region, model: String?) -> String { region.name }

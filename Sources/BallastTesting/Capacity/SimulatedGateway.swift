@@ -51,7 +51,7 @@ final class SimulatedGateway: CallWorld {
     func pacePool(model: String?) -> [String] { policy.pacePool(model: model) }
     func peekAdmission(_ request: RatePacer.Request) -> RateQueue.Admission { policy.peekAdmission(request, now: now) }
     func admit(_ request: RatePacer.Request) -> RatePacer.Grant { policy.admit(request, now: now) }
-    func isCapacityShort(region: Region) -> Bool { policy.isCapacityShort(region: region.name, now: now) }
+    func isAllowanceShort(region: Region) -> Bool { policy.isAllowanceShort(region: region, now: now) }
     func release(_ charge: PacingCharge) { policy.release(paceKey: charge.key, cost: charge.cost, now: now) }
     func hasConcurrencyRoom(region: Region) -> Bool { policy.hasConcurrencyRoom(region: region) }
     func hedgeKey(region: Region, model: String?) -> String { policy.key(region: region, model: model) }

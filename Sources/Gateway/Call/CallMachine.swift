@@ -294,14 +294,14 @@ public struct CallMachine: Sendable {
             // Where the allowance binds, a hedge spends a request's share of it: a plain client
             // would have served another request with it (the random scenarios of the capacity
             // simulation lost 1-2 % to hedges on seeds without a fault).
-            let short = attempts.first(where: \.isLive).map { world.isCapacityShort(region: $0.region) } ?? false
+            let short = attempts.first(where: \.isLive).map { world.isAllowanceShort(region: $0.region) } ?? false
             if !short, world.mayHedge() { return launch(isHedge: true, world) }
             // The budget is spent on the ordinary tail (or the allowance binds): look again
             // later, for a straggler, and then for a stall, which is rescued in any case.
             return schedule(.straggler(delay: delay), after: delay * 1.5)
         case .straggler(let delay):
             guard mayLaunch, liveCount == 1, attempts.allSatisfy({ $0.status == nil }) else { return [] }
-            let short = attempts.first(where: \.isLive).map { world.isCapacityShort(region: $0.region) } ?? false
+            let short = attempts.first(where: \.isLive).map { world.isAllowanceShort(region: $0.region) } ?? false
             if !short, world.mayHedgeStraggler() { return launch(isHedge: true, world) }
             // The reserve went to the slow tail too: a stall still gets its copy, later.
             return schedule(.rescue, after: delay * (Self.rescueAfter - 2.5))

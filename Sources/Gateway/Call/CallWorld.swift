@@ -39,8 +39,9 @@ public protocol CallWorld {
     /// Gives back a paced reservation that will not be used.
     func release(_ charge: PacingCharge)
     func hasConcurrencyRoom(region: Region) -> Bool
-    /// True when the region's allowance binds (requests wait for it, or demand is above it).
-    func isCapacityShort(region: Region) -> Bool
+    /// True when the region's rate allowance binds (requests wait for it, or demand is above
+    /// it). Its concurrency limit does not count: that is a slot, not a share of the allowance.
+    func isAllowanceShort(region: Region) -> Bool
 
     // MARK: Hedges and retries
     /// The key hedging learns times to first byte per.

@@ -750,7 +750,7 @@ extension ProxiedCall: CallWorld {
     func peekAdmission(_ request: RatePacer.Request) -> RateQueue.Admission { context.policy.peekAdmission(request, now: now) }
     func admit(_ request: RatePacer.Request) -> RatePacer.Grant { context.policy.admit(request, now: now) }
     func hasConcurrencyRoom(region: Region) -> Bool { context.policy.hasConcurrencyRoom(region: region) }
-    func isCapacityShort(region: Region) -> Bool { context.policy.isCapacityShort(region: region.name, now: now) }
+    func isAllowanceShort(region: Region) -> Bool { context.policy.isAllowanceShort(region: region, now: now) }
     func release(_ charge: PacingCharge) { context.policy.release(paceKey: charge.key, cost: charge.cost, now: now) }
 
     func hedgeKey(region: Region, model: String?) -> String { context.policy.key(region: region, model: model) }
