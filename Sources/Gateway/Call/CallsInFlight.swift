@@ -10,8 +10,6 @@ final class CallsInFlight: @unchecked Sendable {
 
     func remove(_ call: ProxiedCall) { calls[ObjectIdentifier(call)] = nil }
 
-    var count: Int { calls.count }
-
     /// `region`'s circuit opened: each call waiting there for a first byte may move.
     func regionWentOut(_ region: String) {
         for call in Array(calls.values) { call.regionWentOut(region) }
