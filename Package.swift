@@ -34,27 +34,60 @@ let package = Package(
         // The git commit `ballast --version` prints, set by `make dist` (see build_info.c).
         .target(name: "CBuildInfo"),
 
-        .target(name: "BallastCore", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        // JSON at the bottom: the hot-path scanner (validates and picks top-level fields) and the
+        // parser/value for the few places that rewrite whole documents.
+        .target(name: "JSON"),
+        .target(name: "BallastCore", dependencies: ["JSON", .product(name: "Logging", package: "swift-log")]),
         .target(name: "BallastConfig", dependencies: ["BallastCore", "Yams"]),
         // Optimised in debug builds too: the capacity simulation drives these policies through
         // thousands of virtual requests per scenario in `swift test`.
-        .target(name: "Resilience", dependencies: ["BallastCore"], swiftSettings: optimisedInDebug),
-        .target(name: "Metrics", dependencies: ["BallastCore"]),
-        .target(name: "Rules", dependencies: ["BallastCore", "BallastConfig"]),
-        .target(name: "Cache", dependencies: ["BallastCore", "Telemetry"]),
-        .target(name: "Telemetry", dependencies: ["BallastCore", "CSQLite"]),
+        .target(name: "Resilience", dependencies: ["BallastCore", "JSON"], swiftSettings: optimisedInDebug),
+        .target(name: "Metrics"),
+        .target(name: "Rules", dependencies: ["BallastCore", "BallastConfig", "Yams"]),
+        // The one wrapper of libsqlite3, used by the telemetry store and the response cache.
+        .target(name: "SQLite", dependencies: ["CSQLite"]),
+        .target(name: "Telemetry", dependencies: ["BallastCore", "SQLite"]),
+        .target(name: "Cache", dependencies: ["BallastCore", "JSON", "SQLite"]),
         .target(name: "Upstream", dependencies: [
             "BallastCore", "CCurl", "CShims", .product(name: "HeapModule", package: "swift-collections"),
         ]),
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
-        // The Redis client (hiredis on its own threads) and the shared-state logic built on it.
-        .target(name: "Shared", dependencies: ["BallastCore", "CHiredis", "COpenSSL"]),
+        // The Redis client: hiredis on its own threads, TLS through OpenSSL.
+        .target(name: "Redis", dependencies: ["BallastCore", "CHiredis", "COpenSSL"]),
+        // The rules at run time: the controller that evaluates them over the telemetry windows
+        // and steers the router, operator overrides, canary migrations. No HTTP here: operator
+        // commands throw `OperatorCommandError`, which the control plane maps to statuses.
+        .target(name: "RulesRuntime", dependencies: [
+            "BallastCore", "BallastConfig", "JSON", "Rules", "Resilience", "Telemetry", "Metrics", "Cache",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // What several instances share through Redis: the rate allowance, the cache tier,
+        // membership, client limits, and the sync of rule decisions and operator overrides.
+        .target(name: "SharedState", dependencies: [
+            "BallastCore", "BallastConfig", "Redis", "RulesRuntime", "Metrics",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The request path: the handler, the call and its state machine, attempts, pacing and
+        // budgets, credentials, the client gate, where outcomes go.
+        .target(name: "Proxy", dependencies: [
+            "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics",
+            "Rules", "RulesRuntime", "Cache", "SharedState",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // The operator's side: the control API, the status page, the admin listener's probes.
+        .target(name: "ControlPlane", dependencies: [
+            "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Resilience", "Telemetry", "Metrics",
+            "Rules", "RulesRuntime", "Cache", "SharedState", "Proxy",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Wiring: builds the parts from the config, starts and stops them.
         .target(name: "Gateway", dependencies: [
-            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules", "Cache", "Shared",
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules",
+            "Cache", "Redis", "SharedState", "RulesRuntime", "Proxy", "ControlPlane",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BallastTesting", dependencies: [
-            "BallastCore", "BallastConfig", "HTTPServer", "Upstream", "Gateway", "Resilience",
+            "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimisedInDebug),
@@ -80,11 +113,14 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting"]),
         .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastConfig", "HTTPServer"]),
-        .testTarget(name: "SharedTests", dependencies: ["Shared", "BallastTesting"]),
+        .testTarget(name: "SharedTests", dependencies: ["Redis", "SharedState", "BallastTesting"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["ParserFuzzing"]),
         // Runs the built `ballast` binary as a subprocess (exit status, messages, signals).
         .testTarget(name: "CommandLineTests", dependencies: ["BallastTesting"]),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "BallastTesting", "BallastConfig", "Upstream", "Rules", "Shared"]),
+        .testTarget(name: "GatewayTests", dependencies: [
+            "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "SharedState", "Redis", "BallastTesting", "BallastConfig",
+            "Upstream", "Rules", "Resilience", "JSON",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

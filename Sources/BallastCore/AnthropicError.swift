@@ -1,3 +1,4 @@
+import JSON
 /// An error in the Anthropic wire shape: `{"type":"error","error":{"type":…,"message":…}}`.
 public struct AnthropicError: Error, Sendable, Equatable {
     public var type: AnthropicErrorType

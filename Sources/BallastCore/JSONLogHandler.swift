@@ -1,6 +1,7 @@
 import Logging
 #if canImport(Glibc)
 import Glibc
+import JSON
 #endif
 
 /// `log.format: json`: one JSON object per line, `{"time":..., "level":..., "logger":...,

@@ -1,4 +1,5 @@
 import BallastCore
+import JSON
 
 /// Writes the bodies of the Messages API by hand: the JSON of a whole message and the
 /// server-sent events of a streamed one, in the real API's field order.

@@ -1,4 +1,5 @@
 import BallastCore
+import JSON
 
 /// An error answer of the token endpoint in the OAuth 2.0 shape (RFC 6749 §5.2):
 /// `{"error":"invalid_client","error_description":"…"}`, not the Anthropic API's error shape,

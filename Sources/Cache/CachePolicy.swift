@@ -1,4 +1,5 @@
 import BallastCore
+import JSON
 
 /// Decides, from the request alone, whether an answer may come from the cache and how long a
 /// fresh answer is kept. No I/O, no clock: the gateway calls `decide` once per request.

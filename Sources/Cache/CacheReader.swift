@@ -1,4 +1,5 @@
 import Telemetry
+import SQLite
 
 /// The connection that reads answers whose body is not in memory (after a restart, or
 /// after the memory front dropped it). Used only under `ResponseCache`'s reader lock; WAL

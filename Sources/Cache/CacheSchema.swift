@@ -1,4 +1,5 @@
 import Telemetry
+import SQLite
 
 /// The cache's table and connection settings. The table may live in its own file or in the
 /// telemetry database (its name does not clash); either way it is created if missing, so

@@ -1,3 +1,4 @@
+import JSON
 /// One content block of a streamed Message being put back together: the block from its
 /// `content_block_start`, plus what its deltas appended.
 ///

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import Synchronization
 import Telemetry
+import SQLite
 
 /// Complete answers kept for repeated requests: a SQLite table behind an in-memory index and
 /// a memory front of recent bodies.

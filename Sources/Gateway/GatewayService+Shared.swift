@@ -1,3 +1,4 @@
+import ControlPlane
 extension GatewayService {
     /// What this instance's heartbeat tells the others (JSON; no secrets).
     func sharedInfo() -> String {

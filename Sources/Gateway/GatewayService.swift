@@ -4,12 +4,16 @@ import Cache
 import HTTPServer
 import Logging
 import Metrics
-import Shared
+import SharedState
 import Synchronization
 import Telemetry
 import Upstream
 #if canImport(Glibc)
 import Glibc
+import ControlPlane
+import Proxy
+import Resilience
+import RulesRuntime
 #endif
 
 /// A running Ballast: the proxy listener, the admin listener and the upstream client,

@@ -4,6 +4,7 @@ import Cache
 import Resilience
 import Rules
 import Upstream
+import JSON
 
 /// The parsers that read bytes Ballast does not control, each with the one entry point that
 /// both its libFuzzer target (`ballast-fuzz`, built by `make fuzz`) and the corpus regression

@@ -1,4 +1,5 @@
 import Synchronization
+import SQLite
 
 /// Reads the audit table, newest first, in pages: what the control API's `actions` route and
 /// the status page show. Keeps one read connection of its own (WAL readers never block the

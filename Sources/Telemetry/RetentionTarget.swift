@@ -1,3 +1,4 @@
+import SQLite
 /// One table the writer trims: how old its rows may get and the statements that find and
 /// delete the oldest in small batches.
 ///

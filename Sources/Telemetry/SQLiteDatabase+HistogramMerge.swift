@@ -1,4 +1,5 @@
 import CSQLite
+import SQLite
 
 extension SQLiteDatabase {
     /// The SQL name of the histogram merge function.

@@ -1,4 +1,5 @@
 import CSQLite
+import SQLite
 
 /// Why a record or an operator write did not reach the store: the `reason` label of
 /// `ballast_telemetry_records_dropped_total` and the reason `/readyz` gives.

@@ -1,4 +1,5 @@
 import BallastCore
+import SQLite
 
 extension TelemetryCounts {
     /// The rollup tables' value columns, in the order `init(row:table:)` reads and

@@ -1,6 +1,7 @@
 import BallastCore
 import CSQLite
 import Synchronization
+import SQLite
 
 /// The SQLite file that holds telemetry, the audit log and controller state.
 ///

@@ -2,6 +2,7 @@ import BallastCore
 import Dispatch
 import Foundation
 import Synchronization
+import SQLite
 
 /// Writes request records, attempts and audit events to the telemetry store without ever
 /// making the request path wait for SQLite.

@@ -1,4 +1,5 @@
 import BallastCore
+import SQLite
 
 /// The connection behind `TelemetryWindows`, with its statements prepared once per table and
 /// filter shape. Used only under the owner's lock.

@@ -1,5 +1,6 @@
 import BallastCore
 import Dispatch
+import SQLite
 
 /// The writer thread's side: its SQLite connection, prepared statements and retention.
 ///

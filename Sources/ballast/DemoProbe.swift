@@ -4,6 +4,7 @@ import Foundation
 import Synchronization
 import Telemetry
 import Upstream
+import SQLite
 
 /// Reads Ballast's state while it runs: counters and gauges from `/metrics`, recent
 /// attempts and the latest actions from its SQLite store (WAL lets a reader in while Ballast

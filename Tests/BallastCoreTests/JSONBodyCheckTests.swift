@@ -1,5 +1,6 @@
 import BallastCore
 import Testing
+@testable import JSON
 
 @Suite struct JSONBodyCheckTests {
     static func check(_ text: String, depth: Int = 8) -> JSONBodyCheck.Problem? {

@@ -1,5 +1,6 @@
 import BallastCore
 import Testing
+@testable import JSON
 
 @Suite struct JSONScannerTests {
     @Test func picksTopLevelFieldsOnly() throws {

@@ -1,6 +1,7 @@
 import BallastCore
 import Cache
 import Testing
+@testable import JSON
 
 @Suite("Cache key")
 struct CacheKeyTests {

@@ -3,6 +3,7 @@ import Cache
 import Foundation
 import Synchronization
 import Testing
+@testable import JSON
 
 /// The JSON depth bounds are safe on small stacks: a document at the deepest allowed level is
 /// parsed, serialised and canonicalised by the cache on a 512 KiB thread, and scanned as a

@@ -1,5 +1,6 @@
 import Cache
 import Testing
+@testable import JSON
 
 @Suite("JSON parser and canonical form")
 struct JSONParserTests {

@@ -1,6 +1,7 @@
 import BallastCore
 @testable import Cache
 import Testing
+@testable import JSON
 
 @Suite("Message assembler and stream synthesizer")
 struct MessageStreamTests {

@@ -3,6 +3,7 @@ import BallastTesting
 import Cache
 import Foundation
 import Testing
+@testable import JSON
 
 @Suite("Streams recorded from the simulator")
 struct SimulatorStreamTests {

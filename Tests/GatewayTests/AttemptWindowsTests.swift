@@ -2,6 +2,7 @@ import BallastCore
 @testable import Gateway
 import Rules
 import Testing
+@testable import RulesRuntime
 
 /// The attempt-level run of failures (`consecutive_failures` by region, which `region-failing`
 /// reads) is the run in the order the region answered. Attempts are handed over when their

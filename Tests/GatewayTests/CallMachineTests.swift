@@ -3,6 +3,7 @@ import BallastCore
 import Resilience
 import Rules
 import Testing
+@testable import Proxy
 
 /// The call's decisions without sockets, threads or a clock: events in, actions out, on a
 /// world whose every answer the test sets. Each test reads as the story of one request.

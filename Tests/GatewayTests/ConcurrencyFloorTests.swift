@@ -3,6 +3,7 @@ import BallastCore
 @testable import Gateway
 import Resilience
 import Testing
+@testable import Proxy
 
 /// The adaptive concurrency limit may not bind below what the rate allowance pays for
 /// (Little's law): LLM answers take seconds, and the limit alone put Ballast below a plain

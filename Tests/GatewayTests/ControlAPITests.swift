@@ -4,6 +4,7 @@ import Foundation
 @testable import Gateway
 import Testing
 import Upstream
+@testable import ControlPlane
 
 /// The control API end to end: a real Ballast with two real upstreams, called over HTTP.
 @Suite(.serialized) struct ControlAPITests {

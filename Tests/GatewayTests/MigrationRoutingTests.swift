@@ -4,6 +4,8 @@ import Cache
 import Foundation
 @testable import Gateway
 import Testing
+@testable import JSON
+@testable import RulesRuntime
 
 /// The migration step as pure functions: canary schedules on a manual clock, sticky
 /// assignment, the deprecation guard and pinned headers.

@@ -5,6 +5,7 @@ import Foundation
 import HTTPServer
 import Synchronization
 import Testing
+@testable import Proxy
 
 /// A message batch or file exists only in the region that created it: its reads go there,
 /// across restarts, and fail with a clear error when that region is out rather than asking one

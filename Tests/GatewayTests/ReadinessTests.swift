@@ -3,6 +3,8 @@ import BallastTesting
 import Foundation
 @testable import Gateway
 import Testing
+@testable import ControlPlane
+@testable import RulesRuntime
 
 @Suite struct ReadinessDecisionTests {
     typealias View = Readiness.RegionView

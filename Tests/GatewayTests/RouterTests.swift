@@ -1,6 +1,7 @@
 import BallastCore
 import Gateway
 import Testing
+@testable import Resilience
 
 @Suite struct RouterTests {
     @Test func smoothWeightedRoundRobinInterleaves() {

@@ -2,6 +2,7 @@ import BallastCore
 import Foundation
 @testable import Gateway
 import Testing
+@testable import RulesRuntime
 
 /// What a Ballast does with decisions made on other instances (shared mode), without Redis:
 /// the shared runtime hands them to the rule controller, which is what is tested here.

@@ -1,8 +1,10 @@
 import BallastCore
 @testable import Gateway
 import Rules
-import Shared
+import SharedState
+import Redis
 import Testing
+@testable import RulesRuntime
 
 /// The pieces of the shared-mode syncs that decide without Redis: how the others' decisions
 /// combine, and how overrides are stamped so that newest wins causally.

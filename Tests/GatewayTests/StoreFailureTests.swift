@@ -4,6 +4,7 @@ import Foundation
 @testable import Gateway
 import Telemetry
 import Testing
+@testable import SQLite
 
 /// The store refusing writes, as an unlucky operator meets it: another process holding the
 /// database, a full disk. Requests are still served; every record not kept is counted with its

@@ -1,5 +1,6 @@
 import BallastCore
-import Shared
+import SharedState
+import Redis
 import Testing
 
 @Suite("Lease book: leased slots, estimates and the local fallback")

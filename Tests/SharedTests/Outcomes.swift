@@ -1,4 +1,5 @@
-import Shared
+import SharedState
+import Redis
 import Synchronization
 
 /// Outcomes collected from completions on other threads.

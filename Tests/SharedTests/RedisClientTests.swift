@@ -1,5 +1,6 @@
 import BallastCore
-import Shared
+import SharedState
+import Redis
 import Testing
 
 @Suite("Redis client against a real redis-server", .serialized)

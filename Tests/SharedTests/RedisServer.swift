@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
-import Shared
+import SharedState
+import Redis
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,7 +1,8 @@
 import BallastCore
 import BallastTesting
 import Dispatch
-import Shared
+import SharedState
+import Redis
 import Synchronization
 import Testing
 

@@ -1,5 +1,6 @@
 import BallastCore
-import Shared
+import SharedState
+import Redis
 import Testing
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import BallastCore
-import Shared
+import SharedState
+import Redis
 import Testing
 
 @Suite("Shared client limits: one key's buckets and spend in Redis for every instance", .serialized)

@@ -1,6 +1,7 @@
 import BallastCore
 import Dispatch
-import Shared
+import SharedState
+import Redis
 import Testing
 #if canImport(Glibc)
 import Glibc

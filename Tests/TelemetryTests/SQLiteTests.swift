@@ -1,6 +1,7 @@
 import CSQLite
 import Telemetry
 import Testing
+@testable import SQLite
 
 @Suite("SQLite wrapper")
 struct SQLiteTests {

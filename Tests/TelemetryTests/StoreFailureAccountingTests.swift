@@ -3,6 +3,7 @@ import BallastTesting
 import Synchronization
 import Telemetry
 import Testing
+@testable import SQLite
 
 /// What the writer does when SQLite refuses a batch: request records are lost and counted by
 /// reason, audit events wait for the next batch, the store reports itself degraded, and the

@@ -3,6 +3,7 @@ import BallastTesting
 import CSQLite
 import Telemetry
 import Testing
+@testable import SQLite
 
 @Suite("Telemetry store: migrations, settings, state")
 struct TelemetryStoreTests {

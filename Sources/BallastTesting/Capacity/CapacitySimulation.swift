@@ -4,6 +4,7 @@ import Gateway
 import HeapModule
 import Resilience
 import Upstream
+import Proxy
 
 /// Runs a `CapacityScenario` in virtual time: thousands of requests and a minute of faults in
 /// milliseconds, the same result for the same seed.

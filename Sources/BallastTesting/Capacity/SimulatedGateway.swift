@@ -3,6 +3,7 @@ import BallastCore
 import Foundation
 import Gateway
 import Resilience
+import Proxy
 
 /// The proxy's policies and router on the simulation's clock, answering what each request's
 /// `CallMachine` asks; circuits come from `SimulatedCircuits`, a model of the shipped rules.

@@ -2,6 +2,7 @@ import BallastCore
 import BallastTesting
 import Foundation
 import Upstream
+import JSON
 
 /// Runs the ways of one resilience benchmark on the same simulated upstream and the same
 /// arrivals: each way gets a fresh `Simulator` from the same config and seed, so the regions'

@@ -3,6 +3,7 @@ import Foundation
 import Gateway
 import Rules
 import Telemetry
+import RulesRuntime
 
 /// The cost of one rule evaluation step, the "200 rules over 1 h of telemetry": the
 /// synthetic rules and hour of `RuleEvaluationBenchmark` (also what the unit test guards),

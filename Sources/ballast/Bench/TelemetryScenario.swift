@@ -2,6 +2,7 @@ import BallastCore
 import Foundation
 import Metrics
 import Telemetry
+import SQLite
 
 /// Telemetry's own costs: how many records per second the SQLite writer sustains (against
 /// plain prepared inserts into one table, the library's ceiling, in the same run), how long

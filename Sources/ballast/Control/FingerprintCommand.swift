@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Gateway
+import RulesRuntime
 
 /// `ballast fingerprint`: prints the fingerprint of a client key read from standard input, for
 /// `migrations.key_groups` (the config names client keys by fingerprint, never by value).

@@ -1,0 +1,51 @@
+import BallastCore
+import HTTPServer
+import Upstream
+import Resilience
+import RulesRuntime
+
+/// What every request on the proxy path shares: the upstream client, the router, the
+/// credentials, the clock and the settings.
+package final class ProxyContext: Sendable {
+    package let client: UpstreamClient
+    let router: Router
+    let credentials: any UpstreamCredentials
+    let clock: any Clock
+    let options: ProxyOptions
+    let policy: CallPolicy
+    let metrics: GatewayMetrics
+    let sink: (any OutcomeSink)?
+    let cache: CacheContext?
+    /// Pins, canaries and the deprecation guard; nil when none is configured or started.
+    let migrations: MigrationController?
+    /// Set once the rule controller exists (it needs the telemetry this context feeds).
+    package let rules = RulesSlot()
+    /// Loop-thread only: requests waiting for a concurrency slot.
+    let slots = SlotWaiters()
+    /// Loop-thread only: the calls going upstream now.
+    package let calls = CallsInFlight()
+    /// The region that created each batch and file.
+    let homes: ObjectHomes
+    /// Requests and streams refused for what they carried, by reason (`ballast_requests_refused_total`).
+    package let refusals = RefusalCounts()
+    /// Client keys and their limits (`clients`); inactive when none is configured.
+    let clients: ClientGate?
+
+    package init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
+         options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
+         cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes(),
+         clients: ClientGate? = nil) {
+        self.client = client
+        self.router = router
+        self.credentials = credentials
+        self.clock = clock
+        self.options = options
+        self.policy = policy
+        self.metrics = metrics
+        self.sink = sink
+        self.cache = cache
+        self.migrations = migrations
+        self.homes = homes
+        self.clients = clients
+    }
+}

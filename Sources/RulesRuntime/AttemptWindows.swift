@@ -1,0 +1,96 @@
+import BallastCore
+import Rules
+import Synchronization
+
+/// Recent upstream attempts per region and model, second by second, in memory.
+///
+/// A region's health is what happened to the attempts sent to it: a request that failed on
+/// the primary and was served by the secondary is a failure of the primary, although the
+/// client saw a success. Request rows (by final region) cannot show that, so region-scoped
+/// rule series, and every `level="attempt"` series, read these attempt counts instead.
+///
+/// Attempts arrive here when their request ends, all of a request's at once: a first
+/// attempt's 529 comes in only after its retry on another region answered, often after the
+/// successes the same region gave meanwhile. Runs of failures are therefore counted in the
+/// order the attempts ended (the order the region answered), not the order they arrive.
+package final class AttemptWindows: Sendable {
+    static let seconds = Int(SeriesLevel.attemptRetention)
+    private static let recentOutcomes = 64
+
+    private struct Series {
+        var stamps = Array(repeating: Int.min, count: AttemptWindows.seconds)
+        var slots = Array(repeating: WindowResult(), count: AttemptWindows.seconds)
+        /// The last outcomes by the time their attempt ended, newest last, for
+        /// consecutive-failure streaks.
+        var recent: [(end: Double, outcome: OutcomeClass)] = []
+    }
+
+    private struct Key: Hashable {
+        let region: String
+        let model: String?
+    }
+
+    private let series = Mutex<[Key: Series]>([:])
+    private let maxKeys: Int
+
+    init(maxKeys: Int = 1024) {
+        self.maxKeys = maxKeys
+    }
+
+    /// Counts one finished attempt; cancelled ones (a hedge that lost, a client that left)
+    /// say nothing about the region and are skipped.
+    func record(_ attempt: AttemptRecord) {
+        guard !attempt.cancelled else { return }
+        let end = attempt.time + attempt.latency
+        let second = Int(end.rounded(.down))
+        let slot = ((second % Self.seconds) + Self.seconds) % Self.seconds
+        let key = Key(region: attempt.region, model: attempt.model)
+        series.withLock { all in
+            if all[key] == nil, all.count >= maxKeys { return }
+            // Taken out of the dictionary while it changes: a copy left in it would make the
+            // change copy all of its 300 seconds of counts, at every attempt.
+            var entry = all.removeValue(forKey: key) ?? Series()
+            if entry.stamps[slot] != second {
+                entry.stamps[slot] = second
+                entry.slots[slot] = WindowResult()
+            }
+            entry.slots[slot].record(attempt.outcome, status: attempt.status, latency: attempt.latency,
+                                     timeToFirstByte: attempt.timeToFirstByte)
+            // Usually the newest; one recorded late (its request ended after others that were
+            // answered later) goes back to where it ended. Ties keep the order of arrival.
+            var index = entry.recent.endIndex
+            while index > entry.recent.startIndex, entry.recent[index - 1].end > end { index -= 1 }
+            entry.recent.insert((end, attempt.outcome), at: index)
+            if entry.recent.count > Self.recentOutcomes { entry.recent.removeFirst(entry.recent.count - Self.recentOutcomes) }
+            all[key] = entry
+        }
+    }
+
+    /// The attempts to `regions` and `models` (nil = any) that ended in `(now - length, now]`.
+    func window(regions: [String]?, models: [String]?, length: Double, failing: OutcomeClassSet, now: Double) -> WindowResult {
+        // Whole seconds, the partial first one included: a short window (a circuit's probes
+        // "since" a moment) must still see attempts in the second that moment falls in.
+        let last = Int(now.rounded(.down))
+        let first = Int((now - length).rounded(.down))
+        var result = WindowResult()
+        var streak = 0
+        series.withLock { all in
+            for (key, entry) in all where regions?.contains(key.region) ?? true {
+                if let models {
+                    guard let model = key.model, models.contains(model) else { continue }
+                }
+                for slot in 0..<Self.seconds where entry.stamps[slot] >= first && entry.stamps[slot] <= last {
+                    result.add(entry.slots[slot])
+                }
+                var run = 0
+                for (_, outcome) in entry.recent.reversed() {
+                    guard failing.contains(OutcomeClassSet([outcome])) else { break }
+                    run += 1
+                }
+                streak = max(streak, run)
+            }
+        }
+        result.consecutiveFailures = streak
+        return result
+    }
+}
