@@ -9,6 +9,9 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 DEBUG_BIN := .build/debug/ballast
 RELEASE_BIN := .build/release/ballast
+# The lab (simulate, demo, bench): built beside `ballast`, never shipped.
+DEBUG_LAB := .build/debug/ballast-lab
+RELEASE_LAB := .build/release/ballast-lab
 BENCH ?=
 FUZZ_SECONDS ?= 60
 
@@ -50,9 +53,11 @@ $(VENV)/.installed: Tests/e2e/requirements.txt Tests/deploy/requirements.txt
 
 build: deps
 	$(SWIFT) build --product ballast
+	$(SWIFT) build --product ballast-lab
 
 release: deps
 	$(SWIFT) build -c release --product ballast
+	$(SWIFT) build -c release --product ballast-lab
 
 ## test: every Swift test, then the end-to-end tests through the official Python SDK, then the
 ## checks of the Kubernetes manifests and the systemd unit (the dist tarball and the image:
@@ -60,13 +65,14 @@ release: deps
 test: deps venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	BALLAST_BIN=$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e Tests/deploy
+	BALLAST_BIN=$(DEBUG_BIN) BALLAST_LAB_BIN=$(DEBUG_LAB) $(PYTHON) -m pytest -q Tests/e2e Tests/deploy
 
 ## test-deploy: builds the dist tarball and the OCI image layout, then runs the image's root
 ## file system with a Messages request through it (Tests/deploy/test_dist_image.py)
 test-deploy: deps venv image-layout
 	$(SWIFT) build --product ballast
-	BALLAST_BIN=$(DEBUG_BIN) BALLAST_DIST=$(DIST_TARBALL) BALLAST_OCI=$(OCI_LAYOUT) BALLAST_COMMIT=$(COMMIT) \
+	$(SWIFT) build --product ballast-lab
+	BALLAST_BIN=$(DEBUG_BIN) BALLAST_LAB_BIN=$(DEBUG_LAB) BALLAST_DIST=$(DIST_TARBALL) BALLAST_OCI=$(OCI_LAYOUT) BALLAST_COMMIT=$(COMMIT) \
 	  $(PYTHON) -m pytest -q Tests/deploy/test_dist_image.py
 
 ## dist: the self-contained tarball (static Swift runtime, rules, alerts, dashboard, unit, README)
@@ -97,20 +103,20 @@ test-swift: deps
 	$(SWIFT) test
 
 test-e2e: deps venv build
-	BALLAST_BIN=$(DEBUG_BIN) $(PYTHON) -m pytest -q Tests/e2e
+	BALLAST_BIN=$(DEBUG_BIN) BALLAST_LAB_BIN=$(DEBUG_LAB) $(PYTHON) -m pytest -q Tests/e2e
 
 ## demo: Ballast in front of a simulated faulty upstream, with a scripted load
 demo: release
-	$(RELEASE_BIN) demo
+	$(RELEASE_LAB) demo
 
 ## bench: the benchmark suite (BENCH=name runs one scenario); writes docs/benchmarks.md
 bench: release venv
-	$(RELEASE_BIN) bench $(if $(BENCH),--scenario $(BENCH),) --output docs/benchmarks.md --json docs/benchmarks.json
+	$(RELEASE_LAB) bench $(if $(BENCH),--scenario $(BENCH),) --output docs/benchmarks.md --json docs/benchmarks.json
 
 ## soak: an hour (SOAK_MINUTES) at a steady rate with faults cycling; not in CI; writes its section of docs/benchmarks.md
 SOAK_MINUTES ?= 60
 soak: release
-	BALLAST_SOAK_MINUTES=$(SOAK_MINUTES) $(RELEASE_BIN) bench --scenario soak --output docs/benchmarks.md --json docs/benchmarks.json
+	BALLAST_SOAK_MINUTES=$(SOAK_MINUTES) $(RELEASE_LAB) bench --scenario soak --output docs/benchmarks.md --json docs/benchmarks.json
 
 ## fuzz: every parser's libFuzzer target for FUZZ_SECONDS each (docs/fuzzing.md); the corpora
 ## also run once in `make test` (FuzzCorpusTests)

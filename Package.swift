@@ -9,7 +9,10 @@ let package = Package(
     name: "Ballast",
     platforms: [.macOS(.v15)],
     products: [
+        // What ships: the gateway and its operator commands.
         .executable(name: "ballast", targets: ["ballast"]),
+        // The lab, never shipped: `simulate`, `demo`, `bench` (make demo, make bench).
+        .executable(name: "ballast-lab", targets: ["ballast-lab"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -86,11 +89,19 @@ let package = Package(
             "Cache", "Redis", "SharedState", "RulesRuntime", "Proxy", "ControlPlane",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "BallastTesting", dependencies: [
-            "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience",
+        // Test support, never in the shipped binary: a manual clock, a response collector,
+        // throwaway certificates, loopback ports, scratch folders.
+        .target(name: "BallastTesting", dependencies: ["BallastCore", "Upstream"]),
+        // The simulated Anthropic API (regions, faults, rate limits, the token issuer), the load
+        // generator and the capacity lab that drives the proxy's call machine in virtual time.
+        .target(name: "BallastSimulator", dependencies: [
+            "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience", "BallastTesting",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimisedInDebug),
+        // What both executables' commands share: blocking on async work, the signal mask,
+        // ready files, text tables.
+        .target(name: "CommandLineSupport", dependencies: ["BallastCore"]),
         // Every parser of outside bytes behind one entry point each: the fuzz target and the
         // corpus regression test both call it (docs/fuzzing.md).
         .target(name: "ParserFuzzing", dependencies: ["BallastCore", "BallastConfig", "Rules", "Cache", "Resilience", "Upstream"]),
@@ -98,27 +109,37 @@ let package = Package(
         // `make fuzz` (-sanitize=fuzzer,address -DFUZZING, libFuzzer provides main).
         .executableTarget(name: "ballast-fuzz", dependencies: ["ParserFuzzing"]),
         .executableTarget(name: "ballast", dependencies: [
-            "Gateway", "CBuildInfo", "BallastTesting", "BallastConfig", "Upstream", "Telemetry", "Rules", "Metrics",
+            "Gateway", "ControlPlane", "RulesRuntime", "CommandLineSupport", "CBuildInfo", "BallastCore", "BallastConfig",
+            "JSON", "Upstream", "Telemetry", "SQLite", "Rules", "Metrics",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .executableTarget(name: "ballast-lab", dependencies: [
+            "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "CommandLineSupport", "BallastSimulator", "BallastTesting",
+            "CBuildInfo", "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Resilience", "Telemetry",
+            "SQLite", "Rules", "Metrics", "Cache", "SharedState", "Redis",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
 
-        .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting"]),
+        .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "BallastCore", "Cache"]),
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "BallastTesting"]),
-        .testTarget(name: "CacheTests", dependencies: ["Cache", "BallastTesting"]),
-        .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "BallastTesting"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "BallastTesting"]),
+        .testTarget(name: "RulesTests", dependencies: ["Rules", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),
-        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastConfig", "HTTPServer"]),
-        .testTarget(name: "SharedTests", dependencies: ["Redis", "SharedState", "BallastTesting"]),
+        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastSimulator", "BallastConfig", "HTTPServer"]),
+        .testTarget(name: "SharedTests", dependencies: ["Redis", "SharedState", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["ParserFuzzing"]),
         // Runs the built `ballast` binary as a subprocess (exit status, messages, signals).
-        .testTarget(name: "CommandLineTests", dependencies: ["BallastTesting"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["BallastTesting", "BallastSimulator"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "SharedState", "Redis", "BallastTesting", "BallastConfig",
+            "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "SharedState", "Redis", "BallastTesting", "BallastSimulator", "BallastConfig",
             "Upstream", "Rules", "Resilience", "JSON",
         ]),
     ],

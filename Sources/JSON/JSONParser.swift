@@ -70,6 +70,7 @@ public struct JSONParser {
         try enter()
         index += 1
         var members: [(key: String, value: JSONValue)] = []
+        var names: Set<String> = []
         skipSpace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -79,7 +80,14 @@ public struct JSONParser {
         while true {
             skipSpace()
             guard peek() == UInt8(ascii: "\"") else { throw fail("expected a member name") }
+            let keyStart = index
             let key = try parseString()
+            // One rule for repeated names across Ballast (docs/architecture.md, "JSON"): a
+            // document that has one is refused, never read as its first or its last member,
+            // so no two readers of one body can see different values.
+            guard names.insert(key).inserted else {
+                throw JSONParseError(offset: keyStart, reason: "the member name '\(key)' appears more than once")
+            }
             skipSpace()
             try expect(UInt8(ascii: ":"))
             skipSpace()

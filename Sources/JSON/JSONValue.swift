@@ -17,7 +17,8 @@ public enum JSONValue: Sendable {
     case array([JSONValue])
     case object([(key: String, value: JSONValue)])
 
-    /// The value of the first member called `key`, when this is an object.
+    /// The value of the member called `key`, when this is an object (a parsed document has
+    /// no repeated names: `JSONParser` refuses them).
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
@@ -50,6 +51,23 @@ public enum JSONValue: Sendable {
         if let value = Int(text) { return value }
         guard let double = Double(text), double == double.rounded(), abs(double) < 9.0e15 else { return nil }
         return Int(double)
+    }
+
+    public var boolValue: Bool? {
+        if case .bool(let value) = self { return value }
+        return nil
+    }
+
+    /// The JSON type's name, for error messages ("expected a string, got number").
+    public var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .number: "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
     }
 
     public var isNull: Bool {

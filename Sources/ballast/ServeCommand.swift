@@ -4,6 +4,7 @@ import BallastCore
 import Foundation
 import Gateway
 import Logging
+import CommandLineSupport
 
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

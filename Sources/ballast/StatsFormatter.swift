@@ -1,5 +1,6 @@
 import Foundation
 import Telemetry
+import CommandLineSupport
 
 /// Renders a `TelemetrySummary` as aligned tables for people or JSON for scripts.
 enum StatsFormatter {

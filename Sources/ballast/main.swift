@@ -1,3 +1,5 @@
+import CommandLineSupport
+
 // Signals are blocked before any other thread exists, so every thread inherits the mask and
 // only ProcessSignals' watcher receives SIGTERM, SIGINT or SIGHUP; until a command takes them
 // over, SIGTERM and SIGINT end the process, whatever the command is reading.

@@ -4,6 +4,7 @@ import Cache
 import Foundation
 import Testing
 @testable import JSON
+@testable import BallastSimulator
 
 @Suite("Streams recorded from the simulator")
 struct SimulatorStreamTests {

@@ -6,6 +6,7 @@ import Foundation
 import Telemetry
 import Testing
 import Upstream
+@testable import BallastSimulator
 
 /// Canaries end to end: a real Ballast in front of the simulator, the schedule on a manual
 /// clock, operators' commands through the control API, the audit trail.

@@ -8,6 +8,7 @@ import Synchronization
 import Telemetry
 import Testing
 import Upstream
+@testable import BallastSimulator
 
 /// After an outage the circuit goes half-open, probe requests reach the drained region, and
 /// the circuit closes once they succeed (rules with short times, for the test).

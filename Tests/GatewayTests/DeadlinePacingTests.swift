@@ -4,6 +4,7 @@ import BallastTesting
 @testable import Gateway
 import Testing
 @testable import Proxy
+@testable import BallastSimulator
 
 /// A request waits for allowance only as long as its client will wait for it: the SDK's
 /// `x-stainless-timeout`, `x-ballast-max-wait`, Ballast's `timeouts.total`, whichever is first.

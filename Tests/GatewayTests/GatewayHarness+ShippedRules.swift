@@ -1,6 +1,7 @@
 import BallastCore
 import BallastTesting
 import Foundation
+@testable import BallastSimulator
 
 extension GatewayHarness {
     /// The repository's shipped rule files (`rules/*.yaml`).

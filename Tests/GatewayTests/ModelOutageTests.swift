@@ -8,6 +8,7 @@ import Synchronization
 import Telemetry
 import Testing
 import Upstream
+@testable import BallastSimulator
 
 /// One model fails in every region: its circuit opens, its requests go to its fallback model,
 /// and the other models are untouched; with rules with short windows, and with the shipped

@@ -6,6 +6,7 @@ import Gateway
 import Telemetry
 import Testing
 import Upstream
+@testable import BallastSimulator
 
 /// The shipped rules against a 529 wave: the primary answers 529 to 40% of its requests. Retries
 /// on the standby hide it from the clients, yet the attempt-level rule raises the degradation

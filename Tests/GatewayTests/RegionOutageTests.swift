@@ -8,6 +8,7 @@ import Synchronization
 import Telemetry
 import Testing
 import Upstream
+@testable import BallastSimulator
 
 /// The shipped rules against a regional outage: the primary refuses connections for a few
 /// seconds; its circuit opens on the first failures (its `open` line on /metrics reads 1),

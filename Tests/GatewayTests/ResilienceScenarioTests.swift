@@ -4,6 +4,7 @@ import BallastTesting
 import Gateway
 import Testing
 import Upstream
+@testable import BallastSimulator
 
 /// The resilient client against the simulator's faults, end to end: the same small
 /// open-loop load sent directly (no protection) and through Ballast. Assertions are on

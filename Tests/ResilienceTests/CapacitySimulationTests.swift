@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
 import Testing
+@testable import BallastSimulator
 
 /// Ballast's pacing and failover against an upstream that behaves as the API documents, in
 /// virtual time, judged against the best any gateway could do (the oracle) and against no

@@ -1,6 +1,7 @@
 import BallastCore
 @testable import BallastTesting
 import Testing
+@testable import BallastSimulator
 
 /// Correlated faults: bad stretches drawn from the seed, stepped with explicit times.
 @Suite struct FaultEpisodeTests {

@@ -1,6 +1,7 @@
 import BallastCore
 @testable import BallastTesting
 import Testing
+@testable import BallastSimulator
 
 @Suite struct FaultModelTests {
     @Test func decisionsFollowTheRatios() {

@@ -1,5 +1,6 @@
 import BallastTesting
 import Foundation
+@testable import BallastSimulator
 
 /// Token requests and authenticated API calls for the OAuth tests.
 enum OAuth {

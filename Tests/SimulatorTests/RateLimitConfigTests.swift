@@ -1,6 +1,7 @@
 import BallastConfig
 @testable import BallastTesting
 import Testing
+@testable import BallastSimulator
 
 /// The YAML of organisation and region limits, episodes and capacity.
 @Suite struct RateLimitConfigTests {

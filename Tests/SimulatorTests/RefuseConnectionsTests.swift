@@ -3,6 +3,7 @@ import BallastTesting
 import Dispatch
 import Foundation
 import Testing
+@testable import BallastSimulator
 
 /// `refuse_connections`: the region's listener closes (connects fail with ECONNREFUSED,
 /// curl exit 7) and reopens on the same port when the fault ends.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import BallastTesting
 import Testing
+@testable import BallastSimulator
 
 /// Latency that grows with in-flight load beyond a region's capacity.
 @Suite struct RegionCapacityTests {

@@ -1,5 +1,7 @@
 @testable import BallastTesting
 import Testing
+@testable import BallastSimulator
+@testable import JSON
 
 @Suite struct ReplyTextTests {
     func request(_ body: String) throws -> MessagesRequest {
@@ -113,9 +115,9 @@ import Testing
 
     @Test func rejectsInvalidInput() {
         for text in ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "tru", "\"\\x\"", "\"a", "{} x", "\"\\ud800\"", "\"\u{01}\""] {
-            #expect(throws: JSONParser.Failure.self, "\(text)") { try JSONParser.parse(Array(text.utf8)) }
+            #expect(throws: JSONParseError.self, "\(text)") { try JSONParser.parse(Array(text.utf8)) }
         }
         let deep = String(repeating: "[", count: 1000) + String(repeating: "]", count: 1000)
-        #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array(deep.utf8)) }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse(Array(deep.utf8)) }
     }
 }

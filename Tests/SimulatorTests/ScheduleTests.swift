@@ -1,5 +1,6 @@
 @testable import BallastTesting
 import Testing
+@testable import BallastSimulator
 
 @Suite struct ScheduleTests {
     let base = FaultSettings(errorRatios: [500: 0.1])

@@ -2,6 +2,7 @@
 import Dispatch
 import Synchronization
 import Testing
+@testable import BallastSimulator
 
 /// Rate limits per credential, shared by the regions, as the API keeps them per organisation.
 /// Bucket times follow a `ManualClock`: no sleeps.

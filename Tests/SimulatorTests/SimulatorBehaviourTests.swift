@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
 import Testing
+@testable import BallastSimulator
 
 /// Pacing, back-pressure, client aborts, schedules and determinism over real sockets.
 @Suite struct SimulatorBehaviourTests {

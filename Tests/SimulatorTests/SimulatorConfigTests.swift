@@ -1,6 +1,7 @@
 import BallastConfig
 @testable import BallastTesting
 import Testing
+@testable import BallastSimulator
 
 @Suite struct SimulatorConfigTests {
     static let example = """

@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
 import Testing
+@testable import BallastSimulator
 
 /// The simulator over real sockets, with `curl` as the client.
 @Suite struct SimulatorServerTests {

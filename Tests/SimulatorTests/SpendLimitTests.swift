@@ -1,5 +1,6 @@
 @testable import BallastTesting
 import Testing
+@testable import BallastSimulator
 
 /// `x-sim-fault: spend_limit`: the 429 a client must not retry.
 @Suite struct SpendLimitTests {

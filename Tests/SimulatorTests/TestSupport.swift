@@ -1,6 +1,7 @@
 import BallastConfig
 import BallastTesting
 import Foundation
+@testable import BallastSimulator
 
 /// A simulator with one fast region, started for one test.
 func startSimulator(_ region: SimulatedRegionConfig = SimulatedRegionConfig(), seed: UInt64 = 42,

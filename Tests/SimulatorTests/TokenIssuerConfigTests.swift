@@ -1,6 +1,7 @@
 import BallastConfig
 import BallastTesting
 import Testing
+@testable import BallastSimulator
 
 /// The `oauth` section of a simulator config and the body of `PUT /_sim/oauth`.
 @Suite struct TokenIssuerConfigTests {

@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
 import Testing
+@testable import BallastSimulator
 
 /// The OAuth token issuer and the regions' bearer checks, over real sockets with `curl`.
 @Suite struct TokenIssuerServerTests {

@@ -1,5 +1,6 @@
 @testable import BallastTesting
 import Testing
+@testable import BallastSimulator
 
 /// Input and output token buckets as the API keeps them, stepped with explicit times.
 @Suite struct TokenLimitTests {

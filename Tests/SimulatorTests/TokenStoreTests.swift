@@ -1,6 +1,7 @@
 import BallastCore
 @testable import BallastTesting
 import Testing
+@testable import BallastSimulator
 
 /// The issued-token map: bounded, and an expired token stays "expired" after it is dropped.
 @Suite struct TokenStoreTests {

@@ -12,6 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # Absolute: systemd-analyze and the tests that change directory need one.
 BALLAST_BIN = str(Path(os.environ.get("BALLAST_BIN", ROOT / ".build" / "debug" / "ballast")).resolve())
+# The lab (`simulate`), a second executable the dist tarball does not ship.
+BALLAST_LAB_BIN = str(Path(os.environ.get("BALLAST_LAB_BIN", ROOT / ".build" / "debug" / "ballast-lab")).resolve())
 
 
 def tool(name: str) -> str:

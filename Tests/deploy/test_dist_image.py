@@ -14,7 +14,7 @@ import anthropic
 import httpx
 import pytest
 
-from deploy_support import BALLAST_BIN, ROOT, tool
+from deploy_support import BALLAST_BIN, BALLAST_LAB_BIN, ROOT, tool
 
 DIST = os.environ.get("BALLAST_DIST")
 OCI = os.environ.get("BALLAST_OCI")
@@ -109,7 +109,7 @@ regions:
     output: {{ min_tokens: 10, max_tokens: 20 }}
 """)
     sim_ready = tmp_path / "sim.ready.json"
-    sim = subprocess.Popen([BALLAST_BIN, "simulate", "--config", str(sim_config), "--ready-file", str(sim_ready)],
+    sim = subprocess.Popen([BALLAST_LAB_BIN, "simulate", "--config", str(sim_config), "--ready-file", str(sim_ready)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     container = f"ballast-test-{os.getpid()}"
     runc = tool("runc")

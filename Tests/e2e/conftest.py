@@ -12,6 +12,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BALLAST_BIN = os.environ.get("BALLAST_BIN", str(ROOT / ".build" / "debug" / "ballast"))
+# The lab (`simulate`, `demo`, `bench`): a second executable, never shipped.
+BALLAST_LAB_BIN = os.environ.get("BALLAST_LAB_BIN", str(ROOT / ".build" / "debug" / "ballast-lab"))
 SIM_KEY = "sk-sim-e2e"
 
 
@@ -95,7 +97,7 @@ def sim(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sim")
     config = tmp / "sim.yaml"
     config.write_text(SIM_CONFIG.format(key=SIM_KEY))
-    process = Process([BALLAST_BIN, "simulate", "--config", str(config)], tmp, "sim")
+    process = Process([BALLAST_LAB_BIN, "simulate", "--config", str(config)], tmp, "sim")
     yield process
     process.stop()
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import BALLAST_BIN, ROOT
+from conftest import BALLAST_LAB_BIN, ROOT
 
 PHASES = ["429 burst", "slow tail", "token expiry", "primary down", "529 wave"]
 
@@ -26,7 +26,7 @@ def table(text: str, title: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def demo() -> str:
-    result = subprocess.run([BALLAST_BIN, "demo", "--duration", "20s", "--no-tty"], cwd=ROOT,
+    result = subprocess.run([BALLAST_LAB_BIN, "demo", "--duration", "20s", "--no-tty"], cwd=ROOT,
                             capture_output=True, text=True, timeout=180)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import BALLAST_BIN, SIM_KEY, Process, eventually, sim_stats
+from conftest import BALLAST_BIN, BALLAST_LAB_BIN, SIM_KEY, Process, eventually, sim_stats
 
 TOKEN = "e2e-shared-admin-token"
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -98,7 +98,7 @@ def shared_sim(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("shared-sim")
     config = tmp / "sim.yaml"
     config.write_text(SIM.format(key=SIM_KEY))
-    process = Process([BALLAST_BIN, "simulate", "--config", str(config)], tmp, "sim")
+    process = Process([BALLAST_LAB_BIN, "simulate", "--config", str(config)], tmp, "sim")
     yield process
     process.stop()
 

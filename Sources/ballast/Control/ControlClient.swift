@@ -1,5 +1,5 @@
 import BallastCore
-import BallastTesting
+import CommandLineSupport
 import Foundation
 import Upstream
 
@@ -25,13 +25,11 @@ struct ControlClient: Sendable {
         if let user = ProcessInfo.processInfo.environment["USER"], !user.isEmpty { headers.set("x-ballast-operator", user) }
         let request = UpstreamRequest(method: method, url: baseURL + path, headers: headers, body: bytes)
         let url = baseURL
-        let result = try runBlocking { () async -> ResponseCollector.Result in
+        let result = try runBlocking { () async -> UpstreamFetchResult in
             let client = UpstreamClient()
             client.start()
             defer { client.shutdown() }
-            let collector = ResponseCollector()
-            client.submit(request, delegate: collector)
-            return await collector.result()
+            return await client.fetch(request)
         }
         guard let head = result.head else {
             throw Failure(description: "cannot reach the admin listener at \(url): \(result.completion.error.map { "\($0)" } ?? "no response")")

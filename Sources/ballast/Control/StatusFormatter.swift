@@ -1,5 +1,6 @@
 import BallastCore
 import Foundation
+import CommandLineSupport
 
 /// `ballast status` as aligned tables, from the control API's status document.
 enum StatusFormatter {

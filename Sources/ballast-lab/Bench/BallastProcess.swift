@@ -1,0 +1,55 @@
+import Foundation
+
+/// `ballast serve` as a child process, so a benchmark measures Ballast's own memory and
+/// its CPU is separate from the load generator's and the simulator's.
+final class BallastProcess: @unchecked Sendable {
+    let process: Process
+    let proxyAddress: String
+    let adminAddress: String
+    let configPath: String
+
+    init(configYAML: String, directory: URL, environment: [String: String]) throws {
+        configPath = directory.appendingPathComponent("ballast-\(UUID().uuidString.prefix(8)).yaml").path
+        try configYAML.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let readyPath = configPath + ".ready.json"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: CommandLine.ballastPath)
+        process.arguments = ["serve", "--config", configPath, "--ready-file", readyPath, "--log-level", "warning"]
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        try process.run()
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: readyPath) {
+            guard process.isRunning, Date() < deadline else {
+                throw BenchError.processFailed("ballast serve did not become ready")
+            }
+            usleep(10_000)
+        }
+        let ready = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: readyPath))) as? [String: Any]
+        proxyAddress = ready?["proxy"] as? String ?? ""
+        adminAddress = ready?["admin"] as? String ?? ""
+    }
+
+    /// Resident memory of the child, from /proc, in bytes.
+    var residentBytes: Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kib = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kib * 1024
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+extension CommandLine {
+    /// The `ballast` binary the lab runs: `BALLAST_BIN` if set, else the one beside this
+    /// `ballast-lab` (the same build: `swift build` puts both products in one folder).
+    static var ballastPath: String {
+        if let path = ProcessInfo.processInfo.environment["BALLAST_BIN"], !path.isEmpty { return path }
+        let lab = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
+        return URL(fileURLWithPath: lab).deletingLastPathComponent().appendingPathComponent("ballast").path
+    }
+}

@@ -1,0 +1,5 @@
+import CommandLineSupport
+
+// As in `ballast`: signals are blocked before any other thread exists (see ProcessSignals).
+ProcessSignals.prepare()
+BallastLab.main()
