@@ -49,8 +49,16 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
         // The Redis client (hiredis on its own threads) and the shared-state logic built on it.
         .target(name: "Shared", dependencies: ["BallastCore", "CHiredis", "COpenSSL"]),
+        // libcrypto's digests, HMAC and RS256 behind a Swift API (SigV4, Google service-account JWTs).
+        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        // Amazon Bedrock and Google Vertex AI as regions: request translation, SigV4, the AWS
+        // event stream, cloud credentials and error mapping (docs/regions.md).
+        .target(name: "CloudRegions", dependencies: [
+            "BallastCore", "BallastConfig", "Crypto", "Resilience", "Upstream", "Cache",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Gateway", dependencies: [
-            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules", "Cache", "Shared",
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules", "Cache", "Shared", "CloudRegions",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BallastTesting", dependencies: [
@@ -72,6 +80,8 @@ let package = Package(
 
         .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting"]),
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "CloudRegionsTests", dependencies: ["CloudRegions", "Crypto", "BallastTesting", "HTTPServer", "Upstream"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "BallastTesting"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "BallastTesting"]),
