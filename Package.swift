@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "CloudRegions", dependencies: [
             "BallastCore", "BallastConfig", "Crypto", "Resilience", "Upstream", "Cache",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: optimisedInDebug),
         .target(name: "Gateway", dependencies: [
             "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules", "Cache", "Shared", "CloudRegions",
             .product(name: "Logging", package: "swift-log"),
@@ -73,7 +73,8 @@ let package = Package(
         // `make fuzz` (-sanitize=fuzzer,address -DFUZZING, libFuzzer provides main).
         .executableTarget(name: "ballast-fuzz", dependencies: ["ParserFuzzing"]),
         .executableTarget(name: "ballast", dependencies: [
-            "Gateway", "CBuildInfo", "BallastTesting", "BallastConfig", "Upstream", "Telemetry", "Rules", "Metrics",
+            "Gateway", "CBuildInfo", "BallastTesting", "BallastConfig", "Upstream", "Telemetry", "Rules", "Metrics", "CloudRegions",
+            "HTTPServer",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -15,4 +15,15 @@ public enum CRC32 {
     }
 
     public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 { update(0, bytes) }
+
+    /// The hot path (every byte of a Bedrock stream, twice): straight over the bytes, no iterator.
+    public static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        bytes.withUnsafeBufferPointer { buffer in
+            table.withUnsafeBufferPointer { table in
+                var value: UInt32 = ~0
+                for byte in buffer { value = table[Int((value ^ UInt32(byte)) & 0xff)] ^ (value >> 8) }
+                return ~value
+            }
+        }
+    }
 }
