@@ -57,6 +57,16 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
         // The Redis client: hiredis on its own threads, TLS through OpenSSL.
         .target(name: "Redis", dependencies: ["BallastCore", "CHiredis", "COpenSSL"]),
+        // libcrypto's digests, HMAC and RS256 behind a Swift API (SigV4, Google service-account
+        // JWTs, the cache key, the admin session). The one wrapper of libcrypto; Redis uses
+        // libssl for its TLS tunnel.
+        .target(name: "Crypto", dependencies: ["COpenSSL"]),
+        // Amazon Bedrock and Google Vertex AI as regions: request translation, SigV4, the AWS
+        // event stream, cloud credentials and error mapping (docs/regions.md).
+        .target(name: "CloudRegions", dependencies: [
+            "BallastCore", "BallastConfig", "JSON", "Crypto", "Resilience", "Upstream",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: optimisedInDebug),
         // The rules at run time: the controller that evaluates them over the telemetry windows
         // and steers the router, operator overrides, canary migrations. No HTTP here: operator
         // commands throw `OperatorCommandError`, which the control plane maps to statuses.
@@ -74,7 +84,7 @@ let package = Package(
         // budgets, credentials, the client gate, where outcomes go.
         .target(name: "Proxy", dependencies: [
             "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics",
-            "Rules", "RulesRuntime", "Cache", "SharedState",
+            "Rules", "RulesRuntime", "Cache", "SharedState", "CloudRegions",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The operator's side: the control API, the status page, the admin listener's probes.
@@ -86,7 +96,7 @@ let package = Package(
         // Wiring: builds the parts from the config, starts and stops them.
         .target(name: "Gateway", dependencies: [
             "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules",
-            "Cache", "Redis", "SharedState", "RulesRuntime", "Proxy", "ControlPlane",
+            "Cache", "Redis", "SharedState", "RulesRuntime", "Proxy", "ControlPlane", "CloudRegions",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Test support, never in the shipped binary: a manual clock, a response collector,
@@ -117,7 +127,7 @@ let package = Package(
         .executableTarget(name: "ballast-lab", dependencies: [
             "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "CommandLineSupport", "BallastSimulator", "BallastTesting",
             "CBuildInfo", "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Resilience", "Telemetry",
-            "SQLite", "Rules", "Metrics", "Cache", "SharedState", "Redis",
+            "SQLite", "Rules", "Metrics", "Cache", "SharedState", "Redis", "CloudRegions", "Crypto",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -126,6 +136,8 @@ let package = Package(
         .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "BallastCore", "Cache"]),
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
+        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "CloudRegionsTests", dependencies: ["CloudRegions", "Crypto", "JSON", "BallastCore", "BallastTesting", "HTTPServer", "Upstream"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "BallastTesting", "BallastSimulator"]),

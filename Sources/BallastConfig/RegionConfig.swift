@@ -11,13 +11,20 @@ public struct RegionConfig: Sendable, Equatable {
     /// region; give a region its own group when it really has limits of its own (another
     /// organisation's key, a provider whose quotas are per region).
     public var limitGroup: String
+    /// `anthropic` (default), `bedrock` or `vertex` (docs/regions.md).
+    public var kind: RegionKind
+    /// The settings of a `bedrock` or `vertex` region; nil for `anthropic`.
+    public var cloud: CloudRegionConfig?
 
     public init(name: String, baseURL: String, weight: Int = RegionConfig.defaultWeight,
-                limitGroup: String = RegionConfig.credentialLimitGroup) {
+                limitGroup: String = RegionConfig.credentialLimitGroup, kind: RegionKind = .anthropic,
+                cloud: CloudRegionConfig? = nil) {
         self.name = name
         self.baseURL = baseURL
         self.weight = weight
         self.limitGroup = limitGroup
+        self.kind = kind
+        self.cloud = cloud
     }
 
     /// The group of regions that name none (the same as `Region.credentialLimitGroup`).
@@ -52,7 +59,7 @@ extension RegionConfig {
         var everyWeightKnown = true
         for (index, item) in items.enumerated() {
             let what = "upstream.regions[\(index)]"
-            guard let map = item.mapping(what: what, keys: ["name", "base_url", "weight", "limit_group"]) else {
+            guard let map = item.mapping(what: what, keys: Set(["name", "base_url", "weight", "limit_group"] + cloudKeys)) else {
                 everyWeightKnown = false
                 continue
             }
@@ -69,7 +76,17 @@ extension RegionConfig {
                     name = text
                 }
             }
-            let baseURL = map.require("base_url")?.httpURL(what: "'\(what).base_url'", allowPath: false)
+            let kind = readKind(map, what: what)
+            let cloud = kind.flatMap { readCloud(map, what: what, kind: $0) }
+            var baseURL: String?
+            if kind == .anthropic || kind == nil {
+                baseURL = map.require("base_url")?.httpURL(what: "'\(what).base_url'", allowPath: false)
+            } else if let node = map["base_url"], let kind {
+                node.error("a \(kind.rawValue) region has no 'base_url': its URLs are made per request (set 'endpoint' to replace the service's host)")
+            } else if let kind, case .some(.some(let settings)) = cloud {
+                // A cloud region's base URL is its endpoint (status page, logs); the path is per request.
+                baseURL = settings.resolvedEndpoint(kind: kind)
+            }
             var weight: Int? = defaultWeight
             if let weightNode = map["weight"] {
                 weight = weightNode.int(what: "'\(what).weight'")
@@ -78,7 +95,9 @@ extension RegionConfig {
                     weight = nil
                 }
             }
-            var limitGroup: String? = credentialLimitGroup
+            // Bedrock and Vertex quotas are per account or project, region and model, not the
+            // Anthropic organisation's: each such region is its own limit group unless told.
+            var limitGroup: String? = kind == .anthropic || kind == nil ? credentialLimitGroup : name
             if let groupNode = map["limit_group"] {
                 limitGroup = groupNode.string(what: "'\(what).limit_group'")
                 if let text = limitGroup, !isValidName(text) {
@@ -87,8 +106,9 @@ extension RegionConfig {
                 }
             }
             if let weight { weights.append(weight) } else { everyWeightKnown = false }
-            if let name, let baseURL, let weight, let limitGroup {
-                regions.append(RegionConfig(name: name, baseURL: baseURL, weight: weight, limitGroup: limitGroup))
+            if let name, let baseURL, let weight, let limitGroup, let kind, case .some(let settings) = cloud {
+                regions.append(RegionConfig(name: name, baseURL: baseURL, weight: weight, limitGroup: limitGroup,
+                                            kind: kind, cloud: settings))
             }
         }
         // Only judge the weights when all of them were read; otherwise the cause is already reported.

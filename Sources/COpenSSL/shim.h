@@ -1,6 +1,11 @@
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+/* libcrypto for the Crypto module: digests, HMAC, RS256. */
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 /* Functions for what OpenSSL offers only as macros, which Swift cannot call. */
 

@@ -1,6 +1,7 @@
 import BallastConfig
 import BallastCore
 import Cache
+import CloudRegions
 import HTTPServer
 import Logging
 import Metrics
@@ -74,6 +75,15 @@ public final class GatewayService: Sendable {
         router = Router(regions: config.upstream.regions.map {
             Region(name: $0.name, baseURL: $0.baseURL, weight: $0.weight, limitGroup: $0.limitGroup)
         })
+        // Bedrock and Vertex regions: their credentials are resolved now, so a missing one is a
+        // start-up error that names the variable or file.
+        let cloud: CloudRegionSet
+        do {
+            cloud = try CloudRegionSet.make(config.upstream.regions, environment: environment, client: client, clock: clock,
+                                            logger: logger)
+        } catch {
+            throw GatewayStartupError.missingCredential(error.description)
+        }
         let timeouts = config.upstream.timeouts
         var options = ProxyOptions(defaultAnthropicVersion: config.upstream.anthropicVersion,
                                    timeouts: UpstreamTimeouts(connect: timeouts.connect, firstByte: timeouts.firstByte,
@@ -152,7 +162,8 @@ public final class GatewayService: Sendable {
                                                                CanarySink(windows: migrations.windows)]
                                                            + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])
                                                            + (config.log.access ? [AccessLogSink(logger: logger)] : [])),
-                                   cache: cacheContext, migrations: migrations, homes: homes, clients: clients)
+                                   cache: cacheContext, migrations: migrations, homes: homes, clients: clients,
+                                   cloud: cloud.isEmpty ? nil : cloud)
         metrics.registerObjectHomeGauges(homes)
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
                                        store: store, migrations: migrations, clock: clock, logger: logger)

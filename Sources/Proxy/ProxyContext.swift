@@ -1,4 +1,5 @@
 import BallastCore
+import CloudRegions
 import HTTPServer
 import Upstream
 import Resilience
@@ -30,11 +31,13 @@ package final class ProxyContext: Sendable {
     package let refusals = RefusalCounts()
     /// Client keys and their limits (`clients`); inactive when none is configured.
     let clients: ClientGate?
+    /// The `bedrock` and `vertex` regions, by name; nil when every region is `anthropic`.
+    let cloud: CloudRegionSet?
 
     package init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
          cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes(),
-         clients: ClientGate? = nil) {
+         clients: ClientGate? = nil, cloud: CloudRegionSet? = nil) {
         self.client = client
         self.router = router
         self.credentials = credentials
@@ -47,5 +50,6 @@ package final class ProxyContext: Sendable {
         self.migrations = migrations
         self.homes = homes
         self.clients = clients
+        self.cloud = cloud
     }
 }

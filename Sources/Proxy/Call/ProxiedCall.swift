@@ -1,5 +1,6 @@
 import BallastCore
 import Cache
+import CloudRegions
 import HTTPServer
 import Resilience
 import SharedState
@@ -180,13 +181,22 @@ final class ProxiedCall: @unchecked Sendable {
             return handle(.atConcurrencyLimit(dispatch))
         }
         var headers = request.upstreamHeaders
-        switch context.credentials.apply(to: &headers, from: request.clientHeaders) {
+        // A Bedrock or Vertex region: its own URL, body and credentials (CloudAttempt).
+        let cloud = context.cloud?[region.name]
+        var cloudTarget: CloudAttempt.Target?
+        let credentialState: CredentialState
+        if let cloud {
+            (credentialState, cloudTarget) = CloudAttempt.prepare(cloud, request: request, headers: &headers)
+        } else {
+            credentialState = context.credentials.apply(to: &headers, from: request.clientHeaders)
+        }
+        switch credentialState {
         case .ready:
             break
         case .wait:
             permit?.ignore()
             let client = context.client
-            context.credentials.notifyWhenReady { [self] in
+            (cloud?.notifyWhenReady ?? context.credentials.notifyWhenReady) { [self] in
                 client.execute { self.handle(.credentialsReady(dispatch)) }
             }
             return
@@ -203,10 +213,12 @@ final class ProxiedCall: @unchecked Sendable {
         attempts.append(attempt)
         var timeouts = context.options.timeouts
         timeouts.total = max(0.001, request.deadline.seconds(since: now))
-        let upstream = UpstreamRequest(method: request.method, url: region.baseURL + request.pathAndQuery,
-                                       headers: headers, body: request.body, timeouts: timeouts,
+        let upstream = UpstreamRequest(method: request.method, url: cloudTarget?.url ?? region.baseURL + request.pathAndQuery,
+                                       headers: headers, body: cloudTarget?.body ?? request.body, timeouts: timeouts,
                                        silentResend: request.replay == .replayable)
-        let transfer = context.client.makeTransfer(upstream, delegate: attempt)
+        let translator = cloud?.translator(wrapping: attempt)
+        let transfer = context.client.makeTransfer(upstream, delegate: translator ?? attempt)
+        translator?.transfer = transfer
         attempt.transfer = transfer
         context.client.begin(transfer)
         perform(actions)
@@ -719,7 +731,9 @@ extension ProxiedCall: CallWorld {
     var regionNames: [String] { context.router.regions.map(\.name) }
     func region(named name: String) -> Region? { context.router.region(named: name) }
     func isDrained(_ region: String) -> Bool { context.router.isDrained(region) }
-    func pick(excluding: Set<String>, peek: Bool) -> Region? { context.router.pick(excluding: excluding, peek: peek) }
+    func pick(excluding: Set<String>, peek: Bool) -> Region? {
+        context.router.pick(excluding: excluding.union(CloudAttempt.excluded(context.cloud, request: request)), peek: peek)
+    }
 
     func admitCircuit(region: String, model: String?) -> CircuitAdmission {
         guard let rules = context.rules.controller,
@@ -732,7 +746,8 @@ extension ProxiedCall: CallWorld {
     }
 
     func probeRegion(model: String?, among regions: [String]) -> String? {
-        context.rules.controller?.probeRegion(model: model, among: regions)
+        let excluded = CloudAttempt.excluded(context.cloud, request: request)
+        return context.rules.controller?.probeRegion(model: model, among: regions.filter { !excluded.contains($0) })
     }
 
     func fallBack(from model: String) -> String? {
@@ -765,6 +780,8 @@ extension ProxiedCall: CallWorld {
     }
 
     func credentialsRefreshed(rejecting index: Int) -> Bool {
-        context.credentials.reportUnauthorized(attempts[index - 1].sentHeaders)
+        let attempt = attempts[index - 1]
+        if let cloud = context.cloud?[attempt.region.name] { return cloud.reportUnauthorized(attempt.sentHeaders) }
+        return context.credentials.reportUnauthorized(attempt.sentHeaders)
     }
 }

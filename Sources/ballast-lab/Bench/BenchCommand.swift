@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Run the benchmark suite; every figure comes with its baseline from the same run.")
 
-    @Option(name: .long, help: "Run only this scenario: overhead, stream_memory, ratelimit_burst, tail_latency, resets_and_529, token_expiry, telemetry, self_healing, rule_eval, control_api, shared_mode, capacity, crash; or soak (not in the full suite).")
+    @Option(name: .long, help: "Run only this scenario: overhead, cloud_regions, stream_memory, ratelimit_burst, tail_latency, resets_and_529, token_expiry, telemetry, self_healing, rule_eval, control_api, shared_mode, capacity, crash; or soak (not in the full suite).")
     var scenario: String?
 
     @Option(name: .long, help: "Write the Markdown report here.")
@@ -22,7 +22,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Scale durations and sizes (1 = full suite; 0.2 for a quick look).")
     var scale: Double = 1
 
-    static let scenarios: [any BenchScenario] = [OverheadScenario(), StreamMemoryScenario(), RateLimitBurstScenario(),
+    static let scenarios: [any BenchScenario] = [OverheadScenario(), CloudRegionsScenario(), StreamMemoryScenario(), RateLimitBurstScenario(),
                                                  TailLatencyScenario(), ResetsAnd529Scenario(), TokenExpiryScenario(),
                                                  TelemetryScenario(), SelfHealingScenario(), RuleEvalScenario(),
                                                  ControlAPIScenario(), SharedModeScenario(), CapacityBenchScenario(), CrashScenario()]
