@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "BallastConfig", dependencies: ["BallastCore", "Yams"]),
         // Optimised in debug builds too: the capacity simulation drives these policies through
         // thousands of virtual requests per scenario in `swift test`.
-        .target(name: "Resilience", dependencies: ["BallastCore", "JSON"], swiftSettings: optimisedInDebug),
+        .target(name: "Resilience", dependencies: ["BallastCore"], swiftSettings: optimisedInDebug),
         .target(name: "Metrics"),
         .target(name: "Rules", dependencies: ["BallastCore", "BallastConfig", "Yams"]),
         // The one wrapper of libsqlite3, used by the telemetry store and the response cache.
@@ -56,7 +56,7 @@ let package = Package(
         ]),
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
         // The Redis client: hiredis on its own threads, TLS through OpenSSL.
-        .target(name: "Redis", dependencies: ["BallastCore", "CHiredis", "COpenSSL"]),
+        .target(name: "Redis", dependencies: ["CHiredis", "COpenSSL"]),
         // libcrypto's digests, HMAC and RS256 behind a Swift API (SigV4, Google service-account
         // JWTs, the cache key, the admin session). The one wrapper of libcrypto; Redis uses
         // libssl for its TLS tunnel.
@@ -71,32 +71,30 @@ let package = Package(
         // and steers the router, operator overrides, canary migrations. No HTTP here: operator
         // commands throw `OperatorCommandError`, which the control plane maps to statuses.
         .target(name: "RulesRuntime", dependencies: [
-            "BallastCore", "BallastConfig", "JSON", "Rules", "Resilience", "Telemetry", "Metrics", "Cache",
+            "BallastCore", "BallastConfig", "JSON", "Rules", "Resilience", "Telemetry", "Cache",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // What several instances share through Redis: the rate allowance, the cache tier,
         // membership, client limits, and the sync of rule decisions and operator overrides.
         .target(name: "SharedState", dependencies: [
-            "BallastCore", "BallastConfig", "Redis", "RulesRuntime", "Metrics",
+            "Rules", "BallastCore", "BallastConfig", "Redis", "RulesRuntime", "Metrics",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The request path: the handler, the call and its state machine, attempts, pacing and
         // budgets, credentials, the client gate, where outcomes go.
         .target(name: "Proxy", dependencies: [
-            "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics",
+            "SQLite", "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics",
             "Rules", "RulesRuntime", "Cache", "SharedState", "CloudRegions",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The operator's side: the control API, the status page, the admin listener's probes.
         .target(name: "ControlPlane", dependencies: [
-            "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Resilience", "Telemetry", "Metrics",
+            "Redis", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Resilience", "Telemetry", "Metrics",
             "Rules", "RulesRuntime", "Cache", "SharedState", "Proxy",
-            .product(name: "Logging", package: "swift-log"),
         ]),
         // Wiring: builds the parts from the config, starts and stops them.
         .target(name: "Gateway", dependencies: [
-            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules",
-            "Cache", "Redis", "SharedState", "RulesRuntime", "Proxy", "ControlPlane", "CloudRegions",
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Cache", "SharedState", "RulesRuntime", "Proxy", "ControlPlane", "CloudRegions",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Test support, never in the shipped binary: a manual clock, a response collector,
@@ -105,55 +103,65 @@ let package = Package(
         // The simulated Anthropic API (regions, faults, rate limits, the token issuer), the load
         // generator and the capacity lab that drives the proxy's call machine in virtual time.
         .target(name: "BallastSimulator", dependencies: [
-            "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience", "BallastTesting",
+            "Yams", "Rules", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience", "BallastTesting",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimisedInDebug),
         // What both executables' commands share: blocking on async work, the signal mask,
         // ready files, text tables.
-        .target(name: "CommandLineSupport", dependencies: ["BallastCore"]),
+        .target(name: "CommandLineSupport", dependencies: []),
         // Every parser of outside bytes behind one entry point each: the fuzz target and the
         // corpus regression test both call it (docs/fuzzing.md).
-        .target(name: "ParserFuzzing", dependencies: ["BallastCore", "BallastConfig", "Rules", "Cache", "Resilience", "Upstream"]),
+        .target(name: "ParserFuzzing", dependencies: ["JSON", "BallastCore", "BallastConfig", "Rules", "Cache", "Resilience", "Upstream"]),
         // Replays corpus files when built normally; the libFuzzer target when built by
         // `make fuzz` (-sanitize=fuzzer,address -DFUZZING, libFuzzer provides main).
         .executableTarget(name: "ballast-fuzz", dependencies: ["ParserFuzzing"]),
         .executableTarget(name: "ballast", dependencies: [
-            "Gateway", "ControlPlane", "RulesRuntime", "CommandLineSupport", "CBuildInfo", "BallastCore", "BallastConfig",
-            "JSON", "Upstream", "Telemetry", "SQLite", "Rules", "Metrics",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "Gateway", "RulesRuntime", "CommandLineSupport", "CBuildInfo", "BallastCore", "BallastConfig",
+            "Upstream", "Telemetry", "Rules", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "ballast-lab", dependencies: [
-            "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "CommandLineSupport", "BallastSimulator", "BallastTesting",
-            "CBuildInfo", "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Resilience", "Telemetry",
-            "SQLite", "Rules", "Metrics", "Cache", "SharedState", "Redis", "CloudRegions", "Crypto",
+            "Gateway", "RulesRuntime", "CommandLineSupport", "BallastSimulator", "BallastTesting",
+            "CBuildInfo", "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Telemetry",
+            "SQLite", "Rules", "Metrics", "CloudRegions",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
 
-        .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "BallastCore", "Cache"]),
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
-        .testTarget(name: "CloudRegionsTests", dependencies: ["CloudRegions", "Crypto", "JSON", "BallastCore", "BallastTesting", "HTTPServer", "Upstream"]),
+        .testTarget(name: "CloudRegionsTests", dependencies: ["CloudRegions", "Crypto", "JSON", "BallastCore"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
-        .testTarget(name: "RulesTests", dependencies: ["Rules", "BallastTesting", "BallastSimulator"]),
-        .testTarget(name: "CacheTests", dependencies: ["Cache", "BallastTesting", "BallastSimulator"]),
-        .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "BallastTesting", "BallastSimulator"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "RulesTests", dependencies: ["BallastCore", "BallastConfig", "Rules", "BallastTesting"]),
+        .testTarget(name: "CacheTests", dependencies: ["JSON", "BallastCore", "Cache", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "ResilienceTests", dependencies: ["BallastCore", "Resilience", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["CSQLite", "SQLite", "BallastCore", "Telemetry", "BallastTesting"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),
-        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting", "BallastSimulator"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastSimulator", "BallastConfig", "HTTPServer"]),
-        .testTarget(name: "SharedTests", dependencies: ["Redis", "SharedState", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "UpstreamTests", dependencies: ["BallastCore", "Upstream", "HTTPServer", "BallastTesting"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["JSON", "BallastCore", "BallastTesting", "BallastSimulator", "BallastConfig"]),
+        .testTarget(name: "SharedTests", dependencies: ["BallastCore", "Redis", "SharedState", "BallastTesting"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["ParserFuzzing"]),
         // Runs the built `ballast` binary as a subprocess (exit status, messages, signals).
-        .testTarget(name: "CommandLineTests", dependencies: ["BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "CommandLineTests", dependencies: ["BallastTesting"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "SharedState", "Redis", "BallastTesting", "BallastSimulator", "BallastConfig",
-            "Upstream", "Rules", "Resilience", "JSON",
-        ]),
+            "Telemetry", "SQLite", "HTTPServer", "Cache", "BallastCore", "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "SharedState", "Redis", "BallastTesting", "BallastSimulator", "BallastConfig",
+            "Upstream", "Rules", "Resilience", "JSON", .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Imports kept honest (docs/architecture.md, "Modules"): a file uses only what it imports
+// itself, an import is internal unless the file says otherwise, and an existential says `any`.
+// `scripts/package_layout.py imports` checks the other half: every import is a declared
+// dependency and every declared dependency is imported.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableUpcomingFeature("ExistentialAny"),
+    ]
+}

@@ -1,3 +1,4 @@
+import Yams
 /// `upstream.auth`: how requests are authenticated to the upstream. Only the names of
 /// environment variables and the paths of files are kept, never a secret, so a config value
 /// can be logged, shown on the status page or compared on reload without leaking anything.

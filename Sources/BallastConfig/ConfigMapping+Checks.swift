@@ -1,3 +1,4 @@
+import Yams
 extension ConfigMapping {
     /// The sub-section at `key` read as a mapping named `path` in messages; nil when absent
     /// or null, so an emptied section falls back to its defaults.

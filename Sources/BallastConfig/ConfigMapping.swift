@@ -1,3 +1,4 @@
+import Yams
 /// The entries of a YAML mapping whose keys were checked against the known ones.
 public struct ConfigMapping {
     public let owner: ConfigNode

@@ -1,4 +1,5 @@
 import Yams
+import Foundation
 
 extension ConfigNode {
     /// The document as YAML text with anything secret-looking replaced by `<redacted>`: a

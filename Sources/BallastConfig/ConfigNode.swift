@@ -1,5 +1,5 @@
 import BallastCore
-import Yams
+public import Yams
 
 /// A YAML node with its file position, and typed readers that record problems in a shared
 /// `ConfigIssues` instead of throwing, so one pass reports every mistake in a file.

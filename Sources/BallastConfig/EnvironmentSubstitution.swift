@@ -1,3 +1,4 @@
+import Foundation
 /// `${VAR}` and `${VAR:-default}` in a config scalar, replaced from the environment before
 /// the scalar is read, so one file serves every deployment (a port from the platform, a Redis
 /// host per cluster) without a template step in front of Ballast.

@@ -1,3 +1,5 @@
+import Yams
+
 /// `shared.redis`: where the shared state lives. The password comes from an environment
 /// variable named here, never from the file.
 public struct RedisConfig: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import BallastCore
+import Yams
 
 /// `shared.redis.tls`: TLS to Redis, also turned on by a `rediss://` URL. The server's
 /// certificate is always verified (against `ca_file`, else the system's authorities) for

@@ -1,3 +1,4 @@
+import Foundation
 /// A timed fault: from `at` seconds after the simulator starts, for `duration` seconds
 /// (nil: until the end), `faults` overrides the region's base faults, for every request or
 /// only for those of `models` (one model failing in every region, the others healthy).

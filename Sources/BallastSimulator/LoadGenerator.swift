@@ -1,9 +1,9 @@
-import BallastCore
+public import BallastCore
 import Dispatch
 import Foundation
 import Histogram
 import Synchronization
-import Upstream
+public import Upstream
 
 /// Drives a `LoadPlan` through an `UpstreamClient` (libcurl multi, pooled connections) and
 /// measures every response exactly (HDR histograms, microsecond resolution).

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// One finished request of a load run as its client saw it, handed to `LoadPlan.onComplete`
 /// so a caller can keep tallies the run's own histograms cannot give (per phase, per second,

@@ -1,4 +1,4 @@
-import Upstream
+public import Upstream
 
 /// An open-loop load: requests arrive as a Poisson process at a fixed rate, whether or not
 /// earlier ones have finished, so a slow server shows up as queueing in the latencies

@@ -1,4 +1,4 @@
-import Histogram
+public import Histogram
 
 /// What an open-loop run measured. Latencies are in microseconds from each request's
 /// scheduled arrival (not from when it was actually sent) to its last byte.

@@ -1,5 +1,5 @@
 import Foundation
-import BallastCore
+public import BallastCore
 
 /// The random numbers one API request consumes from its region's stream. Always the same
 /// count in the same order, whatever the outcome, so a run replays exactly from its seed.

@@ -5,6 +5,7 @@ import Glibc
 import HTTPServer
 import Synchronization
 import BallastTesting
+import BallastConfig
 
 /// One region of a running `Simulator`: an HTTP server on its own port that answers like
 /// the Anthropic Messages API, with the region's latency and faults.

@@ -1,4 +1,4 @@
-import BallastConfig
+public import BallastConfig
 
 /// One simulated upstream region: its own listener, latency, output and faults.
 public struct SimulatedRegionConfig: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Synchronization
 
 /// A simulated Anthropic upstream: several regions in one process, each its own HTTP

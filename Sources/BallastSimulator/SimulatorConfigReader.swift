@@ -1,4 +1,5 @@
 import BallastConfig
+import Yams
 
 /// Turns the YAML of a simulator config into values, recording every problem with its
 /// file:line:column in the shared `ConfigIssues` instead of stopping at the first.

@@ -1,5 +1,6 @@
 import BallastCore
 import HTTPServer
+import BallastConfig
 
 /// The simulator's OAuth token endpoint (client-credentials grant), on its own port, and the
 /// tokens it has issued, which every region of the simulator checks.

@@ -1,4 +1,4 @@
-import BallastConfig
+public import BallastConfig
 
 /// The simulator's OAuth token issuer (the `oauth` section): one per simulator, shared by
 /// every region, as Anthropic's tokens are valid across the organisation, not per region.

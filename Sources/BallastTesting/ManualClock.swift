@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Synchronization
 
 /// A clock that moves only when told: tests step schedules, buckets and windows to exact

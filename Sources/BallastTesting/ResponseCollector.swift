@@ -1,6 +1,6 @@
 import BallastCore
 import Synchronization
-import Upstream
+public import Upstream
 
 /// An upstream delegate that gathers one whole response and hands it to async code:
 /// the test client of Ballast's own tests, benchmarks and demo.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A scratch directory for one test (rule files, SQLite stores), removed by `remove()`.
 public struct TemporaryDirectory: Sendable {

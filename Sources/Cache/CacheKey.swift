@@ -1,5 +1,5 @@
-import BallastCore
-import JSON
+public import BallastCore
+public import JSON
 
 /// What identifies a cacheable request: a SHA-256 over the credential's fingerprint, the
 /// path, the headers that change the answer and the canonical body.

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import JSON
 
 /// Decides, from the request alone, whether an answer may come from the cache and how long a

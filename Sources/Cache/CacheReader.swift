@@ -1,4 +1,4 @@
-import Telemetry
+
 import SQLite
 
 /// The connection that reads answers whose body is not in memory (after a restart, or

@@ -1,6 +1,6 @@
 import Dispatch
-import Telemetry
 import SQLite
+import Synchronization
 
 /// The writer thread's side of a `ResponseCache`: its connection and statements, and the
 /// loop that commits pending writes in batches.

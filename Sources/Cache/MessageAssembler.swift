@@ -1,5 +1,5 @@
-import BallastCore
-import JSON
+public import BallastCore
+public import JSON
 
 /// Turns the events of a streamed Messages answer back into the Message the same request
 /// would have got without `stream: true`, so a streamed answer can be cached and served to

@@ -1,7 +1,6 @@
 import Dispatch
 import Foundation
 import Synchronization
-import Telemetry
 import SQLite
 
 /// Complete answers kept for repeated requests: a SQLite table behind an in-memory index and

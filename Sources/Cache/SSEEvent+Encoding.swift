@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// The wire form of server-sent events, for streams Ballast writes itself (cached answers).
 extension SSEEvent {

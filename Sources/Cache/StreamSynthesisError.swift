@@ -1,4 +1,4 @@
-import JSON
+public import JSON
 /// Why a cached body cannot be re-streamed; the gateway then treats the lookup as a miss.
 public enum StreamSynthesisError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidJSON(JSONParseError)

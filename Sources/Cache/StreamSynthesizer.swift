@@ -1,5 +1,5 @@
-import BallastCore
-import JSON
+public import BallastCore
+public import JSON
 
 /// Turns a complete Message into the server-sent events the API would have streamed for it,
 /// so a streaming request can be answered from a cached (non-streaming) answer.

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import JSON
 
 /// Bedrock's and Vertex's error answers as the Anthropic error a client of the Messages API

@@ -1,6 +1,6 @@
-import BallastConfig
-import BallastCore
-import Upstream
+public import BallastConfig
+public import BallastCore
+public import Upstream
 
 /// One `bedrock` or `vertex` region: which models it serves, and for each attempt the URL,
 /// body and signed headers the service takes (`prepare`), and the translator its answer goes

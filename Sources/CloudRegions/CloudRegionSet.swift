@@ -1,8 +1,8 @@
-import BallastConfig
-import BallastCore
+public import BallastConfig
+public import BallastCore
 import Foundation
-import Logging
-import Upstream
+public import Logging
+public import Upstream
 
 /// The `bedrock` and `vertex` regions of a configuration, by name, with their credentials
 /// resolved from the environment at start-up.

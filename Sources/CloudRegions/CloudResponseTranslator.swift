@@ -1,5 +1,5 @@
-import BallastCore
-import Upstream
+public import BallastCore
+public import Upstream
 
 /// Sits between a cloud region's transfer and the gateway's attempt, so that the attempt sees
 /// what the Anthropic API would have sent:

@@ -1,6 +1,6 @@
 import BallastCore
 import Crypto
-import Upstream
+public import Upstream
 import JSON
 
 /// A Google access token for a service-account key: the signed JWT exchanged at the key's

@@ -1,7 +1,7 @@
-import BallastCore
+public import BallastCore
 import Resilience
 import Synchronization
-import Upstream
+public import Upstream
 
 /// A short-lived cloud credential (STS temporary keys, a Google access token) fetched from its
 /// `TokenSource` by the same single-flight `TokenRefresher` as `upstream.auth.mode: oauth`:

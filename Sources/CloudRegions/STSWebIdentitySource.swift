@@ -1,6 +1,6 @@
 import BallastCore
 import Foundation
-import Upstream
+public import Upstream
 
 /// EKS IRSA and other web identities: the token in `AWS_WEB_IDENTITY_TOKEN_FILE` exchanged
 /// for temporary keys with STS `AssumeRoleWithWebIdentity` (an unsigned call: the token is the

@@ -1,6 +1,6 @@
 import BallastCore
 import JSON
-import Crypto
+public import Crypto
 import Foundation
 
 /// A Google service-account key file (`"type": "service_account"`) and the RS256-signed JWT

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Crypto
 
 /// AWS Signature Version 4 for one service and region (Bedrock: service `bedrock`).

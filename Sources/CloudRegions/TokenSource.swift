@@ -1,4 +1,4 @@
-import Upstream
+public import Upstream
 
 /// Where a cloud credential comes from: the one request that fetches a fresh one, and how to
 /// read the answer. Files (a web identity token, a key file) are read at each refresh, as

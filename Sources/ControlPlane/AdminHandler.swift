@@ -1,10 +1,10 @@
 import BallastCore
-import HTTPServer
-import Metrics
-import Telemetry
-import Upstream
+package import HTTPServer
+package import Metrics
+package import Telemetry
+package import Upstream
 import JSON
-import Resilience
+package import Resilience
 
 /// The admin listener: `/livez`, `/healthz`, `/readyz` and `/metrics` (open, for probes and
 /// Prometheus), the status page at `/`, and the control API under `/control/v1/` (both behind

@@ -4,6 +4,8 @@ import Cache
 import HTTPServer
 import JSON
 import RulesRuntime
+import Rules
+import Telemetry
 
 /// The control API's canary routes: list, start, and the operator's commands.
 extension ControlAPI {

@@ -2,6 +2,8 @@ import BallastCore
 import HTTPServer
 import Resilience
 import Proxy
+import RulesRuntime
+import Telemetry
 
 extension ControlAPI {
     /// `GET /control/v1/clients`: every configured client key by name, with its limits, what

@@ -1,6 +1,9 @@
 import Cache
 import Foundation
 import JSON
+import BallastCore
+import Redis
+import SharedState
 
 extension ControlAPI {
     /// `GET /control/v1/instances`: the membership list from the last heartbeat, this

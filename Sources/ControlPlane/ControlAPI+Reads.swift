@@ -4,6 +4,9 @@ import HTTPServer
 import Rules
 import Telemetry
 import RulesRuntime
+import Proxy
+import Resilience
+import Upstream
 
 /// The control API's read documents. Each is built from one `RulesView` (a consistent copy
 /// of the controller's state) plus telemetry windows, so a document never mixes two moments.

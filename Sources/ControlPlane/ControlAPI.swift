@@ -4,6 +4,7 @@ import HTTPServer
 import Rules
 import JSON
 import RulesRuntime
+import Telemetry
 
 /// The control API under `/control/v1/`: JSON reads of what Ballast is doing and why, and
 /// the operator's writes (drains, weights, circuits, degradation, rule reloads). Every route

@@ -1,12 +1,12 @@
-import BallastCore
-import HTTPServer
+package import BallastCore
+package import HTTPServer
 import Metrics
-import Telemetry
-import Upstream
-import Proxy
-import Resilience
-import RulesRuntime
-import SharedState
+package import Telemetry
+package import Upstream
+package import Proxy
+package import Resilience
+package import RulesRuntime
+package import SharedState
 
 /// What the control API and the status page read and steer: the running gateway's parts.
 package struct ControlContext: Sendable {

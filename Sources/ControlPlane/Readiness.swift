@@ -1,6 +1,7 @@
-import Telemetry
-import Resilience
-import RulesRuntime
+package import Telemetry
+package import Resilience
+package import RulesRuntime
+import BallastCore
 
 /// What `/readyz` answers, decided from plain inputs so every reason can be tested without a
 /// server. Ready means "send me traffic": the store takes writes, some region can be sent a

@@ -1,3 +1,5 @@
+import Proxy
+import Resilience
 extension StatusPage {
     /// The client keys by name, with their use and budget (never a key).
     func clientsSection() -> String {

@@ -5,6 +5,7 @@ import HTTPServer
 import Rules
 import Telemetry
 import RulesRuntime
+import Resilience
 
 /// The status page at `/` on the admin listener: server-rendered HTML that refreshes itself,
 /// with no external assets. Regions with their state, weight and recent figures, 15-minute

@@ -1,4 +1,5 @@
 import ControlPlane
+import BallastConfig
 extension GatewayService {
     /// What this instance's heartbeat tells the others (JSON; no secrets).
     func sharedInfo() -> String {

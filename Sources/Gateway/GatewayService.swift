@@ -1,13 +1,13 @@
-import BallastConfig
-import BallastCore
+public import BallastConfig
+public import BallastCore
 import Cache
 import CloudRegions
 import HTTPServer
-import Logging
+public import Logging
 import Metrics
 import SharedState
 import Synchronization
-import Telemetry
+public import Telemetry
 import Upstream
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// The phases of a graceful stop, as a value: the caller says when a signal came or what
 /// time it is, and gets back what to do. Nothing here sleeps or reads a clock, so tests step

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 /// A request as the server hands it to a handler: head and the whole (bounded) body.
 public struct HTTPRequest: Sendable {
     public var method: String

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 /// A response a handler gives back: a whole body, or a stream fed as data arrives.
 public struct HTTPResponse: Sendable {
     public enum Body: Sendable {

@@ -1,5 +1,5 @@
-import BallastCore
-import Logging
+package import BallastCore
+package import Logging
 import Synchronization
 import RulesRuntime
 

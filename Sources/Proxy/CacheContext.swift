@@ -1,6 +1,6 @@
 import BallastCore
-import Cache
-import SharedState
+package import Cache
+package import SharedState
 
 /// The response cache, its policy, and the table of requests waiting on an identical one
 /// already in flight (coalescing). The table is confined to the upstream loop thread.

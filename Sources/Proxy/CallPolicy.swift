@@ -1,9 +1,9 @@
-import BallastConfig
-import BallastCore
-import Resilience
-import SharedState
+public import BallastConfig
+public import BallastCore
+public import Resilience
+public import SharedState
 import Synchronization
-import Upstream
+public import Upstream
 
 /// The decisions a `ProxiedCall` asks for, in one place: how to judge an answer, whether and
 /// when to try again, whether to send now, when to hedge. The call does the I/O; the

@@ -1,11 +1,11 @@
-import BallastConfig
-import BallastCore
+package import BallastConfig
+package import BallastCore
 import Cache
 import Dispatch
-import HTTPServer
+public import HTTPServer
 import Metrics
-import Resilience
-import SharedState
+package import Resilience
+package import SharedState
 import Synchronization
 import RulesRuntime
 
@@ -34,7 +34,7 @@ package final class ClientGate: Sendable {
         case refused(AnthropicError, reason: String)
     }
 
-    enum Admission: Sendable {
+    package enum Admission: Sendable {
         case admitted(ClientTicket)
         case refused(HTTPResponse)
     }

@@ -3,7 +3,7 @@ import Synchronization
 
 /// One admitted request of a client key: what it was charged, to be settled exactly once
 /// when the answer's usage is known (or when nothing reached the upstream).
-final class ClientTicket: Sendable {
+package final class ClientTicket: Sendable {
     let name: String
     let charged: RequestCost
     /// Whether Redis admitted it (then Redis gets the refund), and the UTC day it was charged to.

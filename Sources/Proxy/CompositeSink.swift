@@ -1,5 +1,5 @@
-import BallastCore
-import RulesRuntime
+package import BallastCore
+package import RulesRuntime
 
 /// Reports each finished request to several sinks, in order.
 package struct CompositeSink: OutcomeSink {

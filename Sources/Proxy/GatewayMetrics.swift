@@ -1,9 +1,12 @@
-import BallastCore
-import HTTPServer
-import Metrics
-import Telemetry
-import Resilience
-import RulesRuntime
+package import BallastCore
+package import HTTPServer
+package import Metrics
+package import Telemetry
+package import Resilience
+package import RulesRuntime
+import BallastConfig
+import Cache
+import Synchronization
 
 /// Every metric family the gateway exports, registered once, with typed helpers for the
 /// request path. Label values are bounded by the registry (models past 64 distinct names

@@ -1,4 +1,4 @@
-import BallastCore
+package import BallastCore
 import RulesRuntime
 
 /// Feeds finished requests into the Prometheus metrics.

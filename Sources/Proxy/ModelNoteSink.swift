@@ -1,5 +1,5 @@
-import BallastCore
-import RulesRuntime
+package import BallastCore
+package import RulesRuntime
 
 /// Tells the rules' window source which models are in use (for `by (model)` and matchers)
 /// and what happened to every attempt (for region health).

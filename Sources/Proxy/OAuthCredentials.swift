@@ -1,7 +1,7 @@
-import BallastCore
+package import BallastCore
 import Resilience
 import Synchronization
-import Upstream
+package import Upstream
 import JSON
 
 /// `oauth` mode: a client-credentials bearer token from a token endpoint, refreshed before it

@@ -1,8 +1,8 @@
-import BallastCore
+package import BallastCore
 import Dispatch
-import Logging
+package import Logging
 import Synchronization
-import Telemetry
+package import Telemetry
 import SQLite
 
 /// The region that created each message batch and file, so that requests for it go there.

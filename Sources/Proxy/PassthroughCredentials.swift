@@ -1,4 +1,4 @@
-import BallastCore
+package import BallastCore
 
 /// `passthrough` mode: the client's own `x-api-key` or `Authorization` travels upstream.
 package struct PassthroughCredentials: UpstreamCredentials {

@@ -1,9 +1,9 @@
-import BallastCore
-import CloudRegions
-import HTTPServer
-import Upstream
-import Resilience
-import RulesRuntime
+package import BallastCore
+package import CloudRegions
+package import HTTPServer
+package import Upstream
+package import Resilience
+package import RulesRuntime
 
 /// What every request on the proxy path shares: the upstream client, the router, the
 /// credentials, the clock and the settings.

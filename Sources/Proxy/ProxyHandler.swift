@@ -1,9 +1,11 @@
 import BallastCore
-import HTTPServer
+package import HTTPServer
 import Upstream
 import Cache
 import JSON
 import RulesRuntime
+import Rules
+import Synchronization
 
 /// The Anthropic-compatible front door: `POST /v1/messages` (plain and streaming),
 /// `POST /v1/messages/count_tokens`, and every other `/v1/*` path passed through.

@@ -1,4 +1,4 @@
-import Upstream
+public import Upstream
 
 /// The request path's settings, derived from the config file.
 public struct ProxyOptions: Sendable {

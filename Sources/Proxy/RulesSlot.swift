@@ -1,5 +1,5 @@
 import Synchronization
-import RulesRuntime
+package import RulesRuntime
 
 /// Where the request path finds the rule controller; empty until it is started, and in
 /// tests that run without rules.

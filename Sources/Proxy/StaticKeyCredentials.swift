@@ -1,4 +1,4 @@
-import BallastCore
+package import BallastCore
 import Synchronization
 
 /// `static` mode: one configured API key replaces whatever key the client sent, so

@@ -1,5 +1,5 @@
-import BallastCore
-import Telemetry
+package import BallastCore
+package import Telemetry
 import RulesRuntime
 
 /// Hands finished requests to the SQLite writer; never waits on it (a full buffer drops and

@@ -1,4 +1,4 @@
-import BallastCore
+package import BallastCore
 
 /// Puts the upstream credentials on a request. Implementations never expose the secret
 /// through `description`, so a logged value cannot leak it.

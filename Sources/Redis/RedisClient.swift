@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Synchronization
+public import Synchronization
 
 /// A Redis client whose round trips happen on its own thread: `send` queues a command and
 /// returns at once; the worker pipelines whatever is queued (one round trip per batch) and

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// One client key's rate limits and daily budget: a token bucket per dimension (requests,
 /// input tokens, output tokens) and the tokens spent in the current UTC day.

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Synchronization
 
 /// An adaptive limit on requests in flight to one upstream, learned from time to first byte

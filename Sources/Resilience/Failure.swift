@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// What one attempt's ending means for the policies, decided once by `FailureClassifier`.
 ///

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// Turns what came back from an attempt into a `Failure`: the outcome class every policy keys
 /// on, whether a retry may help, and the server's hints (error type, `retry-after`,

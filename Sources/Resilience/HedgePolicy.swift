@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Synchronization
 
 /// When to send a second copy of a request that has not produced its first byte yet, and

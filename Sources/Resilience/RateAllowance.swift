@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// How fast one pacing key (a limit group and a model) may send, modelled on the upstream's
 /// own token buckets.

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// The `anthropic-ratelimit-*` response headers, read into numbers.
 ///

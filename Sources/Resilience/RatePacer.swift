@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Synchronization
 
 /// One `RateQueue` per pacing key (a limit group and a model) behind one lock: what the

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// Admission in front of a `RateAllowance`: admit now, wait a given time, or reject with an
 /// honest `retry-after`, keeping at most `maxWaiting` requests waiting and none longer than

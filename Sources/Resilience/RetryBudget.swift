@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Synchronization
 
 /// Caps retries to a fraction of the traffic, so that when an upstream fails everything,

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Synchronization
 
 /// Chooses the region for each attempt.

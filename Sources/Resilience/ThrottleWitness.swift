@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// Whether a 429 that carried no `anthropic-ratelimit-*` headers speaks for a whole limit
 /// group or for the one region that answered it.

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Synchronization
 
 /// Decides, for every request, which OAuth bearer token to use and when to refresh it, so that

@@ -1,4 +1,4 @@
-import Telemetry
+public import Telemetry
 
 /// Why an operator's command (a drain, a weight, a circuit, a degradation level, a canary
 /// step) was not carried out. The rules runtime knows nothing of HTTP: the control plane maps

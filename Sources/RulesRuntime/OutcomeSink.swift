@@ -1,4 +1,4 @@
-import BallastCore
+package import BallastCore
 
 /// Where finished requests are reported: metrics, the telemetry store, the live windows
 /// the rules read. Called once per client request, off the client's critical path (the

@@ -1,8 +1,10 @@
 import BallastCore
 import Foundation
 import Logging
-import Rules
+package import Rules
 import Telemetry
+import Resilience
+import Synchronization
 
 /// Operator overrides: the control API's writes, their persistence and expiry, and how they
 /// shape what the router and the request path see.

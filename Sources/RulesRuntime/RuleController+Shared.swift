@@ -1,6 +1,7 @@
 import BallastCore
 import Rules
 import Telemetry
+import Synchronization
 
 /// Shared mode: what this instance's rules decide goes out to the other instances, and what
 /// theirs decide comes in. Circuits are state machines with one state everywhere, so an

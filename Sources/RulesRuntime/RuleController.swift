@@ -1,12 +1,12 @@
-import BallastConfig
-import BallastCore
+package import BallastConfig
+package import BallastCore
 import Dispatch
 import Foundation
-import Logging
-import Rules
-import Synchronization
-import Telemetry
-import Resilience
+package import Logging
+public import Rules
+package import Synchronization
+package import Telemetry
+package import Resilience
 
 /// Runs the rule files against Ballast's own telemetry and applies what they decide:
 /// region weights to the router, circuits and the degradation level to the request path,

@@ -1,4 +1,4 @@
-import Rules
+package import Rules
 
 /// A consistent copy of the rule controller's state at one moment, for the control API and
 /// the status page to read without holding the controller's lock.

@@ -1,7 +1,7 @@
-import BallastCore
-import Rules
+public import BallastCore
+public import Rules
 import Synchronization
-import Telemetry
+public import Telemetry
 
 /// The rule engine's view of Ballast's own telemetry: its window queries answered from the
 /// telemetry windows (the in-memory ring for recent seconds, SQLite rollups beyond), and from

@@ -26,6 +26,29 @@ public struct SQLiteError: Error, Sendable, Equatable, CustomStringConvertible {
     /// succeed.
     public var isBusy: Bool { primaryCode == SQLITE_BUSY || primaryCode == SQLITE_LOCKED }
 
+    /// What a failure means to a caller that does not speak SQLite's result codes.
+    public enum Kind: Sendable, Equatable {
+        /// `SQLITE_FULL`: no room for the transaction.
+        case diskFull
+        /// `SQLITE_BUSY`, `SQLITE_LOCKED`: another connection holds the lock.
+        case busy
+        /// `SQLITE_IOERR`, `SQLITE_CANTOPEN`, `SQLITE_READONLY`: the file system refused.
+        case ioError
+        /// `SQLITE_CONSTRAINT`: a row broke a constraint (a duplicate key, say).
+        case constraint
+        case other
+    }
+
+    public var kind: Kind {
+        switch primaryCode {
+        case SQLITE_FULL: .diskFull
+        case SQLITE_BUSY, SQLITE_LOCKED: .busy
+        case SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_READONLY: .ioError
+        case SQLITE_CONSTRAINT: .constraint
+        default: .other
+        }
+    }
+
     public var description: String { "SQLite error \(code) (\(message)) in \(context)" }
 
     /// The error for `code` as reported by the connection `handle` (nil when opening failed

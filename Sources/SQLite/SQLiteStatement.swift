@@ -1,4 +1,4 @@
-import CSQLite
+package import CSQLite
 
 /// A prepared statement, compiled once and run many times.
 ///

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// One key's leased slots and local fallback: the pure part of the shared allowance (no
 /// Redis, no lock, the time passed in), so its arithmetic is tested on its own.

@@ -1,6 +1,6 @@
-import BallastCore
-import Synchronization
-import Redis
+public import BallastCore
+public import Synchronization
+public import Redis
 
 /// The organisation-wide rate allowance: per region|model one token bucket in Redis
 /// (`BucketScripts`), leased by each instance in small batches ahead of need, so the request

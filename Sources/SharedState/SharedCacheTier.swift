@@ -1,6 +1,6 @@
 import Dispatch
-import Synchronization
-import Redis
+public import Synchronization
+public import Redis
 
 /// The response cache's Redis tier with cross-instance single-flight. A local miss asks
 /// Redis once (`GET` the answer, else `SET NX PX` a lock, in one script): a hit is served,

@@ -1,6 +1,6 @@
 import BallastCore
-import Synchronization
-import Redis
+public import Synchronization
+public import Redis
 
 /// Client keys' limits and daily spend kept in Redis (`ClientLimitScripts`): one script run
 /// per admission, so every instance admits from the same buckets. The request waits for that

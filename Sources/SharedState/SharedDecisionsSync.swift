@@ -3,7 +3,8 @@ import Dispatch
 import Foundation
 import Redis
 import Synchronization
-import RulesRuntime
+package import RulesRuntime
+import BallastConfig
 
 /// The rules' decisions shared by every instance (shared mode), in two Redis hashes that
 /// announce their changes on one channel:

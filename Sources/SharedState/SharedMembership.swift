@@ -1,5 +1,5 @@
 import Synchronization
-import Redis
+public import Redis
 
 /// Instances register in one Redis hash with a heartbeat; an entry unseen for `ttl` seconds
 /// is removed by the next heartbeat of anyone. Ages are measured with Redis' clock, so

@@ -1,9 +1,9 @@
-import BallastCore
+package import BallastCore
 import Foundation
-import Rules
+package import Rules
 import Redis
 import Synchronization
-import RulesRuntime
+package import RulesRuntime
 
 /// Operator overrides shared by every instance: each local change is written, field by
 /// field, to a Redis hash (newest wins) and announced on a channel; every instance reads the

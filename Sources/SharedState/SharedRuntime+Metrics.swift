@@ -1,5 +1,6 @@
-import Metrics
+package import Metrics
 import Redis
+import Synchronization
 
 extension SharedRuntime {
     /// The shared backend's health and how much Redis each request costs.

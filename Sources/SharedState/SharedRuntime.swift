@@ -1,9 +1,9 @@
-import BallastConfig
-import BallastCore
+package import BallastConfig
+package import BallastCore
 import Dispatch
 import Foundation
-import Logging
-import Redis
+package import Logging
+package import Redis
 import Synchronization
 
 /// Everything shared mode runs, built from `shared.redis`: the Redis client and subscriber,

@@ -1,4 +1,4 @@
-import Redis
+public import Redis
 /// A Redis hash of newest-wins fields plus a channel announcing changes: the shared control
 /// state. The hash is the source of truth (late joiners read it whole); the channel only
 /// says "read again". A write older than the field's current value is ignored by the script,

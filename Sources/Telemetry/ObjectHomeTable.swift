@@ -1,4 +1,4 @@
-import SQLite
+public import SQLite
 /// One message batch or file and the region that created it (`object_homes`).
 public struct ObjectHomeRow: Sendable, Equatable {
     public let id: String

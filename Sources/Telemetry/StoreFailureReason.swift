@@ -1,4 +1,3 @@
-import CSQLite
 import SQLite
 
 /// Why a record or an operator write did not reach the store: the `reason` label of
@@ -24,11 +23,11 @@ public enum StoreFailureReason: String, Sendable, CaseIterable, Comparable {
             self = .other
             return
         }
-        switch sqlite.primaryCode {
-        case SQLITE_FULL: self = .diskFull
-        case SQLITE_BUSY, SQLITE_LOCKED: self = .busy
-        case SQLITE_IOERR, SQLITE_CANTOPEN, SQLITE_READONLY: self = .ioError
-        default: self = .other
+        switch sqlite.kind {
+        case .diskFull: self = .diskFull
+        case .busy: self = .busy
+        case .ioError: self = .ioError
+        case .constraint, .other: self = .other
         }
     }
 

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Synchronization
 
 /// The store's health, shared by every connection that writes (the telemetry writer's

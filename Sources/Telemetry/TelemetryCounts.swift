@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// The additive summary of a set of requests: one rollup row, one in-memory second, or a
 /// whole window. Every field merges by addition, which is what lets a window be answered

@@ -1,7 +1,6 @@
-import BallastCore
-import CSQLite
+public import BallastCore
 import Synchronization
-import SQLite
+public import SQLite
 
 /// The SQLite file that holds telemetry, the audit log and controller state.
 ///
@@ -191,7 +190,7 @@ public final class TelemetryStore: Sendable {
             health.succeeded()
             return result
         } catch {
-            if (error as? SQLiteError)?.primaryCode != SQLITE_CONSTRAINT { health.failed(error) }
+            if (error as? SQLiteError)?.kind != .constraint { health.failed(error) }
             throw error
         }
     }

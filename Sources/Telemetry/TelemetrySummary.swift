@@ -1,4 +1,5 @@
 import BallastCore
+import SQLite
 
 /// What `ballast stats` shows for a time range: per region and model, the traffic and its
 /// quality, and the audit trail of actions, read from the store's rollups and audit table.

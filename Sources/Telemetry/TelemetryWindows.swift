@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Synchronization
 
 /// Window queries for rules and the control API: "what happened in the last N seconds, for

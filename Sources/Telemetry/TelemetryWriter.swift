@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import Dispatch
 import Foundation
 import Synchronization

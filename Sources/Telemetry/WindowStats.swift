@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// What happened in one window for one filter: the sums, and the ratios and quantiles rules
 /// and the control API ask for.

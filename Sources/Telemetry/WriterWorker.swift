@@ -1,6 +1,7 @@
 import BallastCore
 import Dispatch
 import SQLite
+import Synchronization
 
 /// The writer thread's side: its SQLite connection, prepared statements and retention.
 ///

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 import CCurl
 import CShims
 import Dispatch

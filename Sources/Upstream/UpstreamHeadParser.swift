@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// Builds an upstream response's status and headers from the header lines libcurl hands over
 /// one at a time (status line, fields, blank line; 1xx blocks come before the real one).

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// One HTTP call to an upstream region.
 public struct UpstreamRequest: Sendable {

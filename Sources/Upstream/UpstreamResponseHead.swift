@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// The status line and headers of an upstream response, delivered before any body byte.
 public struct UpstreamResponseHead: Sendable {

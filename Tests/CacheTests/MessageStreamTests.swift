@@ -2,6 +2,7 @@ import BallastCore
 @testable import Cache
 import Testing
 @testable import JSON
+import FoundationEssentials
 
 @Suite("Message assembler and stream synthesizer")
 struct MessageStreamTests {

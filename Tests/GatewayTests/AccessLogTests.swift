@@ -6,6 +6,8 @@ import Gateway
 import Logging
 import Synchronization
 import Testing
+import HTTPServer
+import Upstream
 
 /// `log.access: true` with `log.format: json`: one parseable line per request, and nothing
 /// secret in any line of the log.

@@ -8,6 +8,7 @@ import Synchronization
 import Testing
 import Upstream
 @testable import BallastSimulator
+import Foundation
 
 /// The hot-request cache end to end: opt-in, never across API keys, streams served from a
 /// cached answer, and identical concurrent requests coalesced into one upstream call.

@@ -5,6 +5,7 @@ import Foundation
 import Testing
 import Upstream
 @testable import ControlPlane
+import Synchronization
 
 /// The control API end to end: a real Ballast with two real upstreams, called over HTTP.
 @Suite(.serialized) struct ControlAPITests {

@@ -5,6 +5,7 @@ import BallastTesting
 import Testing
 @testable import Proxy
 @testable import BallastSimulator
+import Upstream
 
 /// A request waits for allowance only as long as its client will wait for it: the SDK's
 /// `x-stainless-timeout`, `x-ballast-max-wait`, Ballast's `timeouts.total`, whichever is first.

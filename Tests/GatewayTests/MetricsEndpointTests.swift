@@ -5,6 +5,7 @@ import Foundation
 import Gateway
 import Testing
 import Upstream
+import HTTPServer
 
 @Suite struct MetricsEndpointTests {
     @Test func liveMetricsPassPromtoolAndCountRequests() async throws {

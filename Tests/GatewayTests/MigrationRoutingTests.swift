@@ -6,6 +6,7 @@ import Foundation
 import Testing
 @testable import JSON
 @testable import RulesRuntime
+import Rules
 
 /// The migration step as pure functions: canary schedules on a manual clock, sticky
 /// assignment, the deprecation guard and pinned headers.

@@ -6,6 +6,7 @@ import HTTPServer
 import Synchronization
 import Testing
 @testable import Proxy
+import Upstream
 
 /// A message batch or file exists only in the region that created it: its reads go there,
 /// across restarts, and fail with a clear error when that region is out rather than asking one

@@ -5,6 +5,8 @@ import Foundation
 import Testing
 @testable import ControlPlane
 @testable import RulesRuntime
+import HTTPServer
+import Upstream
 
 @Suite struct ReadinessDecisionTests {
     typealias View = Readiness.RegionView

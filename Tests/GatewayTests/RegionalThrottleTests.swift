@@ -4,6 +4,7 @@ import Foundation
 import Gateway
 import HTTPServer
 import Testing
+import Upstream
 
 /// One region answering 429s without rate-limit headers is that region's trouble: requests
 /// go to the other region of the limit group, and the group's allowance is not cut (before,

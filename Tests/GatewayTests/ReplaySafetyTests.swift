@@ -6,6 +6,8 @@ import Resilience
 import Testing
 @testable import Gateway
 @testable import Proxy
+import BallastTesting
+import Upstream
 
 /// Writes that create something upstream (a batch, a file) reach it at most once, whatever
 /// retries, hedges and libcurl's own re-sends would do; `POST /v1/messages` keeps them all, and

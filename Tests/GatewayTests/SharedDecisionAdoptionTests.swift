@@ -3,6 +3,7 @@ import Foundation
 @testable import Gateway
 import Testing
 @testable import RulesRuntime
+import Rules
 
 /// What a Ballast does with decisions made on other instances (shared mode), without Redis:
 /// the shared runtime hands them to the rule controller, which is what is tested here.

@@ -5,6 +5,7 @@ import Foundation
 import Telemetry
 import Testing
 @testable import SQLite
+import Upstream
 
 /// The store refusing writes, as an unlucky operator meets it: another process holding the
 /// database, a full disk. Requests are still served; every record not kept is counted with its

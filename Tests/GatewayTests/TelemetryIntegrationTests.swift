@@ -5,6 +5,7 @@ import Foundation
 import Gateway
 import Telemetry
 import Testing
+import HTTPServer
 
 /// Every proxied request lands in the SQLite store, and the windows the rules will read
 /// agree with what was sent.

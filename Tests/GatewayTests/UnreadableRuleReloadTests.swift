@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+import BallastCore
+import BallastTesting
+import Upstream
 
 /// A reload of rule files that cannot be parsed or read leaves a running gateway serving with
 /// its old rules, refused and audited like any broken reload. The deep cases crashed the

@@ -1,6 +1,7 @@
 import BallastCore
 import Rules
 import Testing
+import BallastConfig
 
 /// `canary="new"` and `migration="..."` read one canary side's attempts; `canary:` actions
 /// parse; every mistake with them is reported at its place.

@@ -2,6 +2,7 @@ import BallastConfig
 import BallastCore
 import Rules
 import Testing
+import Foundation
 
 /// Failback that depends on the serving regions' capacity: a region whose circuit closed gets
 /// its whole weight back at once while the regions still serving are short, and waits the

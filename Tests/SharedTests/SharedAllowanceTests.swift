@@ -4,6 +4,7 @@ import Redis
 import Testing
 #if canImport(Glibc)
 import Glibc
+import Synchronization
 #endif
 
 @Suite("Shared allowance: the Lua bucket and leases against a real redis-server", .serialized)

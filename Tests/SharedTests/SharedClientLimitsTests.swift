@@ -2,6 +2,7 @@ import BallastCore
 import SharedState
 import Redis
 import Testing
+import Synchronization
 
 @Suite("Shared client limits: one key's buckets and spend in Redis for every instance", .serialized)
 struct SharedClientLimitsTests {

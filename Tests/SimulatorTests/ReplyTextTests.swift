@@ -2,6 +2,7 @@
 import Testing
 @testable import BallastSimulator
 @testable import JSON
+import BallastCore
 
 @Suite struct ReplyTextTests {
     func request(_ body: String) throws -> MessagesRequest {

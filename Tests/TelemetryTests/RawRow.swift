@@ -1,5 +1,6 @@
 import BallastCore
 import Telemetry
+import SQLite
 
 /// One `requests` row read back with plain SQL, for computing expected answers
 /// independently of the rollup code.

@@ -4,6 +4,7 @@ import Foundation
 import Synchronization
 import Telemetry
 import Testing
+import SQLite
 
 @Suite("Telemetry writer")
 struct TelemetryWriterTests {

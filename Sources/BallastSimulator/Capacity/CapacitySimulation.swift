@@ -1,6 +1,5 @@
 import Foundation
 import BallastCore
-import Gateway
 import HeapModule
 import Resilience
 import Upstream

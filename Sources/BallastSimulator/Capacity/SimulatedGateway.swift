@@ -1,9 +1,9 @@
 import BallastConfig
 import BallastCore
 import Foundation
-import Gateway
 import Resilience
 import Proxy
+import Rules
 
 /// The proxy's policies and router on the simulation's clock, answering what each request's
 /// `CallMachine` asks; circuits come from `SimulatedCircuits`, a model of the shipped rules.

@@ -1,5 +1,5 @@
-import BallastCore
-import Resilience
+public import BallastCore
+public import Resilience
 import Rules
 
 /// The decisions of one client request on its way through Ballast, as a value: it takes

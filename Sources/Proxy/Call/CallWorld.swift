@@ -1,6 +1,6 @@
-import BallastCore
-import Resilience
-import Rules
+public import BallastCore
+public import Resilience
+public import Rules
 
 /// What a `CallMachine` asks of the gateway around it while it decides: the regions and their
 /// weights, circuits, pacing, hedging and retry budgets.

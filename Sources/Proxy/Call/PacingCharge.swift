@@ -1,4 +1,4 @@
-import Resilience
+public import Resilience
 
 /// What pacing charged one attempt, and under which key, so the answer and its usage go back
 /// to the same allowance.

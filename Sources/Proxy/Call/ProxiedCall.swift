@@ -6,6 +6,10 @@ import Resilience
 import SharedState
 import Upstream
 import JSON
+import Metrics
+import Rules
+import RulesRuntime
+import Synchronization
 
 /// One client request on its way through Ballast: the driver of its `CallMachine`, which
 /// decides (which region, when to retry or hedge, which answer wins); this class does the

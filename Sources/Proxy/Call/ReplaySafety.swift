@@ -1,4 +1,4 @@
-import Resilience
+public import Resilience
 
 /// Whether sending a request upstream more than once is harmless, decided from its method and
 /// path at the front door.

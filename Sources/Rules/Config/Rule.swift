@@ -1,4 +1,4 @@
-import BallastConfig
+public import BallastConfig
 
 /// One rule: a condition over telemetry, how long it must hold, and what to do while it does.
 public struct Rule: Sendable {

@@ -1,4 +1,4 @@
-import BallastConfig
+public import BallastConfig
 
 /// What rule files are checked against: the configured regions (so that a misspelt region is
 /// an error, not a rule that never fires) and how far back telemetry goes.

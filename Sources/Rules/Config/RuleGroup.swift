@@ -1,4 +1,4 @@
-import BallastConfig
+public import BallastConfig
 
 /// A named list of rules evaluated together every `interval`, in order.
 public struct RuleGroup: Sendable {

@@ -1,4 +1,4 @@
-import BallastConfig
+public import BallastConfig
 
 /// Every rule Ballast evaluates, read from all rule files at once.
 ///

@@ -1,3 +1,4 @@
+import BallastCore
 /// The rule engine's two operations, both pure functions of their inputs: an evaluation step
 /// and a reload. The gateway runs a thin loop around them (tick every
 /// `RuleSet.tickInterval`, apply the new state, write the changes to the audit table); tests

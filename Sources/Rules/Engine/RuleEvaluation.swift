@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// The result of one evaluation step (or a reload): the new state and what changed.
 public struct RuleEvaluation: Sendable {

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// The time of one evaluation step: monotonic seconds for every interval, hold-down and
 /// timeout (immune to wall-clock jumps), and wall-clock seconds for telemetry queries and

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// One thing an evaluation changed, with why: what the gateway applies, counts in metrics and
 /// writes to the audit table (`auditEvent`).

@@ -1,6 +1,6 @@
 /// The static type of an expression: a number or a condition, single or grouped.
 struct ExprType: Sendable, Equatable {
-    enum Kind: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case number, condition
     }
 

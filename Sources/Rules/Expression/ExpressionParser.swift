@@ -1,3 +1,4 @@
+
 /// Recursive-descent parser for rule expressions:
 ///
 /// ```

@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// A set of outcome classes, as a bit mask so that a selector's `class` matcher costs nothing
 /// to store, hash and apply to a window's counts.

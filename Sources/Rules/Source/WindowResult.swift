@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// What the telemetry holds for one window and one set of series: the additive counts the rule
 /// functions are computed from. The gateway's adapter fills it from the telemetry store

@@ -1,3 +1,4 @@
+import BallastConfig
 /// `ballast rules check FILES`: loads the files together, as the server would, and prints
 /// every error with file:line:column, or a summary per file.
 public enum RuleCheck {

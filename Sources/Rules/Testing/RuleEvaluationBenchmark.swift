@@ -1,4 +1,4 @@
-import BallastConfig
+public import BallastConfig
 import BallastCore
 
 /// Synthetic rules and telemetry for timing one evaluation step, shared by the unit test that

@@ -1,4 +1,4 @@
-import BallastConfig
+public import BallastConfig
 
 /// One named test: input series and expectations over time.
 public struct RuleTestCase: Sendable {

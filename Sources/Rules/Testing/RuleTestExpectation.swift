@@ -1,4 +1,4 @@
-import BallastConfig
+public import BallastConfig
 
 /// What a rule test expects at one time. Only what is written is checked.
 public struct RuleTestExpectation: Sendable {

@@ -1,5 +1,6 @@
-import BallastConfig
+public import BallastConfig
 import BallastCore
+import Yams
 
 /// A rule test file, in the spirit of `promtool test rules`:
 ///

@@ -1,5 +1,5 @@
-import BallastConfig
-import BallastCore
+public import BallastConfig
+public import BallastCore
 
 /// One input series of a rule test: per-second request counts and outcomes of one region and
 /// model.

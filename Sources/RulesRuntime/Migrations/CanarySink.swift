@@ -1,4 +1,5 @@
-import BallastCore
+package import BallastCore
+import Rules
 
 /// Feeds the attempts of requests that matched a canary into `CanaryWindows`.
 package struct CanarySink: OutcomeSink {

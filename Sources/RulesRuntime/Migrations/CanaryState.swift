@@ -1,4 +1,4 @@
-import BallastConfig
+package import BallastConfig
 import BallastCore
 
 /// One canary's definition and where it stands. A value: every transition takes the time and

@@ -1,4 +1,4 @@
-import Rules
+package import Rules
 
 /// Which canary a request matched and the side it went to; telemetry and metrics are labelled
 /// by it, so rules compare the two sides.

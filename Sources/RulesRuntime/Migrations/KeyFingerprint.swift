@@ -1,4 +1,4 @@
-import BallastCore
+package import BallastCore
 import Cache
 
 /// A client key's fingerprint: the first 16 hex digits of its SHA-256. Config names client

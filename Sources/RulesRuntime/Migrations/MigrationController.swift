@@ -1,10 +1,10 @@
-import BallastConfig
-import BallastCore
+package import BallastConfig
+package import BallastCore
 import Foundation
-import Logging
+package import Logging
 import Rules
-import Synchronization
-import Telemetry
+package import Synchronization
+package import Telemetry
 
 /// Runs the migrations: routes requests through `MigrationRouter` with the canaries' current
 /// states, moves the canaries on by time and by the rules' demands, applies operators'

@@ -2,6 +2,7 @@ import BallastConfig
 import BallastCore
 import Cache
 import JSON
+import Rules
 
 /// The migration step of the front door, in order: the deprecation guard (a retiring model
 /// goes to its successor), pinned headers (the `anthropic-version` and `anthropic-beta` sent

@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
 import Upstream
+import BallastCore
 
 /// Ballast's own counts of what it did in a run, read from its `/metrics` at the end: the
 /// hedges and retries it sent and the requests it refused itself. Each run has a fresh

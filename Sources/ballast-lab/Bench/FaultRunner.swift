@@ -2,6 +2,7 @@ import BallastTesting
 import Foundation
 import Upstream
 import BallastSimulator
+import BallastCore
 
 /// One self-healing run: a fresh simulator with a scheduled fault, Ballast with the shipped
 /// rules in front of it (or not, for the unprotected baseline), and open-loop load streams

@@ -3,6 +3,7 @@ import BallastTesting
 import Foundation
 import Upstream
 import BallastSimulator
+import Histogram
 
 /// The proxy's own cost: the same open-loop load against a zero-latency simulated upstream,
 /// sent directly and through Ballast, in one run.

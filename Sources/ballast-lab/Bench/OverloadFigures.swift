@@ -1,3 +1,4 @@
+import Foundation
 /// What the sustained-overload run of `ratelimit_burst` shows about Ballast's own 429s:
 /// how much of the limit it still used, how many requests it refused and how fast, and
 /// whether its `retry-after` was present and honest.

@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
 import BallastSimulator
+import Upstream
 
 /// The issue's `ratelimit_burst`: offered load that alternates 2x the upstream's request
 /// limit for 5 s and 0.5x for 10 s, the seed article's first pain point (bursts trip the

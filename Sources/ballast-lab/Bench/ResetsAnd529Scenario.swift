@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
 import BallastSimulator
+import Upstream
 
 /// The issue's `resets_and_529`: an upstream that drops 2% of connections without an answer
 /// and sheds 3% with 529 `overloaded_error`. Both are worth retrying; the question is how

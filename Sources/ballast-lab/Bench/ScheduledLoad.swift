@@ -2,6 +2,7 @@ import BallastTesting
 import Foundation
 import Upstream
 import BallastSimulator
+import Histogram
 
 /// The "unprotected" way of the resilience benchmarks: `LoadGenerator` (open loop, no
 /// retries) over an `ArrivalSchedule`. The generator takes one fixed rate, so each segment is

@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
 import Upstream
+import BallastSimulator
 
 /// Ballast with the shipped rules in front of a primary region and a standby (weight 0), in
 /// the three scenarios: a regional outage (connections refused), a 529 overload of

@@ -2,6 +2,7 @@ import BallastTesting
 import Foundation
 import Upstream
 import BallastSimulator
+import BallastCore
 
 /// A long run at a steady rate while faults cycle through every kind the simulator has, with
 /// Ballast's resident memory, open file descriptors, store size and latency sampled every

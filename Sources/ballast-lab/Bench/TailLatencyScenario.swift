@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
 import BallastSimulator
+import Upstream
 
 /// The issue's `tail_latency`: 3% of requests 4x slower and 0.5% stalled for 3 s, in two
 /// regions, so a hedge (a second copy after the p95 first-byte time) can go to the other one.

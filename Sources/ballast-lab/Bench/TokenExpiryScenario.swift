@@ -1,6 +1,7 @@
 import BallastTesting
 import Foundation
 import BallastSimulator
+import Upstream
 
 /// The issue's `token_expiry`: OAuth bearer tokens that live 5 s. The naive application of
 /// the source write-up fetches one token at start and keeps it, so everything after the
