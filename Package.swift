@@ -49,8 +49,11 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["BallastCore", "CMicroHTTPD", "CShims"]),
         // The Redis client (hiredis on its own threads) and the shared-state logic built on it.
         .target(name: "Shared", dependencies: ["BallastCore", "CHiredis", "COpenSSL"]),
+        // Spans, W3C trace context, OTLP protobuf encoding and the bounded export queue (issue 17).
+        .target(name: "Tracing", dependencies: ["BallastCore"]),
         .target(name: "Gateway", dependencies: [
             "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Rules", "Cache", "Shared",
+            "Tracing",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "BallastTesting", dependencies: [
@@ -73,6 +76,7 @@ let package = Package(
         .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", "BallastTesting"]),
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "TracingTests", dependencies: ["Tracing", "BallastCore"]),
         .testTarget(name: "RulesTests", dependencies: ["Rules", "BallastTesting"]),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "BallastTesting"]),
         .testTarget(name: "ResilienceTests", dependencies: ["Resilience", "BallastTesting"]),

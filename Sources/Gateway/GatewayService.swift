@@ -7,6 +7,7 @@ import Metrics
 import Shared
 import Synchronization
 import Telemetry
+import Tracing
 import Upstream
 #if canImport(Glibc)
 import Glibc
@@ -45,6 +46,8 @@ public final class GatewayService: Sendable {
     /// Window queries over the telemetry (rules and the control API read these).
     public let windows: TelemetryWindows
     private let stopped = Mutex(false)
+    /// OpenTelemetry trace export (`tracing`); nil when off.
+    private let tracer: Tracer?
 
     /// - Parameters:
     ///   - environment: where `api_key_env` and friends are looked up (the process
@@ -142,13 +145,18 @@ public final class GatewayService: Sendable {
                                      shared: shared.map { SharedClientLimits(client: $0.client, keyPrefix: $0.config.keyPrefix) },
                                      metrics: metrics)
         self.clients = clients
+        let tracer = Self.makeTracer(config.tracing, environment: environment, client: client, clock: clock, registry: registry)
+        self.tracer = tracer
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
-                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), ModelNoteSink(source: windowSource),
+                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics),
+                                                               UsageSink(metrics: UsageMetrics(registry: registry, config: config.metrics)),
+                                                               ModelNoteSink(source: windowSource),
                                                                CanarySink(windows: migrations.windows)]
                                                            + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])
                                                            + (config.log.access ? [AccessLogSink(logger: logger)] : [])),
-                                   cache: cacheContext, migrations: migrations, homes: homes, clients: clients)
+                                   cache: cacheContext, migrations: migrations, homes: homes, clients: clients,
+                                   accounting: UsageAccounting(pricing: config.pricing), tracer: tracer)
         metrics.registerObjectHomeGauges(homes)
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
                                        store: store, migrations: migrations, clock: clock, logger: logger)
@@ -211,6 +219,7 @@ public final class GatewayService: Sendable {
     /// Starts the upstream loop and both listeners.
     public func start() throws {
         client.start()
+        tracer?.exporter.start()
         shared?.start(info: sharedInfo())
         rules.start()
         do {
@@ -293,6 +302,7 @@ public final class GatewayService: Sendable {
         probeServer?.stop()
         rules.stop()
         shared?.stop()
+        tracer?.exporter.stop()
         client.shutdown()
         homes.flush()
         telemetry.close()

@@ -1,5 +1,6 @@
 import BallastCore
 import HTTPServer
+import Tracing
 import Upstream
 
 /// What every request on the proxy path shares: the upstream client, the router, the
@@ -28,11 +29,15 @@ final class ProxyContext: Sendable {
     let refusals = RefusalCounts()
     /// Client keys and their limits (`clients`); inactive when none is configured.
     let clients: ClientGate?
+    /// Prices and overhead of each attempt's usage (`pricing`).
+    let accounting: UsageAccounting
+    /// OpenTelemetry traces (`tracing`); nil when off.
+    let tracer: Tracer?
 
     init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
          cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes(),
-         clients: ClientGate? = nil) {
+         clients: ClientGate? = nil, accounting: UsageAccounting = UsageAccounting(), tracer: Tracer? = nil) {
         self.client = client
         self.router = router
         self.credentials = credentials
@@ -45,5 +50,7 @@ final class ProxyContext: Sendable {
         self.migrations = migrations
         self.homes = homes
         self.clients = clients
+        self.accounting = accounting
+        self.tracer = tracer
     }
 }

@@ -1,0 +1,67 @@
+/// The bounded hand-off between the request path and the span exporter, as a value that
+/// takes the time and returns what to do: hold at most `capacity` spans, export a batch when
+/// one is full or `interval` has passed since the last export, one export at a time, and drop
+/// (and count) what does not fit or what a failed export carried. Memory is bounded by
+/// `capacity` plus the one batch in flight; nothing here waits.
+public struct ExportQueue: Sendable {
+    public enum DropReason: String, Sendable, CaseIterable {
+        /// The queue was full (the collector is slow or down, or spans come faster than it takes them).
+        case queueFull = "queue_full"
+        /// The collector refused the batch, did not answer, or could not be reached.
+        case exportFailed = "export_failed"
+    }
+
+    public let capacity: Int
+    public let batchSize: Int
+    public let interval: Double
+
+    public private(set) var pending: [Span] = []
+    public private(set) var inFlight = 0
+    public private(set) var exported = 0
+    public private(set) var dropped: [DropReason: Int] = [:]
+    public private(set) var failedExports = 0
+    private var lastExport: Double
+
+    public init(capacity: Int, batchSize: Int, interval: Double, now: Double) {
+        self.capacity = max(1, capacity)
+        self.batchSize = max(1, min(batchSize, capacity))
+        self.interval = interval
+        lastExport = now
+    }
+
+    /// Adds finished spans; returns true when a full batch is waiting and no export is running
+    /// (the driver then exports at once instead of at the next tick).
+    public mutating func add(_ spans: [Span]) -> Bool {
+        let room = capacity - pending.count
+        if spans.count > room {
+            dropped[.queueFull, default: 0] += spans.count - max(0, room)
+            pending.append(contentsOf: spans.prefix(max(0, room)))
+        } else {
+            pending.append(contentsOf: spans)
+        }
+        return inFlight == 0 && pending.count >= batchSize
+    }
+
+    /// The next batch to export, if one is due: a full one at any time, a partial one once
+    /// `interval` has passed (or at `force`, on shutdown), never while another is in flight.
+    public mutating func take(now: Double, force: Bool = false) -> [Span]? {
+        guard inFlight == 0, !pending.isEmpty else { return nil }
+        guard force || pending.count >= batchSize || now - lastExport >= interval else { return nil }
+        let batch = Array(pending.prefix(batchSize))
+        pending.removeFirst(batch.count)
+        inFlight = batch.count
+        lastExport = now
+        return batch
+    }
+
+    /// The export in flight ended.
+    public mutating func finished(success: Bool) {
+        if success {
+            exported += inFlight
+        } else {
+            dropped[.exportFailed, default: 0] += inFlight
+            failedExports += 1
+        }
+        inFlight = 0
+    }
+}
