@@ -145,12 +145,13 @@ public final class GatewayService: Sendable {
                                      shared: shared.map { SharedClientLimits(client: $0.client, keyPrefix: $0.config.keyPrefix) },
                                      metrics: metrics)
         self.clients = clients
+        let usageMetrics = UsageMetrics(registry: registry, config: config.metrics)
         let tracer = Self.makeTracer(config.tracing, environment: environment, client: client, clock: clock, registry: registry)
         self.tracer = tracer
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
                                    sink: CompositeSink(sinks: [MetricsSink(metrics: metrics),
-                                                               UsageSink(metrics: UsageMetrics(registry: registry, config: config.metrics)),
+                                                               UsageSink(metrics: usageMetrics),
                                                                ModelNoteSink(source: windowSource),
                                                                CanarySink(windows: migrations.windows)]
                                                            + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])
@@ -193,7 +194,7 @@ public final class GatewayService: Sendable {
                                                          auth: auth, version: BallastVersion.current,
                                                          startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount },
                                                          shared: shared, refusals: controlRefusals, clients: clients,
-                                                         reloadClients: clientsReload))
+                                                         reloadClients: clientsReload, usage: usageMetrics))
         var adminListener = HTTPServerConfiguration(host: config.admin.listen.host, port: config.admin.listen.port,
                                                     threads: 1, maxBodyBytes: Self.adminMaxBodyBytes)
         adminListener.headerTimeout = config.server.headerTimeout

@@ -17,6 +17,8 @@ final class UsageMetrics: Sendable {
     let unknown: CounterFamily
     private let models: LabelBound
     private let clients: LabelBound
+    /// The last hour's tokens and dollars, for the status page.
+    let lastHour = Mutex(UsageRate())
 
     init(registry: MetricsRegistry, config: MetricsConfig) {
         models = LabelBound(limit: config.maxModels)
@@ -41,6 +43,8 @@ final class UsageMetrics: Sendable {
 
     func record(_ request: RequestRecord, attempts: [AttemptRecord]) {
         let client = clients.bound(request.client ?? request.credential ?? "none")
+        var tokensSpent = 0
+        var dollars = 0.0
         for attempt in attempts {
             let usage = attempt.spend.usage
             let model = models.bound(attempt.model ?? "none")
@@ -51,7 +55,11 @@ final class UsageMetrics: Sendable {
                 where count > 0 {
                     tokens.labels(type, model, attempt.region, client).increment(by: count)
                 }
-                if let dollars = attempt.spend.costUSD { cost.labels(model, client).increment(by: dollars) }
+                tokensSpent += usage.totalTokens
+                if let spent = attempt.spend.costUSD {
+                    cost.labels(model, client).increment(by: spent)
+                    dollars += spent
+                }
                 if let reason = attempt.spend.overhead, usage.totalTokens > 0 {
                     overhead.labels(reason.rawValue).increment(by: usage.totalTokens)
                 }
@@ -68,6 +76,9 @@ final class UsageMetrics: Sendable {
                 case .complete: break
                 }
             }
+        }
+        if tokensSpent > 0 || dollars > 0 {
+            lastHour.withLock { $0.add(tokens: tokensSpent, costUSD: dollars, at: request.time + request.latency) }
         }
     }
 }

@@ -67,8 +67,7 @@ class Collector:
 def config(primary, secondary, tracing=""):
     return f"""
 listen: 127.0.0.1:0
-admin:
-  listen: 127.0.0.1:0
+admin: {{ listen: 127.0.0.1:0, open: true }}
 upstream:
   auth: {{ mode: static, api_key_env: USAGE_UPSTREAM_KEY }}
   timeouts: {{ connect: 1s, first_byte: 10s, idle: 10s, total: 30s }}
@@ -213,6 +212,7 @@ def test_metrics_count_every_attempt_and_bound_their_labels(tmp_path):
         costs = metric_samples(admin, "ballast_cost_usd_total")
         overhead = metric_samples(admin, "ballast_overhead_tokens_total")
         unknown = metric_samples(admin, "ballast_usage_unknown_total")
+        page = httpx.get(f"http://{admin}/", timeout=5).text
     finally:
         assert process.stop() == 0
         primary.close()
@@ -229,6 +229,13 @@ def test_metrics_count_every_attempt_and_bound_their_labels(tmp_path):
     client_label = {dict(re.findall(r'(\w+)="([^"]*)"', key))["client"] for key in tokens}
     assert len(client_label) == 1 and all(c.startswith("key-") for c in client_label)
     assert not any("sk-client" in key for key in tokens)
+    # The status page's tokens/s and cost/h cover the same window, so their ratio is the
+    # counters' dollars per token (times 3600), whatever the window's length.
+    per_second = float(re.search(r'id="tokens-per-second">([0-9.]+)<', page).group(1))
+    per_hour = float(re.search(r'id="cost-per-hour">([0-9.]+)<', page).group(1))
+    assert per_second > 0 and per_hour > 0
+    expected = 3600 * labelled(costs) / labelled(tokens)
+    assert abs(per_hour / per_second - expected) / expected < 0.02
 
 
 def test_a_traceparent_is_continued_and_decoded_by_opentelemetry_proto(tmp_path):

@@ -31,4 +31,6 @@ struct ControlContext: Sendable {
     /// Re-reads the config file's `clients` section and replaces the key set (throws the
     /// reason when nothing changed); nil when Ballast runs without a config file.
     var reloadClients: (@Sendable () throws(ClientsReloadError) -> String)? = nil
+    /// Tokens and cost of the last hour (the status page's usage line); nil in tests without it.
+    var usage: UsageMetrics? = nil
 }
