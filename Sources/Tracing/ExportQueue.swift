@@ -42,6 +42,14 @@ public struct ExportQueue: Sendable {
         return inFlight == 0 && pending.count >= batchSize
     }
 
+    /// Counts `count` spans as dropped when the queue has no room for them, so the caller can
+    /// skip building them; returns true when there is room.
+    public mutating func reserve(_ count: Int) -> Bool {
+        guard pending.count + count > capacity else { return true }
+        dropped[.queueFull, default: 0] += count
+        return false
+    }
+
     /// The next batch to export, if one is due: a full one at any time, a partial one once
     /// `interval` has passed (or at `force`, on shutdown), never while another is in flight.
     public mutating func take(now: Double, force: Bool = false) -> [Span]? {

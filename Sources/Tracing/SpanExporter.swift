@@ -44,6 +44,14 @@ public final class SpanExporter: Sendable {
         if full { queue.async { [self] in exportDue(force: false) } }
     }
 
+    /// Builds and hands over `count` spans only when the queue has room for them: with the
+    /// collector down for long the queue stays full, and the spans are then counted as dropped
+    /// without being built at all.
+    public func submit(count: Int, _ build: () -> [Span]) {
+        guard count > 0, state.withLock({ $0.reserve(count) }) else { return }
+        submit(build())
+    }
+
     /// What the queue holds and what it has done, for metrics.
     public var snapshot: ExportQueue { state.withLock { $0 } }
 

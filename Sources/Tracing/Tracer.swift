@@ -6,11 +6,16 @@ import Synchronization
 public final class Tracer: Sendable {
     public let sampler: TraceSampler
     public let exporter: SpanExporter
-    private let random = Mutex(SystemRandomNumberGenerator())
+    /// Ids come from a SplitMix64 stream seeded once from the system's generator: W3C asks
+    /// for random ids, not secret ones, and a `getrandom` call per id cost a system call on
+    /// every request for nothing.
+    private let random: Mutex<SeededRandom>
 
     public init(sampler: TraceSampler, exporter: SpanExporter) {
         self.sampler = sampler
         self.exporter = exporter
+        var system = SystemRandomNumberGenerator()
+        random = Mutex(SeededRandom(seed: system.next()))
     }
 
     public func begin(traceparent: String?, tracestate: String?) -> RequestTrace {
@@ -22,9 +27,10 @@ public final class Tracer: Sendable {
         random.withLock { RequestTrace.id(bytes: 8, random: &$0) }
     }
 
-    /// Queues a request's spans when its trace is sampled.
-    public func finish(_ trace: RequestTrace, spans: @autoclosure () -> [Span]) {
+    /// Queues a request's `count` spans when its trace is sampled and the queue has room;
+    /// builds them only then.
+    public func finish(_ trace: RequestTrace, count: Int, spans: () -> [Span]) {
         guard trace.sampled else { return }
-        exporter.submit(spans())
+        exporter.submit(count: count, spans)
     }
 }

@@ -30,6 +30,15 @@ struct ExportQueueTests {
         #expect(queue.take(now: 1.3, force: true)?.count == 1, "shutdown takes what is left")
     }
 
+    @Test func aFullQueueRefusesSpansBeforeTheyAreBuilt() {
+        var queue = ExportQueue(capacity: 3, batchSize: 3, interval: 1, now: 0)
+        #expect(queue.reserve(2))
+        _ = queue.add([Self.span(1), Self.span(2)])
+        #expect(!queue.reserve(2))
+        #expect(queue.dropped[.queueFull] == 2 && queue.pending.count == 2)
+        #expect(queue.reserve(1))
+    }
+
     /// With the collector down every export fails: spans are dropped and counted, and the
     /// queue never holds more than its capacity however long it lasts.
     @Test func aCollectorThatIsDownCostsBoundedMemory() {

@@ -588,18 +588,20 @@ final class ProxiedCall: @unchecked Sendable {
         record.costUSD = costs.isEmpty ? nil : costs.reduce(0, +)
         if let trace, let tracer = context.tracer {
             record.traceID = trace.traceIDHex
-            let facts = attempts.map { attempt in
-                AttemptSpanFacts(spanID: attempt.spanID,
-                                 kind: attempt.isHedge ? "hedge" : attempt.index == 1 ? "first"
-                                     : attempt.region.name != machine.firstRegion ? "failover" : "retry",
-                                 probe: attempt.probe,
-                                 circuitState: isCircuitOpen(region: attempt.region.name, model: request.model) ? "open" : "closed")
+            let finished = record
+            tracer.finish(trace, count: 1 + attemptRecords.count) {
+                let facts = attempts.map { attempt in
+                    AttemptSpanFacts(spanID: attempt.spanID,
+                                     kind: attempt.isHedge ? "hedge" : attempt.index == 1 ? "first"
+                                         : attempt.region.name != machine.firstRegion ? "failover" : "retry",
+                                     probe: attempt.probe,
+                                     circuitState: isCircuitOpen(region: attempt.region.name, model: request.model) ? "open" : "closed")
+                }
+                let path = String(request.pathAndQuery.split(separator: "?", omittingEmptySubsequences: false).first ?? "")
+                let fallback = request.degraded?.contains("circuit; model=") == true ? request.model : nil
+                return RequestSpans.build(trace: trace, request: finished, attempts: attemptRecords, facts: facts,
+                                          method: request.method, path: path, maxTokens: request.maxTokens, fallbackModel: fallback)
             }
-            let path = String(request.pathAndQuery.split(separator: "?", omittingEmptySubsequences: false).first ?? "")
-            let fallback = request.degraded?.contains("circuit; model=") == true ? request.model : nil
-            tracer.finish(trace, spans: RequestSpans.build(trace: trace, request: record, attempts: attemptRecords, facts: facts,
-                                                           method: request.method, path: path, maxTokens: request.maxTokens,
-                                                           fallbackModel: fallback))
         }
         context.sink?.record(record, attempts: attemptRecords, overhead: processingOverhead())
     }
