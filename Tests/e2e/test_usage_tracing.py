@@ -122,8 +122,11 @@ def test_counters_store_and_stats_agree_to_the_token(tmp_path):
                     tracing=f"tracing: {{ otlp_endpoint: \"{collector.url}\", export_interval: 200ms }}")
     admin = process.ready["admin"]
     try:
+        # Only the `hedge:` request may hedge: with this config's low hedge quantile any other
+        # could too, and a fast loser's whole answer would be (rightly) counted as overhead.
         client = anthropic.Anthropic(base_url="http://" + process.ready["proxy"], api_key="sk-client", max_retries=0,
-                                     timeout=20)
+                                     timeout=20, default_headers={"x-ballast-hedge": "off"})
+        hedging = {"x-ballast-hedge": "on"}
         # First-byte samples for the hedge delay (5 needed), all from the fast primary.
         for index in range(8):
             client.messages.create(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": f"warm:{index}"}])
@@ -135,7 +138,7 @@ def test_counters_store_and_stats_agree_to_the_token(tmp_path):
         with client.messages.stream(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "retry:"}]) as s:
             retried = s.get_final_message()
         assert retried.usage.output_tokens == su.RETRY_FINAL_OUTPUT
-        raw = client.messages.with_raw_response.create(model=MODEL, max_tokens=10, stream=True,
+        raw = client.messages.with_raw_response.create(model=MODEL, max_tokens=10, stream=True, extra_headers=hedging,
                                                       messages=[{"role": "user", "content": "hedge:"}])
         assert raw.headers.get("x-ballast-hedged") is None, "the primary (not the hedge) should win"
         hedged_events = list(raw.parse())
@@ -199,7 +202,7 @@ def test_metrics_count_every_attempt_and_bound_their_labels(tmp_path):
     admin = process.ready["admin"]
     try:
         client = anthropic.Anthropic(base_url="http://" + process.ready["proxy"], api_key="sk-client", max_retries=0,
-                                     timeout=20)
+                                     timeout=20, default_headers={"x-ballast-hedge": "off"})
         client.messages.create(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "plain:"}])
         with client.messages.stream(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "retry:"}]) as s:
             s.get_final_message()
@@ -250,7 +253,7 @@ def test_a_traceparent_is_continued_and_decoded_by_opentelemetry_proto(tmp_path)
     prompt = "stream: the secret prompt 8c1f"
     try:
         client = anthropic.Anthropic(base_url="http://" + process.ready["proxy"], api_key="sk-client", max_retries=0,
-                                     timeout=20)
+                                     timeout=20, default_headers={"x-ballast-hedge": "off"})
         with client.messages.stream(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": prompt}],
                                     extra_headers={"traceparent": f"00-{trace_id}-{parent}-01",
                                                    "tracestate": "vendor=abc"}) as s:
