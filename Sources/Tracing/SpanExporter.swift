@@ -44,12 +44,13 @@ public final class SpanExporter: Sendable {
         if full { queue.async { [self] in exportDue(force: false) } }
     }
 
-    /// Builds and hands over `count` spans only when the queue has room for them: with the
-    /// collector down for long the queue stays full, and the spans are then counted as dropped
-    /// without being built at all.
-    public func submit(count: Int, _ build: () -> [Span]) {
+    /// Hands over `count` spans that `build` makes, only when the queue has room for them: with
+    /// the collector down for long the queue stays full, and the spans are then counted as
+    /// dropped without being built at all. `build` runs on the exporter's queue, not on the
+    /// caller's thread (the libcurl loop, which every transfer shares).
+    public func submit(count: Int, _ build: @escaping @Sendable () -> [Span]) {
         guard count > 0, state.withLock({ $0.reserve(count) }) else { return }
-        submit(build())
+        queue.async { [self] in submit(build()) }
     }
 
     /// What the queue holds and what it has done, for metrics.
@@ -68,7 +69,8 @@ public final class SpanExporter: Sendable {
         guard let batch = state.withLock({ $0.take(now: now, force: force) }) else { return }
         let body = encoder.encode(batch)
         post(body) { [self] success in
-            state.withLock { $0.finished(success: success) }
+            let now = wallTime()
+            state.withLock { $0.finished(success: success, now: now) }
         }
     }
 }

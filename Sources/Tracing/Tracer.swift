@@ -28,8 +28,8 @@ public final class Tracer: Sendable {
     }
 
     /// Queues a request's `count` spans when its trace is sampled and the queue has room;
-    /// builds them only then.
-    public func finish(_ trace: RequestTrace, count: Int, spans: () -> [Span]) {
+    /// builds them only then, on the exporter's queue.
+    public func finish(_ trace: RequestTrace, count: Int, spans: @escaping @Sendable () -> [Span]) {
         guard trace.sampled else { return }
         exporter.submit(count: count, spans)
     }

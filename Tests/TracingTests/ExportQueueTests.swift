@@ -22,12 +22,33 @@ struct ExportQueueTests {
         #expect(queue.take(now: 1.0)?.count == 1)
         _ = queue.add((2...5).map(Self.span))
         #expect(queue.take(now: 1.1) == nil, "one export at a time")
-        queue.finished(success: true)
+        queue.finished(success: true, now: 1.1)
         #expect(queue.take(now: 1.2)?.map(\.name) == ["s2", "s3", "s4"], "a full batch does not wait")
-        queue.finished(success: false)
+        queue.finished(success: false, now: 1.2)
         #expect(queue.exported == 1 && queue.dropped[.exportFailed] == 3 && queue.failedExports == 1)
         #expect(queue.take(now: 1.3) == nil)
+        #expect(queue.take(now: 3.1) == nil, "a failure waits twice the interval")
         #expect(queue.take(now: 1.3, force: true)?.count == 1, "shutdown takes what is left")
+    }
+
+    @Test func failuresBackOffUpToTheCapAndASuccessResetsIt() {
+        var queue = ExportQueue(capacity: 1000, batchSize: 1, interval: 1, now: 0, maxBackoff: 8)
+        var now = 0.0
+        var waits: [Double] = []
+        for _ in 0..<6 {
+            _ = queue.add([Self.span(1)])
+            var tried = now
+            while queue.take(now: tried) == nil { tried += 0.5 }
+            waits.append(tried - now)
+            now = tried
+            queue.finished(success: false, now: now)
+        }
+        #expect(waits == [0, 2, 4, 8, 8, 8])
+        _ = queue.add([Self.span(1)])
+        #expect(queue.take(now: now + 8) != nil)
+        queue.finished(success: true, now: now + 8)
+        _ = queue.add([Self.span(1)])
+        #expect(queue.take(now: now + 8) != nil, "a success clears the backoff")
     }
 
     @Test func aFullQueueRefusesSpansBeforeTheyAreBuilt() {
@@ -52,7 +73,7 @@ struct ExportQueueTests {
             handed += 3
             if let batch = queue.take(now: now) {
                 #expect(batch.count <= 10)
-                queue.finished(success: false)
+                queue.finished(success: false, now: now)
             }
             #expect(queue.pending.count <= 100)
         }

@@ -586,22 +586,25 @@ final class ProxiedCall: @unchecked Sendable {
         }
         let costs = attemptRecords.compactMap(\.spend.costUSD)
         record.costUSD = costs.isEmpty ? nil : costs.reduce(0, +)
-        if let trace, let tracer = context.tracer {
+        if let trace, let tracer = context.tracer, trace.sampled {
             record.traceID = trace.traceIDHex
-            let finished = record
-            tracer.finish(trace, count: 1 + attemptRecords.count) {
-                let facts = attempts.map { attempt in
-                    AttemptSpanFacts(spanID: attempt.spanID,
-                                     kind: attempt.isHedge ? "hedge" : attempt.index == 1 ? "first"
-                                         : attempt.region.name != machine.firstRegion ? "failover" : "retry",
-                                     probe: attempt.probe,
-                                     circuitState: isCircuitOpen(region: attempt.region.name, model: request.model) ? "open" : "closed")
-                }
-                let path = String(request.pathAndQuery.split(separator: "?", omittingEmptySubsequences: false).first ?? "")
-                let fallback = request.degraded?.contains("circuit; model=") == true ? request.model : nil
-                return RequestSpans.build(trace: trace, request: finished, attempts: attemptRecords, facts: facts,
-                                          method: request.method, path: path, maxTokens: request.maxTokens, fallbackModel: fallback)
+            // Read here, on the loop thread; the spans are built on the exporter's queue.
+            let facts = attempts.map { attempt in
+                AttemptSpanFacts(spanID: attempt.spanID,
+                                 kind: attempt.isHedge ? "hedge" : attempt.index == 1 ? "first"
+                                     : attempt.region.name != machine.firstRegion ? "failover" : "retry",
+                                 probe: attempt.probe,
+                                 circuitState: isCircuitOpen(region: attempt.region.name, model: request.model) ? "open" : "closed")
             }
+            let (finished, spent, method, maxTokens) = (record, attemptRecords, request.method, request.maxTokens)
+            let path = String(request.pathAndQuery.split(separator: "?", omittingEmptySubsequences: false).first ?? "")
+            let fallback = request.degraded?.contains("circuit; model=") == true ? request.model : nil
+            tracer.finish(trace, count: 1 + attemptRecords.count) {
+                RequestSpans.build(trace: trace, request: finished, attempts: spent, facts: facts, method: method, path: path,
+                                   maxTokens: maxTokens, fallbackModel: fallback)
+            }
+        } else if let trace {
+            record.traceID = trace.traceIDHex
         }
         context.sink?.record(record, attempts: attemptRecords, overhead: processingOverhead())
     }
