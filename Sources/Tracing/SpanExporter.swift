@@ -49,7 +49,17 @@ public final class SpanExporter: Sendable {
     /// dropped without being built at all. `build` runs on the exporter's queue, not on the
     /// caller's thread (the libcurl loop, which every transfer shares).
     public func submit(count: Int, _ build: @escaping @Sendable () -> [Span]) {
-        guard count > 0, state.withLock({ $0.reserve(count) }) else { return }
+        guard reserve(count) else { return }
+        submit(built: build)
+    }
+
+    /// True when the queue has room for `count` spans; counts them as dropped otherwise.
+    public func reserve(_ count: Int) -> Bool {
+        count > 0 && state.withLock { $0.reserve(count) }
+    }
+
+    /// Builds spans already reserved, on the exporter's queue.
+    public func submit(built build: @escaping @Sendable () -> [Span]) {
         queue.async { [self] in submit(build()) }
     }
 

@@ -33,4 +33,15 @@ public final class Tracer: Sendable {
         guard trace.sampled else { return }
         exporter.submit(count: count, spans)
     }
+
+    /// Whether a sampled request's `count` spans have room in the export queue (counted as
+    /// dropped when not): the caller then gathers what the spans need, and only then.
+    public func reserve(_ trace: RequestTrace, count: Int) -> Bool {
+        trace.sampled && exporter.reserve(count)
+    }
+
+    /// Queues spans reserved with `reserve`; they are built on the exporter's queue.
+    public func finishReserved(_ spans: @escaping @Sendable () -> [Span]) {
+        exporter.submit(built: spans)
+    }
 }

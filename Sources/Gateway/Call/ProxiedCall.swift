@@ -586,8 +586,8 @@ final class ProxiedCall: @unchecked Sendable {
         }
         let costs = attemptRecords.compactMap(\.spend.costUSD)
         record.costUSD = costs.isEmpty ? nil : costs.reduce(0, +)
-        if let trace, let tracer = context.tracer, trace.sampled {
-            record.traceID = trace.traceIDHex
+        if let trace { record.traceID = trace.traceIDHex }
+        if let trace, let tracer = context.tracer, tracer.reserve(trace, count: 1 + attemptRecords.count) {
             // Read here, on the loop thread; the spans are built on the exporter's queue.
             let facts = attempts.map { attempt in
                 AttemptSpanFacts(spanID: attempt.spanID,
@@ -599,12 +599,10 @@ final class ProxiedCall: @unchecked Sendable {
             let (finished, spent, method, maxTokens) = (record, attemptRecords, request.method, request.maxTokens)
             let path = String(request.pathAndQuery.split(separator: "?", omittingEmptySubsequences: false).first ?? "")
             let fallback = request.degraded?.contains("circuit; model=") == true ? request.model : nil
-            tracer.finish(trace, count: 1 + attemptRecords.count) {
+            tracer.finishReserved {
                 RequestSpans.build(trace: trace, request: finished, attempts: spent, facts: facts, method: method, path: path,
                                    maxTokens: maxTokens, fallbackModel: fallback)
             }
-        } else if let trace {
-            record.traceID = trace.traceIDHex
         }
         context.sink?.record(record, attempts: attemptRecords, overhead: processingOverhead())
     }
