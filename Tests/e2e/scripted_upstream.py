@@ -14,6 +14,7 @@ RETRY_START = {"input_tokens": 17, "cache_creation_input_tokens": None, "cache_r
 RETRY_FINAL_OUTPUT = 30
 HEDGE_START = {"input_tokens": 19, "cache_creation_input_tokens": 40, "cache_read_input_tokens": 0, "output_tokens": 1}
 HEDGE_FINAL_OUTPUT = 9
+CUT_START = {"input_tokens": 5, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}
 WARM = {"input_tokens": 1, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}
 
 
@@ -77,6 +78,19 @@ class Upstream:
                 self.json(h, message(model, "ok", WARM))
             elif scenario == "stream":
                 self.stream(h, model, STREAM_START, STREAM_FINAL_OUTPUT)
+            elif scenario == "cut":
+                # Content reaches the client, then the connection drops before the final
+                # message_delta: the usage is partial (input known, output not), counted as cut.
+                self.head(h)
+                self.write(h, sse("message_start", {"type": "message_start",
+                                                    "message": message(model, "", CUT_START, content=[])}))
+                self.write(h, sse("content_block_start", {"type": "content_block_start", "index": 0,
+                                                          "content_block": {"type": "text", "text": ""}}))
+                self.write(h, sse("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                                          "delta": {"type": "text_delta", "text": "half"}}))
+                h.close_connection = True
+                h.wfile.flush()
+                h.connection.shutdown(2)
             elif scenario == "retry":
                 if call == 0:
                     # message_start (the input is billed), then an overload before any content:

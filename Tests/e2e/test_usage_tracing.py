@@ -207,6 +207,12 @@ def test_metrics_count_every_attempt_and_bound_their_labels(tmp_path):
         with client.messages.stream(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "retry:"}]) as s:
             s.get_final_message()
         client.messages.create(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "nousage:"}])
+        try:
+            with client.messages.stream(model=MODEL, max_tokens=10, messages=[{"role": "user", "content": "cut:"}]) as s:
+                s.get_final_message()
+            raise AssertionError("a stream cut before its end must end in an error")
+        except anthropic.APIError:
+            pass
         # 40 invented model names: past metrics.max_models (32) they fold into `other`.
         for index in range(40):
             client.messages.create(model=f"claude-made-up-{index}", max_tokens=10,
@@ -220,13 +226,19 @@ def test_metrics_count_every_attempt_and_bound_their_labels(tmp_path):
         assert process.stop() == 0
         primary.close()
         secondary.close()
-    billed = usage_sum(su.PLAIN, su.RETRY_START, dict(su.RETRY_START, output_tokens=su.RETRY_FINAL_OUTPUT))
+    billed = usage_sum(su.PLAIN, su.RETRY_START, dict(su.RETRY_START, output_tokens=su.RETRY_FINAL_OUTPUT), su.CUT_START)
     for kind, count in billed.items():
         assert labelled(tokens, type=kind, model=MODEL) == count, kind
     cost = sum(billed[k] * PRICE[k] for k in billed) / 1e6
     assert abs(labelled(costs, model=MODEL) - cost) < 1e-9
     assert labelled(overhead, reason="retry") == sum(usage_sum(su.RETRY_START).values())
     assert labelled(unknown, reason="missing") == 1
+    assert labelled(unknown, reason="cut") == 1
+    with sqlite3.connect(tmp_path / "ballast.db") as db:
+        states = [row[0] for row in db.execute("SELECT usage FROM requests WHERE model = ? ORDER BY id", (MODEL,))]
+        assert states == ["complete", "complete", "none", "partial"], states
+        (cut_input, cut_output) = db.execute("SELECT input_tokens, output_tokens FROM attempts WHERE usage = 'partial' AND overhead IS NULL").fetchone()
+        assert (cut_input, cut_output) == (su.CUT_START["input_tokens"], su.CUT_START["output_tokens"])
     models = {dict(re.findall(r'(\w+)="([^"]*)"', key))["model"] for key in tokens}
     assert "other" in models and len(models) <= 33
     client_label = {dict(re.findall(r'(\w+)="([^"]*)"', key))["client"] for key in tokens}
