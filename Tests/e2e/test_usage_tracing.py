@@ -303,6 +303,7 @@ def test_a_traceparent_is_continued_and_decoded_by_opentelemetry_proto(tmp_path)
     assert attributes["ballast.attempt"].int_value == 1
     assert attributes["ballast.attempt.kind"].string_value == "first"
     assert attributes["ballast.circuit_state"].string_value == "closed"
+    assert "ballast.probe" not in attributes
     # The upstream got the attempt span as its parent, never the caller's header as it came.
     stream_headers = [h for scenario, h in primary.requests if scenario == "stream"][0]
     assert stream_headers["traceparent"] == f"00-{trace_id}-{attempts[0].span_id.hex()}-01"

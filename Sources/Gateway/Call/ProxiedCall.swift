@@ -212,7 +212,10 @@ final class ProxiedCall: @unchecked Sendable {
                               charge: dispatch.charge, sentHeaders: headers, permit: permit, startedAt: state.startedAt)
         if isCacheLeader, request.wantsStream { attempt.assembler = MessageAssembler() }
         attempt.spanID = spanID
-        if trace != nil { attempt.probe = isCircuitOpen(region: region.name, model: request.model) }
+        if trace != nil {
+            // Sent while the region's circuit is half-open: this attempt is a probe of its recovery.
+            attempt.probe = context.rules.controller?.circuitStateName(region: region.name, model: request.model) == "half_open"
+        }
         attempts.append(attempt)
         var timeouts = context.options.timeouts
         timeouts.total = max(0.001, request.deadline.seconds(since: now))
@@ -594,7 +597,8 @@ final class ProxiedCall: @unchecked Sendable {
                                  kind: attempt.isHedge ? "hedge" : attempt.index == 1 ? "first"
                                      : attempt.region.name != machine.firstRegion ? "failover" : "retry",
                                  probe: attempt.probe,
-                                 circuitState: isCircuitOpen(region: attempt.region.name, model: request.model) ? "open" : "closed")
+                                 circuitState: context.rules.controller?.circuitStateName(region: attempt.region.name,
+                                                                                          model: request.model))
             }
             let (finished, spent, method, maxTokens) = (record, attemptRecords, request.method, request.maxTokens)
             let path = String(request.pathAndQuery.split(separator: "?", omittingEmptySubsequences: false).first ?? "")
