@@ -39,6 +39,7 @@ final class AccessLogSink: OutcomeSink {
         if let client = request.client { metadata["client"] = "\(client)" }
         if request.cacheHit { metadata["cache_hit"] = .stringConvertible(true) }
         if request.hedged { metadata["hedged"] = .stringConvertible(true) }
+        Self.addUsage(request, to: &metadata)
         logger.info("request", metadata: metadata)
     }
 

@@ -258,7 +258,7 @@ def test_a_traceparent_is_continued_and_decoded_by_opentelemetry_proto(tmp_path)
     collector = Collector()
     process = serve(tmp_path, primary.url, secondary.url, "traced",
                     tracing=f"tracing: {{ otlp_endpoint: \"{collector.url}\", export_interval: 200ms, "
-                            f"headers_env: OTLP_HEADERS }}",
+                            f"headers_env: OTLP_HEADERS }}\nlog: {{ access: true, format: json }}",
                     env={"OTLP_HEADERS": "x-collector-key=c0ll3ct0r"})
     trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
     parent = "00f067aa0ba902b7"
@@ -316,6 +316,9 @@ def test_a_traceparent_is_continued_and_decoded_by_opentelemetry_proto(tmp_path)
     fresh = [span for _, span in spans if span.trace_id.hex() == new_trace]
     assert {s.kind for s in fresh} == {fresh[0].SPAN_KIND_SERVER, fresh[0].SPAN_KIND_CLIENT}
     assert [s for s in fresh if s.kind == s.SPAN_KIND_SERVER][0].parent_span_id == b""
+    # The access log names each request's trace, to go from a log line to its trace.
+    access = [json.loads(line) for line in process.log_path.read_text().splitlines() if '"message":"request"' in line]
+    assert {line.get("trace_id") for line in access} == {trace_id, new_trace}
     # Never a prompt, an answer or a key in what was exported.
     for _, _, body in collector.bodies:
         assert b"secret prompt" not in body and b"hello" not in body and KEY.encode() not in body
