@@ -67,6 +67,9 @@ let package = Package(
             "BallastCore", "BallastConfig", "JSON", "Crypto", "Resilience", "Upstream",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: optimisedInDebug),
+        // Spans, W3C trace context, OTLP protobuf encoding and the bounded export queue
+        // (docs/usage-and-tracing.md).
+        .target(name: "Tracing", dependencies: ["BallastCore"]),
         // The rules at run time: the controller that evaluates them over the telemetry windows
         // and steers the router, operator overrides, canary migrations. No HTTP here: operator
         // commands throw `OperatorCommandError`, which the control plane maps to statuses.
@@ -84,7 +87,7 @@ let package = Package(
         // budgets, credentials, the client gate, where outcomes go.
         .target(name: "Proxy", dependencies: [
             "SQLite", "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics",
-            "Rules", "RulesRuntime", "Cache", "SharedState", "CloudRegions",
+            "Rules", "RulesRuntime", "Cache", "SharedState", "CloudRegions", "Tracing",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The operator's side: the control API, the status page, the admin listener's probes.
@@ -94,7 +97,7 @@ let package = Package(
         ]),
         // Wiring: builds the parts from the config, starts and stops them.
         .target(name: "Gateway", dependencies: [
-            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Cache", "SharedState", "RulesRuntime", "Proxy", "ControlPlane", "CloudRegions",
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Cache", "SharedState", "RulesRuntime", "Proxy", "ControlPlane", "CloudRegions", "Tracing",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Test support, never in the shipped binary: a manual clock, a response collector,
@@ -112,7 +115,7 @@ let package = Package(
         .target(name: "CommandLineSupport", dependencies: []),
         // Every parser of outside bytes behind one entry point each: the fuzz target and the
         // corpus regression test both call it (docs/fuzzing.md).
-        .target(name: "ParserFuzzing", dependencies: ["JSON", "BallastCore", "BallastConfig", "Rules", "Cache", "Resilience", "Upstream"]),
+        .target(name: "ParserFuzzing", dependencies: ["JSON", "BallastCore", "BallastConfig", "Rules", "Cache", "Resilience", "Upstream", "Tracing"]),
         // Replays corpus files when built normally; the libFuzzer target when built by
         // `make fuzz` (-sanitize=fuzzer,address -DFUZZING, libFuzzer provides main).
         .executableTarget(name: "ballast-fuzz", dependencies: ["ParserFuzzing"]),
@@ -136,6 +139,7 @@ let package = Package(
         .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
         .testTarget(name: "CloudRegionsTests", dependencies: ["CloudRegions", "Crypto", "JSON", "BallastCore"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "TracingTests", dependencies: ["Tracing", "BallastCore"]),
         .testTarget(name: "RulesTests", dependencies: ["BallastCore", "BallastConfig", "Rules", "BallastTesting"]),
         .testTarget(name: "CacheTests", dependencies: ["JSON", "BallastCore", "Cache", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "ResilienceTests", dependencies: ["BallastCore", "Resilience", "BallastTesting", "BallastSimulator"]),

@@ -21,6 +21,12 @@ public struct GatewayConfig: Sendable, Equatable {
     /// What SIGTERM does: readiness first, then the listener, then in-flight requests.
     public var shutdown = ShutdownConfig()
     public var log = LogConfig()
+    /// Prices per model (`ballast_cost_usd_total`, `ballast stats`); the shipped example when absent.
+    public var pricing = PricingConfig()
+    /// Label bounds of the usage metrics.
+    public var metrics = MetricsConfig()
+    /// OpenTelemetry trace export; off when absent.
+    public var tracing = TracingConfig()
 
     public init(
         listen: ListenAddress = GatewayConfig.defaultListen,
@@ -46,7 +52,7 @@ public struct GatewayConfig: Sendable, Equatable {
 
     /// The top-level keys, each a section except `listen`.
     static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache", "migrations", "shared", "clients",
-                                          "shutdown", "log"]
+                                          "shutdown", "log", "pricing", "metrics", "tracing"]
 }
 
 extension GatewayConfig {
@@ -115,6 +121,9 @@ extension GatewayConfig {
         config.shutdown = ShutdownConfig.read(map.section("shutdown", path: "shutdown", keys: ShutdownConfig.keys),
                                               drainTimeout: drainNode != nil ? server.drainTimeout : nil, drainNode: drainNode)
         config.log = LogConfig.read(map.section("log", path: "log", keys: LogConfig.keys))
+        config.pricing = PricingConfig.read(map.present("pricing"))
+        config.metrics = MetricsConfig.read(map.section("metrics", path: "metrics", keys: MetricsConfig.keys))
+        config.tracing = TracingConfig.read(map.section("tracing", path: "tracing", keys: TracingConfig.keys))
         checkExposure(config, map: map, root: root, adminMap: adminMap)
         return config
     }

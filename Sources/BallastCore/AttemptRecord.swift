@@ -13,6 +13,8 @@ public struct AttemptRecord: Sendable, Equatable {
     public var cancelled: Bool
     public var latency: Double
     public var timeToFirstByte: Double?
+    /// Tokens, their cost, and whether they were overhead.
+    public var spend = AttemptUsage()
 
     public init(time: Double, region: String, model: String?, index: Int, status: Int, outcome: OutcomeClass,
                 errorType: String? = nil, hedge: Bool = false, cancelled: Bool = false, latency: Double,

@@ -1,56 +1,133 @@
-/// Token counts of a Messages answer, read from its JSON (`usage`) or its stream
-/// (`message_start`, `message_delta`).
+/// Token counts of a Messages answer, read from its JSON's top-level `usage` object or from
+/// its stream (`message_start.message.usage`, then each `message_delta.usage`).
+///
+/// The counts are what the upstream bills: input, output, prompt-cache creation and reads
+/// (priced differently, and most of the input of agentic workloads), and server tool calls.
+/// `state` says whether they can be trusted: an answer with no usage, a count that is not a
+/// non-negative integer, or a stream cut before its final `message_delta` is unknown, never
+/// zero.
 public struct MessageUsage: Sendable, Equatable {
+    public enum State: String, Sendable, Equatable {
+        /// No usage seen (yet).
+        case none
+        /// A stream's `message_start` was seen, its final `message_delta` not (yet): the input
+        /// counts are real, the output is not final.
+        case partial
+        /// The answer's usage, complete.
+        case complete
+        /// A usage object with a negative, fractional, oversized or non-numeric count.
+        case invalid
+    }
+
     public var inputTokens: Int
     public var outputTokens: Int
+    public var cacheCreationInputTokens: Int
+    public var cacheReadInputTokens: Int
+    /// `usage.server_tool_use.web_search_requests` and `web_fetch_requests`.
+    public var webSearchRequests: Int
+    public var webFetchRequests: Int
+    public var state: State
 
-    public init(inputTokens: Int = 0, outputTokens: Int = 0) {
+    public init(inputTokens: Int = 0, outputTokens: Int = 0, cacheCreationInputTokens: Int = 0, cacheReadInputTokens: Int = 0,
+                webSearchRequests: Int = 0, webFetchRequests: Int = 0, state: State = .complete) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
+        self.cacheCreationInputTokens = cacheCreationInputTokens
+        self.cacheReadInputTokens = cacheReadInputTokens
+        self.webSearchRequests = webSearchRequests
+        self.webFetchRequests = webFetchRequests
+        self.state = state
     }
 
-    /// From a non-streaming answer's body; zeros when it has no usage.
+    /// Nothing read yet.
+    public static let unknown = MessageUsage(state: .none)
+
+    /// True when the counts are the answer's complete usage.
+    public var isKnown: Bool { state == .complete }
+
+    /// Every token billed: input, output and both kinds of cache tokens.
+    public var totalTokens: Int { inputTokens + outputTokens + cacheCreationInputTokens + cacheReadInputTokens }
+
+    /// From a non-streaming answer's body: its top-level `usage` object only (a `tool_use`
+    /// block's input may hold an `input_tokens` key of its own).
     public static func fromMessageBody(_ body: [UInt8]) -> MessageUsage {
-        MessageUsage(inputTokens: Self.number(after: "\"input_tokens\"", in: body) ?? 0,
-                     outputTokens: Self.number(after: "\"output_tokens\"", in: body) ?? 0)
+        guard let usage = UsageReader.member("usage", of: body) else { return .unknown }
+        var result = MessageUsage(state: .none)
+        result.merge(usage, complete: true)
+        return result
     }
 
-    /// Folds one stream event in: `message_start` carries the input tokens,
-    /// `message_delta` the running output count.
+    /// Folds one stream event in: `message_start` carries the input counts, each
+    /// `message_delta` the running totals (output, and on current models the input counts
+    /// again). Only a `message_delta` makes the usage complete.
     public mutating func apply(_ event: SSEEvent) {
-        let bytes = Array(event.data.utf8)
+        guard state != .invalid else { return }
         switch event.name {
         case "message_start":
-            if let input = Self.number(after: "\"input_tokens\"", in: bytes) { inputTokens = input }
-            if let output = Self.number(after: "\"output_tokens\"", in: bytes) { outputTokens = output }
+            let bytes = Array(event.data.utf8)
+            guard let message = UsageReader.member("message", of: bytes),
+                  let usage = UsageReader.member("usage", of: message) else { return }
+            merge(usage, complete: false)
         case "message_delta":
-            if let output = Self.number(after: "\"output_tokens\"", in: bytes) { outputTokens = output }
+            guard let usage = UsageReader.member("usage", of: Array(event.data.utf8)) else { return }
+            merge(usage, complete: true)
         default:
             break
         }
     }
 
-    /// The integer after the first `key:`; a scan, not a parse: the fields are unique in
-    /// these documents and this runs on every response.
-    static func number(after key: String, in bytes: [UInt8]) -> Int? {
-        let needle = Array(key.utf8)
-        guard bytes.count > needle.count else { return nil }
-        var index = 0
-        while index + needle.count <= bytes.count {
-            if bytes[index] == needle[0], bytes[index..<(index + needle.count)].elementsEqual(needle) {
-                var cursor = index + needle.count
-                while cursor < bytes.count, bytes[cursor] == 0x20 || bytes[cursor] == UInt8(ascii: ":") { cursor += 1 }
-                var value = 0
-                var digits = 0
-                while cursor < bytes.count, bytes[cursor] >= 0x30, bytes[cursor] <= 0x39, digits < 12 {
-                    value = value * 10 + Int(bytes[cursor] - 0x30)
-                    cursor += 1
-                    digits += 1
-                }
-                return digits > 0 ? value : nil
-            }
-            index += 1
+    /// Reads the fields of a `usage` object's bytes; fields present replace the counts held
+    /// (the API's figures are cumulative).
+    private mutating func merge(_ usage: ArraySlice<UInt8>, complete: Bool) {
+        guard let fields = UsageReader.fields(of: usage) else {
+            state = .invalid
+            return
         }
-        return nil
+        var sawOutput = false
+        for (key, value) in fields {
+            switch key {
+            case "input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens":
+                if value == .null, key.hasPrefix("cache_") { continue }  // null: no cache use
+                guard case .count(let count) = value else {
+                    state = .invalid
+                    return
+                }
+                switch key {
+                case "input_tokens": inputTokens = count
+                case "output_tokens":
+                    outputTokens = count
+                    sawOutput = true
+                case "cache_creation_input_tokens": cacheCreationInputTokens = count
+                default: cacheReadInputTokens = count
+                }
+            case "server_tool_use":
+                guard case .object(let bytes) = value else {
+                    if value == .null { continue }
+                    state = .invalid
+                    return
+                }
+                guard let tools = UsageReader.fields(of: bytes) else {
+                    state = .invalid
+                    return
+                }
+                for (tool, count) in tools {
+                    guard tool == "web_search_requests" || tool == "web_fetch_requests" else { continue }
+                    guard case .count(let value) = count else {
+                        if count == .null { continue }
+                        state = .invalid
+                        return
+                    }
+                    if tool == "web_search_requests" { webSearchRequests = value } else { webFetchRequests = value }
+                }
+            default:
+                break  // cache_creation breakdown, service_tier, ...: not counts Ballast prices
+            }
+        }
+        if complete {
+            // An answer's usage always carries its output count; without one it is not usage.
+            state = sawOutput || state == .partial ? .complete : .invalid
+        } else if state == .none {
+            state = .partial
+        }
     }
 }

@@ -30,6 +30,15 @@ public struct RequestRecord: Sendable, Equatable {
     public var canarySide: String?
     /// The client key's name (`clients.keys`) when the request carried one.
     public var client: String?
+    /// The delivered answer's usage (all four counts; `inputTokens` and `outputTokens` repeat
+    /// two of them), and what every attempt of the request cost together.
+    public var usage = MessageUsage.unknown
+    public var costUSD: Double?
+    /// The W3C trace id (32 hex digits) of the request's span, when it was traced.
+    public var traceID: String?
+    /// Without a client key: a fingerprint of the credential the request presented
+    /// (`key-` and 12 hex digits of its SHA-256, never the credential), or `none`.
+    public var credential: String?
 
     public init(time: Double, region: String?, model: String?, route: String = "weighted", status: Int,
                 outcome: OutcomeClass, errorType: String? = nil, attempts: Int = 1, hedged: Bool = false,

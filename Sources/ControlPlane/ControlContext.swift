@@ -1,6 +1,7 @@
 package import BallastCore
 package import HTTPServer
 import Metrics
+import Proxy
 package import Telemetry
 package import Upstream
 package import Proxy
@@ -35,8 +36,10 @@ package struct ControlContext: Sendable {
     /// Re-reads the config file's `clients` section and replaces the key set (throws the
     /// reason when nothing changed); nil when Ballast runs without a config file.
     var reloadClients: (@Sendable () throws(ClientsReloadError) -> String)? = nil
+    /// Tokens and cost of the last hour (the status page's usage line); nil in tests without it.
+    var usage: UsageMetrics? = nil
 
-    package init(rules: RuleController, migrations: MigrationController, router: Router, client: UpstreamClient, policy: CallPolicy, windows: TelemetryWindows, auditLog: AuditLog? = nil, writer: TelemetryWriter, storeHealth: StoreHealth, clock: any Clock, auth: ControlAuth, version: String, startedAt: Double, proxyInFlight: @escaping @Sendable () -> Int, shared: SharedRuntime? = nil, refusals: RefusalCounts? = nil, clients: ClientGate? = nil, reloadClients: (@Sendable () throws(ClientsReloadError) -> String)? = nil) {
+    package init(rules: RuleController, migrations: MigrationController, router: Router, client: UpstreamClient, policy: CallPolicy, windows: TelemetryWindows, auditLog: AuditLog? = nil, writer: TelemetryWriter, storeHealth: StoreHealth, clock: any Clock, auth: ControlAuth, version: String, startedAt: Double, proxyInFlight: @escaping @Sendable () -> Int, shared: SharedRuntime? = nil, refusals: RefusalCounts? = nil, clients: ClientGate? = nil, reloadClients: (@Sendable () throws(ClientsReloadError) -> String)? = nil, usage: UsageMetrics? = nil) {
         self.rules = rules
         self.migrations = migrations
         self.router = router
@@ -55,5 +58,6 @@ package struct ControlContext: Sendable {
         self.refusals = refusals
         self.clients = clients
         self.reloadClients = reloadClients
+        self.usage = usage
     }
 }

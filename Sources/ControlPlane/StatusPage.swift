@@ -72,6 +72,7 @@ struct StatusPage: Sendable {
         body += regionsTable(regions)
         body += canariesSection()
         body += clientsSection()
+        body += usageSection(at: wall)
         body += chartsSection(at: wall)
         body += overridesSection(view)
         body += actionsSection(recent)

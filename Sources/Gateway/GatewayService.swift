@@ -8,6 +8,7 @@ import Metrics
 import SharedState
 import Synchronization
 public import Telemetry
+import Tracing
 import Upstream
 #if canImport(Glibc)
 import Glibc
@@ -50,6 +51,8 @@ public final class GatewayService: Sendable {
     /// Window queries over the telemetry (rules and the control API read these).
     public let windows: TelemetryWindows
     private let stopped = Mutex(false)
+    /// OpenTelemetry trace export (`tracing`); nil when off.
+    private let tracer: Tracer?
 
     /// - Parameters:
     ///   - environment: where `api_key_env` and friends are looked up (the process
@@ -156,14 +159,20 @@ public final class GatewayService: Sendable {
                                      shared: shared.map { SharedClientLimits(client: $0.client, keyPrefix: $0.config.keyPrefix) },
                                      metrics: metrics)
         self.clients = clients
+        let usageMetrics = UsageMetrics(registry: registry, config: config.metrics)
+        let tracer = Self.makeTracer(config.tracing, environment: environment, client: client, clock: clock, registry: registry)
+        self.tracer = tracer
         let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
                                    options: options, policy: policy, metrics: metrics,
-                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics), ModelNoteSink(source: windowSource),
+                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics),
+                                                               UsageSink(metrics: usageMetrics),
+                                                               ModelNoteSink(source: windowSource),
                                                                CanarySink(windows: migrations.windows)]
                                                            + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])
                                                            + (config.log.access ? [AccessLogSink(logger: logger)] : [])),
                                    cache: cacheContext, migrations: migrations, homes: homes, clients: clients,
-                                   cloud: cloud.isEmpty ? nil : cloud)
+                                   cloud: cloud.isEmpty ? nil : cloud,
+                                   accounting: UsageAccounting(pricing: config.pricing), tracer: tracer)
         metrics.registerObjectHomeGauges(homes)
         let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
                                        store: store, migrations: migrations, clock: clock, logger: logger)
@@ -200,7 +209,7 @@ public final class GatewayService: Sendable {
                                                          auth: auth, version: BallastVersion.current,
                                                          startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount },
                                                          shared: shared, refusals: controlRefusals, clients: clients,
-                                                         reloadClients: clientsReload))
+                                                         reloadClients: clientsReload, usage: usageMetrics))
         var adminListener = HTTPServerConfiguration(host: config.admin.listen.host, port: config.admin.listen.port,
                                                     threads: 1, maxBodyBytes: Self.adminMaxBodyBytes)
         adminListener.headerTimeout = config.server.headerTimeout
@@ -226,6 +235,7 @@ public final class GatewayService: Sendable {
     /// Starts the upstream loop and both listeners.
     public func start() throws {
         client.start()
+        tracer?.exporter.start()
         shared?.start(info: sharedInfo())
         rules.start()
         do {
@@ -308,6 +318,7 @@ public final class GatewayService: Sendable {
         probeServer?.stop()
         rules.stop()
         shared?.stop()
+        tracer?.exporter.stop()
         client.shutdown()
         homes.flush()
         telemetry.close()

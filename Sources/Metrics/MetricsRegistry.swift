@@ -30,7 +30,7 @@ public final class MetricsRegistry: Sendable {
                                  maxValuesPerLabel: maxValuesPerLabel))
     }
 
-    private func register<F: MetricFamily>(_ family: F) -> F {
+    func register<F: MetricFamily>(_ family: F) -> F {
         let fresh = names.withLock { $0.insert(family.name).inserted }
         precondition(fresh, "metric \(family.name) registered twice")
         families.withLock { $0.append(family) }

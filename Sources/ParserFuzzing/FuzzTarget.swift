@@ -23,6 +23,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case sseScanner = "sse-scanner"
     case rateLimitHeaders = "rate-limit-headers"
     case upstreamHead = "upstream-head"
+    case messageUsage = "message-usage"
+    case traceparent = "traceparent"
 
     /// Feeds one input to the parser.
     public func run(_ data: UnsafeRawBufferPointer) {
@@ -35,6 +37,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .sseScanner: Self.sseScanner(data)
         case .rateLimitHeaders: Self.rateLimitHeaders(data)
         case .upstreamHead: Self.upstreamHead(data)
+        case .messageUsage: Self.messageUsage(data)
+        case .traceparent: Self.traceparent(data)
         }
     }
 

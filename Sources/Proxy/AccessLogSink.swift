@@ -40,6 +40,7 @@ package final class AccessLogSink: OutcomeSink {
         if let client = request.client { metadata["client"] = "\(client)" }
         if request.cacheHit { metadata["cache_hit"] = .stringConvertible(true) }
         if request.hedged { metadata["hedged"] = .stringConvertible(true) }
+        Self.addUsage(request, to: &metadata)
         logger.info("request", metadata: metadata)
     }
 

@@ -4,6 +4,7 @@ package import HTTPServer
 package import Upstream
 package import Resilience
 package import RulesRuntime
+package import Tracing
 
 /// What every request on the proxy path shares: the upstream client, the router, the
 /// credentials, the clock and the settings.
@@ -33,11 +34,16 @@ package final class ProxyContext: Sendable {
     let clients: ClientGate?
     /// The `bedrock` and `vertex` regions, by name; nil when every region is `anthropic`.
     let cloud: CloudRegionSet?
+    /// Prices and overhead of each attempt's usage (`pricing`).
+    let accounting: UsageAccounting
+    /// OpenTelemetry traces (`tracing`); nil when off.
+    let tracer: Tracer?
 
     package init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
          cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes(),
-         clients: ClientGate? = nil, cloud: CloudRegionSet? = nil) {
+         clients: ClientGate? = nil, cloud: CloudRegionSet? = nil, accounting: UsageAccounting = UsageAccounting(),
+         tracer: Tracer? = nil) {
         self.client = client
         self.router = router
         self.credentials = credentials
@@ -51,5 +57,7 @@ package final class ProxyContext: Sendable {
         self.homes = homes
         self.clients = clients
         self.cloud = cloud
+        self.accounting = accounting
+        self.tracer = tracer
     }
 }

@@ -142,5 +142,25 @@ extension TelemetryMigration {
             -- asked after the fact; NULL when it carried none. Never the key.
             ALTER TABLE requests ADD COLUMN client TEXT;
             """),
+        TelemetryMigration(name: "0005_usage", sql: """
+            -- Usage as the upstream billed it (issue 17): the prompt-cache counts, whether the
+            -- usage is known (`complete`, `partial` for a stream cut before its final
+            -- message_delta, `none`, `invalid`), the cost under the price table, and the
+            -- trace id. Per attempt too, so the tokens of losing hedges, discarded retries and
+            -- cancelled streams (`overhead`) are known. Counts are NULL when unknown, never 0.
+            ALTER TABLE requests ADD COLUMN cache_creation_tokens INTEGER;
+            ALTER TABLE requests ADD COLUMN cache_read_tokens INTEGER;
+            ALTER TABLE requests ADD COLUMN usage TEXT;
+            ALTER TABLE requests ADD COLUMN cost_usd REAL;
+            ALTER TABLE requests ADD COLUMN trace_id TEXT;
+            ALTER TABLE requests ADD COLUMN credential TEXT;
+            ALTER TABLE attempts ADD COLUMN input_tokens INTEGER;
+            ALTER TABLE attempts ADD COLUMN output_tokens INTEGER;
+            ALTER TABLE attempts ADD COLUMN cache_creation_tokens INTEGER;
+            ALTER TABLE attempts ADD COLUMN cache_read_tokens INTEGER;
+            ALTER TABLE attempts ADD COLUMN usage TEXT;
+            ALTER TABLE attempts ADD COLUMN cost_usd REAL;
+            ALTER TABLE attempts ADD COLUMN overhead TEXT;
+            """),
     ]
 }

@@ -44,13 +44,15 @@ final class WriterWorker: @unchecked Sendable {
         insertRequest = try database.prepare("""
             INSERT INTO requests(id, time, region, model, route, status, outcome, error_type, attempts, hedged,
                 cache_hit, coalesced, streamed, latency, ttfb, input_tokens, output_tokens, bytes_sent, canary, canary_side,
-                client)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                client, cache_creation_tokens, cache_read_tokens, usage, cost_usd, trace_id, credential)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+                ?22, ?23, ?24, ?25, ?26, ?27)
             """)
         insertAttempt = try database.prepare("""
             INSERT INTO attempts(request_id, time, region, model, attempt, status, outcome, error_type, hedge,
-                cancelled, latency, ttfb)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                cancelled, latency, ttfb, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, usage,
+                cost_usd, overhead)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
             """)
         insertAudit = try database.prepare("""
             INSERT INTO audit(time, kind, target, action, reason, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -215,6 +217,7 @@ final class WriterWorker: @unchecked Sendable {
         try statement.bind(record.canary, at: 19)
         try statement.bind(record.canarySide, at: 20)
         try statement.bind(record.client, at: 21)
+        try Self.bindUsage(record, to: statement)
         try statement.execute()
 
         let attempt = insertAttempt
@@ -231,6 +234,7 @@ final class WriterWorker: @unchecked Sendable {
             try attempt.bind(item.cancelled, at: 10)
             try attempt.bind(item.latency, at: 11)
             try attempt.bind(item.timeToFirstByte, at: 12)
+            try Self.bindUsage(item, to: attempt)
             try attempt.execute()
         }
     }

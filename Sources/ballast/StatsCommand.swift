@@ -36,8 +36,10 @@ struct StatsCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ValidationError("no store at \(path)")
         }
-        let summary = try TelemetrySummary.read(store: try TelemetryStore(path: path), length: length,
-                                                now: SystemClock().wallTime())
-        print(json ? StatsFormatter.json(summary) : StatsFormatter.tables(summary, path: path))
+        let store = try TelemetryStore(path: path)
+        let now = SystemClock().wallTime()
+        let summary = try TelemetrySummary.read(store: store, length: length, now: now)
+        let usage = try UsageSummary.read(store: store, since: now - length)
+        print(json ? StatsFormatter.json(summary, usage: usage) : StatsFormatter.tables(summary, path: path) + StatsFormatter.usageTable(usage))
     }
 }

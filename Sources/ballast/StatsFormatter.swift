@@ -26,8 +26,8 @@ enum StatsFormatter {
         return out
     }
 
-    static func json(_ summary: TelemetrySummary) -> String {
-        let object: [String: Any] = [
+    static func json(_ summary: TelemetrySummary, usage: UsageSummary? = nil) -> String {
+        var object: [String: Any] = [
             "since": summary.since, "until": summary.until,
             "rows": summary.rows.map { row -> [String: Any] in
                 var item: [String: Any] = ["region": row.region, "model": row.model, "requests": row.requests,
@@ -43,6 +43,7 @@ enum StatsFormatter {
                  "actor": $0.actor] as [String: Any]
             },
         ]
+        if let usage { object["usage"] = usageJSON(usage) }
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

@@ -29,7 +29,7 @@ import Testing
     @Test func usageFromBodyAndStream() {
         let body = Array(#"{"id":"msg_1","usage":{"input_tokens":25,"output_tokens": 7}}"#.utf8)
         #expect(MessageUsage.fromMessageBody(body) == MessageUsage(inputTokens: 25, outputTokens: 7))
-        var usage = MessageUsage()
+        var usage = MessageUsage.unknown
         usage.apply(SSEEvent(name: "message_start", data: #"{"message":{"usage":{"input_tokens":12,"output_tokens":1}}}"#))
         usage.apply(SSEEvent(name: "message_delta", data: #"{"usage":{"output_tokens":40}}"#))
         #expect(usage == MessageUsage(inputTokens: 12, outputTokens: 40))

@@ -71,5 +71,10 @@ import Upstream
         #expect(line["input_tokens"] as? Int == 3 && line["output_tokens"] as? Int == 5)
         #expect((line["latency_ms"] as? Double ?? -1) >= 0)
         #expect((line["request_id"] as? String ?? "").range(of: #"^[0-9a-f]{8}-1$"#, options: .regularExpression) != nil)
+        // Usage: no cache use here; 3 input and 5 output tokens at the shipped example's
+        // claude-sonnet-4* prices (3 and 15 dollars per million); no trace with tracing off.
+        #expect(line["cache_read_tokens"] as? Int == 0 && line["cache_creation_tokens"] as? Int == 0)
+        #expect(abs((line["cost_usd"] as? Double ?? 0) - (3 * 3 + 5 * 15) / 1e6) < 1e-12)
+        #expect(line["usage"] == nil && line["trace_id"] == nil)
     }
 }

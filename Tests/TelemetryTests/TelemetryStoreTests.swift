@@ -18,12 +18,12 @@ struct TelemetryStoreTests {
         let third = TelemetryMigration(name: "0091_test_third", sql: "INSERT INTO extra VALUES (3)")
 
         let first = try TelemetryStore(path: path)
-        #expect(first.appliedMigrations == ["0001_initial", "0002_request_canary", "0003_object_homes", "0004_request_client"])
+        #expect(first.appliedMigrations == ["0001_initial", "0002_request_canary", "0003_object_homes", "0004_request_client", "0005_usage"])
 
         // A later build adds two steps: only those run, in order (the second needs the first).
         let second = try TelemetryStore(path: path, migrations: TelemetryMigration.schema + [extra, third])
         #expect(second.appliedMigrations == ["0090_test_extra", "0091_test_third"])
-        #expect(try second.migrationHistory() == ["0001_initial", "0002_request_canary", "0003_object_homes", "0004_request_client", "0090_test_extra", "0091_test_third"])
+        #expect(try second.migrationHistory() == ["0001_initial", "0002_request_canary", "0003_object_homes", "0004_request_client", "0005_usage", "0090_test_extra", "0091_test_third"])
         #expect(try second.scalar("SELECT group_concat(x) FROM extra") == "0,3")
 
         let third2 = try TelemetryStore(path: path, migrations: TelemetryMigration.schema + [extra, third])
@@ -40,7 +40,7 @@ struct TelemetryStoreTests {
             _ = try TelemetryStore(path: path, migrations: TelemetryMigration.schema + [broken])
         }
         let store = try TelemetryStore(path: path)
-        #expect(try store.migrationHistory() == ["0001_initial", "0002_request_canary", "0003_object_homes", "0004_request_client"])
+        #expect(try store.migrationHistory() == ["0001_initial", "0002_request_canary", "0003_object_homes", "0004_request_client", "0005_usage"])
         #expect(try store.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'half'") == "0")
     }
 

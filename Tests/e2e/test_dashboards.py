@@ -163,10 +163,11 @@ def unknown_metrics(exprs: list[tuple[str, str]], exported: set[str]) -> list[st
 # ----------------------------------------------------------------------------- a real Ballast
 
 def full_config(upstream: str, dead_port: int) -> str:
-    # Every family's `# TYPE` line is written from start, without traffic, but three need config:
+    # Every family's `# TYPE` line is written from start, without traffic, but four need config:
     # ballast_cache_* only with cache.enabled, ballast_token_refreshes_total only in oauth mode,
     # ballast_shared_* only with shared.redis (here a port where nothing listens: Ballast starts
-    # and serves without Redis). The token is fetched lazily (on the first request), and this
+    # and serves without Redis), ballast_trace_* only with tracing.otlp_endpoint (the same dead
+    # port: spans would be dropped and counted). The token is fetched lazily (on the first request), and this
     # test sends none, so the token endpoint is never called.
     return f"""
 listen: 127.0.0.1:0
@@ -179,6 +180,8 @@ cache:
 shared:
   redis:
     url: "redis://127.0.0.1:{dead_port}"
+tracing:
+  otlp_endpoint: "http://127.0.0.1:{dead_port}"
 upstream:
   auth:
     mode: oauth
@@ -220,7 +223,7 @@ def test_dashboard_structure():
     assert "label_values(ballast_route_weight, region)" in json.dumps(region["query"])
     rows = [p["title"] for p in dashboard["panels"] if p["type"] == "row"]
     assert rows == ["Overview", "Latency", "Rate limits", "Retries & hedges", "Self-healing", "Migrations", "Capacity", "Cache",
-                    "Telemetry health", "Credentials", "Shared mode"]
+                    "Telemetry health", "Credentials", "Shared mode", "Usage"]
     assert {p["type"] for p in all_panels(dashboard)} >= {"row", "timeseries", "stat", "state-timeline"}
 
 

@@ -51,13 +51,17 @@ final class Attempt: UpstreamTransferDelegate, @unchecked Sendable {
     var bytesSinceEvent = 0
     /// The answer claimed to be an event stream and was not; the client got an `error` event.
     var notSSE = false
-    var usage = MessageUsage()
+    var usage = MessageUsage.unknown
     /// Rebuilds a streamed answer as one Message, when it is to be cached.
     var assembler: MessageAssembler?
     var bytesRelayed = 0
     var failure: Failure?
     var cancelledByBallast = false
     var finishedAt: MonotonicInstant?
+    /// The attempt's span id (its `traceparent` upstream); empty when tracing is off.
+    var spanID: [UInt8] = []
+    /// Sent to a region whose circuit was open: a probe.
+    var probe = false
 
     init(call: ProxiedCall, region: Region, index: Int, isHedge: Bool, key: String, charge: PacingCharge,
          sentHeaders: HTTPHeaders, permit: ConcurrencyLimit.Permit?, startedAt: MonotonicInstant) {

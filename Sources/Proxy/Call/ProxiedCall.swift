@@ -4,6 +4,7 @@ import CloudRegions
 import HTTPServer
 import Resilience
 import SharedState
+import Tracing
 import Upstream
 import JSON
 import Metrics
@@ -45,11 +46,14 @@ final class ProxiedCall: @unchecked Sendable {
     private var silentResends = 0
     /// Every copy of the request that may have reached an upstream.
     private var attemptsMade: Int { attempts.count + silentResends }
+    /// The request's trace (continued from its `traceparent`, or new); nil when tracing is off.
+    private let trace: RequestTrace?
 
     init(context: ProxyContext, request: CallRequest, responder: HTTPResponder) {
         self.context = context
         self.request = request
         self.responder = responder
+        trace = context.tracer?.begin(traceparent: request.clientHeaders["traceparent"], tracestate: request.clientHeaders["tracestate"])
         var object = "this object"
         if case .use(let kind, let id, _) = request.object { object = "\(kind.rawValue) \(id)" }
         machine = CallMachine(
@@ -208,12 +212,25 @@ final class ProxiedCall: @unchecked Sendable {
             permit?.ignore()
             return handle(.credentialsUnavailable(dispatch, reason: reason))
         }
+        let spanID = context.tracer?.spanID() ?? []
+        if let trace {
+            // The caller's headers are never forwarded as they came: the attempt's own span is the parent upstream.
+            headers.remove("traceparent")
+            headers.remove("tracestate")
+            headers.add("traceparent", trace.traceparent(spanID: spanID))
+            if let state = trace.parent?.traceState { headers.add("tracestate", state) }
+        }
         let actions = machine.handle(.sent(dispatch), in: self)
         let state = machine.attempt(machine.attempts.count)
         precondition(state.index == attempts.count + 1, "the call and its machine disagree on the attempt count")
         let attempt = Attempt(call: self, region: region, index: state.index, isHedge: dispatch.isHedge, key: state.hedgeKey,
                               charge: dispatch.charge, sentHeaders: headers, permit: permit, startedAt: state.startedAt)
         if isCacheLeader, request.wantsStream { attempt.assembler = MessageAssembler() }
+        attempt.spanID = spanID
+        if trace != nil {
+            // Sent while the region's circuit is half-open: this attempt is a probe of its recovery.
+            attempt.probe = context.rules.controller?.circuitStateName(region: region.name, model: request.model) == "half_open"
+        }
         attempts.append(attempt)
         var timeouts = context.options.timeouts
         timeouts.total = max(0.001, request.deadline.seconds(since: now))
@@ -565,7 +582,7 @@ final class ProxiedCall: @unchecked Sendable {
         record.canarySide = request.canary?.side.rawValue
         record.client = request.client?.name
         request.client?.settle(inputTokens: usage.inputTokens, outputTokens: usage.outputTokens)
-        let attemptRecords = attempts.map { attempt in
+        var attemptRecords = attempts.map { attempt in
             AttemptRecord(
                 time: wall + attempt.startedAt.seconds(since: request.arrival), region: attempt.region.name,
                 model: request.model, index: attempt.index, status: attempt.head?.status ?? 0,
@@ -573,6 +590,40 @@ final class ProxiedCall: @unchecked Sendable {
                 errorType: attempt.failure?.errorType, hedge: attempt.isHedge, cancelled: attempt.cancelledByBallast,
                 latency: (attempt.finishedAt ?? end).seconds(since: attempt.startedAt),
                 timeToFirstByte: attempt.headAt.map { $0.seconds(since: attempt.startedAt) })
+        }
+        // What each attempt used and cost, and whether it was overhead (issue 17).
+        if record.client == nil { record.credential = UsageAccounting.credentialFingerprint(request.clientHeaders) }
+        record.usage = final?.usage ?? .unknown
+        for (offset, attempt) in attempts.enumerated() {
+            if attempt.usage.state == .none, !attempt.isEventStream, !attempt.isLive, attempt.head.map({ (200..<300).contains($0.status) }) == true {
+                attempt.usage = MessageUsage.fromMessageBody(attempt.body)  // a whole answer that was not delivered
+            }
+            let delivered = attempt === final && (committed != nil || attempt.failure != nil)
+            attemptRecords[offset].spend = AttemptUsage(
+                usage: attempt.usage, costUSD: context.accounting.cost(of: attempt.usage, model: request.model),
+                overhead: UsageAccounting.overhead(delivered: delivered, cancelledByBallast: attempt.cancelledByBallast,
+                                                   failed: attempt.failure != nil, clientGone: clientGone))
+        }
+        let costs = attemptRecords.compactMap(\.spend.costUSD)
+        record.costUSD = costs.isEmpty ? nil : costs.reduce(0, +)
+        if let trace { record.traceID = trace.traceIDHex }
+        if let trace, let tracer = context.tracer, tracer.reserve(trace, count: 1 + attemptRecords.count) {
+            // Read here, on the loop thread; the spans are built on the exporter's queue.
+            let facts = attempts.map { attempt in
+                AttemptSpanFacts(spanID: attempt.spanID,
+                                 kind: attempt.isHedge ? "hedge" : attempt.index == 1 ? "first"
+                                     : attempt.region.name != machine.firstRegion ? "failover" : "retry",
+                                 probe: attempt.probe,
+                                 circuitState: context.rules.controller?.circuitStateName(region: attempt.region.name,
+                                                                                          model: request.model))
+            }
+            let (finished, spent, method, maxTokens) = (record, attemptRecords, request.method, request.maxTokens)
+            let path = String(request.pathAndQuery.split(separator: "?", omittingEmptySubsequences: false).first ?? "")
+            let fallback = request.degraded?.contains("circuit; model=") == true ? request.model : nil
+            tracer.finishReserved {
+                RequestSpans.build(trace: trace, request: finished, attempts: spent, facts: facts, method: method, path: path,
+                                   maxTokens: maxTokens, fallbackModel: fallback)
+            }
         }
         context.sink?.record(record, attempts: attemptRecords, overhead: processingOverhead())
     }

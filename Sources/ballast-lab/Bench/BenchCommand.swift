@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Run the benchmark suite; every figure comes with its baseline from the same run.")
 
-    @Option(name: .long, help: "Run only this scenario: overhead, cloud_regions, stream_memory, ratelimit_burst, tail_latency, resets_and_529, token_expiry, telemetry, self_healing, rule_eval, control_api, shared_mode, capacity, crash; or soak (not in the full suite).")
+    @Option(name: .long, help: "Run only this scenario: overhead, cloud_regions, stream_memory, ratelimit_burst, tail_latency, resets_and_529, token_expiry, telemetry, self_healing, rule_eval, control_api, shared_mode, capacity, crash, tracing; or soak (not in the full suite).")
     var scenario: String?
 
     @Option(name: .long, help: "Write the Markdown report here.")
@@ -25,7 +25,8 @@ struct BenchCommand: ParsableCommand {
     static let scenarios: [any BenchScenario] = [OverheadScenario(), CloudRegionsScenario(), StreamMemoryScenario(), RateLimitBurstScenario(),
                                                  TailLatencyScenario(), ResetsAnd529Scenario(), TokenExpiryScenario(),
                                                  TelemetryScenario(), SelfHealingScenario(), RuleEvalScenario(),
-                                                 ControlAPIScenario(), SharedModeScenario(), CapacityBenchScenario(), CrashScenario()]
+                                                 ControlAPIScenario(), SharedModeScenario(), CapacityBenchScenario(), CrashScenario(),
+                                                 TracingScenario()]
     /// Run only when named: the soak takes an hour (`make soak`).
     static let onDemand: [any BenchScenario] = [SoakScenario()]
 
