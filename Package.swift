@@ -50,7 +50,7 @@ let package = Package(
         // The one wrapper of libsqlite3, used by the telemetry store and the response cache.
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         .target(name: "Telemetry", dependencies: ["BallastCore", "SQLite"]),
-        .target(name: "Cache", dependencies: ["BallastCore", "JSON", "SQLite"]),
+        .target(name: "Cache", dependencies: ["Crypto", "BallastCore", "JSON", "SQLite"]),
         .target(name: "Upstream", dependencies: [
             "BallastCore", "CCurl", "CShims", .product(name: "HeapModule", package: "swift-collections"),
         ]),
@@ -74,8 +74,7 @@ let package = Package(
         // and steers the router, operator overrides, canary migrations. No HTTP here: operator
         // commands throw `OperatorCommandError`, which the control plane maps to statuses.
         .target(name: "RulesRuntime", dependencies: [
-            "BallastCore", "BallastConfig", "JSON", "Rules", "Resilience", "Telemetry", "Cache",
-            .product(name: "Logging", package: "swift-log"),
+            "Crypto", "BallastCore", "BallastConfig", "JSON", "Rules", "Resilience", "Telemetry", .product(name: "Logging", package: "swift-log"),
         ]),
         // What several instances share through Redis: the rate allowance, the cache tier,
         // membership, client limits, and the sync of rule decisions and operator overrides.
@@ -86,13 +85,13 @@ let package = Package(
         // The request path: the handler, the call and its state machine, attempts, pacing and
         // budgets, credentials, the client gate, where outcomes go.
         .target(name: "Proxy", dependencies: [
-            "SQLite", "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics",
+            "Crypto", "SQLite", "BallastCore", "BallastConfig", "JSON", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics",
             "Rules", "RulesRuntime", "Cache", "SharedState", "CloudRegions", "Tracing",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The operator's side: the control API, the status page, the admin listener's probes.
         .target(name: "ControlPlane", dependencies: [
-            "Redis", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Resilience", "Telemetry", "Metrics",
+            "Crypto", "Redis", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Resilience", "Telemetry", "Metrics",
             "Rules", "RulesRuntime", "Cache", "SharedState", "Proxy",
         ]),
         // Wiring: builds the parts from the config, starts and stops them.
@@ -136,12 +135,12 @@ let package = Package(
         .testTarget(name: "BallastCoreTests", dependencies: ["BallastCore", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "BallastCore", "Cache"]),
         .testTarget(name: "BallastConfigTests", dependencies: ["BallastConfig"]),
-        .testTarget(name: "CryptoTests", dependencies: ["Crypto"]),
+        .testTarget(name: "CryptoTests", dependencies: ["BallastCore", "Crypto"]),
         .testTarget(name: "CloudRegionsTests", dependencies: ["CloudRegions", "Crypto", "JSON", "BallastCore"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TracingTests", dependencies: ["Tracing", "BallastCore"]),
         .testTarget(name: "RulesTests", dependencies: ["BallastCore", "BallastConfig", "Rules", "BallastTesting"]),
-        .testTarget(name: "CacheTests", dependencies: ["JSON", "BallastCore", "Cache", "BallastTesting", "BallastSimulator"]),
+        .testTarget(name: "CacheTests", dependencies: ["Crypto", "JSON", "BallastCore", "Cache", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "ResilienceTests", dependencies: ["BallastCore", "Resilience", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "TelemetryTests", dependencies: ["CSQLite", "SQLite", "BallastCore", "Telemetry", "BallastTesting"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),
@@ -152,7 +151,7 @@ let package = Package(
         // Runs the built `ballast` binary as a subprocess (exit status, messages, signals).
         .testTarget(name: "CommandLineTests", dependencies: ["BallastTesting"]),
         .testTarget(name: "GatewayTests", dependencies: [
-            "Telemetry", "SQLite", "HTTPServer", "Cache", "BallastCore", "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "SharedState", "Redis", "BallastTesting", "BallastSimulator", "BallastConfig",
+            "Crypto", "Telemetry", "SQLite", "HTTPServer", "Cache", "BallastCore", "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "SharedState", "Redis", "BallastTesting", "BallastSimulator", "BallastConfig",
             "Upstream", "Rules", "Resilience", "JSON", .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]

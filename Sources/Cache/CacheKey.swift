@@ -1,3 +1,5 @@
+import Crypto
+
 public import BallastCore
 public import JSON
 
@@ -57,14 +59,14 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
         }
         let sortedBetas = betas.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
 
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         hasher.update("ballast-cache-key-v1\n")
         Self.part("credential", Array(fingerprint.utf8), into: &hasher)
         Self.part("path", Array(path.utf8), into: &hasher)
         Self.part("anthropic-version", Array(versions.joined(separator: ",").utf8), into: &hasher)
         Self.part("anthropic-beta", Array(sortedBetas.joined(separator: ",").utf8), into: &hasher)
         Self.part("body", canonical, into: &hasher)
-        self.init(hex: SHA256.hex(hasher.finalize()), fingerprint: fingerprint)
+        self.init(hex: Hex.encode(hasher.finalize()), fingerprint: fingerprint)
     }
 
     /// A key from its stored parts.
@@ -78,10 +80,10 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
     /// might log. API keys carry well over 128 bits of randomness, so the hash cannot be
     /// reversed by guessing.
     public static func fingerprint(credential: String) -> String {
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         hasher.update("ballast-credential-v1\n")
         hasher.update(credential)
-        return SHA256.hex(hasher.finalize())
+        return Hex.encode(hasher.finalize())
     }
 
     /// The body in canonical form, without the members that do not change the answer.
@@ -95,7 +97,7 @@ public struct CacheKey: Hashable, Sendable, CustomStringConvertible {
 
     /// Each part as `name:length:bytes\n`: lengths make the encoding unambiguous whatever
     /// the parts contain.
-    private static func part(_ name: String, _ bytes: [UInt8], into hasher: inout SHA256) {
+    private static func part(_ name: String, _ bytes: [UInt8], into hasher: inout SHA256Hasher) {
         hasher.update("\(name):\(bytes.count):")
         hasher.update(bytes)
         hasher.update("\n")

@@ -1,5 +1,6 @@
 import BallastCore
-import Cache
+import Crypto
+
 
 /// Who may use the admin listener's control API and status page.
 ///
@@ -22,8 +23,8 @@ package struct ControlAuth: Sendable {
 
     package init(token: String?, pageIsOpen: Bool, tokenSource: String) {
         let token = token.flatMap { $0.isEmpty ? nil : $0 }
-        tokenDigest = token.map { SHA256.hash($0) }
-        sessionValue = token.map { Self.hex(SHA256.hash("ballast-session:" + $0)) }
+        tokenDigest = token.map { Digest.sha256($0) }
+        sessionValue = token.map { Hex.encode(Digest.sha256("ballast-session:" + $0)) }
         self.pageIsOpen = pageIsOpen
         self.tokenSource = tokenSource
     }
@@ -33,7 +34,7 @@ package struct ControlAuth: Sendable {
     /// True when `candidate` is the token.
     func accepts(token candidate: String) -> Bool {
         guard let tokenDigest else { return false }
-        return Self.constantTimeEqual(SHA256.hash(candidate), tokenDigest)
+        return Digest.constantTimeEqual(Digest.sha256(candidate), tokenDigest)
     }
 
     /// The API's check: a bearer token.
@@ -48,7 +49,7 @@ package struct ControlAuth: Sendable {
     func authorisesPage(_ headers: HTTPHeaders) -> Bool {
         if authorisesAPI(headers) { return true }
         guard let sessionValue, let cookie = Self.cookie(Self.cookieName, in: headers["cookie"]) else { return false }
-        return Self.constantTimeEqual(Array(cookie.utf8), Array(sessionValue.utf8))
+        return Digest.constantTimeEqual(Array(cookie.utf8), Array(sessionValue.utf8))
     }
 
     /// The 401 message: how to authenticate, without saying anything about the token.
@@ -59,13 +60,6 @@ package struct ControlAuth: Sendable {
         return .unauthorized("a valid bearer token is required (Authorization: Bearer <token from \(tokenSource)>)")
     }
 
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
-        }
-        return difference == 0
-    }
 
     static func cookie(_ name: String, in header: String?) -> String? {
         guard let header else { return nil }
@@ -76,8 +70,4 @@ package struct ControlAuth: Sendable {
         return nil
     }
 
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef")
-        return String(bytes.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] })
-    }
 }

@@ -1,7 +1,6 @@
 package import BallastCore
 package import HTTPServer
 import Metrics
-import Proxy
 package import Telemetry
 package import Upstream
 package import Proxy

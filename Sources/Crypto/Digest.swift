@@ -39,4 +39,13 @@ public enum Digest {
     }
 
     public static func hmacSHA256(key: [UInt8], data: String) -> [UInt8] { hmacSHA256(key: key, data: Array(data.utf8)) }
+
+    /// Whether two byte strings are equal, in time that depends on their length only
+    /// (`CRYPTO_memcmp`): comparing a presented token's digest must not tell an attacker how
+    /// many leading bytes were right.
+    public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        guard a.count == b.count else { return false }
+        guard !a.isEmpty else { return true }
+        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, a.count) == 0 } }
+    }
 }

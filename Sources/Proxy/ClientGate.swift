@@ -8,6 +8,7 @@ package import Resilience
 package import SharedState
 import Synchronization
 import RulesRuntime
+import Crypto
 
 /// Inbound authentication and per-key limits (`clients`): which configured key a request
 /// carries, whether it may use the model it names, and whether its rate limits and daily
@@ -121,9 +122,9 @@ package final class ClientGate: Sendable {
             return .refused(AnthropicError(.authentication, "no client key: send the key Ballast gave you as x-api-key or "
                                                             + "Authorization: Bearer"), reason: "missing_key")
         }
-        let hash = SHA256.hash(presented)
+        let hash = Digest.sha256(presented)
         var match: ClientKey?
-        for key in keys where Self.constantTimeEqual(key.hash, hash) { match = key }
+        for key in keys where Digest.constantTimeEqual(key.hash, hash) { match = key }
         if let match { return .key(match) }
         if !requireKey { return .anonymous }
         return .refused(AnthropicError(.authentication, "invalid client key"), reason: "unknown_key")
@@ -341,8 +342,8 @@ package final class ClientGate: Sendable {
                 guard let key = environment[name], !key.isEmpty else {
                     throw GatewayStartupError.missingCredential("clients.keys '\(entry.name)': environment variable \(name) is not set")
                 }
-                hash = SHA256.hash(key)
-            } else if let hex = entry.keySHA256, let bytes = bytes(hex: hex) {
+                hash = Digest.sha256(key)
+            } else if let hex = entry.keySHA256, let bytes = Hex.decode(hex) {
                 hash = bytes
             } else {
                 throw GatewayStartupError.missingCredential("clients.keys '\(entry.name)' has neither key_env nor key_sha256")
@@ -352,36 +353,6 @@ package final class ClientGate: Sendable {
                 inputTokensPerMinute: entry.inputTokensPerMinute.map(Double.init),
                 outputTokensPerMinute: entry.outputTokensPerMinute.map(Double.init),
                 tokensPerDay: entry.tokensPerDay.map(Double.init)))
-        }
-    }
-
-    static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for index in a.indices { difference |= a[index] ^ b[index] }
-        return difference == 0
-    }
-
-    static func bytes(hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var result: [UInt8] = []
-        result.reserveCapacity(digits.count / 2)
-        var index = 0
-        while index < digits.count {
-            guard let high = nibble(digits[index]), let low = nibble(digits[index + 1]) else { return nil }
-            result.append(high << 4 | low)
-            index += 2
-        }
-        return result
-    }
-
-    private static func nibble(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case 0x30...0x39: byte - 0x30
-        case 0x61...0x66: byte - 0x61 + 10
-        case 0x41...0x46: byte - 0x41 + 10
-        default: nil
         }
     }
 }

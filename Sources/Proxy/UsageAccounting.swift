@@ -1,6 +1,6 @@
 package import BallastConfig
 import BallastCore
-import Cache
+import Crypto
 
 /// Turns what each attempt of a request used into its cost and its overhead reason, before
 /// the records reach the sinks (metrics, store, access log), so every sink sees the same
@@ -29,7 +29,7 @@ package struct UsageAccounting: Sendable {
         var credential = headers["x-api-key"] ?? ""
         if credential.isEmpty, let authorization = headers["authorization"] { credential = authorization }
         guard !credential.isEmpty else { return "none" }
-        return "key-" + String(SHA256.hex(SHA256.hash(credential)).prefix(12))
+        return "key-" + String(Hex.encode(Digest.sha256(credential)).prefix(12))
     }
 
     /// Why an attempt's tokens bought nothing the client received, or nil when they did.

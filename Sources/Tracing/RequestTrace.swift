@@ -1,3 +1,4 @@
+import BallastCore
 /// The trace of one client request: its server span's id, the caller's context when it sent
 /// a valid `traceparent`, and whether the trace is sampled. Attempt spans are children of
 /// the server span; each attempt sends its own span's `traceparent` upstream.

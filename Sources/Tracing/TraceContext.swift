@@ -1,3 +1,4 @@
+import BallastCore
 /// A W3C Trace Context (`traceparent`, `tracestate`): the trace a span belongs to and its
 /// parent span, as received from a caller or made here.
 ///
@@ -36,9 +37,9 @@ public struct TraceContext: Sendable, Equatable {
         let bytes = Array(header.utf8)
         // version "00" is exactly 55 characters; a later version may append "-..." fields.
         guard bytes.count >= 55, bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"), bytes[52] == UInt8(ascii: "-"),
-              let version = Hex.decode(bytes[0..<2]), version[0] != 0xFF,
-              let traceID = Hex.decode(bytes[3..<35]), let spanID = Hex.decode(bytes[36..<52]),
-              let flags = Hex.decode(bytes[53..<55]) else { return nil }
+              let version = Hex.decode(bytes[0..<2], lowerCaseOnly: true), version[0] != 0xFF,
+              let traceID = Hex.decode(bytes[3..<35], lowerCaseOnly: true), let spanID = Hex.decode(bytes[36..<52], lowerCaseOnly: true),
+              let flags = Hex.decode(bytes[53..<55], lowerCaseOnly: true) else { return nil }
         if version[0] == 0 {
             guard bytes.count == 55 else { return nil }
         } else if bytes.count > 55, bytes[55] != UInt8(ascii: "-") {

@@ -1,5 +1,6 @@
 import Crypto
 import Testing
+@testable import BallastCore
 
 /// Known answers from the standards and from the `openssl` command, so a wrong binding
 /// (length, argument order, digest) cannot pass.

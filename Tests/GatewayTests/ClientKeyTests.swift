@@ -1,3 +1,4 @@
+import Crypto
 import BallastConfig
 import BallastCore
 import Cache
@@ -89,7 +90,7 @@ import BallastTesting
         defer { upstream.server.stop() }
         let harness = try gateway(upstream, keys: """
                 - { name: search, key_env: KEY_SEARCH, requests_per_minute: 600 }
-                - { name: batch, key_sha256: \(SHA256.hex(SHA256.hash("ck-batch"))) }
+                - { name: batch, key_sha256: \(Hex.encode(Digest.sha256("ck-batch"))) }
             """, environment: ["KEY_SEARCH": "ck-search"])
         defer { harness.stop() }
         let search = await post(harness, key: "ck-search")
@@ -172,7 +173,7 @@ import BallastTesting
         let document = await harness.get("http://\(harness.gateway.adminAddress)/control/v1/clients",
                                           headers: ["authorization": "Bearer admin"]).text
         #expect(document.contains(#""name":"small""#) && document.contains(#""rate_requests":1"#))
-        #expect(!document.contains("ck-small") && !document.contains(SHA256.hex(SHA256.hash("ck-small"))))
+        #expect(!document.contains("ck-small") && !document.contains(Hex.encode(Digest.sha256("ck-small"))))
         let page = await harness.get("http://\(harness.gateway.adminAddress)/").text
         #expect(page.contains(#"<table id="clients">"#) && page.contains("<td>small</td><td>1</td><td>1</td>"))
         #expect(!page.contains("ck-small"))
@@ -199,8 +200,8 @@ import BallastTesting
     @Test func rotatingAKeyOnReloadKeepsTheRequestInFlight() async throws {
         let upstream = try Upstream()
         defer { upstream.server.stop() }
-        let old = SHA256.hex(SHA256.hash("ck-old"))
-        let new = SHA256.hex(SHA256.hash("ck-new"))
+        let old = Hex.encode(Digest.sha256("ck-old"))
+        let new = Hex.encode(Digest.sha256("ck-new"))
         let harness = try gateway(upstream, keys: "    - { name: app, key_sha256: \(old) }")
         defer { harness.stop() }
         upstream.setHold(true)
@@ -247,7 +248,7 @@ import BallastTesting
                     - { name: app, key_sha256: \(hash) }
                 """.write(toFile: path, atomically: true, encoding: .utf8)
         }
-        try write(SHA256.hex(SHA256.hash("ck-old")))
+        try write(Hex.encode(Digest.sha256("ck-old")))
         let gateway = try GatewayService(config: try GatewayConfig.load(path: path),
                                          environment: ["UPSTREAM_KEY": "sk-org", "ADMIN_TOKEN": "admin"], configPath: path)
         try gateway.start()
@@ -262,7 +263,7 @@ import BallastTesting
             return await collector.result()
         }
         #expect(await post(harness, key: "ck-old").head?.status == 200)
-        try write(SHA256.hex(SHA256.hash("ck-new")))
+        try write(Hex.encode(Digest.sha256("ck-new")))
         let done = await reload()
         #expect(done.head?.status == 200)
         #expect(done.text.contains(#""clients":["app"]"#))

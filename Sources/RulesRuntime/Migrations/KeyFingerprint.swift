@@ -1,11 +1,11 @@
 package import BallastCore
-import Cache
+import Crypto
 
 /// A client key's fingerprint: the first 16 hex digits of its SHA-256. Config names client
 /// key groups by fingerprints, so no key is ever written in a config file, a log or the store.
 package enum KeyFingerprint {
     static func of(_ key: String) -> String {
-        String(SHA256.hex(SHA256.hash(key)).prefix(16))
+        String(Hex.encode(Digest.sha256(key)).prefix(16))
     }
 
     /// The credential a request carries: `x-api-key`, else the bearer token.

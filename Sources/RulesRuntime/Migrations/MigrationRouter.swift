@@ -1,6 +1,5 @@
 import BallastConfig
 import BallastCore
-import Cache
 import JSON
 import Rules
 

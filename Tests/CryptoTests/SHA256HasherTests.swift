@@ -1,7 +1,8 @@
-import Cache
+import Crypto
 import Testing
+@testable import BallastCore
 
-@Suite("SHA-256")
+@Suite("SHA-256 in pieces, through libcrypto")
 struct SHA256Tests {
     @Test("FIPS 180-4 test vectors", arguments: [
         ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
@@ -12,13 +13,13 @@ struct SHA256Tests {
          "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1"),
     ])
     func vectors(message: String, expected: String) {
-        #expect(SHA256.hex(SHA256.hash(message)) == expected)
-        #expect(SHA256.hash(message).count == SHA256.digestBytes)
+        #expect(Hex.encode(Digest.sha256(message)) == expected)
+        #expect(Digest.sha256(message).count == Digest.sha256Bytes)
     }
 
     @Test("a million 'a's, fed in uneven pieces")
     func millionA() {
-        var hasher = SHA256()
+        var hasher = SHA256Hasher()
         let piece = [UInt8](repeating: UInt8(ascii: "a"), count: 999)
         var fed = 0
         while fed < 1_000_000 {
@@ -26,7 +27,7 @@ struct SHA256Tests {
             hasher.update(Array(piece[0..<count]))
             fed += count
         }
-        #expect(SHA256.hex(hasher.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        #expect(Hex.encode(hasher.finalize()) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
     }
 
     @Test("padding boundaries (lengths around one and two blocks)", arguments: [
@@ -38,20 +39,20 @@ struct SHA256Tests {
         (120, "2f3d335432c70b580af0e8e1b3674a7c020d683aa5f73aaaedfdc55af904c21c"),
     ])
     func boundaries(length: Int, expected: String) {
-        #expect(SHA256.hex(SHA256.hash([UInt8](repeating: UInt8(ascii: "a"), count: length))) == expected)
+        #expect(Hex.encode(Digest.sha256([UInt8](repeating: UInt8(ascii: "a"), count: length))) == expected)
     }
 
     @Test("incremental hashing equals one-shot hashing at every split point")
     func incremental() {
         let data = (0..<200).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
-        let whole = SHA256.hash(data)
+        let whole = Digest.sha256(data)
         for split in [0, 1, 55, 63, 64, 65, 127, 128, 199, 200] {
-            var hasher = SHA256()
+            var hasher = SHA256Hasher()
             hasher.update(Array(data[0..<split]))
             let early = hasher.finalize()  // finalize leaves the hasher usable
             hasher.update(Array(data[split...]))
             #expect(hasher.finalize() == whole)
-            #expect(early == SHA256.hash(Array(data[0..<split])))
+            #expect(early == Digest.sha256(Array(data[0..<split])))
         }
     }
 }
