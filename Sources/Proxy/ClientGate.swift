@@ -2,7 +2,7 @@ package import BallastConfig
 package import BallastCore
 import Cache
 import Dispatch
-public import HTTPServer
+package import HTTPServer
 import Metrics
 package import Resilience
 package import SharedState

@@ -59,6 +59,7 @@ public final class UpstreamClient: @unchecked Sendable {
     public func start() {
         guard !started.exchange(true, ordering: .relaxed) else { return }
         let thread = Thread { [self] in
+            LoopThread.markCurrent()
             runLoop()
             loopExited.signal()
         }

@@ -83,6 +83,7 @@ final class Attempt: UpstreamTransferDelegate, @unchecked Sendable {
 
     /// Stops the transfer because another attempt won or the client left.
     func abandon() {
+        LoopThread.preconditionOnLoop()
         guard isLive else { return }
         cancelledByBallast = true
         transfer?.cancel()

@@ -1,3 +1,5 @@
+import Upstream
+
 /// The calls that are going upstream now, so that news about a region reaches the ones with an
 /// attempt stuck there (`CallMachine.Event.regionOut`).
 ///
@@ -6,12 +8,19 @@
 package final class CallsInFlight: @unchecked Sendable {
     private var calls: [ObjectIdentifier: ProxiedCall] = [:]
 
-    func add(_ call: ProxiedCall) { calls[ObjectIdentifier(call)] = call }
+    func add(_ call: ProxiedCall) {
+        LoopThread.preconditionOnLoop()
+        calls[ObjectIdentifier(call)] = call
+    }
 
-    func remove(_ call: ProxiedCall) { calls[ObjectIdentifier(call)] = nil }
+    func remove(_ call: ProxiedCall) {
+        LoopThread.preconditionOnLoop()
+        calls[ObjectIdentifier(call)] = nil
+    }
 
     /// `region`'s circuit opened: each call waiting there for a first byte may move.
     package func regionWentOut(_ region: String) {
+        LoopThread.preconditionOnLoop()
         for call in Array(calls.values) { call.regionWentOut(region) }
     }
 }

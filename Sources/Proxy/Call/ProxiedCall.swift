@@ -110,6 +110,7 @@ final class ProxiedCall: @unchecked Sendable {
     // MARK: Driving the machine (loop thread)
 
     private func handle(_ event: CallMachine.Event) {
+        LoopThread.preconditionOnLoop("ProxiedCall.handle")
         perform(machine.handle(event, in: self))
     }
 
@@ -248,6 +249,7 @@ final class ProxiedCall: @unchecked Sendable {
     // MARK: Transfer callbacks (loop thread)
 
     func attempt(_ attempt: Attempt, didReceiveHead head: UpstreamResponseHead) {
+        LoopThread.preconditionOnLoop()
         attempt.head = head
         attempt.headAt = now
         if (200..<300).contains(head.status) {
@@ -261,6 +263,7 @@ final class ProxiedCall: @unchecked Sendable {
     }
 
     func attempt(_ attempt: Attempt, didReceive bytes: UnsafeRawBufferPointer) -> Bool {
+        LoopThread.preconditionOnLoop()
         // Refused as not SSE: what still arrives before the cancel takes effect is dropped.
         if attempt.notSSE { return true }
         switch attempt.mode {
@@ -308,6 +311,7 @@ final class ProxiedCall: @unchecked Sendable {
     }
 
     func attempt(_ attempt: Attempt, didComplete completion: UpstreamCompletion) {
+        LoopThread.preconditionOnLoop()
         if completion.silentResends > 0 {
             silentResends += completion.silentResends
             context.metrics.silentResends.labels(attempt.region.name).increment(by: completion.silentResends)
