@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// The real clock: `CLOCK_MONOTONIC` for intervals, `CLOCK_REALTIME` for timestamps.
-public struct SystemClock: Clock {
+public struct SystemClock: TimeSource {
     public init() {}
 
     public func now() -> MonotonicInstant {

@@ -12,9 +12,9 @@ public import Upstream
 /// client's loop thread. Bounded in count and time, it always stops by itself.
 public final class LoadGenerator: Sendable {
     private let client: UpstreamClient
-    private let clock: any Clock
+    private let clock: any TimeSource
 
-    public init(client: UpstreamClient, clock: any Clock = SystemClock()) {
+    public init(client: UpstreamClient, clock: any TimeSource = SystemClock()) {
         self.client = client
         self.clock = clock
     }
@@ -136,7 +136,7 @@ public final class LoadRecorder: Sendable {
 final class LoadCall: UpstreamTransferDelegate, @unchecked Sendable {
     private let recorder: LoadRecorder
     private let scheduledAt: MonotonicInstant
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let onComplete: (@Sendable (LoadOutcome) -> Void)?
     // Loop-thread only.
     private var headers: HTTPHeaders = [:]
@@ -148,7 +148,7 @@ final class LoadCall: UpstreamTransferDelegate, @unchecked Sendable {
     private var sawErrorEvent = false
     private var tail: [UInt8] = []
 
-    init(recorder: LoadRecorder, scheduledAt: MonotonicInstant, clock: any Clock,
+    init(recorder: LoadRecorder, scheduledAt: MonotonicInstant, clock: any TimeSource,
          onComplete: (@Sendable (LoadOutcome) -> Void)? = nil) {
         self.recorder = recorder
         self.scheduledAt = scheduledAt

@@ -25,7 +25,7 @@ final class RegionEngine: HTTPHandler, Sendable {
     }
 
     let config: SimulatedRegionConfig
-    let clock: any Clock
+    let clock: any TimeSource
     /// The simulator's OAuth tokens; when set, API requests need one instead of `apiKey`.
     let tokens: IssuedTokenStore?
     let stats = StatsRecorder()
@@ -41,7 +41,7 @@ final class RegionEngine: HTTPHandler, Sendable {
     /// This region's own buckets, for limits in the region scope.
     let regionLimits = RateLimitStore()
 
-    init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock, tokens: IssuedTokenStore? = nil,
+    init(config: SimulatedRegionConfig, seed: UInt64, clock: any TimeSource, tokens: IssuedTokenStore? = nil,
          organisationSettings: RateLimitSettings = RateLimitSettings(), organisationLimits: RateLimitStore = RateLimitStore()) {
         self.config = config
         self.clock = clock

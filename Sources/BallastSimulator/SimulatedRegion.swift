@@ -33,7 +33,7 @@ public final class SimulatedRegion: Sendable {
     /// - Parameter tokens: the simulator's issued OAuth tokens; when given, API requests need
     ///   one of them as a bearer token and `config.apiKey` is not checked.
     /// - Parameter organisationLimits: the simulator's organisation buckets, shared by its regions.
-    init(config: SimulatedRegionConfig, seed: UInt64, clock: any Clock, tokens: IssuedTokenStore? = nil,
+    init(config: SimulatedRegionConfig, seed: UInt64, clock: any TimeSource, tokens: IssuedTokenStore? = nil,
          organisationSettings: RateLimitSettings = RateLimitSettings(),
          organisationLimits: RateLimitStore = RateLimitStore()) {
         self.config = config

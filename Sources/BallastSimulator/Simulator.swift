@@ -16,7 +16,7 @@ public final class Simulator: Sendable {
     /// The OAuth token endpoint when the config has an `oauth` section; every region then
     /// asks for its bearer tokens instead of an API key.
     public let tokenIssuer: TokenIssuer?
-    private let clock: any Clock
+    private let clock: any TimeSource
     /// The organisation's rate-limit buckets, one set per credential, shared by every region
     /// whose limits are in the organisation scope (the default), as the API keeps them.
     let organisationLimits: RateLimitStore
@@ -25,7 +25,7 @@ public final class Simulator: Sendable {
 
     /// - Parameter clock: drives the fault schedule, the fault episodes and the rate-limit
     ///   buckets (pacing uses real timers); a `ManualClock` makes them steppable in tests.
-    public init(config: SimulatorConfig, clock: any Clock = SystemClock()) {
+    public init(config: SimulatorConfig, clock: any TimeSource = SystemClock()) {
         self.config = config
         self.clock = clock
         let issuer = config.oauth.map { TokenIssuer(config: $0, seed: config.seed, clock: clock) }

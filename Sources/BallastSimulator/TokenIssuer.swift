@@ -17,7 +17,7 @@ public final class TokenIssuer: Sendable {
     let engine: TokenIssuerEngine
     let server: HTTPServer
 
-    init(config: TokenIssuerConfig, seed: UInt64, clock: any Clock) {
+    init(config: TokenIssuerConfig, seed: UInt64, clock: any TimeSource) {
         self.config = config
         // The tokens' check value depends on the seed and the secret, so a token from another
         // simulator config is invalid here even with the same shape.

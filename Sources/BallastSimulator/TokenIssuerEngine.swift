@@ -7,14 +7,14 @@ import Synchronization
 /// grant, with the issuer's faults) and the `/_sim/oauth` control endpoints.
 final class TokenIssuerEngine: HTTPHandler, Sendable {
     let config: TokenIssuerConfig
-    let clock: any Clock
+    let clock: any TimeSource
     let tokens: IssuedTokenStore
     private let faultState: Mutex<TokenIssuerFaults>
     private let counters = Mutex(TokenIssuerStats())
     /// Runs delayed answers without holding a server thread.
     private let queue = DispatchQueue(label: "ballast.simulator.oauth", attributes: .concurrent)
 
-    init(config: TokenIssuerConfig, tokens: IssuedTokenStore, clock: any Clock) {
+    init(config: TokenIssuerConfig, tokens: IssuedTokenStore, clock: any TimeSource) {
         self.config = config
         self.tokens = tokens
         self.clock = clock

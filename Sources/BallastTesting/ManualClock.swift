@@ -3,7 +3,7 @@ import Synchronization
 
 /// A clock that moves only when told: tests step schedules, buckets and windows to exact
 /// times instead of sleeping.
-public final class ManualClock: Clock {
+public final class ManualClock: TimeSource {
     private struct Time {
         var monotonic: UInt64
         var wall: Double

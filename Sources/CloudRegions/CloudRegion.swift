@@ -39,12 +39,12 @@ public final class CloudRegion: Sendable {
     public let auth: Auth
     let settings: CloudRegionConfig
     let signer: SigV4Signer?
-    let clock: any Clock
+    let clock: any TimeSource
     /// `host[:port]` of the endpoint: signed, and sent as the `host` header so libcurl sends exactly it.
     let authority: String
     private let onError: @Sendable (AnthropicError, UpstreamResponseHead) -> Void
 
-    public init(name: String, kind: RegionKind, settings: CloudRegionConfig, auth: Auth, clock: any Clock,
+    public init(name: String, kind: RegionKind, settings: CloudRegionConfig, auth: Auth, clock: any TimeSource,
                 onError: @escaping @Sendable (AnthropicError, UpstreamResponseHead) -> Void = { _, _ in }) {
         self.name = name
         self.kind = kind

@@ -25,7 +25,7 @@ public final class CloudRegionSet: Sendable {
     /// Builds every cloud region of `configs`. Throws when a region's credentials cannot be
     /// had: the message names the variable or file to set.
     public static func make(_ configs: [RegionConfig], environment: [String: String], client: UpstreamClient,
-                            clock: any Clock, logger: Logger) throws(CloudCredentialError) -> CloudRegionSet {
+                            clock: any TimeSource, logger: Logger) throws(CloudCredentialError) -> CloudRegionSet {
         var regions: [CloudRegion] = []
         for config in configs where config.kind != .anthropic {
             guard let settings = config.cloud else { continue }
@@ -49,7 +49,7 @@ public final class CloudRegionSet: Sendable {
     /// Bedrock's credentials, in the order the AWS SDKs take them: a Bedrock API key, keys in
     /// the environment, a web identity.
     static func awsAuth(region: String, awsRegion: String, environment: [String: String], client: UpstreamClient,
-                        clock: any Clock) throws(CloudCredentialError) -> CloudRegion.Auth {
+                        clock: any TimeSource) throws(CloudCredentialError) -> CloudRegion.Auth {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         if let token = value("AWS_BEARER_TOKEN_BEDROCK") { return .awsBearer(token) }
         if let key = value("AWS_ACCESS_KEY_ID") {
@@ -81,7 +81,7 @@ public final class CloudRegionSet: Sendable {
     /// Vertex's credentials: `credentials_file`, else `GOOGLE_APPLICATION_CREDENTIALS`, else the
     /// metadata server (`GCE_METADATA_HOST`, else `metadata.google.internal`).
     static func googleAuth(region: String, settings: CloudRegionConfig, environment: [String: String], client: UpstreamClient,
-                           clock: any Clock) throws(CloudCredentialError) -> CloudRegion.Auth {
+                           clock: any TimeSource) throws(CloudCredentialError) -> CloudRegion.Auth {
         let file = settings.credentialsFile ?? environment["GOOGLE_APPLICATION_CREDENTIALS"].flatMap { $0.isEmpty ? nil : $0 }
         if let file {
             let origin = settings.credentialsFile != nil ? "credentials_file" : "GOOGLE_APPLICATION_CREDENTIALS"
@@ -99,7 +99,7 @@ public final class CloudRegionSet: Sendable {
 
     /// A refused signature is logged with the clock skew the service's `Date` shows: AWS
     /// refuses requests signed more than five minutes off its clock.
-    static func logError(region: String, error: AnthropicError, head: UpstreamResponseHead, clock: any Clock, logger: Logger) {
+    static func logError(region: String, error: AnthropicError, head: UpstreamResponseHead, clock: any TimeSource, logger: Logger) {
         guard error.type == .authentication || error.type == .permission else { return }
         var metadata: Logger.Metadata = ["region": "\(region)", "status": "\(head.status)"]
         if error.message.contains("Signature expired") || error.message.contains("Signature not yet current"),

@@ -11,11 +11,11 @@ public final class RefreshingCredential: Sendable, CustomStringConvertible {
     private let refresher: TokenRefresher
     private let source: any TokenSource
     private let client: UpstreamClient
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let waiting = Mutex<(inFlight: Bool, actions: [@Sendable () -> Void])>((false, []))
     private let counts = Mutex<(succeeded: Int, failed: Int, lastFailure: String?)>((0, 0, nil))
 
-    public init(source: any TokenSource, client: UpstreamClient, clock: any Clock) {
+    public init(source: any TokenSource, client: UpstreamClient, clock: any TimeSource) {
         // STS and Google tokens live an hour: refresh with a fifth left (12 minutes), as the
         // SDKs do with 5-15; short test tokens still get a second of slack.
         refresher = TokenRefresher(settings: TokenRefresher.Settings(refreshAheadFraction: 0.2, minimumRefreshAhead: 1))

@@ -8,7 +8,7 @@ extension GatewayService {
     /// The tracer for `tracing`, exporting through the gateway's libcurl client; nil when off.
     /// Export headers come from the variable `tracing.headers_env` names
     /// (`name=value,name=value`), for collectors that need a key; they are never logged.
-    static func makeTracer(_ config: TracingConfig, environment: [String: String], client: UpstreamClient, clock: any Clock,
+    static func makeTracer(_ config: TracingConfig, environment: [String: String], client: UpstreamClient, clock: any TimeSource,
                            registry: MetricsRegistry) -> Tracer? {
         guard let endpoint = config.otlpEndpoint else { return nil }
         var headers = HTTPHeaders()

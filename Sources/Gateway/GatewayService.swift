@@ -61,7 +61,7 @@ public final class GatewayService: Sendable {
     ///     before the write fails (`SQLITE_BUSY`); tests shorten it.
     ///   - configPath: the file `config` was read from: `reloadClientsFromFile()` (SIGHUP,
     ///     `POST /control/v1/clients/reload`) re-reads its `clients` section.
-    public init(config: GatewayConfig, environment: [String: String], clock: any Clock = SystemClock(),
+    public init(config: GatewayConfig, environment: [String: String], clock: any TimeSource = SystemClock(),
                 logger: Logger = Logger(label: "ballast"), storeBusyTimeout: Int32 = 5_000, configPath: String? = nil) throws {
         self.config = config
         self.configPath = configPath
@@ -327,7 +327,7 @@ public final class GatewayService: Sendable {
     }
 
     private static func credentials(for auth: AuthConfig, environment: [String: String], client: UpstreamClient,
-                                    clock: any Clock) throws -> any UpstreamCredentials {
+                                    clock: any TimeSource) throws -> any UpstreamCredentials {
         switch auth.mode {
         case .passthrough:
             return PassthroughCredentials()

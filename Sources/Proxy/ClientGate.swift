@@ -69,11 +69,11 @@ package final class ClientGate: Sendable {
     }
 
     private let state: Mutex<State>
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let shared: SharedClientLimits?
     private let metrics: GatewayMetrics?
 
-    package init(config: ClientsConfig, environment: [String: String], clock: any Clock, shared: SharedClientLimits? = nil,
+    package init(config: ClientsConfig, environment: [String: String], clock: any TimeSource, shared: SharedClientLimits? = nil,
          metrics: GatewayMetrics? = nil) throws {
         self.clock = clock
         self.shared = shared

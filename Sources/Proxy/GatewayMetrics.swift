@@ -121,7 +121,7 @@ package final class GatewayMetrics: Sendable {
     }
 
     /// Gauges read from the policies at scrape time, and the counters they keep.
-    package func registerPolicyGauges(policy: CallPolicy, credentials: any UpstreamCredentials, clock: any Clock) {
+    package func registerPolicyGauges(policy: CallPolicy, credentials: any UpstreamCredentials, clock: any TimeSource) {
         _ = registry.gauge("ballast_rate_allowance_requests_per_second",
                            help: "The request rate pacing allows per limit group and model (absent while unlimited).",
                            labels: ["key"]) {

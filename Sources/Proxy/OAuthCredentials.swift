@@ -11,7 +11,7 @@ import JSON
 package final class OAuthCredentials: UpstreamCredentials {
     private let refresher: TokenRefresher
     private let client: UpstreamClient
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let tokenURL: String
     private let clientID: String
     /// Held in memory only; never logged, never stored.
@@ -20,7 +20,7 @@ package final class OAuthCredentials: UpstreamCredentials {
     private let waiting = Mutex<(inFlight: Bool, actions: [@Sendable () -> Void])>((false, []))
     let refreshes = RefreshCounters()
 
-    package init(tokenURL: String, clientID: String, clientSecret: String, client: UpstreamClient, clock: any Clock,
+    package init(tokenURL: String, clientID: String, clientSecret: String, client: UpstreamClient, clock: any TimeSource,
          timeout: Double = 30) {
         // Refresh with a fifth of the lifetime left, but tokens of a few seconds still get a
         // second of slack rather than the default 30 s (which would refresh continuously).

@@ -20,12 +20,12 @@ package final class ObjectHomes: Sendable {
     private let entries: Mutex<[String: ObjectHomeRow]>
     private let database: Mutex<SQLiteDatabase?>
     private let queue = DispatchQueue(label: "ballast.object-homes")
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let logger: Logger?
     private let failures = Atomic<Int>(0)
 
     /// - Parameter store: where homes are kept across restarts; nil keeps them in memory only.
-    package init(store: TelemetryStore? = nil, clock: any Clock = SystemClock(), logger: Logger? = nil) {
+    package init(store: TelemetryStore? = nil, clock: any TimeSource = SystemClock(), logger: Logger? = nil) {
         self.clock = clock
         self.logger = logger
         var loaded: [String: ObjectHomeRow] = [:]

@@ -12,7 +12,7 @@ package final class ProxyContext: Sendable {
     package let client: UpstreamClient
     let router: Router
     let credentials: any UpstreamCredentials
-    let clock: any Clock
+    let clock: any TimeSource
     let options: ProxyOptions
     let policy: CallPolicy
     let metrics: GatewayMetrics
@@ -39,7 +39,7 @@ package final class ProxyContext: Sendable {
     /// OpenTelemetry traces (`tracing`); nil when off.
     let tracer: Tracer?
 
-    package init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any Clock,
+    package init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any TimeSource,
          options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
          cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes(),
          clients: ClientGate? = nil, cloud: CloudRegionSet? = nil, accounting: UsageAccounting = UsageAccounting(),

@@ -3,7 +3,7 @@ package import BallastCore
 import Dispatch
 import Foundation
 package import Logging
-public import Rules
+package import Rules
 package import Synchronization
 package import Telemetry
 package import Resilience
@@ -44,7 +44,7 @@ public final class RuleController: Sendable {
     let store: TelemetryStore?
     /// The canaries, moved on at every tick by time and by the rules' canary actions.
     package let migrations: MigrationController?
-    let clock: any Clock
+    let clock: any TimeSource
     let logger: Logger
     let state: Mutex<State>
     /// Held by every change of the overrides across its save to the store (operator writes,
@@ -83,7 +83,7 @@ public final class RuleController: Sendable {
     /// Overrides saved by an earlier run are loaded from `store`; expired ones are dropped
     /// (and audited) at the first tick.
     package init(config: GatewayConfig, source: TelemetryWindowSource, router: Router, writer: TelemetryWriter,
-         store: TelemetryStore? = nil, migrations: MigrationController? = nil, clock: any Clock, logger: Logger) throws {
+         store: TelemetryStore? = nil, migrations: MigrationController? = nil, clock: any TimeSource, logger: Logger) throws {
         paths = config.rules.paths
         context = RuleContext(config: config)
         self.source = source

@@ -19,14 +19,14 @@ public final class SharedAllowance: Sendable {
     public let settings: SharedAllowanceSettings
     private let client: RedisClient
     private let prefix: String
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let books = Mutex<[String: LeaseBook]>([:])
     public let leases = Atomic<Int>(0)
     public let slotsGranted = Atomic<Int>(0)
     public let localAdmissions = Atomic<Int>(0)
     public let cuts = Atomic<Int>(0)
 
-    public init(client: RedisClient, keyPrefix: String, settings: SharedAllowanceSettings, clock: any Clock) {
+    public init(client: RedisClient, keyPrefix: String, settings: SharedAllowanceSettings, clock: any TimeSource) {
         self.client = client
         prefix = keyPrefix
         self.settings = settings

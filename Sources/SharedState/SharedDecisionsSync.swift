@@ -24,7 +24,7 @@ package final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
     private let instances: SharedStateHash
     private let membership: SharedMembership
     private let instanceID: String
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let rules = Mutex<RuleController?>(nil)
     /// Per circuit or canary field: the newest decision known here (published or adopted).
     private let known = Mutex<[String: SharedEntry]>([:])
@@ -40,7 +40,7 @@ package final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
     /// which must not hold up the Redis client's thread (and the leases waiting on it).
     private let applying = DispatchQueue(label: "ballast-shared-decisions")
 
-    init(newest: SharedStateHash, instances: SharedStateHash, membership: SharedMembership, clock: any Clock) {
+    init(newest: SharedStateHash, instances: SharedStateHash, membership: SharedMembership, clock: any TimeSource) {
         self.newest = newest
         self.instances = instances
         self.membership = membership

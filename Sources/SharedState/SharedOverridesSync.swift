@@ -13,7 +13,7 @@ package import RulesRuntime
 /// Writes made while Redis was out of reach are kept and written on its return.
 package final class SharedOverridesSync: OverridesObserver, Sendable {
     private let hash: SharedStateHash
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let rules = Mutex<RuleController?>(nil)
     /// Fields written locally that Redis has not confirmed yet.
     private let pending = Mutex<[String: SharedEntry]>([:])
@@ -21,7 +21,7 @@ package final class SharedOverridesSync: OverridesObserver, Sendable {
     /// The newest stamp seen here, written or read: a Lamport clock over the overrides.
     private let newestStamp = Mutex<Double>(0)
 
-    package init(hash: SharedStateHash, clock: any Clock) {
+    package init(hash: SharedStateHash, clock: any TimeSource) {
         self.hash = hash
         self.clock = clock
     }

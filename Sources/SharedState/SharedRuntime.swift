@@ -23,12 +23,12 @@ package final class SharedRuntime: Sendable {
     package let decisions: SharedDecisionsSync
     private let subscriber: RedisSubscriber
     private let logger: Logger
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let info = Mutex<String>("{}")
 
-    package init(config: RedisConfig, environment: [String: String], pacing: PacingConfig, clock: any Clock, logger: Logger) throws {
+    package init(config: RedisConfig, environment: [String: String], pacing: PacingConfig, clock: any TimeSource, logger: Logger) throws {
         self.config = config
         self.clock = clock
         self.logger = logger

@@ -50,7 +50,7 @@ struct RecentRollups {
 
     /// Adds a request. The clock is read only when the record is newer than the ring, to
     /// refuse records from the future (a clock bug) that would otherwise clear the ring.
-    mutating func add(_ record: RequestRecord, attempts: [AttemptRecord], clock: any Clock) {
+    mutating func add(_ record: RequestRecord, attempts: [AttemptRecord], clock: any TimeSource) {
         let second = record.completionSecond
         if second > newest {
             guard Double(second) <= clock.wallTime().rounded(.down) + 1 else { return }

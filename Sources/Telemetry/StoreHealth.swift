@@ -4,10 +4,10 @@ import Synchronization
 /// The store's health, shared by every connection that writes (the telemetry writer's
 /// batches, the operator's state writes). See `StoreHealthState` for the rule.
 public final class StoreHealth: Sendable {
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let state: Mutex<StoreHealthState>
 
-    public init(clock: any Clock, window: Double = StoreHealthState.defaultWindow) {
+    public init(clock: any TimeSource, window: Double = StoreHealthState.defaultWindow) {
         self.clock = clock
         state = Mutex(StoreHealthState(window: window))
     }

@@ -22,7 +22,7 @@ public final class TelemetryStore: Sendable {
     public let appliedMigrations: [String]
     /// Whether writes are landing: every writer batch and every state write reports here.
     public let health: StoreHealth
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let connection: Mutex<SQLiteDatabase>
     /// `limitPages(to:)`: the cap (0 for none) and a generation each connection compares with
     /// the one it last applied, so applying costs one atomic load per write when nothing changed.
@@ -37,7 +37,7 @@ public final class TelemetryStore: Sendable {
     ///     store's connections (nothing touches the disk).
     ///   - clock: wall time for `schema_migrations.applied_at` and `state.updated_at`.
     ///   - migrations: the schema, in order; tests pass extra steps.
-    public init(path: String, clock: any Clock = SystemClock(),
+    public init(path: String, clock: any TimeSource = SystemClock(),
                 migrations: [TelemetryMigration] = TelemetryMigration.schema, busyTimeout: Int32 = 5_000) throws {
         self.path = path
         self.clock = clock

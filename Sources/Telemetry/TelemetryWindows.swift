@@ -20,7 +20,7 @@ public final class TelemetryWindows: Sendable {
 
     public let store: TelemetryStore
     private let live: WriterShared?
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let rawRetention: Double
     private let longestWindow: Double
     private let connection: Mutex<WindowQueryConnection>
@@ -30,7 +30,7 @@ public final class TelemetryWindows: Sendable {
     ///     nil to read only what is on disk (e.g. a CLI inspecting a file). Its clock and
     ///     retention are then used.
     ///   - clock: for a store without a writer: what "now" is.
-    public init(store: TelemetryStore, writer: TelemetryWriter? = nil, clock: any Clock = SystemClock(),
+    public init(store: TelemetryStore, writer: TelemetryWriter? = nil, clock: any TimeSource = SystemClock(),
                 rawRetention: Double = TelemetryWriterOptions().rawRetention,
                 rollupRetention: Double = TelemetryWriterOptions().rollupRetention) throws {
         self.store = store

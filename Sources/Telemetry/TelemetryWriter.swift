@@ -34,7 +34,7 @@ public final class TelemetryWriter: Sendable {
     ///   per kind of loss every 10 s (`DropLogThrottle`), with the count since the last call
     ///   and the writer's last error; the gateway logs it.
     public init(store: TelemetryStore, options: TelemetryWriterOptions = TelemetryWriterOptions(),
-                clock: any Clock = SystemClock(),
+                clock: any TimeSource = SystemClock(),
                 report: @escaping @Sendable (DropLogThrottle.Line, _ lastError: String?) -> Void = { _, _ in }) throws {
         self.store = store
         self.options = options

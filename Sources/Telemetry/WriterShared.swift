@@ -7,7 +7,7 @@ import Synchronization
 /// `WriterWorker`, on the writer thread only.
 final class WriterShared: Sendable {
     let options: TelemetryWriterOptions
-    let clock: any Clock
+    let clock: any TimeSource
     let queue: Mutex<WriterQueue>
     /// Nil when `options.memorySeconds` is 0.
     let ring: Mutex<RecentRollups>?
@@ -29,7 +29,7 @@ final class WriterShared: Sendable {
     /// Request records lost in batches that failed, by the failure's reason.
     let failedByReason = Mutex<[StoreFailureReason: Int]>([:])
 
-    init(options: TelemetryWriterOptions, clock: any Clock, nextID: Int64, ring: RecentRollups?) {
+    init(options: TelemetryWriterOptions, clock: any TimeSource, nextID: Int64, ring: RecentRollups?) {
         self.options = options
         self.clock = clock
         var initial = WriterQueue()

@@ -23,7 +23,7 @@ public final class UpstreamClient: @unchecked Sendable {
     }
 
     public let options: UpstreamClientOptions
-    let clock: any Clock
+    let clock: any TimeSource
     private let multi: UnsafeMutableRawPointer
     private let commands = Mutex<[Command]>([])
     private let activeCount = Atomic<Int>(0)
@@ -38,7 +38,7 @@ public final class UpstreamClient: @unchecked Sendable {
     private var timers = Heap<LoopTimer>()
     private let timerSequence = Atomic<UInt64>(0)
 
-    public init(options: UpstreamClientOptions = UpstreamClientOptions(), clock: any Clock = SystemClock()) {
+    public init(options: UpstreamClientOptions = UpstreamClientOptions(), clock: any TimeSource = SystemClock()) {
         // Thread-safe and reference-counted in libcurl >= 7.84; the executable also calls it first.
         curl_global_init(Int(CURL_GLOBAL_DEFAULT))
         self.options = options

@@ -29,7 +29,7 @@ import Upstream
     }
 
     /// - Parameter rules: rule file paths (globs), none by default.
-    static func harness(simulator: Simulator, directory: TemporaryDirectory, clock: any Clock, canaries: String,
+    static func harness(simulator: Simulator, directory: TemporaryDirectory, clock: any TimeSource, canaries: String,
                         rules: [String] = []) throws -> GatewayHarness {
         try GatewayHarness(yaml: """
             listen: 127.0.0.1:0

@@ -16,13 +16,13 @@ final class ControlHarness {
     let counts = RegionCounts()
     var harness: GatewayHarness
     let directory: TemporaryDirectory
-    let clock: any Clock
+    let clock: any TimeSource
     let rulesYAML: String
     let storeBusyTimeout: Int32
     let firstByteTimeout: Int
 
     /// `primaryStalls`: the primary accepts requests and never answers.
-    init(rules: String = "", clock: any Clock = SystemClock(), open: Bool = false, storeBusyTimeout: Int32 = 5_000,
+    init(rules: String = "", clock: any TimeSource = SystemClock(), open: Bool = false, storeBusyTimeout: Int32 = 5_000,
          primaryStalls: Bool = false, firstByteTimeout: Int = 10) throws {
         self.storeBusyTimeout = storeBusyTimeout
         directory = try TemporaryDirectory("ballast-control")
@@ -46,7 +46,7 @@ final class ControlHarness {
                                  firstByteTimeout: firstByteTimeout)
     }
 
-    static func start(directory: TemporaryDirectory, primary: String, secondary: String, clock: any Clock, rules: Bool,
+    static func start(directory: TemporaryDirectory, primary: String, secondary: String, clock: any TimeSource, rules: Bool,
                       open: Bool, storeBusyTimeout: Int32 = 5_000, firstByteTimeout: Int = 10) throws -> GatewayHarness {
         try GatewayHarness(yaml: """
             listen: 127.0.0.1:0

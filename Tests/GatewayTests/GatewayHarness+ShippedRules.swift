@@ -14,7 +14,7 @@ extension GatewayHarness {
     /// the primary (weight 100), its second as a standby; the store at `database`. `upstream`
     /// adds keys to the `upstream` section (indented as its other keys).
     init(shippedRulesFor simulator: Simulator, database: String, upstream extra: [String] = [],
-         clock: any Clock = SystemClock()) throws {
+         clock: any TimeSource = SystemClock()) throws {
         let lines = (["auth: { mode: passthrough }"] + extra).map { "  " + $0 }.joined(separator: "\n")
         try self.init(yaml: """
             listen: 127.0.0.1:0

@@ -28,7 +28,7 @@ struct GatewayHarness {
     }
 
     /// A Ballast from YAML (regions usually pointing at an in-process `Simulator`).
-    init(yaml: String, environment: [String: String] = [:], clock: any Clock = SystemClock(),
+    init(yaml: String, environment: [String: String] = [:], clock: any TimeSource = SystemClock(),
          storeBusyTimeout: Int32 = 5_000) throws {
         let config = try GatewayConfig.parse(yaml, file: "test.yaml")
         gateway = try GatewayService(config: config, environment: environment, clock: clock, storeBusyTimeout: storeBusyTimeout)

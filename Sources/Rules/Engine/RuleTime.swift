@@ -19,7 +19,7 @@ public struct RuleTime: Sendable, Equatable {
     }
 
     /// Reads both clocks.
-    public init(clock: some Clock) {
+    public init(clock: some TimeSource) {
         self.init(monotonic: clock.now(), wall: clock.wallTime())
     }
 

@@ -22,7 +22,7 @@ package final class MigrationController: Sendable {
     private let operatorWrites = Mutex<Void>(())
     private let writer: TelemetryWriter?
     private let store: TelemetryStore?
-    private let clock: any Clock
+    private let clock: any TimeSource
     private let logger: Logger
     /// Publishes every canary change to the other instances (shared mode only).
     package let changesObserver = ObserverSlot<any RuleDecisionsObserver>()
@@ -30,7 +30,7 @@ package final class MigrationController: Sendable {
     package let deprecatedCounts = Mutex<[String: Int]>([:])
 
     package init(config: MigrationsConfig, windows: CanaryWindows = CanaryWindows(), writer: TelemetryWriter?, store: TelemetryStore?,
-         clock: any Clock, logger: Logger) {
+         clock: any TimeSource, logger: Logger) {
         router = MigrationRouter(config: config)
         self.windows = windows
         self.writer = writer

@@ -20,8 +20,11 @@ public struct MonotonicInstant: Comparable, Hashable, Sendable {
     }
 }
 
-/// The clock seam: a monotonic clock for intervals and a wall clock for timestamps.
-public protocol Clock: Sendable {
+/// The time seam: a monotonic source for intervals and deadlines, and the wall clock for
+/// timestamps. Policies take the instant as a value; only the thin loops that run them ask a
+/// `TimeSource` (`SystemClock` in production, `ManualClock` in tests and simulations). Not
+/// `Swift.Clock`, which this name once shadowed: that protocol sleeps, and nothing here may.
+public protocol TimeSource: Sendable {
     /// Monotonic time, for measuring intervals and deadlines.
     func now() -> MonotonicInstant
     /// Wall-clock time as seconds since the Unix epoch, for records and headers.
