@@ -105,7 +105,7 @@ let package = Package(
         // The simulated Anthropic API (regions, faults, rate limits, the token issuer), the load
         // generator and the capacity lab that drives the proxy's call machine in virtual time.
         .target(name: "BallastSimulator", dependencies: [
-            "Yams", "Rules", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience", "BallastTesting",
+            "Telemetry", "Yams", "Rules", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience", "BallastTesting",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimisedInDebug),
@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(name: "CloudRegionsTests", dependencies: ["CloudRegions", "Crypto", "JSON", "BallastCore"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "TracingTests", dependencies: ["Tracing", "BallastCore"]),
-        .testTarget(name: "RulesTests", dependencies: ["BallastCore", "BallastConfig", "Rules", "BallastTesting"]),
+        .testTarget(name: "RulesTests", dependencies: ["BallastSimulator", "BallastCore", "BallastConfig", "Rules", "BallastTesting"]),
         .testTarget(name: "CacheTests", dependencies: ["Crypto", "JSON", "BallastCore", "Cache", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "ResilienceTests", dependencies: ["BallastCore", "Resilience", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "TelemetryTests", dependencies: ["CSQLite", "SQLite", "BallastCore", "Telemetry", "BallastTesting"]),

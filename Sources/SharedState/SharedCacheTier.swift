@@ -1,3 +1,4 @@
+public import BallastCore
 import Dispatch
 public import Synchronization
 public import Redis
@@ -62,10 +63,14 @@ public final class SharedCacheTier: Sendable {
     public let alone = Atomic<Int>(0)
     public let published = Atomic<Int>(0)
 
+    /// The time seam: how long a waiter may still wait is read here, never from the system.
+    private let clock: any TimeSource
+
     /// - Parameter memberTTL: the membership's ttl (`SharedMembership.ttl`).
     public init(client: RedisClient, keyPrefix: String, instanceID: String, maxValueBytes: Int, lockTimeout: Double,
-                memberTTL: Double, pollInterval: Double = 0.1) {
+                memberTTL: Double, pollInterval: Double = 0.1, clock: any TimeSource = SystemClock()) {
         self.client = client
+        self.clock = clock
         prefix = keyPrefix
         self.instanceID = instanceID
         self.maxValueBytes = maxValueBytes
@@ -102,7 +107,7 @@ public final class SharedCacheTier: Sendable {
             return completion(.alone)
         }
         let token = instanceID + "|" + String(tokens.add(1, ordering: .relaxed).newValue)
-        attempt(namespace: namespace, key: key, token: token, until: DispatchTime.now() + max(0, min(maxWait, lockTimeout)),
+        attempt(namespace: namespace, key: key, token: token, until: clock.now().adding(seconds: max(0, min(maxWait, lockTimeout))),
                 waited: false, completion)
     }
 
@@ -120,7 +125,7 @@ public final class SharedCacheTier: Sendable {
         client.send(bytes: bytes) { _ in }
     }
 
-    private func attempt(namespace: String, key: String, token: String, until: DispatchTime, waited: Bool,
+    private func attempt(namespace: String, key: String, token: String, until: MonotonicInstant, waited: Bool,
                          _ completion: @escaping @Sendable (SharedCacheOutcome) -> Void) {
         let lockMilliseconds = String(max(1, Int(lockTimeout * 1000)))
         let slot = namespace + ":" + key
@@ -145,12 +150,13 @@ public final class SharedCacheTier: Sendable {
                 completion(.lead(token: token))
             default:
                 if !waited { waits.add(1, ordering: .relaxed) }
-                guard DispatchTime.now() < until else {
+                let left = until.seconds(since: clock.now())
+                guard left > 0 else {
                     settle(turn, slot: slot)
                     alone.add(1, ordering: .relaxed)
                     return completion(.alone)
                 }
-                DispatchQueue.global().asyncAfter(deadline: min(until, .now() + pollInterval)) { [self] in
+                DispatchQueue.global().asyncAfter(deadline: .now() + min(left, pollInterval)) { [self] in
                     forget(turn, slot: slot)
                     turn.wake()
                 }

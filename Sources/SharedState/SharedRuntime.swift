@@ -54,7 +54,7 @@ package final class SharedRuntime: Sendable {
         self.membership = membership
         cacheTier = SharedCacheTier(client: client, keyPrefix: config.keyPrefix, instanceID: instanceID,
                                     maxValueBytes: config.maxValueBytes, lockTimeout: config.lockTimeout,
-                                    memberTTL: membership.ttl)
+                                    memberTTL: membership.ttl, clock: clock)
         let hash = SharedStateHash(client: client, hashKey: config.keyPrefix + "overrides", channel: config.keyPrefix + "events")
         let overrides = SharedOverridesSync(hash: hash, clock: clock)
         self.overrides = overrides

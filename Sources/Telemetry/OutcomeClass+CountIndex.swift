@@ -2,7 +2,7 @@ import BallastCore
 
 extension OutcomeClass {
     /// Position in `OutcomeClass.allCases`, used to index `TelemetryCounts.outcomes`.
-    var countIndex: Int {
+    package var countIndex: Int {
         switch self {
         case .success: 0
         case .client: 1

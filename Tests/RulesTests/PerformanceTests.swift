@@ -1,10 +1,11 @@
 import BallastCore
+import BallastSimulator
 import Rules
 import Testing
 
-/// One evaluation of 200 rules over an hour of telemetry must stay far below a tick. The
-/// rules and the telemetry come from `RuleEvaluationBenchmark`, which `ballast bench
-/// --scenario rule_eval` times in a release build.
+/// The work of one evaluation of 200 rules over an hour of telemetry, counted (not timed: the
+/// time is `ballast-lab bench --scenario rule_eval`'s, in a release build). The rules and the
+/// telemetry come from `RuleEvaluationBenchmark`.
 @Suite struct PerformanceTests {
     @Test func twoHundredRulesOverAnHourOfTelemetry() throws {
         let rules = try RuleEvaluationBenchmark.ruleSet(count: 200).get()
@@ -14,13 +15,7 @@ import Testing
         // Memoized: far fewer source queries than calls in the expressions.
         let calls = rules.rules.reduce(0) { $0 + $1.expression.calls.count }
         #expect(queries < calls)
-        let milliseconds = RuleEvaluationBenchmark.median(durations)
-        print("200 rules over 1h of telemetry: median \(milliseconds) ms per evaluation (\(durations.min() ?? 0) .. \(durations.max() ?? 0))")
-        // The target is 10 ms in a release build (`ballast bench --scenario rule_eval`). A
-        // debug build is several times slower and shares the machine with parallel tests, so
-        // its guard only catches algorithmic regressions (scanning an hour per query would
-        // take seconds).
-        #expect(milliseconds <= Self.budget)
+        #expect(!durations.isEmpty)
     }
 
     @Test func theBuildersMakeWhatTheyPromise() throws {
@@ -36,10 +31,4 @@ import Testing
         #expect(raw.queries >= RuleEvaluationBenchmark.measure(rules, source: source, at: 9, steps: 1).queries)
         #expect(raw.queries > 0)
     }
-
-    #if DEBUG
-    static let budget = 150.0
-    #else
-    static let budget = 10.0
-    #endif
 }

@@ -2,7 +2,7 @@
 /// values, and the memo that makes each distinct query reach the source once per step.
 ///
 /// Lives for one step on one thread, so it is a plain class.
-final class EvaluationContext {
+package final class EvaluationContext {
     let source: any WindowSource
     /// Wall-clock seconds: the `now` of every query.
     let now: Double
@@ -15,7 +15,7 @@ final class EvaluationContext {
     private(set) var queries = 0
 
     /// - Parameter regions: the configured regions; the source's are added to them.
-    init(source: any WindowSource, now: Double, regions: [String]) {
+    package init(source: any WindowSource, now: Double, regions: [String]) {
         self.source = source
         self.now = now
         var all = regions
@@ -51,7 +51,7 @@ final class EvaluationContext {
         return values
     }
 
-    func resolve(_ call: WindowCall) -> ResolvedCall {
+    package func resolve(_ call: WindowCall) -> ResolvedCall {
         if let cached = resolved[call.id] { return cached }
         let regionFilter = Self.filter(call.regionMatchers, known: regions)
         let modelFilter = call.grouping.contains(.model) || !call.modelMatchers.isEmpty

@@ -4,6 +4,7 @@ import Gateway
 import Rules
 import Telemetry
 import RulesRuntime
+import BallastSimulator
 
 /// The cost of one rule evaluation step, the "200 rules over 1 h of telemetry": the
 /// synthetic rules and hour of `RuleEvaluationBenchmark` (also what the unit test guards),

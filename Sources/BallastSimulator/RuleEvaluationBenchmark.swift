@@ -1,5 +1,7 @@
 public import BallastConfig
 import BallastCore
+public import Rules
+import Telemetry
 
 /// Synthetic rules and telemetry for timing one evaluation step, shared by the unit test that
 /// guards against regressions and `ballast bench --scenario rule_eval`, which measures the
