@@ -65,7 +65,7 @@ release: deps
 test: deps venv
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
-	BALLAST_BIN=$(DEBUG_BIN) BALLAST_LAB_BIN=$(DEBUG_LAB) $(PYTHON) -m pytest -q Tests/e2e Tests/deploy
+	BALLAST_BIN=$(DEBUG_BIN) BALLAST_LAB_BIN=$(DEBUG_LAB) $(PYTHON) -m pytest -q Tests/e2e Tests/deploy Tests/layout
 
 ## test-deploy: builds the dist tarball and the OCI image layout, then runs the image's root
 ## file system with a Messages request through it (Tests/deploy/test_dist_image.py)
