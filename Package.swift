@@ -106,6 +106,7 @@ let package = Package(
         // generator and the capacity lab that drives the proxy's call machine in virtual time.
         .target(name: "BallastSimulator", dependencies: [
             "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience", "BallastTesting",
+            "CloudRegions", "Crypto", "Gateway",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimisedInDebug),
@@ -145,7 +146,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "HTTPServer", "BallastTesting", "BallastSimulator"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastSimulator", "BallastConfig", "HTTPServer"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["BallastTesting", "BallastSimulator", "BallastConfig", "HTTPServer", "CloudRegions", "Crypto", "Upstream", "JSON"]),
         .testTarget(name: "SharedTests", dependencies: ["Redis", "SharedState", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["ParserFuzzing"]),
         // Runs the built `ballast` binary as a subprocess (exit status, messages, signals).
