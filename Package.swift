@@ -115,7 +115,7 @@ let package = Package(
         .target(name: "CommandLineSupport", dependencies: ["BallastCore"]),
         // Every parser of outside bytes behind one entry point each: the fuzz target and the
         // corpus regression test both call it (docs/fuzzing.md).
-        .target(name: "ParserFuzzing", dependencies: ["BallastCore", "BallastConfig", "Rules", "Cache", "Resilience", "Upstream"]),
+        .target(name: "ParserFuzzing", dependencies: ["BallastCore", "BallastConfig", "Rules", "Cache", "Resilience", "Upstream", "CloudRegions"]),
         // Replays corpus files when built normally; the libFuzzer target when built by
         // `make fuzz` (-sanitize=fuzzer,address -DFUZZING, libFuzzer provides main).
         .executableTarget(name: "ballast-fuzz", dependencies: ["ParserFuzzing"]),

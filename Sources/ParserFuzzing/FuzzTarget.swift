@@ -23,6 +23,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case sseScanner = "sse-scanner"
     case rateLimitHeaders = "rate-limit-headers"
     case upstreamHead = "upstream-head"
+    case eventStream = "event-stream"
+    case cloudCredentialAnswers = "cloud-credential-answers"
+    case cloudErrors = "cloud-errors"
 
     /// Feeds one input to the parser.
     public func run(_ data: UnsafeRawBufferPointer) {
@@ -35,6 +38,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .sseScanner: Self.sseScanner(data)
         case .rateLimitHeaders: Self.rateLimitHeaders(data)
         case .upstreamHead: Self.upstreamHead(data)
+        case .eventStream: Self.eventStream(data)
+        case .cloudCredentialAnswers: Self.cloudCredentialAnswers(data)
+        case .cloudErrors: Self.cloudErrors(data)
         }
     }
 
