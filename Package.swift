@@ -50,7 +50,7 @@ let package = Package(
         // The one wrapper of libsqlite3, used by the telemetry store and the response cache.
         .target(name: "SQLite", dependencies: ["CSQLite"]),
         .target(name: "Telemetry", dependencies: ["BallastCore", "SQLite"]),
-        .target(name: "Cache", dependencies: ["BallastCore", "JSON", "SQLite"]),
+        .target(name: "Cache", dependencies: ["BallastCore", "JSON", "SQLite", "Telemetry"]),
         .target(name: "Upstream", dependencies: [
             "BallastCore", "CCurl", "CShims", .product(name: "HeapModule", package: "swift-collections"),
         ]),
@@ -153,7 +153,7 @@ let package = Package(
         .testTarget(name: "CommandLineTests", dependencies: ["BallastTesting", "BallastSimulator"]),
         .testTarget(name: "GatewayTests", dependencies: [
             "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "SharedState", "Redis", "BallastTesting", "BallastSimulator", "BallastConfig",
-            "Upstream", "Rules", "Resilience", "JSON",
+            "Upstream", "Rules", "Resilience", "JSON", "Crypto",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -146,6 +146,7 @@ public final class GatewayService: Sendable {
                                              store: store, clock: clock, logger: logger)
         self.migrations = migrations
         metrics.registerMigrationGauges(migrations)
+        metrics.registerCloudCredentialCounters(cloud)
         let homes = ObjectHomes(store: store, clock: clock, logger: logger)
         self.homes = homes
         if config.upstream.auth.mode == .passthrough, config.clients.isEnabled {
