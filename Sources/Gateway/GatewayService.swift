@@ -91,6 +91,7 @@ public final class GatewayService: Sendable {
                                    maxRequestBodyBytes: config.server.maxBodyBytes)
         options.maxJSONDepth = config.server.maxJSONDepth
         options.maxSSEEventBytes = config.server.maxSSEEventBytes
+        options.streamBufferBytes = config.server.streamBufferBytes
         let registry = MetricsRegistry()
         let metrics = GatewayMetrics(registry: registry, version: BallastVersion.current)
         self.registry = registry
