@@ -137,6 +137,16 @@ def test_plain_and_streaming_through_each_kind(tmp_path, clouds, region, weights
         # Both reached the simulated service and passed its checks (signature, token, rewrites).
         assert after["requests_received"] - before["requests_received"] == 2, after
         assert after["responses_by_status"].get("200", 0) - before["responses_by_status"].get("200", 0) == 2, after
+        # The credentials the simulator checked never reach Ballast's logs or metrics.
+        admin = "http://" + process.ready["admin"]
+        metrics = httpx.get(admin + "/metrics", timeout=10).text
+        if region == "vertex":
+            assert 'ballast_cloud_credential_refreshes_total{region="vertex-us-east5",result="success"} 1' in metrics
+        _, credentials = clouds
+        private_line = json.loads(credentials.read_text())["private_key"].splitlines()[1]
+        for text in (process.logs(), metrics, httpx.get(admin + "/", timeout=10).text):
+            for secret in (SECRET, SESSION, private_line, "sim_at_"):
+                assert secret not in text
     finally:
         process.stop()
 
