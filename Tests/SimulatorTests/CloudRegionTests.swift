@@ -95,6 +95,30 @@ import Testing
         #expect(region.stats.responses(status: 403) == 8 && region.stats.responses(status: 200) == 2)
     }
 
+    @Test func bedrockTakesAnInferenceProfileARNAndAnAPIKey() throws {
+        let clock = ManualClock()
+        let region = SimulatedRegionConfig(name: "bedrock", kind: .bedrock(awsRegion: "us-east-1"))
+        var account = Self.aws
+        account.bearerToken = "ABSK-sim-api-key"
+        let simulator = Simulator(config: SimulatorConfig(seed: 3, regions: [region], aws: account), clock: clock)
+        try simulator.start()
+        defer { simulator.stop() }
+        let bedrock = try #require(simulator.region(named: "bedrock"))
+        // An ARN's `/` travels as %2F (the gateway's path encoding) and is signed as sent.
+        let arn = "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+        let path = BedrockTranslation.path(modelID: arn, stream: false)
+        #expect(path.contains("%2F"))
+        let signed = try Self.signedPost(bedrock, path: path, body: Self.bedrockBody, unixSeconds: clock.wallTime())
+        #expect(signed.status == 200, "\(signed.body)")
+        #expect(jsonObject(signed.body)?["model"] as? String == arn)
+        let keyed = try Curl.request(bedrock.baseURL + "/model/\(Self.modelID)/invoke", json: Self.bedrockBody,
+                                     headers: ["authorization": "Bearer ABSK-sim-api-key"])
+        #expect(keyed.status == 200)
+        let wrongKey = try Curl.request(bedrock.baseURL + "/model/\(Self.modelID)/invoke", json: Self.bedrockBody,
+                                        headers: ["authorization": "Bearer ABSK-other"])
+        #expect(wrongKey.status == 403 && wrongKey.header("x-amzn-errortype")?.hasPrefix("UnrecognizedClientException") == true)
+    }
+
     @Test func bedrockChecksTheBodyRewrites() throws {
         let clock = ManualClock()
         let simulator = try Self.bedrockSimulator(clock: clock)
