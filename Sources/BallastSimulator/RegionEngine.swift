@@ -274,7 +274,7 @@ final class RegionEngine: HTTPHandler, Sendable {
                     limits.store.snapshot(credential: credential, settings: limits.settings, now: elapsed))
         }
         let headers = dialect == .anthropic ? apiHeaders(requestID: requestID, snapshot: snapshot)
-            : dialect == .bedrock ? ["x-amzn-requestid": requestID] : [:]
+            : cloudHeaders(requestID: requestID)
         let done: @Sendable () -> Void = { self.state.withLock { $0.inFlight -= 1 } }
         switch decision {
         case .reset:

@@ -119,6 +119,25 @@ import Testing
         #expect(wrongKey.status == 403 && wrongKey.header("x-amzn-errortype")?.hasPrefix("UnrecognizedClientException") == true)
     }
 
+    @Test func aServiceClockAheadExpiresSignaturesAndShowsInDate() throws {
+        let clock = ManualClock()
+        var account = Self.aws
+        account.clockAhead = 600
+        let region = SimulatedRegionConfig(name: "bedrock", kind: .bedrock(awsRegion: "us-east-1"))
+        let simulator = Simulator(config: SimulatorConfig(seed: 3, regions: [region], aws: account), clock: clock)
+        try simulator.start()
+        defer { simulator.stop() }
+        let bedrock = try #require(simulator.region(named: "bedrock"))
+        let path = "/model/\(Self.modelID)/invoke"
+        // ManualClock's wall time is 2023-11-14T22:13:20Z; the service's ten minutes later.
+        let behind = try Self.signedPost(bedrock, path: path, body: Self.bedrockBody, unixSeconds: clock.wallTime())
+        #expect(behind.status == 403 && behind.body.contains("Signature expired: 20231114T221320Z is now earlier than "
+                                                             + "20231114T221820Z (20231114T222320Z - 5 min.)"), "\(behind.body)")
+        #expect(behind.header("date") == "Tue, 14 Nov 2023 22:23:20 GMT")
+        #expect(try Self.signedPost(bedrock, path: path, body: Self.bedrockBody, unixSeconds: clock.wallTime() + 600).status == 200)
+        #expect(HTTPDate.format(unixSeconds: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
+    }
+
     @Test func bedrockChecksTheBodyRewrites() throws {
         let clock = ManualClock()
         let simulator = try Self.bedrockSimulator(clock: clock)

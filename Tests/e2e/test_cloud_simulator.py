@@ -18,7 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.eventstream import EventStreamBuffer
 
-from conftest import BALLAST_BIN, BALLAST_LAB_BIN, SIM_KEY, Process, sim_stats
+from conftest import BALLAST_BIN, BALLAST_LAB_BIN, SIM_KEY, Process, eventually, sim_stats
 
 MODEL = "claude-sonnet-4-5"
 MESSAGES = [{"role": "user", "content": "Tell me about ballast tanks."}]
@@ -234,3 +234,51 @@ def test_bedrock_throttling_from_the_simulator_fails_over_to_anthropic(tmp_path,
     finally:
         httpx.put(bedrock_url + "/_sim/faults", json={}, timeout=5)
         process.stop()
+
+
+def test_a_service_clock_ahead_is_logged_as_skew_from_its_date_header(tmp_path, clouds):
+    """A simulator whose AWS clock runs 10 minutes ahead: Ballast's signatures are "expired",
+    the client gets an error in the Anthropic shape, and Ballast logs the skew it reads from
+    the answer's Date header (docs/regions.md)."""
+    _, credentials = clouds
+    config = tmp_path / "skewed.yaml"
+    config.write_text(f"""
+aws: {{ access_key_id: {KEY_ID}, secret_access_key: "{SECRET}", session_token: {SESSION}, clock_ahead: 10m }}
+regions:
+  - {{ name: bedrock, kind: bedrock, aws_region: us-east-1 }}
+""")
+    skewed = Process([BALLAST_LAB_BIN, "simulate", "--config", str(config)], tmp_path, "skewed")
+    try:
+        raw = httpx.post(skewed.ready["regions"]["bedrock"] + f"/model/{BEDROCK_ID}/invoke", content=b"{}", timeout=5)
+        assert len(raw.headers.get_list("date")) == 1, raw.headers
+        ballast_config = tmp_path / "ballast.yaml"
+        ballast_config.write_text(f"""
+listen: 127.0.0.1:0
+admin: {{ listen: 127.0.0.1:0 }}
+store: {{ path: {tmp_path / "ballast.db"} }}
+upstream:
+  auth: {{ mode: static, api_key_env: E2E_UPSTREAM_KEY }}
+  regions:
+    - name: bedrock-us-east-1
+      kind: bedrock
+      aws_region: us-east-1
+      endpoint: "{skewed.ready['regions']['bedrock']}"
+      weight: 100
+      models: {{ "claude-sonnet-4-*": "{BEDROCK_ID}" }}
+""")
+        env = {"AWS_ACCESS_KEY_ID": KEY_ID, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": SESSION,
+               "E2E_UPSTREAM_KEY": SIM_KEY}
+        process = Process([BALLAST_BIN, "serve", "--config", str(ballast_config)], tmp_path, "ballast", env=env)
+        try:
+            with pytest.raises(anthropic.AuthenticationError) as caught:
+                sdk(process).messages.create(model=MODEL, max_tokens=20, messages=MESSAGES,
+                                             extra_headers={"x-ballast-hedge": "off"})
+            assert "Signature expired" in caught.value.body["error"]["message"]
+            # 600 s, give or take the second the exchange took.
+            assert eventually(lambda: any(f"this host's clock is {s} s off" in process.logs() for s in (-601, -600, -599)),
+                              timeout=10), process.logs()[-2000:]
+            assert SECRET not in process.logs()
+        finally:
+            process.stop()
+    finally:
+        skewed.stop()

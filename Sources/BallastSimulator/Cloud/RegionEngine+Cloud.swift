@@ -26,8 +26,7 @@ extension RegionEngine {
         }
         stats.received()
         let requestID = ids.make("req_")
-        var headers: HTTPHeaders = [:]
-        if dialect == .bedrock { headers.set("x-amzn-requestid", requestID) }
+        let headers = cloudHeaders(requestID: requestID)
         let outage = state.withLock { s in effective(s, elapsed: clock.now().seconds(since: s.origin)).outage }
         if outage {
             drop(responder)
@@ -65,6 +64,14 @@ extension RegionEngine {
         answerMessages(parsed, overrides: overrides, requestID: requestID, credential: cloudCredential, responder)
     }
 
+    /// The headers of every answer of a cloud region: Bedrock's request id and its own `Date`
+    /// (the service's time, which a client reads its clock skew from).
+    func cloudHeaders(requestID: String) -> HTTPHeaders {
+        guard dialect == .bedrock else { return [:] }
+        return ["x-amzn-requestid": requestID,
+                "date": HTTPDate.format(unixSeconds: clock.wallTime() + (cloud.aws?.clockAhead ?? 0))]
+    }
+
     /// Whose buckets a cloud request drains: the account's (quotas are per account or
     /// project, region and model; say `scope: region` for the region part).
     var cloudCredential: String {
@@ -81,7 +88,7 @@ extension RegionEngine {
             return nil
         case .bedrock(let awsRegion):
             guard let aws = cloud.aws else { return .bedrock(403, "UnrecognizedClientException", "No AWS account is configured.") }
-            return SigV4Check(account: aws, awsRegion: awsRegion).refusal(request, now: clock.wallTime())
+            return SigV4Check(account: aws, awsRegion: awsRegion).refusal(request, now: clock.wallTime() + aws.clockAhead)
         case .vertex:
             let unauthenticated = WireError.google(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. "
                                                    + "Expected OAuth 2 access token, login cookie or other valid authentication credential.")

@@ -28,12 +28,18 @@ public struct SimulatedAWSAccount: Sendable, Equatable {
     public var sessionToken: String?
     /// When set, `Authorization: Bearer <this>` is accepted instead of a signature (a Bedrock API key).
     public var bearerToken: String?
+    /// Seconds the service's clock runs ahead of the simulator's wall clock: signatures are
+    /// judged, and `Date` headers written, by the service's time, so a client whose clock is
+    /// behind meets "Signature expired" as it would on a host with a drifting clock.
+    public var clockAhead: Double
 
-    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, bearerToken: String? = nil) {
+    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, bearerToken: String? = nil,
+                clockAhead: Double = 0) {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken
         self.bearerToken = bearerToken
+        self.clockAhead = clockAhead
     }
 }
 
