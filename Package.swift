@@ -105,7 +105,7 @@ let package = Package(
         // The simulated Anthropic API (regions, faults, rate limits, the token issuer), the load
         // generator and the capacity lab that drives the proxy's call machine in virtual time.
         .target(name: "BallastSimulator", dependencies: [
-            "Telemetry", "Yams", "Rules", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience", "BallastTesting",
+            "Crypto", "CloudRegions", "Telemetry", "Yams", "Rules", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience", "BallastTesting",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimisedInDebug),
@@ -114,7 +114,7 @@ let package = Package(
         .target(name: "CommandLineSupport", dependencies: []),
         // Every parser of outside bytes behind one entry point each: the fuzz target and the
         // corpus regression test both call it (docs/fuzzing.md).
-        .target(name: "ParserFuzzing", dependencies: ["JSON", "BallastCore", "BallastConfig", "Rules", "Cache", "Resilience", "Upstream", "Tracing"]),
+        .target(name: "ParserFuzzing", dependencies: ["CloudRegions", "JSON", "BallastCore", "BallastConfig", "Rules", "Cache", "Resilience", "Upstream", "Tracing"]),
         // Replays corpus files when built normally; the libFuzzer target when built by
         // `make fuzz` (-sanitize=fuzzer,address -DFUZZING, libFuzzer provides main).
         .executableTarget(name: "ballast-fuzz", dependencies: ["ParserFuzzing"]),
@@ -142,10 +142,10 @@ let package = Package(
         .testTarget(name: "RulesTests", dependencies: ["BallastSimulator", "BallastCore", "BallastConfig", "Rules", "BallastTesting"]),
         .testTarget(name: "CacheTests", dependencies: ["Crypto", "JSON", "BallastCore", "Cache", "BallastTesting", "BallastSimulator"]),
         .testTarget(name: "ResilienceTests", dependencies: ["BallastCore", "Resilience", "BallastTesting", "BallastSimulator"]),
-        .testTarget(name: "TelemetryTests", dependencies: ["CSQLite", "SQLite", "BallastCore", "Telemetry", "BallastTesting"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["BallastSimulator", "CSQLite", "SQLite", "BallastCore", "Telemetry", "BallastTesting"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "Upstream"]),
         .testTarget(name: "UpstreamTests", dependencies: ["BallastCore", "Upstream", "HTTPServer", "BallastTesting"]),
-        .testTarget(name: "SimulatorTests", dependencies: ["JSON", "BallastCore", "BallastTesting", "BallastSimulator", "BallastConfig"]),
+        .testTarget(name: "SimulatorTests", dependencies: ["Crypto", "CloudRegions", "JSON", "BallastCore", "BallastTesting", "BallastSimulator", "BallastConfig"]),
         .testTarget(name: "SharedTests", dependencies: ["BallastCore", "Redis", "SharedState", "BallastTesting"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["ParserFuzzing"]),
         // Runs the built `ballast` binary as a subprocess (exit status, messages, signals).

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 SWIFT=${SWIFT:-swift}
 FUZZ_SECONDS=${FUZZ_SECONDS:-60}
-ALL_TARGETS="rule-expression config-yaml rule-yaml json-scanner cache-json sse-scanner rate-limit-headers upstream-head message-usage traceparent"
+ALL_TARGETS="rule-expression config-yaml rule-yaml json-scanner cache-json sse-scanner rate-limit-headers upstream-head message-usage traceparent event-stream cloud-credential-answers cloud-errors"
 FUZZ_TARGETS=${FUZZ_TARGETS:-$ALL_TARGETS}
 SCRATCH=.build-fuzz
 

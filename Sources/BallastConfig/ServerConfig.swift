@@ -14,9 +14,12 @@ public struct ServerConfig: Sendable, Equatable {
     public var maxJSONDepth: Int = 128
     /// Bytes an upstream `text/event-stream` answer may carry without completing an event.
     public var maxSSEEventBytes: Int = 64 * 1024
+    /// Bytes of a relayed stream Ballast queues for a client that reads slower than the
+    /// upstream writes; beyond them the upstream transfer pauses (back-pressure).
+    public var streamBufferBytes: Int = 256 * 1024
 
     public static let keys: Set<String> = ["threads", "max_body", "drain_timeout", "header_timeout", "body_idle_timeout",
-                                           "max_json_depth", "max_sse_event_bytes"]
+                                           "max_json_depth", "max_sse_event_bytes", "stream_buffer"]
 
     public init(threads: Int = 2, maxBodyBytes: Int = 32_000_000, drainTimeout: Double = 30) {
         self.threads = threads
@@ -41,6 +44,9 @@ extension ServerConfig {
         if let value = map.int("max_json_depth", in: "server", range: 2...10_000) { config.maxJSONDepth = value }
         if let node = map["max_sse_event_bytes"], let bytes = node.byteSize(what: "'server.max_sse_event_bytes'") {
             if bytes >= 1024 { config.maxSSEEventBytes = bytes } else { node.error("'server.max_sse_event_bytes' must be at least 1 KiB") }
+        }
+        if let node = map["stream_buffer"], let bytes = node.byteSize(what: "'server.stream_buffer'") {
+            if bytes >= 1024 { config.streamBufferBytes = bytes } else { node.error("'server.stream_buffer' must be at least 1 KiB") }
         }
         return config
     }

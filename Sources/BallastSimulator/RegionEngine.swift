@@ -29,10 +29,10 @@ final class RegionEngine: HTTPHandler, Sendable {
     /// The simulator's OAuth tokens; when set, API requests need one instead of `apiKey`.
     let tokens: IssuedTokenStore?
     let stats = StatsRecorder()
-    private let ids: IdentifierMaker
+    let ids: IdentifierMaker
     /// Runs delayed answers and stream producers.
     let queue: DispatchQueue
-    private let state: Mutex<State>
+    let state: Mutex<State>
     private let episodeSeed: UInt64
     /// The organisation's limits, for a region without its own.
     let organisationSettings: RateLimitSettings
@@ -40,10 +40,17 @@ final class RegionEngine: HTTPHandler, Sendable {
     let organisationLimits: RateLimitStore
     /// This region's own buckets, for limits in the region scope.
     let regionLimits = RateLimitStore()
+    /// The wire shapes the region answers in, from its `kind`.
+    let dialect: WireDialect
+    /// The cloud accounts a Bedrock or Vertex region checks credentials against.
+    let cloud: CloudAccess
 
     init(config: SimulatedRegionConfig, seed: UInt64, clock: any TimeSource, tokens: IssuedTokenStore? = nil,
-         organisationSettings: RateLimitSettings = RateLimitSettings(), organisationLimits: RateLimitStore = RateLimitStore()) {
+         organisationSettings: RateLimitSettings = RateLimitSettings(), organisationLimits: RateLimitStore = RateLimitStore(),
+         cloud: CloudAccess = CloudAccess()) {
         self.config = config
+        dialect = WireDialect(config.kind)
+        self.cloud = cloud
         self.clock = clock
         self.tokens = tokens
         self.organisationSettings = organisationSettings.scoped(.organisation)
@@ -122,13 +129,17 @@ final class RegionEngine: HTTPHandler, Sendable {
 
     /// - Parameter model: the request's model, for model-scoped schedule entries; nil before
     ///   the body is read.
-    private func effective(_ s: State, elapsed: Double, model: String? = nil) -> FaultSettings {
+    func effective(_ s: State, elapsed: Double, model: String? = nil) -> FaultSettings {
         FaultScheduleEntry.effectiveFaults(base: s.baseFaults, schedule: config.schedule, elapsed: elapsed, model: model)
     }
 
     // MARK: Routing
 
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        if dialect != .anthropic, !request.path.hasPrefix("/_sim/") {
+            cloud(request, responder)
+            return
+        }
         switch request.path {
         case "/v1/messages":
             api(request, responder, countTokens: false)
@@ -221,7 +232,7 @@ final class RegionEngine: HTTPHandler, Sendable {
         }
     }
 
-    private func answerMessages(_ request: MessagesRequest, overrides: TestOverrides, requestID: String,
+    func answerMessages(_ request: MessagesRequest, overrides: TestOverrides, requestID: String,
                                 credential: String, _ responder: HTTPResponder) {
         let plan = ReplyPlan(request: request, output: config.output, forcedTokens: overrides.outputTokens,
                              deltaBytes: overrides.deltaBytes)
@@ -262,7 +273,8 @@ final class RegionEngine: HTTPHandler, Sendable {
             return (decision, latency, retryAfter,
                     limits.store.snapshot(credential: credential, settings: limits.settings, now: elapsed))
         }
-        let headers = apiHeaders(requestID: requestID, snapshot: snapshot)
+        let headers = dialect == .anthropic ? apiHeaders(requestID: requestID, snapshot: snapshot)
+            : cloudHeaders(requestID: requestID)
         let done: @Sendable () -> Void = { self.state.withLock { $0.inFlight -= 1 } }
         switch decision {
         case .reset:
@@ -270,24 +282,29 @@ final class RegionEngine: HTTPHandler, Sendable {
                 self.drop(responder)
                 done()
             }
-        case .spendLimit:
+        case .spendLimit where dialect == .anthropic:
             // Answered at once, like every 429.
             send(responder, SpendLimit.error(wallTime: clock.wallTime()), headers: SpendLimit.headers(headers))
+        case .spendLimit:
+            // A cloud has no spend-limit answer of the API's: its quota refusal instead.
+            send(responder, dialect.fault(429), headers: headers)
         case .error(let status):
-            let response = errorHeaders(headers, status: status, retryAfter: retryAfter)
+            // The clouds send neither retry-after nor x-should-retry.
+            let response = dialect == .anthropic ? errorHeaders(headers, status: status, retryAfter: retryAfter) : headers
             if Self.occupiesBackend(decision) {
                 // Other errors come from the backend, after the time a first byte would have taken.
                 after(latency.firstByte) {
-                    self.send(responder, Self.upstreamError(status), headers: response)
+                    self.send(responder, self.dialect.fault(status), headers: response)
                     done()
                 }
             } else {
-                send(responder, Self.upstreamError(status), headers: response)
+                send(responder, dialect.fault(status), headers: response)
             }
         case .none, .streamError:
             if request.stream {
                 let script = StreamScript(id: ids.make("msg_"), request: request, plan: plan,
-                                          tokenInterval: latency.tokenInterval, injectError: decision == .streamError)
+                                          tokenInterval: latency.tokenInterval, injectError: decision == .streamError,
+                                          eventStream: dialect == .bedrock)
                 after(latency.firstByte) { self.startStream(script, headers: headers, responder, done: done) }
             } else {
                 let body = MessageEncoder.message(id: ids.make("msg_"), model: request.model, text: plan.text.full,
@@ -333,8 +350,13 @@ final class RegionEngine: HTTPHandler, Sendable {
     private func startStream(_ script: StreamScript, headers: HTTPHeaders, _ responder: HTTPResponder,
                              done: @escaping @Sendable () -> Void) {
         var headers = headers
-        headers.set("content-type", "text/event-stream; charset=utf-8")
-        headers.set("cache-control", "no-cache")
+        if dialect == .bedrock {
+            headers.set("content-type", "application/vnd.amazon.eventstream")
+            headers.set("x-amzn-bedrock-content-type", "application/json")
+        } else {
+            headers.set("content-type", "text/event-stream; charset=utf-8")
+            headers.set("cache-control", "no-cache")
+        }
         let stream = ResponseStream()
         let producer = StreamProducer(stream: stream, script: script, stats: stats, target: queue, onFinish: done)
         stats.update {
@@ -384,13 +406,19 @@ final class RegionEngine: HTTPHandler, Sendable {
         return headers
     }
 
-    private func drop(_ responder: HTTPResponder) {
+    func drop(_ responder: HTTPResponder) {
         stats.reset()
         responder.abortConnection()
     }
 
     func send(_ responder: HTTPResponder, _ error: AnthropicError, headers: HTTPHeaders) {
         send(responder, status: error.status, headers: headers, json: error.jsonBody)
+    }
+
+    func send(_ responder: HTTPResponder, _ error: WireError, headers: HTTPHeaders) {
+        var merged = headers
+        for header in error.headers { merged.set(header.name, header.value) }
+        send(responder, status: error.status, headers: merged, json: error.json)
     }
 
     func send(_ responder: HTTPResponder, status: Int, headers: HTTPHeaders, json: String, counted: Bool = true) {

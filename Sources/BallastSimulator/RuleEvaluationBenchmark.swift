@@ -4,7 +4,7 @@ public import Rules
 import Telemetry
 
 /// Synthetic rules and telemetry for timing one evaluation step, shared by the unit test that
-/// guards against regressions and `ballast bench --scenario rule_eval`, which measures the
+/// guards against regressions and `ballast-lab bench --scenario rule_eval`, which measures the
 /// issue's figure (200 rules over an hour of telemetry) in a release build.
 public enum RuleEvaluationBenchmark {
     public static let regions = ["primary", "secondary", "eu", "apac"]

@@ -35,10 +35,10 @@ public final class SimulatedRegion: Sendable {
     /// - Parameter organisationLimits: the simulator's organisation buckets, shared by its regions.
     init(config: SimulatedRegionConfig, seed: UInt64, clock: any TimeSource, tokens: IssuedTokenStore? = nil,
          organisationSettings: RateLimitSettings = RateLimitSettings(),
-         organisationLimits: RateLimitStore = RateLimitStore()) {
+         organisationLimits: RateLimitStore = RateLimitStore(), cloud: CloudAccess = CloudAccess()) {
         self.config = config
         engine = RegionEngine(config: config, seed: seed, clock: clock, tokens: tokens,
-                              organisationSettings: organisationSettings, organisationLimits: organisationLimits)
+                              organisationSettings: organisationSettings, organisationLimits: organisationLimits, cloud: cloud)
         server = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
                                                                    threads: config.threads),
                             handler: engine)

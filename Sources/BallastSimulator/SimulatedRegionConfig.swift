@@ -3,6 +3,8 @@ public import BallastConfig
 /// One simulated upstream region: its own listener, latency, output and faults.
 public struct SimulatedRegionConfig: Sendable, Equatable {
     public var name: String
+    /// The API the region plays; `.anthropic` unless the config says `kind: bedrock | vertex`.
+    public var kind: SimulatedRegionKind
     /// Port 0 picks a free port; read it back from `SimulatedRegion.port`.
     public var listen: ListenAddress
     /// When set, requests whose `x-api-key` (or `Authorization: Bearer`) differs get 401.
@@ -27,8 +29,9 @@ public struct SimulatedRegionConfig: Sendable, Equatable {
                 apiKey: String? = nil, requireAnthropicVersion: Bool = false, latency: LatencyModel = LatencyModel(),
                 output: OutputModel = OutputModel(), faults: FaultSettings = FaultSettings(),
                 schedule: [FaultScheduleEntry] = [], threads: Int = 2, episodes: [FaultEpisodeModel] = [],
-                capacity: Int = 0) {
+                capacity: Int = 0, kind: SimulatedRegionKind = .anthropic) {
         self.name = name
+        self.kind = kind
         self.listen = listen
         self.apiKey = apiKey
         self.requireAnthropicVersion = requireAnthropicVersion

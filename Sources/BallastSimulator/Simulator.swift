@@ -32,10 +32,15 @@ public final class Simulator: Sendable {
         tokenIssuer = issuer
         let limits = RateLimitStore()
         organisationLimits = limits
+        // One Google token endpoint for the service account, its tokens good in every Vertex region.
+        let google = config.gcp.map {
+            GoogleTokenEndpoint(account: $0, tokens: IssuedTokenStore(capacity: 10_000, key: StableHash.mix(config.seed ^ 0x6C0_0D1E)))
+        }
+        let cloud = CloudAccess(aws: config.aws, google: google)
         regions = config.regions.enumerated().map { index, region in
             SimulatedRegion(config: region, seed: Self.regionSeed(config.seed, index: index), clock: clock,
                             tokens: issuer?.tokens, organisationSettings: config.rateLimit,
-                            organisationLimits: limits)
+                            organisationLimits: limits, cloud: cloud)
         }
     }
 

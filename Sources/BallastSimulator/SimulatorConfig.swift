@@ -14,12 +14,19 @@ public struct SimulatorConfig: Sendable, Equatable {
     /// credential, shared by every region that has no limits of its own or whose own limits
     /// are in the organisation scope. Unlimited by default.
     public var rateLimit: RateLimitSettings
+    /// The AWS account the `bedrock` regions check SigV4 signatures against (top-level `aws`).
+    public var aws: SimulatedAWSAccount?
+    /// The service account the `vertex` regions' token endpoint accepts JWTs from (top-level `gcp`).
+    public var gcp: SimulatedServiceAccount?
 
     public init(seed: UInt64 = 1, regions: [SimulatedRegionConfig] = [SimulatedRegionConfig()],
-                oauth: TokenIssuerConfig? = nil, rateLimit: RateLimitSettings = RateLimitSettings()) {
+                oauth: TokenIssuerConfig? = nil, rateLimit: RateLimitSettings = RateLimitSettings(),
+                aws: SimulatedAWSAccount? = nil, gcp: SimulatedServiceAccount? = nil) {
         self.seed = seed
         self.regions = regions
         self.oauth = oauth
         self.rateLimit = rateLimit.scoped(.organisation)
+        self.aws = aws
+        self.gcp = gcp
     }
 }

@@ -6,7 +6,7 @@ import Yams
 enum SimulatorConfigReader {
     static func config(_ root: ConfigNode) -> SimulatorConfig {
         var config = SimulatorConfig(seed: 1, regions: [])
-        guard let map = root.mapping(what: "simulator config", keys: ["seed", "regions", "oauth", "rate_limit"]) else {
+        guard let map = root.mapping(what: "simulator config", keys: ["seed", "regions", "oauth", "rate_limit", "aws", "gcp"]) else {
             return config
         }
         if let node = map["seed"], let text = node.scalarText(what: "'seed'") {
@@ -36,6 +36,7 @@ enum SimulatorConfigReader {
             }
             config.rateLimit = limit.scoped(.organisation)
         }
+        readCloudAccounts(map, into: &config)
         return config
     }
 
@@ -81,13 +82,15 @@ enum SimulatorConfigReader {
 
     static func region(_ node: ConfigNode) -> SimulatedRegionConfig? {
         let keys: Set<String> = ["name", "listen", "api_key", "require_anthropic_version", "latency", "output",
-                                 "faults", "schedule", "threads", "rate_limit", "episodes", "capacity"]
+                                 "faults", "schedule", "threads", "rate_limit", "episodes", "capacity",
+                                 "kind", "aws_region", "project", "location"]
         guard let map = node.mapping(what: "region", keys: keys) else { return nil }
         var region = SimulatedRegionConfig()
         if let nameNode = map.require("name"), let name = nameNode.string(what: "'name'") {
             if name.isEmpty { nameNode.error("'name' must not be empty") }
             region.name = name
         }
+        region.kind = kind(map, node)
         if let listen = map["listen"]?.listenAddress() { region.listen = listen }
         if let key = map.string("api_key") { region.apiKey = key }
         if let flag = map.bool("require_anthropic_version") { region.requireAnthropicVersion = flag }
@@ -282,7 +285,7 @@ enum SimulatorConfigReader {
         return value
     }
 
-    private static func positiveInt(_ map: ConfigMapping, _ key: String) -> Int? {
+    static func positiveInt(_ map: ConfigMapping, _ key: String) -> Int? {
         guard let node = map[key], let value = node.int(what: "'\(key)'") else { return nil }
         guard value >= 1 else {
             node.error("'\(key)' must be at least 1, not \(value)")

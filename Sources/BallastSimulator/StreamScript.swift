@@ -10,26 +10,32 @@ struct StreamScript: Sendable {
     let tokenInterval: Double
     /// True when the stream ends with an injected `event: error` instead of `message_stop`.
     let endsWithError: Bool
+    /// True for a Bedrock region: each event goes out as an AWS event-stream frame.
+    let eventStream: Bool
 
-    init(id: String, request: MessagesRequest, plan: ReplyPlan, tokenInterval: Double, injectError: Bool) {
-        head = Array((MessageEncoder.messageStart(id: id, model: request.model, inputTokens: request.inputTokens)
+    init(id: String, request: MessagesRequest, plan: ReplyPlan, tokenInterval: Double, injectError: Bool,
+         eventStream: Bool = false) {
+        self.eventStream = eventStream
+        let head = Array((MessageEncoder.messageStart(id: id, model: request.model, inputTokens: request.inputTokens)
                       + MessageEncoder.contentBlockStart + MessageEncoder.ping).utf8)
+        self.head = eventStream ? EventStreamFrames.fromSSE(head) : head
         reply = plan.text
         self.tokenInterval = tokenInterval
         endsWithError = injectError
         if injectError {
             // Midway, as an overloaded backend cuts a generation short.
             deltasToSend = plan.text.deltaCount / 2
-            tail = Array(MessageEncoder.overloadedError.utf8)
+            tail = Self.framed(Array(MessageEncoder.overloadedError.utf8), eventStream)
         } else {
             deltasToSend = plan.text.deltaCount
-            tail = Array((MessageEncoder.contentBlockStop
-                          + MessageEncoder.messageDelta(stopReason: plan.stopReason, outputTokens: plan.outputTokens)
-                          + MessageEncoder.messageStop).utf8)
+            tail = Self.framed(Array((MessageEncoder.contentBlockStop
+                                      + MessageEncoder.messageDelta(stopReason: plan.stopReason, outputTokens: plan.outputTokens)
+                                      + MessageEncoder.messageStop).utf8), eventStream)
         }
         // Padded replies cycle through a few pieces: encode each once, not once per delta.
         cachedDeltas = plan.text.distinctDeltas < plan.text.deltaCount
-            ? (0..<plan.text.distinctDeltas).map { Array(MessageEncoder.textDelta(plan.text.delta($0)).utf8) } : []
+            ? (0..<plan.text.distinctDeltas).map { Self.framed(Array(MessageEncoder.textDelta(plan.text.delta($0)).utf8), eventStream) }
+            : []
     }
 
     /// Head, deltas, tail.
@@ -40,7 +46,11 @@ struct StreamScript: Sendable {
         if index == count - 1 { return tail }
         let delta = index - 1
         if !cachedDeltas.isEmpty { return cachedDeltas[delta % cachedDeltas.count] }
-        return Array(MessageEncoder.textDelta(reply.delta(delta)).utf8)
+        return Self.framed(Array(MessageEncoder.textDelta(reply.delta(delta)).utf8), eventStream)
+    }
+
+    private static func framed(_ sse: [UInt8], _ eventStream: Bool) -> [UInt8] {
+        eventStream ? EventStreamFrames.fromSSE(sse) : sse
     }
 
     /// Seconds after the first byte at which event `index` is due.

@@ -7,7 +7,7 @@ import Crypto
 /// sent, URI-encoded once more (so `%3A` in a path signs as `%253A`), the query sorted, every
 /// header given to `sign` signed (names lower-case, values trimmed, inner spaces collapsed),
 /// and the body's SHA-256 as the payload hash. The e2e suite checks Ballast's signatures
-/// against botocore's own computation, and the simulator recomputes them with `verify`.
+/// against botocore's own computation, and the simulator recomputes them with `signature`.
 public struct SigV4Signer: Sendable {
     public var service: String
     public var region: String

@@ -4,7 +4,7 @@ import COpenSSL
 /// service-account JWTs: sign with a private key, verify with either half.
 ///
 /// The `EVP_PKEY` is freed in `deinit`; the key never leaves libcrypto except through
-/// `privateKeyPEM()`, which only tests and `ballast simulate` call. `description` never shows it.
+/// `privateKeyPEM()`, which only tests and `ballast-lab simulate` call. `description` never shows it.
 public final class RSAKey: @unchecked Sendable, CustomStringConvertible {
     // Immutable after init, and libcrypto's sign and verify only read the key: safe to share.
     private let key: OpaquePointer

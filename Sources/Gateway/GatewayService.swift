@@ -94,6 +94,7 @@ public final class GatewayService: Sendable {
                                    maxRequestBodyBytes: config.server.maxBodyBytes)
         options.maxJSONDepth = config.server.maxJSONDepth
         options.maxSSEEventBytes = config.server.maxSSEEventBytes
+        options.streamBufferBytes = config.server.streamBufferBytes
         let registry = MetricsRegistry()
         let metrics = GatewayMetrics(registry: registry, version: BallastVersion.current)
         self.registry = registry
@@ -149,6 +150,7 @@ public final class GatewayService: Sendable {
                                              store: store, clock: clock, logger: logger)
         self.migrations = migrations
         metrics.registerMigrationGauges(migrations)
+        metrics.registerCloudCredentialCounters(cloud)
         let homes = ObjectHomes(store: store, clock: clock, logger: logger)
         self.homes = homes
         if config.upstream.auth.mode == .passthrough, config.clients.isEnabled {

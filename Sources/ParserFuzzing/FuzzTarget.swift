@@ -25,6 +25,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case upstreamHead = "upstream-head"
     case messageUsage = "message-usage"
     case traceparent = "traceparent"
+    case eventStream = "event-stream"
+    case cloudCredentialAnswers = "cloud-credential-answers"
+    case cloudErrors = "cloud-errors"
 
     /// Feeds one input to the parser.
     public func run(_ data: UnsafeRawBufferPointer) {
@@ -39,6 +42,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .upstreamHead: Self.upstreamHead(data)
         case .messageUsage: Self.messageUsage(data)
         case .traceparent: Self.traceparent(data)
+        case .eventStream: Self.eventStream(data)
+        case .cloudCredentialAnswers: Self.cloudCredentialAnswers(data)
+        case .cloudErrors: Self.cloudErrors(data)
         }
     }
 

@@ -7,6 +7,7 @@ package import RulesRuntime
 import BallastConfig
 import Cache
 import Synchronization
+package import CloudRegions
 
 /// Every metric family the gateway exports, registered once, with typed helpers for the
 /// request path. Label values are bounded by the registry (models past 64 distinct names
@@ -177,6 +178,29 @@ package final class GatewayMetrics: Sendable {
                                  labels: ["result"]) {
                 [(["success"], oauth.refreshes.succeeded.load(ordering: .relaxed)),
                  (["failure"], oauth.refreshes.failed.load(ordering: .relaxed))]
+            }
+        }
+    }
+
+    /// Refreshes of the cloud regions' short-lived credentials (STS keys for a web identity, Google
+    /// access tokens), per region and result: a region whose credential keeps failing to
+    /// refresh shows it here before its requests start failing. Static keys and Bedrock API
+    /// keys never refresh and have no series. The reason of the last failure is in the log
+    /// (no secret in it), not in a label.
+    package func registerCloudCredentialCounters(_ cloud: CloudRegionSet) {
+        let refreshing = cloud.regions.values.compactMap { region -> (String, RefreshingCredential)? in
+            switch region.auth {
+            case .awsWebIdentity(let credential), .google(let credential): (region.name, credential)
+            case .awsKeys, .awsBearer: nil
+            }
+        }.sorted { $0.0 < $1.0 }
+        guard !refreshing.isEmpty else { return }
+        _ = registry.counter("ballast_cloud_credential_refreshes_total",
+                             help: "Refreshes of a Bedrock or Vertex region's short-lived credential (STS keys, Google access token), by region and result.",
+                             labels: ["region", "result"]) {
+            refreshing.flatMap { name, credential in
+                let counts = credential.refreshCounts
+                return [([name, "success"], counts.succeeded), ([name, "failure"], counts.failed)]
             }
         }
     }

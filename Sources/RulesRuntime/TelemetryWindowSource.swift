@@ -5,7 +5,7 @@ public import Telemetry
 
 /// The rule engine's view of Ballast's own telemetry: its window queries answered from the
 /// telemetry windows (the in-memory ring for recent seconds, SQLite rollups beyond), and from
-/// the recent attempts for attempt-level queries. Public for `ballast bench`, which times rule
+/// the recent attempts for attempt-level queries. Public for `ballast-lab bench`, which times rule
 /// evaluation over a store the way the gateway reads it.
 public final class TelemetryWindowSource: WindowSource {
     private let windows: TelemetryWindows

@@ -120,6 +120,37 @@ import Testing
         #expect(call.finished && call.committed == 2 && call.firstRegion == "primary")
     }
 
+    /// A Bedrock or Vertex region whose own account yields no credential: the request moves to
+    /// the next region, its reserved allowance handed back, and never returns there.
+    @Test func aCloudRegionWithoutItsCredentialIsLeftForTheNext() {
+        let world = World()
+        var call = machine(world)
+        let first = sent(call.handle(.start, in: world))!
+        #expect(first.region.name == "primary")
+        let next = call.handle(.credentialsUnavailable(first, reason: "no AWS credentials", regionOnly: true), in: world)
+        #expect(sent(next)?.region.name == "secondary")
+        #expect(world.released == [first.charge])
+        _ = call.handle(.sent(sent(next)!), in: world)
+        _ = call.handle(.head(attempt: 1, status: 200, isEventStream: false, contentLength: 500), in: world)
+        #expect(call.handle(.completed(attempt: 1, failure: nil), in: world) == [.commitBuffered(1)])
+        #expect(call.attempt(1).region.name == "secondary")
+    }
+
+    /// The gateway's one credential (a static key, OAuth) missing fails every region alike:
+    /// 401 at once; and a cloud region's own with no other region left does too.
+    @Test func aMissingSharedCredentialOrTheLastRegionsOwnIsA401() {
+        for (regionOnly, regions) in [(false, 2), (true, 1)] {
+            let world = World()
+            world.regions = Array(world.regions.prefix(regions))
+            var call = machine(world)
+            let first = sent(call.handle(.start, in: world))!
+            let actions = call.handle(.credentialsUnavailable(first, reason: "no key", regionOnly: regionOnly), in: world)
+            #expect(actions == [.fail(AnthropicError(.authentication, "no key"), retryAfter: nil, retryAfterMilliseconds: nil)],
+                    "regionOnly \(regionOnly), \(regions) regions")
+            #expect(call.finished)
+        }
+    }
+
     @Test func whenEveryRegionFailsTheLastErrorIsRelayedAsTheUpstreamSentIt() {
         let world = World()
         world.retryBudget = 0

@@ -1,3 +1,4 @@
+import BallastSimulator
 import Telemetry
 import Testing
 

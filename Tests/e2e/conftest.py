@@ -1,4 +1,4 @@
-"""End-to-end fixtures: a real `ballast simulate` and a real `ballast serve`, as processes on
+"""End-to-end fixtures: a real `ballast-lab simulate` and a real `ballast serve`, as processes on
 loopback ports chosen by the kernel, with the official anthropic SDK as the client."""
 import json
 import os

@@ -1,4 +1,4 @@
-"""`ballast demo` runs the same traffic unprotected and through Ballast (with the shipped
+"""`ballast-lab demo` runs the same traffic unprotected and through Ballast (with the shipped
 rules) against twin simulators that go through a 429 burst, a slow tail, a token expiry, a
 primary outage and a 529 wave, and ends with a well-formed summary in which Ballast's error
 rate is below the unprotected one."""

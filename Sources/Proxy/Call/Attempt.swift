@@ -47,6 +47,9 @@ final class Attempt: UpstreamTransferDelegate, @unchecked Sendable {
     var body: [UInt8] = []
     var isEventStream = false
     var scanner = SSEScanner()
+    /// Bytes at the head of the next delivery the scanner has already read: the relay refused
+    /// them (`.full`) and libcurl offers them again when the transfer resumes.
+    var scannedAhead = 0
     /// Bytes of an event stream received since a chunk last completed an event.
     var bytesSinceEvent = 0
     /// The answer claimed to be an event stream and was not; the client got an `error` event.

@@ -163,7 +163,9 @@ public struct CallMachine: Sendable {
         case slotFreed(Dispatch)
         case atConcurrencyLimit(Dispatch)
         case credentialsReady(Dispatch)
-        case credentialsUnavailable(Dispatch, reason: String)
+        /// No credential for the dispatch. `regionOnly`: the credential is the region's own
+        /// (a Bedrock or Vertex account), so other regions may still have theirs.
+        case credentialsUnavailable(Dispatch, reason: String, regionOnly: Bool = false)
         /// The dispatch is on its way: it becomes attempt `attempts.count` (1-based).
         case sent(Dispatch)
         case head(attempt: Int, status: Int, isEventStream: Bool, contentLength: Int?)
@@ -194,6 +196,8 @@ public struct CallMachine: Sendable {
     public private(set) var finished = false
     public private(set) var clientGone = false
     private var tried: Set<String> = []
+    /// Regions whose own credential could not be had for this request: never tried again.
+    private var withoutCredential: Set<String> = []
     /// Regions skipped because a circuit the request passes through was open.
     private var skippedOpen: Set<String> = []
     private var armed: Set<TimerSlot> = []
@@ -241,8 +245,16 @@ public struct CallMachine: Sendable {
             return atConcurrencyLimit(dispatch, world)
         case .credentialsReady(let dispatch):
             return mayLaunch ? [.send(dispatch)] : []
-        case .credentialsUnavailable(let dispatch, let reason):
+        case .credentialsUnavailable(let dispatch, let reason, let regionOnly):
             guard mayLaunch, !dispatch.isHedge else { return [] }
+            if regionOnly, facts.home == nil {
+                // A cloud region's own account failing says nothing of the other regions: the
+                // request goes on to one not tried yet (its reserved allowance handed back), and
+                // never comes back to this one. Only when none is left does the client hear 401.
+                world.release(dispatch.charge)
+                withoutCredential.insert(dispatch.region.name)
+                if hasUntriedServableRegion(world) { return launch(isHedge: false, world) }
+            }
             return fail(AnthropicError(.authentication, reason))
         case .sent(let dispatch):
             return sent(dispatch, world)
@@ -525,7 +537,7 @@ public struct CallMachine: Sendable {
     /// regions whose circuits are not open (the ones skipped for open circuits stay out).
     private func retryRegion(_ world: some CallWorld) -> Region? {
         guard !tried.isEmpty, !attempts.isEmpty else { return nil }
-        return world.pick(excluding: skippedOpen, peek: false)
+        return world.pick(excluding: skippedOpen.union(withoutCredential), peek: false)
     }
 
     /// True when a region not tried yet could take a retry (its circuits are not open): then

@@ -211,7 +211,7 @@ final class ProxiedCall: @unchecked Sendable {
             return
         case .unavailable(let reason):
             permit?.ignore()
-            return handle(.credentialsUnavailable(dispatch, reason: reason))
+            return handle(.credentialsUnavailable(dispatch, reason: reason, regionOnly: cloud != nil))
         }
         let spanID = context.tracer?.spanID() ?? []
         if let trace {
@@ -289,18 +289,26 @@ final class ProxiedCall: @unchecked Sendable {
             return true
         case .streaming(let stream):
             if attempt.isEventStream {
-                let events = attempt.scanner.feed(bytes)
-                if !isSSE(attempt, completed: events.count, bytes: bytes.count) { return refuseNonSSE(attempt) }
-                for event in events {
-                    attempt.usage.apply(event)
-                    attempt.assembler?.apply(event)
+                // Bytes refused below (`.full`) come again once libcurl resumes: the scanner has
+                // seen them, and seeing them twice repeats events (the cache then assembled a
+                // corrupt message and stored nothing; StreamPauseScanTests).
+                let fresh = UnsafeRawBufferPointer(rebasing: bytes[min(attempt.scannedAhead, bytes.count)...])
+                if !fresh.isEmpty {
+                    let events = attempt.scanner.feed(fresh)
+                    if !isSSE(attempt, completed: events.count, bytes: fresh.count) { return refuseNonSSE(attempt) }
+                    for event in events {
+                        attempt.usage.apply(event)
+                        attempt.assembler?.apply(event)
+                    }
                 }
             }
             switch stream.write(bytes) {
             case .accepted:
                 attempt.bytesRelayed += bytes.count
+                attempt.scannedAhead = max(0, attempt.scannedAhead - bytes.count)
                 return true
             case .full:
+                attempt.scannedAhead = max(attempt.scannedAhead, bytes.count)
                 return false
             case .closed:
                 return true  // the client is gone; the cancel is on its way

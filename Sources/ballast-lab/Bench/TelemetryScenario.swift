@@ -3,6 +3,7 @@ import Foundation
 import Metrics
 import Telemetry
 import SQLite
+import BallastSimulator
 
 /// Telemetry's own costs: how many records per second the SQLite writer sustains (against
 /// plain prepared inserts into one table, the library's ceiling, in the same run), how long

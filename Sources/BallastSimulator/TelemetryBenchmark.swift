@@ -1,7 +1,8 @@
 import BallastCore
 import Foundation
+public import Telemetry
 
-/// Write throughput of the telemetry path, for `ballast bench`: how many request records per
+/// Write throughput of the telemetry path, for `ballast-lab bench`: how many request records per
 /// second the writer commits (rows, attempts and rollups) when handed off as fast as
 /// possible. Window-query timing needs no helper: time `TelemetryWindows.stats` calls.
 public enum TelemetryBenchmark {
