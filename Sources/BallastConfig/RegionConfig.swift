@@ -35,7 +35,7 @@ public struct RegionConfig: Sendable, Equatable {
 
 extension RegionConfig {
     /// Longest region name, in bytes: names are metric labels, log fields and keys in the store,
-    /// and a 2 MB name was once accepted and logged (issue 15).
+    /// and a 2 MB name was once accepted and logged (docs/configuration.md, "Input limits").
     public static let maxNameBytes = 64
 
     /// True when `name` is usable as a region name and a metric label value.

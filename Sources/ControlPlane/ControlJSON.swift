@@ -118,7 +118,7 @@ package enum ControlJSON {
     static let maxReasonBytes = 512
 
     /// C0 and C1 control characters (NUL, line breaks, escape, DEL...): none belongs in a one-line
-    /// reason, and a NUL once went raw into the status page (issue 15).
+    /// reason, and a NUL once went raw into the status page (docs/configuration.md, "Input limits").
     static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }

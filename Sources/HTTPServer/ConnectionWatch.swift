@@ -11,7 +11,7 @@ import Glibc
 ///
 /// MHD 0.9.75 offers only `MHD_OPTION_CONNECTION_TIMEOUT`, an idle timeout in whole seconds
 /// that every byte resets: a client sending one header byte every 0.2 s is never idle, and
-/// 300 such connections stayed open for 150 s (issue 15). So a watchdog thread keeps one
+/// 300 such connections stayed open for 150 s (docs/configuration.md, "Input limits"). So a watchdog thread keeps one
 /// deadline per connection and, when one passes, shuts the socket down; MHD then sees the end
 /// of the stream on its own thread and closes the connection the usual way (completion and
 /// close notifications included).

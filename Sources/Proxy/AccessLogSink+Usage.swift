@@ -2,7 +2,7 @@ import BallastCore
 import Logging
 
 extension AccessLogSink {
-    /// The usage fields of an access line (issue 17): the prompt-cache counts when the usage
+    /// The usage fields of an access line (docs/usage-and-tracing.md): the prompt-cache counts when the usage
     /// is known, `usage` when it is not, the request's cost, and its trace id (to find the
     /// line's trace).
     static func addUsage(_ request: RequestRecord, to metadata: inout Logger.Metadata) {

@@ -10,7 +10,7 @@ import BallastCore
 /// broken escape. The path that passes is forwarded as sent (and libcurl is told not to
 /// rewrite it: `CURLOPT_PATH_AS_IS`), so what was checked is what the upstream sees.
 /// Before this, `/v1/../v1/organizations/../../api/keys` reached the upstream as
-/// `GET /api/keys` carrying the organisation's key (issue 15).
+/// `GET /api/keys` carrying the organisation's key (README, "Security").
 enum ProxyPath {
     enum Verdict: Equatable {
         /// The decoded path, which equals the sent one up to harmless escapes.

@@ -143,7 +143,7 @@ extension TelemetryMigration {
             ALTER TABLE requests ADD COLUMN client TEXT;
             """),
         TelemetryMigration(name: "0005_usage", sql: """
-            -- Usage as the upstream billed it (issue 17): the prompt-cache counts, whether the
+            -- Usage as the upstream billed it (docs/usage-and-tracing.md): the prompt-cache counts, whether the
             -- usage is known (`complete`, `partial` for a stream cut before its final
             -- message_delta, `none`, `invalid`), the cost under the price table, and the
             -- trace id. Per attempt too, so the tokens of losing hedges, discarded retries and

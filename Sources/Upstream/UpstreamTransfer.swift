@@ -72,7 +72,7 @@ public final class UpstreamTransfer: @unchecked Sendable {
         setPointer(CURLOPT_PREREQDATA, me)
         if !request.silentResend { setLong(CURLOPT_FRESH_CONNECT, 1) }
         // The path goes out exactly as given: by default libcurl squashes `/../` and `/./`
-        // sequences, which turned a checked `/v1/...` into `/api/keys` (issue 15). The proxy
+        // sequences, which turned a checked `/v1/...` into `/api/keys` (README, "Security"). The proxy
         // refuses such paths itself; this keeps what was checked what is sent.
         setLong(CURLOPT_PATH_AS_IS, 1)
         if options.http2 { setLong(CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS) }

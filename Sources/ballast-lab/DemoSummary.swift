@@ -1,7 +1,7 @@
 import Foundation
 import CommandLineSupport
 
-/// The demo's closing tables: the source write-up's before/after table (max QPS, P99, error
+/// The demo's closing tables: the before/after table (docs/benchmarks.md, "The demo") (max QPS, P99, error
 /// rate; before, after, change) plus upstream attempts per request, then each phase, then
 /// the targets with what was measured.
 ///

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 import Testing
 
-/// The `ballast` binary on the inputs that crashed or hung it (issue 20): each must end with a
+/// The `ballast` binary on the inputs that crashed or hung it (docs/fuzzing.md): each must end with a
 /// status and a `file:line:col` message, never a signal, never a hang. On the code before the
 /// bounds, the parser cases died with SIGSEGV and the FIFO cases blocked forever.
 /// Serialized: its subprocesses (or gateways) one at a time, not a burst beside the timing-

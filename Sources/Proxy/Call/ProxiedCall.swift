@@ -481,7 +481,7 @@ final class ProxiedCall: @unchecked Sendable {
     }
 
     /// Ends a "stream" that is not SSE with an `error` event instead of relaying it: one
-    /// upstream answer with no newline reached a client as 4.27 GB of bytes (issue 15). Bytes
+    /// upstream answer with no newline reached a client as 4.27 GB of bytes (docs/configuration.md, "Input limits"). Bytes
     /// held back are dropped; bytes of earlier complete events already relayed stay relayed.
     private func refuseNonSSE(_ attempt: Attempt) -> Bool {
         context.refusals.add("stream_not_sse")
@@ -603,7 +603,7 @@ final class ProxiedCall: @unchecked Sendable {
                 latency: (attempt.finishedAt ?? end).seconds(since: attempt.startedAt),
                 timeToFirstByte: attempt.headAt.map { $0.seconds(since: attempt.startedAt) })
         }
-        // What each attempt used and cost, and whether it was overhead (issue 17).
+        // What each attempt used and cost, and whether it was overhead (docs/usage-and-tracing.md).
         if record.client == nil { record.credential = UsageAccounting.credentialFingerprint(request.clientHeaders) }
         record.usage = final?.usage ?? .unknown
         for (offset, attempt) in attempts.enumerated() {

@@ -10,7 +10,7 @@ import BallastSimulator
 ///   bucket (one second's worth, far below the per-minute figure), 1.67x its rate offered by
 ///   a plain client (no retries), directly and through the `ballast` binary.
 /// - **Virtual time**: the capacity simulation (`CapacitySimulation`: the proxy's `CallMachine`
-///   over its `CallPolicy`, over simulated regions on a manual clock) on the two named
+///   over its `CallPolicy`, over simulated regions on a manual clock) on the two named
 ///   scenarios and on hundreds of random ones, each next to the oracle (`CapacityOracle`) and
 ///   to a plain client. A seed that does worse than no gateway is listed so it can be
 ///   replayed with `CapacityScenario.random(seed:)`.

@@ -42,7 +42,7 @@ struct ResilienceHarness: Sendable {
     // MARK: The ways
 
     /// Our open-loop generator straight at the first region, no retries (not even libcurl's:
-    /// a new connection per request, as the write-up's "before" had no pooling): the "before".
+    /// a new connection per request, as an unprotected client has no pooling): the "before".
     /// With an OAuth issuer it takes one token at the start and keeps it, like a naive app.
     func unprotected(client: UpstreamClient) async throws -> WayResult {
         try await withSimulator(label: "unprotected") { simulator in

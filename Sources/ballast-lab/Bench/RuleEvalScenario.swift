@@ -6,7 +6,7 @@ import Telemetry
 import RulesRuntime
 import BallastSimulator
 
-/// The cost of one rule evaluation step, the "200 rules over 1 h of telemetry": the
+/// The cost of one rule evaluation step, "200 rules over 1 h of telemetry" (docs/benchmarks.md, "Rule evaluation"): the
 /// synthetic rules and hour of `RuleEvaluationBenchmark` (also what the unit test guards),
 /// against two baselines in the same run (one rule; the same distinct window queries answered
 /// without the engine), and the same 200 rules over a real telemetry store read the way the

@@ -4,7 +4,7 @@ import Upstream
 import BallastSimulator
 
 /// Ballast with the shipped rules in front of a primary region and a standby (weight 0), in
-/// the three scenarios: a regional outage (connections refused), a 529 overload of
+/// three scenarios: a regional outage (connections refused), a 529 overload of
 /// the primary, and one model failing in every region, each on the simulator's fault
 /// schedule, with how fast the rules reacted and recovered read back from Ballast's audit
 /// log. The runs go side by side (each its own simulator, Ballast and load), so the whole

@@ -55,7 +55,7 @@ struct TailLatencyScenario: BenchScenario {
                                                       upstreamYAML: "  hedge: { enabled: false }", client: client)
         let ways = [healthy, unprotected, direct, ballast, noHedge]
 
-        // The targets of issue 14, against the unprotected path in the same run.
+        // The targets (docs/benchmarks.md, "Tail latency and hedging"), against the unprotected path in the same run.
         let hedgeShare = ballast.hedgeOverhead ?? 0
         let p999Gain = ballast.p999 > 0 ? noHedge.p999 / ballast.p999 : 0
         let p99Ratio = ballast.p99 / max(unprotected.p99, 1e-9)

@@ -4,7 +4,7 @@ import BallastSimulator
 import Upstream
 
 /// The issue's `token_expiry`: OAuth bearer tokens that live 5 s. The naive application of
-/// the source write-up fetches one token at start and keeps it, so everything after the
+/// an unprotected client fetches one token at start and keeps it, so everything after the
 /// expiry is a 401 (the SDK does not retry 401s, and a retry would not help); Ballast fetches
 /// and refreshes tokens itself, before they expire.
 struct TokenExpiryScenario: BenchScenario {
