@@ -24,7 +24,7 @@ OCI_LAYOUT := dist/ballast-$(VERSION)-oci
 # (and the other way round) every time, the flags being different.
 DIST_BUILD := .build-dist
 
-.PHONY: all deps venv build release test test-swift test-e2e test-deploy dist dist-only image image-layout demo bench soak fuzz clean
+.PHONY: all deps venv build release lint format test test-swift test-e2e test-deploy dist dist-only image image-layout demo bench soak fuzz clean
 
 all: build
 
@@ -59,10 +59,18 @@ release: deps
 	$(SWIFT) build -c release --product ballast
 	$(SWIFT) build -c release --product ballast-lab
 
-## test: every Swift test, then the end-to-end tests through the official Python SDK, then the
+## lint: the code as .swift-format formats it (swift-format comes with the toolchain);
+## `make format` rewrites it so
+lint:
+	$(SWIFT) format lint --strict --recursive Sources Tests
+
+format:
+	$(SWIFT) format format --in-place --recursive Sources Tests
+
+## test: the format check, every Swift test, then the end-to-end tests through the official Python SDK, then the
 ## checks of the Kubernetes manifests and the systemd unit (the dist tarball and the image:
 ## `make test-deploy`, which CI runs too)
-test: deps venv
+test: deps venv lint
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	BALLAST_BIN=$(DEBUG_BIN) BALLAST_LAB_BIN=$(DEBUG_LAB) $(PYTHON) -m pytest -q Tests/e2e Tests/deploy Tests/layout

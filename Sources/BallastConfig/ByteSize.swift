@@ -23,7 +23,7 @@ public enum ByteSize {
         default: return nil
         }
         guard !numberText.isEmpty, numberText.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-              let value = Double(numberText), value.isFinite
+            let value = Double(numberText), value.isFinite
         else { return nil }
         // Whole bytes only: `1.5B` is a typo, not half a byte.
         if scale == 1, numberText.contains(".") { return nil }

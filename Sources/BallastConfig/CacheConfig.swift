@@ -10,8 +10,10 @@ public struct CacheConfig: Sendable, Equatable {
     /// When above 0, requests with `"temperature": 0` are cached for this long without opting in.
     public var temperatureZeroTTL: Double
 
-    public init(enabled: Bool = true, maxEntries: Int = 10_000, maxBytes: Int = 64_000_000, defaultTTL: Double = 600,
-                maxTTL: Double = 86_400, temperatureZeroTTL: Double = 0) {
+    public init(
+        enabled: Bool = true, maxEntries: Int = 10_000, maxBytes: Int = 64_000_000, defaultTTL: Double = 600,
+        maxTTL: Double = 86_400, temperatureZeroTTL: Double = 0
+    ) {
         self.enabled = enabled
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes

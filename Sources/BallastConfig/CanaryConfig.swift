@@ -13,8 +13,10 @@ public struct CanaryConfig: Sendable, Equatable, Codable {
     /// `advance`.
     public var autoAdvance: Bool
 
-    public init(name: String, from: CanarySide, to: CanarySide, steps: [Double] = [0.01, 0.05, 0.25, 1], minStepTime: Double = 600,
-                stickyBy: [StickyAttribute] = StickyAttribute.defaults, autoAdvance: Bool = true) {
+    public init(
+        name: String, from: CanarySide, to: CanarySide, steps: [Double] = [0.01, 0.05, 0.25, 1], minStepTime: Double = 600,
+        stickyBy: [StickyAttribute] = StickyAttribute.defaults, autoAdvance: Bool = true
+    ) {
         self.name = name
         self.from = from
         self.to = to
@@ -88,8 +90,9 @@ extension CanaryConfig {
             }
             let autoAdvance = map.bool("auto_advance") ?? true
             guard let name, let from, let to else { return nil }
-            return CanaryConfig(name: name, from: from, to: to, steps: steps, minStepTime: minStepTime, stickyBy: sticky,
-                                autoAdvance: autoAdvance)
+            return CanaryConfig(
+                name: name, from: from, to: to, steps: steps, minStepTime: minStepTime, stickyBy: sticky,
+                autoAdvance: autoAdvance)
         }
     }
 }

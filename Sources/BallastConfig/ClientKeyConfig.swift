@@ -16,9 +16,11 @@ public struct ClientKeyConfig: Sendable, Equatable {
     /// Model globs this key may use; empty: every model.
     public var models: [String]
 
-    public init(name: String, keyEnv: String? = nil, keySHA256: String? = nil, requestsPerMinute: Int? = nil,
-                inputTokensPerMinute: Int? = nil, outputTokensPerMinute: Int? = nil, tokensPerDay: Int? = nil,
-                models: [String] = []) {
+    public init(
+        name: String, keyEnv: String? = nil, keySHA256: String? = nil, requestsPerMinute: Int? = nil,
+        inputTokensPerMinute: Int? = nil, outputTokensPerMinute: Int? = nil, tokensPerDay: Int? = nil,
+        models: [String] = []
+    ) {
         self.name = name
         self.keyEnv = keyEnv
         self.keySHA256 = keySHA256
@@ -29,8 +31,10 @@ public struct ClientKeyConfig: Sendable, Equatable {
         self.models = models
     }
 
-    static let keys: Set<String> = ["name", "key_env", "key_sha256", "key", "requests_per_minute", "input_tokens_per_minute",
-                                    "output_tokens_per_minute", "budget", "models"]
+    static let keys: Set<String> = [
+        "name", "key_env", "key_sha256", "key", "requests_per_minute", "input_tokens_per_minute",
+        "output_tokens_per_minute", "budget", "models",
+    ]
 }
 
 extension ClientKeyConfig {
@@ -39,8 +43,9 @@ extension ClientKeyConfig {
         let what = "clients.keys[\(index)]"
         guard let map = node.mapping(what: what, keys: keys) else { return nil }
         if let keyNode = map.keyNode("key") {
-            keyNode.error("\(what): never put a client key in the config file; name the environment variable that holds it "
-                          + "('key_env') or give its SHA-256 ('key_sha256', from `printf %s KEY | sha256sum`)")
+            keyNode.error(
+                "\(what): never put a client key in the config file; name the environment variable that holds it "
+                    + "('key_env') or give its SHA-256 ('key_sha256', from `printf %s KEY | sha256sum`)")
         }
         let nameNode = map.require("name")
         let name = nameNode?.string(what: "'\(what).name'")
@@ -68,8 +73,9 @@ extension ClientKeyConfig {
         config.outputTokensPerMinute = map.int("output_tokens_per_minute", in: what, range: 1...Int.max)
         if let budget = map.section("budget", path: "\(what).budget", keys: ["tokens_per_day", "usd_per_day"]) {
             if let usd = budget.keyNode("usd_per_day") {
-                usd.error("'\(what).budget.usd_per_day' needs a price table, which Ballast does not have yet; "
-                          + "use 'tokens_per_day' (input plus output tokens per UTC day)")
+                usd.error(
+                    "'\(what).budget.usd_per_day' needs a price table, which Ballast does not have yet; "
+                        + "use 'tokens_per_day' (input plus output tokens per UTC day)")
             }
             config.tokensPerDay = budget.int("tokens_per_day", in: "\(what).budget", range: 1...Int.max)
         }

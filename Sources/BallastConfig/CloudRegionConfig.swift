@@ -14,8 +14,10 @@ public struct CloudRegionConfig: Sendable, Equatable {
     /// pattern matches is never sent to this region.
     public var models: [ModelMapping]
 
-    public init(awsRegion: String? = nil, project: String? = nil, location: String? = nil, endpoint: String? = nil,
-                credentialsFile: String? = nil, models: [ModelMapping] = []) {
+    public init(
+        awsRegion: String? = nil, project: String? = nil, location: String? = nil, endpoint: String? = nil,
+        credentialsFile: String? = nil, models: [ModelMapping] = []
+    ) {
         self.awsRegion = awsRegion
         self.project = project
         self.location = location

@@ -9,7 +9,7 @@ extension ConfigNode {
             return nil
         }
         guard let first = text.unicodeScalars.first, first == "_" || Self.isASCIILetter(first),
-              text.unicodeScalars.allSatisfy({ $0 == "_" || Self.isASCIILetter($0) || ("0"..."9").contains($0) })
+            text.unicodeScalars.allSatisfy({ $0 == "_" || Self.isASCIILetter($0) || ("0"..."9").contains($0) })
         else {
             error("\(what) must be an environment variable name (letters, digits and _, such as ANTHROPIC_API_KEY), not '\(text)'")
             return nil

@@ -7,7 +7,11 @@ extension ConfigNode {
     public func httpURL(what: String, allowPath: Bool) -> String? {
         guard let text = scalarText(what: what) else { return nil }
         let scheme: String
-        if text.hasPrefix("https://") { scheme = "https://" } else if text.hasPrefix("http://") { scheme = "http://" } else {
+        if text.hasPrefix("https://") {
+            scheme = "https://"
+        } else if text.hasPrefix("http://") {
+            scheme = "http://"
+        } else {
             error("\(what) must start with http:// or https://, not '\(text)'")
             return nil
         }
@@ -49,7 +53,9 @@ extension ConfigNode {
             guard let close = authority.firstIndex(of: "]") else { return "has an unclosed [ in its IPv6 host" }
             host = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
-            if after.isEmpty { port = nil } else {
+            if after.isEmpty {
+                port = nil
+            } else {
                 guard after.hasPrefix(":") else { return "has text after its IPv6 host" }
                 port = after.dropFirst()
             }

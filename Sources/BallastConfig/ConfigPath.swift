@@ -14,7 +14,7 @@ public enum ConfigPath {
     /// `~` is not expanded: the server process may not have the operator's home.
     public static func resolve(_ path: String, against baseDirectory: String?) -> String {
         guard let base = baseDirectory, !base.isEmpty, base != ".",
-              !path.isEmpty, !path.hasPrefix("/"), path != ":memory:"
+            !path.isEmpty, !path.hasPrefix("/"), path != ":memory:"
         else { return path }
         var relative = Substring(path)
         while relative.hasPrefix("./") {

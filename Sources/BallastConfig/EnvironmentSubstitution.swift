@@ -60,15 +60,21 @@ public enum EnvironmentSubstitution {
                 fallback = nil
             }
             if !isVariableName(name) {
-                problems.append(Problem(offset: index, message: "'${\(inner)}' must name an environment variable "
-                                        + "(letters, digits and _), optionally with a default: ${NAME:-default}"))
+                problems.append(
+                    Problem(
+                        offset: index,
+                        message: "'${\(inner)}' must name an environment variable "
+                            + "(letters, digits and _), optionally with a default: ${NAME:-default}"))
             } else if let value = environment[name], !(fallback != nil && value.isEmpty) {
                 output += value
             } else if let fallback {
                 output += fallback
             } else {
-                problems.append(Problem(offset: index, message: "environment variable \(name) is not set "
-                                        + "(give a default with ${\(name):-value})"))
+                problems.append(
+                    Problem(
+                        offset: index,
+                        message: "environment variable \(name) is not set "
+                            + "(give a default with ${\(name):-value})"))
             }
             index = close + 1
         }

@@ -26,10 +26,11 @@ extension GatewayConfig {
     /// `embeddedDefaultYAML` parsed. It cannot fail (a test parses the text and compares);
     /// should it ever, the same values built in code are used rather than crashing.
     public static let embeddedDefault: GatewayConfig = {
-        let built = GatewayConfig(upstream: UpstreamConfig(
-            auth: .staticKey(env: "ANTHROPIC_API_KEY"),
-            regions: [RegionConfig(name: "anthropic", baseURL: "https://api.anthropic.com", weight: 100)]
-        ))
+        let built = GatewayConfig(
+            upstream: UpstreamConfig(
+                auth: .staticKey(env: "ANTHROPIC_API_KEY"),
+                regions: [RegionConfig(name: "anthropic", baseURL: "https://api.anthropic.com", weight: 100)]
+            ))
         return (try? parse(embeddedDefaultYAML, file: "<embedded default>")) ?? built
     }()
 }

@@ -51,8 +51,10 @@ public struct GatewayConfig: Sendable, Equatable {
     public static let defaultListen = ListenAddress(host: "127.0.0.1", port: 8080)
 
     /// The top-level keys, each a section except `listen`.
-    static let topLevelKeys: Set<String> = ["listen", "admin", "store", "server", "upstream", "rules", "cache", "migrations", "shared", "clients",
-                                          "shutdown", "log", "pricing", "metrics", "tracing"]
+    static let topLevelKeys: Set<String> = [
+        "listen", "admin", "store", "server", "upstream", "rules", "cache", "migrations", "shared", "clients",
+        "shutdown", "log", "pricing", "metrics", "tracing",
+    ]
 }
 
 extension GatewayConfig {
@@ -66,15 +68,19 @@ extension GatewayConfig {
 
     /// Parses config text. `file` names the source in messages; relative paths are resolved
     /// against `baseDirectory`, or kept as written when it is nil.
-    public static func parse(_ text: String, file: String, baseDirectory: String? = nil,
-                             environment: [String: String] = [:]) throws(ConfigError) -> GatewayConfig {
+    public static func parse(
+        _ text: String, file: String, baseDirectory: String? = nil,
+        environment: [String: String] = [:]
+    ) throws(ConfigError) -> GatewayConfig {
         try document(text, file: file, baseDirectory: baseDirectory, environment: environment).config
     }
 
     /// The config and the document it was read from, every `${VAR}` substituted (what
     /// `ballast config check` prints).
-    public static func document(_ text: String, file: String, baseDirectory: String? = nil,
-                                environment: [String: String]) throws(ConfigError) -> (config: GatewayConfig, node: ConfigNode) {
+    public static func document(
+        _ text: String, file: String, baseDirectory: String? = nil,
+        environment: [String: String]
+    ) throws(ConfigError) -> (config: GatewayConfig, node: ConfigNode) {
         let issues = ConfigIssues()
         let root = ConfigNode.parse(text, file: file, issues: issues)?.substitutingEnvironment(environment)
         let config = root.map { read($0, baseDirectory: baseDirectory) }
@@ -104,22 +110,29 @@ extension GatewayConfig {
         let serverMap = map.section("server", path: "server", keys: ServerConfig.keys)
         let server = ServerConfig.read(serverMap)
         let upstream = UpstreamConfig.read(
-            map.section("upstream", path: "upstream", keys: ["anthropic_version", "auth", "timeouts", "pool", "retry", "hedge", "pacing",
-                                                       "concurrency", "regions"]),
+            map.section(
+                "upstream", path: "upstream",
+                keys: [
+                    "anthropic_version", "auth", "timeouts", "pool", "retry", "hedge", "pacing",
+                    "concurrency", "regions",
+                ]),
             root: map.keyNode("upstream") ?? root,
             baseDirectory: baseDirectory
         )
         let rules = RulesConfig.read(map.section("rules", path: "rules", keys: ["paths"]), baseDirectory: baseDirectory)
         let cache = CacheConfig.read(map.section("cache", path: "cache", keys: CacheConfig.keys))
         let migrations = MigrationsConfig.read(map.section("migrations", path: "migrations", keys: MigrationsConfig.keys))
-        var config = GatewayConfig(listen: listen, admin: admin, store: store, server: server, upstream: upstream, rules: rules,
-                                   cache: cache, migrations: migrations)
-        config.shared = SharedConfig.read(map.section("shared", path: "shared", keys: SharedConfig.keys),
-                                          baseDirectory: baseDirectory)
+        var config = GatewayConfig(
+            listen: listen, admin: admin, store: store, server: server, upstream: upstream, rules: rules,
+            cache: cache, migrations: migrations)
+        config.shared = SharedConfig.read(
+            map.section("shared", path: "shared", keys: SharedConfig.keys),
+            baseDirectory: baseDirectory)
         config.clients = ClientsConfig.read(map.section("clients", path: "clients", keys: ClientsConfig.keys))
         let drainNode = serverMap?["drain_timeout"]
-        config.shutdown = ShutdownConfig.read(map.section("shutdown", path: "shutdown", keys: ShutdownConfig.keys),
-                                              drainTimeout: drainNode != nil ? server.drainTimeout : nil, drainNode: drainNode)
+        config.shutdown = ShutdownConfig.read(
+            map.section("shutdown", path: "shutdown", keys: ShutdownConfig.keys),
+            drainTimeout: drainNode != nil ? server.drainTimeout : nil, drainNode: drainNode)
         config.log = LogConfig.read(map.section("log", path: "log", keys: LogConfig.keys))
         config.pricing = PricingConfig.read(map.present("pricing"))
         config.metrics = MetricsConfig.read(map.section("metrics", path: "metrics", keys: MetricsConfig.keys))

@@ -10,8 +10,10 @@ public struct HedgeConfig: Sendable, Equatable {
     /// Model globs never hedged (every hedge costs tokens), e.g. `claude-opus-*`.
     public var disabledModels: [String]
 
-    public init(enabled: Bool = true, quantile: Double = 0.95, minSamples: Int = 20, maxExtraRatio: Double = 0.05,
-                disabledModels: [String] = []) {
+    public init(
+        enabled: Bool = true, quantile: Double = 0.95, minSamples: Int = 20, maxExtraRatio: Double = 0.05,
+        disabledModels: [String] = []
+    ) {
         self.enabled = enabled
         self.quantile = quantile
         self.minSamples = minSamples

@@ -12,8 +12,10 @@ public struct MigrationsConfig: Sendable, Equatable {
     /// successor (0: only once it has retired).
     public var routeWithinDays: Double
 
-    public init(keyGroups: [String: [String]] = [:], pin: [PinRule] = [], canaries: [CanaryConfig] = [],
-                deprecated: [DeprecatedModel] = [], routeWithinDays: Double = 0) {
+    public init(
+        keyGroups: [String: [String]] = [:], pin: [PinRule] = [], canaries: [CanaryConfig] = [],
+        deprecated: [DeprecatedModel] = [], routeWithinDays: Double = 0
+    ) {
         self.keyGroups = keyGroups
         self.pin = pin
         self.canaries = canaries
@@ -43,7 +45,8 @@ extension MigrationsConfig {
         if let node = map.present("pin") { config.pin = PinRule.readList(node, keyGroups: Set(config.keyGroups.keys)) }
         if let node = map.present("canaries") { config.canaries = CanaryConfig.readList(node) }
         if let node = map.present("deprecations"),
-           let deprecations = node.mapping(what: "'migrations.deprecations'", keys: ["route_within_days", "models"]) {
+            let deprecations = node.mapping(what: "'migrations.deprecations'", keys: ["route_within_days", "models"])
+        {
             if let days = deprecations["route_within_days"]?.double(what: "'migrations.deprecations.route_within_days'") {
                 if days >= 0 { config.routeWithinDays = days } else { deprecations["route_within_days"]?.error("must be 0 or more") }
             }
@@ -62,8 +65,10 @@ extension MigrationsConfig {
                     }
                     if let model, let successor, model == successor { item.error("\(what): a model cannot succeed itself") }
                     if let model, let successor, let retires, let retiresAt {
-                        config.deprecated.append(DeprecatedModel(model: model, retires: retires, retiresAt: retiresAt,
-                                                                 successor: successor))
+                        config.deprecated.append(
+                            DeprecatedModel(
+                                model: model, retires: retires, retiresAt: retiresAt,
+                                successor: successor))
                     }
                 }
             }

@@ -11,8 +11,10 @@ public struct PinRule: Sendable, Equatable {
     public var anthropicBeta: [String]?
     public var mode: PinMode
 
-    public init(model: String = "*", keyGroup: String? = nil, anthropicVersion: String? = nil, anthropicBeta: [String]? = nil,
-                mode: PinMode = .override) {
+    public init(
+        model: String = "*", keyGroup: String? = nil, anthropicVersion: String? = nil, anthropicBeta: [String]? = nil,
+        mode: PinMode = .override
+    ) {
         self.model = model
         self.keyGroup = keyGroup
         self.anthropicVersion = anthropicVersion

@@ -59,8 +59,10 @@ extension PricingConfig {
                 values[key] = value
             }
             guard complete, !model.isEmpty else { continue }
-            prices.append(ModelPrice(model: model, input: values["input"] ?? 0, output: values["output"] ?? 0,
-                                     cacheCreation: values["cache_creation"] ?? 0, cacheRead: values["cache_read"] ?? 0))
+            prices.append(
+                ModelPrice(
+                    model: model, input: values["input"] ?? 0, output: values["output"] ?? 0,
+                    cacheCreation: values["cache_creation"] ?? 0, cacheRead: values["cache_read"] ?? 0))
         }
         return PricingConfig(prices: prices)
     }

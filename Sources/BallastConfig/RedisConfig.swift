@@ -26,10 +26,12 @@ public struct RedisConfig: Sendable, Equatable {
     /// TLS to Redis (`rediss://` or a `tls` section); nil: plain TCP.
     public var tls: RedisTLSConfig?
 
-    public init(host: String = "127.0.0.1", port: Int = 6379, database: Int = 0, keyPrefix: String = "ballast:",
-                passwordEnv: String? = nil, localShare: Double = 0.34, connectTimeout: Double = 0.25,
-                commandTimeout: Double = 0.25, maxValueBytes: Int = 1_048_576, lockTimeout: Double = 30,
-                heartbeat: Double = 1, tls: RedisTLSConfig? = nil) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 6379, database: Int = 0, keyPrefix: String = "ballast:",
+        passwordEnv: String? = nil, localShare: Double = 0.34, connectTimeout: Double = 0.25,
+        commandTimeout: Double = 0.25, maxValueBytes: Int = 1_048_576, lockTimeout: Double = 30,
+        heartbeat: Double = 1, tls: RedisTLSConfig? = nil
+    ) {
         self.host = host
         self.port = port
         self.database = database
@@ -44,8 +46,10 @@ public struct RedisConfig: Sendable, Equatable {
         self.tls = tls
     }
 
-    static let keys: Set<String> = ["url", "key_prefix", "password_env", "tls", "local_share", "connect_timeout",
-                                    "command_timeout", "max_value", "lock_timeout", "heartbeat"]
+    static let keys: Set<String> = [
+        "url", "key_prefix", "password_env", "tls", "local_share", "connect_timeout",
+        "command_timeout", "max_value", "lock_timeout", "heartbeat",
+    ]
 }
 
 extension RedisConfig {
@@ -59,8 +63,9 @@ extension RedisConfig {
                 config.database = database
                 if secure { config.tls = RedisTLSConfig() }
             } else {
-                node.error("'\(path).url' must look like redis://HOST:PORT or redis://HOST:PORT/DB (rediss:// for TLS), "
-                    + "not '\(text)' (a password goes in the variable named by password_env, not in the URL)")
+                node.error(
+                    "'\(path).url' must look like redis://HOST:PORT or redis://HOST:PORT/DB (rediss:// for TLS), "
+                        + "not '\(text)' (a password goes in the variable named by password_env, not in the URL)")
             }
         }
         if let node = map["tls"] {

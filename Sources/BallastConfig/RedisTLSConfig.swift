@@ -49,7 +49,8 @@ extension RedisTLSConfig {
             if name.isEmpty { node.error("'\(path).server_name' must not be empty") } else { config.serverName = name }
         }
         if map.has("client_key_file"), !map.has("client_cert_file"),
-           let key = map.entries.first(where: { $0.key.node.string == "client_key_file" })?.key {
+            let key = map.entries.first(where: { $0.key.node.string == "client_key_file" })?.key
+        {
             key.error("'\(path).client_key_file' needs 'client_cert_file'")
         }
         return config

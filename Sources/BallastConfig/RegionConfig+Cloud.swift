@@ -25,19 +25,29 @@ extension RegionConfig {
         }
         var ok = true
         var cloud = CloudRegionConfig()
-        let own: Set<String> = kind == .bedrock ? ["aws_region", "endpoint", "models"]
+        let own: Set<String> =
+            kind == .bedrock
+            ? ["aws_region", "endpoint", "models"]
             : ["project", "location", "endpoint", "credentials_file", "models"]
         for key in present where !own.contains(key) {
             map[key]?.error("'\(what).\(key)' is not a setting of \(kind.rawValue) regions")
             ok = false
         }
         func name(_ key: String) -> String? {
-            guard let node = map.require(key) else { ok = false; return nil }
-            guard let text = node.string(what: "'\(what).\(key)'") else { ok = false; return nil }
+            guard let node = map.require(key) else {
+                ok = false
+                return nil
+            }
+            guard let text = node.string(what: "'\(what).\(key)'") else {
+                ok = false
+                return nil
+            }
             // Part of a host name and a URL path: a slash or a space there would make another URL.
-            guard !text.isEmpty, text.utf8.count <= 128, text.unicodeScalars.allSatisfy({
-                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "."
-            }) else {
+            guard !text.isEmpty, text.utf8.count <= 128,
+                text.unicodeScalars.allSatisfy({
+                    ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" || $0 == "."
+                })
+            else {
                 node.error("'\(what).\(key)' must be letters, digits, '-', '_' or '.', not '\(text.prefix(64))'")
                 ok = false
                 return nil
@@ -66,7 +76,8 @@ extension RegionConfig {
             let forbidden: Set<Character> = kind == .vertex ? [" ", "?", "#", "/"] : [" ", "?", "#"]
             for (key, value) in entries {
                 guard let pattern = key.string(what: "a model pattern of '\(what).models'"),
-                      let target = value.string(what: "'\(what).models' for '\(pattern)'") else {
+                    let target = value.string(what: "'\(what).models' for '\(pattern)'")
+                else {
                     ok = false
                     continue
                 }

@@ -16,9 +16,11 @@ public struct RegionConfig: Sendable, Equatable {
     /// The settings of a `bedrock` or `vertex` region; nil for `anthropic`.
     public var cloud: CloudRegionConfig?
 
-    public init(name: String, baseURL: String, weight: Int = RegionConfig.defaultWeight,
-                limitGroup: String = RegionConfig.credentialLimitGroup, kind: RegionKind = .anthropic,
-                cloud: CloudRegionConfig? = nil) {
+    public init(
+        name: String, baseURL: String, weight: Int = RegionConfig.defaultWeight,
+        limitGroup: String = RegionConfig.credentialLimitGroup, kind: RegionKind = .anthropic,
+        cloud: CloudRegionConfig? = nil
+    ) {
         self.name = name
         self.baseURL = baseURL
         self.weight = weight
@@ -40,9 +42,10 @@ extension RegionConfig {
 
     /// True when `name` is usable as a region name and a metric label value.
     public static func isValidName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= maxNameBytes && name.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
-        }
+        !name.isEmpty && name.utf8.count <= maxNameBytes
+            && name.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+            }
     }
 
     /// Reads `upstream.regions`, checking each entry and that names are unique and at least
@@ -107,8 +110,10 @@ extension RegionConfig {
             }
             if let weight { weights.append(weight) } else { everyWeightKnown = false }
             if let name, let baseURL, let weight, let limitGroup, let kind, case .some(let settings) = cloud {
-                regions.append(RegionConfig(name: name, baseURL: baseURL, weight: weight, limitGroup: limitGroup,
-                                            kind: kind, cloud: settings))
+                regions.append(
+                    RegionConfig(
+                        name: name, baseURL: baseURL, weight: weight, limitGroup: limitGroup,
+                        kind: kind, cloud: settings))
             }
         }
         // Only judge the weights when all of them were read; otherwise the cause is already reported.

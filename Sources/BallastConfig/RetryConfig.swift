@@ -12,8 +12,10 @@ public struct RetryConfig: Sendable, Equatable {
     /// … plus this many per second, so a quiet service can still retry.
     public var budgetMinPerSecond: Double
 
-    public init(maxAttempts: Int = 4, backoffBase: Double = 0.25, backoffCap: Double = 8, maxRetryAfter: Double = 60,
-                budgetRatio: Double = 0.2, budgetMinPerSecond: Double = 3) {
+    public init(
+        maxAttempts: Int = 4, backoffBase: Double = 0.25, backoffCap: Double = 8, maxRetryAfter: Double = 60,
+        budgetRatio: Double = 0.2, budgetMinPerSecond: Double = 3
+    ) {
         self.maxAttempts = maxAttempts
         self.backoffBase = backoffBase
         self.backoffCap = backoffCap
@@ -39,7 +41,9 @@ extension RetryConfig {
         if let budget = map.section("budget", path: "\(path).budget", keys: ["ratio", "min_per_second"]) {
             if let value = budget.ratio("ratio") { config.budgetRatio = value }
             if let value = budget.double("min_per_second") {
-                if value >= 0 { config.budgetMinPerSecond = value } else {
+                if value >= 0 {
+                    config.budgetMinPerSecond = value
+                } else {
                     budget["min_per_second"]?.error("'\(path).budget.min_per_second' must be 0 or more")
                 }
             }

@@ -18,8 +18,10 @@ public struct ServerConfig: Sendable, Equatable {
     /// upstream writes; beyond them the upstream transfer pauses (back-pressure).
     public var streamBufferBytes: Int = 256 * 1024
 
-    public static let keys: Set<String> = ["threads", "max_body", "drain_timeout", "header_timeout", "body_idle_timeout",
-                                           "max_json_depth", "max_sse_event_bytes", "stream_buffer"]
+    public static let keys: Set<String> = [
+        "threads", "max_body", "drain_timeout", "header_timeout", "body_idle_timeout",
+        "max_json_depth", "max_sse_event_bytes", "stream_buffer",
+    ]
 
     public init(threads: Int = 2, maxBodyBytes: Int = 32_000_000, drainTimeout: Double = 30) {
         self.threads = threads

@@ -10,8 +10,10 @@ public struct StoreConfig: Sendable, Equatable {
     /// then see no traffic.
     public var recordRequests: Bool
 
-    public init(path: String = "./ballast.db", rawRetention: Double = 86_400, rollupRetention: Double = 30 * 86_400,
-                recordRequests: Bool = true) {
+    public init(
+        path: String = "./ballast.db", rawRetention: Double = 86_400, rollupRetention: Double = 30 * 86_400,
+        recordRequests: Bool = true
+    ) {
         self.path = path
         self.rawRetention = rawRetention
         self.rollupRetention = rollupRetention

@@ -21,8 +21,10 @@ public struct TracingConfig: Sendable, Equatable {
     /// An export not answered within this is a failure (its spans are dropped and counted).
     public var exportTimeout: Double
 
-    public init(otlpEndpoint: String? = nil, sampleRatio: Double = 1, headersEnv: String? = nil, serviceName: String = "ballast",
-                maxQueueSpans: Int = 2048, maxBatchSpans: Int = 512, exportInterval: Double = 1, exportTimeout: Double = 10) {
+    public init(
+        otlpEndpoint: String? = nil, sampleRatio: Double = 1, headersEnv: String? = nil, serviceName: String = "ballast",
+        maxQueueSpans: Int = 2048, maxBatchSpans: Int = 512, exportInterval: Double = 1, exportTimeout: Double = 10
+    ) {
         self.otlpEndpoint = otlpEndpoint
         self.sampleRatio = sampleRatio
         self.headersEnv = headersEnv
@@ -35,8 +37,10 @@ public struct TracingConfig: Sendable, Equatable {
 
     public var isEnabled: Bool { otlpEndpoint != nil }
 
-    static let keys: Set<String> = ["otlp_endpoint", "sample_ratio", "headers_env", "service_name", "max_queue_spans",
-                                    "max_batch_spans", "export_interval", "export_timeout"]
+    static let keys: Set<String> = [
+        "otlp_endpoint", "sample_ratio", "headers_env", "service_name", "max_queue_spans",
+        "max_batch_spans", "export_interval", "export_timeout",
+    ]
 }
 
 extension TracingConfig {

@@ -63,8 +63,10 @@ extension UpstreamConfig {
         config.retry = RetryConfig.read(map.section("retry", path: "\(path).retry", keys: RetryConfig.keys))
         config.hedge = HedgeConfig.read(map.section("hedge", path: "\(path).hedge", keys: HedgeConfig.keys))
         config.pacing = PacingConfig.read(map.section("pacing", path: "\(path).pacing", keys: PacingConfig.keys))
-        config.concurrency = ConcurrencyConfig.read(map.section("concurrency", path: "\(path).concurrency",
-                                                                keys: ConcurrencyConfig.keys))
+        config.concurrency = ConcurrencyConfig.read(
+            map.section(
+                "concurrency", path: "\(path).concurrency",
+                keys: ConcurrencyConfig.keys))
         if let regions = map.present("regions") {
             config.regions = RegionConfig.readList(regions)
         } else {

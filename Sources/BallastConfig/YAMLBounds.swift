@@ -33,8 +33,10 @@ public enum YAMLBounds {
     }
 
     /// The first breach of a bound, as a message at its location, or nil.
-    public static func issue(in text: String, file: String, maxDepth: Int = YAMLBounds.maxDepth,
-                             maxExpandedCharacters: Int = YAMLBounds.maxExpandedCharacters) -> ConfigIssue? {
+    public static func issue(
+        in text: String, file: String, maxDepth: Int = YAMLBounds.maxDepth,
+        maxExpandedCharacters: Int = YAMLBounds.maxExpandedCharacters
+    ) -> ConfigIssue? {
         var bytes = Array(text.utf8)
         if bytes.isEmpty { return nil }
         return bytes.withUnsafeMutableBufferPointer { buffer -> ConfigIssue? in
@@ -66,7 +68,8 @@ public enum YAMLBounds {
                     if open.count + 1 > maxDepth {
                         return ConfigIssue(location(event.start_mark), "nesting deeper than \(maxDepth) levels")
                     }
-                    let anchor = event.type == YAML_SEQUENCE_START_EVENT
+                    let anchor =
+                        event.type == YAML_SEQUENCE_START_EVENT
                         ? event.data.sequence_start.anchor : event.data.mapping_start.anchor
                     open.append(Open(anchor: anchor.map { String(cString: $0) }, start: Int(event.start_mark.index)))
                 case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
@@ -83,13 +86,15 @@ public enum YAMLBounds {
                     // An unknown anchor is a composition error Yams reports.
                     guard let name = event.data.alias.anchor, let anchor = anchors[String(cString: name)] else { break }
                     if open.count + anchor.height > maxDepth {
-                        return ConfigIssue(location(event.start_mark),
-                                           "this alias nests its anchor deeper than \(maxDepth) levels")
+                        return ConfigIssue(
+                            location(event.start_mark),
+                            "this alias nests its anchor deeper than \(maxDepth) levels")
                     }
                     expanded += anchor.characters
                     if buffer.count + expanded > maxExpandedCharacters {
-                        return ConfigIssue(location(event.start_mark),
-                                           "aliases expand the document beyond \(maxExpandedCharacters) characters")
+                        return ConfigIssue(
+                            location(event.start_mark),
+                            "aliases expand the document beyond \(maxExpandedCharacters) characters")
                     }
                     childEnded(height: anchor.height, aliasCharacters: anchor.characters)
                 case YAML_STREAM_END_EVENT, YAML_NO_EVENT:

@@ -16,9 +16,11 @@ public struct AttemptRecord: Sendable, Equatable {
     /// Tokens, their cost, and whether they were overhead.
     public var spend = AttemptUsage()
 
-    public init(time: Double, region: String, model: String?, index: Int, status: Int, outcome: OutcomeClass,
-                errorType: String? = nil, hedge: Bool = false, cancelled: Bool = false, latency: Double,
-                timeToFirstByte: Double? = nil) {
+    public init(
+        time: Double, region: String, model: String?, index: Int, status: Int, outcome: OutcomeClass,
+        errorType: String? = nil, hedge: Bool = false, cancelled: Bool = false, latency: Double,
+        timeToFirstByte: Double? = nil
+    ) {
         self.time = time
         self.region = region
         self.model = model

@@ -23,8 +23,10 @@ public struct JSONLogHandler: LogHandler {
     /// - Parameters:
     ///   - write: receives each line with its newline (stderr in `ballast serve`).
     ///   - wallTime: seconds since the Unix epoch, for `time`.
-    public init(label: String, wallTime: @escaping @Sendable () -> Double,
-                write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError) {
+    public init(
+        label: String, wallTime: @escaping @Sendable () -> Double,
+        write: @escaping @Sendable (String) -> Void = JSONLogHandler.standardError
+    ) {
         self.label = label
         self.wallTime = wallTime
         self.write = write
@@ -45,9 +47,12 @@ public struct JSONLogHandler: LogHandler {
     static let fixedKeys: Set<String> = ["time", "level", "logger", "message"]
 
     /// One entry as a JSON line (with its newline); fields in key order, so lines diff well.
-    public static func line(time: Double, level: Logger.Level, label: String, message: String,
-                            fields: Logger.Metadata) -> String {
-        var out = #"{"time":""# + timestamp(time) + #"","level":""# + level.rawValue + #"","logger":""#
+    public static func line(
+        time: Double, level: Logger.Level, label: String, message: String,
+        fields: Logger.Metadata
+    ) -> String {
+        var out =
+            #"{"time":""# + timestamp(time) + #"","level":""# + level.rawValue + #"","logger":""#
             + JSONText.escape(label) + #"","message":""# + JSONText.escape(message) + "\""
         for key in fields.keys.sorted() {
             let name = fixedKeys.contains(key) ? "field_" + key : key
@@ -70,7 +75,8 @@ public struct JSONLogHandler: LogHandler {
         case .array(let values):
             return "[" + values.map(render).joined(separator: ",") + "]"
         case .dictionary(let dictionary):
-            return "{" + dictionary.keys.sorted().map { "\"" + JSONText.escape($0) + "\":" + render(dictionary[$0]!) }
+            return "{"
+                + dictionary.keys.sorted().map { "\"" + JSONText.escape($0) + "\":" + render(dictionary[$0]!) }
                 .joined(separator: ",") + "}"
         }
     }

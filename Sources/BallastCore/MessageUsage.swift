@@ -28,8 +28,10 @@ public struct MessageUsage: Sendable, Equatable {
     public var webFetchRequests: Int
     public var state: State
 
-    public init(inputTokens: Int = 0, outputTokens: Int = 0, cacheCreationInputTokens: Int = 0, cacheReadInputTokens: Int = 0,
-                webSearchRequests: Int = 0, webFetchRequests: Int = 0, state: State = .complete) {
+    public init(
+        inputTokens: Int = 0, outputTokens: Int = 0, cacheCreationInputTokens: Int = 0, cacheReadInputTokens: Int = 0,
+        webSearchRequests: Int = 0, webFetchRequests: Int = 0, state: State = .complete
+    ) {
         self.inputTokens = inputTokens
         self.outputTokens = outputTokens
         self.cacheCreationInputTokens = cacheCreationInputTokens
@@ -66,7 +68,8 @@ public struct MessageUsage: Sendable, Equatable {
         case "message_start":
             let bytes = Array(event.data.utf8)
             guard let message = UsageReader.member("message", of: bytes),
-                  let usage = UsageReader.member("usage", of: message) else { return }
+                let usage = UsageReader.member("usage", of: message)
+            else { return }
             merge(usage, complete: false)
         case "message_delta":
             guard let usage = UsageReader.member("usage", of: Array(event.data.utf8)) else { return }

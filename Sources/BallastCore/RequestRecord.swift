@@ -40,10 +40,12 @@ public struct RequestRecord: Sendable, Equatable {
     /// (`key-` and 12 hex digits of its SHA-256, never the credential), or `none`.
     public var credential: String?
 
-    public init(time: Double, region: String?, model: String?, route: String = "weighted", status: Int,
-                outcome: OutcomeClass, errorType: String? = nil, attempts: Int = 1, hedged: Bool = false,
-                cacheHit: Bool = false, coalesced: Bool = false, streamed: Bool = false, latency: Double,
-                timeToFirstByte: Double? = nil, inputTokens: Int = 0, outputTokens: Int = 0, bytesSent: Int = 0) {
+    public init(
+        time: Double, region: String?, model: String?, route: String = "weighted", status: Int,
+        outcome: OutcomeClass, errorType: String? = nil, attempts: Int = 1, hedged: Bool = false,
+        cacheHit: Bool = false, coalesced: Bool = false, streamed: Bool = false, latency: Double,
+        timeToFirstByte: Double? = nil, inputTokens: Int = 0, outputTokens: Int = 0, bytesSent: Int = 0
+    ) {
         self.time = time
         self.region = region
         self.model = model

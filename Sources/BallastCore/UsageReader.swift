@@ -57,8 +57,10 @@ enum UsageReader {
 
     /// Calls `visit(key, valueStart, valueEnd)` for each top-level member until it returns
     /// false. Returns true when the whole object was read.
-    private static func walkObject(_ bytes: ArraySlice<UInt8>,
-                                   _ visit: (ArraySlice<UInt8>, Int, Int) -> Bool) -> Bool {
+    private static func walkObject(
+        _ bytes: ArraySlice<UInt8>,
+        _ visit: (ArraySlice<UInt8>, Int, Int) -> Bool
+    ) -> Bool {
         var index = skipSpace(bytes, bytes.startIndex)
         guard index < bytes.endIndex, bytes[index] == UInt8(ascii: "{") else { return false }
         index = skipSpace(bytes, index + 1)
@@ -129,8 +131,10 @@ enum UsageReader {
             return nil
         default:
             var index = start
-            while index < bytes.endIndex, ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D]
-                .contains(bytes[index]) { index += 1 }
+            while index < bytes.endIndex,
+                ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]"), 0x20, 0x09, 0x0A, 0x0D]
+                    .contains(bytes[index])
+            { index += 1 }
             return index > start ? index : nil
         }
     }

@@ -14,8 +14,10 @@ public struct FaultEpisodeModel: Sendable, Equatable {
     /// Replaces the region's stall model during the episode: a wedged backend.
     public var stall: StallModel?
 
-    public init(ratePerHour: Double = 0, meanDuration: Double = 30, models: [String]? = nil,
-                faults: FaultOverride = FaultOverride(), stall: StallModel? = nil) {
+    public init(
+        ratePerHour: Double = 0, meanDuration: Double = 30, models: [String]? = nil,
+        faults: FaultOverride = FaultOverride(), stall: StallModel? = nil
+    ) {
         self.ratePerHour = ratePerHour
         self.meanDuration = meanDuration
         self.models = models

@@ -8,8 +8,10 @@ public struct FaultOverride: Sendable, Equatable {
     public var outage: Bool?
     public var refuseConnections: Bool?
 
-    public init(rateLimit: RateLimitSettings? = nil, errorRatios: [Int: Double]? = nil, resetRatio: Double? = nil,
-                streamErrorRatio: Double? = nil, outage: Bool? = nil, refuseConnections: Bool? = nil) {
+    public init(
+        rateLimit: RateLimitSettings? = nil, errorRatios: [Int: Double]? = nil, resetRatio: Double? = nil,
+        streamErrorRatio: Double? = nil, outage: Bool? = nil, refuseConnections: Bool? = nil
+    ) {
         self.rateLimit = rateLimit
         self.errorRatios = errorRatios
         self.resetRatio = resetRatio

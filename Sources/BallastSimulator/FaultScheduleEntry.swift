@@ -15,8 +15,10 @@ public struct FaultScheduleEntry: Sendable, Equatable {
     /// that comes and goes); nil leaves the latency alone.
     public var latency: LatencyModel?
 
-    public init(at: Double, duration: Double? = nil, faults: FaultOverride, models: [String]? = nil,
-                latency: LatencyModel? = nil) {
+    public init(
+        at: Double, duration: Double? = nil, faults: FaultOverride, models: [String]? = nil,
+        latency: LatencyModel? = nil
+    ) {
         self.at = at
         self.duration = duration
         self.faults = faults
@@ -41,8 +43,10 @@ public struct FaultScheduleEntry: Sendable, Equatable {
     /// The faults in force `elapsed` seconds after start for a request of `model`: `base` with
     /// every active entry that applies to it, in schedule order (a later entry wins where two
     /// overlap).
-    public static func effectiveFaults(base: FaultSettings, schedule: [FaultScheduleEntry],
-                                       elapsed: Double, model: String? = nil) -> FaultSettings {
+    public static func effectiveFaults(
+        base: FaultSettings, schedule: [FaultScheduleEntry],
+        elapsed: Double, model: String? = nil
+    ) -> FaultSettings {
         schedule.reduce(base) { faults, entry in
             entry.isActive(atElapsed: elapsed) && entry.applies(to: model) ? entry.faults.applied(to: faults) : faults
         }
@@ -50,8 +54,10 @@ public struct FaultScheduleEntry: Sendable, Equatable {
 
     /// The latency in force `elapsed` seconds after start for a request of `model`: that of
     /// the last active entry that applies to it and sets one, else `base`.
-    public static func effectiveLatency(base: LatencyModel, schedule: [FaultScheduleEntry], elapsed: Double,
-                                        model: String? = nil) -> LatencyModel {
+    public static func effectiveLatency(
+        base: LatencyModel, schedule: [FaultScheduleEntry], elapsed: Double,
+        model: String? = nil
+    ) -> LatencyModel {
         schedule.last { $0.latency != nil && $0.isActive(atElapsed: elapsed) && $0.applies(to: model) }?.latency ?? base
     }
 
@@ -60,7 +66,8 @@ public struct FaultScheduleEntry: Sendable, Equatable {
         let parts = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
         guard parts.count > 1 else { return name == pattern }
         guard name.hasPrefix(parts[0]), name.hasSuffix(parts[parts.count - 1]),
-              name.count >= parts[0].count + parts[parts.count - 1].count else { return false }
+            name.count >= parts[0].count + parts[parts.count - 1].count
+        else { return false }
         var rest = Substring(name.dropFirst(parts[0].count).dropLast(parts[parts.count - 1].count))
         for middle in parts.dropFirst().dropLast() where !middle.isEmpty {
             guard let range = rest.range(of: middle) else { return false }

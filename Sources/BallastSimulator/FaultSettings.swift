@@ -19,9 +19,11 @@ public struct FaultSettings: Sendable, Equatable {
     /// the same port. Unlike `outage`, the region's `/_sim/` endpoints are unreachable too.
     public var refuseConnections: Bool
 
-    public init(rateLimit: RateLimitSettings? = nil, errorRatios: [Int: Double] = [:],
-                resetRatio: Double = 0, streamErrorRatio: Double = 0, outage: Bool = false,
-                refuseConnections: Bool = false) {
+    public init(
+        rateLimit: RateLimitSettings? = nil, errorRatios: [Int: Double] = [:],
+        resetRatio: Double = 0, streamErrorRatio: Double = 0, outage: Bool = false,
+        refuseConnections: Bool = false
+    ) {
         self.rateLimit = rateLimit
         self.errorRatios = errorRatios
         self.resetRatio = resetRatio

@@ -17,9 +17,11 @@ final class IdentifierMaker: Sendable {
         var bytes: [UInt8] = Array(prefix.utf8) + [UInt8(ascii: "0"), UInt8(ascii: "1")]
         for index in 0..<22 {
             if index < 11 {
-                bytes.append(Self.alphabet[Int(a % 62)]); a /= 62
+                bytes.append(Self.alphabet[Int(a % 62)])
+                a /= 62
             } else {
-                bytes.append(Self.alphabet[Int(b % 62)]); b /= 62
+                bytes.append(Self.alphabet[Int(b % 62)])
+                b /= 62
             }
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -45,7 +45,8 @@ final class IssuedTokenStore: Sendable {
             }
             s.serial &+= 1
             let nonce = StableHash.mix(key ^ s.serial)
-            let token = Self.prefix + Self.hex(expiry.nanoseconds) + Self.hex(nonce)
+            let token =
+                Self.prefix + Self.hex(expiry.nanoseconds) + Self.hex(nonce)
                 + Self.hex(mac(expiry: expiry.nanoseconds, nonce: nonce))
             s.expiries[token] = expiry
             s.order.append(token)
@@ -72,7 +73,8 @@ final class IssuedTokenStore: Sendable {
         if let expiry = s.expiries[token] { return now < expiry ? .valid : .expired }
         // Not remembered: expired (and dropped) if it is genuinely ours, else invalid.
         guard let (expiry, nonce, check) = Self.fields(token), check == mac(expiry: expiry, nonce: nonce),
-              now >= MonotonicInstant(nanoseconds: expiry) else { return .invalid }
+            now >= MonotonicInstant(nanoseconds: expiry)
+        else { return .invalid }
         return .expired
     }
 

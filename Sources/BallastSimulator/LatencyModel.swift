@@ -10,8 +10,10 @@ public struct LatencyModel: Sendable, Equatable {
     public var slowTail: SlowTailModel
     public var stall: StallModel
 
-    public init(firstByteMedian: Double = 0, firstByteSpread: Double = 0, tokenInterval: Double = 0,
-                slowTail: SlowTailModel = SlowTailModel(), stall: StallModel = StallModel()) {
+    public init(
+        firstByteMedian: Double = 0, firstByteSpread: Double = 0, tokenInterval: Double = 0,
+        slowTail: SlowTailModel = SlowTailModel(), stall: StallModel = StallModel()
+    ) {
         self.firstByteMedian = firstByteMedian
         self.firstByteSpread = firstByteSpread
         self.tokenInterval = tokenInterval

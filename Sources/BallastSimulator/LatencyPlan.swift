@@ -16,9 +16,11 @@ public struct LatencyPlan: Sendable, Equatable {
     ///
     /// - Parameter overload: from `overloadFactor`; a stall is a hang, not work, so it is
     ///   added unscaled.
-    public static func sample(_ model: LatencyModel, draws: RequestDraws, forcedFirstByte: Double? = nil,
-                              forcedTokenInterval: Double? = nil, forceStall: Bool = false,
-                              overload: Double = 1) -> LatencyPlan {
+    public static func sample(
+        _ model: LatencyModel, draws: RequestDraws, forcedFirstByte: Double? = nil,
+        forcedTokenInterval: Double? = nil, forceStall: Bool = false,
+        overload: Double = 1
+    ) -> LatencyPlan {
         let slow = (draws.slowTail < model.slowTail.ratio ? max(1, model.slowTail.factor) : 1) * max(1, overload)
         var firstByte = forcedFirstByte ?? model.firstByteMedian * exp(model.firstByteSpread * draws.normal) * slow
         if forceStall || draws.stall < model.stall.ratio { firstByte += model.stall.duration }

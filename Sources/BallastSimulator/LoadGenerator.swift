@@ -41,8 +41,11 @@ public final class LoadGenerator: Sendable {
                 }
                 let request = plan.makeRequest(index, random.unit())
                 recorder.started()
-                client.submit(request, delegate: LoadCall(recorder: recorder, scheduledAt: due, clock: clock,
-                                                          onComplete: plan.onComplete))
+                client.submit(
+                    request,
+                    delegate: LoadCall(
+                        recorder: recorder, scheduledAt: due, clock: clock,
+                        onComplete: plan.onComplete))
                 index += 1
             }
             finished.signal()
@@ -87,8 +90,10 @@ public final class LoadRecorder: Sendable {
 
     var outstanding: Int { state.withLock { $0.started - $0.completed } }
 
-    func record(status: Int?, failed: Bool, latency: Double, ttfb: Double?, bytes: Int, attempts: Int?,
-                region: String?, at now: MonotonicInstant) {
+    func record(
+        status: Int?, failed: Bool, latency: Double, ttfb: Double?, bytes: Int, attempts: Int?,
+        region: String?, at now: MonotonicInstant
+    ) {
         state.withLock { s in
             if let region { s.regions[region, default: 0] += 1 }
             s.completed += 1
@@ -123,11 +128,12 @@ public final class LoadRecorder: Sendable {
 
     func report(offeredRate: Double, elapsed: Double) -> LoadReport {
         state.withLock { s in
-            LoadReport(offeredRate: offeredRate, started: s.started, succeeded: s.succeeded,
-                       failedByStatus: s.failedByStatus,
-                       transportFailures: s.transportFailures + (s.started - s.completed),
-                       elapsed: elapsed, latency: s.latency, timeToFirstByte: s.ttfb, bytesReceived: s.bytes,
-                       upstreamAttempts: s.attempts, responsesWithAttempts: s.withAttempts, regions: s.regions)
+            LoadReport(
+                offeredRate: offeredRate, started: s.started, succeeded: s.succeeded,
+                failedByStatus: s.failedByStatus,
+                transportFailures: s.transportFailures + (s.started - s.completed),
+                elapsed: elapsed, latency: s.latency, timeToFirstByte: s.ttfb, bytesReceived: s.bytes,
+                upstreamAttempts: s.attempts, responsesWithAttempts: s.withAttempts, regions: s.regions)
         }
     }
 }
@@ -148,8 +154,10 @@ final class LoadCall: UpstreamTransferDelegate, @unchecked Sendable {
     private var sawErrorEvent = false
     private var tail: [UInt8] = []
 
-    init(recorder: LoadRecorder, scheduledAt: MonotonicInstant, clock: any TimeSource,
-         onComplete: (@Sendable (LoadOutcome) -> Void)? = nil) {
+    init(
+        recorder: LoadRecorder, scheduledAt: MonotonicInstant, clock: any TimeSource,
+        onComplete: (@Sendable (LoadOutcome) -> Void)? = nil
+    ) {
         self.recorder = recorder
         self.scheduledAt = scheduledAt
         self.clock = clock
@@ -181,13 +189,16 @@ final class LoadCall: UpstreamTransferDelegate, @unchecked Sendable {
     func upstreamDidComplete(_ completion: UpstreamCompletion) {
         let now = clock.now()
         let failed = completion.error != nil || sawErrorEvent
-        recorder.record(status: status, failed: failed, latency: now.seconds(since: scheduledAt),
-                        ttfb: firstByte.map { $0.seconds(since: scheduledAt) }, bytes: bytes, attempts: attempts,
-                        region: region, at: now)
+        recorder.record(
+            status: status, failed: failed, latency: now.seconds(since: scheduledAt),
+            ttfb: firstByte.map { $0.seconds(since: scheduledAt) }, bytes: bytes, attempts: attempts,
+            region: region, at: now)
         if let onComplete {
             let succeeded = !failed && status.map { (200..<300).contains($0) } == true
-            onComplete(LoadOutcome(status: status, succeeded: succeeded, scheduledAt: scheduledAt, completedAt: now,
-                                   headers: headers))
+            onComplete(
+                LoadOutcome(
+                    status: status, succeeded: succeeded, scheduledAt: scheduledAt, completedAt: now,
+                    headers: headers))
         }
     }
 }

@@ -15,8 +15,10 @@ public struct LoadOutcome: Sendable {
     /// The response headers (empty without a response head).
     public var headers: HTTPHeaders
 
-    public init(status: Int?, succeeded: Bool, scheduledAt: MonotonicInstant, completedAt: MonotonicInstant,
-                headers: HTTPHeaders) {
+    public init(
+        status: Int?, succeeded: Bool, scheduledAt: MonotonicInstant, completedAt: MonotonicInstant,
+        headers: HTTPHeaders
+    ) {
         self.status = status
         self.succeeded = succeeded
         self.scheduledAt = scheduledAt

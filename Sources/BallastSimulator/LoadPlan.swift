@@ -20,8 +20,10 @@ public struct LoadPlan: Sendable {
     /// application would (fetch a new token after a 401).
     public var onComplete: (@Sendable (LoadOutcome) -> Void)?
 
-    public init(rate: Double, duration: Double, maxRequests: Int = 1_000_000, drainTimeout: Double = 30,
-                seed: UInt64 = 1, makeRequest: @escaping @Sendable (_ index: Int, _ random: Double) -> UpstreamRequest) {
+    public init(
+        rate: Double, duration: Double, maxRequests: Int = 1_000_000, drainTimeout: Double = 30,
+        seed: UInt64 = 1, makeRequest: @escaping @Sendable (_ index: Int, _ random: Double) -> UpstreamRequest
+    ) {
         self.rate = rate
         self.duration = duration
         self.maxRequests = maxRequests

@@ -71,9 +71,11 @@ struct MessagesRequest: Sendable, Equatable {
         hash.feed(model)
         hash.feed(UInt64(maxTokens))
         messagesValue.feed(into: &hash)
-        return .success(MessagesRequest(model: model, maxTokens: maxTokens, stream: stream,
-                                        inputTokens: Self.estimateTokens(characters: characters),
-                                        contentHash: hash.value))
+        return .success(
+            MessagesRequest(
+                model: model, maxTokens: maxTokens, stream: stream,
+                inputTokens: Self.estimateTokens(characters: characters),
+                contentHash: hash.value))
     }
 
     /// About four characters per token, and never zero, like `count_tokens` on short text.

@@ -23,10 +23,12 @@ public struct RateLimitSettings: Sendable, Equatable {
     /// - Parameter tokensPerMinute: the old combined figure (one bucket of input plus output).
     ///   It now sets both `inputTokensPerMinute` and `outputTokensPerMinute` where those are
     ///   not given, so a scenario written for it is limited no more strictly than before.
-    public init(requestsPerSecond: Double = 0, burst: Double = 0, tokensPerMinute: Double = 0,
-                inputTokensPerMinute: Double? = nil, inputTokensBurst: Double = 0,
-                outputTokensPerMinute: Double? = nil, outputTokensBurst: Double = 0,
-                scope: RateLimitScope = .organisation) {
+    public init(
+        requestsPerSecond: Double = 0, burst: Double = 0, tokensPerMinute: Double = 0,
+        inputTokensPerMinute: Double? = nil, inputTokensBurst: Double = 0,
+        outputTokensPerMinute: Double? = nil, outputTokensBurst: Double = 0,
+        scope: RateLimitScope = .organisation
+    ) {
         self.scope = scope
         self.requestsPerSecond = requestsPerSecond
         self.burst = burst

@@ -50,8 +50,10 @@ final class RateLimitStore: Sendable {
     }
 
     @discardableResult
-    private func withLimiter<T>(_ credential: String, _ settings: RateLimitSettings, _ now: Double,
-                                _ body: (inout RateLimiter) -> T) -> T {
+    private func withLimiter<T>(
+        _ credential: String, _ settings: RateLimitSettings, _ now: Double,
+        _ body: (inout RateLimiter) -> T
+    ) -> T {
         limiters.withLock { map in
             var limiter = map[credential] ?? RateLimiter(settings: settings, now: now)
             limiter.update(settings, now: now)

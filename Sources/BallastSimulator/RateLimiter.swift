@@ -39,15 +39,21 @@ public struct RateLimiter: Sendable, Equatable {
 
     private init(settings: RateLimitSettings, now: Double, carrying old: RateLimiter?) {
         self.settings = settings
-        requests = settings.limitsRequests
-            ? TokenBucket(capacity: settings.requestCapacity, ratePerSecond: settings.requestsPerSecond, now: now,
-                          level: old?.requests?.level) : nil
-        inputTokens = settings.limitsInputTokens
-            ? TokenBucket(capacity: settings.inputTokenCapacity, ratePerSecond: settings.inputTokensPerMinute / 60, now: now,
-                          level: old?.inputTokens?.level) : nil
-        outputTokens = settings.limitsOutputTokens
-            ? TokenBucket(capacity: settings.outputTokenCapacity, ratePerSecond: settings.outputTokensPerMinute / 60, now: now,
-                          level: old?.outputTokens?.level) : nil
+        requests =
+            settings.limitsRequests
+            ? TokenBucket(
+                capacity: settings.requestCapacity, ratePerSecond: settings.requestsPerSecond, now: now,
+                level: old?.requests?.level) : nil
+        inputTokens =
+            settings.limitsInputTokens
+            ? TokenBucket(
+                capacity: settings.inputTokenCapacity, ratePerSecond: settings.inputTokensPerMinute / 60, now: now,
+                level: old?.inputTokens?.level) : nil
+        outputTokens =
+            settings.limitsOutputTokens
+            ? TokenBucket(
+                capacity: settings.outputTokenCapacity, ratePerSecond: settings.outputTokensPerMinute / 60, now: now,
+                level: old?.outputTokens?.level) : nil
         pendingOutput = outputTokens == nil ? [] : old?.pendingOutput ?? []
     }
 
@@ -66,8 +72,9 @@ public struct RateLimiter: Sendable, Equatable {
     /// neither with the wait after which it would be admitted.
     public mutating func admit(inputTokens cost: Int, now: Double) -> Decision {
         settle(now: now)
-        let wait = max(requests?.secondsUntil(1) ?? 0, inputTokens?.secondsUntil(Double(cost)) ?? 0,
-                       secondsUntilOutputAdmits(now: now))
+        let wait = max(
+            requests?.secondsUntil(1) ?? 0, inputTokens?.secondsUntil(Double(cost)) ?? 0,
+            secondsUntilOutputAdmits(now: now))
         guard wait <= 0 else { return .limited(retryAfter: wait) }
         _ = requests?.take(1, now: now)
         _ = inputTokens?.take(Double(cost), now: now)
@@ -119,9 +126,10 @@ public struct RateLimiter: Sendable, Equatable {
     public func isIdle(at now: Double) -> Bool {
         var copy = self
         copy.settle(now: now)
-        return copy.pendingOutput.isEmpty && [copy.requests, copy.inputTokens, copy.outputTokens].allSatisfy {
-            $0.map { $0.level >= $0.capacity } ?? true
-        }
+        return copy.pendingOutput.isEmpty
+            && [copy.requests, copy.inputTokens, copy.outputTokens].allSatisfy {
+                $0.map { $0.level >= $0.capacity } ?? true
+            }
     }
 
     public func snapshot(now: Double) -> Snapshot {
@@ -131,13 +139,15 @@ public struct RateLimiter: Sendable, Equatable {
         func reading(_ bucket: TokenBucket?, perMinute: Double, owed: Double = 0) -> RateLimitReading? {
             guard let bucket else { return nil }
             let toFull = max(0, bucket.capacity - bucket.level + owed)
-            return RateLimitReading(limit: Int(perMinute.rounded()), remaining: Int(max(0, bucket.level).rounded(.down)),
-                                    resetSeconds: bucket.ratePerSecond > 0 ? toFull / bucket.ratePerSecond : 0)
+            return RateLimitReading(
+                limit: Int(perMinute.rounded()), remaining: Int(max(0, bucket.level).rounded(.down)),
+                resetSeconds: bucket.ratePerSecond > 0 ? toFull / bucket.ratePerSecond : 0)
         }
         // Like the real API, each announced limit is the per-minute figure (the refill rate),
         // not the bucket's capacity.
-        return Snapshot(requests: reading(copy.requests, perMinute: settings.requestsPerSecond * 60),
-                        inputTokens: reading(copy.inputTokens, perMinute: settings.inputTokensPerMinute),
-                        outputTokens: reading(copy.outputTokens, perMinute: settings.outputTokensPerMinute, owed: owed))
+        return Snapshot(
+            requests: reading(copy.requests, perMinute: settings.requestsPerSecond * 60),
+            inputTokens: reading(copy.inputTokens, perMinute: settings.inputTokensPerMinute),
+            outputTokens: reading(copy.outputTokens, perMinute: settings.outputTokensPerMinute, owed: owed))
     }
 }

@@ -15,7 +15,8 @@ extension RegionEngine {
             case .valid: return nil
             case .expired: return AnthropicError(.authentication, "bearer token expired")
             case .invalid:
-                return bearer == nil ? AnthropicError(.authentication, "authorization: Bearer header is required")
+                return bearer == nil
+                    ? AnthropicError(.authentication, "authorization: Bearer header is required")
                     : AnthropicError(.authentication, "invalid bearer token")
             }
         }

@@ -45,9 +45,11 @@ final class RegionEngine: HTTPHandler, Sendable {
     /// The cloud accounts a Bedrock or Vertex region checks credentials against.
     let cloud: CloudAccess
 
-    init(config: SimulatedRegionConfig, seed: UInt64, clock: any TimeSource, tokens: IssuedTokenStore? = nil,
-         organisationSettings: RateLimitSettings = RateLimitSettings(), organisationLimits: RateLimitStore = RateLimitStore(),
-         cloud: CloudAccess = CloudAccess()) {
+    init(
+        config: SimulatedRegionConfig, seed: UInt64, clock: any TimeSource, tokens: IssuedTokenStore? = nil,
+        organisationSettings: RateLimitSettings = RateLimitSettings(), organisationLimits: RateLimitStore = RateLimitStore(),
+        cloud: CloudAccess = CloudAccess()
+    ) {
         self.config = config
         dialect = WireDialect(config.kind)
         self.cloud = cloud
@@ -58,8 +60,10 @@ final class RegionEngine: HTTPHandler, Sendable {
         ids = IdentifierMaker(seed: StableHash.mix(seed ^ 0x1D5_0F_1D5))
         queue = DispatchQueue(label: "ballast.simulator.\(config.name)", attributes: .concurrent)
         episodeSeed = StableHash.mix(seed ^ 0xE915_0DE5)
-        state = Mutex(State(random: SeededRandom(seed: seed), baseFaults: config.faults,
-                            episodes: Self.timelines(config.episodes, seed: episodeSeed), origin: clock.now()))
+        state = Mutex(
+            State(
+                random: SeededRandom(seed: seed), baseFaults: config.faults,
+                episodes: Self.timelines(config.episodes, seed: episodeSeed), origin: clock.now()))
     }
 
     /// One timeline per episode model, each on a stream of its own.
@@ -115,8 +119,10 @@ final class RegionEngine: HTTPHandler, Sendable {
 
     /// `faults` and `latency` with every episode in force at `elapsed` that hits `model` on
     /// top (in the order of the config).
-    private func withEpisodes(_ s: inout State, _ faults: FaultSettings, latency: inout LatencyModel, elapsed: Double,
-                              model: String?) -> FaultSettings {
+    private func withEpisodes(
+        _ s: inout State, _ faults: FaultSettings, latency: inout LatencyModel, elapsed: Double,
+        model: String?
+    ) -> FaultSettings {
         var faults = faults
         for index in s.episodes.indices where s.episodes[index].episode(at: elapsed) != nil {
             let episode = s.episodes[index].model
@@ -178,8 +184,9 @@ final class RegionEngine: HTTPHandler, Sendable {
         }
         let headers = apiHeaders(requestID: requestID, snapshot: early)
         if request.method != "POST" {
-            send(responder, AnthropicError(.invalidRequest, "Method \(request.method) is not allowed on \(request.path)", status: 405),
-                 headers: headers)
+            send(
+                responder, AnthropicError(.invalidRequest, "Method \(request.method) is not allowed on \(request.path)", status: 405),
+                headers: headers)
             return
         }
         if let error = authenticationError(request) {
@@ -191,8 +198,9 @@ final class RegionEngine: HTTPHandler, Sendable {
             return
         }
         if request.bodyExceededLimit {
-            send(responder, AnthropicError(.requestTooLarge, "Request exceeds the maximum allowed number of bytes."),
-                 headers: headers)
+            send(
+                responder, AnthropicError(.requestTooLarge, "Request exceeds the maximum allowed number of bytes."),
+                headers: headers)
             return
         }
         let parsed: MessagesRequest
@@ -218,8 +226,10 @@ final class RegionEngine: HTTPHandler, Sendable {
         }
     }
 
-    private func answerCountTokens(_ request: MessagesRequest, overrides: TestOverrides, headers: HTTPHeaders,
-                                   _ responder: HTTPResponder) {
+    private func answerCountTokens(
+        _ request: MessagesRequest, overrides: TestOverrides, headers: HTTPHeaders,
+        _ responder: HTTPResponder
+    ) {
         switch overrides.fault?.decision {
         case .reset?:
             drop(responder)
@@ -232,14 +242,18 @@ final class RegionEngine: HTTPHandler, Sendable {
         }
     }
 
-    func answerMessages(_ request: MessagesRequest, overrides: TestOverrides, requestID: String,
-                                credential: String, _ responder: HTTPResponder) {
-        let plan = ReplyPlan(request: request, output: config.output, forcedTokens: overrides.outputTokens,
-                             deltaBytes: overrides.deltaBytes)
+    func answerMessages(
+        _ request: MessagesRequest, overrides: TestOverrides, requestID: String,
+        credential: String, _ responder: HTTPResponder
+    ) {
+        let plan = ReplyPlan(
+            request: request, output: config.output, forcedTokens: overrides.outputTokens,
+            deltaBytes: overrides.deltaBytes)
         let (decision, latency, retryAfter, snapshot) = state.withLock { s in
             let elapsed = clock.now().seconds(since: s.origin)
-            var pacing = FaultScheduleEntry.effectiveLatency(base: config.latency, schedule: config.schedule, elapsed: elapsed,
-                                                             model: request.model)
+            var pacing = FaultScheduleEntry.effectiveLatency(
+                base: config.latency, schedule: config.schedule, elapsed: elapsed,
+                model: request.model)
             let scheduled = effective(s, elapsed: elapsed, model: request.model)
             let faults = withEpisodes(&s, scheduled, latency: &pacing, elapsed: elapsed, model: request.model)
             let limits = rateLimits(faults)
@@ -249,8 +263,10 @@ final class RegionEngine: HTTPHandler, Sendable {
             if let forced = overrides.fault {
                 decision = forced.decision
             } else {
-                switch limits.store.admit(credential: credential, settings: limits.settings, inputTokens: request.inputTokens,
-                                          now: elapsed) {
+                switch limits.store.admit(
+                    credential: credential, settings: limits.settings, inputTokens: request.inputTokens,
+                    now: elapsed)
+                {
                 case .limited(let wait):
                     decision = .error(429)
                     retryAfter = wait
@@ -264,16 +280,21 @@ final class RegionEngine: HTTPHandler, Sendable {
             let working = Self.occupiesBackend(decision)
             let overload = LatencyPlan.overloadFactor(inFlight: s.inFlight + (working ? 1 : 0), capacity: config.capacity)
             if working { s.inFlight += 1 }
-            let latency = LatencyPlan.sample(pacing, draws: draws, forcedFirstByte: overrides.firstByte,
-                                             forcedTokenInterval: overrides.tokenInterval,
-                                             forceStall: overrides.fault == .stall, overload: overload)
+            let latency = LatencyPlan.sample(
+                pacing, draws: draws, forcedFirstByte: overrides.firstByte,
+                forcedTokenInterval: overrides.tokenInterval,
+                forceStall: overrides.fault == .stall, overload: overload)
             if let output = Self.output(of: decision, plan: plan, latency: latency, streaming: request.stream, now: elapsed) {
                 limits.store.charge(credential: credential, settings: limits.settings, output: output, now: elapsed)
             }
-            return (decision, latency, retryAfter,
-                    limits.store.snapshot(credential: credential, settings: limits.settings, now: elapsed))
+            return (
+                decision, latency, retryAfter,
+                limits.store.snapshot(credential: credential, settings: limits.settings, now: elapsed)
+            )
         }
-        let headers = dialect == .anthropic ? apiHeaders(requestID: requestID, snapshot: snapshot)
+        let headers =
+            dialect == .anthropic
+            ? apiHeaders(requestID: requestID, snapshot: snapshot)
             : cloudHeaders(requestID: requestID)
         let done: @Sendable () -> Void = { self.state.withLock { $0.inFlight -= 1 } }
         switch decision {
@@ -302,14 +323,16 @@ final class RegionEngine: HTTPHandler, Sendable {
             }
         case .none, .streamError:
             if request.stream {
-                let script = StreamScript(id: ids.make("msg_"), request: request, plan: plan,
-                                          tokenInterval: latency.tokenInterval, injectError: decision == .streamError,
-                                          eventStream: dialect == .bedrock)
+                let script = StreamScript(
+                    id: ids.make("msg_"), request: request, plan: plan,
+                    tokenInterval: latency.tokenInterval, injectError: decision == .streamError,
+                    eventStream: dialect == .bedrock)
                 after(latency.firstByte) { self.startStream(script, headers: headers, responder, done: done) }
             } else {
-                let body = MessageEncoder.message(id: ids.make("msg_"), model: request.model, text: plan.text.full,
-                                                  stopReason: plan.stopReason, inputTokens: request.inputTokens,
-                                                  outputTokens: plan.outputTokens)
+                let body = MessageEncoder.message(
+                    id: ids.make("msg_"), model: request.model, text: plan.text.full,
+                    stopReason: plan.stopReason, inputTokens: request.inputTokens,
+                    outputTokens: plan.outputTokens)
                 // A whole message arrives when its generation is done.
                 let generation = Double(max(0, plan.text.deltaCount - 1)) * latency.tokenInterval
                 after(latency.firstByte + generation) {
@@ -333,8 +356,10 @@ final class RegionEngine: HTTPHandler, Sendable {
     /// The output tokens a reply produces, and when: from its first byte to its last delta,
     /// evenly (a non-streamed reply is generated at the same pace, only delivered at the end).
     /// A stream cut by an error produces the deltas it sends; failures produce none.
-    static func output(of decision: FaultDecision, plan: ReplyPlan, latency: LatencyPlan, streaming: Bool,
-                       now: Double) -> OutputCharge? {
+    static func output(
+        of decision: FaultDecision, plan: ReplyPlan, latency: LatencyPlan, streaming: Bool,
+        now: Double
+    ) -> OutputCharge? {
         let deltas: Int
         switch decision {
         case .none: deltas = plan.text.deltaCount
@@ -343,12 +368,15 @@ final class RegionEngine: HTTPHandler, Sendable {
         }
         let share = plan.text.deltaCount > 0 ? Double(deltas) / Double(plan.text.deltaCount) : 1
         let start = now + latency.firstByte
-        return OutputCharge(start: start, end: start + Double(max(0, deltas - 1)) * latency.tokenInterval,
-                            tokens: Double(plan.outputTokens) * share)
+        return OutputCharge(
+            start: start, end: start + Double(max(0, deltas - 1)) * latency.tokenInterval,
+            tokens: Double(plan.outputTokens) * share)
     }
 
-    private func startStream(_ script: StreamScript, headers: HTTPHeaders, _ responder: HTTPResponder,
-                             done: @escaping @Sendable () -> Void) {
+    private func startStream(
+        _ script: StreamScript, headers: HTTPHeaders, _ responder: HTTPResponder,
+        done: @escaping @Sendable () -> Void
+    ) {
         var headers = headers
         if dialect == .bedrock {
             headers.set("content-type", "application/vnd.amazon.eventstream")
@@ -372,8 +400,11 @@ final class RegionEngine: HTTPHandler, Sendable {
     /// The error body the real API sends for an injected status.
     static func upstreamError(_ status: Int) -> AnthropicError {
         switch status {
-        case 429: AnthropicError(.rateLimit, "This request would exceed the rate limit for your organization. "
-                                 + "Please reduce the rate of requests or retry after the time in the retry-after header.")
+        case 429:
+            AnthropicError(
+                .rateLimit,
+                "This request would exceed the rate limit for your organization. "
+                    + "Please reduce the rate of requests or retry after the time in the retry-after header.")
         case 502: AnthropicError(.api, "Bad gateway", status: 502)
         case 503: AnthropicError(.api, "Service unavailable", status: 503)
         case 504: AnthropicError(.timeout, "Request timed out", status: 504)
@@ -396,8 +427,10 @@ final class RegionEngine: HTTPHandler, Sendable {
     private func apiHeaders(requestID: String, snapshot: RateLimiter.Snapshot) -> HTTPHeaders {
         var headers: HTTPHeaders = ["request-id": requestID]
         let wall = clock.wallTime()
-        let readings = [("requests", snapshot.requests), ("input-tokens", snapshot.inputTokens),
-                        ("output-tokens", snapshot.outputTokens), ("tokens", snapshot.tokens)]
+        let readings = [
+            ("requests", snapshot.requests), ("input-tokens", snapshot.inputTokens),
+            ("output-tokens", snapshot.outputTokens), ("tokens", snapshot.tokens),
+        ]
         for case let (kind, reading?) in readings {
             headers.add("anthropic-ratelimit-\(kind)-limit", String(reading.limit))
             headers.add("anthropic-ratelimit-\(kind)-remaining", String(reading.remaining))

@@ -12,8 +12,9 @@ struct ReplyPlan: Sendable {
         stopReason = wanted > request.maxTokens ? "max_tokens" : "end_turn"
         let perDelta = max(1, output.tokensPerDelta)
         if let deltaBytes {
-            text = ReplyText(seed: request.contentHash, deltas: (outputTokens + perDelta - 1) / perDelta,
-                             bytesPerDelta: deltaBytes)
+            text = ReplyText(
+                seed: request.contentHash, deltas: (outputTokens + perDelta - 1) / perDelta,
+                bytesPerDelta: deltaBytes)
         } else {
             text = ReplyText(seed: request.contentHash, tokens: outputTokens, tokensPerDelta: perDelta)
         }

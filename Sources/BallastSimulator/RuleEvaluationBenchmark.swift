@@ -58,17 +58,24 @@ public enum RuleEvaluationBenchmark {
                 let when: String
                 var action = ""
                 switch n % 10 {
-                case 0: when = "error_ratio{region=\\\"\(region)\\\", class=\\\"upstream|local\\\"}[\(window)] > 0.\(n % 9 + 1) and request_rate{region=\\\"\(region)\\\"}[\(window)] > 1"
+                case 0:
+                    when =
+                        "error_ratio{region=\\\"\(region)\\\", class=\\\"upstream|local\\\"}[\(window)] > 0.\(n % 9 + 1) and request_rate{region=\\\"\(region)\\\"}[\(window)] > 1"
                     action = "action: { circuit: open, target: { region: \(region) } }"
                 case 1: when = "latency_quantile(0.99, {region=\\\"\(region)\\\"}[\(window)]) > \(n % 30 + 1)s"
-                case 2: when = "ttfb_quantile(0.95, {model=~\\\"claude-(opus|sonnet).*\\\"}[\(window)]) by (model) > 0.\(n % 9 + 1)"
+                case 2:
+                    when = "ttfb_quantile(0.95, {model=~\\\"claude-(opus|sonnet).*\\\"}[\(window)]) by (model) > 0.\(n % 9 + 1)"
                     action = "action: { circuit: open, target: { model: \"$model\" }, mode: fail_fast }"
-                case 3: when = "rate_limit_ratio[\(window)] > 0.0\(n % 9 + 1) and request_count[\(window)] > 100"
+                case 3:
+                    when = "rate_limit_ratio[\(window)] > 0.0\(n % 9 + 1) and request_count[\(window)] > 100"
                     action = "action: { degrade: \(n % 4 + 1) }"
-                case 4: when = "min by (region) (error_ratio[\(window)] by (region, model)) > 0.\(n % 9 + 1)"
+                case 4:
+                    when = "min by (region) (error_ratio[\(window)] by (region, model)) > 0.\(n % 9 + 1)"
                     action = "action: { route: drain, target: { region: \"$region\" }, step: 25% }"
                 case 5: when = "consecutive_failures{region=\\\"\(region)\\\", class=\\\"local\\\"}[\(window)] >= \(n % 5 + 2)"
-                case 6: when = "(error_count[\(window)] by (region, model) - rate_limit_count[\(window)] by (region, model)) / request_count[\(window)] by (region, model) > 0.\(n % 9 + 1)"
+                case 6:
+                    when =
+                        "(error_count[\(window)] by (region, model) - rate_limit_count[\(window)] by (region, model)) / request_count[\(window)] by (region, model) > 0.\(n % 9 + 1)"
                     action = "action: { circuit: open, target: { region: \"$region\", model: \"$model\" } }"
                 case 7: when = "error_rate{model=\\\"\(model)\\\", class!=\\\"success\\\"}[\(window)] > \(n % 7 + 1) or not request_rate[\(window)] > 0"
                 case 8: when = "max(request_rate[\(window)] by (region)) > 2 * avg(request_rate[\(window)] by (region))"
@@ -93,8 +100,10 @@ public enum RuleEvaluationBenchmark {
     /// clock at the end of the telemetry (so the 1 h windows are full). The first step finds
     /// every rule new, like the gateway's first tick; later ones carry the state on.
     /// Returns each step's duration in milliseconds and the source queries of the first step.
-    public static func measure(_ rules: RuleSet, source: some WindowSource, at wall: Double = 3599,
-                               steps: Int = 30) -> (milliseconds: [Double], queries: Int) {
+    public static func measure(
+        _ rules: RuleSet, source: some WindowSource, at wall: Double = 3599,
+        steps: Int = 30
+    ) -> (milliseconds: [Double], queries: Int) {
         var state = RuleEngineState()
         var durations: [Double] = []
         var queries = 0
@@ -115,8 +124,10 @@ public enum RuleEvaluationBenchmark {
     /// The baseline without the engine: the distinct window queries one step of `rules` makes,
     /// each answered by `source` once, timed `steps` times. What is left of an evaluation
     /// after this is the engine's own work (expressions, state machines, audit reasons).
-    public static func measureQueries(_ rules: RuleSet, source: some WindowSource, at wall: Double = 3599,
-                                      steps: Int = 30) -> (milliseconds: [Double], queries: Int) {
+    public static func measureQueries(
+        _ rules: RuleSet, source: some WindowSource, at wall: Double = 3599,
+        steps: Int = 30
+    ) -> (milliseconds: [Double], queries: Int) {
         let context = EvaluationContext(source: source, now: wall, regions: rules.regions.map(\.name))
         var queries: [WindowQuery] = []
         var seen: Set<WindowQuery> = []

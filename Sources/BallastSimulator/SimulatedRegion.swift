@@ -33,15 +33,20 @@ public final class SimulatedRegion: Sendable {
     /// - Parameter tokens: the simulator's issued OAuth tokens; when given, API requests need
     ///   one of them as a bearer token and `config.apiKey` is not checked.
     /// - Parameter organisationLimits: the simulator's organisation buckets, shared by its regions.
-    init(config: SimulatedRegionConfig, seed: UInt64, clock: any TimeSource, tokens: IssuedTokenStore? = nil,
-         organisationSettings: RateLimitSettings = RateLimitSettings(),
-         organisationLimits: RateLimitStore = RateLimitStore(), cloud: CloudAccess = CloudAccess()) {
+    init(
+        config: SimulatedRegionConfig, seed: UInt64, clock: any TimeSource, tokens: IssuedTokenStore? = nil,
+        organisationSettings: RateLimitSettings = RateLimitSettings(),
+        organisationLimits: RateLimitStore = RateLimitStore(), cloud: CloudAccess = CloudAccess()
+    ) {
         self.config = config
-        engine = RegionEngine(config: config, seed: seed, clock: clock, tokens: tokens,
-                              organisationSettings: organisationSettings, organisationLimits: organisationLimits, cloud: cloud)
-        server = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
-                                                                   threads: config.threads),
-                            handler: engine)
+        engine = RegionEngine(
+            config: config, seed: seed, clock: clock, tokens: tokens,
+            organisationSettings: organisationSettings, organisationLimits: organisationLimits, cloud: cloud)
+        server = HTTPServer(
+            configuration: HTTPServerConfiguration(
+                host: config.listen.host, port: config.listen.port,
+                threads: config.threads),
+            handler: engine)
     }
 
     public var name: String { config.name }

@@ -25,11 +25,13 @@ public struct SimulatedRegionConfig: Sendable, Equatable {
     /// deltas slow down in proportion (`LatencyPlan.overloadFactor`). 0: unlimited.
     public var capacity: Int
 
-    public init(name: String = "primary", listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0),
-                apiKey: String? = nil, requireAnthropicVersion: Bool = false, latency: LatencyModel = LatencyModel(),
-                output: OutputModel = OutputModel(), faults: FaultSettings = FaultSettings(),
-                schedule: [FaultScheduleEntry] = [], threads: Int = 2, episodes: [FaultEpisodeModel] = [],
-                capacity: Int = 0, kind: SimulatedRegionKind = .anthropic) {
+    public init(
+        name: String = "primary", listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0),
+        apiKey: String? = nil, requireAnthropicVersion: Bool = false, latency: LatencyModel = LatencyModel(),
+        output: OutputModel = OutputModel(), faults: FaultSettings = FaultSettings(),
+        schedule: [FaultScheduleEntry] = [], threads: Int = 2, episodes: [FaultEpisodeModel] = [],
+        capacity: Int = 0, kind: SimulatedRegionKind = .anthropic
+    ) {
         self.name = name
         self.kind = kind
         self.listen = listen

@@ -38,9 +38,10 @@ public final class Simulator: Sendable {
         }
         let cloud = CloudAccess(aws: config.aws, google: google)
         regions = config.regions.enumerated().map { index, region in
-            SimulatedRegion(config: region, seed: Self.regionSeed(config.seed, index: index), clock: clock,
-                            tokens: issuer?.tokens, organisationSettings: config.rateLimit,
-                            organisationLimits: limits, cloud: cloud)
+            SimulatedRegion(
+                config: region, seed: Self.regionSeed(config.seed, index: index), clock: clock,
+                tokens: issuer?.tokens, organisationSettings: config.rateLimit,
+                organisationLimits: limits, cloud: cloud)
         }
     }
 

@@ -19,9 +19,11 @@ public struct SimulatorConfig: Sendable, Equatable {
     /// The service account the `vertex` regions' token endpoint accepts JWTs from (top-level `gcp`).
     public var gcp: SimulatedServiceAccount?
 
-    public init(seed: UInt64 = 1, regions: [SimulatedRegionConfig] = [SimulatedRegionConfig()],
-                oauth: TokenIssuerConfig? = nil, rateLimit: RateLimitSettings = RateLimitSettings(),
-                aws: SimulatedAWSAccount? = nil, gcp: SimulatedServiceAccount? = nil) {
+    public init(
+        seed: UInt64 = 1, regions: [SimulatedRegionConfig] = [SimulatedRegionConfig()],
+        oauth: TokenIssuerConfig? = nil, rateLimit: RateLimitSettings = RateLimitSettings(),
+        aws: SimulatedAWSAccount? = nil, gcp: SimulatedServiceAccount? = nil
+    ) {
         self.seed = seed
         self.regions = regions
         self.oauth = oauth

@@ -10,7 +10,9 @@ enum SimulatorConfigReader {
             return config
         }
         if let node = map["seed"], let text = node.scalarText(what: "'seed'") {
-            if let seed = UInt64(text) { config.seed = seed } else {
+            if let seed = UInt64(text) {
+                config.seed = seed
+            } else {
                 node.error("'seed' must be a whole number from 0 to \(UInt64.max), not '\(text)'")
             }
         }
@@ -81,9 +83,11 @@ enum SimulatorConfigReader {
     }
 
     static func region(_ node: ConfigNode) -> SimulatedRegionConfig? {
-        let keys: Set<String> = ["name", "listen", "api_key", "require_anthropic_version", "latency", "output",
-                                 "faults", "schedule", "threads", "rate_limit", "episodes", "capacity",
-                                 "kind", "aws_region", "project", "location"]
+        let keys: Set<String> = [
+            "name", "listen", "api_key", "require_anthropic_version", "latency", "output",
+            "faults", "schedule", "threads", "rate_limit", "episodes", "capacity",
+            "kind", "aws_region", "project", "location",
+        ]
         guard let map = node.mapping(what: "region", keys: keys) else { return nil }
         var region = SimulatedRegionConfig()
         if let nameNode = map.require("name"), let name = nameNode.string(what: "'name'") {
@@ -165,8 +169,10 @@ enum SimulatorConfigReader {
     /// A faults section where only the keys given are set.
     static func faultOverride(_ node: ConfigNode) -> FaultOverride {
         var override = FaultOverride()
-        let keys: Set<String> = ["rate_limit", "error_ratio", "reset_ratio", "stream_error_ratio", "outage",
-                                 "refuse_connections"]
+        let keys: Set<String> = [
+            "rate_limit", "error_ratio", "reset_ratio", "stream_error_ratio", "outage",
+            "refuse_connections",
+        ]
         guard let map = node.mapping(what: "'faults'", keys: keys) else { return override }
         if let limitNode = map["rate_limit"] { override.rateLimit = rateLimit(limitNode) }
         if let ratiosNode = map["error_ratio"] {
@@ -175,7 +181,8 @@ enum SimulatorConfigReader {
                 var result: [Int: Double] = [:]
                 for (key, value) in ratios.entries {
                     guard let status = key.node.string.flatMap({ Int($0) }),
-                          let ratio = value.ratio(what: "'error_ratio' of \(status)") else { continue }
+                        let ratio = value.ratio(what: "'error_ratio' of \(status)")
+                    else { continue }
                     result[status] = ratio
                 }
                 override.errorRatios = result
@@ -268,8 +275,9 @@ enum SimulatorConfigReader {
             if list.isEmpty { modelsNode.error("'models' needs at least one model name (leave it out for every model)") }
             models = list
             if let faults, faults.rateLimit != nil || faults.outage != nil || faults.refuseConnections != nil {
-                modelsNode.error("an entry with 'models' may only set error_ratio, reset_ratio and stream_error_ratio: "
-                    + "outages and rate limits belong to the whole region")
+                modelsNode.error(
+                    "an entry with 'models' may only set error_ratio, reset_ratio and stream_error_ratio: "
+                        + "outages and rate limits belong to the whole region")
             }
         }
         guard let at, let faults else { return nil }

@@ -8,8 +8,10 @@ import HTTPServer
 enum SpendLimit {
     /// The body, with the real API's message: access comes back at the start of next month (UTC).
     static func error(wallTime: Double) -> AnthropicError {
-        AnthropicError(.rateLimit, "You have reached your specified API usage limits. "
-                       + "You will regain access on \(RFC3339.startOfNextMonth(epochSeconds: wallTime)) at 00:00 UTC.")
+        AnthropicError(
+            .rateLimit,
+            "You have reached your specified API usage limits. "
+                + "You will regain access on \(RFC3339.startOfNextMonth(epochSeconds: wallTime)) at 00:00 UTC.")
     }
 
     /// The request's API headers plus the "do not retry" signal.

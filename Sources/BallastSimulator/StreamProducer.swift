@@ -31,8 +31,10 @@ final class StreamProducer: Sendable {
     /// Called once when the stream ends, however: the region counts the request as served.
     private let onFinish: @Sendable () -> Void
 
-    init(stream: ResponseStream, script: StreamScript, stats: StatsRecorder, target: DispatchQueue,
-         onFinish: @escaping @Sendable () -> Void = {}) {
+    init(
+        stream: ResponseStream, script: StreamScript, stats: StatsRecorder, target: DispatchQueue,
+        onFinish: @escaping @Sendable () -> Void = {}
+    ) {
         self.stream = stream
         self.script = script
         self.stats = stats
@@ -59,7 +61,7 @@ final class StreamProducer: Sendable {
                         stats.sent(bytes: pending.count)
                         s.pending = nil
                     case .full:
-                        return nil // the drain handler pumps again
+                        return nil  // the drain handler pumps again
                     case .closed:
                         s.finished = true
                         return .aborted

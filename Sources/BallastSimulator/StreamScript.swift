@@ -13,11 +13,14 @@ struct StreamScript: Sendable {
     /// True for a Bedrock region: each event goes out as an AWS event-stream frame.
     let eventStream: Bool
 
-    init(id: String, request: MessagesRequest, plan: ReplyPlan, tokenInterval: Double, injectError: Bool,
-         eventStream: Bool = false) {
+    init(
+        id: String, request: MessagesRequest, plan: ReplyPlan, tokenInterval: Double, injectError: Bool,
+        eventStream: Bool = false
+    ) {
         self.eventStream = eventStream
-        let head = Array((MessageEncoder.messageStart(id: id, model: request.model, inputTokens: request.inputTokens)
-                      + MessageEncoder.contentBlockStart + MessageEncoder.ping).utf8)
+        let head = Array(
+            (MessageEncoder.messageStart(id: id, model: request.model, inputTokens: request.inputTokens)
+                + MessageEncoder.contentBlockStart + MessageEncoder.ping).utf8)
         self.head = eventStream ? EventStreamFrames.fromSSE(head) : head
         reply = plan.text
         self.tokenInterval = tokenInterval
@@ -28,12 +31,15 @@ struct StreamScript: Sendable {
             tail = Self.framed(Array(MessageEncoder.overloadedError.utf8), eventStream)
         } else {
             deltasToSend = plan.text.deltaCount
-            tail = Self.framed(Array((MessageEncoder.contentBlockStop
-                                      + MessageEncoder.messageDelta(stopReason: plan.stopReason, outputTokens: plan.outputTokens)
-                                      + MessageEncoder.messageStop).utf8), eventStream)
+            tail = Self.framed(
+                Array(
+                    (MessageEncoder.contentBlockStop
+                        + MessageEncoder.messageDelta(stopReason: plan.stopReason, outputTokens: plan.outputTokens)
+                        + MessageEncoder.messageStop).utf8), eventStream)
         }
         // Padded replies cycle through a few pieces: encode each once, not once per delta.
-        cachedDeltas = plan.text.distinctDeltas < plan.text.deltaCount
+        cachedDeltas =
+            plan.text.distinctDeltas < plan.text.deltaCount
             ? (0..<plan.text.distinctDeltas).map { Self.framed(Array(MessageEncoder.textDelta(plan.text.delta($0)).utf8), eventStream) }
             : []
     }

@@ -13,18 +13,22 @@ public enum TelemetryBenchmark {
     /// `simulatedRate` per second ending now, over `regions` × `models`, so the rollups see
     /// realistic bucket counts. When the buffer is full the benchmark waits 100 µs and
     /// retries (counted), so the figure is the sustained rate of the writer, not of dropping.
-    public static func measureWrites(path: String, records: Int, regions: [String] = ["primary", "secondary"],
-                                     models: [String] = ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"],
-                                     simulatedRate: Double = 1_000, seed: UInt64 = 1,
-                                     options: TelemetryWriterOptions = TelemetryWriterOptions()) throws
-        -> TelemetryBenchmarkResult {
+    public static func measureWrites(
+        path: String, records: Int, regions: [String] = ["primary", "secondary"],
+        models: [String] = ["claude-sonnet-4-5", "claude-haiku-4-5", "claude-opus-4-1"],
+        simulatedRate: Double = 1_000, seed: UInt64 = 1,
+        options: TelemetryWriterOptions = TelemetryWriterOptions()
+    ) throws
+        -> TelemetryBenchmarkResult
+    {
         let clock = SystemClock()
         let store = try TelemetryStore(path: path, clock: clock)
         let writer = try TelemetryWriter(store: store, options: options, clock: clock)
         defer { writer.close() }
 
-        let batch = makeRecords(count: records, regions: regions, models: models, rate: simulatedRate,
-                                end: clock.wallTime(), seed: seed)
+        let batch = makeRecords(
+            count: records, regions: regions, models: models, rate: simulatedRate,
+            end: clock.wallTime(), seed: seed)
         let before = writer.stats
         var retries = 0
         let start = clock.now()
@@ -50,8 +54,10 @@ public enum TelemetryBenchmark {
             batches: after.batches - before.batches, fileBytes: bytes)
     }
 
-    static func makeRecords(count: Int, regions: [String], models: [String], rate: Double, end: Double,
-                            seed: UInt64) -> [(RequestRecord, [AttemptRecord])] {
+    static func makeRecords(
+        count: Int, regions: [String], models: [String], rate: Double, end: Double,
+        seed: UInt64
+    ) -> [(RequestRecord, [AttemptRecord])] {
         var random = SeededRandom(seed: seed)
         let regions = regions.isEmpty ? ["primary"] : regions
         let models = models.isEmpty ? ["model"] : models
@@ -59,7 +65,7 @@ public enum TelemetryBenchmark {
         let start = end - Double(count) * spacing
         var result: [(RequestRecord, [AttemptRecord])] = []
         result.reserveCapacity(count)
-        for index in 0 ..< count {
+        for index in 0..<count {
             let region = regions[Int(random.next() % UInt64(regions.count))]
             let model = models[Int(random.next() % UInt64(models.count))]
             let latency = 0.2 + 8 * random.unit() * random.unit()
@@ -71,16 +77,21 @@ public enum TelemetryBenchmark {
             var attempts: [AttemptRecord] = []
             let time = completion - latency
             if retried {
-                attempts.append(AttemptRecord(time: time, region: region, model: model, index: 1, status: 429,
-                                              outcome: .upstream, errorType: "rate_limit_error", latency: 0.05))
+                attempts.append(
+                    AttemptRecord(
+                        time: time, region: region, model: model, index: 1, status: 429,
+                        outcome: .upstream, errorType: "rate_limit_error", latency: 0.05))
             }
-            attempts.append(AttemptRecord(time: time, region: region, model: model, index: attempts.count + 1,
-                                          status: status, outcome: outcome, latency: latency,
-                                          timeToFirstByte: latency * 0.3))
-            let record = RequestRecord(time: time, region: region, model: model, status: status, outcome: outcome,
-                                       attempts: attempts.count, streamed: random.unit() < 0.5, latency: latency,
-                                       timeToFirstByte: latency * 0.3, inputTokens: 200 + Int(random.next() % 2_000),
-                                       outputTokens: Int(random.next() % 1_000), bytesSent: 1_000)
+            attempts.append(
+                AttemptRecord(
+                    time: time, region: region, model: model, index: attempts.count + 1,
+                    status: status, outcome: outcome, latency: latency,
+                    timeToFirstByte: latency * 0.3))
+            let record = RequestRecord(
+                time: time, region: region, model: model, status: status, outcome: outcome,
+                attempts: attempts.count, streamed: random.unit() < 0.5, latency: latency,
+                timeToFirstByte: latency * 0.3, inputTokens: 200 + Int(random.next() % 2_000),
+                outputTokens: Int(random.next() % 1_000), bytesSent: 1_000)
             result.append((record, attempts))
         }
         return result

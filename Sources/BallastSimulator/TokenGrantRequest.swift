@@ -96,8 +96,9 @@ struct TokenGrantRequest: Sendable, Equatable {
         guard let data = Data(base64Encoded: String(encoded.trimmingSpaces())) else { return nil }
         let bytes = [UInt8](data)
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")),
-              let id = FormURLEncoding.decode(bytes[..<colon]),
-              let secret = FormURLEncoding.decode(bytes[(colon + 1)...]) else { return nil }
+            let id = FormURLEncoding.decode(bytes[..<colon]),
+            let secret = FormURLEncoding.decode(bytes[(colon + 1)...])
+        else { return nil }
         return (id, secret)
     }
 }

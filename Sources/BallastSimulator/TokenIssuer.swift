@@ -26,9 +26,11 @@ public final class TokenIssuer: Sendable {
         key.feed(config.clientSecret)
         let tokens = IssuedTokenStore(capacity: config.maxLiveTokens, key: key.value)
         engine = TokenIssuerEngine(config: config, tokens: tokens, clock: clock)
-        server = HTTPServer(configuration: HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
-                                                                   threads: 1),
-                            handler: engine)
+        server = HTTPServer(
+            configuration: HTTPServerConfiguration(
+                host: config.listen.host, port: config.listen.port,
+                threads: 1),
+            handler: engine)
     }
 
     /// The tokens the regions check.

@@ -27,9 +27,11 @@ public struct TokenIssuerConfig: Sendable, Equatable {
     /// The issuer's faults at start; change them at run time with `TokenIssuer.setFaults`.
     public var faults: TokenIssuerFaults
 
-    public init(clientID: String = "ballast-test", clientSecret: String = "sim-secret", tokenTTL: Int = 3600,
-                listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0), maxLiveTokens: Int = 10_000,
-                faults: TokenIssuerFaults = TokenIssuerFaults()) {
+    public init(
+        clientID: String = "ballast-test", clientSecret: String = "sim-secret", tokenTTL: Int = 3600,
+        listen: ListenAddress = ListenAddress(host: "127.0.0.1", port: 0), maxLiveTokens: Int = 10_000,
+        faults: TokenIssuerFaults = TokenIssuerFaults()
+    ) {
         self.clientID = clientID
         self.clientSecret = clientSecret
         self.tokenTTL = tokenTTL

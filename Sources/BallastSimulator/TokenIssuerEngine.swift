@@ -71,8 +71,11 @@ final class TokenIssuerEngine: HTTPHandler, Sendable {
     /// now (after any delay), so `expires_in` counts from the answer.
     private func answer(_ request: HTTPRequest, faults: TokenIssuerFaults, _ responder: HTTPResponder) {
         if faults.down {
-            send(responder, TokenEndpointError(status: 503, code: "temporarily_unavailable",
-                                               description: "the simulated token endpoint is down"))
+            send(
+                responder,
+                TokenEndpointError(
+                    status: 503, code: "temporarily_unavailable",
+                    description: "the simulated token endpoint is down"))
             return
         }
         guard request.method == "POST" else {
@@ -102,8 +105,11 @@ final class TokenIssuerEngine: HTTPHandler, Sendable {
             return
         }
         guard grantType == "client_credentials" else {
-            send(responder, TokenEndpointError(status: 400, code: "unsupported_grant_type",
-                                               description: "only client_credentials is supported, not '\(grantType)'"))
+            send(
+                responder,
+                TokenEndpointError(
+                    status: 400, code: "unsupported_grant_type",
+                    description: "only client_credentials is supported, not '\(grantType)'"))
             return
         }
         let token = issue()

@@ -39,8 +39,9 @@ public struct TestCertificates: Sendable {
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw NSError(domain: "TestCertificates", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: "openssl could not make the test certificates"])
+            throw NSError(
+                domain: "TestCertificates", code: Int(process.terminationStatus),
+                userInfo: [NSLocalizedDescriptionKey: "openssl could not make the test certificates"])
         }
     }
 

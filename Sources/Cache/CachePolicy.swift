@@ -101,7 +101,8 @@ public struct CachePolicy: Sendable, Equatable {
     /// True when the body's top-level `temperature` is a number equal to 0 (`0`, `0.0`, `0e0`).
     static func hasZeroTemperature(_ body: [UInt8]) -> Bool {
         guard let top = try? JSONScanner.scanObject(body, fields: ["temperature"]),
-              let text = top.numbers["temperature"], let value = Double(text) else { return false }
+            let text = top.numbers["temperature"], let value = Double(text)
+        else { return false }
         return value == 0
     }
 }

@@ -1,4 +1,3 @@
-
 import SQLite
 
 /// The connection that reads answers whose body is not in memory (after a restart, or
@@ -11,7 +10,8 @@ final class CacheReader {
     init(name: String, flags: SQLiteOpenFlags) throws {
         database = try SQLiteDatabase(path: name, flags: flags)
         try CacheSchema.configure(database)
-        select = try database.prepare("""
+        select = try database.prepare(
+            """
             SELECT fingerprint, content_type, stored_at, expires_at, body FROM \(CacheSchema.table) WHERE key = ?1
             """)
     }
@@ -21,9 +21,12 @@ final class CacheReader {
         try select.bind(key, at: 1)
         var found: (fingerprint: String, answer: CachedAnswer)?
         try select.query { row in
-            found = (row.string(at: 0) ?? "",
-                     CachedAnswer(body: row.blob(at: 4), contentType: row.string(at: 1) ?? "application/json",
-                                  storedAt: row.double(at: 2), expiresAt: row.double(at: 3)))
+            found = (
+                row.string(at: 0) ?? "",
+                CachedAnswer(
+                    body: row.blob(at: 4), contentType: row.string(at: 1) ?? "application/json",
+                    storedAt: row.double(at: 2), expiresAt: row.double(at: 3))
+            )
         }
         return found
     }

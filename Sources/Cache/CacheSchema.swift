@@ -1,4 +1,3 @@
-
 import SQLite
 
 /// The cache's table and connection settings. The table may live in its own file or in the

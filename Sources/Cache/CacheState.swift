@@ -49,8 +49,11 @@ struct CacheState: Sendable {
 
     /// Adds or replaces an answer in memory and schedules its row.
     mutating func insert(_ key: String, fingerprint: String, answer: CachedAnswer) {
-        index.insert(key, CacheIndex.Entry(fingerprint: fingerprint, bytes: answer.body.count,
-                                           storedAt: answer.storedAt, expiresAt: answer.expiresAt))
+        index.insert(
+            key,
+            CacheIndex.Entry(
+                fingerprint: fingerprint, bytes: answer.body.count,
+                storedAt: answer.storedAt, expiresAt: answer.expiresAt))
         front.put(key, answer)
         touches.removeValue(forKey: key)  // the row carries its last use
         if pendingBytes - pending[key, default: .delete].bytes + answer.body.count > options.maxPendingBytes {

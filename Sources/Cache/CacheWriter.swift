@@ -19,7 +19,8 @@ final class CacheWriter: @unchecked Sendable {
         self.shared = shared
         self.database = database
         let table = CacheSchema.table
-        upsert = try database.prepare("""
+        upsert = try database.prepare(
+            """
             INSERT OR REPLACE INTO \(table)(key, fingerprint, content_type, bytes, stored_at, expires_at, last_used, body)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
             """)

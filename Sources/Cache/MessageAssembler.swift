@@ -134,7 +134,7 @@ public struct MessageAssembler: Sendable {
                 message.set("usage", merged)
             }
             start = message
-        default: // message_stop
+        default:  // message_stop
             guard start != nil else { throw .unexpectedEvent("message_stop before message_start") }
             guard blocks.allSatisfy(\.stopped) else { throw .unexpectedEvent("message_stop with a block still open") }
             stopped = true

@@ -78,13 +78,17 @@ public final class ResponseCache: Sendable {
     /// Every stored answer's metadata, least recently used first, so the LRU order is as it
     /// was before the restart.
     private static func loadIndex(_ database: SQLiteDatabase, into state: inout CacheState) throws {
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             SELECT key, fingerprint, bytes, stored_at, expires_at FROM \(CacheSchema.table) ORDER BY last_used, rowid
             """)
         try statement.query { row in
             guard let key = row.string(at: 0), let fingerprint = row.string(at: 1) else { return }
-            state.index.insert(key, CacheIndex.Entry(fingerprint: fingerprint, bytes: row.int(at: 2),
-                                                     storedAt: row.double(at: 3), expiresAt: row.double(at: 4)))
+            state.index.insert(
+                key,
+                CacheIndex.Entry(
+                    fingerprint: fingerprint, bytes: row.int(at: 2),
+                    storedAt: row.double(at: 3), expiresAt: row.double(at: 4)))
         }
     }
 
@@ -180,8 +184,10 @@ public final class ResponseCache: Sendable {
     /// `body` must be a complete non-streaming Message JSON (assemble streamed answers with
     /// `MessageAssembler` first).
     @discardableResult
-    public func store(_ key: CacheKey, body: [UInt8], contentType: String = "application/json", ttl: Double,
-                      now: Double) -> Bool {
+    public func store(
+        _ key: CacheKey, body: [UInt8], contentType: String = "application/json", ttl: Double,
+        now: Double
+    ) -> Bool {
         guard ttl > 0, ttl.isFinite, !body.isEmpty else { return false }
         let answer = CachedAnswer(body: body, contentType: contentType, storedAt: now, expiresAt: now + ttl)
         let limit = min(options.maxEntryBytes, options.maxBytes)

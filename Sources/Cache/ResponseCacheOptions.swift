@@ -19,9 +19,11 @@ public struct ResponseCacheOptions: Sendable, Equatable {
     /// kept in memory only, so a stuck disk cannot grow memory without bound.
     public var maxPendingBytes: Int
 
-    public init(maxEntries: Int = 10_000, maxBytes: Int = 64_000_000, maxEntryBytes: Int = 4 << 20,
-                memoryBytes: Int = 16 << 20, staleRetention: Double = 86_400, flushInterval: Double = 0.05,
-                batchSize: Int = 256, maxPendingBytes: Int = 32 << 20) {
+    public init(
+        maxEntries: Int = 10_000, maxBytes: Int = 64_000_000, maxEntryBytes: Int = 4 << 20,
+        memoryBytes: Int = 16 << 20, staleRetention: Double = 86_400, flushInterval: Double = 0.05,
+        batchSize: Int = 256, maxPendingBytes: Int = 32 << 20
+    ) {
         self.maxEntries = maxEntries
         self.maxBytes = maxBytes
         self.maxEntryBytes = maxEntryBytes

@@ -22,7 +22,8 @@ public struct AWSTimestamp: Sendable, Equatable {
         guard bytes.count == 16, bytes[8] == UInt8(ascii: "T"), bytes[15] == UInt8(ascii: "Z") else { return nil }
         func number(_ range: Range<Int>) -> Int? { Int(String(decoding: bytes[range], as: UTF8.self)) }
         guard let year = number(0..<4), let month = number(4..<6), let day = number(6..<8), let hour = number(9..<11),
-              let minute = number(11..<13), let second = number(13..<15) else { return nil }
+            let minute = number(11..<13), let second = number(13..<15)
+        else { return nil }
         return Double(days(year: year, month: month, day: day) * 86_400 + Int64(hour * 3600 + minute * 60 + second))
     }
 

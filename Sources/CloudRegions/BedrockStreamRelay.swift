@@ -18,21 +18,27 @@ public enum BedrockStreamRelay {
     public static func relay(_ message: EventStreamMessage) -> Relayed {
         switch message.string(":message-type") ?? "event" {
         case "exception":
-            return .error(CloudErrorMapping.bedrock(status: 500, errorType: message.string(":exception-type") ?? "",
-                                                    body: message.payload))
+            return .error(
+                CloudErrorMapping.bedrock(
+                    status: 500, errorType: message.string(":exception-type") ?? "",
+                    body: message.payload))
         case "error":
             let code = message.string(":error-code") ?? "InternalFailure"
             let text = message.string(":error-message") ?? "no message"
-            return .error(CloudErrorMapping.bedrock(status: 500, errorType: code,
-                                                    body: Array(#"{"message":"\#(JSONText.escape(text))"}"#.utf8)))
+            return .error(
+                CloudErrorMapping.bedrock(
+                    status: 500, errorType: code,
+                    body: Array(#"{"message":"\#(JSONText.escape(text))"}"#.utf8)))
         default:
             guard let encoded = (try? JSONScanner.scanObject(message.payload, fields: ["bytes"]))?.strings["bytes"],
-                  let decoded = Data(base64Encoded: encoded) else {
+                let decoded = Data(base64Encoded: encoded)
+            else {
                 return .error(AnthropicError(.api, "bedrock: a stream chunk carried no base64 'bytes'"))
             }
             let data = [UInt8](decoded)
             guard let type = (try? JSONScanner.scanObject(data, fields: ["type"]))?.strings["type"], !type.isEmpty,
-                  type.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else {
+                type.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f })
+            else {
                 return .error(AnthropicError(.api, "bedrock: a stream chunk is not a Messages stream event"))
             }
             return .event(name: type, data: data)

@@ -15,8 +15,11 @@ public enum BedrockTranslation {
         public var body: [UInt8]
     }
 
-    public static func translate(body: [UInt8], betaHeader: String?, modelID: String, stream: Bool)
-        throws(CloudTranslationError) -> Output {
+    public static func translate(
+        body: [UInt8], betaHeader: String?, modelID: String, stream: Bool
+    )
+        throws(CloudTranslationError) -> Output
+    {
         guard var json = try? JSONParser.parse(body), json.objectMembers != nil else {
             throw CloudTranslationError("the request body is not a JSON object")
         }

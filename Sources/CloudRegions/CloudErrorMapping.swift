@@ -13,7 +13,8 @@ public enum CloudErrorMapping {
     /// the body's `__type` or `code`, or the event stream's `:exception-type` (`throttlingException`).
     public static func bedrock(status: Int, errorType: String?, body: [UInt8]) -> AnthropicError {
         let fields = (try? JSONScanner.scanObject(body, fields: ["message", "Message", "__type", "code"]))?.strings ?? [:]
-        var code = errorType.map { String($0.split(separator: ":", maxSplits: 1).first ?? "") }
+        var code =
+            errorType.map { String($0.split(separator: ":", maxSplits: 1).first ?? "") }
             ?? fields["__type"].map { String($0.split(separator: "#").last ?? "") } ?? fields["code"] ?? ""
         if let first = code.first, first.isLowercase { code = first.uppercased() + code.dropFirst() }
         let message = bounded("bedrock: \(code.isEmpty ? "HTTP \(status)" : code): \(fields["message"] ?? fields["Message"] ?? "no message")")
@@ -33,7 +34,7 @@ public enum CloudErrorMapping {
         case "ResourceNotFoundException":
             return AnthropicError(.notFound, message)
         case "UnrecognizedClientException", "InvalidSignatureException", "ExpiredTokenException", "IncompleteSignature",
-             "MissingAuthenticationTokenException", "SignatureDoesNotMatch", "InvalidClientTokenId":
+            "MissingAuthenticationTokenException", "SignatureDoesNotMatch", "InvalidClientTokenId":
             return AnthropicError(.authentication, message)
         default:
             return byStatus(status, message)

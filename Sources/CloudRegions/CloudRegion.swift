@@ -44,8 +44,10 @@ public final class CloudRegion: Sendable {
     let authority: String
     private let onError: @Sendable (AnthropicError, UpstreamResponseHead) -> Void
 
-    public init(name: String, kind: RegionKind, settings: CloudRegionConfig, auth: Auth, clock: any TimeSource,
-                onError: @escaping @Sendable (AnthropicError, UpstreamResponseHead) -> Void = { _, _ in }) {
+    public init(
+        name: String, kind: RegionKind, settings: CloudRegionConfig, auth: Auth, clock: any TimeSource,
+        onError: @escaping @Sendable (AnthropicError, UpstreamResponseHead) -> Void = { _, _ in }
+    ) {
         self.name = name
         self.kind = kind
         self.settings = settings
@@ -84,8 +86,9 @@ public final class CloudRegion: Sendable {
         case .bedrock:
             let translated: BedrockTranslation.Output
             do {
-                translated = try BedrockTranslation.translate(body: body, betaHeader: headers["anthropic-beta"], modelID: target,
-                                                              stream: stream)
+                translated = try BedrockTranslation.translate(
+                    body: body, betaHeader: headers["anthropic-beta"], modelID: target,
+                    stream: stream)
             } catch {
                 return .unavailable("region \(name): \(error)")
             }
@@ -109,14 +112,16 @@ public final class CloudRegion: Sendable {
             case .google:
                 return .unavailable("region \(name): Google credentials on a Bedrock region")
             }
-            signer?.sign(method: "POST", path: translated.path, headers: &out, body: translated.body, credentials: credentials,
-                         unixSeconds: clock.wallTime())
+            signer?.sign(
+                method: "POST", path: translated.path, headers: &out, body: translated.body, credentials: credentials,
+                unixSeconds: clock.wallTime())
             return .ready(url: endpoint + translated.path, headers: out, body: translated.body)
         case .vertex:
             let translated: VertexTranslation.Output
             do {
-                translated = try VertexTranslation.translate(body: body, project: settings.project ?? "", location: settings.location ?? "global",
-                                                             model: target, stream: stream)
+                translated = try VertexTranslation.translate(
+                    body: body, project: settings.project ?? "", location: settings.location ?? "global",
+                    model: target, stream: stream)
             } catch {
                 return .unavailable("region \(name): \(error)")
             }

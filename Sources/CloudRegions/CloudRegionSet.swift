@@ -24,23 +24,30 @@ public final class CloudRegionSet: Sendable {
 
     /// Builds every cloud region of `configs`. Throws when a region's credentials cannot be
     /// had: the message names the variable or file to set.
-    public static func make(_ configs: [RegionConfig], environment: [String: String], client: UpstreamClient,
-                            clock: any TimeSource, logger: Logger) throws(CloudCredentialError) -> CloudRegionSet {
+    public static func make(
+        _ configs: [RegionConfig], environment: [String: String], client: UpstreamClient,
+        clock: any TimeSource, logger: Logger
+    ) throws(CloudCredentialError) -> CloudRegionSet {
         var regions: [CloudRegion] = []
         for config in configs where config.kind != .anthropic {
             guard let settings = config.cloud else { continue }
             let auth: CloudRegion.Auth
             switch config.kind {
-            case .bedrock: auth = try awsAuth(region: config.name, awsRegion: settings.awsRegion ?? "us-east-1",
-                                              environment: environment, client: client, clock: clock)
-            case .vertex: auth = try googleAuth(region: config.name, settings: settings, environment: environment,
-                                                client: client, clock: clock)
+            case .bedrock:
+                auth = try awsAuth(
+                    region: config.name, awsRegion: settings.awsRegion ?? "us-east-1",
+                    environment: environment, client: client, clock: clock)
+            case .vertex:
+                auth = try googleAuth(
+                    region: config.name, settings: settings, environment: environment,
+                    client: client, clock: clock)
             case .anthropic: continue
             }
             let name = config.name
-            regions.append(CloudRegion(name: name, kind: config.kind, settings: settings, auth: auth, clock: clock) { error, head in
-                logError(region: name, error: error, head: head, clock: clock, logger: logger)
-            })
+            regions.append(
+                CloudRegion(name: name, kind: config.kind, settings: settings, auth: auth, clock: clock) { error, head in
+                    logError(region: name, error: error, head: head, clock: clock, logger: logger)
+                })
             logger.info("cloud region \(name): \(config.kind.rawValue) at \(settings.resolvedEndpoint(kind: config.kind)) with \(auth)")
         }
         return CloudRegionSet(regions: regions)
@@ -48,8 +55,10 @@ public final class CloudRegionSet: Sendable {
 
     /// Bedrock's credentials, in the order the AWS SDKs take them: a Bedrock API key, keys in
     /// the environment, a web identity.
-    static func awsAuth(region: String, awsRegion: String, environment: [String: String], client: UpstreamClient,
-                        clock: any TimeSource) throws(CloudCredentialError) -> CloudRegion.Auth {
+    static func awsAuth(
+        region: String, awsRegion: String, environment: [String: String], client: UpstreamClient,
+        clock: any TimeSource
+    ) throws(CloudCredentialError) -> CloudRegion.Auth {
         func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         if let token = value("AWS_BEARER_TOKEN_BEDROCK") { return .awsBearer(token) }
         if let key = value("AWS_ACCESS_KEY_ID") {
@@ -69,19 +78,23 @@ public final class CloudRegionSet: Sendable {
                 throw CloudCredentialError("bedrock region \(region): cannot read the web identity token file \(file) (AWS_WEB_IDENTITY_TOKEN_FILE)")
             }
             let endpoint = value("AWS_ENDPOINT_URL_STS") ?? "https://sts.\(awsRegion).amazonaws.com"
-            let source = STSWebIdentitySource(roleARN: role, tokenFile: file, sessionName: value("AWS_ROLE_SESSION_NAME") ?? "ballast",
-                                              endpoint: endpoint)
+            let source = STSWebIdentitySource(
+                roleARN: role, tokenFile: file, sessionName: value("AWS_ROLE_SESSION_NAME") ?? "ballast",
+                endpoint: endpoint)
             return .awsWebIdentity(RefreshingCredential(source: source, client: client, clock: clock))
         }
-        throw CloudCredentialError("bedrock region \(region) has no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-                                   + "(and AWS_SESSION_TOKEN for temporary keys), AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, "
-                                   + "or AWS_BEARER_TOKEN_BEDROCK")
+        throw CloudCredentialError(
+            "bedrock region \(region) has no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+                + "(and AWS_SESSION_TOKEN for temporary keys), AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, "
+                + "or AWS_BEARER_TOKEN_BEDROCK")
     }
 
     /// Vertex's credentials: `credentials_file`, else `GOOGLE_APPLICATION_CREDENTIALS`, else the
     /// metadata server (`GCE_METADATA_HOST`, else `metadata.google.internal`).
-    static func googleAuth(region: String, settings: CloudRegionConfig, environment: [String: String], client: UpstreamClient,
-                           clock: any TimeSource) throws(CloudCredentialError) -> CloudRegion.Auth {
+    static func googleAuth(
+        region: String, settings: CloudRegionConfig, environment: [String: String], client: UpstreamClient,
+        clock: any TimeSource
+    ) throws(CloudCredentialError) -> CloudRegion.Auth {
         let file = settings.credentialsFile ?? environment["GOOGLE_APPLICATION_CREDENTIALS"].flatMap { $0.isEmpty ? nil : $0 }
         if let file {
             let origin = settings.credentialsFile != nil ? "credentials_file" : "GOOGLE_APPLICATION_CREDENTIALS"
@@ -103,10 +116,13 @@ public final class CloudRegionSet: Sendable {
         guard error.type == .authentication || error.type == .permission else { return }
         var metadata: Logger.Metadata = ["region": "\(region)", "status": "\(head.status)"]
         if error.message.contains("Signature expired") || error.message.contains("Signature not yet current"),
-           let date = head.headers["date"], let serverTime = httpDate(date) {
+            let date = head.headers["date"], let serverTime = httpDate(date)
+        {
             let skew = clock.wallTime() - serverTime
             metadata["clock_skew_seconds"] = "\(Int(skew.rounded()))"
-            logger.error("region \(region): AWS refused the signature as expired; this host's clock is \(Int(skew.rounded())) s off the service's (Date: \(date))", metadata: metadata)
+            logger.error(
+                "region \(region): AWS refused the signature as expired; this host's clock is \(Int(skew.rounded())) s off the service's (Date: \(date))",
+                metadata: metadata)
         } else {
             logger.warning("region \(region) refused the credential: \(error.message)", metadata: metadata)
         }

@@ -43,9 +43,11 @@ public final class CloudResponseTranslator: UpstreamTransferDelegate, @unchecked
     /// Error bodies are a few hundred bytes; more than this is cut (the mapping reads a prefix).
     static let maxErrorBytes = 64 * 1024
 
-    public init(wrapping inner: any UpstreamTransferDelegate, service: Service,
-                maxFrameBytes: Int = EventStreamDecoder.defaultMaxMessageBytes,
-                onError: @escaping @Sendable (AnthropicError, UpstreamResponseHead) -> Void = { _, _ in }) {
+    public init(
+        wrapping inner: any UpstreamTransferDelegate, service: Service,
+        maxFrameBytes: Int = EventStreamDecoder.defaultMaxMessageBytes,
+        onError: @escaping @Sendable (AnthropicError, UpstreamResponseHead) -> Void = { _, _ in }
+    ) {
         self.inner = inner
         self.service = service
         decoder = EventStreamDecoder(maxMessageBytes: maxFrameBytes)
@@ -89,7 +91,8 @@ public final class CloudResponseTranslator: UpstreamTransferDelegate, @unchecked
         var completion = completion
         switch mode {
         case .error(let head, let body) where completion.error == nil:
-            let error = service == .bedrock
+            let error =
+                service == .bedrock
                 ? CloudErrorMapping.bedrock(status: head.status, errorType: head.headers["x-amzn-errortype"], body: body)
                 : CloudErrorMapping.vertex(status: head.status, body: body)
             onError(error, head)

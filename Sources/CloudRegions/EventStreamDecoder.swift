@@ -94,8 +94,11 @@ public struct EventStreamDecoder: Sendable {
         return value
     }
 
-    static func headers(_ bytes: [UInt8], from: Int, to end: Int) throws(EventStreamError)
-        -> [(name: String, value: EventStreamMessage.HeaderValue)] {
+    static func headers(
+        _ bytes: [UInt8], from: Int, to end: Int
+    ) throws(EventStreamError)
+        -> [(name: String, value: EventStreamMessage.HeaderValue)]
+    {
         var headers: [(name: String, value: EventStreamMessage.HeaderValue)] = []
         var at = from
         func need(_ count: Int) throws(EventStreamError) {

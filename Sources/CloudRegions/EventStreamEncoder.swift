@@ -10,10 +10,18 @@ public enum EventStreamEncoder {
             switch header.value {
             case .bool(let value): headers.append(value ? 0 : 1)
             case .byte(let value): headers += [2, UInt8(bitPattern: value)]
-            case .short(let value): headers.append(3); append(&headers, UInt64(UInt16(bitPattern: value)), 2)
-            case .int(let value): headers.append(4); append(&headers, UInt64(UInt32(bitPattern: value)), 4)
-            case .long(let value): headers.append(5); append(&headers, UInt64(bitPattern: value), 8)
-            case .timestamp(let value): headers.append(8); append(&headers, UInt64(bitPattern: value), 8)
+            case .short(let value):
+                headers.append(3)
+                append(&headers, UInt64(UInt16(bitPattern: value)), 2)
+            case .int(let value):
+                headers.append(4)
+                append(&headers, UInt64(UInt32(bitPattern: value)), 4)
+            case .long(let value):
+                headers.append(5)
+                append(&headers, UInt64(bitPattern: value), 8)
+            case .timestamp(let value):
+                headers.append(8)
+                append(&headers, UInt64(bitPattern: value), 8)
             case .bytes(let value):
                 headers.append(6)
                 append(&headers, UInt64(value.count), 2)
@@ -23,7 +31,9 @@ public enum EventStreamEncoder {
                 headers.append(7)
                 append(&headers, UInt64(bytes.count), 2)
                 headers += bytes
-            case .uuid(let value): headers.append(9); headers += value.prefix(16)
+            case .uuid(let value):
+                headers.append(9)
+                headers += value.prefix(16)
             }
         }
         let total = 16 + headers.count + message.payload.count

@@ -20,9 +20,14 @@ public struct ServiceAccountSource: TokenSource {
             return .failure(CloudCredentialError("signing the JWT of \(account) failed: \(error)"))
         }
         let form = "grant_type=\(PercentEncoding.encode("urn:ietf:params:oauth:grant-type:jwt-bearer"))&assertion=\(assertion)"
-        return .success(UpstreamRequest(url: account.tokenURI, headers: ["content-type": "application/x-www-form-urlencoded",
-                                                                       "accept": "application/json"],
-                                        body: Array(form.utf8), timeouts: CloudTimeouts.token))
+        return .success(
+            UpstreamRequest(
+                url: account.tokenURI,
+                headers: [
+                    "content-type": "application/x-www-form-urlencoded",
+                    "accept": "application/json",
+                ],
+                body: Array(form.utf8), timeouts: CloudTimeouts.token))
     }
 
     public func parse(status: Int, body: [UInt8], unixSeconds: Double) -> Result<(value: String, expiresIn: Double), CloudCredentialError> {
@@ -40,8 +45,10 @@ public struct MetadataServerSource: TokenSource {
     public var description: String { "Google metadata server \(host)" }
 
     public func request(unixSeconds: Double) -> Result<UpstreamRequest, CloudCredentialError> {
-        .success(UpstreamRequest(method: "GET", url: "http://\(host)/computeMetadata/v1/instance/service-accounts/default/token",
-                                 headers: ["metadata-flavor": "Google"], timeouts: CloudTimeouts.token))
+        .success(
+            UpstreamRequest(
+                method: "GET", url: "http://\(host)/computeMetadata/v1/instance/service-accounts/default/token",
+                headers: ["metadata-flavor": "Google"], timeouts: CloudTimeouts.token))
     }
 
     public func parse(status: Int, body: [UInt8], unixSeconds: Double) -> Result<(value: String, expiresIn: Double), CloudCredentialError> {
@@ -56,7 +63,8 @@ enum GoogleTokenAnswer {
             return .failure(CloudCredentialError("\(source) answered \(status) \(fields?.strings["error"] ?? "")"))
         }
         guard let token = fields?.strings["access_token"], !token.isEmpty,
-              let expiresIn = fields?.numbers["expires_in"].flatMap(Double.init) else {
+            let expiresIn = fields?.numbers["expires_in"].flatMap(Double.init)
+        else {
             return .failure(CloudCredentialError("\(source) answered without an access token"))
         }
         return .success((token, expiresIn))

@@ -71,13 +71,15 @@ public final class RefreshingCredential: Sendable, CustomStringConvertible {
         case .failure(let error):
             finish(refresh, .failure(error))
         case .success(let request):
-            client.submit(request, delegate: CollectedAnswer { [self] status, body, error in
-                if let error {
-                    finish(refresh, .failure(CloudCredentialError("\(source): \(error)")))
-                } else {
-                    finish(refresh, source.parse(status: status ?? 0, body: body, unixSeconds: clock.wallTime()))
-                }
-            })
+            client.submit(
+                request,
+                delegate: CollectedAnswer { [self] status, body, error in
+                    if let error {
+                        finish(refresh, .failure(CloudCredentialError("\(source): \(error)")))
+                    } else {
+                        finish(refresh, source.parse(status: status ?? 0, body: body, unixSeconds: clock.wallTime()))
+                    }
+                })
         }
     }
 
@@ -89,10 +91,16 @@ public final class RefreshingCredential: Sendable, CustomStringConvertible {
             counts.withLock { $0.succeeded += 1 }
         case .success:
             refresher.refreshFailed(refresh, reason: "\(source): the credential had already expired", now: now)
-            counts.withLock { $0.failed += 1; $0.lastFailure = "already expired" }
+            counts.withLock {
+                $0.failed += 1
+                $0.lastFailure = "already expired"
+            }
         case .failure(let error):
             refresher.refreshFailed(refresh, reason: error.description, now: now)
-            counts.withLock { $0.failed += 1; $0.lastFailure = error.description }
+            counts.withLock {
+                $0.failed += 1
+                $0.lastFailure = error.description
+            }
         }
         let actions = waiting.withLock { state -> [@Sendable () -> Void] in
             state.inFlight = false

@@ -30,12 +30,19 @@ public struct STSWebIdentitySource: TokenSource {
         guard !token.isEmpty else {
             return .failure(CloudCredentialError("the web identity token file \(tokenFile) (AWS_WEB_IDENTITY_TOKEN_FILE) is empty"))
         }
-        let form = [("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", roleARN),
-                    ("RoleSessionName", sessionName), ("WebIdentityToken", token)]
-            .map { "\($0.0)=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
-        return .success(UpstreamRequest(url: endpoint + "/", headers: ["content-type": "application/x-www-form-urlencoded",
-                                                                      "accept": "application/xml"],
-                                        body: Array(form.utf8), timeouts: CloudTimeouts.token))
+        let form = [
+            ("Action", "AssumeRoleWithWebIdentity"), ("Version", "2011-06-15"), ("RoleArn", roleARN),
+            ("RoleSessionName", sessionName), ("WebIdentityToken", token),
+        ]
+        .map { "\($0.0)=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
+        return .success(
+            UpstreamRequest(
+                url: endpoint + "/",
+                headers: [
+                    "content-type": "application/x-www-form-urlencoded",
+                    "accept": "application/xml",
+                ],
+                body: Array(form.utf8), timeouts: CloudTimeouts.token))
     }
 
     public func parse(status: Int, body: [UInt8], unixSeconds: Double) -> Result<(value: String, expiresIn: Double), CloudCredentialError> {
@@ -45,8 +52,9 @@ public struct STSWebIdentitySource: TokenSource {
             return .failure(CloudCredentialError("\(description) answered \(status) \(code)"))
         }
         guard let key = Self.element("AccessKeyId", in: text), let secret = Self.element("SecretAccessKey", in: text),
-              let session = Self.element("SessionToken", in: text), let expiration = Self.element("Expiration", in: text),
-              let expiresAt = Self.unixSeconds(iso8601: expiration) else {
+            let session = Self.element("SessionToken", in: text), let expiration = Self.element("Expiration", in: text),
+            let expiresAt = Self.unixSeconds(iso8601: expiration)
+        else {
             return .failure(CloudCredentialError("\(description) answered without credentials"))
         }
         return .success(("\(key)\n\(secret)\n\(session)", expiresAt - unixSeconds))

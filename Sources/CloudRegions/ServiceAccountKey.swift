@@ -54,7 +54,8 @@ public struct ServiceAccountKey: Sendable, CustomStringConvertible {
         var header = #"{"alg":"RS256","typ":"JWT""#
         if let keyID { header += #","kid":"\#(JSONText.escape(keyID))""# }
         header += "}"
-        let claims = #"{"iss":"\#(JSONText.escape(clientEmail))","scope":"\#(Self.scope)","aud":"\#(JSONText.escape(tokenURI))","iat":\#(now),"exp":\#(now + 3600)}"#
+        let claims =
+            #"{"iss":"\#(JSONText.escape(clientEmail))","scope":"\#(Self.scope)","aud":"\#(JSONText.escape(tokenURI))","iat":\#(now),"exp":\#(now + 3600)}"#
         let signingInput = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(claims.utf8))
         let signature = try key.signSHA256(Array(signingInput.utf8))
         return signingInput + "." + Base64URL.encode(signature)

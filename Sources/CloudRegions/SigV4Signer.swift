@@ -21,24 +21,32 @@ public struct SigV4Signer: Sendable {
 
     /// Adds `x-amz-date`, `x-amz-security-token` (temporary credentials) and `authorization`
     /// to `headers`, which must already hold `host` and every other header to be signed.
-    public func sign(method: String, path: String, query: String = "", headers: inout HTTPHeaders, body: [UInt8],
-                     credentials: AWSCredentials, unixSeconds: Double) {
+    public func sign(
+        method: String, path: String, query: String = "", headers: inout HTTPHeaders, body: [UInt8],
+        credentials: AWSCredentials, unixSeconds: Double
+    ) {
         let time = AWSTimestamp(unixSeconds: unixSeconds)
         headers.set("x-amz-date", time.dateTime)
         if let token = credentials.sessionToken { headers.set("x-amz-security-token", token) }
         let signed = Self.signedHeaderNames(headers)
-        let signature = self.signature(method: method, path: path, query: query, headers: headers, signedHeaders: signed,
-                                       payloadHash: Hex.encode(Digest.sha256(body)), time: time,
-                                       secretAccessKey: credentials.secretAccessKey)
-        headers.set("authorization", "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope(time)), "
-                    + "SignedHeaders=\(signed.joined(separator: ";")), Signature=\(signature)")
+        let signature = self.signature(
+            method: method, path: path, query: query, headers: headers, signedHeaders: signed,
+            payloadHash: Hex.encode(Digest.sha256(body)), time: time,
+            secretAccessKey: credentials.secretAccessKey)
+        headers.set(
+            "authorization",
+            "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope(time)), "
+                + "SignedHeaders=\(signed.joined(separator: ";")), Signature=\(signature)")
     }
 
     /// The hex signature over a request, as the service recomputes it.
-    public func signature(method: String, path: String, query: String, headers: HTTPHeaders, signedHeaders: [String],
-                          payloadHash: String, time: AWSTimestamp, secretAccessKey: String) -> String {
-        let canonical = Self.canonicalRequest(method: method, path: path, query: query, headers: headers,
-                                              signedHeaders: signedHeaders, payloadHash: payloadHash)
+    public func signature(
+        method: String, path: String, query: String, headers: HTTPHeaders, signedHeaders: [String],
+        payloadHash: String, time: AWSTimestamp, secretAccessKey: String
+    ) -> String {
+        let canonical = Self.canonicalRequest(
+            method: method, path: path, query: query, headers: headers,
+            signedHeaders: signedHeaders, payloadHash: payloadHash)
         let toSign = "\(Self.algorithm)\n\(time.dateTime)\n\(scope(time))\n\(Hex.encode(Digest.sha256(canonical)))"
         var key = Digest.hmacSHA256(key: Array("AWS4\(secretAccessKey)".utf8), data: time.date)
         key = Digest.hmacSHA256(key: key, data: region)
@@ -54,8 +62,10 @@ public struct SigV4Signer: Sendable {
         Array(Set(headers.map(\.name)).subtracting(["authorization", "user-agent", "expect", "x-amzn-trace-id"])).sorted()
     }
 
-    public static func canonicalRequest(method: String, path: String, query: String, headers: HTTPHeaders,
-                                        signedHeaders: [String], payloadHash: String) -> String {
+    public static func canonicalRequest(
+        method: String, path: String, query: String, headers: HTTPHeaders,
+        signedHeaders: [String], payloadHash: String
+    ) -> String {
         var lines = [method, uriEncode(path.isEmpty ? "/" : path, keepSlash: true), canonicalQuery(query)]
         for name in signedHeaders {
             let values = headers.filter { $0.name == name }.map { collapse($0.value) }
@@ -86,7 +96,8 @@ public struct SigV4Signer: Sendable {
         var index = 0
         while index < bytes.count {
             if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
-               let value = UInt8(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: bytes[(index + 1)...(index + 2)], as: UTF8.self), radix: 16)
+            {
                 out.append(value)
                 index += 3
             } else {
@@ -110,7 +121,7 @@ public struct SigV4Signer: Sendable {
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.append(byte)
             case UInt8(ascii: "/") where keepSlash:
                 out.append(byte)

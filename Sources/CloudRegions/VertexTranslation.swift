@@ -13,8 +13,11 @@ public enum VertexTranslation {
         public var body: [UInt8]
     }
 
-    public static func translate(body: [UInt8], project: String, location: String, model: String, stream: Bool)
-        throws(CloudTranslationError) -> Output {
+    public static func translate(
+        body: [UInt8], project: String, location: String, model: String, stream: Bool
+    )
+        throws(CloudTranslationError) -> Output
+    {
         guard var json = try? JSONParser.parse(body), json.objectMembers != nil else {
             throw CloudTranslationError("the request body is not a JSON object")
         }

@@ -20,8 +20,10 @@ package final class AdminHandler: HTTPHandler {
     private let storeHealth: StoreHealth
     private let readiness: @Sendable () -> Readiness
 
-    package init(router: Router, client: UpstreamClient, registry: MetricsRegistry, control: ControlAPI?, storeHealth: StoreHealth,
-         proxyInFlight: @escaping @Sendable () -> Int, readiness: @escaping @Sendable () -> Readiness) {
+    package init(
+        router: Router, client: UpstreamClient, registry: MetricsRegistry, control: ControlAPI?, storeHealth: StoreHealth,
+        proxyInFlight: @escaping @Sendable () -> Int, readiness: @escaping @Sendable () -> Readiness
+    ) {
         self.storeHealth = storeHealth
         self.readiness = readiness
         self.router = router
@@ -36,8 +38,9 @@ package final class AdminHandler: HTTPHandler {
         guard let (endpoint, parameters) = ControlEndpoint.match(method: request.method, path: request.path) else {
             let allowed = ControlEndpoint.methods(for: request.path)
             if !allowed.isEmpty {
-                let error = ControlError(status: 405, type: "method_not_allowed",
-                                         message: "\(request.method) is not allowed on \(request.path) (allowed: \(allowed.joined(separator: ", ")))")
+                let error = ControlError(
+                    status: 405, type: "method_not_allowed",
+                    message: "\(request.method) is not allowed on \(request.path) (allowed: \(allowed.joined(separator: ", ")))")
                 return responder.respond(ControlAPI.error(error, headers: ["allow": allowed.joined(separator: ", ")]))
             }
             return responder.respond(ControlAPI.error(.notFound("no route for \(request.method) \(request.path)")))
@@ -50,12 +53,16 @@ package final class AdminHandler: HTTPHandler {
         case .ready:
             let verdict = readiness()
             let document: [String: Any] = ["status": verdict.status, "store": ControlAPI.storeDocument(storeHealth.report)]
-            responder.respond(.json(verdict.ready ? 200 : 503, ControlJSON.render(document),
-                                    headers: ["cache-control": "no-store"]))
+            responder.respond(
+                .json(
+                    verdict.ready ? 200 : 503, ControlJSON.render(document),
+                    headers: ["cache-control": "no-store"]))
         case .metrics:
             let format = MetricsFormat.negotiate(accept: request.headers["accept"])
-            responder.respond(HTTPResponse(status: 200, headers: ["content-type": format.contentType],
-                                           text: registry.render(format)))
+            responder.respond(
+                HTTPResponse(
+                    status: 200, headers: ["content-type": format.contentType],
+                    text: registry.render(format)))
         case .statusPage:
             guard let page else { return responder.respond(ControlAPI.error(.notFound("the status page is not enabled"))) }
             responder.respond(page.show(request))
@@ -72,6 +79,7 @@ package final class AdminHandler: HTTPHandler {
         let regions = router.regions.map {
             #"{"name":"\#(JSONText.escape($0.name))","base_url":"\#(JSONText.escape($0.baseURL))","weight":\#($0.weight)}"#
         }.joined(separator: ",")
-        return #"{"status":"ok","proxy":{"in_flight":\#(proxyInFlight())},"upstream":{"active_transfers":\#(client.activeTransfers),"connections_opened":\#(client.connectionsOpenedTotal)},"regions":[\#(regions)]}"#
+        return
+            #"{"status":"ok","proxy":{"in_flight":\#(proxyInFlight())},"upstream":{"active_transfers":\#(client.activeTransfers),"connections_opened":\#(client.connectionsOpenedTotal)},"regions":[\#(regions)]}"#
     }
 }

@@ -22,12 +22,16 @@ extension ControlAPI {
             "phase": state.phase.rawValue, "step": state.step + 1, "share": ControlJSON.number(state.share),
             "summary": state.summary, "since": ControlJSON.number(state.since),
             "next_step_in_seconds": ControlJSON.number(state.phase == .running ? state.remaining(at: wall) : nil),
-            "sides": Dictionary(uniqueKeysWithValues: context.migrations.sideFigures(state.config.name, now: wall).map {
-                ($0.key.rawValue, [
-                    "attempts": $0.value.attempts, "error_ratio": ControlJSON.number($0.value.errorRatio),
-                    "p99_seconds": ControlJSON.number($0.value.p99Seconds),
-                ] as [String: Any])
-            }),
+            "sides": Dictionary(
+                uniqueKeysWithValues: context.migrations.sideFigures(state.config.name, now: wall).map {
+                    (
+                        $0.key.rawValue,
+                        [
+                            "attempts": $0.value.attempts, "error_ratio": ControlJSON.number($0.value.errorRatio),
+                            "p99_seconds": ControlJSON.number($0.value.p99Seconds),
+                        ] as [String: Any]
+                    )
+                }),
         ]
     }
 
@@ -101,13 +105,14 @@ extension ControlAPI {
         let object = try ControlJSON.object(request.body)
         try ControlJSON.requireOnly(["reason", "operator"], in: object)
         let who = try ControlJSON.operatorRequest(object, operatorHeader: request.headers["x-ballast-operator"])
-        let command: MigrationController.Command = switch endpoint {
-        case .advanceCanary: .advance
-        case .holdCanary: .hold
-        case .resumeCanary: .resume
-        case .rollbackCanary: .rollback
-        default: .finish
-        }
+        let command: MigrationController.Command =
+            switch endpoint {
+            case .advanceCanary: .advance
+            case .holdCanary: .hold
+            case .resumeCanary: .resume
+            case .rollbackCanary: .rollback
+            default: .finish
+            }
         let state = try ControlError.mapping { () throws(OperatorCommandError) in try context.migrations.command(command, canary: name, who) }
         context.writer.flush()
         return ["canary": canaryDocument(state)]

@@ -44,16 +44,21 @@ extension ControlAPI {
         let now = context.clock.wallTime()
         do {
             let line = try reload()
-            _ = context.writer.submit(AuditEvent(time: now, kind: .clientsReloaded, target: "clients", action: "reloaded",
-                                                 reason: who.reason + " (" + line + ")", actor: who.actor))
+            _ = context.writer.submit(
+                AuditEvent(
+                    time: now, kind: .clientsReloaded, target: "clients", action: "reloaded",
+                    reason: who.reason + " (" + line + ")", actor: who.actor))
             context.writer.flush()
             return ["reloaded": true, "clients": context.clients?.keyNames ?? []]
         } catch {
-            _ = context.writer.submit(AuditEvent(time: now, kind: .clientsReloaded, target: "clients", action: "refused",
-                                                 reason: who.reason + " (" + error.message + ")", actor: who.actor))
+            _ = context.writer.submit(
+                AuditEvent(
+                    time: now, kind: .clientsReloaded, target: "clients", action: "refused",
+                    reason: who.reason + " (" + error.message + ")", actor: who.actor))
             context.writer.flush()
-            throw ControlError(status: 422, type: "clients_invalid",
-                               message: "the client keys were not reloaded (the current keys stay): \(error.message)")
+            throw ControlError(
+                status: 422, type: "clients_invalid",
+                message: "the client keys were not reloaded (the current keys stay): \(error.message)")
         }
     }
 }

@@ -25,16 +25,22 @@ extension ControlAPI {
             "uptime_seconds": ControlJSON.number(wall - context.startedAt),
             "now": ControlJSON.number(wall),
             "proxy": ["in_flight": context.proxyInFlight()],
-            "upstream": ["active_transfers": context.client.activeTransfers,
-                         "connections_opened": context.client.connectionsOpenedTotal],
+            "upstream": [
+                "active_transfers": context.client.activeTransfers,
+                "connections_opened": context.client.connectionsOpenedTotal,
+            ],
             "regions": regionDocuments(view),
             "degradation": degradationDocument(view),
-            "circuits": ["open": circuits.filter { $0 == .open }.count, "half_open": circuits.filter { $0 == .halfOpen }.count,
-                         "total": circuits.count],
-            "rules": ["count": view.ruleSet.rules.count, "firing": view.engine.firing.map(\.description),
-                      "pending": view.engine.pending.map(\.description),
-                      "last_reload_at": ControlJSON.number(view.lastReloadAt),
-                      "last_reload_error": ControlJSON.optional(view.lastReloadError)],
+            "circuits": [
+                "open": circuits.filter { $0 == .open }.count, "half_open": circuits.filter { $0 == .halfOpen }.count,
+                "total": circuits.count,
+            ],
+            "rules": [
+                "count": view.ruleSet.rules.count, "firing": view.engine.firing.map(\.description),
+                "pending": view.engine.pending.map(\.description),
+                "last_reload_at": ControlJSON.number(view.lastReloadAt),
+                "last_reload_error": ControlJSON.optional(view.lastReloadError),
+            ],
             "overrides": view.overrides.all.map { overrideDocument($0) },
             "recent_actions": recent.map { actionDocument($0) },
             "canaries": context.migrations.states.map { canaryDocument($0) },
@@ -65,23 +71,26 @@ extension ControlAPI {
             let circuit = view.circuitState(CircuitTarget(region: name))
             let entry = view.engine.routing.entries[name]
             let phase = entry?.phase(at: view.monotonic)
-            let state: String = if drained.contains(name) {
-                "drained"
-            } else if circuit != .closed {
-                "circuit_\(circuit.rawValue)"
-            } else if let phase, phase != .restored {
-                phase.rawValue
-            } else {
-                weight > 0 ? "serving" : "standby"
-            }
+            let state: String =
+                if drained.contains(name) {
+                    "drained"
+                } else if circuit != .closed {
+                    "circuit_\(circuit.rawValue)"
+                } else if let phase, phase != .restored {
+                    phase.rawValue
+                } else {
+                    weight > 0 ? "serving" : "standby"
+                }
             var document: [String: Any] = [
                 "name": name, "base_url": region.baseURL, "configured_weight": region.weight, "weight": weight,
                 "state": state, "drained": drained.contains(name), "circuit": circuit.rawValue,
                 "override": ControlJSON.optional(view.overrides.regions[name].map { overrideDocument($0) }),
             ]
             if let entry {
-                document["shift"] = ["removed": ControlJSON.number(entry.removed), "phase": entry.phase(at: view.monotonic).rawValue,
-                                     "held_by": entry.owners.map(\.description).sorted()]
+                document["shift"] = [
+                    "removed": ControlJSON.number(entry.removed), "phase": entry.phase(at: view.monotonic).rawValue,
+                    "held_by": entry.owners.map(\.description).sorted(),
+                ]
             } else {
                 document["shift"] = NSNull()
             }
@@ -172,7 +181,9 @@ extension ControlAPI {
         let rules: [[String: Any]] = view.ruleSet.groups.flatMap { group in
             group.rules.map { rule -> [String: Any] in
                 let instances = (view.engine.alerts[rule.key] ?? [:]).sorted { $0.key < $1.key }
-                let state = instances.contains { $0.value.phase == .firing } ? "firing"
+                let state =
+                    instances.contains { $0.value.phase == .firing }
+                    ? "firing"
                     : instances.isEmpty ? "inactive" : "pending"
                 return [
                     "group": group.name, "name": rule.name, "interval_seconds": group.interval,
@@ -180,8 +191,10 @@ extension ControlAPI {
                     "action": ControlJSON.optional(rule.action?.kind),
                     "state": state,
                     "instances": instances.map { labels, alert in
-                        ["labels": labels.description, "phase": alert.phase.rawValue,
-                         "active_for_seconds": ControlJSON.number(view.monotonic - alert.activeSince)]
+                        [
+                            "labels": labels.description, "phase": alert.phase.rawValue,
+                            "active_for_seconds": ControlJSON.number(view.monotonic - alert.activeSince),
+                        ]
                     },
                     "last_values": ControlJSON.optional(view.engine.lastValues[rule.key]),
                     "source": "\(rule.location)",
@@ -206,8 +219,10 @@ extension ControlAPI {
     }
 
     func actionDocument(_ entry: AuditEntry) -> [String: Any] {
-        ["id": entry.id, "time": ControlJSON.number(entry.time), "kind": entry.kind, "target": entry.target,
-         "action": entry.action, "reason": entry.reason, "actor": entry.actor]
+        [
+            "id": entry.id, "time": ControlJSON.number(entry.time), "kind": entry.kind, "target": entry.target,
+            "action": entry.action, "reason": entry.reason, "actor": entry.actor,
+        ]
     }
 
     /// `?since=&until=` (wall seconds), `before=` (an id, for the next page), `limit=` (1 to
@@ -225,13 +240,16 @@ extension ControlAPI {
         }
         let entries: [AuditEntry]
         do {
-            entries = try auditLog.entries(since: since, until: until, before: before, kind: kind,
-                                           target: request.queryValue("target"), limit: limit)
+            entries = try auditLog.entries(
+                since: since, until: until, before: before, kind: kind,
+                target: request.queryValue("target"), limit: limit)
         } catch {
             throw ControlError(status: 503, type: "store_unavailable", message: "the audit log could not be read: \(error)")
         }
-        return ["actions": entries.map { actionDocument($0) },
-                "next_before": entries.count == limit ? ControlJSON.optional(entries.last?.id) : NSNull()]
+        return [
+            "actions": entries.map { actionDocument($0) },
+            "next_before": entries.count == limit ? ControlJSON.optional(entries.last?.id) : NSNull(),
+        ]
     }
 
     /// `?window=5m&region=&model=`: one telemetry window, as the rules see it.
@@ -258,11 +276,15 @@ extension ControlAPI {
             "rate_limit_ratio": ControlJSON.number(stats.ratio429),
             "attempts": stats.counts.attempts, "attempt_rate_limit_ratio": ControlJSON.number(stats.attemptRatio429),
             "retries": stats.counts.retries, "hedged": stats.counts.hedged, "cache_hits": stats.counts.cacheHits,
-            "latency_seconds": ["p50": ControlJSON.number(stats.latencyQuantile(0.5)),
-                                "p90": ControlJSON.number(stats.latencyQuantile(0.9)),
-                                "p99": ControlJSON.number(stats.latencyQuantile(0.99))],
-            "ttfb_seconds": ["p50": ControlJSON.number(stats.ttfbQuantile(0.5)),
-                             "p99": ControlJSON.number(stats.ttfbQuantile(0.99))],
+            "latency_seconds": [
+                "p50": ControlJSON.number(stats.latencyQuantile(0.5)),
+                "p90": ControlJSON.number(stats.latencyQuantile(0.9)),
+                "p99": ControlJSON.number(stats.latencyQuantile(0.99)),
+            ],
+            "ttfb_seconds": [
+                "p50": ControlJSON.number(stats.ttfbQuantile(0.5)),
+                "p99": ControlJSON.number(stats.ttfbQuantile(0.99)),
+            ],
         ]
     }
 

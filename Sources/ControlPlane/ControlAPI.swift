@@ -36,8 +36,10 @@ package final class ControlAPI: Sendable {
         return .json(error.status, error.json, headers: headers)
     }
 
-    private func answer(_ endpoint: ControlEndpoint, parameters: [String: String],
-                        request: HTTPRequest) throws(ControlError) -> [String: Any] {
+    private func answer(
+        _ endpoint: ControlEndpoint, parameters: [String: String],
+        request: HTTPRequest
+    ) throws(ControlError) -> [String: Any] {
         switch endpoint {
         case .status: return statusDocument()
         case .regions: return ["regions": regionDocuments(context.rules.view())]
@@ -97,7 +99,8 @@ package final class ControlAPI: Sendable {
         let view = context.rules.view()
         var document: [String: Any] = ["region": regionDocuments(view).first { ($0["name"] as? String) == name } ?? [:]]
         if !heldBy.isEmpty {
-            document["note"] = "the operator's override is cleared, but \(heldBy.joined(separator: ", ")) still holds \(name) away; "
+            document["note"] =
+                "the operator's override is cleared, but \(heldBy.joined(separator: ", ")) still holds \(name) away; "
                 + "close that circuit or pin a weight to overrule the rules"
         }
         return document
@@ -108,11 +111,12 @@ package final class ControlAPI: Sendable {
             throw .badRequest("'\(id)' is not a circuit id: use region=NAME, model=NAME or region=NAME,model=NAME")
         }
         let (_, who) = try body(request, allowing: [])
-        let command: CircuitCommand = switch endpoint {
-        case .openCircuit: .open
-        case .closeCircuit: .close
-        default: .reset
-        }
+        let command: CircuitCommand =
+            switch endpoint {
+            case .openCircuit: .open
+            case .closeCircuit: .close
+            default: .reset
+            }
         try ControlError.mapping { () throws(OperatorCommandError) in try context.rules.circuit(target, command, who) }
         context.writer.flush()
         let view = context.rules.view()
@@ -134,9 +138,10 @@ package final class ControlAPI: Sendable {
         let (_, who) = try body(request, allowing: [])
         if let error = context.rules.reload(actor: who.actor, reason: who.reason) {
             let issues = "\(error)".split(separator: "\n").map(String.init)
-            throw ControlError(status: 422, type: "rules_invalid",
-                               message: "the rules were not reloaded (the running rules stay): \(issues.count) problem(s): "
-                                   + issues.joined(separator: "; "))
+            throw ControlError(
+                status: 422, type: "rules_invalid",
+                message: "the rules were not reloaded (the running rules stay): \(issues.count) problem(s): "
+                    + issues.joined(separator: "; "))
         }
         context.writer.flush()
         let view = context.rules.view()

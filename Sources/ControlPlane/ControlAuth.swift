@@ -1,7 +1,6 @@
 import BallastCore
 import Crypto
 
-
 /// Who may use the admin listener's control API and status page.
 ///
 /// The control API takes `Authorization: Bearer <token>`; the status page also takes a
@@ -59,7 +58,6 @@ package struct ControlAuth: Sendable {
         }
         return .unauthorized("a valid bearer token is required (Authorization: Bearer <token from \(tokenSource)>)")
     }
-
 
     static func cookie(_ name: String, in header: String?) -> String? {
         guard let header else { return nil }

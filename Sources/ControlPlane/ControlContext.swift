@@ -38,7 +38,12 @@ package struct ControlContext: Sendable {
     /// Tokens and cost of the last hour (the status page's usage line); nil in tests without it.
     var usage: UsageMetrics? = nil
 
-    package init(rules: RuleController, migrations: MigrationController, router: Router, client: UpstreamClient, policy: CallPolicy, windows: TelemetryWindows, auditLog: AuditLog? = nil, writer: TelemetryWriter, storeHealth: StoreHealth, clock: any TimeSource, auth: ControlAuth, version: String, startedAt: Double, proxyInFlight: @escaping @Sendable () -> Int, shared: SharedRuntime? = nil, refusals: RefusalCounts? = nil, clients: ClientGate? = nil, reloadClients: (@Sendable () throws(ClientsReloadError) -> String)? = nil, usage: UsageMetrics? = nil) {
+    package init(
+        rules: RuleController, migrations: MigrationController, router: Router, client: UpstreamClient, policy: CallPolicy, windows: TelemetryWindows,
+        auditLog: AuditLog? = nil, writer: TelemetryWriter, storeHealth: StoreHealth, clock: any TimeSource, auth: ControlAuth, version: String,
+        startedAt: Double, proxyInFlight: @escaping @Sendable () -> Int, shared: SharedRuntime? = nil, refusals: RefusalCounts? = nil,
+        clients: ClientGate? = nil, reloadClients: (@Sendable () throws(ClientsReloadError) -> String)? = nil, usage: UsageMetrics? = nil
+    ) {
         self.rules = rules
         self.migrations = migrations
         self.router = router

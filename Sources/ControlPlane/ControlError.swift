@@ -36,10 +36,11 @@ extension ControlError {
         case .notFound(let message): self = .notFound(message)
         case .conflict(let message): self = .conflict(message)
         case .storeRefused(let reason, let detail):
-            self = ControlError(status: 503, type: "api_error",
-                                message: "the change was not made: the store could not save it and its audit entry "
-                                    + "(\(reason.rawValue): \(detail)); nothing changed, try again once the store "
-                                    + "takes writes (see /readyz)")
+            self = ControlError(
+                status: 503, type: "api_error",
+                message: "the change was not made: the store could not save it and its audit entry "
+                    + "(\(reason.rawValue): \(detail)); nothing changed, try again once the store "
+                    + "takes writes (see /readyz)")
         }
     }
 

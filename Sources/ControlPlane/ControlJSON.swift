@@ -149,9 +149,11 @@ package enum ControlJSON {
             throw .badRequest("'ttl' must be between 1s and 30 days")
         }
         let name = try string(object, "operator") ?? operatorHeader ?? "api"
-        guard (1...64).contains(name.count), name.unicodeScalars.allSatisfy({
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._@-".unicodeScalars.contains($0)
-        }) else {
+        guard (1...64).contains(name.count),
+            name.unicodeScalars.allSatisfy({
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "._@-".unicodeScalars.contains($0)
+            })
+        else {
             throw .operatorText("'operator' must be 1 to 64 letters, digits or . _ @ -")
         }
         return OperatorRequest(actor: "operator:\(name)", reason: String(reason), ttl: ttl)

@@ -31,14 +31,18 @@ package struct Readiness: Equatable {
     }
 
     /// The check `/readyz` runs on each call, over the running service's parts.
-    package static func probe(shuttingDown: ShutdownFlag, storeHealth: StoreHealth, router: Router,
-                      rules: RuleController) -> @Sendable () -> Readiness {
+    package static func probe(
+        shuttingDown: ShutdownFlag, storeHealth: StoreHealth, router: Router,
+        rules: RuleController
+    ) -> @Sendable () -> Readiness {
         {
-            decide(shuttingDown: shuttingDown.isRaised, storeHealthy: storeHealth.report.healthy,
-                   regions: router.regions.map {
-                       RegionView(name: $0.name, circuitOpen: rules.isOpen(region: $0.name, model: nil),
-                                  drained: router.isDrained($0.name))
-                   })
+            decide(
+                shuttingDown: shuttingDown.isRaised, storeHealthy: storeHealth.report.healthy,
+                regions: router.regions.map {
+                    RegionView(
+                        name: $0.name, circuitOpen: rules.isOpen(region: $0.name, model: nil),
+                        drained: router.isDrained($0.name))
+                })
         }
     }
 }

@@ -10,6 +10,7 @@ extension StatusPage {
         let rate = usage.lastHour.withLock { $0.rate(at: wall, since: api.context.startedAt) }
         let tokens = String(format: "%.1f", rate.tokensPerSecond)
         let cost = String(format: "%.4f", rate.costPerHour)
-        return #"<h2>Usage <small>last hour, this instance</small></h2><p id="usage"><span id="tokens-per-second">\#(tokens)</span> tokens/s · $<span id="cost-per-hour">\#(cost)</span>/h</p>"#
+        return
+            #"<h2>Usage <small>last hour, this instance</small></h2><p id="usage"><span id="tokens-per-second">\#(tokens)</span> tokens/s · $<span id="cost-per-hour">\#(cost)</span>/h</p>"#
     }
 }

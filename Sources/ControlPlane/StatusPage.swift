@@ -35,28 +35,33 @@ struct StatusPage: Sendable {
         guard context.auth.accepts(token: token), let session = context.auth.sessionValue else {
             return HTTPResponse(status: 303, headers: ["location": "/?failed=1", "cache-control": "no-store"])
         }
-        return HTTPResponse(status: 303, headers: [
-            "location": "/", "cache-control": "no-store",
-            "set-cookie": "\(ControlAuth.cookieName)=\(session); Path=/; HttpOnly; SameSite=Strict",
-        ])
+        return HTTPResponse(
+            status: 303,
+            headers: [
+                "location": "/", "cache-control": "no-store",
+                "set-cookie": "\(ControlAuth.cookieName)=\(session); Path=/; HttpOnly; SameSite=Strict",
+            ])
     }
 
     private func html(_ status: Int, _ body: String) -> HTTPResponse {
-        HTTPResponse(status: status, headers: ["content-type": "text/html; charset=utf-8", "cache-control": "no-store"],
-                     text: body)
+        HTTPResponse(
+            status: status, headers: ["content-type": "text/html; charset=utf-8", "cache-control": "no-store"],
+            text: body)
     }
 
     // MARK: Pages
 
     private func loginPage(message: String?) -> String {
         let note = message.map { #"<p class="bad">\#(HTMLText.escape($0))</p>"# } ?? ""
-        return Self.document(title: "Ballast: sign in", refresh: false, body: """
-            <h1>Ballast</h1>
-            <p>The status page needs the admin token (the value of \(HTMLText.escape(context.auth.tokenSource))).</p>
-            \(note)
-            <form method="post" action="/login"><label>Token <input type="password" name="token" autofocus></label>
-            <button type="submit">Sign in</button></form>
-            """)
+        return Self.document(
+            title: "Ballast: sign in", refresh: false,
+            body: """
+                <h1>Ballast</h1>
+                <p>The status page needs the admin token (the value of \(HTMLText.escape(context.auth.tokenSource))).</p>
+                \(note)
+                <form method="post" action="/login"><label>Token <input type="password" name="token" autofocus></label>
+                <button type="submit">Sign in</button></form>
+                """)
     }
 
     private func page() -> String {
@@ -81,10 +86,13 @@ struct StatusPage: Sendable {
 
     private func degradationSection(_ view: RulesView) -> String {
         let level = view.degradationLevel
-        let source = view.overrides.degradation != nil ? "pinned by an operator"
+        let source =
+            view.overrides.degradation != nil
+            ? "pinned by an operator"
             : view.peers.degradation > view.engine.degradationLevel ? "set by another instance's rules" : "set by the rules"
         let css = level == 0 ? "good" : "bad"
-        return #"<p id="degradation">Degradation level <strong class="\#(css)" id="degradation-level">\#(level)</strong> of \#(view.ruleSet.degradation.maxLevel) (\#(source))</p>"#
+        return
+            #"<p id="degradation">Degradation level <strong class="\#(css)" id="degradation-level">\#(level)</strong> of \#(view.ruleSet.degradation.maxLevel) (\#(source))</p>"#
     }
 
     private func regionsTable(_ regions: [[String: Any]]) -> String {
@@ -126,7 +134,8 @@ struct StatusPage: Sendable {
                 + #"<td class="\#(css)">\#(HTMLText.escape(state.summary))</td>"#
                 + "<td>\(figures(document, "old"))</td><td>\(figures(document, "new"))</td></tr>"
         }.joined()
-        return #"<h2>Canaries <small>sides over the last 5 minutes</small></h2><table id="canaries"><thead><tr><th>canary</th><th>from → to</th><th>state</th><th>old side</th><th>new side</th></tr></thead><tbody>\#(rows)</tbody></table>"#
+        return
+            #"<h2>Canaries <small>sides over the last 5 minutes</small></h2><table id="canaries"><thead><tr><th>canary</th><th>from → to</th><th>state</th><th>old side</th><th>new side</th></tr></thead><tbody>\#(rows)</tbody></table>"#
     }
 
     private func chartsSection(at wall: Double) -> String {
@@ -134,12 +143,18 @@ struct StatusPage: Sendable {
         for region in context.router.regions {
             let points = series(region: region.name, at: wall)
             html += #"<div class="charts" data-region="\#(HTMLText.escape(region.name))"><h3>\#(HTMLText.escape(region.name))</h3>"#
-            html += SVGChart(title: "rate", values: points.map { $0.map(\.rate) }, color: "#2563eb",
-                             format: { Self.plain($0) + " req/s" }).render()
-            html += SVGChart(title: "errors", values: points.map { $0.flatMap { $0.ratio([.upstream, .local, .ballast]) } },
-                             color: "#dc2626", format: { Self.plain($0 * 100) + "%" }).render()
-            html += SVGChart(title: "p99", values: points.map { $0.flatMap { $0.latencyQuantile(0.99) } }, color: "#7c3aed",
-                             format: { Self.plain($0 * 1000) + " ms" }).render()
+            html += SVGChart(
+                title: "rate", values: points.map { $0.map(\.rate) }, color: "#2563eb",
+                format: { Self.plain($0) + " req/s" }
+            ).render()
+            html += SVGChart(
+                title: "errors", values: points.map { $0.flatMap { $0.ratio([.upstream, .local, .ballast]) } },
+                color: "#dc2626", format: { Self.plain($0 * 100) + "%" }
+            ).render()
+            html += SVGChart(
+                title: "p99", values: points.map { $0.flatMap { $0.latencyQuantile(0.99) } }, color: "#7c3aed",
+                format: { Self.plain($0 * 1000) + " ms" }
+            ).render()
             html += "</div>"
         }
         return html
@@ -151,7 +166,8 @@ struct StatusPage: Sendable {
         return (0..<steps).reversed().map { back in
             let end = wall - Double(back) * Self.chartStep
             guard let stats = try? context.windows.stats(last: Self.chartStep, filter: TelemetryFilter(region: region), at: end),
-                  stats.requests > 0 else { return nil }
+                stats.requests > 0
+            else { return nil }
             return stats
         }
     }
@@ -165,7 +181,8 @@ struct StatusPage: Sendable {
             return "<tr><td>\(HTMLText.escape(override.target))</td><td>\(HTMLText.escape(override.summary))</td>"
                 + "<td>\(HTMLText.escape(override.reason))</td><td>\(HTMLText.escape(override.actor))</td><td>\(expiry)</td></tr>"
         }.joined()
-        return #"<h2>Operator overrides</h2><table id="overrides"><thead><tr><th>target</th><th>override</th><th>reason</th><th>by</th><th>expires</th></tr></thead><tbody>\#(rows)</tbody></table>"#
+        return
+            #"<h2>Operator overrides</h2><table id="overrides"><thead><tr><th>target</th><th>override</th><th>reason</th><th>by</th><th>expires</th></tr></thead><tbody>\#(rows)</tbody></table>"#
     }
 
     private func actionsSection(_ entries: [AuditEntry]) -> String {
@@ -175,7 +192,8 @@ struct StatusPage: Sendable {
                 + "<td>\(HTMLText.escape(entry.action))</td><td>\(HTMLText.escape(entry.actor))</td>"
                 + "<td class=\"reason\">\(HTMLText.escape(entry.reason))</td></tr>"
         }.joined()
-        return #"<h2>Recent actions</h2><table id="actions"><thead><tr><th>time (UTC)</th><th>target</th><th>action</th><th>by</th><th>why</th></tr></thead><tbody>\#(rows)</tbody></table>"#
+        return
+            #"<h2>Recent actions</h2><table id="actions"><thead><tr><th>time (UTC)</th><th>target</th><th>action</th><th>by</th><th>why</th></tr></thead><tbody>\#(rows)</tbody></table>"#
     }
 
     // MARK: Formatting
@@ -244,7 +262,8 @@ struct StatusPage: Sendable {
             case UInt8(ascii: "+"): bytes.append(32)
             case UInt8(ascii: "%"):
                 guard let high = iterator.next(), let low = iterator.next(),
-                      let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16) else { return nil }
+                    let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
+                else { return nil }
                 bytes.append(value)
             default: bytes.append(byte)
             }

@@ -49,7 +49,8 @@ public final class RSAKey: @unchecked Sendable, CustomStringConvertible {
         defer { EVP_PKEY_CTX_free(context) }
         var key: OpaquePointer?
         guard EVP_PKEY_keygen_init(context) == 1, EVP_PKEY_CTX_set_rsa_keygen_bits(context, bits) == 1,
-              EVP_PKEY_keygen(context, &key) == 1, let key else {
+            EVP_PKEY_keygen(context, &key) == 1, let key
+        else {
             ERR_clear_error()
             throw CryptoError("RSA key generation failed")
         }

@@ -38,7 +38,8 @@ public struct SHA256Hasher: ~Copyable {
         defer { EVP_MD_CTX_free(copy) }
         var out = [UInt8](repeating: 0, count: Digest.sha256Bytes)
         var size: UInt32 = 0
-        let ok = EVP_MD_CTX_copy_ex(copy, context) == 1
+        let ok =
+            EVP_MD_CTX_copy_ex(copy, context) == 1
             && out.withUnsafeMutableBufferPointer { EVP_DigestFinal_ex(copy, $0.baseAddress, &size) } == 1
         precondition(ok && size == UInt32(Digest.sha256Bytes), "libcrypto SHA-256 final failed")
         return out

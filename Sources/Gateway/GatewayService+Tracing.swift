@@ -8,8 +8,10 @@ extension GatewayService {
     /// The tracer for `tracing`, exporting through the gateway's libcurl client; nil when off.
     /// Export headers come from the variable `tracing.headers_env` names
     /// (`name=value,name=value`), for collectors that need a key; they are never logged.
-    static func makeTracer(_ config: TracingConfig, environment: [String: String], client: UpstreamClient, clock: any TimeSource,
-                           registry: MetricsRegistry) -> Tracer? {
+    static func makeTracer(
+        _ config: TracingConfig, environment: [String: String], client: UpstreamClient, clock: any TimeSource,
+        registry: MetricsRegistry
+    ) -> Tracer? {
         guard let endpoint = config.otlpEndpoint else { return nil }
         var headers = HTTPHeaders()
         headers.add("content-type", "application/x-protobuf")
@@ -20,25 +22,34 @@ extension GatewayService {
             }
         }
         let exportHeaders = headers
-        let timeouts = UpstreamTimeouts(connect: min(config.exportTimeout, 5), firstByte: config.exportTimeout,
-                                        idle: config.exportTimeout, total: config.exportTimeout)
+        let timeouts = UpstreamTimeouts(
+            connect: min(config.exportTimeout, 5), firstByte: config.exportTimeout,
+            idle: config.exportTimeout, total: config.exportTimeout)
         let url = endpoint + "/v1/traces"
-        let encoder = OTLPEncoder(resource: [("service.name", .string(config.serviceName)),
-                                             ("service.version", .string(BallastVersion.current)),
-                                             ("telemetry.sdk.name", .string("ballast")),
-                                             ("telemetry.sdk.language", .string("swift"))],
-                                  scopeVersion: BallastVersion.current)
-        let exporter = SpanExporter(encoder: encoder, capacity: config.maxQueueSpans, batchSize: config.maxBatchSpans,
-                                    interval: config.exportInterval, wallTime: { clock.wallTime() }) { body, done in
+        let encoder = OTLPEncoder(
+            resource: [
+                ("service.name", .string(config.serviceName)),
+                ("service.version", .string(BallastVersion.current)),
+                ("telemetry.sdk.name", .string("ballast")),
+                ("telemetry.sdk.language", .string("swift")),
+            ],
+            scopeVersion: BallastVersion.current)
+        let exporter = SpanExporter(
+            encoder: encoder, capacity: config.maxQueueSpans, batchSize: config.maxBatchSpans,
+            interval: config.exportInterval, wallTime: { clock.wallTime() }
+        ) { body, done in
             let request = UpstreamRequest(method: "POST", url: url, headers: exportHeaders, body: body, timeouts: timeouts)
             _ = client.submit(request, delegate: TraceExportAnswer(done: done))
         }
         _ = registry.counter("ballast_trace_spans_exported_total", help: "Spans the OTLP collector accepted.") {
             [([], exporter.snapshot.exported)]
         }
-        _ = registry.counter("ballast_trace_spans_dropped_total",
-                             help: "Spans not exported, by reason: queue_full (the bounded queue was full: the collector is slow or down), export_failed (the collector refused the batch, timed out or could not be reached).",
-                             labels: ["reason"]) {
+        _ = registry.counter(
+            "ballast_trace_spans_dropped_total",
+            help:
+                "Spans not exported, by reason: queue_full (the bounded queue was full: the collector is slow or down), export_failed (the collector refused the batch, timed out or could not be reached).",
+            labels: ["reason"]
+        ) {
             let dropped = exporter.snapshot.dropped
             return ExportQueue.DropReason.allCases.map { ([$0.rawValue], dropped[$0] ?? 0) }
         }

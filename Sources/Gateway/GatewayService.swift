@@ -61,37 +61,46 @@ public final class GatewayService: Sendable {
     ///     before the write fails (`SQLITE_BUSY`); tests shorten it.
     ///   - configPath: the file `config` was read from: `reloadClientsFromFile()` (SIGHUP,
     ///     `POST /control/v1/clients/reload`) re-reads its `clients` section.
-    public init(config: GatewayConfig, environment: [String: String], clock: any TimeSource = SystemClock(),
-                logger: Logger = Logger(label: "ballast"), storeBusyTimeout: Int32 = 5_000, configPath: String? = nil) throws {
+    public init(
+        config: GatewayConfig, environment: [String: String], clock: any TimeSource = SystemClock(),
+        logger: Logger = Logger(label: "ballast"), storeBusyTimeout: Int32 = 5_000, configPath: String? = nil
+    ) throws {
         self.config = config
         self.configPath = configPath
         self.environment = environment
         self.logger = logger
         let pool = config.upstream.pool
-        client = UpstreamClient(options: UpstreamClientOptions(maxConnectionsPerHost: pool.maxPerHost,
-                                                               maxConnections: pool.maxTotal,
-                                                               idleConnectionTimeout: pool.idleTimeout),
-                                clock: clock)
-        let credentials = try Self.credentials(for: config.upstream.auth, environment: environment, client: client,
-                                               clock: clock)
+        client = UpstreamClient(
+            options: UpstreamClientOptions(
+                maxConnectionsPerHost: pool.maxPerHost,
+                maxConnections: pool.maxTotal,
+                idleConnectionTimeout: pool.idleTimeout),
+            clock: clock)
+        let credentials = try Self.credentials(
+            for: config.upstream.auth, environment: environment, client: client,
+            clock: clock)
         self.credentials = credentials
-        router = Router(regions: config.upstream.regions.map {
-            Region(name: $0.name, baseURL: $0.baseURL, weight: $0.weight, limitGroup: $0.limitGroup)
-        })
+        router = Router(
+            regions: config.upstream.regions.map {
+                Region(name: $0.name, baseURL: $0.baseURL, weight: $0.weight, limitGroup: $0.limitGroup)
+            })
         // Bedrock and Vertex regions: their credentials are resolved now, so a missing one is a
         // start-up error that names the variable or file.
         let cloud: CloudRegionSet
         do {
-            cloud = try CloudRegionSet.make(config.upstream.regions, environment: environment, client: client, clock: clock,
-                                            logger: logger)
+            cloud = try CloudRegionSet.make(
+                config.upstream.regions, environment: environment, client: client, clock: clock,
+                logger: logger)
         } catch {
             throw GatewayStartupError.missingCredential(error.description)
         }
         let timeouts = config.upstream.timeouts
-        var options = ProxyOptions(defaultAnthropicVersion: config.upstream.anthropicVersion,
-                                   timeouts: UpstreamTimeouts(connect: timeouts.connect, firstByte: timeouts.firstByte,
-                                                              idle: timeouts.idle, total: timeouts.total),
-                                   maxRequestBodyBytes: config.server.maxBodyBytes)
+        var options = ProxyOptions(
+            defaultAnthropicVersion: config.upstream.anthropicVersion,
+            timeouts: UpstreamTimeouts(
+                connect: timeouts.connect, firstByte: timeouts.firstByte,
+                idle: timeouts.idle, total: timeouts.total),
+            maxRequestBodyBytes: config.server.maxBodyBytes)
         options.maxJSONDepth = config.server.maxJSONDepth
         options.maxSSEEventBytes = config.server.maxSSEEventBytes
         options.streamBufferBytes = config.server.streamBufferBytes
@@ -103,27 +112,34 @@ public final class GatewayService: Sendable {
             try SharedRuntime(config: $0, environment: environment, pacing: upstream.pacing, clock: clock, logger: logger)
         }
         self.shared = shared
-        let policy = CallPolicy(retry: upstream.retry, hedge: upstream.hedge, pacing: upstream.pacing,
-                                concurrency: upstream.concurrency, regions: router.regions, now: clock.now(),
-                                shared: shared?.allowance)
+        let policy = CallPolicy(
+            retry: upstream.retry, hedge: upstream.hedge, pacing: upstream.pacing,
+            concurrency: upstream.concurrency, regions: router.regions, now: clock.now(),
+            shared: shared?.allowance)
         metrics.registerPolicyGauges(policy: policy, credentials: credentials, clock: clock)
         let store: TelemetryStore
         let auditLog: AuditLog
         do {
             store = try TelemetryStore(path: config.store.path, clock: clock, busyTimeout: storeBusyTimeout)
             auditLog = try AuditLog(store: store)
-            let writer = try TelemetryWriter(store: store, options: TelemetryWriterOptions(
-                rawRetention: config.store.rawRetention, rollupRetention: config.store.rollupRetention,
-                auditRetention: config.store.rollupRetention), clock: clock) { [logger] line, lastError in
-                logger.warning("store: \(line.count) \(line.key.what) lost (\(line.key.reason.rawValue)) since the last line, \(line.total) in all", metadata: [
-                    "reason": "\(line.key.reason.rawValue)", "lost": "\(line.count)", "total": "\(line.total)",
-                    "last_error": "\(lastError ?? "none")",
-                ])
+            let writer = try TelemetryWriter(
+                store: store,
+                options: TelemetryWriterOptions(
+                    rawRetention: config.store.rawRetention, rollupRetention: config.store.rollupRetention,
+                    auditRetention: config.store.rollupRetention), clock: clock
+            ) { [logger] line, lastError in
+                logger.warning(
+                    "store: \(line.count) \(line.key.what) lost (\(line.key.reason.rawValue)) since the last line, \(line.total) in all",
+                    metadata: [
+                        "reason": "\(line.key.reason.rawValue)", "lost": "\(line.count)", "total": "\(line.total)",
+                        "last_error": "\(lastError ?? "none")",
+                    ])
             }
             telemetry = writer
-            windows = try TelemetryWindows(store: store, writer: writer, clock: clock,
-                                           rawRetention: config.store.rawRetention,
-                                           rollupRetention: config.store.rollupRetention)
+            windows = try TelemetryWindows(
+                store: store, writer: writer, clock: clock,
+                rawRetention: config.store.rawRetention,
+                rollupRetention: config.store.rollupRetention)
         } catch {
             throw GatewayStartupError.storeFailed("cannot open the store at \(config.store.path): \(error)")
         }
@@ -133,12 +149,16 @@ public final class GatewayService: Sendable {
         if config.cache.enabled {
             let cachePath = config.store.path == ":memory:" ? ":memory:" : config.store.path + "-cache"
             do {
-                let store = try ResponseCache(path: cachePath, options: ResponseCacheOptions(
-                    maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes))
-                cacheContext = CacheContext(policy: CachePolicy(enabled: true, defaultTTL: config.cache.defaultTTL,
-                                                                maxTTL: config.cache.maxTTL,
-                                                                temperatureZeroTTL: config.cache.temperatureZeroTTL),
-                                            store: store, shared: shared?.cacheTier)
+                let store = try ResponseCache(
+                    path: cachePath,
+                    options: ResponseCacheOptions(
+                        maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes))
+                cacheContext = CacheContext(
+                    policy: CachePolicy(
+                        enabled: true, defaultTTL: config.cache.defaultTTL,
+                        maxTTL: config.cache.maxTTL,
+                        temperatureZeroTTL: config.cache.temperatureZeroTTL),
+                    store: store, shared: shared?.cacheTier)
             } catch {
                 throw GatewayStartupError.storeFailed("cannot open the response cache at \(cachePath): \(error)")
             }
@@ -146,8 +166,9 @@ public final class GatewayService: Sendable {
         self.cache = cacheContext
         if let cacheContext { metrics.registerCacheCounters(cacheContext) }
         let windowSource = TelemetryWindowSource(windows: windows, regions: router.regions.map(\.name))
-        let migrations = MigrationController(config: config.migrations, windows: windowSource.canaries, writer: telemetry,
-                                             store: store, clock: clock, logger: logger)
+        let migrations = MigrationController(
+            config: config.migrations, windows: windowSource.canaries, writer: telemetry,
+            store: store, clock: clock, logger: logger)
         self.migrations = migrations
         metrics.registerMigrationGauges(migrations)
         metrics.registerCloudCredentialCounters(cloud)
@@ -157,27 +178,33 @@ public final class GatewayService: Sendable {
             // The config reader refuses this too: a client key must never be forwarded upstream.
             throw GatewayStartupError.missingCredential("client keys need upstream.auth mode static or oauth, not passthrough")
         }
-        let clients = try ClientGate(config: config.clients, environment: environment, clock: clock,
-                                     shared: shared.map { SharedClientLimits(client: $0.client, keyPrefix: $0.config.keyPrefix) },
-                                     metrics: metrics)
+        let clients = try ClientGate(
+            config: config.clients, environment: environment, clock: clock,
+            shared: shared.map { SharedClientLimits(client: $0.client, keyPrefix: $0.config.keyPrefix) },
+            metrics: metrics)
         self.clients = clients
         let usageMetrics = UsageMetrics(registry: registry, config: config.metrics)
         let tracer = Self.makeTracer(config.tracing, environment: environment, client: client, clock: clock, registry: registry)
         self.tracer = tracer
-        let context = ProxyContext(client: client, router: router, credentials: credentials, clock: clock,
-                                   options: options, policy: policy, metrics: metrics,
-                                   sink: CompositeSink(sinks: [MetricsSink(metrics: metrics),
-                                                               UsageSink(metrics: usageMetrics),
-                                                               ModelNoteSink(source: windowSource),
-                                                               CanarySink(windows: migrations.windows)]
-                                                           + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])
-                                                           + (config.log.access ? [AccessLogSink(logger: logger)] : [])),
-                                   cache: cacheContext, migrations: migrations, homes: homes, clients: clients,
-                                   cloud: cloud.isEmpty ? nil : cloud,
-                                   accounting: UsageAccounting(pricing: config.pricing), tracer: tracer)
+        let context = ProxyContext(
+            client: client, router: router, credentials: credentials, clock: clock,
+            options: options, policy: policy, metrics: metrics,
+            sink: CompositeSink(
+                sinks: [
+                    MetricsSink(metrics: metrics),
+                    UsageSink(metrics: usageMetrics),
+                    ModelNoteSink(source: windowSource),
+                    CanarySink(windows: migrations.windows),
+                ]
+                    + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])
+                    + (config.log.access ? [AccessLogSink(logger: logger)] : [])),
+            cache: cacheContext, migrations: migrations, homes: homes, clients: clients,
+            cloud: cloud.isEmpty ? nil : cloud,
+            accounting: UsageAccounting(pricing: config.pricing), tracer: tracer)
         metrics.registerObjectHomeGauges(homes)
-        let rules = try RuleController(config: config, source: windowSource, router: router, writer: telemetry,
-                                       store: store, migrations: migrations, clock: clock, logger: logger)
+        let rules = try RuleController(
+            config: config, source: windowSource, router: router, writer: telemetry,
+            store: store, migrations: migrations, clock: clock, logger: logger)
         self.rules = rules
         // Failback is capacity-aware: a region whose probes passed gets its whole weight back
         // at once while the regions still serving are at their allowance or queueing.
@@ -190,14 +217,16 @@ public final class GatewayService: Sendable {
         shared?.overrides.attach(rules)
         shared?.decisions.attach(rules)
         shared?.registerMetrics(registry)
-        var proxyListener = HTTPServerConfiguration(host: config.listen.host, port: config.listen.port,
-                                                    threads: config.server.threads, maxBodyBytes: config.server.maxBodyBytes)
+        var proxyListener = HTTPServerConfiguration(
+            host: config.listen.host, port: config.listen.port,
+            threads: config.server.threads, maxBodyBytes: config.server.maxBodyBytes)
         proxyListener.headerTimeout = config.server.headerTimeout
         proxyListener.bodyIdleTimeout = config.server.bodyIdleTimeout
         proxyServer = HTTPServer(configuration: proxyListener, handler: ProxyHandler(context: context))
         let proxy = proxyServer
-        let auth = ControlAuth(token: environment[config.admin.tokenEnv], pageIsOpen: config.admin.open,
-                               tokenSource: config.admin.tokenEnv)
+        let auth = ControlAuth(
+            token: environment[config.admin.tokenEnv], pageIsOpen: config.admin.open,
+            tokenSource: config.admin.tokenEnv)
         let controlRefusals = RefusalCounts()
         var clientsReload: (@Sendable () throws(ClientsReloadError) -> String)?
         if let configPath {
@@ -205,22 +234,26 @@ public final class GatewayService: Sendable {
                 try GatewayService.reloadClients(clients, path: configPath, environment: environment)
             }
         }
-        let control = ControlAPI(context: ControlContext(rules: rules, migrations: migrations, router: router, client: client, policy: policy,
-                                                         windows: windows, auditLog: auditLog, writer: telemetry,
-                                                         storeHealth: store.health, clock: clock,
-                                                         auth: auth, version: BallastVersion.current,
-                                                         startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount },
-                                                         shared: shared, refusals: controlRefusals, clients: clients,
-                                                         reloadClients: clientsReload, usage: usageMetrics))
-        var adminListener = HTTPServerConfiguration(host: config.admin.listen.host, port: config.admin.listen.port,
-                                                    threads: 1, maxBodyBytes: Self.adminMaxBodyBytes)
+        let control = ControlAPI(
+            context: ControlContext(
+                rules: rules, migrations: migrations, router: router, client: client, policy: policy,
+                windows: windows, auditLog: auditLog, writer: telemetry,
+                storeHealth: store.health, clock: clock,
+                auth: auth, version: BallastVersion.current,
+                startedAt: clock.wallTime(), proxyInFlight: { proxy.inFlightCount },
+                shared: shared, refusals: controlRefusals, clients: clients,
+                reloadClients: clientsReload, usage: usageMetrics))
+        var adminListener = HTTPServerConfiguration(
+            host: config.admin.listen.host, port: config.admin.listen.port,
+            threads: 1, maxBodyBytes: Self.adminMaxBodyBytes)
         adminListener.headerTimeout = config.server.headerTimeout
         adminListener.bodyIdleTimeout = config.server.bodyIdleTimeout
         let readiness = Readiness.probe(shuttingDown: shuttingDown, storeHealth: store.health, router: router, rules: rules)
         let (adminRouter, adminClient) = (router, client)
         let handler = { (control: ControlAPI?) in
-            AdminHandler(router: adminRouter, client: adminClient, registry: registry, control: control,
-                         storeHealth: store.health, proxyInFlight: { proxy.inFlightCount }, readiness: readiness)
+            AdminHandler(
+                router: adminRouter, client: adminClient, registry: registry, control: control,
+                storeHealth: store.health, proxyInFlight: { proxy.inFlightCount }, readiness: readiness)
         }
         adminServer = HTTPServer(configuration: adminListener, handler: handler(control))
         // The probe listener is the admin handler without the control API: the open routes only.
@@ -230,8 +263,9 @@ public final class GatewayService: Sendable {
             probeListener.port = address.port
             return HTTPServer(configuration: probeListener, handler: handler(nil))
         }
-        metrics.registerRefusals(proxy: proxyServer.refusals, admin: adminServer.refusals, input: context.refusals,
-                                 control: controlRefusals)
+        metrics.registerRefusals(
+            proxy: proxyServer.refusals, admin: adminServer.refusals, input: context.refusals,
+            control: controlRefusals)
     }
 
     /// Starts the upstream loop and both listeners.
@@ -253,15 +287,19 @@ public final class GatewayService: Sendable {
         shared?.describe(sharedInfo())
         if config.clients.requireKeyExplicit, !config.clients.requireKey, config.upstream.auth.mode != .passthrough {
             // Said on purpose in the file, and said again at every start so nobody forgets.
-            logger.warning("clients.require_key is false: requests without a client key are sent with the \(config.upstream.auth.mode.rawValue) credential", metadata: [
-                "proxy": "\(proxyServer.address)", "loopback": "\(config.listen.isLoopback)",
-            ])
+            logger.warning(
+                "clients.require_key is false: requests without a client key are sent with the \(config.upstream.auth.mode.rawValue) credential",
+                metadata: [
+                    "proxy": "\(proxyServer.address)", "loopback": "\(config.listen.isLoopback)",
+                ])
         }
-        logger.info("ballast listening", metadata: [
-            "rules": "\(rules.ruleCount)",
-            "proxy": "\(proxyServer.address)", "admin": "\(adminServer.address)", "probe": "\(probeServer?.address ?? "none")",
-            "regions": "\(router.regions.map { "\($0.name)=\($0.weight)" }.joined(separator: ","))",
-        ])
+        logger.info(
+            "ballast listening",
+            metadata: [
+                "rules": "\(rules.ruleCount)",
+                "proxy": "\(proxyServer.address)", "admin": "\(adminServer.address)", "probe": "\(probeServer?.address ?? "none")",
+                "regions": "\(router.regions.map { "\($0.name)=\($0.weight)" }.joined(separator: ","))",
+            ])
     }
 
     public var proxyAddress: String { proxyServer.address }
@@ -273,9 +311,11 @@ public final class GatewayService: Sendable {
     /// serving until `stop(gracePeriod:)` (see `ShutdownSequence`). Safe to call more than once.
     public func announceShutdown(listenerClosesIn delay: Double) {
         guard shuttingDown.raise() else { return }
-        logger.info("shutting down: /readyz answers 503, the proxy listener closes after the delay", metadata: [
-            "delay_seconds": "\(delay)", "in_flight": "\(proxyServer.inFlightCount)",
-        ])
+        logger.info(
+            "shutting down: /readyz answers 503, the proxy listener closes after the delay",
+            metadata: [
+                "delay_seconds": "\(delay)", "in_flight": "\(proxyServer.inFlightCount)",
+            ])
     }
 
     /// Requests on the proxy listener not yet completed.
@@ -328,8 +368,10 @@ public final class GatewayService: Sendable {
         logger.info("stopped")
     }
 
-    private static func credentials(for auth: AuthConfig, environment: [String: String], client: UpstreamClient,
-                                    clock: any TimeSource) throws -> any UpstreamCredentials {
+    private static func credentials(
+        for auth: AuthConfig, environment: [String: String], client: UpstreamClient,
+        clock: any TimeSource
+    ) throws -> any UpstreamCredentials {
         switch auth.mode {
         case .passthrough:
             return PassthroughCredentials()

@@ -53,7 +53,10 @@ final class Exchange: @unchecked Sendable {
     /// The final call of the access handler for this request, or the call after a resume.
     func proceed() -> MHD_Result {
         let start = state.withLock { s -> Bool in
-            if case .receiving = s.phase { s.phase = .handling; return true }
+            if case .receiving = s.phase {
+                s.phase = .handling
+                return true
+            }
             return false
         }
         if start, server.isDraining {
@@ -62,8 +65,9 @@ final class Exchange: @unchecked Sendable {
             // and MHD aborts the process when stopped with a connection suspended.
             state.withLock { $0.phase = .ready(Self.shuttingDown) }
         } else if start {
-            let request = HTTPRequest(method: method, path: path, query: query, headers: headers,
-                                      body: body, rawPath: rawPath)
+            let request = HTTPRequest(
+                method: method, path: path, query: query, headers: headers,
+                body: body, rawPath: rawPath)
             body = []
             server.handler.handle(request, responder: HTTPResponder(exchange: self))
         }
@@ -97,14 +101,16 @@ final class Exchange: @unchecked Sendable {
         switch response.body {
         case .bytes(let bytes):
             mhdResponse = bytes.withUnsafeBytes { raw in
-                MHD_create_response_from_buffer(raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress),
-                                                .RESPMEM_MUST_COPY)
+                MHD_create_response_from_buffer(
+                    raw.count, UnsafeMutableRawPointer(mutating: raw.baseAddress),
+                    .RESPMEM_MUST_COPY)
             }
         case .stream(let stream):
             s.stream = stream
             let context = Unmanaged.passRetained(self).toOpaque()
-            mhdResponse = MHD_create_response_from_callback(UInt64.max, server.configuration.streamBlockSize,
-                                                            streamReader, context, streamReaderFree)
+            mhdResponse = MHD_create_response_from_callback(
+                UInt64.max, server.configuration.streamBlockSize,
+                streamReader, context, streamReaderFree)
             if mhdResponse == nil {
                 Unmanaged<Exchange>.fromOpaque(context).release()
             } else {
@@ -112,8 +118,10 @@ final class Exchange: @unchecked Sendable {
             }
         }
         guard let mhdResponse else { return .NO }
-        for field in response.headers where field.name != "content-length" && field.name != "transfer-encoding"
-            && field.name != "connection" {
+        for field in response.headers
+        where field.name != "content-length" && field.name != "transfer-encoding"
+            && field.name != "connection"
+        {
             _ = MHD_add_response_header(mhdResponse, field.name, field.value)
         }
         if server.isDraining {
@@ -132,9 +140,9 @@ final class Exchange: @unchecked Sendable {
             case .bytes(let n):
                 return n
             case .end:
-                return -1 // MHD_CONTENT_READER_END_OF_STREAM
+                return -1  // MHD_CONTENT_READER_END_OF_STREAM
             case .failed:
-                return -2 // MHD_CONTENT_READER_END_WITH_ERROR
+                return -2  // MHD_CONTENT_READER_END_WITH_ERROR
             case .wouldBlock:
                 s.suspended = true
                 MHD_suspend_connection(connection)

@@ -16,8 +16,10 @@ public struct HTTPRequest: Sendable {
     /// handlers called directly.
     public var bodyExceededLimit: Bool
 
-    public init(method: String, path: String, query: [(name: String, value: String)] = [], headers: HTTPHeaders = [:],
-                body: [UInt8] = [], bodyExceededLimit: Bool = false, rawPath: String? = nil) {
+    public init(
+        method: String, path: String, query: [(name: String, value: String)] = [], headers: HTTPHeaders = [:],
+        body: [UInt8] = [], bodyExceededLimit: Bool = false, rawPath: String? = nil
+    ) {
         self.rawPath = rawPath ?? path
         self.method = method
         self.path = path

@@ -29,8 +29,9 @@ public final class HTTPServer: @unchecked Sendable {
     public init(configuration: HTTPServerConfiguration, handler: any HTTPHandler) {
         self.configuration = configuration
         self.handler = handler
-        watch = ConnectionWatch(headerTimeout: configuration.headerTimeout, bodyIdleTimeout: configuration.bodyIdleTimeout,
-                                refusals: refusals)
+        watch = ConnectionWatch(
+            headerTimeout: configuration.headerTimeout, bodyIdleTimeout: configuration.bodyIdleTimeout,
+            refusals: refusals)
     }
 
     /// The port the server listens on (the real one after binding port 0). Kept after `stop()`:
@@ -67,7 +68,8 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     private func startDaemon(port: UInt16) -> OpaquePointer? {
-        var flags = MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
+        var flags =
+            MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
             | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ITC.rawValue
         if configuration.host.contains(":") { flags |= MHD_USE_IPv6.rawValue }
         let context = Unmanaged.passUnretained(self).toOpaque()
@@ -130,16 +132,20 @@ public final class HTTPServer: @unchecked Sendable {
 
     // MARK: MHD call-backs
 
-    fileprivate func access(connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
-                            uploadData: UnsafePointer<CChar>?, uploadDataSize: UnsafeMutablePointer<Int>,
-                            requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> MHD_Result {
+    fileprivate func access(
+        connection: OpaquePointer, url: UnsafePointer<CChar>?, method: UnsafePointer<CChar>?,
+        uploadData: UnsafePointer<CChar>?, uploadDataSize: UnsafeMutablePointer<Int>,
+        requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> MHD_Result {
         guard let existing = requestContext.pointee else {
-            let chunked = MHD_lookup_connection_value(connection, .HEADER_KIND, "transfer-encoding")
+            let chunked =
+                MHD_lookup_connection_value(connection, .HEADER_KIND, "transfer-encoding")
                 .map { String(cString: $0).lowercased().contains("chunked") } ?? false
             let declared = MHD_lookup_connection_value(connection, .HEADER_KIND, "content-length")
                 .flatMap { UInt64(String(cString: $0)) }
-            let rawTarget = watch.headersComplete(UnsafeMutableRawPointer(connection),
-                                                  expectsBody: chunked || (declared ?? 0) > 0)
+            let rawTarget = watch.headersComplete(
+                UnsafeMutableRawPointer(connection),
+                expectsBody: chunked || (declared ?? 0) > 0)
             if let declared, declared > UInt64(configuration.maxBodyBytes) {
                 // Answered on this first call, before a byte of the body is read: MHD then closes
                 // the connection after the answer instead of reading (or discarding) the body.
@@ -148,10 +154,11 @@ public final class HTTPServer: @unchecked Sendable {
                 return queueImmediately(connection: connection, response: tooLargeResponse())
             }
             let target = rawTarget ?? url.map { String(cString: $0) } ?? "/"
-            let exchange = Exchange(server: self, connection: connection,
-                                    method: method.map { String(cString: $0) } ?? "GET",
-                                    path: url.map { String(cString: $0) } ?? "/",
-                                    rawPath: String(target.prefix { $0 != "?" }))
+            let exchange = Exchange(
+                server: self, connection: connection,
+                method: method.map { String(cString: $0) } ?? "GET",
+                path: url.map { String(cString: $0) } ?? "/",
+                rawPath: String(target.prefix { $0 != "?" }))
             let exchangeContext = Unmanaged.passUnretained(exchange).toOpaque()
             MHD_get_connection_values(connection, .HEADER_KIND, headerIterator, exchangeContext)
             MHD_get_connection_values(connection, .GET_ARGUMENT_KIND, queryIterator, exchangeContext)
@@ -238,8 +245,10 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    fileprivate func completed(requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
-                               termination: MHD_RequestTerminationCode) {
+    fileprivate func completed(
+        requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?,
+        termination: MHD_RequestTerminationCode
+    ) {
         guard let requestContext, let pointer = requestContext.pointee else { return }
         requestContext.pointee = nil
         let exchange = Unmanaged<Exchange>.fromOpaque(pointer).takeRetainedValue()
@@ -257,8 +266,9 @@ private let accessHandler: MHD_AccessHandlerCallback = {
     context, connection, url, method, _, uploadData, uploadDataSize, requestContext in
     guard let context, let connection, let uploadDataSize, let requestContext else { return .NO }
     let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
-    return server.access(connection: connection, url: url, method: method, uploadData: uploadData,
-                         uploadDataSize: uploadDataSize, requestContext: requestContext)
+    return server.access(
+        connection: connection, url: url, method: method, uploadData: uploadData,
+        uploadDataSize: uploadDataSize, requestContext: requestContext)
 }
 
 private let completedCallback: MHD_RequestCompletedCallback = { context, _, requestContext, termination in
@@ -270,13 +280,14 @@ private let completedCallback: MHD_RequestCompletedCallback = { context, _, requ
 /// Called once per request when its request line is parsed, with the target exactly as sent
 /// (MHD percent-decodes the URL it hands to the access handler, which hides an encoded `/`).
 /// Returns NULL so the access handler's first call still sees an empty request context.
-private let uriLogCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, OpaquePointer?)
-    -> UnsafeMutableRawPointer? = { context, uri, connection in
-    guard let context, let uri, let connection else { return nil }
-    let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
-    server.requestLine(connection: connection, uri: String(cString: uri))
-    return nil
-}
+private let uriLogCallback:
+    @convention(c) (UnsafeMutableRawPointer?, UnsafePointer<CChar>?, OpaquePointer?)
+        -> UnsafeMutableRawPointer? = { context, uri, connection in
+            guard let context, let uri, let connection else { return nil }
+            let server = Unmanaged<HTTPServer>.fromOpaque(context).takeUnretainedValue()
+            server.requestLine(connection: connection, uri: String(cString: uri))
+            return nil
+        }
 
 private let connectionCallback: MHD_NotifyConnectionCallback = { context, connection, _, code in
     guard let context, let connection else { return }

@@ -21,9 +21,11 @@ public struct HTTPServerConfiguration: Sendable {
     /// Seconds a request body may go without a byte before the connection is closed.
     public var bodyIdleTimeout: Double = 30
 
-    public init(host: String = "127.0.0.1", port: UInt16 = 0, threads: Int = 2,
-                maxBodyBytes: Int = 32 * 1024 * 1024, idleConnectionTimeout: Int = 120,
-                connectionLimit: Int = 10_000, streamBlockSize: Int = 32 * 1024) {
+    public init(
+        host: String = "127.0.0.1", port: UInt16 = 0, threads: Int = 2,
+        maxBodyBytes: Int = 32 * 1024 * 1024, idleConnectionTimeout: Int = 120,
+        connectionLimit: Int = 10_000, streamBlockSize: Int = 32 * 1024
+    ) {
         self.host = host
         self.port = port
         self.threads = threads

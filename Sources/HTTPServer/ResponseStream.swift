@@ -26,8 +26,8 @@ public final class ResponseStream: Sendable {
 
     struct State {
         var chunks: [[UInt8]] = []
-        var head = 0          // index of the first unread chunk
-        var offset = 0        // read offset inside chunks[head]
+        var head = 0  // index of the first unread chunk
+        var offset = 0  // read offset inside chunks[head]
         var buffered = 0
         var finished = false
         var failed = false

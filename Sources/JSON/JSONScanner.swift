@@ -81,7 +81,10 @@ public struct JSONScanner {
                     try scanValue()
                 }
                 skipSpace()
-                if peek() == UInt8(ascii: ",") { index += 1; continue }
+                if peek() == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "}"))
                 break
             }
@@ -99,7 +102,11 @@ public struct JSONScanner {
             try nest()
             index += 1
             skipSpace()
-            if peek() == UInt8(ascii: "}") { index += 1; depth -= 1; return }
+            if peek() == UInt8(ascii: "}") {
+                index += 1
+                depth -= 1
+                return
+            }
             while true {
                 skipSpace()
                 _ = try scanString(capture: false)
@@ -107,7 +114,10 @@ public struct JSONScanner {
                 try expect(UInt8(ascii: ":"))
                 try scanValue()
                 skipSpace()
-                if peek() == UInt8(ascii: ",") { index += 1; continue }
+                if peek() == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "}"))
                 depth -= 1
                 return
@@ -116,11 +126,18 @@ public struct JSONScanner {
             try nest()
             index += 1
             skipSpace()
-            if peek() == UInt8(ascii: "]") { index += 1; depth -= 1; return }
+            if peek() == UInt8(ascii: "]") {
+                index += 1
+                depth -= 1
+                return
+            }
             while true {
                 try scanValue()
                 skipSpace()
-                if peek() == UInt8(ascii: ",") { index += 1; continue }
+                if peek() == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "]"))
                 depth -= 1
                 return

@@ -79,7 +79,7 @@ public enum JSONValue: Sendable {
     /// unless this is an object.
     public mutating func set(_ key: String, _ value: JSONValue) {
         guard case .object(var members) = self else { return }
-        self = .null // drop the reference so `members` is modified in place
+        self = .null  // drop the reference so `members` is modified in place
         if let index = members.firstIndex(where: { $0.key == key }) {
             members[index].value = value
         } else {

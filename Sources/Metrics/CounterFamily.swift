@@ -6,8 +6,10 @@ public final class CounterFamily: MetricFamily {
     private let table: SeriesTable<Counter>
     private let collect: (@Sendable () -> [([String], Int)])?
 
-    init(name: String, help: String, labelNames: [String], maxValuesPerLabel: Int,
-         collect: (@Sendable () -> [([String], Int)])? = nil) {
+    init(
+        name: String, help: String, labelNames: [String], maxValuesPerLabel: Int,
+        collect: (@Sendable () -> [([String], Int)])? = nil
+    ) {
         self.collect = collect
         precondition(name.hasSuffix("_total"), "counter names end in _total")
         self.name = name

@@ -27,8 +27,11 @@ public final class DoubleCounterFamily: MetricFamily {
 
 extension MetricsRegistry {
     /// A counter family of fractional amounts.
-    public func doubleCounter(_ name: String, help: String, labels: [String] = [], maxValuesPerLabel: Int = 64)
-        -> DoubleCounterFamily {
+    public func doubleCounter(
+        _ name: String, help: String, labels: [String] = [], maxValuesPerLabel: Int = 64
+    )
+        -> DoubleCounterFamily
+    {
         register(DoubleCounterFamily(name: name, help: help, labelNames: labels, maxValuesPerLabel: maxValuesPerLabel))
     }
 }

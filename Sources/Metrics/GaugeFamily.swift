@@ -7,8 +7,10 @@ public final class GaugeFamily: MetricFamily {
     private let table: SeriesTable<Gauge>
     private let collect: (@Sendable () -> [([String], Double)])?
 
-    init(name: String, help: String, labelNames: [String], maxValuesPerLabel: Int,
-         collect: (@Sendable () -> [([String], Double)])?) {
+    init(
+        name: String, help: String, labelNames: [String], maxValuesPerLabel: Int,
+        collect: (@Sendable () -> [([String], Double)])?
+    ) {
         self.name = name
         self.help = help
         self.collect = collect

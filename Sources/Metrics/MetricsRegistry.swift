@@ -12,22 +12,34 @@ public final class MetricsRegistry: Sendable {
     public init() {}
 
     /// A counter family; with `collect`, its values are read from elsewhere at scrape time.
-    public func counter(_ name: String, help: String, labels: [String] = [], maxValuesPerLabel: Int = 64,
-                        collect: (@Sendable () -> [([String], Int)])? = nil) -> CounterFamily {
-        register(CounterFamily(name: name, help: help, labelNames: labels, maxValuesPerLabel: maxValuesPerLabel,
-                               collect: collect))
+    public func counter(
+        _ name: String, help: String, labels: [String] = [], maxValuesPerLabel: Int = 64,
+        collect: (@Sendable () -> [([String], Int)])? = nil
+    ) -> CounterFamily {
+        register(
+            CounterFamily(
+                name: name, help: help, labelNames: labels, maxValuesPerLabel: maxValuesPerLabel,
+                collect: collect))
     }
 
-    public func gauge(_ name: String, help: String, labels: [String] = [], maxValuesPerLabel: Int = 64,
-                      collect: (@Sendable () -> [([String], Double)])? = nil) -> GaugeFamily {
-        register(GaugeFamily(name: name, help: help, labelNames: labels, maxValuesPerLabel: maxValuesPerLabel,
-                             collect: collect))
+    public func gauge(
+        _ name: String, help: String, labels: [String] = [], maxValuesPerLabel: Int = 64,
+        collect: (@Sendable () -> [([String], Double)])? = nil
+    ) -> GaugeFamily {
+        register(
+            GaugeFamily(
+                name: name, help: help, labelNames: labels, maxValuesPerLabel: maxValuesPerLabel,
+                collect: collect))
     }
 
-    public func histogram(_ name: String, help: String, labels: [String] = [], bounds: [Double],
-                          maxValuesPerLabel: Int = 64) -> HistogramFamily {
-        register(HistogramFamily(name: name, help: help, labelNames: labels, bounds: bounds,
-                                 maxValuesPerLabel: maxValuesPerLabel))
+    public func histogram(
+        _ name: String, help: String, labels: [String] = [], bounds: [Double],
+        maxValuesPerLabel: Int = 64
+    ) -> HistogramFamily {
+        register(
+            HistogramFamily(
+                name: name, help: help, labelNames: labels, bounds: bounds,
+                maxValuesPerLabel: maxValuesPerLabel))
     }
 
     func register<F: MetricFamily>(_ family: F) -> F {
@@ -42,7 +54,8 @@ public final class MetricsRegistry: Sendable {
         var output = ""
         output.reserveCapacity(64 * 1024)
         for family in families.withLock({ $0 }) {
-            let exposedName = format == .openMetrics && family.type == .counter
+            let exposedName =
+                format == .openMetrics && family.type == .counter
                 ? String(family.name.dropLast("_total".count)) : family.name
             output += "# HELP \(exposedName) \(family.help)\n# TYPE \(exposedName) \(family.type.rawValue)\n"
             family.renderSamples(into: &output, format: format)

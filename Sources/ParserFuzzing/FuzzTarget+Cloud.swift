@@ -19,8 +19,10 @@ extension FuzzTarget {
         let whole = decode(body, chunk: body.count, bound: bound)
         let size = Int(first & 0x3f) + 1
         let chunked = decode(body, chunk: size, bound: bound)
-        precondition(whole.error == chunked.error, "event stream: chunks of \(size) gave \(String(describing: chunked.error)), "
-                     + "the whole body \(String(describing: whole.error))")
+        precondition(
+            whole.error == chunked.error,
+            "event stream: chunks of \(size) gave \(String(describing: chunked.error)), "
+                + "the whole body \(String(describing: whole.error))")
         if whole.error == nil {
             precondition(whole.messages == chunked.messages, "event stream: chunks of \(size) gave other messages")
         }
@@ -73,8 +75,9 @@ extension FuzzTarget {
         guard let first = data.first else { return }
         let status = first % 2 == 0 ? 200 : 400 + Int(first % 200)
         let body = Array(data.dropFirst())
-        let sts = STSWebIdentitySource(roleARN: "arn:aws:iam::123456789012:role/fuzz", tokenFile: "/dev/null",
-                                       sessionName: "fuzz", endpoint: "https://sts.amazonaws.com")
+        let sts = STSWebIdentitySource(
+            roleARN: "arn:aws:iam::123456789012:role/fuzz", tokenFile: "/dev/null",
+            sessionName: "fuzz", endpoint: "https://sts.amazonaws.com")
         if case .success(let answer) = sts.parse(status: status, body: body, unixSeconds: 1_700_000_000) {
             _ = STSWebIdentitySource.credentials(from: answer.value)
         }
@@ -93,8 +96,10 @@ extension FuzzTarget {
         let errorType = String(decoding: bytes[..<newline], as: UTF8.self)
         let body = newline < bytes.count ? Array(bytes[(newline + 1)...]) : []
         let status = 400 + newline % 200
-        for mapped in [CloudErrorMapping.bedrock(status: status, errorType: errorType.isEmpty ? nil : errorType, body: body),
-                       CloudErrorMapping.vertex(status: status, body: body)] {
+        for mapped in [
+            CloudErrorMapping.bedrock(status: status, errorType: errorType.isEmpty ? nil : errorType, body: body),
+            CloudErrorMapping.vertex(status: status, body: body),
+        ] {
             precondition(mapped.message.utf8.count <= 600, "cloud errors: an unbounded message")
             _ = mapped.jsonBody
         }

@@ -21,9 +21,10 @@ extension FuzzTarget {
     }
 
     private static func check(_ usage: MessageUsage) {
-        precondition(usage.inputTokens >= 0 && usage.outputTokens >= 0 && usage.cacheCreationInputTokens >= 0
-                     && usage.cacheReadInputTokens >= 0 && usage.webSearchRequests >= 0 && usage.webFetchRequests >= 0,
-                     "usage: a negative count")
+        precondition(
+            usage.inputTokens >= 0 && usage.outputTokens >= 0 && usage.cacheCreationInputTokens >= 0
+                && usage.cacheReadInputTokens >= 0 && usage.webSearchRequests >= 0 && usage.webFetchRequests >= 0,
+            "usage: a negative count")
     }
 
     /// The first line is the `traceparent`, the rest the `tracestate`.
@@ -32,7 +33,8 @@ extension FuzzTarget {
         let parts = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let context = TraceContext.parse(traceparent: parts.first, tracestate: parts.count > 1 ? parts[1] : nil) else { return }
         let again = TraceContext.parse(traceparent: context.traceparent, tracestate: context.traceState)
-        precondition(again?.traceID == context.traceID && again?.spanID == context.spanID && again?.flags == context.flags
-                     && again?.traceState == context.traceState, "traceparent: formatting and parsing again changed it")
+        precondition(
+            again?.traceID == context.traceID && again?.spanID == context.spanID && again?.flags == context.flags
+                && again?.traceState == context.traceState, "traceparent: formatting and parsing again changed it")
     }
 }

@@ -66,8 +66,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     }
 
     private static func ruleYAML(_ data: UnsafeRawBufferPointer) {
-        _ = RuleSet.parse(String(decoding: data, as: UTF8.self), file: "fuzz.yaml",
-                          context: RuleContext(regions: [RuleRegion(name: "us", weight: 1), RuleRegion(name: "eu", weight: 0)]))
+        _ = RuleSet.parse(
+            String(decoding: data, as: UTF8.self), file: "fuzz.yaml",
+            context: RuleContext(regions: [RuleRegion(name: "us", weight: 1), RuleRegion(name: "eu", weight: 0)]))
     }
 
     // MARK: JSON

@@ -32,8 +32,10 @@ public final class CallPolicy: Sendable {
     /// Per pacing key: which regions answered headerless 429s lately (`ThrottleWitness`).
     private let throttles = Mutex<[String: ThrottleWitness]>([:])
 
-    public init(retry: RetryConfig, hedge: HedgeConfig, pacing: PacingConfig, concurrency: ConcurrencyConfig,
-         regions: [Region], now: MonotonicInstant, seed: UInt64 = 0x5EED, shared: SharedAllowance? = nil) {
+    public init(
+        retry: RetryConfig, hedge: HedgeConfig, pacing: PacingConfig, concurrency: ConcurrencyConfig,
+        regions: [Region], now: MonotonicInstant, seed: UInt64 = 0x5EED, shared: SharedAllowance? = nil
+    ) {
         self.shared = shared
         self.regions = regions
         var seen = Set<String>()
@@ -44,20 +46,26 @@ public final class CallPolicy: Sendable {
         concurrencyEnabled = concurrency.enabled
         budget = RetryBudget(ratio: retry.budgetRatio, minRetriesPerSecond: retry.budgetMinPerSecond, now: now)
         // With a shared allowance, other instances spend the same bucket (see `followsRemaining`).
-        pacer = RatePacer(settings: RateAllowance.Settings(followsRemaining: shared == nil),
-                          maxWaiting: pacing.maxWaiting, maxWait: pacing.maxWait)
+        pacer = RatePacer(
+            settings: RateAllowance.Settings(followsRemaining: shared == nil),
+            maxWaiting: pacing.maxWaiting, maxWait: pacing.maxWait)
         // A tenth of the hedge budget (at most 0.5 % of requests) is kept for stragglers, so the
         // total stays within `max_extra_ratio`.
         let reserve = min(0.005, hedge.maxExtraRatio / 10)
-        hedges = HedgePolicy(settings: HedgePolicy.Settings(quantile: hedge.quantile, minSamples: hedge.minSamples,
-                                                            maxExtraRatio: hedge.maxExtraRatio - reserve))
+        hedges = HedgePolicy(
+            settings: HedgePolicy.Settings(
+                quantile: hedge.quantile, minSamples: hedge.minSamples,
+                maxExtraRatio: hedge.maxExtraRatio - reserve))
         stragglerBudget = RetryBudget(ratio: reserve, minRetriesPerSecond: 0, capacity: 10, now: now)
-        backoff = Mutex(Backoff(base: retry.backoffBase, cap: retry.backoffCap, maxRetryAfter: retry.maxRetryAfter,
-                                generator: SeededRandom(seed: seed)))
+        backoff = Mutex(
+            Backoff(
+                base: retry.backoffBase, cap: retry.backoffCap, maxRetryAfter: retry.maxRetryAfter,
+                generator: SeededRandom(seed: seed)))
         var limits: [String: ConcurrencyLimit] = [:]
         for region in regions {
-            limits[region.name] = ConcurrencyLimit(settings: ConcurrencyLimit.Settings(
-                initialLimit: concurrency.initial, minLimit: concurrency.min, maxLimit: concurrency.max))
+            limits[region.name] = ConcurrencyLimit(
+                settings: ConcurrencyLimit.Settings(
+                    initialLimit: concurrency.initial, minLimit: concurrency.min, maxLimit: concurrency.max))
         }
         self.limits = limits
         holds = Dictionary(uniqueKeysWithValues: regions.map { ($0.name, SlotHold()) })
@@ -116,8 +124,10 @@ public final class CallPolicy: Sendable {
     /// has a region left untried fails over at once and outside the budget: that is routing
     /// around a dead region, one attempt per request, not a retry storm against it. Other
     /// retries to an untried region also skip the budget (after at most 50 ms).
-    public func retryDelay(after failure: Failure, nextAttempt next: Int, remaining: Double, untriedRegionLeft: Bool,
-                    now: MonotonicInstant) -> Double? {
+    public func retryDelay(
+        after failure: Failure, nextAttempt next: Int, remaining: Double, untriedRegionLeft: Bool,
+        now: MonotonicInstant
+    ) -> Double? {
         guard failure.retryable, next <= retry.maxAttempts, remaining > 0 else { return nil }
         if failure.requestNeverSent, untriedRegionLeft { return 0 }
         // A retry on another region adds no load to the failing one (the budget's purpose);
@@ -187,8 +197,10 @@ public final class CallPolicy: Sendable {
 
     /// Learns from every answer the upstream gave (429s included): its rate-limit headers,
     /// and whether it was a 429. Headers that cannot be true are counted by reason.
-    public func answered(paceKey: String, region: Region, headers: HTTPHeaders, failure: Failure?, sentAt: MonotonicInstant,
-                  cost: RequestCost, wallTime: Double, now: MonotonicInstant) {
+    public func answered(
+        paceKey: String, region: Region, headers: HTTPHeaders, failure: Failure?, sentAt: MonotonicInstant,
+        cost: RequestCost, wallTime: Double, now: MonotonicInstant
+    ) {
         guard pacingEnabled else { return }
         var rateLimited = failure?.isRateLimited == true
         let limits = RateLimitHeaders(headers)
@@ -203,8 +215,9 @@ public final class CallPolicy: Sendable {
                 rateLimited = false
             }
         }
-        let answer = RateAllowance.Answer(limits: limits, rateLimited: rateLimited,
-                                          retryAfter: failure?.retryAfter, sentAt: sentAt, cost: cost)
+        let answer = RateAllowance.Answer(
+            limits: limits, rateLimited: rateLimited,
+            retryAfter: failure?.retryAfter, sentAt: sentAt, cost: cost)
         if case .untrusted(let reason) = pacer.record(paceKey, answer: answer, wallTime: wallTime, now: now) {
             counters.untrustedHeaders(reason)
         }

@@ -73,8 +73,10 @@ package final class ClientGate: Sendable {
     private let shared: SharedClientLimits?
     private let metrics: GatewayMetrics?
 
-    package init(config: ClientsConfig, environment: [String: String], clock: any TimeSource, shared: SharedClientLimits? = nil,
-         metrics: GatewayMetrics? = nil) throws {
+    package init(
+        config: ClientsConfig, environment: [String: String], clock: any TimeSource, shared: SharedClientLimits? = nil,
+        metrics: GatewayMetrics? = nil
+    ) throws {
         self.clock = clock
         self.shared = shared
         self.metrics = metrics
@@ -119,8 +121,11 @@ package final class ClientGate: Sendable {
         let (requireKey, keys) = state.withLock { ($0.requireKey, $0.keys) }
         guard let presented = KeyFingerprint.clientKey(headers) else {
             if !requireKey { return .anonymous }
-            return .refused(AnthropicError(.authentication, "no client key: send the key Ballast gave you as x-api-key or "
-                                                            + "Authorization: Bearer"), reason: "missing_key")
+            return .refused(
+                AnthropicError(
+                    .authentication,
+                    "no client key: send the key Ballast gave you as x-api-key or "
+                        + "Authorization: Bearer"), reason: "missing_key")
         }
         let hash = Digest.sha256(presented)
         var match: ClientKey?
@@ -133,12 +138,16 @@ package final class ClientGate: Sendable {
     /// 403 when the key may not use what the request asks for.
     func permission(_ key: ClientKey, model: String?, method: String, path: String) -> AnthropicError? {
         if let model, !key.allows(model: model) {
-            return AnthropicError(.permission, "client key '\(key.name)' may not use model \(model) (allowed: "
-                                               + "\(key.models.joined(separator: ", ")))")
+            return AnthropicError(
+                .permission,
+                "client key '\(key.name)' may not use model \(model) (allowed: "
+                    + "\(key.models.joined(separator: ", ")))")
         }
         if !key.models.isEmpty, method == "POST", path == "/v1/messages/batches" {
-            return AnthropicError(.permission, "client key '\(key.name)' is limited to some models and Ballast does not "
-                                               + "check the models inside a batch, so it may not create batches")
+            return AnthropicError(
+                .permission,
+                "client key '\(key.name)' is limited to some models and Ballast does not "
+                    + "check the models inside a batch, so it may not create batches")
         }
         return nil
     }
@@ -166,8 +175,10 @@ package final class ClientGate: Sendable {
         let day = ClientAllowance.day(of: wall)
         if let shared, shared.isUp {
             let limits = ClientLimitDimension.allCases.map { key.limits.perMinute($0) }
-            shared.admit(name: key.name, limits: limits, input: cost.inputTokens, output: cost.outputTokens,
-                         budget: key.limits.tokensPerDay, day: day) { [self] verdict in
+            shared.admit(
+                name: key.name, limits: limits, input: cost.inputTokens, output: cost.outputTokens,
+                budget: key.limits.tokensPerDay, day: day
+            ) { [self] verdict in
                 // Redis answered on its own thread: the rest of the request (cache lookup,
                 // hand-off to the upstream loop) must not hold it up.
                 DispatchQueue.global().async { [self] in
@@ -180,8 +191,10 @@ package final class ClientGate: Sendable {
     }
 
     /// Redis' verdict (nil: the script failed, so decide locally) as an admission.
-    private func sharedDecided(_ verdict: SharedClientLimits.Verdict?, key: ClientKey, cost: RequestCost,
-                               day: Int64) -> Admission {
+    private func sharedDecided(
+        _ verdict: SharedClientLimits.Verdict?, key: ClientKey, cost: RequestCost,
+        day: Int64
+    ) -> Admission {
         guard let verdict else { return admitLocally(key, cost: cost, fallback: true) }
         let now = clock.now()
         state.withLock {
@@ -196,8 +209,10 @@ package final class ClientGate: Sendable {
             return .refused(budgetRefusal(key, resetsAt: Double(day + 1) * 86400, wall: clock.wallTime()))
         case .rateLimited(let index, let retryAfter):
             let readings = Self.readings(key.limits, levels: verdict.levels, after: 0)
-            return .refused(rateRefusal(key, dimension: ClientLimitDimension.allCases[min(2, index)], retryAfter: retryAfter,
-                                        readings: readings, wall: clock.wallTime()))
+            return .refused(
+                rateRefusal(
+                    key, dimension: ClientLimitDimension.allCases[min(2, index)], retryAfter: retryAfter,
+                    readings: readings, wall: clock.wallTime()))
         }
     }
 
@@ -241,16 +256,20 @@ package final class ClientGate: Sendable {
     static func headerFields(_ readings: [ClientAllowance.Reading], wall: Double) -> [(name: String, value: String)] {
         readings.flatMap { reading -> [(name: String, value: String)] in
             let prefix = "anthropic-ratelimit-" + reading.dimension.rawValue
-            return [(prefix + "-limit", String(Int(reading.limit))), (prefix + "-remaining", String(Int(reading.remaining))),
-                    (prefix + "-reset", RFC3339Timestamp.format(epochSeconds: wall + reading.secondsToFull))]
+            return [
+                (prefix + "-limit", String(Int(reading.limit))), (prefix + "-remaining", String(Int(reading.remaining))),
+                (prefix + "-reset", RFC3339Timestamp.format(epochSeconds: wall + reading.secondsToFull)),
+            ]
         }
     }
 
     /// 429 with the key's own `anthropic-ratelimit-*` headers, so the SDK paces itself:
     /// `retry-after` in whole seconds (at least 1), `retry-after-ms` (read first by the SDKs)
     /// with the true wait.
-    private func rateRefusal(_ key: ClientKey, dimension: ClientLimitDimension, retryAfter: Double,
-                             readings: [ClientAllowance.Reading], wall: Double) -> HTTPResponse {
+    private func rateRefusal(
+        _ key: ClientKey, dimension: ClientLimitDimension, retryAfter: Double,
+        readings: [ClientAllowance.Reading], wall: Double
+    ) -> HTTPResponse {
         countRefusal(client: key.name, reason: Self.reason(dimension))
         let seconds = max(1, Int(retryAfter.rounded(.up)))
         var headers = HTTPHeaders()
@@ -258,8 +277,10 @@ package final class ClientGate: Sendable {
         headers.add("retry-after-ms", String(max(1, Int((retryAfter * 1000).rounded(.up)))))
         for field in Self.headerFields(readings, wall: wall) { headers.add(field.name, field.value) }
         let perMinute = key.limits.perMinute(dimension).map { String(Int($0)) } ?? "?"
-        let error = AnthropicError(.rateLimit, "client key '\(key.name)' is over its \(dimension.rawValue) rate limit "
-                                               + "(\(perMinute) per minute); retry after \(seconds)s")
+        let error = AnthropicError(
+            .rateLimit,
+            "client key '\(key.name)' is over its \(dimension.rawValue) rate limit "
+                + "(\(perMinute) per minute); retry after \(seconds)s")
         return .json(error.status, error.jsonBody, headers: headers)
     }
 
@@ -271,8 +292,10 @@ package final class ClientGate: Sendable {
         headers.add("retry-after", String(max(1, Int((resetsAt - wall).rounded(.up)))))
         headers.add("x-should-retry", "false")
         let budget = key.limits.tokensPerDay.map { String(Int($0)) } ?? "?"
-        let error = AnthropicError(.rateLimit, "client key '\(key.name)' has spent its daily budget of \(budget) tokens; "
-                                               + "it resets at \(RFC3339Timestamp.format(epochSeconds: resetsAt)) (UTC midnight)")
+        let error = AnthropicError(
+            .rateLimit,
+            "client key '\(key.name)' has spent its daily budget of \(budget) tokens; "
+                + "it resets at \(RFC3339Timestamp.format(epochSeconds: resetsAt)) (UTC midnight)")
         return .json(error.status, error.jsonBody, headers: headers)
     }
 
@@ -281,8 +304,9 @@ package final class ClientGate: Sendable {
         ClientLimitDimension.allCases.enumerated().compactMap { offset, dimension -> ClientAllowance.Reading? in
             guard let perMinute = limits.perMinute(dimension), offset < levels.count else { return nil }
             let level = min(perMinute, levels[offset] + perMinute / 60 * seconds)
-            return ClientAllowance.Reading(dimension: dimension, limit: perMinute, remaining: max(0, level).rounded(.down),
-                                           secondsToFull: max(0, perMinute - level) / (perMinute / 60))
+            return ClientAllowance.Reading(
+                dimension: dimension, limit: perMinute, remaining: max(0, level).rounded(.down),
+                secondsToFull: max(0, perMinute - level) / (perMinute / 60))
         }
     }
 
@@ -295,11 +319,12 @@ package final class ClientGate: Sendable {
         if let day = ticket.sharedDay, let shared {
             let limits = state.withLock { state in state.keys.first { $0.name == ticket.name }?.limits }
             guard let limits else { return }
-            shared.settle(name: ticket.name, limits: ClientLimitDimension.allCases.map { limits.perMinute($0) },
-                          inputRefund: ticket.charged.inputTokens - used.inputTokens,
-                          outputRefund: ticket.charged.outputTokens - used.outputTokens,
-                          spendChange: used.inputTokens + used.outputTokens - ticket.charged.inputTokens - ticket.charged.outputTokens,
-                          day: day)
+            shared.settle(
+                name: ticket.name, limits: ClientLimitDimension.allCases.map { limits.perMinute($0) },
+                inputRefund: ticket.charged.inputTokens - used.inputTokens,
+                outputRefund: ticket.charged.outputTokens - used.outputTokens,
+                spendChange: used.inputTokens + used.outputTokens - ticket.charged.inputTokens - ticket.charged.outputTokens,
+                day: day)
             return
         }
         state.withLock { state in
@@ -314,23 +339,26 @@ package final class ClientGate: Sendable {
         let today = ClientAllowance.day(of: wall)
         let snapshot = state.withLock { state in
             state.keys.map { key in
-                (key, state.allowances[key.name], state.sharedSpent[key.name], state.admitted[key.name] ?? 0,
-                 state.refusals[key.name] ?? [:], state.sharedLevels[key.name])
+                (
+                    key, state.allowances[key.name], state.sharedSpent[key.name], state.admitted[key.name] ?? 0,
+                    state.refusals[key.name] ?? [:], state.sharedLevels[key.name]
+                )
             }
         }
         return snapshot.map { key, allowance, shared, admitted, refusals, levels in
             var spent = allowance?.budgetLeft(wallTime: wall).map { (key.limits.tokensPerDay ?? 0) - $0.remaining } ?? 0
             if let shared, shared.day == today, self.shared != nil { spent = shared.spent }
             let budget = key.limits.tokensPerDay.map { max(0, $0 - spent) }
-            return Status(name: key.name, limits: key.limits, models: key.models, requests: admitted,
-                          inputTokens: metrics?.clientTokens.labels(key.name, "input").current ?? 0,
-                          outputTokens: metrics?.clientTokens.labels(key.name, "output").current ?? 0,
-                          refusals: refusals,
-                          readings: self.shared != nil && levels != nil
-                              ? Self.readings(key.limits, levels: levels?.levels ?? [], after: now.seconds(since: levels?.at ?? now))
-                              : allowance?.readings(now: now) ?? [],
-                          budgetRemaining: budget, budgetResetsAt: key.limits.tokensPerDay.map { _ in Double(today + 1) * 86400 },
-                          spentToday: spent)
+            return Status(
+                name: key.name, limits: key.limits, models: key.models, requests: admitted,
+                inputTokens: metrics?.clientTokens.labels(key.name, "input").current ?? 0,
+                outputTokens: metrics?.clientTokens.labels(key.name, "output").current ?? 0,
+                refusals: refusals,
+                readings: self.shared != nil && levels != nil
+                    ? Self.readings(key.limits, levels: levels?.levels ?? [], after: now.seconds(since: levels?.at ?? now))
+                    : allowance?.readings(now: now) ?? [],
+                budgetRemaining: budget, budgetResetsAt: key.limits.tokensPerDay.map { _ in Double(today + 1) * 86400 },
+                spentToday: spent)
         }
     }
 
@@ -348,11 +376,13 @@ package final class ClientGate: Sendable {
             } else {
                 throw GatewayStartupError.missingCredential("clients.keys '\(entry.name)' has neither key_env nor key_sha256")
             }
-            return ClientKey(name: entry.name, hash: hash, models: entry.models, limits: ClientLimits(
-                requestsPerMinute: entry.requestsPerMinute.map(Double.init),
-                inputTokensPerMinute: entry.inputTokensPerMinute.map(Double.init),
-                outputTokensPerMinute: entry.outputTokensPerMinute.map(Double.init),
-                tokensPerDay: entry.tokensPerDay.map(Double.init)))
+            return ClientKey(
+                name: entry.name, hash: hash, models: entry.models,
+                limits: ClientLimits(
+                    requestsPerMinute: entry.requestsPerMinute.map(Double.init),
+                    inputTokensPerMinute: entry.inputTokensPerMinute.map(Double.init),
+                    outputTokensPerMinute: entry.outputTokensPerMinute.map(Double.init),
+                    tokensPerDay: entry.tokensPerDay.map(Double.init)))
         }
     }
 }

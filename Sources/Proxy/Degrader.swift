@@ -18,13 +18,17 @@ struct Degrader {
     let policy: DegradationPolicy
     let fallback: (String) -> String?
 
-    func apply(headers: HTTPHeaders, body: [UInt8], model: String?, wantsStream: Bool,
-               cacheLookup: () -> [UInt8]?) -> Outcome {
+    func apply(
+        headers: HTTPHeaders, body: [UInt8], model: String?, wantsStream: Bool,
+        cacheLookup: () -> [UInt8]?
+    ) -> Outcome {
         guard policy.isDegraded else { return .forward(body: body, model: model, header: nil) }
         if let shed = policy.shed, let priority = headers["x-ballast-priority"]?.lowercased(),
-           shed.priorities.contains(priority) {
-            let error = AnthropicError(.overloaded, "Ballast is shedding \(priority)-priority requests while degraded",
-                                       status: shed.status)
+            shed.priorities.contains(priority)
+        {
+            let error = AnthropicError(
+                .overloaded, "Ballast is shedding \(priority)-priority requests while degraded",
+                status: shed.status)
             var responseHeaders = HTTPHeaders()
             responseHeaders.add("content-type", "application/json")
             responseHeaders.add("retry-after", String(max(1, Int(shed.retryAfter.rounded(.up)))))
@@ -58,12 +62,15 @@ struct Degrader {
             applied.append("model=\(replacement)")
         }
         guard !applied.isEmpty else { return .forward(body: body, model: model, header: nil) }
-        return .forward(body: json.serialized(), model: newModel,
-                        header: DegradationPolicy.headerValue(level: policy.level, applied: applied))
+        return .forward(
+            body: json.serialized(), model: newModel,
+            header: DegradationPolicy.headerValue(level: policy.level, applied: applied))
     }
 
     /// A complete Message holding the configured template text.
     static func templateMessage(_ text: String, model: String) -> [UInt8] {
-        Array(#"{"id":"msg_ballast_template","type":"message","role":"assistant","model":"\#(JSONText.escape(model))","content":[{"type":"text","text":"\#(JSONText.escape(text))"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}"#.utf8)
+        Array(
+            #"{"id":"msg_ballast_template","type":"message","role":"assistant","model":"\#(JSONText.escape(model))","content":[{"type":"text","text":"\#(JSONText.escape(text))"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}"#
+                .utf8)
     }
 }

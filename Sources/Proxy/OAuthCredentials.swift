@@ -20,8 +20,10 @@ package final class OAuthCredentials: UpstreamCredentials {
     private let waiting = Mutex<(inFlight: Bool, actions: [@Sendable () -> Void])>((false, []))
     let refreshes = RefreshCounters()
 
-    package init(tokenURL: String, clientID: String, clientSecret: String, client: UpstreamClient, clock: any TimeSource,
-         timeout: Double = 30) {
+    package init(
+        tokenURL: String, clientID: String, clientSecret: String, client: UpstreamClient, clock: any TimeSource,
+        timeout: Double = 30
+    ) {
         // Refresh with a fifth of the lifetime left, but tokens of a few seconds still get a
         // second of slack rather than the default 30 s (which would refresh continuously).
         refresher = TokenRefresher(settings: TokenRefresher.Settings(refreshAheadFraction: 0.2, minimumRefreshAhead: 1))
@@ -81,14 +83,18 @@ package final class OAuthCredentials: UpstreamCredentials {
     private func start(_ refresh: TokenRefresher.Refresh) {
         waiting.withLock { $0.inFlight = true }
         let body = "grant_type=client_credentials&client_id=\(PercentEncoding.encode(clientID))&client_secret=\(PercentEncoding.encode(clientSecret))"
-        let request = UpstreamRequest(url: tokenURL,
-                                      headers: ["content-type": "application/x-www-form-urlencoded", "accept": "application/json"],
-                                      body: Array(body.utf8),
-                                      timeouts: UpstreamTimeouts(connect: min(5, timeout), firstByte: timeout, idle: timeout,
-                                                                 total: timeout))
-        client.submit(request, delegate: TokenResponse { [self] status, bytes, error in
-            finish(refresh, status: status, body: bytes, error: error)
-        })
+        let request = UpstreamRequest(
+            url: tokenURL,
+            headers: ["content-type": "application/x-www-form-urlencoded", "accept": "application/json"],
+            body: Array(body.utf8),
+            timeouts: UpstreamTimeouts(
+                connect: min(5, timeout), firstByte: timeout, idle: timeout,
+                total: timeout))
+        client.submit(
+            request,
+            delegate: TokenResponse { [self] status, bytes, error in
+                finish(refresh, status: status, body: bytes, error: error)
+            })
     }
 
     private func finish(_ refresh: TokenRefresher.Refresh, status: Int?, body: [UInt8], error: UpstreamError?) {
@@ -97,9 +103,10 @@ package final class OAuthCredentials: UpstreamCredentials {
             refresher.refreshFailed(refresh, reason: "token endpoint: \(error)", now: now)
             refreshes.failed.add(1, ordering: .relaxed)
         } else if status == 200,
-                  let fields = try? JSONScanner.scanObject(body, fields: ["access_token", "expires_in"]),
-                  let token = fields.strings["access_token"], !token.isEmpty,
-                  let expiresIn = fields.numbers["expires_in"].flatMap(Double.init), expiresIn > 0 {
+            let fields = try? JSONScanner.scanObject(body, fields: ["access_token", "expires_in"]),
+            let token = fields.strings["access_token"], !token.isEmpty,
+            let expiresIn = fields.numbers["expires_in"].flatMap(Double.init), expiresIn > 0
+        {
             refresher.refreshSucceeded(refresh, value: token, expiresIn: expiresIn, now: now)
             refreshes.succeeded.add(1, ordering: .relaxed)
         } else {

@@ -39,8 +39,9 @@ package final class ObjectHomes: Sendable {
                 connection = opened
             } catch {
                 failures.add(1, ordering: .relaxed)
-                logger?.error("cannot read the object homes; batch and file reads are routed as any request until they are written again",
-                              metadata: ["error": "\(error)"])
+                logger?.error(
+                    "cannot read the object homes; batch and file reads are routed as any request until they are written again",
+                    metadata: ["error": "\(error)"])
             }
         }
         entries = Mutex(loaded)
@@ -61,7 +62,8 @@ package final class ObjectHomes: Sendable {
         let row = ObjectHomeRow(id: id, region: region, created: now, expires: now + Self.lifetime)
         entries.withLock { entries in
             if entries.count >= Self.capacity, entries[id] == nil,
-               let oldest = entries.min(by: { $0.value.created < $1.value.created })?.key {
+                let oldest = entries.min(by: { $0.value.created < $1.value.created })?.key
+            {
                 entries[oldest] = nil
             }
             entries[id] = row
@@ -90,8 +92,9 @@ package final class ObjectHomes: Sendable {
                     try write(database)
                 } catch {
                     failures.add(1, ordering: .relaxed)
-                    logger?.error("cannot store an object's home region; it holds in memory until a restart",
-                                  metadata: ["error": "\(error)"])
+                    logger?.error(
+                        "cannot store an object's home region; it holds in memory until a restart",
+                        metadata: ["error": "\(error)"])
                 }
             }
         }

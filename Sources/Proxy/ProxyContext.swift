@@ -39,11 +39,13 @@ package final class ProxyContext: Sendable {
     /// OpenTelemetry traces (`tracing`); nil when off.
     let tracer: Tracer?
 
-    package init(client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any TimeSource,
-         options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
-         cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes(),
-         clients: ClientGate? = nil, cloud: CloudRegionSet? = nil, accounting: UsageAccounting = UsageAccounting(),
-         tracer: Tracer? = nil) {
+    package init(
+        client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any TimeSource,
+        options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
+        cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes(),
+        clients: ClientGate? = nil, cloud: CloudRegionSet? = nil, accounting: UsageAccounting = UsageAccounting(),
+        tracer: Tracer? = nil
+    ) {
         self.client = client
         self.router = router
         self.credentials = credentials

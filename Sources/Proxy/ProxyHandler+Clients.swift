@@ -11,8 +11,10 @@ extension ProxyHandler {
     ///
     /// Requests cost one request; `POST /v1/messages` also its input tokens (estimated from
     /// the body's size) and `max_tokens` output tokens, refunded to the real usage later.
-    func admitClient(_ request: HTTPRequest, model: String?, maxTokens: Int?, responder: HTTPResponder,
-                     next: @escaping @Sendable (ClientTicket?) -> Void) {
+    func admitClient(
+        _ request: HTTPRequest, model: String?, maxTokens: Int?, responder: HTTPResponder,
+        next: @escaping @Sendable (ClientTicket?) -> Void
+    ) {
         guard let gate = context.clients, gate.isActive else { return next(nil) }
         let key: ClientKey
         switch gate.identify(request.headers) {
@@ -28,7 +30,8 @@ extension ProxyHandler {
             gate.countRefusal(client: key.name, reason: "model")
             return responder.respond(.json(error.status, error.jsonBody))
         }
-        let cost = request.method == "POST" && request.path == "/v1/messages"
+        let cost =
+            request.method == "POST" && request.path == "/v1/messages"
             ? RequestCost.estimate(bodyBytes: request.body.count, maxTokens: maxTokens, outputRatio: 1)
             : .zero
         gate.admit(key, cost: cost) { admission in

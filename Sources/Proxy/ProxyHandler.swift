@@ -26,16 +26,19 @@ package final class ProxyHandler: HTTPHandler {
         case .forward(let decoded):
             request.path = decoded
         case .notFound:
-            return reject(AnthropicError(.notFound, "Ballast serves the Anthropic API under /v1/; no route for \(request.path)"),
-                          responder)
+            return reject(
+                AnthropicError(.notFound, "Ballast serves the Anthropic API under /v1/; no route for \(request.path)"),
+                responder)
         case .invalid(let message):
             context.refusals.add("invalid_path")
             return reject(AnthropicError(.invalidRequest, message), responder)
         }
         if request.bodyExceededLimit {
-            return reject(AnthropicError(.requestTooLarge,
-                                         "request body exceeds the limit of \(context.options.maxRequestBodyDescription)"),
-                          responder)
+            return reject(
+                AnthropicError(
+                    .requestTooLarge,
+                    "request body exceeds the limit of \(context.options.maxRequestBodyDescription)"),
+                responder)
         }
         var model: String?
         var maxTokens: Int?
@@ -56,15 +59,18 @@ package final class ProxyHandler: HTTPHandler {
         }
         let checked = request
         admitClient(checked, model: model, maxTokens: maxTokens, responder: responder) { [self, checked, model, maxTokens, wantsStream] ticket in
-            forward(checked, arrival: arrival, model: model, maxTokens: maxTokens, wantsStream: wantsStream, client: ticket,
-                    responder: responder)
+            forward(
+                checked, arrival: arrival, model: model, maxTokens: maxTokens, wantsStream: wantsStream, client: ticket,
+                responder: responder)
         }
     }
 
     /// The request passed the client-key checks (`ticket` is nil when it carries no key and
     /// none is required): shape it and send it on.
-    private func forward(_ request: HTTPRequest, arrival: MonotonicInstant, model: String?, maxTokens: Int?,
-                         wantsStream: Bool, client ticket: ClientTicket?, responder: HTTPResponder) {
+    private func forward(
+        _ request: HTTPRequest, arrival: MonotonicInstant, model: String?, maxTokens: Int?,
+        wantsStream: Bool, client ticket: ClientTicket?, responder: HTTPResponder
+    ) {
         var model = model
         var upstreamHeaders = HTTPHeaders()
         for field in request.headers where !Self.notForwarded.contains(field.name) && !field.name.hasPrefix("x-ballast-") {
@@ -77,15 +83,18 @@ package final class ProxyHandler: HTTPHandler {
             upstreamHeaders.add("content-type", "application/json")
         }
         if context.credentials is PassthroughCredentials, request.headers["x-api-key"] == nil,
-           request.headers["authorization"] == nil {
+            request.headers["authorization"] == nil
+        {
             return reject(AnthropicError(.authentication, "no API key: send x-api-key or Authorization: Bearer"), responder)
         }
         var body = request.body
         var migration: MigrationOutcome?
         if request.method == "POST", request.path == "/v1/messages" || request.path == "/v1/messages/count_tokens",
-           let migrations = context.migrations, migrations.isActive {
-            let outcome = migrations.route(model: model, clientHeaders: request.headers, upstreamHeaders: &upstreamHeaders,
-                                           body: &body)
+            let migrations = context.migrations, migrations.isActive
+        {
+            let outcome = migrations.route(
+                model: model, clientHeaders: request.headers, upstreamHeaders: &upstreamHeaders,
+                body: &body)
             model = outcome.model
             migration = outcome
         }
@@ -96,8 +105,10 @@ package final class ProxyHandler: HTTPHandler {
                 let degrader = Degrader(policy: policy, fallback: { rules.fallback(for: $0) })
                 let outcome = degrader.apply(headers: request.headers, body: body, model: model, wantsStream: wantsStream) {
                     guard let cache = context.cache,
-                          let key = try? CacheKey(credential: credentialIdentity(request.headers), path: request.path,
-                                                  body: body, headers: upstreamHeaders) else { return nil }
+                        let key = try? CacheKey(
+                            credential: credentialIdentity(request.headers), path: request.path,
+                            body: body, headers: upstreamHeaders)
+                    else { return nil }
                     return cache.store.lookup(key, now: context.clock.wallTime(), allowStale: true)?.body
                 }
                 switch outcome {
@@ -119,10 +130,14 @@ package final class ProxyHandler: HTTPHandler {
             }
         }
         var cached: CachedRequest?
-        if let cache = context.cache, case .cache(let ttl) = cache.policy.decide(method: request.method, path: request.path,
-                                                                                headers: request.headers, body: body),
-           let key = try? CacheKey(credential: credentialIdentity(request.headers), path: request.path,
-                                   body: body, headers: upstreamHeaders) {
+        if let cache = context.cache,
+            case .cache(let ttl) = cache.policy.decide(
+                method: request.method, path: request.path,
+                headers: request.headers, body: body),
+            let key = try? CacheKey(
+                credential: credentialIdentity(request.headers), path: request.path,
+                body: body, headers: upstreamHeaders)
+        {
             if let hit = cache.store.lookup(key, now: context.clock.wallTime()) {
                 cache.counters.hits.add(1, ordering: .relaxed)
                 let response = CachedAnswerResponse.make(body: hit.body, wantsStream: wantsStream, source: "hit")
@@ -142,16 +157,18 @@ package final class ProxyHandler: HTTPHandler {
         let object = ObjectRoute.of(method: request.method, path: request.path)
         var home: String?
         if case .use(_, let id, _) = object { home = context.homes.home(of: id) }
-        let call = ProxiedCall(context: context, request: CallRequest(
-            method: request.method, pathAndQuery: request.rawPath + Self.encodeQuery(request.query),
-            upstreamHeaders: upstreamHeaders, clientHeaders: request.headers, body: body, model: model,
-            wantsStream: wantsStream, hedgeAllowed: request.headers["x-ballast-hedge"]?.lowercased() != "off",
-            replay: ReplaySafety.of(method: request.method, path: request.path),
-            arrival: arrival, arrivalWallTime: context.clock.wallTime(),
-            deadline: RequestDeadline.instant(arrival: arrival, total: context.options.timeouts.total, headers: request.headers),
-            maxTokens: maxTokens, cache: cached, degraded: degradedHeader,
-            canary: migration?.canary, migrationHeaders: migration?.responseHeaders ?? [],
-            object: object, home: home, client: ticket),
+        let call = ProxiedCall(
+            context: context,
+            request: CallRequest(
+                method: request.method, pathAndQuery: request.rawPath + Self.encodeQuery(request.query),
+                upstreamHeaders: upstreamHeaders, clientHeaders: request.headers, body: body, model: model,
+                wantsStream: wantsStream, hedgeAllowed: request.headers["x-ballast-hedge"]?.lowercased() != "off",
+                replay: ReplaySafety.of(method: request.method, path: request.path),
+                arrival: arrival, arrivalWallTime: context.clock.wallTime(),
+                deadline: RequestDeadline.instant(arrival: arrival, total: context.options.timeouts.total, headers: request.headers),
+                maxTokens: maxTokens, cache: cached, degraded: degradedHeader,
+                canary: migration?.canary, migrationHeaders: migration?.responseHeaders ?? [],
+                object: object, home: home, client: ticket),
             responder: responder)
         call.start()
     }

@@ -28,10 +28,12 @@ public struct ProxyOptions: Sendable {
         maxRequestBodyBytes % (1024 * 1024) == 0 ? "\(maxRequestBodyBytes / (1024 * 1024)) MB" : "\(maxRequestBodyBytes) bytes"
     }
 
-    public init(defaultAnthropicVersion: String = "2023-06-01", timeouts: UpstreamTimeouts = UpstreamTimeouts(),
-                maxBufferedResponseBytes: Int = 4 * 1024 * 1024, streamBufferBytes: Int = 256 * 1024,
-                maxConnectAttempts: Int = 2, maxConcurrencyWait: Double = 10,
-                maxRequestBodyBytes: Int = 32 * 1024 * 1024) {
+    public init(
+        defaultAnthropicVersion: String = "2023-06-01", timeouts: UpstreamTimeouts = UpstreamTimeouts(),
+        maxBufferedResponseBytes: Int = 4 * 1024 * 1024, streamBufferBytes: Int = 256 * 1024,
+        maxConnectAttempts: Int = 2, maxConcurrencyWait: Double = 10,
+        maxRequestBodyBytes: Int = 32 * 1024 * 1024
+    ) {
         self.defaultAnthropicVersion = defaultAnthropicVersion
         self.timeouts = timeouts
         self.maxBufferedResponseBytes = maxBufferedResponseBytes

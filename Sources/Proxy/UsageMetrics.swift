@@ -26,19 +26,26 @@ package final class UsageMetrics: Sendable {
         clients = LabelBound(limit: config.maxClients)
         // The registry's own cap is the larger bound plus `other` and `none`; regions are few.
         let cap = max(config.maxModels, config.maxClients) + 2
-        tokens = registry.counter("ballast_tokens_total",
-                                  help: "Tokens the upstream reported for every attempt (delivered, hedge lost, retried, cancelled), by type (input, output, cache_creation, cache_read), model, region and client (client key name, else a fingerprint of the credential presented).",
-                                  labels: ["type", "model", "region", "client"], maxValuesPerLabel: cap)
-        cost = registry.doubleCounter("ballast_cost_usd_total",
-                                      help: "US dollars those tokens cost under the configured price table (pricing), by model and client; models without a price add nothing.",
-                                      labels: ["model", "client"], maxValuesPerLabel: cap)
-        overhead = registry.counter("ballast_overhead_tokens_total",
-                                    help: "Tokens of attempts whose answer the client never received, by reason: hedge (lost the race), retry (answer discarded for another try), cancelled (the client left).",
-                                    labels: ["reason"])
+        tokens = registry.counter(
+            "ballast_tokens_total",
+            help:
+                "Tokens the upstream reported for every attempt (delivered, hedge lost, retried, cancelled), by type (input, output, cache_creation, cache_read), model, region and client (client key name, else a fingerprint of the credential presented).",
+            labels: ["type", "model", "region", "client"], maxValuesPerLabel: cap)
+        cost = registry.doubleCounter(
+            "ballast_cost_usd_total",
+            help: "US dollars those tokens cost under the configured price table (pricing), by model and client; models without a price add nothing.",
+            labels: ["model", "client"], maxValuesPerLabel: cap)
+        overhead = registry.counter(
+            "ballast_overhead_tokens_total",
+            help:
+                "Tokens of attempts whose answer the client never received, by reason: hedge (lost the race), retry (answer discarded for another try), cancelled (the client left).",
+            labels: ["reason"])
         for reason in OverheadReason.allCases { overhead.labels(reason.rawValue).increment(by: 0) }
-        unknown = registry.counter("ballast_usage_unknown_total",
-                                   help: "Successful upstream answers whose usage is unknown (recorded as unknown, not zero), by reason: missing (no usage), invalid (a negative or non-numeric count), cut (a stream that ended before its final message_delta).",
-                                   labels: ["reason"])
+        unknown = registry.counter(
+            "ballast_usage_unknown_total",
+            help:
+                "Successful upstream answers whose usage is unknown (recorded as unknown, not zero), by reason: missing (no usage), invalid (a negative or non-numeric count), cut (a stream that ended before its final message_delta).",
+            labels: ["reason"])
         for reason in ["missing", "invalid", "cut"] { unknown.labels(reason).increment(by: 0) }
     }
 
@@ -51,8 +58,10 @@ package final class UsageMetrics: Sendable {
             let model = models.bound(attempt.model ?? "none")
             switch usage.state {
             case .complete, .partial:
-                for (type, count) in [("input", usage.inputTokens), ("output", usage.outputTokens),
-                                      ("cache_creation", usage.cacheCreationInputTokens), ("cache_read", usage.cacheReadInputTokens)]
+                for (type, count) in [
+                    ("input", usage.inputTokens), ("output", usage.outputTokens),
+                    ("cache_creation", usage.cacheCreationInputTokens), ("cache_read", usage.cacheReadInputTokens),
+                ]
                 where count > 0 {
                     tokens.labels(type, model, attempt.region, client).increment(by: count)
                 }

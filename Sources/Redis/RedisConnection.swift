@@ -16,8 +16,9 @@ final class RedisConnection {
     init(_ endpoint: RedisEndpoint) throws(RedisError) {
         let connected: UnsafeMutablePointer<redisContext>?
         if let tls = endpoint.tls {
-            let tunnel = try RedisTLSTunnel.open(host: endpoint.host, port: endpoint.port, tls: tls,
-                                                 timeout: endpoint.connectTimeout)
+            let tunnel = try RedisTLSTunnel.open(
+                host: endpoint.host, port: endpoint.port, tls: tls,
+                timeout: endpoint.connectTimeout)
             self.tunnel = tunnel
             connected = redisConnectFd(tunnel.plainFD)
             if connected == nil { close(tunnel.plainFD) }

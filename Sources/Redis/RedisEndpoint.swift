@@ -10,8 +10,10 @@ public struct RedisEndpoint: Sendable, CustomStringConvertible {
     /// TLS settings; nil: plain TCP.
     public var tls: RedisTLS?
 
-    public init(host: String, port: Int, database: Int = 0, password: String? = nil, connectTimeout: Double = 0.25,
-                commandTimeout: Double = 0.25, tls: RedisTLS? = nil) {
+    public init(
+        host: String, port: Int, database: Int = 0, password: String? = nil, connectTimeout: Double = 0.25,
+        commandTimeout: Double = 0.25, tls: RedisTLS? = nil
+    ) {
         self.host = host
         self.port = port
         self.database = database

@@ -16,8 +16,10 @@ public struct RedisScript: Sendable {
 
 extension RedisClient {
     /// Runs `script` with `keys` and `args` (see `send`).
-    public func eval(_ script: RedisScript, keys: [String], args: [String],
-                     _ completion: @escaping @Sendable (Result<RedisReply, RedisError>) -> Void) {
+    public func eval(
+        _ script: RedisScript, keys: [String], args: [String],
+        _ completion: @escaping @Sendable (Result<RedisReply, RedisError>) -> Void
+    ) {
         send(script.arguments(keys: keys, args: args), completion)
     }
 }

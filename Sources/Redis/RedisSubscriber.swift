@@ -17,8 +17,10 @@ public final class RedisSubscriber: Sendable {
     private let running = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
 
-    public init(endpoint: RedisEndpoint, channels: [String], onSubscribed: @escaping @Sendable () -> Void,
-                handler: @escaping @Sendable (String, [UInt8]) -> Void) {
+    public init(
+        endpoint: RedisEndpoint, channels: [String], onSubscribed: @escaping @Sendable () -> Void,
+        handler: @escaping @Sendable (String, [UInt8]) -> Void
+    ) {
         self.endpoint = endpoint
         self.channels = channels
         self.onSubscribed = onSubscribed
@@ -72,7 +74,8 @@ public final class RedisSubscriber: Sendable {
             try connection.fill()
             while let reply = try connection.bufferedReply() {
                 guard let items = reply.array, items.count == 3, items[0].text == "message",
-                      let channel = items[1].text, let payload = items[2].bytes else { continue }
+                    let channel = items[1].text, let payload = items[2].bytes
+                else { continue }
                 handler(channel, payload)
             }
         }

@@ -69,8 +69,9 @@ final class RedisTLSTunnel: @unchecked Sendable {
         }
         setNonBlocking(pair[1])
         done = true
-        let tunnel = RedisTLSTunnel(plainFD: pair[0], tunnelFD: pair[1], socketFD: socketFD, context: context, session: session,
-                                    peer: peer)
+        let tunnel = RedisTLSTunnel(
+            plainFD: pair[0], tunnelFD: pair[1], socketFD: socketFD, context: context, session: session,
+            peer: peer)
         let thread = Thread { tunnel.run() }
         thread.name = "ballast-redis-tls"
         thread.start()
@@ -159,8 +160,9 @@ final class RedisTLSTunnel: @unchecked Sendable {
             default:
                 let verified = SSL_get_verify_result(session)
                 if verified != X509_V_OK {
-                    throw .io("TLS handshake with \(peer) failed: certificate not trusted: "
-                        + String(cString: X509_verify_cert_error_string(verified)))
+                    throw .io(
+                        "TLS handshake with \(peer) failed: certificate not trusted: "
+                            + String(cString: X509_verify_cert_error_string(verified)))
                 }
                 throw .io("TLS handshake with \(peer) failed: \(opensslError())")
             }

@@ -125,8 +125,9 @@ public struct ClientAllowance: Sendable {
             bucket.refill(now: now)
             let remaining = max(0, bucket.level)
             let toFull = bucket.rate > 0 ? max(0, bucket.capacity - bucket.level) / bucket.rate : 0
-            return Reading(dimension: dimension, limit: bucket.capacity, remaining: remaining.rounded(.down),
-                           secondsToFull: toFull)
+            return Reading(
+                dimension: dimension, limit: bucket.capacity, remaining: remaining.rounded(.down),
+                secondsToFull: toFull)
         }
     }
 

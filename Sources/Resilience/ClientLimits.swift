@@ -6,8 +6,10 @@ public struct ClientLimits: Sendable, Equatable {
     /// Input plus output tokens per UTC day.
     public var tokensPerDay: Double?
 
-    public init(requestsPerMinute: Double? = nil, inputTokensPerMinute: Double? = nil, outputTokensPerMinute: Double? = nil,
-                tokensPerDay: Double? = nil) {
+    public init(
+        requestsPerMinute: Double? = nil, inputTokensPerMinute: Double? = nil, outputTokensPerMinute: Double? = nil,
+        tokensPerDay: Double? = nil
+    ) {
         self.requestsPerMinute = requestsPerMinute
         self.inputTokensPerMinute = inputTokensPerMinute
         self.outputTokensPerMinute = outputTokensPerMinute

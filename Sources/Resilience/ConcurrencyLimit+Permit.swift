@@ -45,8 +45,9 @@ extension ConcurrencyLimit {
         private func report(_ report: Report) {
             guard reported.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
             else { return }
-            limiter.release(report, acquiredAt: acquiredAt, inFlightAtAcquire: inFlightAtAcquire,
-                            cutsAtAcquire: cutsAtAcquire)
+            limiter.release(
+                report, acquiredAt: acquiredAt, inFlightAtAcquire: inFlightAtAcquire,
+                cutsAtAcquire: cutsAtAcquire)
         }
     }
 }

@@ -56,9 +56,11 @@ public final class ConcurrencyLimit: Sendable {
         public var minWindow: Double
         public var maxWindow: Double
 
-        public init(initialLimit: Int = 20, minLimit: Int = 4, maxLimit: Int = 200, smoothing: Double = 0.2,
-                    queueSize: Double = 4, rttTolerance: Double = 1.5, longWindow: Int = 600, dropFactor: Double = 0.9,
-                    windowSize: Int = 10, minWindow: Double = 1, maxWindow: Double = 10) {
+        public init(
+            initialLimit: Int = 20, minLimit: Int = 4, maxLimit: Int = 200, smoothing: Double = 0.2,
+            queueSize: Double = 4, rttTolerance: Double = 1.5, longWindow: Int = 600, dropFactor: Double = 0.9,
+            windowSize: Int = 10, minWindow: Double = 1, maxWindow: Double = 10
+        ) {
             self.minLimit = max(1, minLimit)
             self.maxLimit = max(self.minLimit, maxLimit)
             self.initialLimit = min(self.maxLimit, max(self.minLimit, initialLimit))
@@ -136,9 +138,10 @@ public final class ConcurrencyLimit: Sendable {
 
     public var snapshot: Snapshot {
         state.withLock { s in
-            Snapshot(limit: Int(s.estimatedLimit), estimatedLimit: s.estimatedLimit, inFlight: s.inFlight,
-                     shortRtt: s.shortRtt, longRtt: s.longSamples > 0 ? s.longRtt : nil,
-                     rejected: s.rejected, dropped: s.dropped)
+            Snapshot(
+                limit: Int(s.estimatedLimit), estimatedLimit: s.estimatedLimit, inFlight: s.inFlight,
+                shortRtt: s.shortRtt, longRtt: s.longSamples > 0 ? s.longRtt : nil,
+                rejected: s.rejected, dropped: s.dropped)
         }
     }
 

@@ -15,7 +15,10 @@ struct ErrorBodyScanner {
         var found = Found()
         var index = 0
         while index < bytes.count, found.type == nil || found.message == nil {
-            guard bytes[index] == UInt8(ascii: "\"") else { index += 1; continue }
+            guard bytes[index] == UInt8(ascii: "\"") else {
+                index += 1
+                continue
+            }
             guard let (key, afterKey) = readString(bytes, from: index) else { break }
             index = afterKey
             guard key == "type" || key == "message" else { continue }
@@ -24,7 +27,8 @@ struct ErrorBodyScanner {
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") else { continue }
             cursor = skipSpace(bytes, from: cursor + 1)
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\""),
-                  let (value, afterValue) = readString(bytes, from: cursor) else { continue }
+                let (value, afterValue) = readString(bytes, from: cursor)
+            else { continue }
             index = afterValue
             if key == "type", value != "error", found.type == nil {
                 found.type = value
@@ -37,8 +41,10 @@ struct ErrorBodyScanner {
 
     private static func skipSpace(_ bytes: [UInt8], from start: Int) -> Int {
         var index = start
-        while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A
-            || bytes[index] == 0x0D {
+        while index < bytes.count,
+            bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A
+                || bytes[index] == 0x0D
+        {
             index += 1
         }
         return index
@@ -63,7 +69,7 @@ struct ErrorBodyScanner {
                 case UInt8(ascii: "b"), UInt8(ascii: "f"): decoded.append(0x20)
                 case UInt8(ascii: "u"):
                     guard index + 5 < bytes.count,
-                          let value = UInt32(String(decoding: bytes[(index + 2)...(index + 5)], as: UTF8.self), radix: 16)
+                        let value = UInt32(String(decoding: bytes[(index + 2)...(index + 5)], as: UTF8.self), radix: 16)
                     else { return nil }
                     let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
                     decoded.append(contentsOf: Array(String(Character(scalar)).utf8))

@@ -26,9 +26,11 @@ public struct Failure: Sendable, Equatable {
     /// Seconds the server asked us to wait (`retry-after-ms`, else numeric `retry-after`).
     public var retryAfter: Double?
 
-    public init(outcome: OutcomeClass, retryable: Bool, status: Int? = nil, errorType: String? = nil,
-                errorMessage: String? = nil, transport: TransportFailure? = nil, requestNeverSent: Bool = false,
-                retryAfter: Double? = nil) {
+    public init(
+        outcome: OutcomeClass, retryable: Bool, status: Int? = nil, errorType: String? = nil,
+        errorMessage: String? = nil, transport: TransportFailure? = nil, requestNeverSent: Bool = false,
+        retryAfter: Double? = nil
+    ) {
         self.outcome = outcome
         self.retryable = retryable
         self.status = status

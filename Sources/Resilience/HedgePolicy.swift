@@ -31,8 +31,10 @@ public final class HedgePolicy: Sendable {
         /// Keys (region + model) remembered; the least recently used is forgotten beyond this.
         public var maxKeys: Int
 
-        public init(quantile: Double = 0.95, minSamples: Int = 20, window: Double = 60, slices: Int = 6,
-                    maxExtraRatio: Double = 0.05, maxKeys: Int = 256) {
+        public init(
+            quantile: Double = 0.95, minSamples: Int = 20, window: Double = 60, slices: Int = 6,
+            maxExtraRatio: Double = 0.05, maxKeys: Int = 256
+        ) {
             self.quantile = quantile
             self.minSamples = minSamples
             self.window = window
@@ -71,8 +73,10 @@ public final class HedgePolicy: Sendable {
 
     public init(settings: Settings = Settings()) {
         self.settings = settings
-        state = Mutex(State(requests: SlidingCounter(window: settings.window, slices: settings.slices),
-                            hedges: SlidingCounter(window: settings.window, slices: settings.slices)))
+        state = Mutex(
+            State(
+                requests: SlidingCounter(window: settings.window, slices: settings.slices),
+                hedges: SlidingCounter(window: settings.window, slices: settings.slices)))
     }
 
     /// A time to first byte seen for `key`.
@@ -84,11 +88,13 @@ public final class HedgePolicy: Sendable {
                 latency = existing
             } else {
                 if s.latencies.count >= settings.maxKeys,
-                   let oldest = s.latencies.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+                    let oldest = s.latencies.min(by: { $0.value.lastUsed < $1.value.lastUsed })
+                {
                     s.latencies[oldest.key] = nil
                 }
-                latency = Latency(histogram: SlidingHistogram(window: settings.window, slices: settings.slices),
-                                  lastUsed: now)
+                latency = Latency(
+                    histogram: SlidingHistogram(window: settings.window, slices: settings.slices),
+                    lastUsed: now)
             }
             latency.histogram.record(seconds, now: now)
             latency.lastUsed = max(latency.lastUsed, now)

@@ -73,11 +73,13 @@ public struct RateAllowance: Sendable {
         /// Seconds ahead beyond which a `reset` is distrusted.
         public var resetHorizon: Double
 
-        public init(initialRate: Double? = nil, cooldown: Double = 1, decreaseFactor: Double = 0.5,
-                    increasePerSecond: Double? = nil, minimumRate: Double = 0.1, burstSeconds: Double = 1,
-                    limitWindow: Double = 60, maxHold: Double = 60, pacingFraction: Double = 1,
-                    capacityMargin: Double = 1, followsRemaining: Bool = true, resetTolerance: Double = 2,
-                    resetHorizon: Double = 3600) {
+        public init(
+            initialRate: Double? = nil, cooldown: Double = 1, decreaseFactor: Double = 0.5,
+            increasePerSecond: Double? = nil, minimumRate: Double = 0.1, burstSeconds: Double = 1,
+            limitWindow: Double = 60, maxHold: Double = 60, pacingFraction: Double = 1,
+            capacityMargin: Double = 1, followsRemaining: Bool = true, resetTolerance: Double = 2,
+            resetHorizon: Double = 3600
+        ) {
             self.initialRate = initialRate
             self.cooldown = cooldown
             self.decreaseFactor = decreaseFactor
@@ -122,8 +124,10 @@ public struct RateAllowance: Sendable {
         /// What the request was charged at admission.
         public var cost: RequestCost
 
-        public init(limits: RateLimitHeaders, rateLimited: Bool = false, retryAfter: Double? = nil,
-                    sentAt: MonotonicInstant, cost: RequestCost = .zero) {
+        public init(
+            limits: RateLimitHeaders, rateLimited: Bool = false, retryAfter: Double? = nil,
+            sentAt: MonotonicInstant, cost: RequestCost = .zero
+        ) {
             self.limits = limits
             self.rateLimited = rateLimited
             self.retryAfter = retryAfter
@@ -199,15 +203,17 @@ public struct RateAllowance: Sendable {
         var rate = self.rate
         var stored = bucketSize ?? 0
         if let typicalRequest {
-            let typicalCost = RequestCost(inputTokens: typicalRequest.inputTokens,
-                                          outputTokens: typicalRequest.maxTokens * outputRatio)
+            let typicalCost = RequestCost(
+                inputTokens: typicalRequest.inputTokens,
+                outputTokens: typicalRequest.maxTokens * outputRatio)
             for kind in TokenKind.allCases {
                 guard let bucket = tokenBuckets[kind.rawValue] else { continue }
-                let perRequest: Double = switch kind {
-                case .tokens: typicalCost.inputTokens + typicalCost.outputTokens
-                case .input: typicalCost.inputTokens
-                case .output: typicalCost.outputTokens
-                }
+                let perRequest: Double =
+                    switch kind {
+                    case .tokens: typicalCost.inputTokens + typicalCost.outputTokens
+                    case .input: typicalCost.inputTokens
+                    case .output: typicalCost.outputTokens
+                    }
                 guard perRequest >= 1 else { continue }
                 rate = min(rate ?? .infinity, bucket.rate / perRequest)
                 stored = min(stored > 0 ? stored : .infinity, bucket.capacity / perRequest)
@@ -324,8 +330,10 @@ public struct RateAllowance: Sendable {
     private mutating func observe(_ answer: Answer, wallTime: Double, now: MonotonicInstant) -> HeaderVerdict {
         let limits = answer.limits
         guard !limits.isEmpty else { return .absent }
-        if let reason = limits.distrust(wallTime: wallTime, tolerance: settings.resetTolerance,
-                                        horizon: settings.resetHorizon) {
+        if let reason = limits.distrust(
+            wallTime: wallTime, tolerance: settings.resetTolerance,
+            horizon: settings.resetHorizon)
+        {
             if headersTrusted, learnedRate == nil {
                 // AIMD from the rate the headers last announced, not from unlimited.
                 learnedRate = announcedLimit.map { $0 * settings.pacingFraction }
@@ -361,8 +369,10 @@ public struct RateAllowance: Sendable {
             }
         }
         let observed: [(TokenKind, RateLimitHeaders.Dimension?, Double, Double)] = [
-            (.tokens, limits.tokens, answer.cost.inputTokens + answer.cost.outputTokens,
-             after.cost.inputTokens + after.cost.outputTokens),
+            (
+                .tokens, limits.tokens, answer.cost.inputTokens + answer.cost.outputTokens,
+                after.cost.inputTokens + after.cost.outputTokens
+            ),
             (.input, limits.inputTokens, answer.cost.inputTokens, after.cost.inputTokens),
             (.output, limits.outputTokens, 0, after.cost.outputTokens),
         ]

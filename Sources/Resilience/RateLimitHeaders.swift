@@ -28,8 +28,10 @@ public struct RateLimitHeaders: Sendable, Equatable {
     /// response that sends them cannot be trusted to describe the bucket.
     public var malformedFields = 0
 
-    public init(requests: Dimension? = nil, tokens: Dimension? = nil, inputTokens: Dimension? = nil,
-                outputTokens: Dimension? = nil) {
+    public init(
+        requests: Dimension? = nil, tokens: Dimension? = nil, inputTokens: Dimension? = nil,
+        outputTokens: Dimension? = nil
+    ) {
         self.requests = requests
         self.tokens = tokens
         self.inputTokens = inputTokens
@@ -87,9 +89,10 @@ public struct RateLimitHeaders: Sendable, Equatable {
         var dimension: Dimension? {
             let limit = limit ?? nil, remaining = remaining ?? nil, reset = reset ?? nil
             guard limit != nil || remaining != nil || reset != nil else { return nil }
-            return Dimension(limit: limit.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil },
-                             remaining: remaining.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil },
-                             resetAt: reset)
+            return Dimension(
+                limit: limit.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil },
+                remaining: remaining.flatMap { $0.isFinite && $0 >= 0 ? $0 : nil },
+                resetAt: reset)
         }
     }
 

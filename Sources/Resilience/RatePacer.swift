@@ -49,8 +49,10 @@ public final class RatePacer: Sendable {
         /// Seconds left until the request's deadline; nil = no deadline but `maxWait`.
         public var deadline: Double?
 
-        public init(key: String, pool: [String]? = nil, demand: String? = nil, bodyBytes: Int = 0,
-                    maxTokens: Int? = nil, deadline: Double? = nil) {
+        public init(
+            key: String, pool: [String]? = nil, demand: String? = nil, bodyBytes: Int = 0,
+            maxTokens: Int? = nil, deadline: Double? = nil
+        ) {
             self.key = key
             self.pool = pool
             self.demand = demand
@@ -102,8 +104,10 @@ public final class RatePacer: Sendable {
     public static let burstTolerance = 5.0
     private let state = Mutex(State())
 
-    public init(settings: RateAllowance.Settings = RateAllowance.Settings(), maxWaiting: Int = 100,
-                maxWait: Double = 10, maxKeys: Int = 1024, standingWait: Double = 0.05) {
+    public init(
+        settings: RateAllowance.Settings = RateAllowance.Settings(), maxWaiting: Int = 100,
+        maxWait: Double = 10, maxKeys: Int = 1024, standingWait: Double = 0.05
+    ) {
         self.settings = settings
         self.maxWaiting = maxWaiting
         self.maxWait = maxWait
@@ -134,8 +138,10 @@ public final class RatePacer: Sendable {
 
     /// Learns from one answer's head; returns what its rate-limit headers were worth.
     @discardableResult
-    public func record(_ key: String, answer: RateAllowance.Answer, wallTime: Double,
-                       now: MonotonicInstant) -> RateAllowance.HeaderVerdict {
+    public func record(
+        _ key: String, answer: RateAllowance.Answer, wallTime: Double,
+        now: MonotonicInstant
+    ) -> RateAllowance.HeaderVerdict {
         update(key, now: now) { entry in
             let seconds = max(0, now.seconds(since: answer.sentAt))
             // A tenth of the way per answer: steady under jitter, yet a region that slows
@@ -197,9 +203,10 @@ public final class RatePacer: Sendable {
                 let waiting = entry.queue.waiting(now: now)
                 state.entries[key] = entry
                 let allowance = entry.queue.allowance
-                return Snapshot(key: key, rate: allowance.learnedRate, effectiveRate: allowance.effectiveRate(now: now),
-                                announcedLimit: allowance.announcedLimit, learnedCapacity: allowance.learnedCapacity,
-                                headersTrusted: allowance.headersTrusted, waiting: waiting)
+                return Snapshot(
+                    key: key, rate: allowance.learnedRate, effectiveRate: allowance.effectiveRate(now: now),
+                    announcedLimit: allowance.announcedLimit, learnedCapacity: allowance.learnedCapacity,
+                    headersTrusted: allowance.headersTrusted, waiting: waiting)
             }
         }
     }
@@ -210,17 +217,22 @@ public final class RatePacer: Sendable {
         state.withLock { state in
             var oversubscribed = false
             if let demand = request.demand, let supply = Self.supply(of: request.pool ?? [request.key], in: state) {
-                oversubscribed = Self.countDemand(demand, in: &state, supply: supply.rate, stored: supply.stored, now: now,
-                                                  maxKeys: maxKeys)
+                oversubscribed = Self.countDemand(
+                    demand, in: &state, supply: supply.rate, stored: supply.stored, now: now,
+                    maxKeys: maxKeys)
             }
-            return Self.update(request.key, in: &state, now: now, settings: settings, maxKeys: maxKeys,
-                               maxWaiting: maxWaiting, maxWait: maxWait) { entry in
+            return Self.update(
+                request.key, in: &state, now: now, settings: settings, maxKeys: maxKeys,
+                maxWaiting: maxWaiting, maxWait: maxWait
+            ) { entry in
                 var allowed = maxWait
                 if let deadline = request.deadline { allowed = min(allowed, deadline - (entry.serviceTime ?? 0)) }
                 if oversubscribed { allowed = min(allowed, standingWait) }
                 let cost = entry.queue.allowance.estimate(bodyBytes: request.bodyBytes, maxTokens: request.maxTokens)
-                let admission = reserve ? entry.queue.admit(now: now, cost: cost, maxWait: max(0, allowed))
-                                        : entry.queue.peek(now: now, cost: cost, maxWait: max(0, allowed))
+                let admission =
+                    reserve
+                    ? entry.queue.admit(now: now, cost: cost, maxWait: max(0, allowed))
+                    : entry.queue.peek(now: now, cost: cost, maxWait: max(0, allowed))
                 return Grant(admission: admission, cost: cost, oversubscribed: oversubscribed)
             }
         }
@@ -228,8 +240,10 @@ public final class RatePacer: Sendable {
 
     /// Counts a new request toward its model's backlog; true when that backlog says the
     /// demand exceeds the allowance for longer than a burst.
-    private static func countDemand(_ key: String, in state: inout State, supply: Double, stored: Double,
-                                    now: MonotonicInstant, maxKeys: Int) -> Bool {
+    private static func countDemand(
+        _ key: String, in state: inout State, supply: Double, stored: Double,
+        now: MonotonicInstant, maxKeys: Int
+    ) -> Bool {
         var backlog = state.demand.removeValue(forKey: key) ?? DemandBacklog(now: now)
         if state.demand.count >= maxKeys, let oldest = state.demand.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
             state.demand[oldest.key] = nil
@@ -257,13 +271,16 @@ public final class RatePacer: Sendable {
 
     private func update<T: Sendable>(_ key: String, now: MonotonicInstant, _ body: (inout Entry) -> T) -> T {
         state.withLock { state in
-            Self.update(key, in: &state, now: now, settings: settings, maxKeys: maxKeys, maxWaiting: maxWaiting,
-                        maxWait: maxWait, body)
+            Self.update(
+                key, in: &state, now: now, settings: settings, maxKeys: maxKeys, maxWaiting: maxWaiting,
+                maxWait: maxWait, body)
         }
     }
 
-    private static func update<T: Sendable>(_ key: String, in state: inout State, now: MonotonicInstant, settings: RateAllowance.Settings,
-                                  maxKeys: Int, maxWaiting: Int, maxWait: Double, _ body: (inout Entry) -> T) -> T {
+    private static func update<T: Sendable>(
+        _ key: String, in state: inout State, now: MonotonicInstant, settings: RateAllowance.Settings,
+        maxKeys: Int, maxWaiting: Int, maxWait: Double, _ body: (inout Entry) -> T
+    ) -> T {
         var entry: Entry
         // Taken out of the dictionary so the queue's storage is not shared while it changes.
         if let existing = state.entries.removeValue(forKey: key) {
@@ -272,8 +289,10 @@ public final class RatePacer: Sendable {
             if state.entries.count >= maxKeys, let oldest = state.entries.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
                 state.entries[oldest.key] = nil
             }
-            entry = Entry(queue: RateQueue(allowance: RateAllowance(settings: settings, now: now),
-                                           maxWaiting: maxWaiting, maxWait: maxWait), lastUsed: now)
+            entry = Entry(
+                queue: RateQueue(
+                    allowance: RateAllowance(settings: settings, now: now),
+                    maxWaiting: maxWaiting, maxWait: maxWait), lastUsed: now)
         }
         entry.lastUsed = max(entry.lastUsed, now)
         let result = body(&entry)

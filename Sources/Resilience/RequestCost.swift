@@ -20,8 +20,9 @@ public struct RequestCost: Sendable, Equatable {
 
     /// The estimate for a body of `bodyBytes` asking for at most `maxTokens` output tokens.
     public static func estimate(bodyBytes: Int, maxTokens: Int?, outputRatio: Double) -> RequestCost {
-        RequestCost(inputTokens: (Double(bodyBytes) / bytesPerInputToken).rounded(.up),
-                    outputTokens: (Double(maxTokens ?? 0) * min(1, max(0, outputRatio))).rounded(.up))
+        RequestCost(
+            inputTokens: (Double(bodyBytes) / bytesPerInputToken).rounded(.up),
+            outputTokens: (Double(maxTokens ?? 0) * min(1, max(0, outputRatio))).rounded(.up))
     }
 
     public static let zero = RequestCost()

@@ -60,8 +60,10 @@ public final class TokenRefresher: Sendable {
         /// A refresh not reported within this many seconds is presumed lost; another may start.
         public var refreshTimeout: Double
 
-        public init(refreshAheadFraction: Double = 0.2, minimumRefreshAhead: Double = 30, retryBase: Double = 1,
-                    retryCap: Double = 30, refreshTimeout: Double = 30) {
+        public init(
+            refreshAheadFraction: Double = 0.2, minimumRefreshAhead: Double = 30, retryBase: Double = 1,
+            retryCap: Double = 30, refreshTimeout: Double = 30
+        ) {
             self.refreshAheadFraction = refreshAheadFraction
             self.minimumRefreshAhead = minimumRefreshAhead
             self.retryBase = retryBase
@@ -167,9 +169,10 @@ public final class TokenRefresher: Sendable {
     public func snapshot(now: MonotonicInstant) -> Snapshot {
         state.withLock { s in
             let valid = s.token.map { !s.rejected && now < $0.expiresAt } ?? false
-            return Snapshot(hasValidToken: valid, expiresIn: s.token.map { $0.expiresAt.seconds(since: now) },
-                            refreshing: s.inFlight != nil, consecutiveFailures: s.failures,
-                            lastFailure: s.lastFailure, refreshesStarted: s.started, refreshesFailed: s.failed)
+            return Snapshot(
+                hasValidToken: valid, expiresIn: s.token.map { $0.expiresAt.seconds(since: now) },
+                refreshing: s.inFlight != nil, consecutiveFailures: s.failures,
+                lastFailure: s.lastFailure, refreshesStarted: s.started, refreshesFailed: s.failed)
         }
     }
 

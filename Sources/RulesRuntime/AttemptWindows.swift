@@ -54,8 +54,9 @@ package final class AttemptWindows: Sendable {
                 entry.stamps[slot] = second
                 entry.slots[slot] = WindowResult()
             }
-            entry.slots[slot].record(attempt.outcome, status: attempt.status, latency: attempt.latency,
-                                     timeToFirstByte: attempt.timeToFirstByte)
+            entry.slots[slot].record(
+                attempt.outcome, status: attempt.status, latency: attempt.latency,
+                timeToFirstByte: attempt.timeToFirstByte)
             // Usually the newest; one recorded late (its request ended after others that were
             // answered later) goes back to where it ended. Ties keep the order of arrival.
             var index = entry.recent.endIndex

@@ -12,8 +12,9 @@ package struct InstanceDecisions: Codable, Equatable, Sendable {
 
     /// The more cautious of both: the higher level, the larger shift of each region.
     package func merged(with other: InstanceDecisions) -> InstanceDecisions {
-        InstanceDecisions(degradation: max(degradation, other.degradation),
-                          removed: removed.merging(other.removed) { max($0, $1) })
+        InstanceDecisions(
+            degradation: max(degradation, other.degradation),
+            removed: removed.merging(other.removed) { max($0, $1) })
     }
 
     package init(degradation: Int = 0, removed: [String: Double] = [:]) {

@@ -55,9 +55,11 @@ extension RuleController {
         do {
             try store.commitState(overrides.isEmpty ? nil : Self.encode(overrides), forKey: Self.overridesKey, audit: event)
         } catch {
-            logger.error("refused an operator write: the store did not keep it", metadata: [
-                "target": "\(event.target)", "action": "\(event.action)", "error": "\(error)",
-            ])
+            logger.error(
+                "refused an operator write: the store did not keep it",
+                metadata: [
+                    "target": "\(event.target)", "action": "\(event.action)", "error": "\(error)",
+                ])
             throw .storeRefusedWrite(error)
         }
     }
@@ -67,8 +69,10 @@ extension RuleController {
     /// Pushes the weights and drains in force (rules, then overrides) to the router.
     func applyRouting() {
         let (weights, drained) = state.withLock { s -> ([String: Int], Set<String>) in
-            (s.overrides.weights(rules: s.engine, regions: s.ruleSet.regions, totalRate: nil, peers: s.peers.removed),
-             s.overrides.drainedRegions)
+            (
+                s.overrides.weights(rules: s.engine, regions: s.ruleSet.regions, totalRate: nil, peers: s.peers.removed),
+                s.overrides.drainedRegions
+            )
         }
         if !weights.isEmpty { router.setWeights(weights) }
         router.setDrained(drained)
@@ -94,9 +98,10 @@ extension RuleController {
         guard !expired.isEmpty else { return }
         notifyOverridesObserver(from: before, to: overrides)
         for override in expired {
-            audit(target: override.target, action: "expired",
-                  reason: "the operator's \(override.summary) (\(override.reason)) expired; the rules govern again",
-                  actor: "ballast")
+            audit(
+                target: override.target, action: "expired",
+                reason: "the operator's \(override.summary) (\(override.reason)) expired; the rules govern again",
+                actor: "ballast")
         }
         applyRouting()
     }
@@ -112,11 +117,14 @@ extension RuleController {
         logger.notice("\(event.kind.rawValue) \(target) \(action) by \(actor): \(reason)")
     }
 
-    private func override(_ action: OperatorOverride.Action, target: String, value: Int? = nil,
-                          _ request: OperatorRequest) -> OperatorOverride {
+    private func override(
+        _ action: OperatorOverride.Action, target: String, value: Int? = nil,
+        _ request: OperatorRequest
+    ) -> OperatorOverride {
         let wall = clock.wallTime()
-        return OperatorOverride(action: action, target: target, value: value, reason: request.reason, actor: request.actor,
-                                setAt: overridesObserver.current?.stamp(wall) ?? wall, expiresAt: request.ttl.map { wall + $0 })
+        return OperatorOverride(
+            action: action, target: target, value: value, reason: request.reason, actor: request.actor,
+            setAt: overridesObserver.current?.stamp(wall) ?? wall, expiresAt: request.ttl.map { wall + $0 })
     }
 
     private static func reasonText(_ request: OperatorRequest) -> String {
@@ -130,16 +138,19 @@ extension RuleController {
     /// and leaves memory as it was. Operator writes are serialised (`operatorWrites`), so
     /// the overrides cannot change between the copy and the apply; the lock on the state is
     /// never held while SQLite waits.
-    private func commit(target: String, action: String, _ request: OperatorRequest,
-                        _ change: (inout State) throws(OperatorCommandError) -> Void) throws(OperatorCommandError) {
+    private func commit(
+        target: String, action: String, _ request: OperatorRequest,
+        _ change: (inout State) throws(OperatorCommandError) -> Void
+    ) throws(OperatorCommandError) {
         let (before, after) = try operatorWrites.withLock { _ throws(OperatorCommandError) -> (OperatorOverrides, OperatorOverrides) in
             let (before, after) = try state.withLock { s throws(OperatorCommandError) -> (OperatorOverrides, OperatorOverrides) in
                 var trial = s
                 try change(&trial)
                 return (s.overrides, trial.overrides)
             }
-            let event = AuditEvent(time: clock.wallTime(), kind: .operatorOverride, target: target, action: action,
-                                   reason: Self.reasonText(request), actor: request.actor)
+            let event = AuditEvent(
+                time: clock.wallTime(), kind: .operatorOverride, target: target, action: action,
+                reason: Self.reasonText(request), actor: request.actor)
             try persist(after, audit: event)
             state.withLock { s in
                 // Checked on the copy a moment ago, with the same overrides: the engine's part
@@ -276,9 +287,10 @@ extension RuleController {
         }
         for target in changed.sorted() {
             let now = after.all.first { $0.target == target }
-            audit(target: target, action: now.map { "shared \($0.summary)" } ?? "shared clear",
-                  reason: now.map { "\($0.reason) (set on another instance by \($0.actor))" } ?? "cleared on another instance",
-                  actor: source)
+            audit(
+                target: target, action: now.map { "shared \($0.summary)" } ?? "shared clear",
+                reason: now.map { "\($0.reason) (set on another instance by \($0.actor))" } ?? "cleared on another instance",
+                actor: source)
         }
         applyRouting()
         return true
@@ -302,8 +314,9 @@ extension RuleController {
         let wall = clock.wallTime()
         let weights = router.currentWeights
         return state.withLock { s in
-            RulesView(ruleSet: s.ruleSet, engine: s.engine, overrides: s.overrides, peers: s.peers, weights: weights,
-                      lastReloadError: s.lastError, lastReloadAt: s.lastReloadAt, monotonic: monotonic, wall: wall)
+            RulesView(
+                ruleSet: s.ruleSet, engine: s.engine, overrides: s.overrides, peers: s.peers, weights: weights,
+                lastReloadError: s.lastError, lastReloadAt: s.lastReloadAt, monotonic: monotonic, wall: wall)
         }
     }
 }

@@ -17,9 +17,11 @@ extension RuleController {
     func publishDecisions(after changes: [StateChange]) {
         guard let observer = decisionsObserver.current else { return }
         for change in changes {
-            guard case .circuit(let target) = change.subject, change.action == CircuitState.open.rawValue
+            guard case .circuit(let target) = change.subject,
+                change.action == CircuitState.open.rawValue
                     || change.action == CircuitState.closed.rawValue,
-                  let decision = circuitDecision(target, reason: "\(change.actor): \(change.reason)") else { continue }
+                let decision = circuitDecision(target, reason: "\(change.actor): \(change.reason)")
+            else { continue }
             observer.circuitDecided(decision, at: change.time)
         }
         observer.ownDecisionsChanged(ownDecisions())
@@ -29,8 +31,9 @@ extension RuleController {
     /// open by the rules.
     func publishClosed(_ target: CircuitTarget, reason: String) {
         guard let observer = decisionsObserver.current else { return }
-        let decision = SharedCircuitDecision(target: target.description, phase: .closed, until: nil, trips: 0,
-                                             mode: CircuitMode.reroute.rawValue, group: nil, rule: nil, instance: "", reason: reason)
+        let decision = SharedCircuitDecision(
+            target: target.description, phase: .closed, until: nil, trips: 0,
+            mode: CircuitMode.reroute.rawValue, group: nil, rule: nil, instance: "", reason: reason)
         observer.circuitDecided(decision, at: clock.wallTime())
         observer.ownDecisionsChanged(ownDecisions())
     }
@@ -42,9 +45,10 @@ extension RuleController {
         let wall = clock.wallTime()
         return state.withLock { s in
             let breaker = s.engine.circuits[target]
-            var decision = SharedCircuitDecision(target: target.description, phase: .closed, until: nil, trips: breaker?.trips ?? 0,
-                                                 mode: (breaker?.mode ?? .reroute).rawValue, group: breaker?.owner?.group,
-                                                 rule: breaker?.owner?.rule, instance: "", reason: reason)
+            var decision = SharedCircuitDecision(
+                target: target.description, phase: .closed, until: nil, trips: breaker?.trips ?? 0,
+                mode: (breaker?.mode ?? .reroute).rawValue, group: breaker?.owner?.group,
+                rule: breaker?.owner?.rule, instance: "", reason: reason)
             switch breaker?.phase ?? .closed {
             case .closed: break
             case .open(let until):
@@ -93,9 +97,10 @@ extension RuleController {
             return transition
         }
         guard let transition else { return false }
-        audit(target: target.description, kind: .circuitChanged, action: transition.to.rawValue,
-              reason: "\(transition.detail), as decided on instance \(decision.instance): \(decision.reason)",
-              actor: "instance:\(decision.instance)")
+        audit(
+            target: target.description, kind: .circuitChanged, action: transition.to.rawValue,
+            reason: "\(transition.detail), as decided on instance \(decision.instance): \(decision.reason)",
+            actor: "instance:\(decision.instance)")
         tick()
         return true
     }

@@ -82,8 +82,10 @@ public final class RuleController: Sendable {
     /// Loads the rule files; an error in any of them fails start-up with every problem listed.
     /// Overrides saved by an earlier run are loaded from `store`; expired ones are dropped
     /// (and audited) at the first tick.
-    package init(config: GatewayConfig, source: TelemetryWindowSource, router: Router, writer: TelemetryWriter,
-         store: TelemetryStore? = nil, migrations: MigrationController? = nil, clock: any TimeSource, logger: Logger) throws {
+    package init(
+        config: GatewayConfig, source: TelemetryWindowSource, router: Router, writer: TelemetryWriter,
+        store: TelemetryStore? = nil, migrations: MigrationController? = nil, clock: any TimeSource, logger: Logger
+    ) throws {
         paths = config.rules.paths
         context = RuleContext(config: config)
         self.source = source
@@ -169,9 +171,11 @@ public final class RuleController: Sendable {
             failedReloads.add(1, ordering: .relaxed)
             state.withLock { $0.lastError = "\(error)" }
             let problems = "\(error)".split(separator: "\n")
-            _ = writer.submit(AuditEvent(time: clock.wallTime(), kind: .rulesReloaded, target: "rules", action: "refused",
-                                         reason: "\(problems.count) problem(s), the running rules stay: \(problems.first ?? "")",
-                                         actor: actor))
+            _ = writer.submit(
+                AuditEvent(
+                    time: clock.wallTime(), kind: .rulesReloaded, target: "rules", action: "refused",
+                    reason: "\(problems.count) problem(s), the running rules stay: \(problems.first ?? "")",
+                    actor: actor))
             logger.error("rules reload failed; the running rules stay", metadata: ["errors": "\(error)"])
             return error
         case .success(let ruleSet):
@@ -186,10 +190,12 @@ public final class RuleController: Sendable {
                 s.lastReloadAt = now.wall
                 return result.changes
             }
-            _ = writer.submit(AuditEvent(time: now.wall, kind: .rulesReloaded, target: "rules",
-                                         action: "\(ruleSet.rules.count) rules",
-                                         reason: (reason.map { "\($0); " } ?? "") + "reload of \(paths.joined(separator: ", "))",
-                                         actor: actor))
+            _ = writer.submit(
+                AuditEvent(
+                    time: now.wall, kind: .rulesReloaded, target: "rules",
+                    action: "\(ruleSet.rules.count) rules",
+                    reason: (reason.map { "\($0); " } ?? "") + "reload of \(paths.joined(separator: ", "))",
+                    actor: actor))
             apply(changes)
             publishDecisions(after: changes)
             logger.info("rules reloaded", metadata: ["rules": "\(ruleSet.rules.count)", "by": "\(actor)"])
@@ -255,8 +261,9 @@ public final class RuleController: Sendable {
         return state.withLock { s -> Admission in
             if !s.overrides.circuits.isEmpty, let held = s.overrides.heldOpen(region: region, model: model) {
                 let retryAfter = held.override.expiresAt.map { max(1, $0 - wall) } ?? 30
-                return .open(retryAfter: retryAfter, mode: held.target.region == nil ? .fallback : .reroute,
-                             target: held.target.description)
+                return .open(
+                    retryAfter: retryAfter, mode: held.target.region == nil ? .fallback : .reroute,
+                    target: held.target.description)
             }
             switch s.engine.circuitStatus(region: region, model: model, at: now) {
             case .closed:

@@ -50,12 +50,14 @@ public final class TelemetryWindowSource: WindowSource {
     /// client requests, from the telemetry windows.
     public func window(_ query: WindowQuery, now: Double) -> WindowResult {
         if let canary = query.canary {
-            return canaries.window(canary, regions: query.regions, models: query.models, length: query.window,
-                                   failing: query.failureClasses, now: now)
+            return canaries.window(
+                canary, regions: query.regions, models: query.models, length: query.window,
+                failing: query.failureClasses, now: now)
         }
         if query.level == .attempt {
-            return attempts.window(regions: query.regions, models: query.models, length: query.window,
-                                   failing: query.failureClasses, now: now)
+            return attempts.window(
+                regions: query.regions, models: query.models, length: query.window,
+                failing: query.failureClasses, now: now)
         }
         let regionFilters: [String?] = query.regions.map { $0.map(Optional.some) } ?? [nil]
         let modelFilters: [String?] = query.models.map { $0.map(Optional.some) } ?? [nil]
@@ -65,8 +67,9 @@ public final class TelemetryWindowSource: WindowSource {
             for model in modelFilters {
                 let filter = TelemetryFilter(region: region, model: model)
                 guard let stats = try? windows.stats(last: query.window, filter: filter, at: now) else { continue }
-                var part = WindowResult(outcomes: stats.counts.outcomes, status429: stats.counts.status429,
-                                        latency: stats.counts.latency.counts, ttfb: stats.counts.ttfb.counts)
+                var part = WindowResult(
+                    outcomes: stats.counts.outcomes, status429: stats.counts.status429,
+                    latency: stats.counts.latency.counts, ttfb: stats.counts.ttfb.counts)
                 if query.wantsStreak {
                     let failing = Set(OutcomeClass.allCases.filter { query.failureClasses.contains(OutcomeClassSet([$0])) })
                     part.consecutiveFailures = (try? windows.consecutiveFailures(filter: filter, failing: failing)) ?? 0

@@ -18,7 +18,7 @@ extension SQLiteDatabase {
         let call: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, count, values in
             guard let context, let data = sqlite3_user_data(context) else { return }
             let function = Unmanaged<FunctionBox>.fromOpaque(data).takeUnretainedValue().function
-            let texts = (0 ..< Int(max(count, 0))).map { index -> UnsafeBufferPointer<UInt8>? in
+            let texts = (0..<Int(max(count, 0))).map { index -> UnsafeBufferPointer<UInt8>? in
                 guard let value = values?[index], sqlite3_value_type(value) != SQLITE_NULL else { return nil }
                 return UnsafeBufferPointer(start: sqlite3_value_text(value), count: Int(sqlite3_value_bytes(value)))
             }

@@ -83,8 +83,10 @@ public struct LeaseBook: Sendable {
     /// A lease's answer: `granted` slots from a bucket whose level was `levelBefore`,
     /// refilling at `rate`; `fullFor` seconds until a further slot fits in the horizon.
     /// `granted` -1: no limit is known anywhere.
-    public mutating func applyLease(granted: Int, levelBefore: Double, rate: Double, fullFor: Double, wanted: Int,
-                                    now: MonotonicInstant) {
+    public mutating func applyLease(
+        granted: Int, levelBefore: Double, rate: Double, fullFor: Double, wanted: Int,
+        now: MonotonicInstant
+    ) {
         leasing = false
         answered = true
         guard granted >= 0 else {

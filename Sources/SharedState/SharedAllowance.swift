@@ -62,9 +62,13 @@ public final class SharedAllowance: Sendable {
         }
         let s = settings
         let hold = retryAfter.map { min(max(0, $0), 60) } ?? 0
-        client.eval(BucketScripts.cut, keys: [bucketKey(key)],
-                    args: [String(s.decreaseFactor), String(s.cooldown), String(s.minimumRate), String(hold),
-                           String(s.burstSeconds), String(s.increasePerSecond), String(s.bucketTTLMilliseconds)]) { [self] result in
+        client.eval(
+            BucketScripts.cut, keys: [bucketKey(key)],
+            args: [
+                String(s.decreaseFactor), String(s.cooldown), String(s.minimumRate), String(hold),
+                String(s.burstSeconds), String(s.increasePerSecond), String(s.bucketTTLMilliseconds),
+            ]
+        ) { [self] result in
             if case .success(let reply) = result, reply.array?.first?.text == "1" { cuts.add(1, ordering: .relaxed) }
         }
     }
@@ -81,13 +85,18 @@ public final class SharedAllowance: Sendable {
     private func sendLease(_ key: String, wanted: Int, hint: Double) {
         leases.add(1, ordering: .relaxed)
         let s = settings
-        client.eval(BucketScripts.lease, keys: [bucketKey(key)],
-                    args: [String(wanted), String(hint), String(s.horizon), String(s.burstSeconds), String(s.increasePerSecond),
-                           String(s.bucketTTLMilliseconds)]) { [self] result in
+        client.eval(
+            BucketScripts.lease, keys: [bucketKey(key)],
+            args: [
+                String(wanted), String(hint), String(s.horizon), String(s.burstSeconds), String(s.increasePerSecond),
+                String(s.bucketTTLMilliseconds),
+            ]
+        ) { [self] result in
             let now = clock.now()
             guard case .success(let reply) = result, let items = reply.array, items.count == 4,
-                  let granted = items[0].double, let before = items[1].double, let rate = items[2].double,
-                  let full = items[3].double else {
+                let granted = items[0].double, let before = items[1].double, let rate = items[2].double,
+                let full = items[3].double
+            else {
                 books.withLock { books in books[key]?.leaseFailed() }
                 return
             }

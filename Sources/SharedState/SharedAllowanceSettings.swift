@@ -32,10 +32,12 @@ public struct SharedAllowanceSettings: Sendable, Equatable {
     /// Buckets of keys nobody uses expire in Redis after this long (milliseconds).
     public var bucketTTLMilliseconds: Int
 
-    public init(headroom: Double = 0.98, horizon: Double = 1, burstSeconds: Double = 0.2, increasePerSecond: Double = 0.05,
-                decreaseFactor: Double = 0.5, cooldown: Double = 1, minimumRate: Double = 0.1, lookahead: Double = 0.1,
-                maxBatch: Int = 32, maxOwed: Int = 2, owedWindow: Double = 0.02, localShare: Double = 0.34, maxWait: Double = 10, staleAfter: Double = 1,
-                bucketTTLMilliseconds: Int = 600_000) {
+    public init(
+        headroom: Double = 0.98, horizon: Double = 1, burstSeconds: Double = 0.2, increasePerSecond: Double = 0.05,
+        decreaseFactor: Double = 0.5, cooldown: Double = 1, minimumRate: Double = 0.1, lookahead: Double = 0.1,
+        maxBatch: Int = 32, maxOwed: Int = 2, owedWindow: Double = 0.02, localShare: Double = 0.34, maxWait: Double = 10, staleAfter: Double = 1,
+        bucketTTLMilliseconds: Int = 600_000
+    ) {
         self.headroom = headroom
         self.horizon = horizon
         self.burstSeconds = burstSeconds

@@ -16,34 +16,36 @@ public final class SharedCacheTier: Sendable {
     /// GET the answer, else take the lock, else check its holder against the membership hash
     /// (KEYS[3]) in the same step: a holder unseen for the members' ttl is gone, and its lock
     /// is taken over. Without a membership hash every holder counts as alive.
-    private static let acquireScript = RedisScript("""
-    local v = redis.call('GET', KEYS[1])
-    if v then return {'hit', v} end
-    if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'lead'} end
-    local holder = redis.call('GET', KEYS[2]) or ''
-    local bar = string.find(holder, '|', 1, true)
-    if bar and redis.call('EXISTS', KEYS[3]) == 1 then
-      local member = redis.call('HGET', KEYS[3], string.sub(holder, 1, bar - 1))
-      local alive = false
-      if member then
-        local t = redis.call('TIME')
-        local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-        local at = tonumber(string.sub(member, 1, (string.find(member, '|', 1, true) or 1) - 1))
-        alive = at ~= nil and now - at <= tonumber(ARGV[3])
-      end
-      if not alive then
-        redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-        return {'lead'}
-      end
-    end
-    return {'wait'}
-    """)
-    private static let publishScript = RedisScript("""
-    if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
-    if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
-    redis.call('PUBLISH', ARGV[4], ARGV[5])
-    return 1
-    """)
+    private static let acquireScript = RedisScript(
+        """
+        local v = redis.call('GET', KEYS[1])
+        if v then return {'hit', v} end
+        if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {'lead'} end
+        local holder = redis.call('GET', KEYS[2]) or ''
+        local bar = string.find(holder, '|', 1, true)
+        if bar and redis.call('EXISTS', KEYS[3]) == 1 then
+          local member = redis.call('HGET', KEYS[3], string.sub(holder, 1, bar - 1))
+          local alive = false
+          if member then
+            local t = redis.call('TIME')
+            local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+            local at = tonumber(string.sub(member, 1, (string.find(member, '|', 1, true) or 1) - 1))
+            alive = at ~= nil and now - at <= tonumber(ARGV[3])
+          end
+          if not alive then
+            redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+            return {'lead'}
+          end
+        end
+        return {'wait'}
+        """)
+    private static let publishScript = RedisScript(
+        """
+        if ARGV[1] ~= '' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+        if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+        redis.call('PUBLISH', ARGV[4], ARGV[5])
+        return 1
+        """)
     private let client: RedisClient
     private let prefix: String
     public let instanceID: String
@@ -67,8 +69,10 @@ public final class SharedCacheTier: Sendable {
     private let clock: any TimeSource
 
     /// - Parameter memberTTL: the membership's ttl (`SharedMembership.ttl`).
-    public init(client: RedisClient, keyPrefix: String, instanceID: String, maxValueBytes: Int, lockTimeout: Double,
-                memberTTL: Double, pollInterval: Double = 0.1, clock: any TimeSource = SystemClock()) {
+    public init(
+        client: RedisClient, keyPrefix: String, instanceID: String, maxValueBytes: Int, lockTimeout: Double,
+        memberTTL: Double, pollInterval: Double = 0.1, clock: any TimeSource = SystemClock()
+    ) {
         self.client = client
         self.clock = clock
         prefix = keyPrefix
@@ -100,15 +104,18 @@ public final class SharedCacheTier: Sendable {
 
     /// A local miss for `key` under `namespace`: completes once with the outcome, on a
     /// background thread; waits at most `maxWait` seconds for another instance's answer.
-    public func acquire(namespace: String, key: String, maxWait: Double,
-                        _ completion: @escaping @Sendable (SharedCacheOutcome) -> Void) {
+    public func acquire(
+        namespace: String, key: String, maxWait: Double,
+        _ completion: @escaping @Sendable (SharedCacheOutcome) -> Void
+    ) {
         guard client.isUp else {
             alone.add(1, ordering: .relaxed)
             return completion(.alone)
         }
         let token = instanceID + "|" + String(tokens.add(1, ordering: .relaxed).newValue)
-        attempt(namespace: namespace, key: key, token: token, until: clock.now().adding(seconds: max(0, min(maxWait, lockTimeout))),
-                waited: false, completion)
+        attempt(
+            namespace: namespace, key: key, token: token, until: clock.now().adding(seconds: max(0, min(maxWait, lockTimeout))),
+            waited: false, completion)
     }
 
     /// The leader's answer (nil: it has none): stored with `ttl` when small enough, and the
@@ -117,24 +124,29 @@ public final class SharedCacheTier: Sendable {
         let stored = value.flatMap { $0.count <= maxValueBytes && !$0.isEmpty ? $0 : nil }
         if stored != nil { published.add(1, ordering: .relaxed) }
         let milliseconds = String(max(1, Int((ttl * 1000).rounded())))
-        let arguments = Self.publishScript.arguments(keys: [valueKey(namespace, key), lockKey(namespace, key)],
-                                                     args: ["", milliseconds, token, channel, namespace + ":" + key])
+        let arguments = Self.publishScript.arguments(
+            keys: [valueKey(namespace, key), lockKey(namespace, key)],
+            args: ["", milliseconds, token, channel, namespace + ":" + key])
         var bytes = arguments.map { Array($0.utf8) }
         // ARGV[1] is the value itself, binary as it is.
         bytes[5] = stored ?? []
         client.send(bytes: bytes) { _ in }
     }
 
-    private func attempt(namespace: String, key: String, token: String, until: MonotonicInstant, waited: Bool,
-                         _ completion: @escaping @Sendable (SharedCacheOutcome) -> Void) {
+    private func attempt(
+        namespace: String, key: String, token: String, until: MonotonicInstant, waited: Bool,
+        _ completion: @escaping @Sendable (SharedCacheOutcome) -> Void
+    ) {
         let lockMilliseconds = String(max(1, Int(lockTimeout * 1000)))
         let slot = namespace + ":" + key
         let turn = CacheWaitTurn { [self] in
             attempt(namespace: namespace, key: key, token: token, until: until, waited: true, completion)
         }
         waiting.withLock { $0[slot, default: []].append(turn) }
-        client.eval(Self.acquireScript, keys: [valueKey(namespace, key), lockKey(namespace, key), prefix + "instances"],
-                    args: [token, lockMilliseconds, String(memberTTL)]) { [self] result in
+        client.eval(
+            Self.acquireScript, keys: [valueKey(namespace, key), lockKey(namespace, key), prefix + "instances"],
+            args: [token, lockMilliseconds, String(memberTTL)]
+        ) { [self] result in
             guard case .success(let reply) = result, let items = reply.array, let verdict = items.first?.text else {
                 settle(turn, slot: slot)
                 alone.add(1, ordering: .relaxed)

@@ -42,14 +42,18 @@ public final class SharedClientLimits: Sendable {
     }
 
     /// `limits`: requests, input and output tokens per minute (nil: unlimited).
-    public func admit(name: String, limits: [Double?], input: Double, output: Double, budget: Double?, day: Int64,
-                      _ completion: @escaping @Sendable (Verdict?) -> Void) {
-        client.eval(ClientLimitScripts.admit, keys: keys(name: name, day: day),
-                    args: limits.map { String($0 ?? 0) } + [String(input), String(output), String(budget ?? 0), Self.ttl]) {
+    public func admit(
+        name: String, limits: [Double?], input: Double, output: Double, budget: Double?, day: Int64,
+        _ completion: @escaping @Sendable (Verdict?) -> Void
+    ) {
+        client.eval(
+            ClientLimitScripts.admit, keys: keys(name: name, day: day),
+            args: limits.map { String($0 ?? 0) } + [String(input), String(output), String(budget ?? 0), Self.ttl]
+        ) {
             [self] result in
             guard case .success(let reply) = result, let items = reply.array, items.count == 7,
-                  let verdict = items[0].text, let dimension = items[1].double, let wait = items[2].double,
-                  let r = items[3].double, let i = items[4].double, let o = items[5].double, let spent = items[6].double
+                let verdict = items[0].text, let dimension = items[1].double, let wait = items[2].double,
+                let r = items[3].double, let i = items[4].double, let o = items[5].double, let spent = items[6].double
             else {
                 failures.add(1, ordering: .relaxed)
                 return completion(nil)
@@ -65,11 +69,17 @@ public final class SharedClientLimits: Sendable {
     }
 
     /// Gives back what an admission charged beyond the real usage (fire and forget).
-    public func settle(name: String, limits: [Double?], inputRefund: Double, outputRefund: Double, spendChange: Double,
-                       day: Int64) {
-        client.eval(ClientLimitScripts.settle, keys: keys(name: name, day: day),
-                    args: limits.map { String($0 ?? 0) } + [String(inputRefund), String(outputRefund), String(spendChange),
-                                                            Self.ttl]) { [self] result in
+    public func settle(
+        name: String, limits: [Double?], inputRefund: Double, outputRefund: Double, spendChange: Double,
+        day: Int64
+    ) {
+        client.eval(
+            ClientLimitScripts.settle, keys: keys(name: name, day: day),
+            args: limits.map { String($0 ?? 0) } + [
+                String(inputRefund), String(outputRefund), String(spendChange),
+                Self.ttl,
+            ]
+        ) { [self] result in
             if case .failure = result { failures.add(1, ordering: .relaxed) }
         }
     }

@@ -144,7 +144,8 @@ package final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
             guard newer else { continue }
             if entry.field.hasPrefix("canary:") {
                 guard let decision = Self.decode(SharedCanaryDecision.self, entry.payload), decision.instance != instanceID,
-                      let migrations = controller.migrations else { continue }
+                    let migrations = controller.migrations
+                else { continue }
                 if migrations.adopt(decision.state, from: decision.instance) { adoptedCanaries.add(1, ordering: .relaxed) }
                 continue
             }

@@ -7,25 +7,26 @@ public import Redis
 /// (the control API, the metrics) so they never wait on Redis; the cache tier checks a lock
 /// holder against the hash itself, inside its lock script.
 public final class SharedMembership: Sendable {
-    private static let heartbeatScript = RedisScript("""
-    local t = redis.call('TIME')
-    local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-    redis.call('HSET', KEYS[1], ARGV[1], string.format('%.3f', now) .. '|' .. ARGV[2])
-    local all = redis.call('HGETALL', KEYS[1])
-    local out = {}
-    for i = 1, #all, 2 do
-      local bar = string.find(all[i + 1], '|', 1, true)
-      local at = bar and tonumber(string.sub(all[i + 1], 1, bar - 1))
-      if at == nil or now - at > tonumber(ARGV[3]) then
-        redis.call('HDEL', KEYS[1], all[i])
-      else
-        table.insert(out, all[i])
-        table.insert(out, string.format('%.3f', now - at))
-        table.insert(out, string.sub(all[i + 1], bar + 1))
-      end
-    end
-    return out
-    """)
+    private static let heartbeatScript = RedisScript(
+        """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+        redis.call('HSET', KEYS[1], ARGV[1], string.format('%.3f', now) .. '|' .. ARGV[2])
+        local all = redis.call('HGETALL', KEYS[1])
+        local out = {}
+        for i = 1, #all, 2 do
+          local bar = string.find(all[i + 1], '|', 1, true)
+          local at = bar and tonumber(string.sub(all[i + 1], 1, bar - 1))
+          if at == nil or now - at > tonumber(ARGV[3]) then
+            redis.call('HDEL', KEYS[1], all[i])
+          else
+            table.insert(out, all[i])
+            table.insert(out, string.format('%.3f', now - at))
+            table.insert(out, string.sub(all[i + 1], bar + 1))
+          end
+        end
+        return out
+        """)
 
     private let client: RedisClient
     public let hashKey: String

@@ -96,8 +96,10 @@ package final class SharedOverridesSync: OverridesObserver, Sendable {
 
     /// The local overrides with every newer shared field applied; fields where the local side
     /// is newer (or the hash has nothing) are collected in `republish`.
-    static func merge(local: OperatorOverrides, entries: [SharedEntry], pendingFields: Set<String>, wall: Double,
-                      republish: inout [SharedEntry]) -> OperatorOverrides {
+    static func merge(
+        local: OperatorOverrides, entries: [SharedEntry], pendingFields: Set<String>, wall: Double,
+        republish: inout [SharedEntry]
+    ) -> OperatorOverrides {
         var result = local
         let localFields = fields(local)
         var seen = Set<String>()

@@ -39,22 +39,26 @@ package final class SharedRuntime: Sendable {
             }
             password = value
         }
-        let endpoint = RedisEndpoint(host: config.host, port: config.port, database: config.database, password: password,
-                                     connectTimeout: config.connectTimeout, commandTimeout: config.commandTimeout,
-                                     tls: config.tls.map {
-                                         RedisTLS(caFile: $0.caFile, serverName: $0.serverName, clientCertFile: $0.clientCertFile,
-                                                  clientKeyFile: $0.clientKeyFile)
-                                     })
+        let endpoint = RedisEndpoint(
+            host: config.host, port: config.port, database: config.database, password: password,
+            connectTimeout: config.connectTimeout, commandTimeout: config.commandTimeout,
+            tls: config.tls.map {
+                RedisTLS(
+                    caFile: $0.caFile, serverName: $0.serverName, clientCertFile: $0.clientCertFile,
+                    clientKeyFile: $0.clientKeyFile)
+            })
         instanceID = Self.makeInstanceID()
         client = RedisClient(endpoint: endpoint)
-        allowance = SharedAllowance(client: client, keyPrefix: config.keyPrefix,
-                                    settings: SharedAllowanceSettings(localShare: config.localShare, maxWait: pacing.maxWait),
-                                    clock: clock)
+        allowance = SharedAllowance(
+            client: client, keyPrefix: config.keyPrefix,
+            settings: SharedAllowanceSettings(localShare: config.localShare, maxWait: pacing.maxWait),
+            clock: clock)
         let membership = SharedMembership(client: client, keyPrefix: config.keyPrefix, id: instanceID, ttl: config.heartbeat * 3)
         self.membership = membership
-        cacheTier = SharedCacheTier(client: client, keyPrefix: config.keyPrefix, instanceID: instanceID,
-                                    maxValueBytes: config.maxValueBytes, lockTimeout: config.lockTimeout,
-                                    memberTTL: membership.ttl, clock: clock)
+        cacheTier = SharedCacheTier(
+            client: client, keyPrefix: config.keyPrefix, instanceID: instanceID,
+            maxValueBytes: config.maxValueBytes, lockTimeout: config.lockTimeout,
+            memberTTL: membership.ttl, clock: clock)
         let hash = SharedStateHash(client: client, hashKey: config.keyPrefix + "overrides", channel: config.keyPrefix + "events")
         let overrides = SharedOverridesSync(hash: hash, clock: clock)
         self.overrides = overrides
@@ -65,28 +69,31 @@ package final class SharedRuntime: Sendable {
             membership: membership, clock: clock)
         self.decisions = decisions
         let cacheTier = cacheTier
-        subscriber = RedisSubscriber(endpoint: endpoint, channels: [hash.channel, decisionsChannel, cacheTier.channel],
-                                     onSubscribed: {
-                                         overrides.reconcile()
-                                         decisions.reconcile()
-                                     },
-                                     handler: { channel, message in
-                                         switch channel {
-                                         case cacheTier.channel: cacheTier.notify(String(decoding: message, as: UTF8.self))
-                                         case decisionsChannel: decisions.reconcile()
-                                         default: overrides.reconcile()
-                                         }
-                                     })
+        subscriber = RedisSubscriber(
+            endpoint: endpoint, channels: [hash.channel, decisionsChannel, cacheTier.channel],
+            onSubscribed: {
+                overrides.reconcile()
+                decisions.reconcile()
+            },
+            handler: { channel, message in
+                switch channel {
+                case cacheTier.channel: cacheTier.notify(String(decoding: message, as: UTF8.self))
+                case decisionsChannel: decisions.reconcile()
+                default: overrides.reconcile()
+                }
+            })
         let target = endpoint.description
         client.onStateChange { [logger, client] up in
             if up {
-                logger.notice("shared backend up: shared allowance, cache, overrides and rule decisions in use",
-                              metadata: ["redis": "\(target)"])
+                logger.notice(
+                    "shared backend up: shared allowance, cache, overrides and rule decisions in use",
+                    metadata: ["redis": "\(target)"])
                 overrides.reconcile()
                 decisions.reconcile()
             } else {
-                logger.warning("shared backend down: local allowance, local cache, last known overrides and decisions until it returns",
-                               metadata: ["redis": "\(target)", "reason": "\(client.lastError ?? "unknown")"])
+                logger.warning(
+                    "shared backend down: local allowance, local cache, last known overrides and decisions until it returns",
+                    metadata: ["redis": "\(target)", "reason": "\(client.lastError ?? "unknown")"])
             }
         }
     }
@@ -145,7 +152,8 @@ package final class SharedRuntime: Sendable {
     /// `hostname-pid-random`: unique per process, readable in `ballast status`.
     private static func makeInstanceID() -> String {
         var name = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&name, name.count) == 0
+        let host =
+            gethostname(&name, name.count) == 0
             ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : "ballast"
         return "\(host)-\(getpid())-\(String(UInt16.random(in: 0...UInt16.max), radix: 16))"
     }

@@ -5,18 +5,19 @@ public import Redis
 /// so concurrent writers converge on the newest (ties: the larger payload), whatever order
 /// their writes arrive in.
 public final class SharedStateHash: Sendable {
-    private static let putScript = RedisScript("""
-    local old = redis.call('HGET', KEYS[1], ARGV[1])
-    if old then
-      local bar = string.find(old, '|', 1, true)
-      local at = tonumber(string.sub(old, 1, bar - 1))
-      local new = tonumber(ARGV[2])
-      if at > new or (at == new and string.sub(old, bar + 1) >= ARGV[3]) then return 0 end
-    end
-    redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
-    redis.call('PUBLISH', ARGV[4], ARGV[1])
-    return 1
-    """)
+    private static let putScript = RedisScript(
+        """
+        local old = redis.call('HGET', KEYS[1], ARGV[1])
+        if old then
+          local bar = string.find(old, '|', 1, true)
+          local at = tonumber(string.sub(old, 1, bar - 1))
+          local new = tonumber(ARGV[2])
+          if at > new or (at == new and string.sub(old, bar + 1) >= ARGV[3]) then return 0 end
+        end
+        redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. '|' .. ARGV[3])
+        redis.call('PUBLISH', ARGV[4], ARGV[1])
+        return 1
+        """)
 
     private let client: RedisClient
     public let hashKey: String
@@ -33,8 +34,10 @@ public final class SharedStateHash: Sendable {
     public func put(_ entry: SharedEntry, _ completion: @escaping @Sendable (Bool) -> Void) {
         let stored = entry.stored
         let bar = stored.firstIndex(of: "|")!
-        client.eval(Self.putScript, keys: [hashKey],
-                    args: [entry.field, String(stored[..<bar]), entry.payload, channel]) { result in
+        client.eval(
+            Self.putScript, keys: [hashKey],
+            args: [entry.field, String(stored[..<bar]), entry.payload, channel]
+        ) { result in
             if case .success(let reply) = result, reply.integer != nil { return completion(true) }
             completion(false)
         }
@@ -48,11 +51,12 @@ public final class SharedStateHash: Sendable {
         }
     }
 
-    private static let removeScript = RedisScript("""
-    for i = 2, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
-    redis.call('PUBLISH', ARGV[1], ARGV[2])
-    return 1
-    """)
+    private static let removeScript = RedisScript(
+        """
+        for i = 2, #ARGV do redis.call('HDEL', KEYS[1], ARGV[i]) end
+        redis.call('PUBLISH', ARGV[1], ARGV[2])
+        return 1
+        """)
 
     /// Every field, or nil when Redis did not answer.
     public func fetchAll(_ completion: @escaping @Sendable ([SharedEntry]?) -> Void) {
@@ -62,7 +66,8 @@ public final class SharedStateHash: Sendable {
             var index = 0
             while index + 1 < items.count {
                 if let field = items[index].text, let stored = items[index + 1].text,
-                   let entry = SharedEntry(field: field, stored: stored) {
+                    let entry = SharedEntry(field: field, stored: stored)
+                {
                     entries.append(entry)
                 }
                 index += 2

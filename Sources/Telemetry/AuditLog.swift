@@ -13,8 +13,10 @@ public final class AuditLog: Sendable {
 
     /// Entries with `since <= time <= until` and `id < before`, newest first, at most `limit`.
     /// `kind` and `target` narrow the result when given.
-    public func entries(since: Double? = nil, until: Double? = nil, before: Int? = nil, kind: String? = nil,
-                        target: String? = nil, limit: Int) throws -> [AuditEntry] {
+    public func entries(
+        since: Double? = nil, until: Double? = nil, before: Int? = nil, kind: String? = nil,
+        target: String? = nil, limit: Int
+    ) throws -> [AuditEntry] {
         var conditions: [String] = []
         if since != nil { conditions.append("time >= ?1") }
         if until != nil { conditions.append("time <= ?2") }
@@ -33,9 +35,11 @@ public final class AuditLog: Sendable {
             try statement.bind(max(0, limit), at: 6)
             var entries: [AuditEntry] = []
             try statement.query { row in
-                entries.append(AuditEntry(id: row.int(at: 0), time: row.double(at: 1), kind: row.string(at: 2) ?? "",
-                                          target: row.string(at: 3) ?? "", action: row.string(at: 4) ?? "",
-                                          reason: row.string(at: 5) ?? "", actor: row.string(at: 6) ?? ""))
+                entries.append(
+                    AuditEntry(
+                        id: row.int(at: 0), time: row.double(at: 1), kind: row.string(at: 2) ?? "",
+                        target: row.string(at: 3) ?? "", action: row.string(at: 4) ?? "",
+                        reason: row.string(at: 5) ?? "", actor: row.string(at: 6) ?? ""))
             }
             return entries
         }

@@ -18,7 +18,8 @@ public struct ObjectHomeRow: Sendable, Equatable {
 public enum ObjectHomeTable {
     /// Records (or moves) an object's home region.
     public static func save(_ row: ObjectHomeRow, on database: SQLiteDatabase) throws {
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             INSERT INTO object_homes(id, region, created, expires) VALUES (?1, ?2, ?3, ?4)
             ON CONFLICT(id) DO UPDATE SET region = excluded.region, created = excluded.created, expires = excluded.expires
             """)

@@ -27,7 +27,7 @@ struct RecentRollups {
         slots = Array(repeating: Slot(second: Int.min, cells: [:]), count: self.capacity)
         newest = now
         low = now - self.capacity + 1
-        for second in low ... now { slots[slot(second)].second = second }
+        for second in low...now { slots[slot(second)].second = second }
     }
 
     private func slot(_ second: Int) -> Int {
@@ -39,7 +39,7 @@ struct RecentRollups {
     private mutating func advance(to second: Int) {
         guard second > newest else { return }
         let from = max(newest + 1, second - capacity + 1)
-        for current in from ... second {
+        for current in from...second {
             let index = slot(current)
             slots[index].second = current
             slots[index].cells.removeAll(keepingCapacity: true)
@@ -73,7 +73,7 @@ struct RecentRollups {
         let first = max(from, low)
         let last = min(to, newest)
         guard first <= last else { return total }
-        for second in first ... last {
+        for second in first...last {
             let entry = slots[slot(second)]
             guard entry.second == second else { continue }
             for (key, counts) in entry.cells where filter.matches(region: key.region, model: key.model) {

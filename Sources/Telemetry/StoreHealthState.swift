@@ -43,12 +43,14 @@ public struct StoreHealthState: Sendable, Equatable {
 
     public func report(at monotonic: Double) -> StoreHealthReport {
         guard let failure = lastFailureAt, let reason = lastReason, lastSuccessAt.map({ $0 < failure }) ?? true,
-              monotonic - failure <= window
+            monotonic - failure <= window
         else {
-            return StoreHealthReport(healthy: true, reason: nil, message: nil, failingSince: nil,
-                                     lastFailureAt: lastFailureWall)
+            return StoreHealthReport(
+                healthy: true, reason: nil, message: nil, failingSince: nil,
+                lastFailureAt: lastFailureWall)
         }
-        return StoreHealthReport(healthy: false, reason: reason, message: lastMessage, failingSince: failingSince,
-                                 lastFailureAt: lastFailureWall)
+        return StoreHealthReport(
+            healthy: false, reason: reason, message: lastMessage, failingSince: failingSince,
+            lastFailureAt: lastFailureWall)
     }
 }

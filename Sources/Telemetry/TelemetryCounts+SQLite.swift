@@ -35,8 +35,10 @@ extension TelemetryCounts {
         try Self.mergeHistogram(&ttfb, row: row, column: column + 1, table: table)
     }
 
-    private static func mergeHistogram(_ histogram: inout LatencyHistogram, row: SQLiteRow, column: Int32,
-                                       table: String) throws {
+    private static func mergeHistogram(
+        _ histogram: inout LatencyHistogram, row: SQLiteRow, column: Int32,
+        table: String
+    ) throws {
         let ok = row.withUTF8(at: column) { histogram.merge(encoded: $0) }
         guard ok else {
             throw TelemetryStoreError.corruptHistogram(table: table, text: row.string(at: column) ?? "")

@@ -37,8 +37,10 @@ public final class TelemetryStore: Sendable {
     ///     store's connections (nothing touches the disk).
     ///   - clock: wall time for `schema_migrations.applied_at` and `state.updated_at`.
     ///   - migrations: the schema, in order; tests pass extra steps.
-    public init(path: String, clock: any TimeSource = SystemClock(),
-                migrations: [TelemetryMigration] = TelemetryMigration.schema, busyTimeout: Int32 = 5_000) throws {
+    public init(
+        path: String, clock: any TimeSource = SystemClock(),
+        migrations: [TelemetryMigration] = TelemetryMigration.schema, busyTimeout: Int32 = 5_000
+    ) throws {
         self.path = path
         self.clock = clock
         self.busyTimeout = busyTimeout
@@ -96,7 +98,8 @@ public final class TelemetryStore: Sendable {
     /// its own transaction. Re-reads the table inside each transaction, so two processes
     /// opening a new file at once apply every step exactly once.
     static func migrate(_ database: SQLiteDatabase, migrations: [TelemetryMigration], now: Double) throws -> [String] {
-        try database.execute("""
+        try database.execute(
+            """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 name       TEXT PRIMARY KEY,
                 applied_at REAL NOT NULL
@@ -252,11 +255,14 @@ public final class TelemetryStore: Sendable {
         }
     }
 
-    private static func insert(_ audit: AuditEvent, andPut json: String?, forKey key: String, now: Double,
-                               in database: SQLiteDatabase) throws {
+    private static func insert(
+        _ audit: AuditEvent, andPut json: String?, forKey key: String, now: Double,
+        in database: SQLiteDatabase
+    ) throws {
         try database.transaction {
             try Self.put(json, forKey: key, now: now, in: database)
-            let statement = try database.prepare("""
+            let statement = try database.prepare(
+                """
                 INSERT INTO audit(time, kind, target, action, reason, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                 """)
             try statement.bind(audit.time, at: 1)
@@ -276,7 +282,8 @@ public final class TelemetryStore: Sendable {
             try statement.execute()
             return
         }
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             INSERT INTO state(key, value, updated_at) VALUES (?1, ?2, ?3)
             ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
             """)

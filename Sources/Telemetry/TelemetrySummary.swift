@@ -38,11 +38,13 @@ public struct TelemetrySummary: Sendable {
         for (region, model) in pairs {
             let stats = try windows.stats(last: length, filter: TelemetryFilter(region: region, model: model), at: now)
             guard stats.requests > 0 else { continue }
-            rows.append(Row(region: region.isEmpty ? "-" : region, model: model.isEmpty ? "-" : model,
-                            requests: stats.requests, rate: stats.rate, successRatio: stats.ratio([.success]),
-                            p50: stats.latencyQuantile(0.5), p99: stats.latencyQuantile(0.99),
-                            rateLimited: stats.counts.status429, retries: stats.counts.retries,
-                            hedged: stats.counts.hedged, cacheHits: stats.counts.cacheHits))
+            rows.append(
+                Row(
+                    region: region.isEmpty ? "-" : region, model: model.isEmpty ? "-" : model,
+                    requests: stats.requests, rate: stats.rate, successRatio: stats.ratio([.success]),
+                    p50: stats.latencyQuantile(0.5), p99: stats.latencyQuantile(0.99),
+                    rateLimited: stats.counts.status429, retries: stats.counts.retries,
+                    hedged: stats.counts.hedged, cacheHits: stats.counts.cacheHits))
         }
         let actions = try AuditLog(store: store).entries(since: since, until: now, limit: Int.max).reversed()
         return TelemetrySummary(since: since, until: now, rows: rows, actions: Array(actions))

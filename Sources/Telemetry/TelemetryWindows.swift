@@ -30,9 +30,11 @@ public final class TelemetryWindows: Sendable {
     ///     nil to read only what is on disk (e.g. a CLI inspecting a file). Its clock and
     ///     retention are then used.
     ///   - clock: for a store without a writer: what "now" is.
-    public init(store: TelemetryStore, writer: TelemetryWriter? = nil, clock: any TimeSource = SystemClock(),
-                rawRetention: Double = TelemetryWriterOptions().rawRetention,
-                rollupRetention: Double = TelemetryWriterOptions().rollupRetention) throws {
+    public init(
+        store: TelemetryStore, writer: TelemetryWriter? = nil, clock: any TimeSource = SystemClock(),
+        rawRetention: Double = TelemetryWriterOptions().rawRetention,
+        rollupRetention: Double = TelemetryWriterOptions().rollupRetention
+    ) throws {
         self.store = store
         live = writer?.shared
         self.clock = writer?.shared.clock ?? clock
@@ -71,12 +73,14 @@ public final class TelemetryWindows: Sendable {
 
     /// Seconds `[from, to]` from disk: whole minutes from `rollup_minute`, the edges from
     /// `rollup_second`.
-    private static func sumDisk(_ connection: WindowQueryConnection, from: Int, to: Int,
-                                filter: TelemetryFilter) throws -> TelemetryCounts {
+    private static func sumDisk(
+        _ connection: WindowQueryConnection, from: Int, to: Int,
+        filter: TelemetryFilter
+    ) throws -> TelemetryCounts {
         var total = TelemetryCounts()
         guard from <= to else { return total }
         let firstMinute = minuteStart(from + 59)  // first minute starting at or after `from`
-        let endMinute = minuteStart(to + 1)        // minutes before this end by `to`
+        let endMinute = minuteStart(to + 1)  // minutes before this end by `to`
         if endMinute - firstMinute >= 60 {
             try connection.sum(table: "rollup_minute", from: firstMinute, to: endMinute - 60, filter: filter, into: &total)
             try connection.sum(table: "rollup_second", from: from, to: firstMinute - 1, filter: filter, into: &total)
@@ -95,8 +99,10 @@ public final class TelemetryWindows: Sendable {
     /// in a row (stopping at the first that did not, or at `limit`). Reads the records not yet
     /// written first, then the `requests` table, so the answer is current to the last
     /// hand-off.
-    public func consecutiveFailures(filter: TelemetryFilter = .all, failing: Set<OutcomeClass> = upstreamFailures,
-                                    limit: Int = 10_000) throws -> Int {
+    public func consecutiveFailures(
+        filter: TelemetryFilter = .all, failing: Set<OutcomeClass> = upstreamFailures,
+        limit: Int = 10_000
+    ) throws -> Int {
         var count = 0
         var through = Int64.max
         if let live {

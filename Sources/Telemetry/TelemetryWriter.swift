@@ -33,9 +33,11 @@ public final class TelemetryWriter: Sendable {
     /// - Parameter report: called on the writer thread when records were lost, at most once
     ///   per kind of loss every 10 s (`DropLogThrottle`), with the count since the last call
     ///   and the writer's last error; the gateway logs it.
-    public init(store: TelemetryStore, options: TelemetryWriterOptions = TelemetryWriterOptions(),
-                clock: any TimeSource = SystemClock(),
-                report: @escaping @Sendable (DropLogThrottle.Line, _ lastError: String?) -> Void = { _, _ in }) throws {
+    public init(
+        store: TelemetryStore, options: TelemetryWriterOptions = TelemetryWriterOptions(),
+        clock: any TimeSource = SystemClock(),
+        report: @escaping @Sendable (DropLogThrottle.Line, _ lastError: String?) -> Void = { _, _ in }
+    ) throws {
         self.store = store
         self.options = options
         let database = try store.openConnection()

@@ -30,11 +30,13 @@ public struct TelemetryWriterOptions: Sendable, Equatable {
     /// checkpoints off (tests that copy the files mid-write use it).
     public var walAutoCheckpoint: Int
 
-    public init(capacity: Int = 65_536, auditCapacity: Int = 4_096, flushInterval: Double = 0.1,
-                rawRetention: Double = 86_400, rollupRetention: Double = 30 * 86_400,
-                auditRetention: Double = 30 * 86_400, retentionBatchSize: Int = 5_000,
-                retentionCheckInterval: Double = 1, memorySeconds: Int = 300,
-                vacuumMinFreePages: Int = 2_048, vacuumPagesPerStep: Int = 512, walAutoCheckpoint: Int = 1_000) {
+    public init(
+        capacity: Int = 65_536, auditCapacity: Int = 4_096, flushInterval: Double = 0.1,
+        rawRetention: Double = 86_400, rollupRetention: Double = 30 * 86_400,
+        auditRetention: Double = 30 * 86_400, retentionBatchSize: Int = 5_000,
+        retentionCheckInterval: Double = 1, memorySeconds: Int = 300,
+        vacuumMinFreePages: Int = 2_048, vacuumPagesPerStep: Int = 512, walAutoCheckpoint: Int = 1_000
+    ) {
         self.capacity = capacity
         self.auditCapacity = auditCapacity
         self.flushInterval = flushInterval

@@ -29,8 +29,11 @@ public struct UsageSummary: Sendable, Equatable {
     public var covers: Double?
 
     public var totals: Row {
-        rows.reduce(into: Row(model: "all", region: "all", client: "all", inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0,
-                              cacheReadTokens: 0, costUSD: 0, overheadTokens: 0, unknownUsage: 0)) { sum, row in
+        rows.reduce(
+            into: Row(
+                model: "all", region: "all", client: "all", inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0,
+                cacheReadTokens: 0, costUSD: 0, overheadTokens: 0, unknownUsage: 0)
+        ) { sum, row in
             sum.inputTokens += row.inputTokens
             sum.outputTokens += row.outputTokens
             sum.cacheCreationTokens += row.cacheCreationTokens
@@ -52,7 +55,8 @@ public struct UsageSummary: Sendable, Equatable {
     /// The attempts that started at or after `since` (wall time).
     public static func read(store: TelemetryStore, since: Double) throws -> UsageSummary {
         let database = try store.openConnection()
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             SELECT coalesce(a.model, '-'), a.region, coalesce(r.client, r.credential, '-'),
                    coalesce(sum(a.input_tokens), 0), coalesce(sum(a.output_tokens), 0),
                    coalesce(sum(a.cache_creation_tokens), 0), coalesce(sum(a.cache_read_tokens), 0),
@@ -70,10 +74,12 @@ public struct UsageSummary: Sendable, Equatable {
         var rows: [Row] = []
         var covers: Double?
         try statement.query { row in
-            rows.append(Row(model: row.string(at: 0) ?? "-", region: row.string(at: 1) ?? "-", client: row.string(at: 2) ?? "-",
-                            inputTokens: row.int(at: 3), outputTokens: row.int(at: 4), cacheCreationTokens: row.int(at: 5),
-                            cacheReadTokens: row.int(at: 6), costUSD: row.double(at: 7), overheadTokens: row.int(at: 8),
-                            unknownUsage: row.int(at: 9)))
+            rows.append(
+                Row(
+                    model: row.string(at: 0) ?? "-", region: row.string(at: 1) ?? "-", client: row.string(at: 2) ?? "-",
+                    inputTokens: row.int(at: 3), outputTokens: row.int(at: 4), cacheCreationTokens: row.int(at: 5),
+                    cacheReadTokens: row.int(at: 6), costUSD: row.double(at: 7), overheadTokens: row.int(at: 8),
+                    unknownUsage: row.int(at: 9)))
             let first = row.double(at: 10)
             covers = min(covers ?? first, first)
         }

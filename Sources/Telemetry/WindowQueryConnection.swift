@@ -31,7 +31,8 @@ final class WindowQueryConnection {
         var conditions = ["bucket BETWEEN ?1 AND ?2"]
         if filter.region != nil { conditions.append("region = ?3") }
         if filter.model != nil { conditions.append("model = ?4") }
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             SELECT \(TelemetryCounts.rollupColumns.joined(separator: ", ")) FROM \(table)
             WHERE \(conditions.joined(separator: " AND "))
             """)
@@ -54,7 +55,8 @@ final class WindowQueryConnection {
         defer { statement.reset() }
         while try statement.step() {
             guard let outcome = statement.row.string(at: 0).flatMap(OutcomeClass.init(rawValue:)),
-                  failing.contains(outcome) else { break }
+                failing.contains(outcome)
+            else { break }
             count += 1
         }
         return count
@@ -67,7 +69,8 @@ final class WindowQueryConnection {
         var conditions = ["id <= ?1"]
         if filter.region != nil { conditions.insert("region IS ?3", at: 0) }
         if filter.model != nil { conditions.append("model IS ?4") }
-        let statement = try database.prepare("""
+        let statement = try database.prepare(
+            """
             SELECT outcome FROM requests WHERE \(conditions.joined(separator: " AND "))
             ORDER BY id DESC LIMIT ?2
             """)

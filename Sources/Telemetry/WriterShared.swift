@@ -92,8 +92,9 @@ final class WriterShared: Sendable {
             queue.inFlight = taken
             queue.inFlightSince = queue.oldestSince
             queue.oldestSince = nil
-            let take = WriterTake(flushWaiters: queue.flushWaiters, retentionWaiters: queue.retentionWaiters,
-                                  closed: queue.closed)
+            let take = WriterTake(
+                flushWaiters: queue.flushWaiters, retentionWaiters: queue.retentionWaiters,
+                closed: queue.closed)
             queue.flushWaiters.removeAll()
             queue.retentionWaiters.removeAll()
             return (take, taken, takenAudits)
@@ -162,8 +163,11 @@ final class WriterShared: Sendable {
     /// The start of a consecutive-failure streak, from the records not yet committed,
     /// newest first. `ended` is true when a record that is not a failure was found (the
     /// streak is complete); otherwise the caller continues in SQLite below `writtenThrough`.
-    func pendingStreak(filter: TelemetryFilter, failing: Set<OutcomeClass>, limit: Int)
-        -> (count: Int, ended: Bool, writtenThrough: Int64) {
+    func pendingStreak(
+        filter: TelemetryFilter, failing: Set<OutcomeClass>, limit: Int
+    )
+        -> (count: Int, ended: Bool, writtenThrough: Int64)
+    {
         queue.withLock { queue in
             var count = 0
             for list in [queue.requests, queue.inFlight] {
@@ -186,9 +190,11 @@ final class WriterShared: Sendable {
     var stats: TelemetryWriterStats {
         let now = clock.now().nanoseconds
         let snapshot = queue.withLock { queue in
-            (depth: queue.requests.count + queue.audits.count,
-             oldest: [queue.oldestSince, queue.inFlightSince].compactMap { $0 }.min(),
-             dropped: queue.dropped, droppedClosed: queue.droppedClosed, droppedAudit: queue.droppedAudit)
+            (
+                depth: queue.requests.count + queue.audits.count,
+                oldest: [queue.oldestSince, queue.inFlightSince].compactMap { $0 }.min(),
+                dropped: queue.dropped, droppedClosed: queue.droppedClosed, droppedAudit: queue.droppedAudit
+            )
         }
         let lag = snapshot.oldest.map { now > $0 ? Double(now - $0) / 1e9 : 0 } ?? 0
         return TelemetryWriterStats(

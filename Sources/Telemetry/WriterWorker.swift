@@ -31,8 +31,10 @@ final class WriterWorker: @unchecked Sendable {
     private var vacuumBacklog = false
     private var retentionWaiters: [DispatchSemaphore] = []
 
-    init(shared: WriterShared, database: SQLiteDatabase, store: TelemetryStore,
-         report: @escaping @Sendable (DropLogThrottle.Line, _ lastError: String?) -> Void) throws {
+    init(
+        shared: WriterShared, database: SQLiteDatabase, store: TelemetryStore,
+        report: @escaping @Sendable (DropLogThrottle.Line, _ lastError: String?) -> Void
+    ) throws {
         self.shared = shared
         self.database = database
         self.store = store
@@ -41,20 +43,23 @@ final class WriterWorker: @unchecked Sendable {
         try database.registerHistogramMerge()
         try database.pragma("wal_autocheckpoint = \(options.walAutoCheckpoint)")
         canVacuum = try database.pragma("auto_vacuum") == "2"
-        insertRequest = try database.prepare("""
+        insertRequest = try database.prepare(
+            """
             INSERT INTO requests(id, time, region, model, route, status, outcome, error_type, attempts, hedged,
                 cache_hit, coalesced, streamed, latency, ttfb, input_tokens, output_tokens, bytes_sent, canary, canary_side,
                 client, cache_creation_tokens, cache_read_tokens, usage, cost_usd, trace_id, credential)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
                 ?22, ?23, ?24, ?25, ?26, ?27)
             """)
-        insertAttempt = try database.prepare("""
+        insertAttempt = try database.prepare(
+            """
             INSERT INTO attempts(request_id, time, region, model, attempt, status, outcome, error_type, hedge,
                 cancelled, latency, ttfb, input_tokens, output_tokens, cache_creation_tokens, cache_read_tokens, usage,
                 cost_usd, overhead)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
             """)
-        insertAudit = try database.prepare("""
+        insertAudit = try database.prepare(
+            """
             INSERT INTO audit(time, kind, target, action, reason, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
             """)
         upsertSecond = try Self.prepareUpsert(database, table: "rollup_second")
@@ -71,13 +76,14 @@ final class WriterWorker: @unchecked Sendable {
     /// `INSERT … ON CONFLICT DO UPDATE` adding every counter and merging the histograms.
     private static func prepareUpsert(_ database: SQLiteDatabase, table: String) throws -> SQLiteStatement {
         let columns = TelemetryCounts.rollupColumns
-        let parameters = (1 ... columns.count + 3).map { "?\($0)" }.joined(separator: ", ")
+        let parameters = (1...columns.count + 3).map { "?\($0)" }.joined(separator: ", ")
         let updates = columns.map { column in
             column.hasSuffix("_hist")
                 ? "\(column) = \(SQLiteDatabase.histogramMergeFunction)(\(column), excluded.\(column))"
                 : "\(column) = \(column) + excluded.\(column)"
         }.joined(separator: ",\n    ")
-        return try database.prepare("""
+        return try database.prepare(
+            """
             INSERT INTO \(table)(bucket, region, model, \(columns.joined(separator: ", ")))
             VALUES (\(parameters))
             ON CONFLICT(bucket, region, model) DO UPDATE SET
@@ -144,8 +150,9 @@ final class WriterWorker: @unchecked Sendable {
     private func writeBatch() {
         var seconds: [RollupKey: TelemetryCounts] = [:]
         for pending in requests {
-            let key = RollupKey(bucket: pending.record.completionSecond, region: pending.record.region ?? "",
-                                model: pending.record.model ?? "")
+            let key = RollupKey(
+                bucket: pending.record.completionSecond, region: pending.record.region ?? "",
+                model: pending.record.model ?? "")
             seconds[key, default: TelemetryCounts()].add(pending.record, attempts: pending.attempts)
         }
         var minutes: [RollupKey: TelemetryCounts] = [:]
@@ -157,7 +164,7 @@ final class WriterWorker: @unchecked Sendable {
 
         let started = shared.clock.now()
         var attemptRows = 0
-        for attempt in 1 ... 2 {
+        for attempt in 1...2 {
             do {
                 try store.applyPageLimit(database, applied: &appliedPageLimit)
                 attemptRows = try database.transaction { () throws -> Int in

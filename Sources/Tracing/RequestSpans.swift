@@ -12,8 +12,10 @@ public enum RequestSpans {
     ///   - path: the request's path without its query.
     ///   - end: wall time the request was recorded (the end of attempts still running).
     ///   - fallbackModel: the model a circuit fell back to, when one did.
-    public static func build(trace: RequestTrace, request: RequestRecord, attempts: [AttemptRecord], facts: [AttemptSpanFacts],
-                             method: String, path: String, maxTokens: Int?, fallbackModel: String? = nil) -> [Span] {
+    public static func build(
+        trace: RequestTrace, request: RequestRecord, attempts: [AttemptRecord], facts: [AttemptSpanFacts],
+        method: String, path: String, maxTokens: Int?, fallbackModel: String? = nil
+    ) -> [Span] {
         let flags: UInt8 = trace.sampled ? 1 : 0
         let start = Span.nanos(request.time)
         var server: [(key: String, value: SpanValue)] = [
@@ -35,13 +37,17 @@ public enum RequestSpans {
         if let fallbackModel { server.append(("ballast.fallback_model", .string(fallbackModel))) }
         if let errorType = request.errorType { server.append(("error.type", .string(errorType))) }
         // HTTP server spans are errors for 5xx answers only: a 4xx is the client's mistake.
-        let serverStatus: Span.Status = request.status >= 500 || request.status == 0
+        let serverStatus: Span.Status =
+            request.status >= 500 || request.status == 0
             ? .error(request.errorType ?? "status \(request.status)") : .unset
-        var spans = [Span(traceID: trace.traceID, spanID: trace.serverSpanID, parentSpanID: trace.parent?.spanID,
-                          parentIsRemote: trace.parent != nil, traceState: trace.parent?.traceState,
-                          name: "\(method) \(path)", kind: .server, startNanos: start,
-                          endNanos: Span.nanos(request.time + request.latency), attributes: server, status: serverStatus,
-                          flags: flags)]
+        var spans = [
+            Span(
+                traceID: trace.traceID, spanID: trace.serverSpanID, parentSpanID: trace.parent?.spanID,
+                parentIsRemote: trace.parent != nil, traceState: trace.parent?.traceState,
+                name: "\(method) \(path)", kind: .server, startNanos: start,
+                endNanos: Span.nanos(request.time + request.latency), attributes: server, status: serverStatus,
+                flags: flags)
+        ]
         for (attempt, fact) in zip(attempts, facts) {
             var attributes: [(key: String, value: SpanValue)] = [("http.request.method", .string(method))]
             if attempt.status > 0 { attributes.append(("http.response.status_code", .int(attempt.status))) }
@@ -59,10 +65,12 @@ public enum RequestSpans {
             if let cost = attempt.spend.costUSD { attributes.append(("ballast.cost_usd", .double(cost))) }
             if let errorType = attempt.errorType { attributes.append(("error.type", .string(errorType))) }
             let failed = attempt.outcome != .success && !(attempt.cancelled && attempt.errorType == nil)
-            spans.append(Span(traceID: trace.traceID, spanID: fact.spanID, parentSpanID: trace.serverSpanID,
-                              name: "chat \(attempt.model ?? "unknown")", kind: .client, startNanos: Span.nanos(attempt.time),
-                              endNanos: Span.nanos(attempt.time + attempt.latency), attributes: attributes,
-                              status: failed ? .error(attempt.errorType ?? attempt.outcome.rawValue) : .unset, flags: flags))
+            spans.append(
+                Span(
+                    traceID: trace.traceID, spanID: fact.spanID, parentSpanID: trace.serverSpanID,
+                    name: "chat \(attempt.model ?? "unknown")", kind: .client, startNanos: Span.nanos(attempt.time),
+                    endNanos: Span.nanos(attempt.time + attempt.latency), attributes: attributes,
+                    status: failed ? .error(attempt.errorType ?? attempt.outcome.rawValue) : .unset, flags: flags))
         }
         return spans
     }

@@ -17,12 +17,15 @@ public struct RequestTrace: Sendable, Equatable {
     }
 
     /// Continues the caller's trace, or starts one.
-    public static func begin<R: RandomNumberGenerator>(traceparent: String?, tracestate: String?, sampler: TraceSampler,
-                                                       random: inout R) -> RequestTrace {
+    public static func begin<R: RandomNumberGenerator>(
+        traceparent: String?, tracestate: String?, sampler: TraceSampler,
+        random: inout R
+    ) -> RequestTrace {
         let parent = TraceContext.parse(traceparent: traceparent, tracestate: tracestate)
         let traceID = parent?.traceID ?? Self.id(bytes: 16, random: &random)
-        return RequestTrace(traceID: traceID, serverSpanID: Self.id(bytes: 8, random: &random), parent: parent,
-                            sampled: sampler.sample(traceID: traceID, parent: parent))
+        return RequestTrace(
+            traceID: traceID, serverSpanID: Self.id(bytes: 8, random: &random), parent: parent,
+            sampled: sampler.sample(traceID: traceID, parent: parent))
     }
 
     /// `traceparent` for an attempt whose span is `spanID`.

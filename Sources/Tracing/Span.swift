@@ -27,9 +27,11 @@ public struct Span: Sendable, Equatable {
     public var status: Status
     public var flags: UInt8
 
-    public init(traceID: [UInt8], spanID: [UInt8], parentSpanID: [UInt8]? = nil, parentIsRemote: Bool = false,
-                traceState: String? = nil, name: String, kind: Kind, startNanos: UInt64, endNanos: UInt64,
-                attributes: [(key: String, value: SpanValue)] = [], status: Status = .unset, flags: UInt8 = 1) {
+    public init(
+        traceID: [UInt8], spanID: [UInt8], parentSpanID: [UInt8]? = nil, parentIsRemote: Bool = false,
+        traceState: String? = nil, name: String, kind: Kind, startNanos: UInt64, endNanos: UInt64,
+        attributes: [(key: String, value: SpanValue)] = [], status: Status = .unset, flags: UInt8 = 1
+    ) {
         self.traceID = traceID
         self.spanID = spanID
         self.parentSpanID = parentSpanID

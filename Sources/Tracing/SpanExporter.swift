@@ -18,8 +18,10 @@ public final class SpanExporter: Sendable {
     private let queue = DispatchQueue(label: "ballast-trace-export")
     private let tick: Double
 
-    public init(encoder: OTLPEncoder, capacity: Int, batchSize: Int, interval: Double,
-                wallTime: @escaping @Sendable () -> Double, post: @escaping Post) {
+    public init(
+        encoder: OTLPEncoder, capacity: Int, batchSize: Int, interval: Double,
+        wallTime: @escaping @Sendable () -> Double, post: @escaping Post
+    ) {
         self.encoder = encoder
         self.post = post
         self.wallTime = wallTime

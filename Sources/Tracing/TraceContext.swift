@@ -37,17 +37,19 @@ public struct TraceContext: Sendable, Equatable {
         let bytes = Array(header.utf8)
         // version "00" is exactly 55 characters; a later version may append "-..." fields.
         guard bytes.count >= 55, bytes[2] == UInt8(ascii: "-"), bytes[35] == UInt8(ascii: "-"), bytes[52] == UInt8(ascii: "-"),
-              let version = Hex.decode(bytes[0..<2], lowerCaseOnly: true), version[0] != 0xFF,
-              let traceID = Hex.decode(bytes[3..<35], lowerCaseOnly: true), let spanID = Hex.decode(bytes[36..<52], lowerCaseOnly: true),
-              let flags = Hex.decode(bytes[53..<55], lowerCaseOnly: true) else { return nil }
+            let version = Hex.decode(bytes[0..<2], lowerCaseOnly: true), version[0] != 0xFF,
+            let traceID = Hex.decode(bytes[3..<35], lowerCaseOnly: true), let spanID = Hex.decode(bytes[36..<52], lowerCaseOnly: true),
+            let flags = Hex.decode(bytes[53..<55], lowerCaseOnly: true)
+        else { return nil }
         if version[0] == 0 {
             guard bytes.count == 55 else { return nil }
         } else if bytes.count > 55, bytes[55] != UInt8(ascii: "-") {
             return nil
         }
         guard traceID.contains(where: { $0 != 0 }), spanID.contains(where: { $0 != 0 }) else { return nil }
-        return TraceContext(traceID: traceID, spanID: spanID, flags: version[0] == 0 ? flags[0] : flags[0] & 1,
-                            traceState: tracestate.flatMap(validTraceState))
+        return TraceContext(
+            traceID: traceID, spanID: spanID, flags: version[0] == 0 ? flags[0] : flags[0] & 1,
+            traceState: tracestate.flatMap(validTraceState))
     }
 
     /// A `tracestate` that can be passed on: at most 512 characters and 32 members, each
@@ -61,10 +63,12 @@ public struct TraceContext: Sendable, Equatable {
         for member in members {
             let parts = member.trimmingSpaces.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard parts.count == 2, let key = parts.first, !key.isEmpty, key.utf8.count <= 256,
-                  key.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39)
-                      || [UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "@")].contains($0) }),
-                  let value = parts.last, !value.isEmpty, value.utf8.count <= 256,
-                  value.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "=") })
+                key.utf8.allSatisfy({
+                    ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39)
+                        || [UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "*"), UInt8(ascii: "/"), UInt8(ascii: "@")].contains($0)
+                }),
+                let value = parts.last, !value.isEmpty, value.utf8.count <= 256,
+                value.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E && $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: "=") })
             else { return nil }
         }
         return trimmed

@@ -97,8 +97,9 @@ public final class UpstreamClient: @unchecked Sendable {
     /// Runs `action` on the loop thread after `seconds` (at once for 0 or less).
     @discardableResult
     public func schedule(after seconds: Double, _ action: @escaping @Sendable () -> Void) -> LoopTimer {
-        let timer = LoopTimer(due: clock.now().adding(seconds: seconds),
-                              sequence: timerSequence.wrappingAdd(1, ordering: .relaxed).newValue, action: action)
+        let timer = LoopTimer(
+            due: clock.now().adding(seconds: seconds),
+            sequence: timerSequence.wrappingAdd(1, ordering: .relaxed).newValue, action: action)
         post(.schedule(timer))
         return timer
     }
@@ -170,7 +171,10 @@ public final class UpstreamClient: @unchecked Sendable {
             curl_multi_poll(multi, nil, 0, Int32(timeout), nil)
         }
         // Drop commands that arrived after stop.
-        for command in commands.withLock({ list -> [Command] in defer { list.removeAll() }; return list }) {
+        for command in commands.withLock({ list -> [Command] in
+            defer { list.removeAll() }
+            return list
+        }) {
             if case .add(let transfer) = command {
                 transfer.delegate.upstreamDidComplete(transfer.completion(error: .cancelled, now: clock.now()))
             }
@@ -272,7 +276,7 @@ public final class UpstreamClient: @unchecked Sendable {
             }
             return connectTime == 0 ? .connectTimeout : .totalTimeout
         case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_PARTIAL_FILE, CURLE_HTTP2,
-             CURLE_HTTP2_STREAM:
+            CURLE_HTTP2_STREAM:
             return .connectionLost(message)
         default:
             return .transport(code: Int(code.rawValue), message: message)

@@ -10,8 +10,10 @@ public struct UpstreamClientOptions: Sendable, Equatable {
     /// Ask for HTTP/2 on TLS connections (plain http stays HTTP/1.1).
     public var http2: Bool
 
-    public init(maxConnectionsPerHost: Int = 50, maxConnections: Int = 100, idleConnectionTimeout: Double = 90,
-                http2: Bool = true) {
+    public init(
+        maxConnectionsPerHost: Int = 50, maxConnections: Int = 100, idleConnectionTimeout: Double = 90,
+        http2: Bool = true
+    ) {
         self.maxConnectionsPerHost = maxConnectionsPerHost
         self.maxConnections = maxConnections
         self.idleConnectionTimeout = idleConnectionTimeout

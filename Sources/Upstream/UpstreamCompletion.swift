@@ -15,8 +15,10 @@ public struct UpstreamCompletion: Sendable {
 
     public var reusedConnection: Bool { connectionsOpened == 0 }
 
-    public init(error: UpstreamError?, timeToFirstByte: Double?, duration: Double, bytesReceived: Int,
-                connectionsOpened: Int, silentResends: Int = 0) {
+    public init(
+        error: UpstreamError?, timeToFirstByte: Double?, duration: Double, bytesReceived: Int,
+        connectionsOpened: Int, silentResends: Int = 0
+    ) {
         self.error = error
         self.timeToFirstByte = timeToFirstByte
         self.duration = duration

@@ -14,8 +14,10 @@ public struct UpstreamRequest: Sendable {
     /// connection (libcurl repeats only on reused ones) and any repeat is aborted.
     public var silentResend: Bool
 
-    public init(method: String = "POST", url: String, headers: HTTPHeaders = [:], body: [UInt8] = [],
-                timeouts: UpstreamTimeouts = UpstreamTimeouts(), silentResend: Bool = true) {
+    public init(
+        method: String = "POST", url: String, headers: HTTPHeaders = [:], body: [UInt8] = [],
+        timeouts: UpstreamTimeouts = UpstreamTimeouts(), silentResend: Bool = true
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -89,8 +89,9 @@ public final class UpstreamTransfer: @unchecked Sendable {
             request.body.withUnsafeBytes { raw in
                 // COPYPOSTFIELDS copies, so the body need not outlive this call.
                 let base = raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!
-                _ = ballast_curl_easy_setopt_pointer(easy, Int32(CURLOPT_COPYPOSTFIELDS.rawValue),
-                                                     UnsafeMutableRawPointer(mutating: base))
+                _ = ballast_curl_easy_setopt_pointer(
+                    easy, Int32(CURLOPT_COPYPOSTFIELDS.rawValue),
+                    UnsafeMutableRawPointer(mutating: base))
             }
         }
         var list: UnsafeMutablePointer<curl_slist>?
@@ -121,9 +122,10 @@ public final class UpstreamTransfer: @unchecked Sendable {
                 connects = value
             }
         }
-        return UpstreamCompletion(error: error, timeToFirstByte: firstByteAt.map { $0.seconds(since: startedAt) },
-                                  duration: now.seconds(since: startedAt), bytesReceived: bytesReceived,
-                                  connectionsOpened: connects, silentResends: max(0, sends - 1))
+        return UpstreamCompletion(
+            error: error, timeToFirstByte: firstByteAt.map { $0.seconds(since: startedAt) },
+            duration: now.seconds(since: startedAt), bytesReceived: bytesReceived,
+            connectionsOpened: connects, silentResends: max(0, sends - 1))
     }
 
     /// Whether the request may go on a connection now (false refuses a re-send).
@@ -179,12 +181,15 @@ private let writeCallback: curl_write_callback = { data, size, count, context in
     return transfer.handleBody(UnsafeRawBufferPointer(start: data, count: size * count))
 }
 
-private let prereqCallback: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?,
-                                           UnsafeMutablePointer<CChar>?, Int32, Int32) -> Int32 = { context, _, _, _, _ in
-    guard let context else { return Int32(CURL_PREREQFUNC_OK) }
-    let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(context).takeUnretainedValue()
-    return transfer.willSend() ? Int32(CURL_PREREQFUNC_OK) : Int32(CURL_PREREQFUNC_ABORT)
-}
+private let prereqCallback:
+    @convention(c) (
+        UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?,
+        UnsafeMutablePointer<CChar>?, Int32, Int32
+    ) -> Int32 = { context, _, _, _, _ in
+        guard let context else { return Int32(CURL_PREREQFUNC_OK) }
+        let transfer = Unmanaged<UpstreamTransfer>.fromOpaque(context).takeUnretainedValue()
+        return transfer.willSend() ? Int32(CURL_PREREQFUNC_OK) : Int32(CURL_PREREQFUNC_ABORT)
+    }
 
 private let headerCallback: curl_write_callback = { data, size, count, context in
     guard let context, let data else { return 0 }

@@ -9,9 +9,11 @@ import Glibc
 /// hands the arguments to the driver instead. `@_silgen_name` binds the C symbol: its
 /// arguments (pointers, a C function pointer) pass the same way in both conventions.
 @_silgen_name("LLVMFuzzerRunDriver")
-func runFuzzerDriver(_ argc: UnsafeMutablePointer<CInt>,
-                     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-                     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
 
 /// The entry point libFuzzer's own `main` calls, when the linker picks that one (lld pulls it
 /// in with the fuzzer runtime); both entries feed the same target.

@@ -16,8 +16,10 @@ struct DemoLoad: Sendable {
 
     /// - Parameter headers: the request headers, read at each arrival (the unprotected app's
     ///   token changes during the run).
-    func run(baseURL: String, headers: @escaping @Sendable () -> HTTPHeaders,
-             onComplete: @escaping @Sendable (LoadOutcome) -> Void) async {
+    func run(
+        baseURL: String, headers: @escaping @Sendable () -> HTTPHeaders,
+        onComplete: @escaping @Sendable (LoadOutcome) -> Void
+    ) async {
         let generator = LoadGenerator(client: client)
         let clock = SystemClock()
         await withTaskGroup(of: Void.self) { group in
@@ -25,9 +27,11 @@ struct DemoLoad: Sendable {
                 group.addTask {
                     let wait = origin.adding(seconds: segment.start).seconds(since: clock.now())
                     if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
-                    var plan = LoadPlan(rate: segment.rate, duration: segment.seconds,
-                                        maxRequests: Int(segment.rate * segment.seconds * 2) + 10, drainTimeout: 30,
-                                        seed: script.seed &+ UInt64(number)) { index, random in
+                    var plan = LoadPlan(
+                        rate: segment.rate, duration: segment.seconds,
+                        maxRequests: Int(segment.rate * segment.seconds * 2) + 10, drainTimeout: 30,
+                        seed: script.seed &+ UInt64(number)
+                    ) { index, random in
                         Self.request(baseURL: baseURL, headers: headers(), segment: number, index: index, random: random)
                     }
                     plan.onComplete = onComplete
@@ -41,9 +45,11 @@ struct DemoLoad: Sendable {
     /// the first degradation level's cap, so a degraded answer says so.
     static func request(baseURL: String, headers: HTTPHeaders, segment: Int, index: Int, random: Double) -> UpstreamRequest {
         let stream = random < 0.3
-        let body = #"{"model":"\#(DemoScript.model)","max_tokens":4096,"stream":\#(stream),"#
+        let body =
+            #"{"model":"\#(DemoScript.model)","max_tokens":4096,"stream":\#(stream),"#
             + #""messages":[{"role":"user","content":"Question \#((segment * 7919 + index) % 50)"}]}"#
-        return UpstreamRequest(url: baseURL + "/v1/messages", headers: headers, body: Array(body.utf8),
-                               timeouts: UpstreamTimeouts(connect: 1, firstByte: 20, idle: 10, total: 60))
+        return UpstreamRequest(
+            url: baseURL + "/v1/messages", headers: headers, body: Array(body.utf8),
+            timeouts: UpstreamTimeouts(connect: 1, firstByte: 20, idle: 10, total: 60))
     }
 }

@@ -42,13 +42,14 @@ final class DemoProbe: Sendable {
         let recent = recentAttempts()
         for name in regions {
             let attempts = recent.filter { $0.region == name }
-            status.regions.append(DemoStatus.Region(
-                name: name,
-                state: circuits.first { $0.labels["target"] == "region=\(name)" }?.labels["state"] ?? "closed",
-                weight: Int(weights.first { $0.labels["region"] == name }?.value ?? 0),
-                attemptsPerSecond: Double(attempts.count) / Self.window,
-                errorsPerSecond: Double(attempts.filter { !$0.succeeded }.count) / Self.window,
-                p99: DemoTally.percentile(99, of: attempts.map(\.latency))))
+            status.regions.append(
+                DemoStatus.Region(
+                    name: name,
+                    state: circuits.first { $0.labels["target"] == "region=\(name)" }?.labels["state"] ?? "closed",
+                    weight: Int(weights.first { $0.labels["region"] == name }?.value ?? 0),
+                    attemptsPerSecond: Double(attempts.count) / Self.window,
+                    errorsPerSecond: Double(attempts.filter { !$0.succeeded }.count) / Self.window,
+                    p99: DemoTally.percentile(99, of: attempts.map(\.latency))))
         }
         status.actions = latestActions(count: actionCount).map(\.text)
         return status
@@ -67,9 +68,11 @@ final class DemoProbe: Sendable {
 
     private func scrape() async -> [Sample] {
         let collector = ResponseCollector()
-        client.submit(UpstreamRequest(method: "GET", url: "http://\(admin)/metrics",
-                                      timeouts: UpstreamTimeouts(connect: 1, firstByte: 2, idle: 2, total: 3)),
-                      delegate: collector)
+        client.submit(
+            UpstreamRequest(
+                method: "GET", url: "http://\(admin)/metrics",
+                timeouts: UpstreamTimeouts(connect: 1, firstByte: 2, idle: 2, total: 3)),
+            delegate: collector)
         return await collector.result().text.split(separator: "\n").compactMap(Self.sample)
     }
 
@@ -107,8 +110,10 @@ final class DemoProbe: Sendable {
                 "SELECT region, outcome, latency FROM attempts WHERE time + latency >= ?1 AND cancelled = 0")
             try statement.bind(since, at: 1)
             try statement.query { row in
-                attempts.append(Attempt(region: row.string(at: 0) ?? "", succeeded: row.string(at: 1) == "success",
-                                        latency: row.double(at: 2)))
+                attempts.append(
+                    Attempt(
+                        region: row.string(at: 0) ?? "", succeeded: row.string(at: 1) == "success",
+                        latency: row.double(at: 2)))
             }
         }
         return attempts
@@ -121,9 +126,11 @@ final class DemoProbe: Sendable {
                 "SELECT time, kind, target, action, reason, actor FROM audit WHERE kind != 'rules_reloaded' ORDER BY id DESC LIMIT ?1")
             try statement.bind(count, at: 1)
             try statement.query { row in
-                rows.append(DemoAction(time: row.double(at: 0) - originWall, kind: row.string(at: 1) ?? "",
-                                       target: row.string(at: 2) ?? "", action: row.string(at: 3) ?? "",
-                                       reason: row.string(at: 4) ?? "", actor: row.string(at: 5) ?? ""))
+                rows.append(
+                    DemoAction(
+                        time: row.double(at: 0) - originWall, kind: row.string(at: 1) ?? "",
+                        target: row.string(at: 2) ?? "", action: row.string(at: 3) ?? "",
+                        reason: row.string(at: 4) ?? "", actor: row.string(at: 5) ?? ""))
             }
         }
         return rows.reversed()

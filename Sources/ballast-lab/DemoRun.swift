@@ -39,8 +39,9 @@ struct DemoRun: Sendable {
         }
         let rules = Self.shippedRules.map { [$0] } ?? []
         let ballast = try BallastProcess(
-            configYAML: script.ballastYAML(primary: ballastSimulator.regions[0].baseURL, secondary: ballastSimulator.regions[1].baseURL,
-                                          tokenURL: ballastIssuer.tokenURL, store: database, rules: rules),
+            configYAML: script.ballastYAML(
+                primary: ballastSimulator.regions[0].baseURL, secondary: ballastSimulator.regions[1].baseURL,
+                tokenURL: ballastIssuer.tokenURL, store: database, rules: rules),
             directory: directory, environment: [DemoScript.secretVariable: DemoScript.clientSecret])
         defer { ballast.stop() }
 
@@ -74,8 +75,12 @@ struct DemoRun: Sendable {
         let ballastURL = "http://\(ballast.proxyAddress)"
         async let directRun: Void = DemoLoad(client: directClient, script: script, origin: origin).run(
             baseURL: directURL,
-            headers: { ["content-type": "application/json", "anthropic-version": "2023-06-01",
-                        "authorization": "Bearer \(token.current)"] },
+            headers: {
+                [
+                    "content-type": "application/json", "anthropic-version": "2023-06-01",
+                    "authorization": "Bearer \(token.current)",
+                ]
+            },
             onComplete: { directTally.record($0) })
         async let ballastRun: Void = DemoLoad(client: ballastClient, script: script, origin: origin).run(
             baseURL: ballastURL,
@@ -100,8 +105,9 @@ struct DemoRun: Sendable {
             let elapsed = clock.now().seconds(since: origin)
             let status = await probe.status(regions: regions, actionCount: live ? 4 : 50)
             timeline.append((elapsed, status))
-            view.update(elapsed: elapsed, phase: phaseText(at: elapsed, detailed: live),
-                        direct: Self.path(directTally, at: elapsed), ballast: Self.path(ballastTally, at: elapsed), status: status)
+            view.update(
+                elapsed: elapsed, phase: phaseText(at: elapsed, detailed: live),
+                direct: Self.path(directTally, at: elapsed), ballast: Self.path(ballastTally, at: elapsed), status: status)
             tick += 1
         }
         await directRun
@@ -109,14 +115,16 @@ struct DemoRun: Sendable {
         await tokenPhase.value
         view.finish()
         if !ballast.process.isRunning {
-            print("Ballast exited during the run (\(ballast.process.terminationReason == .uncaughtSignal ? "signal" : "status") "
-                + "\(ballast.process.terminationStatus)); its requests failed from then on.\n")
+            print(
+                "Ballast exited during the run (\(ballast.process.terminationReason == .uncaughtSignal ? "signal" : "status") "
+                    + "\(ballast.process.terminationStatus)); its requests failed from then on.\n")
         }
         timeline.append((clock.now().seconds(since: origin), await probe.status(regions: regions)))
         // Let the store writer flush the last rows before the summary reads the audit.
         try? await Task.sleep(for: .milliseconds(600))
-        let summary = DemoSummary(script: script, direct: directTally.all, ballast: ballastTally.all, timeline: timeline,
-                                  actions: probe.allActions())
+        let summary = DemoSummary(
+            script: script, direct: directTally.all, ballast: ballastTally.all, timeline: timeline,
+            actions: probe.allActions())
         ballast.stop()
         return summary.text
             + "\nEvery request Ballast handled, and every action it took with its reason, is in \(database); explore it with\n"
@@ -133,7 +141,8 @@ struct DemoRun: Sendable {
     }
 
     private func printHeader(ballast: BallastProcess) {
-        print("""
+        print(
+            """
             Ballast demo: \(Int(script.rate)) req/s on each path (surging to \(Int(script.rate * DemoScript.burstFactor)) req/s \
             in the 429 phase) for \(String(format: "%g", script.seconds)) s, 30% streamed, seed \(script.seed).
               Twin simulators, alike down to the seed: a primary and a standby secondary sharing one organisation \
@@ -154,9 +163,10 @@ struct DemoRun: Sendable {
         let recent = tally.window(seconds: DemoProbe.window, before: elapsed)
         let all = tally.all
         let failed = all.filter { !$0.succeeded }.count
-        return DemoView.Path(rate: Double(recent.count) / DemoProbe.window,
-                             errorShare: recent.isEmpty ? 0 : Double(recent.filter { !$0.succeeded }.count) / Double(recent.count),
-                             p99: DemoTally.percentile(99, of: recent.map(\.latency)), succeeded: all.count - failed, failed: failed)
+        return DemoView.Path(
+            rate: Double(recent.count) / DemoProbe.window,
+            errorShare: recent.isEmpty ? 0 : Double(recent.filter { !$0.succeeded }.count) / Double(recent.count),
+            p99: DemoTally.percentile(99, of: recent.map(\.latency)), succeeded: all.count - failed, failed: failed)
     }
 
     private static func sleep(until instant: MonotonicInstant, clock: SystemClock) async {

@@ -33,16 +33,21 @@ struct DemoScript: Sendable {
     /// rule half-opens it after 10 s and watches it for 10 s more whatever the run's length.
     /// In shorter runs the wave reopens that circuit, and the wave's retries fare worse.
     static let phases: [DemoPhase] = [
-        DemoPhase(kind: .rateLimitBurst, start: 0.06, end: 0.20, title: "429 burst",
-                  detail: "the load surges to 3x for 40% of each cycle (1.44x on average, under the primary's 1.5x limit)"),
-        DemoPhase(kind: .slowTail, start: 0.22, end: 0.34, title: "slow tail",
-                  detail: "12% of the primary's answers are 8x slower (first byte and tokens)"),
-        DemoPhase(kind: .tokenExpiry, start: 0.36, end: 0.42, title: "token expiry",
-                  detail: "every token issued so far is rejected (401) until its holder fetches a new one"),
-        DemoPhase(kind: .outage, start: 0.44, end: 0.55, title: "primary down",
-                  detail: "the primary refuses connections, then comes back"),
-        DemoPhase(kind: .overload, start: 0.78, end: 0.93, title: "529 wave",
-                  detail: "both regions are overloaded: 25% of requests answered 529 at once"),
+        DemoPhase(
+            kind: .rateLimitBurst, start: 0.06, end: 0.20, title: "429 burst",
+            detail: "the load surges to 3x for 40% of each cycle (1.44x on average, under the primary's 1.5x limit)"),
+        DemoPhase(
+            kind: .slowTail, start: 0.22, end: 0.34, title: "slow tail",
+            detail: "12% of the primary's answers are 8x slower (first byte and tokens)"),
+        DemoPhase(
+            kind: .tokenExpiry, start: 0.36, end: 0.42, title: "token expiry",
+            detail: "every token issued so far is rejected (401) until its holder fetches a new one"),
+        DemoPhase(
+            kind: .outage, start: 0.44, end: 0.55, title: "primary down",
+            detail: "the primary refuses connections, then comes back"),
+        DemoPhase(
+            kind: .overload, start: 0.78, end: 0.93, title: "529 wave",
+            detail: "both regions are overloaded: 25% of requests answered 529 at once"),
     ]
 
     /// Requests per second: `anthropic-ratelimit-requests-limit` announces 60 times this.
@@ -82,8 +87,10 @@ struct DemoScript: Sendable {
         for number in 0..<cycles {
             let at = burstStart + Double(number) * cycle
             segments.append(Segment(start: at, seconds: cycle * Self.burstShare, rate: rate * Self.burstFactor, peak: true))
-            segments.append(Segment(start: at + cycle * Self.burstShare, seconds: cycle * (1 - Self.burstShare),
-                                    rate: rate * Self.quietFactor, peak: false))
+            segments.append(
+                Segment(
+                    start: at + cycle * Self.burstShare, seconds: cycle * (1 - Self.burstShare),
+                    rate: rate * Self.quietFactor, peak: false))
         }
         segments.append(Segment(start: burstEnd, seconds: seconds - burstEnd, rate: rate, peak: false))
         return segments
@@ -106,7 +113,8 @@ struct DemoScript: Sendable {
     /// for each path, so neither path's traffic spends the other's rate limit.
     var simulatorYAML: String {
         let latency = "first_byte: { median: 120ms, spread: 0.4 }, token_interval: 4ms"
-        let overload = "{ at: \(time(start(.overload))), for: \(length(.overload)), "
+        let overload =
+            "{ at: \(time(start(.overload))), for: \(length(.overload)), "
             + "faults: { error_ratio: { \"529\": \(Self.overloadRatio) } } }"
         return """
             seed: \(seed)

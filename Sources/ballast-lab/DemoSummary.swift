@@ -33,33 +33,45 @@ struct DemoSummary {
     func figures(_ records: [DemoRecord]) -> Figures {
         let peak = records.filter { script.isPeak($0.scheduled) }
         let withAttempts = records.compactMap(\.attempts)
-        return Figures(requests: records.count, failed: records.filter { !$0.succeeded }.count,
-                       p50: DemoTally.percentile(50, of: records.map(\.latency)),
-                       p99: DemoTally.percentile(99, of: records.map(\.latency)),
-                       p99Succeeded: DemoTally.percentile(99, of: records.filter(\.succeeded).map(\.latency)),
-                       peakGoodput: Double(peak.filter(\.succeeded).count) / max(script.peakSeconds, 1e-9),
-                       goodput: Double(records.filter(\.succeeded).count) / script.seconds,
-                       attemptsPerRequest: withAttempts.isEmpty ? 1 : Double(withAttempts.reduce(0, +)) / Double(withAttempts.count))
+        return Figures(
+            requests: records.count, failed: records.filter { !$0.succeeded }.count,
+            p50: DemoTally.percentile(50, of: records.map(\.latency)),
+            p99: DemoTally.percentile(99, of: records.map(\.latency)),
+            p99Succeeded: DemoTally.percentile(99, of: records.filter(\.succeeded).map(\.latency)),
+            peakGoodput: Double(peak.filter(\.succeeded).count) / max(script.peakSeconds, 1e-9),
+            goodput: Double(records.filter(\.succeeded).count) / script.seconds,
+            attemptsPerRequest: withAttempts.isEmpty ? 1 : Double(withAttempts.reduce(0, +)) / Double(withAttempts.count))
     }
 
     var text: String {
         let before = figures(direct)
         let after = figures(ballast)
         var out = "Summary: the same \(before.requests) requests, unprotected (straight to the primary) and through Ballast.\n\n"
-        out += TextTable.render(header: ["metric", "unprotected", "through Ballast", "change"], rows: [
-            ["max QPS (goodput at the \(Self.factor(DemoScript.burstFactor)) peaks)", Self.qps(before.peakGoodput),
-             Self.qps(after.peakGoodput), Self.ratio(after.peakGoodput, before.peakGoodput)],
-            ["goodput (whole run)", Self.qps(before.goodput), Self.qps(after.goodput), Self.ratio(after.goodput, before.goodput)],
-            ["P99 latency", Self.ms(before.p99), Self.ms(after.p99), Self.ratio(after.p99, before.p99)],
-            ["P99 latency, successes only", Self.ms(before.p99Succeeded), Self.ms(after.p99Succeeded),
-             Self.ratio(after.p99Succeeded, before.p99Succeeded)],
-            ["P50 latency", Self.ms(before.p50), Self.ms(after.p50), Self.ratio(after.p50, before.p50)],
-            ["error rate", Self.percent(before.errorShare), Self.percent(after.errorShare),
-             Self.errorChange(before: before, after: after)],
-            ["upstream attempts / request", "1.00", String(format: "%.2f", after.attemptsPerRequest),
-             String(format: "%+.2f", after.attemptsPerRequest - 1)],
-        ])
-        out += "\nLatency runs from each request's scheduled arrival (open-loop load) to the end its client saw, "
+        out += TextTable.render(
+            header: ["metric", "unprotected", "through Ballast", "change"],
+            rows: [
+                [
+                    "max QPS (goodput at the \(Self.factor(DemoScript.burstFactor)) peaks)", Self.qps(before.peakGoodput),
+                    Self.qps(after.peakGoodput), Self.ratio(after.peakGoodput, before.peakGoodput),
+                ],
+                ["goodput (whole run)", Self.qps(before.goodput), Self.qps(after.goodput), Self.ratio(after.goodput, before.goodput)],
+                ["P99 latency", Self.ms(before.p99), Self.ms(after.p99), Self.ratio(after.p99, before.p99)],
+                [
+                    "P99 latency, successes only", Self.ms(before.p99Succeeded), Self.ms(after.p99Succeeded),
+                    Self.ratio(after.p99Succeeded, before.p99Succeeded),
+                ],
+                ["P50 latency", Self.ms(before.p50), Self.ms(after.p50), Self.ratio(after.p50, before.p50)],
+                [
+                    "error rate", Self.percent(before.errorShare), Self.percent(after.errorShare),
+                    Self.errorChange(before: before, after: after),
+                ],
+                [
+                    "upstream attempts / request", "1.00", String(format: "%.2f", after.attemptsPerRequest),
+                    String(format: "%+.2f", after.attemptsPerRequest - 1),
+                ],
+            ])
+        out +=
+            "\nLatency runs from each request's scheduled arrival (open-loop load) to the end its client saw, "
             + "failures included at the moment they failed.\n\n"
         out += phaseTable
         out += "\n" + targetTable(before: before, after: after)
@@ -86,8 +98,11 @@ struct DemoSummary {
             ])
         }
         return "Each phase (requests by their scheduled arrival):\n\n"
-            + TextTable.render(header: ["phase", "requests", "unprotected errors", "Ballast errors", "unprotected P99",
-                                        "Ballast P99", "what Ballast did"], rows: rows)
+            + TextTable.render(
+                header: [
+                    "phase", "requests", "unprotected errors", "Ballast errors", "unprotected P99",
+                    "Ballast P99", "what Ballast did",
+                ], rows: rows)
     }
 
     /// What the Ballast path's answers and counters show for one phase, nonzero items only.
@@ -139,17 +154,25 @@ struct DemoSummary {
         let burstP99 = DemoTally.percentile(99, of: burstRecords.map(\.latency))
         let bound = burstBound(directBurst)
         let rows: [[String]] = [
-            ["error rate through Ballast <= 0.2%, unprotected several percent",
-             "\(Self.percent(after.errorShare)) vs \(Self.percent(before.errorShare))",
-             Self.verdict(after.errorShare <= 0.002 && before.errorShare >= 0.02)],
-            ["P99 through Ballast <= 0.5x unprotected (outside the 429 burst)",
-             "\(Self.ms(outsideAfter.p99)) vs \(Self.ms(outsideBefore.p99))" + (p99Ratio.map { String(format: " = %.2fx", $0) } ?? ""),
-             Self.verdict((p99Ratio ?? 1) <= 0.5)],
-            ["429 burst (average under the limit): Ballast serves >= 99.9%",
-             "\(Self.percent(burstServed)) (unprotected \(Self.percent(directServed)))", Self.verdict(burstServed >= 0.999)],
-            ["429 burst: P99 through Ballast <= 1.2x the FIFO bound of the shared limit",
-             "\(Self.ms(burstP99)) vs \(Self.ms(bound))" + (burstP99.flatMap { p in bound.map { String(format: " = %.2fx", p / $0) } } ?? ""),
-             Self.verdict((burstP99 ?? .infinity) <= 1.2 * (bound ?? 0))],
+            [
+                "error rate through Ballast <= 0.2%, unprotected several percent",
+                "\(Self.percent(after.errorShare)) vs \(Self.percent(before.errorShare))",
+                Self.verdict(after.errorShare <= 0.002 && before.errorShare >= 0.02),
+            ],
+            [
+                "P99 through Ballast <= 0.5x unprotected (outside the 429 burst)",
+                "\(Self.ms(outsideAfter.p99)) vs \(Self.ms(outsideBefore.p99))" + (p99Ratio.map { String(format: " = %.2fx", $0) } ?? ""),
+                Self.verdict((p99Ratio ?? 1) <= 0.5),
+            ],
+            [
+                "429 burst (average under the limit): Ballast serves >= 99.9%",
+                "\(Self.percent(burstServed)) (unprotected \(Self.percent(directServed)))", Self.verdict(burstServed >= 0.999),
+            ],
+            [
+                "429 burst: P99 through Ballast <= 1.2x the FIFO bound of the shared limit",
+                "\(Self.ms(burstP99)) vs \(Self.ms(bound))" + (burstP99.flatMap { p in bound.map { String(format: " = %.2fx", p / $0) } } ?? ""),
+                Self.verdict((burstP99 ?? .infinity) <= 1.2 * (bound ?? 0)),
+            ],
         ]
         return "Targets:\n\n" + TextTable.render(header: ["target", "measured", "verdict"], rows: rows)
     }
@@ -161,7 +184,8 @@ struct DemoSummary {
     private func burstBound(_ directBurst: [DemoRecord]) -> Double? {
         let arrivals = ballast.map(\.scheduled).filter { script.phase(.rateLimitBurst).contains($0, seconds: script.seconds) }.sorted()
         guard let first = arrivals.first,
-              let service = DemoTally.percentile(50, of: directBurst.filter(\.succeeded).map(\.latency)) else { return nil }
+            let service = DemoTally.percentile(50, of: directBurst.filter(\.succeeded).map(\.latency))
+        else { return nil }
         var level = script.burst, clock = first, waits: [Double] = []
         for arrival in arrivals {
             let start = max(clock, arrival)

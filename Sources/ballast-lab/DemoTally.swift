@@ -15,12 +15,13 @@ final class DemoTally: Sendable {
     }
 
     func record(_ outcome: LoadOutcome) {
-        let record = DemoRecord(scheduled: outcome.scheduledAt.seconds(since: origin),
-                                completed: outcome.completedAt.seconds(since: origin), succeeded: outcome.succeeded,
-                                status: outcome.status, region: outcome.headers["x-ballast-region"],
-                                attempts: outcome.headers["x-ballast-attempts"].flatMap(Int.init),
-                                hedged: outcome.headers["x-ballast-hedged"] != nil,
-                                degraded: outcome.headers["x-ballast-degraded"] != nil)
+        let record = DemoRecord(
+            scheduled: outcome.scheduledAt.seconds(since: origin),
+            completed: outcome.completedAt.seconds(since: origin), succeeded: outcome.succeeded,
+            status: outcome.status, region: outcome.headers["x-ballast-region"],
+            attempts: outcome.headers["x-ballast-attempts"].flatMap(Int.init),
+            hedged: outcome.headers["x-ballast-hedged"] != nil,
+            degraded: outcome.headers["x-ballast-degraded"] != nil)
         records.withLock { $0.append(record) }
     }
 

@@ -54,10 +54,11 @@ final class DemoView: @unchecked Sendable {
             "  Ballast's regions         state      weight  attempts  errors/s       p99",
         ]
         for region in status.regions {
-            lines.append("  " + region.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                + region.state.padding(toLength: 10, withPad: " ", startingAt: 0)
-                + Self.column("\(region.weight)", 7) + Self.column(Self.rate(region.attemptsPerSecond), 10)
-                + Self.column(String(format: "%.1f", region.errorsPerSecond), 10) + Self.column(Self.ms(region.p99), 10))
+            lines.append(
+                "  " + region.name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                    + region.state.padding(toLength: 10, withPad: " ", startingAt: 0)
+                    + Self.column("\(region.weight)", 7) + Self.column(Self.rate(region.attemptsPerSecond), 10)
+                    + Self.column(String(format: "%.1f", region.errorsPerSecond), 10) + Self.column(Self.ms(region.p99), 10))
         }
         lines.append("  " + Self.counters(status))
         lines.append("  latest actions (and why):")

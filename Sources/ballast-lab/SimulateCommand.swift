@@ -30,7 +30,8 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let simulatorConfig: SimulatorConfig
         do {
-            simulatorConfig = try config.map { try SimulatorConfig.load(path: $0) }
+            simulatorConfig =
+                try config.map { try SimulatorConfig.load(path: $0) }
                 ?? SimulatorConfig.parse(Self.defaultConfigYAML, file: "<default simulator config>")
         } catch {
             FileHandle.standardError.write(Data("ballast-lab simulate: invalid config\n\(error)\n".utf8))

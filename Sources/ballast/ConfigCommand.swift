@@ -26,8 +26,9 @@ struct ConfigCommand: ParsableCommand {
             let checked: (config: GatewayConfig, node: ConfigNode)
             do {
                 let text = try ConfigFile.read(path: config)
-                checked = try GatewayConfig.document(text, file: config, baseDirectory: ConfigPath.directory(of: config),
-                                                     environment: environment)
+                checked = try GatewayConfig.document(
+                    text, file: config, baseDirectory: ConfigPath.directory(of: config),
+                    environment: environment)
             } catch {
                 throw Self.failure(error.issues)
             }
@@ -39,7 +40,8 @@ struct ConfigCommand: ParsableCommand {
                 issues = error.issues
             }
             if !issues.isEmpty { throw Self.failure(issues) }
-            var text = "# \(config): valid. Every ${VAR} substituted, secrets redacted; a key not shown takes its default "
+            var text =
+                "# \(config): valid. Every ${VAR} substituted, secrets redacted; a key not shown takes its default "
                 + "(docs/configuration.md).\n"
             text += "# rule files: \(ruleFiles.count) (\(checked.config.rules.paths.joined(separator: ", ")))\n"
             text += checked.node.redactedYAML()

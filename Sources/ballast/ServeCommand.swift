@@ -47,8 +47,10 @@ struct ServeCommand: ParsableCommand {
         // here on they drain.
         ProcessSignals.takeOver()
         if let readyFile {
-            var addresses: [String: Any] = ["proxy": service.proxyAddress, "admin": service.adminAddress,
-                                            "pid": Int(ProcessInfo.processInfo.processIdentifier)]
+            var addresses: [String: Any] = [
+                "proxy": service.proxyAddress, "admin": service.adminAddress,
+                "pid": Int(ProcessInfo.processInfo.processIdentifier),
+            ]
             if let probe = service.probeAddress { addresses["probe"] = probe }
             try ReadyFile.write(readyFile, addresses)
         }

@@ -10,8 +10,10 @@ extension StatsFormatter {
         guard !usage.rows.isEmpty else { return out + "no attempts in this range\n" }
         let header = ["model", "region", "client", "input", "output", "cache write", "cache read", "cost $", "overhead", "unknown"]
         func cells(_ row: UsageSummary.Row) -> [String] {
-            [row.model, row.region, row.client, "\(row.inputTokens)", "\(row.outputTokens)", "\(row.cacheCreationTokens)",
-             "\(row.cacheReadTokens)", String(format: "%.4f", row.costUSD), "\(row.overheadTokens)", "\(row.unknownUsage)"]
+            [
+                row.model, row.region, row.client, "\(row.inputTokens)", "\(row.outputTokens)", "\(row.cacheCreationTokens)",
+                "\(row.cacheReadTokens)", String(format: "%.4f", row.costUSD), "\(row.overheadTokens)", "\(row.unknownUsage)",
+            ]
         }
         out += TextTable.render(header: header, rows: usage.rows.map(cells) + [cells(usage.totals)])
         if let efficiency = usage.cacheEfficiency {
@@ -25,11 +27,13 @@ extension StatsFormatter {
     static func usageJSON(_ usage: UsageSummary) -> [String: Any] {
         var object: [String: Any] = [
             "rows": usage.rows.map { row -> [String: Any] in
-                ["model": row.model, "region": row.region, "client": row.client, "input_tokens": row.inputTokens,
-                 "output_tokens": row.outputTokens, "cache_creation_tokens": row.cacheCreationTokens,
-                 "cache_read_tokens": row.cacheReadTokens, "cost_usd": row.costUSD, "overhead_tokens": row.overheadTokens,
-                 "unknown_usage": row.unknownUsage]
-            },
+                [
+                    "model": row.model, "region": row.region, "client": row.client, "input_tokens": row.inputTokens,
+                    "output_tokens": row.outputTokens, "cache_creation_tokens": row.cacheCreationTokens,
+                    "cache_read_tokens": row.cacheReadTokens, "cost_usd": row.costUSD, "overhead_tokens": row.overheadTokens,
+                    "unknown_usage": row.unknownUsage,
+                ]
+            }
         ]
         if let efficiency = usage.cacheEfficiency { object["cache_efficiency"] = efficiency }
         if let covers = usage.covers { object["covers_since"] = covers }

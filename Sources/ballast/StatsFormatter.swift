@@ -7,10 +7,12 @@ enum StatsFormatter {
     static func tables(_ summary: TelemetrySummary, path: String) -> String {
         let header = ["region", "model", "requests", "rate/s", "success", "p50", "p99", "429s", "retries", "hedged", "cache hits"]
         let rows = summary.rows.map { row in
-            [row.region, row.model, "\(row.requests)", String(format: "%.2f", row.rate),
-             row.successRatio.map { String(format: "%.2f%%", $0 * 100) } ?? "-",
-             row.p50.map(milliseconds) ?? "-", row.p99.map(milliseconds) ?? "-",
-             "\(row.rateLimited)", "\(row.retries)", "\(row.hedged)", "\(row.cacheHits)"]
+            [
+                row.region, row.model, "\(row.requests)", String(format: "%.2f", row.rate),
+                row.successRatio.map { String(format: "%.2f%%", $0 * 100) } ?? "-",
+                row.p50.map(milliseconds) ?? "-", row.p99.map(milliseconds) ?? "-",
+                "\(row.rateLimited)", "\(row.retries)", "\(row.hedged)", "\(row.cacheHits)",
+            ]
         }
         var out = "\(path): \(timestamp(summary.since)) to \(timestamp(summary.until))\n\n"
         out += rows.isEmpty ? "no requests in this range\n" : TextTable.render(header: header, rows: rows)
@@ -18,10 +20,11 @@ enum StatsFormatter {
         if summary.actions.isEmpty {
             out += "none\n"
         } else {
-            out += TextTable.render(header: ["time", "kind", "target", "action", "by", "why"],
-                                    rows: summary.actions.map {
-                                        [timestamp($0.time), $0.kind, $0.target, $0.action, $0.actor, $0.reason]
-                                    })
+            out += TextTable.render(
+                header: ["time", "kind", "target", "action", "by", "why"],
+                rows: summary.actions.map {
+                    [timestamp($0.time), $0.kind, $0.target, $0.action, $0.actor, $0.reason]
+                })
         }
         return out
     }
@@ -30,17 +33,21 @@ enum StatsFormatter {
         var object: [String: Any] = [
             "since": summary.since, "until": summary.until,
             "rows": summary.rows.map { row -> [String: Any] in
-                var item: [String: Any] = ["region": row.region, "model": row.model, "requests": row.requests,
-                                           "rate": row.rate, "rate_limited": row.rateLimited, "retries": row.retries,
-                                           "hedged": row.hedged, "cache_hits": row.cacheHits]
+                var item: [String: Any] = [
+                    "region": row.region, "model": row.model, "requests": row.requests,
+                    "rate": row.rate, "rate_limited": row.rateLimited, "retries": row.retries,
+                    "hedged": row.hedged, "cache_hits": row.cacheHits,
+                ]
                 if let value = row.successRatio { item["success_ratio"] = value }
                 if let value = row.p50 { item["p50_seconds"] = value }
                 if let value = row.p99 { item["p99_seconds"] = value }
                 return item
             },
             "actions": summary.actions.map {
-                ["time": $0.time, "kind": $0.kind, "target": $0.target, "action": $0.action, "reason": $0.reason,
-                 "actor": $0.actor] as [String: Any]
+                [
+                    "time": $0.time, "kind": $0.kind, "target": $0.target, "action": $0.action, "reason": $0.reason,
+                    "actor": $0.actor,
+                ] as [String: Any]
             },
         ]
         if let usage { object["usage"] = usageJSON(usage) }

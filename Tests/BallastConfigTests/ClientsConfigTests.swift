@@ -5,7 +5,8 @@ import Testing
     static let hash = String(repeating: "ab", count: 32)
 
     @Test func everySettingIsRead() throws {
-        let config = try GatewayConfig.parse("""
+        let config = try GatewayConfig.parse(
+            """
             clients:
               keys:
                 - name: search-team
@@ -20,12 +21,14 @@ import Testing
             \(minimalRegions)
             """, file: "ballast.yaml")
         #expect(config.clients.requireKey)
-        #expect(config.clients.keys == [
-            ClientKeyConfig(name: "search-team", keyEnv: "BALLAST_KEY_SEARCH", requestsPerMinute: 600,
-                            inputTokensPerMinute: 400_000, outputTokensPerMinute: 80000, tokensPerDay: 5_000_000,
-                            models: ["claude-sonnet-*", "claude-haiku-*"]),
-            ClientKeyConfig(name: "batch", keySHA256: Self.hash),
-        ])
+        #expect(
+            config.clients.keys == [
+                ClientKeyConfig(
+                    name: "search-team", keyEnv: "BALLAST_KEY_SEARCH", requestsPerMinute: 600,
+                    inputTokensPerMinute: 400_000, outputTokensPerMinute: 80000, tokensPerDay: 5_000_000,
+                    models: ["claude-sonnet-*", "claude-haiku-*"]),
+                ClientKeyConfig(name: "batch", keySHA256: Self.hash),
+            ])
     }
 
     @Test func noSectionMeansNoKeysAndNoneRequired() throws {
@@ -35,7 +38,8 @@ import Testing
     }
 
     @Test func mistakesAreReportedWithTheirPositions() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             clients:
               keys:
                 - name: one
@@ -65,7 +69,8 @@ import Testing
     }
 
     @Test func passthroughModeCannotTakeClientKeys() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             clients:
               keys: [{ name: a, key_env: A }]
             upstream:
@@ -84,22 +89,26 @@ import Testing
         #expect(issues.first?.message.contains("'clients.keys'") == true)
         #expect(issues.first?.message.contains("'clients.require_key: false'") == true)
 
-        let withKeys = try GatewayConfig.parse("listen: 0.0.0.0:8080\nclients:\n  keys: [{ name: a, key_env: A }]\n" + minimalRegions,
-                                               file: "ballast.yaml")
+        let withKeys = try GatewayConfig.parse(
+            "listen: 0.0.0.0:8080\nclients:\n  keys: [{ name: a, key_env: A }]\n" + minimalRegions,
+            file: "ballast.yaml")
         #expect(withKeys.clients.requireKey)
-        let onPurpose = try GatewayConfig.parse("listen: 0.0.0.0:8080\nclients:\n  require_key: false\n" + minimalRegions,
-                                                file: "ballast.yaml")
+        let onPurpose = try GatewayConfig.parse(
+            "listen: 0.0.0.0:8080\nclients:\n  require_key: false\n" + minimalRegions,
+            file: "ballast.yaml")
         #expect(!onPurpose.clients.requireKey)
         #expect(onPurpose.clients.requireKeyExplicit)
         // The client's own key travels in passthrough mode: nothing of Ballast's to spend.
-        _ = try GatewayConfig.parse("""
+        _ = try GatewayConfig.parse(
+            """
             listen: "[::]:8080"
             upstream:
               auth: { mode: passthrough }
               regions:
                 - { name: primary, base_url: "https://api.anthropic.com" }
             """, file: "ballast.yaml")
-        let oauth = configIssues("""
+        let oauth = configIssues(
+            """
             listen: 10.0.0.5:8080
             upstream:
               auth: { mode: oauth, token_url: "https://auth.example.com/token", client_id: c, client_secret_env: S }
@@ -110,7 +119,8 @@ import Testing
     }
 
     @Test func anOpenStatusPageOffLoopbackIsRefused() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             admin:
               listen: 0.0.0.0:9090
               open: true

@@ -12,7 +12,8 @@ import Testing
     }
 
     @Test func sectionsAreRead() throws {
-        let config = try GatewayConfig.parse("""
+        let config = try GatewayConfig.parse(
+            """
             admin: { listen: 127.0.0.1:9090, probe_listen: 0.0.0.0:9091 }
             shutdown: { delay: 2s, grace: 45s }
             log: { format: json, access: true }
@@ -31,7 +32,8 @@ import Testing
     }
 
     @Test func mistakesAreReportedTogether() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             admin: { listen: 127.0.0.1:9090, probe_listen: 127.0.0.1:9090 }
             shutdown: { delay: soon, grace: 1s, linger: 2s }
             log: { format: xml, access: maybe }
@@ -42,7 +44,8 @@ import Testing
     }
 
     @Test func theCheckedDocumentIsPrintedSubstitutedWithSecretsRedacted() throws {
-        let checked = try GatewayConfig.document("""
+        let checked = try GatewayConfig.document(
+            """
             listen: "127.0.0.1:${PORT:-8080}"
             upstream:
               regions:
@@ -55,8 +58,10 @@ import Testing
         // The config reader refuses secrets in URLs and keys in `_env` fields; what a
         // `${VAR}` brings in elsewhere is redacted in what `config check` prints.
         let issues = ConfigIssues()
-        let node = try #require(ConfigNode.parse("a: redis://ballast:hunter2@redis:6379/0\nb: sk-ant-api03-abc\nc: ok\n",
-                                                 file: "x.yaml", issues: issues))
+        let node = try #require(
+            ConfigNode.parse(
+                "a: redis://ballast:hunter2@redis:6379/0\nb: sk-ant-api03-abc\nc: ok\n",
+                file: "x.yaml", issues: issues))
         let redacted = node.redactedYAML()
         #expect(redacted.contains("redis://ballast:<redacted>@redis:6379/0"), "\(redacted)")
         #expect(redacted.contains("b: <redacted>") && redacted.contains("c: ok"), "\(redacted)")

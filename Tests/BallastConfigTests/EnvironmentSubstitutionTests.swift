@@ -40,7 +40,8 @@ import Testing
     }
 
     @Test func configScalarsAreSubstitutedBeforeTheyAreRead() throws {
-        let config = try GatewayConfig.parse("""
+        let config = try GatewayConfig.parse(
+            """
             listen: "${LISTEN_HOST:-127.0.0.1}:${PORT}"
             admin: { listen: "127.0.0.1:${ADMIN_PORT:-9091}" }
             shutdown: { delay: "${DELAY:-3s}" }
@@ -57,7 +58,8 @@ import Testing
     @Test func unsetVariablesAreConfigErrorsAtTheirColumnAllInOnePass() {
         let issues: [ConfigIssue]
         do {
-            _ = try GatewayConfig.parse("""
+            _ = try GatewayConfig.parse(
+                """
                 listen: 127.0.0.1:${NO_PORT}
                 admin: { listen: "x" }
                 upstream:

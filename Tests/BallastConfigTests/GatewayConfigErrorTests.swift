@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct GatewayConfigErrorTests {
     @Test func unknownKeyNamesKeyLineAndColumn() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             listen: 127.0.0.1:8080
             upstream:
               regions:
@@ -23,7 +24,8 @@ import Testing
     }
 
     @Test func everyMistakeIsReportedInFileOrder() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             listen: 127.0.0.1:80800
             admin:
               listen: 127.0.0.1:9090
@@ -43,9 +45,10 @@ import Testing
                   base_url: https://example.com/v1
                   weight: -3
             """)
-        #expect(positions(issues) == [
-            "1:9", "4:3", "6:12", "7:13", "8:18", "11:14", "12:17", "14:13", "15:17", "17:17", "18:15",
-        ])
+        #expect(
+            positions(issues) == [
+                "1:9", "4:3", "6:12", "7:13", "8:18", "11:14", "12:17", "14:13", "15:17", "17:17", "18:15",
+            ])
         let messages = issues.map(\.message)
         #expect(messages[0].contains("'listen' must be host:port"))
         #expect(messages[1].contains("unknown key 'tokn_env' in admin"))
@@ -61,7 +64,8 @@ import Testing
     }
 
     @Test func badDuration() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               timeouts: { connect: 2 parsecs, idle: inf }
               regions: [{ name: a, base_url: "https://a.example.com" }]
@@ -71,7 +75,8 @@ import Testing
     }
 
     @Test func phaseLongerThanTotal() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               timeouts:
                 total: 30s
@@ -83,7 +88,8 @@ import Testing
     }
 
     @Test func badSize() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             server:
               max_body: 32XB
             \(minimalRegions)
@@ -97,7 +103,8 @@ import Testing
     }
 
     @Test func badListenAddress() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             listen: localhost
             admin:
               listen: "[::1:9090"
@@ -109,7 +116,8 @@ import Testing
     }
 
     @Test func listenersCannotSharePort() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             listen: 0.0.0.0:8080
             admin:
               listen: 127.0.0.1:8080
@@ -122,7 +130,8 @@ import Testing
     }
 
     @Test func duplicateRegionReportedAtTheDuplicate() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               regions:
                 - name: east
@@ -137,7 +146,8 @@ import Testing
     }
 
     @Test func noWeightedRegion() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               regions:
                 - { name: a, base_url: "https://a.example.com", weight: 0 }
@@ -152,7 +162,8 @@ import Testing
         #expect(positions(none) == ["1:1"])
         #expect(none.first?.message.contains("needs 'upstream.regions'") == true)
 
-        let noRegions = configIssues("""
+        let noRegions = configIssues(
+            """
             listen: 127.0.0.1:8080
             upstream:
               anthropic_version: "2023-06-01"
@@ -170,7 +181,8 @@ import Testing
 
     @Test func aRegionNameOverTheBoundIsAnErrorWithItsPosition() {
         let long = String(repeating: "a", count: 65)
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               regions:
                 - name: \(long)
@@ -182,16 +194,20 @@ import Testing
         // A 2 MB name is refused too, and the message does not repeat it.
         let huge = configIssues("upstream:\n  regions:\n    - { name: \(String(repeating: "a", count: 2_000_000)), base_url: https://a.example.com }\n")
         #expect(huge.count == 1 && huge[0].message.utf8.count < 200)
-        #expect(configIssues("""
-            upstream:
-              regions:
-                - { name: \(String(repeating: "a", count: 64)), base_url: https://a.example.com }
-            server: { header_timeout: 0s }
-            """).map(\.message) == ["'server.header_timeout' must be greater than 0"])
+        #expect(
+            configIssues(
+                """
+                upstream:
+                  regions:
+                    - { name: \(String(repeating: "a", count: 64)), base_url: https://a.example.com }
+                server: { header_timeout: 0s }
+                """
+            ).map(\.message) == ["'server.header_timeout' must be greater than 0"])
     }
 
     @Test func regionNeedsNameAndBaseURL() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               regions:
                 - weight: 5
@@ -206,7 +222,8 @@ import Testing
     }
 
     @Test func oauthMissingKeys() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               auth:
                 mode: oauth
@@ -219,7 +236,8 @@ import Testing
     }
 
     @Test func staticNeedsExactlyOneKeySource() {
-        let neither = configIssues("""
+        let neither = configIssues(
+            """
             upstream:
               auth:
                 mode: static
@@ -228,7 +246,8 @@ import Testing
         #expect(positions(neither) == ["3:5"])
         #expect(neither.first?.message == "mode static needs 'api_key_env' or 'api_key_file'")
 
-        let both = configIssues("""
+        let both = configIssues(
+            """
             upstream:
               auth:
                 mode: static
@@ -242,7 +261,8 @@ import Testing
 
     /// The annotated example lists every auth key; as one config it mixes two modes.
     @Test func keysOfAnotherModeAreErrors() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               auth:
                 mode: static
@@ -258,7 +278,8 @@ import Testing
     }
 
     @Test func badAuthMode() {
-        let missing = configIssues("""
+        let missing = configIssues(
+            """
             upstream:
               auth: { api_key_env: KEY }
               regions: [{ name: a, base_url: "https://a.example.com" }]
@@ -266,7 +287,8 @@ import Testing
         #expect(positions(missing) == ["2:9"])
         #expect(missing.first?.message == "upstream.auth needs 'mode' (passthrough, static, oauth)")
 
-        let unknown = configIssues("""
+        let unknown = configIssues(
+            """
             upstream:
               auth: { mode: magic }
               regions: [{ name: a, base_url: "https://a.example.com" }]
@@ -276,7 +298,8 @@ import Testing
     }
 
     @Test func secretInsteadOfEnvironmentName() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               auth: { mode: static, api_key_env: sk-ant-api03-abcdef }
               regions: [{ name: a, base_url: "https://a.example.com" }]
@@ -287,7 +310,8 @@ import Testing
     }
 
     @Test func yamlSyntaxErrorHasPosition() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             listen: 127.0.0.1:8080
             admin: listen: 127.0.0.1:9090
             """)
@@ -296,7 +320,8 @@ import Testing
     }
 
     @Test func duplicateKeyIsReported() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             listen: 127.0.0.1:8080
             \(minimalRegions)
             listen: 127.0.0.1:8081
@@ -306,7 +331,8 @@ import Testing
     }
 
     @Test func badAnthropicVersionAndPool() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               anthropic_version: "2023-06-01\\r\\nx-evil: 1"
               pool: { max_per_host: 200, max_total: 100, idle_timeout: 0 }

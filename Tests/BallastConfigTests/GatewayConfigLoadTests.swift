@@ -15,11 +15,11 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let file = directory + "/ballast.yaml"
         try """
-            store: { path: state/ballast.db }
-            upstream:
-              auth: { mode: static, api_key_file: ./key }
-              regions: [{ name: a, base_url: "https://a.example.com" }]
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        store: { path: state/ballast.db }
+        upstream:
+          auth: { mode: static, api_key_file: ./key }
+          regions: [{ name: a, base_url: "https://a.example.com" }]
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let config = try GatewayConfig.load(path: file)
         #expect(config.store.path == directory + "/state/ballast.db")
         #expect(config.upstream.auth.apiKeyFile == directory + "/key")
@@ -35,10 +35,11 @@ import Testing
             _ = try GatewayConfig.load(path: file)
             Issue.record("expected an error")
         } catch {
-            #expect(error.issues.map(\.location) == [
-                SourceLocation(file: file, line: 1, column: 1),
-                SourceLocation(file: file, line: 1, column: 9),
-            ])
+            #expect(
+                error.issues.map(\.location) == [
+                    SourceLocation(file: file, line: 1, column: 1),
+                    SourceLocation(file: file, line: 1, column: 9),
+                ])
             let lines = error.description.split(separator: "\n")
             #expect(lines.count == 2)
             #expect(lines.first?.hasPrefix("\(file):1:1: the config needs 'upstream.regions'") == true)

@@ -38,10 +38,11 @@ import Testing
         #expect(config.upstream.auth == AuthConfig(mode: .static, apiKeyEnv: "ANTHROPIC_API_KEY"))
         #expect(config.upstream.timeouts == TimeoutsConfig(connect: 2, firstByte: 60, idle: 30, total: 600))
         #expect(config.upstream.pool == PoolConfig(maxPerHost: 50, maxTotal: 100, idleTimeout: 90))
-        #expect(config.upstream.regions == [
-            RegionConfig(name: "primary", baseURL: "https://api.anthropic.com", weight: 100),
-            RegionConfig(name: "secondary", baseURL: "http://127.0.0.1:18002", weight: 0),
-        ])
+        #expect(
+            config.upstream.regions == [
+                RegionConfig(name: "primary", baseURL: "https://api.anthropic.com", weight: 100),
+                RegionConfig(name: "secondary", baseURL: "http://127.0.0.1:18002", weight: 0),
+            ])
         #expect(config.rules.paths == ["rules/*.yaml"])
     }
 
@@ -59,9 +60,12 @@ import Testing
 
     @Test func onlyRegionsGivesEveryDefault() throws {
         let config = try GatewayConfig.parse(minimalRegions, file: "ballast.yaml")
-        #expect(config == GatewayConfig(upstream: UpstreamConfig(regions: [
-            RegionConfig(name: "primary", baseURL: "https://api.anthropic.com", weight: 100),
-        ])))
+        #expect(
+            config
+                == GatewayConfig(
+                    upstream: UpstreamConfig(regions: [
+                        RegionConfig(name: "primary", baseURL: "https://api.anthropic.com", weight: 100)
+                    ])))
         #expect(config.listen.description == "127.0.0.1:8080")
         #expect(config.admin.listen.description == "127.0.0.1:9090")
         #expect(config.admin.tokenEnv == "BALLAST_ADMIN_TOKEN")
@@ -111,7 +115,8 @@ import Testing
     }
 
     @Test func authModes() throws {
-        let passthrough = try GatewayConfig.parse("""
+        let passthrough = try GatewayConfig.parse(
+            """
             upstream:
               auth: { mode: passthrough }
               regions: [{ name: a, base_url: "https://a.example.com" }]
@@ -119,14 +124,16 @@ import Testing
         #expect(passthrough.upstream.auth == .passthrough)
         #expect(passthrough.upstream.auth.apiKeyEnv == nil)
 
-        let keyFile = try GatewayConfig.parse("""
+        let keyFile = try GatewayConfig.parse(
+            """
             upstream:
               auth: { mode: static, api_key_file: /run/secrets/anthropic }
               regions: [{ name: a, base_url: "https://a.example.com" }]
             """, file: "ballast.yaml")
         #expect(keyFile.upstream.auth == .staticKey(file: "/run/secrets/anthropic"))
 
-        let oauth = try GatewayConfig.parse("""
+        let oauth = try GatewayConfig.parse(
+            """
             upstream:
               auth:
                 mode: oauth
@@ -135,8 +142,10 @@ import Testing
                 client_secret_env: BALLAST_OAUTH_SECRET
               regions: [{ name: a, base_url: "https://a.example.com" }]
             """, file: "ballast.yaml")
-        #expect(oauth.upstream.auth == .oauth(
-            tokenURL: "https://auth.example.com/oauth/token", clientID: "my-client", clientSecretEnv: "BALLAST_OAUTH_SECRET"))
+        #expect(
+            oauth.upstream.auth
+                == .oauth(
+                    tokenURL: "https://auth.example.com/oauth/token", clientID: "my-client", clientSecretEnv: "BALLAST_OAUTH_SECRET"))
         #expect(oauth.upstream.auth.mode == .oauth)
     }
 

@@ -5,7 +5,8 @@ import Testing
 /// region says its limits are its own.
 @Suite struct LimitGroupConfigTests {
     @Test func regionsShareTheCredentialsGroupUnlessTheySayOtherwise() throws {
-        let config = try GatewayConfig.parse("""
+        let config = try GatewayConfig.parse(
+            """
             upstream:
               regions:
                 - { name: primary, base_url: "https://api.anthropic.com" }
@@ -16,7 +17,8 @@ import Testing
     }
 
     @Test func aGroupNameThatCannotBeALabelIsAnErrorAtItsPosition() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               regions:
                 - { name: primary, base_url: "https://api.anthropic.com", limit_group: "Org A" }

@@ -27,8 +27,11 @@ import Testing
         #expect(regions.map(\.kind) == [.anthropic, .bedrock, .vertex])
         #expect(regions[0].cloud == nil)
         #expect(regions[1].baseURL == "https://bedrock-runtime.us-east-1.amazonaws.com")
-        #expect(regions[1].cloud?.models == [ModelMapping(pattern: "claude-sonnet-4-5*", target: "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
-                                             ModelMapping(pattern: "claude-haiku-*", target: "h")])
+        #expect(
+            regions[1].cloud?.models == [
+                ModelMapping(pattern: "claude-sonnet-4-5*", target: "us.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+                ModelMapping(pattern: "claude-haiku-*", target: "h"),
+            ])
         #expect(regions[2].baseURL == "http://127.0.0.1:9")
         #expect(regions[2].cloud?.credentialsFile == "/var/run/secrets/gcp/sa.json")
         // Each cloud region is its own limit group: quotas are per account or project, region and model.
@@ -38,7 +41,8 @@ import Testing
     }
 
     @Test func mistakesAreErrorsAtTheirPositions() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               regions:
                 - { name: a, base_url: "https://api.anthropic.com", aws_region: us-east-1 }

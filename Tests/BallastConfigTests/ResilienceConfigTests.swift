@@ -15,7 +15,8 @@ import Testing
     }
 
     @Test func readsEverySection() throws {
-        let config = try GatewayConfig.parse("""
+        let config = try GatewayConfig.parse(
+            """
             upstream:
               retry: { max_attempts: 3, backoff: { base: 100ms, cap: 2s }, max_retry_after: 30s, budget: { ratio: 10%, min_per_second: 1 } }
               hedge: { enabled: false, quantile: 0.9, min_samples: 50, max_extra_ratio: 0.02, disabled_models: ["claude-opus-*"] }
@@ -25,10 +26,16 @@ import Testing
                 - { name: primary, base_url: "https://api.anthropic.com" }
             cache: { max_entries: 5, max_bytes: 1MB, default_ttl: 1m, temperature_zero_ttl: 5m }
             """, file: "ballast.yaml")
-        #expect(config.upstream.retry == RetryConfig(maxAttempts: 3, backoffBase: 0.1, backoffCap: 2, maxRetryAfter: 30,
-                                                     budgetRatio: 0.1, budgetMinPerSecond: 1))
-        #expect(config.upstream.hedge == HedgeConfig(enabled: false, quantile: 0.9, minSamples: 50, maxExtraRatio: 0.02,
-                                                     disabledModels: ["claude-opus-*"]))
+        #expect(
+            config.upstream.retry
+                == RetryConfig(
+                    maxAttempts: 3, backoffBase: 0.1, backoffCap: 2, maxRetryAfter: 30,
+                    budgetRatio: 0.1, budgetMinPerSecond: 1))
+        #expect(
+            config.upstream.hedge
+                == HedgeConfig(
+                    enabled: false, quantile: 0.9, minSamples: 50, maxExtraRatio: 0.02,
+                    disabledModels: ["claude-opus-*"]))
         #expect(config.upstream.pacing == PacingConfig(enabled: true, maxWaiting: 10, maxWait: 2))
         #expect(config.upstream.concurrency == ConcurrencyConfig(enabled: true, initial: 10, min: 2, max: 50))
         #expect(config.cache.maxEntries == 5)
@@ -38,7 +45,8 @@ import Testing
     }
 
     @Test func reportsMistakesWithPositions() {
-        let issues = configIssues("""
+        let issues = configIssues(
+            """
             upstream:
               retry: { max_attempts: 0, backoff: { base: soon } }
               concurrency: { initial: 1, min: 2, max: 3 }

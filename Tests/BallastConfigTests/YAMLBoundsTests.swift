@@ -12,15 +12,18 @@ import Testing
 
     @Test func deepFlowCollectionsAreRefusedAtTheFirstLevelTooDeep() {
         // The top-level mapping is level 1, so the 256th `[` (column 11 + 255) is level 257.
-        #expect(messages("upstream: " + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000))
-            == ["ballast.yaml:1:266: nesting deeper than 256 levels"])
-        #expect(messages("listen: " + String(repeating: "{a: ", count: 20_000) + "1" + String(repeating: "}", count: 20_000))
-            == ["ballast.yaml:1:1029: nesting deeper than 256 levels"])
+        #expect(
+            messages("upstream: " + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000))
+                == ["ballast.yaml:1:266: nesting deeper than 256 levels"])
+        #expect(
+            messages("listen: " + String(repeating: "{a: ", count: 20_000) + "1" + String(repeating: "}", count: 20_000))
+                == ["ballast.yaml:1:1029: nesting deeper than 256 levels"])
     }
 
     @Test func deepBlockCollectionsAreRefused() {
-        #expect(messages("upstream:\n  regions:\n    " + String(repeating: "- ", count: 3_000) + "x\n")
-            == ["ballast.yaml:3:513: nesting deeper than 256 levels"])
+        #expect(
+            messages("upstream:\n  regions:\n    " + String(repeating: "- ", count: 3_000) + "x\n")
+                == ["ballast.yaml:3:513: nesting deeper than 256 levels"])
         let indented = (0..<300).map { String(repeating: " ", count: $0) + "k\($0):\n" }.joined()
         #expect(messages(indented) == ["ballast.yaml:257:257: nesting deeper than 256 levels"])
     }

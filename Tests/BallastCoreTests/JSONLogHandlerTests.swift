@@ -5,12 +5,16 @@ import Testing
 
 @Suite struct JSONLogHandlerTests {
     @Test func aLineIsOneObjectWithFixedKeysFirstAndTypedFields() throws {
-        let line = JSONLogHandler.line(time: 0.5, level: .warning, label: "ballast", message: "a \"quoted\"\nmessage",
-                                       fields: ["status": .stringConvertible(503), "ok": .stringConvertible(false),
-                                                "ms": .stringConvertible(1.5), "region": "eu",
-                                                "message": "shadowed", "list": ["a", "b"]])
-        #expect(line.hasPrefix(#"{"time":"1970-01-01T00:00:00.500Z","level":"warning","logger":"ballast","message":"a \"quoted\"\nmessage""#),
-                "\(line)")
+        let line = JSONLogHandler.line(
+            time: 0.5, level: .warning, label: "ballast", message: "a \"quoted\"\nmessage",
+            fields: [
+                "status": .stringConvertible(503), "ok": .stringConvertible(false),
+                "ms": .stringConvertible(1.5), "region": "eu",
+                "message": "shadowed", "list": ["a", "b"],
+            ])
+        #expect(
+            line.hasPrefix(#"{"time":"1970-01-01T00:00:00.500Z","level":"warning","logger":"ballast","message":"a \"quoted\"\nmessage""#),
+            "\(line)")
         #expect(line.hasSuffix("}\n") && line.dropLast().contains("\n") == false)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         #expect(object["status"] as? Int == 503)

@@ -3,7 +3,8 @@ import Testing
 
 @Suite struct SSEScannerTests {
     @Test func splitsEventsAcrossArbitraryChunks() {
-        let stream = "event: message_start\ndata: {\"a\":1}\n\n: keep-alive\n\nevent: ping\r\ndata: {}\r\n\r\nevent: error\ndata: {\"type\":\"error\"}\ndata: more\n\n"
+        let stream =
+            "event: message_start\ndata: {\"a\":1}\n\n: keep-alive\n\nevent: ping\r\ndata: {}\r\n\r\nevent: error\ndata: {\"type\":\"error\"}\ndata: more\n\n"
         let bytes = Array(stream.utf8)
         for chunk in [1, 2, 5, 13, bytes.count] {
             var scanner = SSEScanner()
@@ -14,9 +15,12 @@ import Testing
                 events += scanner.feed(Array(bytes[start..<end]))
                 start = end
             }
-            #expect(events == [SSEEvent(name: "message_start", data: #"{"a":1}"#),
-                               SSEEvent(name: "ping", data: "{}"),
-                               SSEEvent(name: "error", data: "{\"type\":\"error\"}\nmore")], "chunk \(chunk)")
+            #expect(
+                events == [
+                    SSEEvent(name: "message_start", data: #"{"a":1}"#),
+                    SSEEvent(name: "ping", data: "{}"),
+                    SSEEvent(name: "error", data: "{\"type\":\"error\"}\nmore"),
+                ], "chunk \(chunk)")
         }
     }
 

@@ -9,8 +9,10 @@ struct CacheKeyTests {
     private let headers: HTTPHeaders = ["anthropic-version": "2023-06-01", "content-type": "application/json"]
     private let body = #"{"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0,"messages":[{"role":"user","content":"Hi"}]}"#
 
-    private func key(_ body: String, credential: String = "sk-ant-key-one", path: String = "/v1/messages",
-                     headers: HTTPHeaders? = nil) throws -> CacheKey {
+    private func key(
+        _ body: String, credential: String = "sk-ant-key-one", path: String = "/v1/messages",
+        headers: HTTPHeaders? = nil
+    ) throws -> CacheKey {
         try CacheKey(credential: credential, path: path, body: Array(body.utf8), headers: headers ?? self.headers)
     }
 
@@ -30,7 +32,8 @@ struct CacheKeyTests {
 
     @Test("stream and metadata do not change the key")
     func streamAndMetadataDropped() throws {
-        let streamed = #"{"stream":true,"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0,"#
+        let streamed =
+            #"{"stream":true,"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0,"#
             + #""metadata":{"user_id":"u-42"},"messages":[{"role":"user","content":"Hi"}]}"#
         #expect(try key(body) == key(streamed))
     }
@@ -47,15 +50,17 @@ struct CacheKeyTests {
         #expect(one.fingerprint != Hex.encode(Digest.sha256("sk-ant-key-one")))
     }
 
-    @Test("model, messages, max_tokens, temperature, system and tools change the key", arguments: [
-        #"{"model":"claude-opus-4-1","max_tokens":256,"temperature":0,"messages":[{"role":"user","content":"Hi"}]}"#,
-        #"{"model":"claude-sonnet-4-5","max_tokens":257,"temperature":0,"messages":[{"role":"user","content":"Hi"}]}"#,
-        #"{"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0.5,"messages":[{"role":"user","content":"Hi"}]}"#,
-        #"{"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0,"messages":[{"role":"user","content":"Hi!"}]}"#,
-        #"{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"Hi"}]}"#,
-        #"{"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0,"system":"Be brief","messages":[{"role":"user","content":"Hi"}]}"#,
-        #"{"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0,"tools":[],"messages":[{"role":"user","content":"Hi"}]}"#,
-    ])
+    @Test(
+        "model, messages, max_tokens, temperature, system and tools change the key",
+        arguments: [
+            #"{"model":"claude-opus-4-1","max_tokens":256,"temperature":0,"messages":[{"role":"user","content":"Hi"}]}"#,
+            #"{"model":"claude-sonnet-4-5","max_tokens":257,"temperature":0,"messages":[{"role":"user","content":"Hi"}]}"#,
+            #"{"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0.5,"messages":[{"role":"user","content":"Hi"}]}"#,
+            #"{"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0,"messages":[{"role":"user","content":"Hi!"}]}"#,
+            #"{"model":"claude-sonnet-4-5","max_tokens":256,"messages":[{"role":"user","content":"Hi"}]}"#,
+            #"{"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0,"system":"Be brief","messages":[{"role":"user","content":"Hi"}]}"#,
+            #"{"model":"claude-sonnet-4-5","max_tokens":256,"temperature":0,"tools":[],"messages":[{"role":"user","content":"Hi"}]}"#,
+        ])
     func contentMatters(other: String) throws {
         #expect(try key(body) != key(other))
     }

@@ -7,30 +7,34 @@ struct CachePolicyTests {
     private let policy = CachePolicy(defaultTTL: 600, maxTTL: 3600, temperatureZeroTTL: 0)
     private let body = Array(#"{"model":"m","max_tokens":5,"messages":[]}"#.utf8)
 
-    private func decide(_ header: String?, policy: CachePolicy? = nil, method: String = "POST",
-                        path: String = "/v1/messages", body: [UInt8]? = nil) -> CacheDecision {
+    private func decide(
+        _ header: String?, policy: CachePolicy? = nil, method: String = "POST",
+        path: String = "/v1/messages", body: [UInt8]? = nil
+    ) -> CacheDecision {
         var headers: HTTPHeaders = ["anthropic-version": "2023-06-01"]
         if let header { headers.add("X-Ballast-Cache", header) }
         return (policy ?? self.policy).decide(method: method, path: path, headers: headers, body: body ?? self.body)
     }
 
-    @Test("x-ballast-cache values", arguments: [
-        ("ttl=600", CacheDecision.cache(ttl: 600)),
-        ("ttl=10m", .cache(ttl: 600)),
-        ("TTL = 90", .cache(ttl: 90)),
-        ("ttl=1.5", .cache(ttl: 1.5)),
-        ("ttl=1h30m", .cache(ttl: 3600)),  // capped at maxTTL
-        ("ttl=500ms", .cache(ttl: 0.5)),
-        ("on", .cache(ttl: 600)),
-        (" ttl ", .cache(ttl: 600)),
-        ("off", .bypass(.optedOut)),
-        ("no-store", .bypass(.optedOut)),
-        ("ttl=0", .bypass(.optedOut)),
-        ("ttl=-5", .bypass(.invalidDirective)),
-        ("ttl=soon", .bypass(.invalidDirective)),
-        ("ttl=", .bypass(.invalidDirective)),
-        ("yes please", .bypass(.invalidDirective)),
-    ])
+    @Test(
+        "x-ballast-cache values",
+        arguments: [
+            ("ttl=600", CacheDecision.cache(ttl: 600)),
+            ("ttl=10m", .cache(ttl: 600)),
+            ("TTL = 90", .cache(ttl: 90)),
+            ("ttl=1.5", .cache(ttl: 1.5)),
+            ("ttl=1h30m", .cache(ttl: 3600)),  // capped at maxTTL
+            ("ttl=500ms", .cache(ttl: 0.5)),
+            ("on", .cache(ttl: 600)),
+            (" ttl ", .cache(ttl: 600)),
+            ("off", .bypass(.optedOut)),
+            ("no-store", .bypass(.optedOut)),
+            ("ttl=0", .bypass(.optedOut)),
+            ("ttl=-5", .bypass(.invalidDirective)),
+            ("ttl=soon", .bypass(.invalidDirective)),
+            ("ttl=", .bypass(.invalidDirective)),
+            ("yes please", .bypass(.invalidDirective)),
+        ])
     func directives(header: String, expected: CacheDecision) {
         #expect(decide(header) == expected)
     }

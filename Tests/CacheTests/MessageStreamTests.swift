@@ -108,16 +108,22 @@ struct MessageStreamTests {
 
     @Test("round trip of a simple text answer and of an empty answer")
     func roundTripSimple() throws {
-        let simple = #"{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"Hi!"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":2}}"#
+        let simple =
+            #"{"id":"msg_1","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"Hi!"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":2}}"#
         let first = try roundTrip(simple)
         #expect(first.back == first.original)
-        #expect(first.events.map(\.name) == ["message_start", "content_block_start", "ping", "content_block_delta",
-                                             "content_block_stop", "message_delta", "message_stop"])
-        let empty = #"{"id":"msg_2","type":"message","role":"assistant","model":"m","content":[],"stop_reason":"max_tokens","stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":0}}"#
+        #expect(
+            first.events.map(\.name) == [
+                "message_start", "content_block_start", "ping", "content_block_delta",
+                "content_block_stop", "message_delta", "message_stop",
+            ])
+        let empty =
+            #"{"id":"msg_2","type":"message","role":"assistant","model":"m","content":[],"stop_reason":"max_tokens","stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":0}}"#
         let second = try roundTrip(empty)
         #expect(second.back == second.original)
         #expect(second.events.map(\.name) == ["message_start", "ping", "message_delta", "message_stop"])
-        let stopped = #"{"id":"msg_3","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"a"}],"stop_reason":"stop_sequence","stop_sequence":"STOP","usage":{"input_tokens":1,"output_tokens":1}}"#
+        let stopped =
+            #"{"id":"msg_3","type":"message","role":"assistant","model":"m","content":[{"type":"text","text":"a"}],"stop_reason":"stop_sequence","stop_sequence":"STOP","usage":{"input_tokens":1,"output_tokens":1}}"#
         let third = try roundTrip(stopped)
         #expect(third.back == third.original)
     }
@@ -206,20 +212,23 @@ struct MessageStreamTests {
 
         // A delta type we do not know.
         var unknown = all
-        unknown[3] = SSEEvent(name: "content_block_delta",
-                              data: #"{"type":"content_block_delta","index":0,"delta":{"type":"hologram_delta","x":1}}"#)
+        unknown[3] = SSEEvent(
+            name: "content_block_delta",
+            data: #"{"type":"content_block_delta","index":0,"delta":{"type":"hologram_delta","x":1}}"#)
         #expect(throws: MessageAssemblyError.unknownDelta("hologram_delta")) { try MessageAssembler.assemble(unknown) }
 
         // Blocks out of order.
         var skipped = all
-        skipped[1] = SSEEvent(name: "content_block_start",
-                              data: #"{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}"#)
+        skipped[1] = SSEEvent(
+            name: "content_block_start",
+            data: #"{"type":"content_block_start","index":1,"content_block":{"type":"text","text":""}}"#)
         #expect(throws: MessageAssemblyError.self) { try MessageAssembler.assemble(skipped) }
 
         // Bad tool JSON.
         var broken = all
-        broken[9] = SSEEvent(name: "content_block_delta",
-                             data: #"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{{"}}"#)
+        broken[9] = SSEEvent(
+            name: "content_block_delta",
+            data: #"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":"{{"}}"#)
         #expect(throws: MessageAssemblyError.self) { try MessageAssembler.assemble(broken) }
 
         // Too large.
@@ -234,8 +243,10 @@ struct MessageStreamTests {
     @Test("chunks join back exactly and never split a character")
     func chunking() {
         let synthesizer = StreamSynthesizer()
-        let texts = ["", "short", String(repeating: "👩‍👩‍👧‍👦", count: 100), String(repeating: "word ", count: 50),
-                     "no-spaces-" + String(repeating: "x", count: 95), "e\u{301}" + String(repeating: "e\u{301} ", count: 30)]
+        let texts = [
+            "", "short", String(repeating: "👩‍👩‍👧‍👦", count: 100), String(repeating: "word ", count: 50),
+            "no-spaces-" + String(repeating: "x", count: 95), "e\u{301}" + String(repeating: "e\u{301} ", count: 30),
+        ]
         for text in texts {
             let pieces = synthesizer.chunks(text)
             #expect(pieces.joined() == text)

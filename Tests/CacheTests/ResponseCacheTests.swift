@@ -7,9 +7,10 @@ import Testing
 @Suite("Response cache")
 struct ResponseCacheTests {
     private func key(_ name: String, credential: String = "sk-ant-one") throws -> CacheKey {
-        try CacheKey(credential: credential, path: "/v1/messages",
-                     body: Array(#"{"model":"m","messages":[{"role":"user","content":"\#(name)"}]}"#.utf8),
-                     headers: ["anthropic-version": "2023-06-01"])
+        try CacheKey(
+            credential: credential, path: "/v1/messages",
+            body: Array(#"{"model":"m","messages":[{"role":"user","content":"\#(name)"}]}"#.utf8),
+            headers: ["anthropic-version": "2023-06-01"])
     }
 
     private func body(_ text: String, size: Int = 0) -> [UInt8] {

@@ -12,8 +12,10 @@ struct SimulatorStreamTests {
     private func post(_ url: String, body: String) throws -> [UInt8] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-sS", "--max-time", "20", "-H", "content-type: application/json",
-                             "-H", "anthropic-version: 2023-06-01", "-H", "Expect:", "--data-binary", body, url]
+        process.arguments = [
+            "-sS", "--max-time", "20", "-H", "content-type: application/json",
+            "-H", "anthropic-version: 2023-06-01", "-H", "Expect:", "--data-binary", body, url,
+        ]
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
@@ -25,9 +27,12 @@ struct SimulatorStreamTests {
 
     @Test("a simulator stream assembles into the simulator's own non-streaming answer, and re-streams into it")
     func simulatorStream() throws {
-        let simulator = Simulator(config: SimulatorConfig(seed: 7, regions: [
-            SimulatedRegionConfig(output: OutputModel(minTokens: 40, maxTokens: 80)),
-        ]))
+        let simulator = Simulator(
+            config: SimulatorConfig(
+                seed: 7,
+                regions: [
+                    SimulatedRegionConfig(output: OutputModel(minTokens: 40, maxTokens: 80))
+                ]))
         try simulator.start()
         defer { simulator.stop() }
         let url = simulator.regions[0].baseURL + "/v1/messages"
@@ -47,8 +52,9 @@ struct SimulatorStreamTests {
 
         // The same stream request keys the same as the plain one, and re-streams as an equal message.
         let headers: HTTPHeaders = ["anthropic-version": "2023-06-01"]
-        #expect(try CacheKey(credential: "c", path: "/v1/messages", body: Array(plainBody.utf8), headers: headers)
-            == CacheKey(credential: "c", path: "/v1/messages", body: Array(streamBody.utf8), headers: headers))
+        #expect(
+            try CacheKey(credential: "c", path: "/v1/messages", body: Array(plainBody.utf8), headers: headers)
+                == CacheKey(credential: "c", path: "/v1/messages", body: Array(streamBody.utf8), headers: headers))
         let restreamed = try StreamSynthesizer().streamBody(forMessage: plain.serialized())
         #expect(try JSONParser.parse(MessageAssembler.assemble(streamBytes: restreamed)) == plain)
     }

@@ -7,8 +7,12 @@ import Testing
 @Suite struct EventStreamTests {
     /// Made by Tests/e2e/eventstream.py (Python's struct and zlib.crc32), not by Ballast:
     /// a `chunk` carrying `{"type": "message_stop"}`, then a `throttlingException`.
-    static let pythonChunk = Hex.decode("000000880000004b05babc220b3a6576656e742d747970650700056368756e6b0d3a636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e0d3a6d6573736167652d747970650700056576656e747b226279746573223a202265794a306558426c496a6f67496d316c63334e685a3256666333527663434a39227d11dfd5fd")!
-    static let pythonException = Hex.decode("0000009100000061b3f180070f3a657863657074696f6e2d747970650700137468726f74746c696e67457863657074696f6e0d3a636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e0d3a6d6573736167652d74797065070009657863657074696f6e7b226d657373616765223a2022546f6f206d616e79207265717565737473227d898cacc1")!
+    static let pythonChunk = Hex.decode(
+        "000000880000004b05babc220b3a6576656e742d747970650700056368756e6b0d3a636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e0d3a6d6573736167652d747970650700056576656e747b226279746573223a202265794a306558426c496a6f67496d316c63334e685a3256666333527663434a39227d11dfd5fd"
+    )!
+    static let pythonException = Hex.decode(
+        "0000009100000061b3f180070f3a657863657074696f6e2d747970650700137468726f74746c696e67457863657074696f6e0d3a636f6e74656e742d747970650700106170706c69636174696f6e2f6a736f6e0d3a6d6573736167652d74797065070009657863657074696f6e7b226d657373616765223a2022546f6f206d616e79207265717565737473227d898cacc1"
+    )!
 
     @Test func decodesFramesOfAnIndependentEncoder() throws {
         var decoder = EventStreamDecoder()
@@ -16,7 +20,8 @@ import Testing
         #expect(messages.count == 2)
         #expect(messages[0].string(":event-type") == "chunk")
         #expect(BedrockStreamRelay.relay(messages[0]) == .event(name: "message_stop", data: Array(#"{"type": "message_stop"}"#.utf8)))
-        #expect(String(decoding: BedrockStreamRelay.sse(BedrockStreamRelay.relay(messages[0])), as: UTF8.self)
+        #expect(
+            String(decoding: BedrockStreamRelay.sse(BedrockStreamRelay.relay(messages[0])), as: UTF8.self)
                 == "event: message_stop\ndata: {\"type\": \"message_stop\"}\n\n")
         guard case .error(let error) = BedrockStreamRelay.relay(messages[1]) else {
             Issue.record("an exception frame is an error event")
@@ -89,18 +94,20 @@ import Testing
     }
 
     @Test func headerTypesRoundTrip() throws {
-        let message = EventStreamMessage(headers: [
-            ("t", .bool(true)), ("f", .bool(false)), ("b", .byte(-3)), ("s", .short(-300)), ("i", .int(70_000)),
-            ("l", .long(-5_000_000_000)), ("x", .bytes([1, 2])), ("str", .string("é")), ("ts", .timestamp(1_700_000_000_000)),
-            ("u", .uuid(Array(0..<16))),
-        ], payload: Array("p".utf8))
+        let message = EventStreamMessage(
+            headers: [
+                ("t", .bool(true)), ("f", .bool(false)), ("b", .byte(-3)), ("s", .short(-300)), ("i", .int(70_000)),
+                ("l", .long(-5_000_000_000)), ("x", .bytes([1, 2])), ("str", .string("é")), ("ts", .timestamp(1_700_000_000_000)),
+                ("u", .uuid(Array(0..<16))),
+            ], payload: Array("p".utf8))
         var decoder = EventStreamDecoder()
         #expect(try decoder.feed(EventStreamEncoder.encode(message)) == [message])
     }
 
     @Test func aChunkWithoutBase64BytesIsAnErrorNotContent() {
-        let frame = EventStreamMessage(headers: [(":message-type", .string("event")), (":event-type", .string("chunk"))],
-                                       payload: Array(#"{"nope":1}"#.utf8))
+        let frame = EventStreamMessage(
+            headers: [(":message-type", .string("event")), (":event-type", .string("chunk"))],
+            payload: Array(#"{"nope":1}"#.utf8))
         guard case .error(let error) = BedrockStreamRelay.relay(frame) else {
             Issue.record("expected an error")
             return

@@ -9,8 +9,9 @@ import Testing
     static let body = Array(#"{"model":"claude-sonnet-4-5","max_tokens":64,"stream":true,"messages":[{"role":"user","content":"hi"}]}"#.utf8)
 
     @Test func bedrockMovesModelAndBetasAndDropsStream() throws {
-        let out = try BedrockTranslation.translate(body: Self.body, betaHeader: "a-2025, b-2025", modelID: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-                                                   stream: true)
+        let out = try BedrockTranslation.translate(
+            body: Self.body, betaHeader: "a-2025, b-2025", modelID: "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            stream: true)
         #expect(out.path == "/model/us.anthropic.claude-sonnet-4-5-20250929-v1:0/invoke-with-response-stream")
         let json = try JSONParser.parse(out.body)
         #expect(json["model"] == nil)
@@ -24,13 +25,15 @@ import Testing
     }
 
     @Test func anInferenceProfileARNStaysOnePathSegment() {
-        #expect(BedrockTranslation.path(modelID: "arn:aws:bedrock:us-east-1:123:inference-profile/us.x-v1:0", stream: false)
+        #expect(
+            BedrockTranslation.path(modelID: "arn:aws:bedrock:us-east-1:123:inference-profile/us.x-v1:0", stream: false)
                 == "/model/arn:aws:bedrock:us-east-1:123:inference-profile%2Fus.x-v1:0/invoke")
     }
 
     @Test func vertexMovesModelKeepsStreamAndPicksTheMethod() throws {
-        let out = try VertexTranslation.translate(body: Self.body, project: "p", location: "global", model: "claude-sonnet-4-5@20250929",
-                                                  stream: true)
+        let out = try VertexTranslation.translate(
+            body: Self.body, project: "p", location: "global", model: "claude-sonnet-4-5@20250929",
+            stream: true)
         #expect(out.path == "/v1/projects/p/locations/global/publishers/anthropic/models/claude-sonnet-4-5@20250929:streamRawPredict")
         let json = try JSONParser.parse(out.body)
         #expect(json["model"] == nil)
@@ -74,7 +77,8 @@ import Testing
 
     @Test func serviceAccountJWTIsSignedRS256AndVerifies() throws {
         let key = try RSAKey.generate(bits: 1024)
-        let file = #"{"type":"service_account","client_email":"ballast@p.iam.gserviceaccount.com","private_key_id":"k1","private_key":"\#(JSONText.escape(try key.privateKeyPEM()))","token_uri":"http://127.0.0.1:1/token"}"#
+        let file =
+            #"{"type":"service_account","client_email":"ballast@p.iam.gserviceaccount.com","private_key_id":"k1","private_key":"\#(JSONText.escape(try key.privateKeyPEM()))","token_uri":"http://127.0.0.1:1/token"}"#
         let account = try ServiceAccountKey(json: Array(file.utf8), origin: "test")
         let jwt = try account.assertion(unixSeconds: 1_700_000_000)
         let parts = jwt.split(separator: ".").map(String.init)
@@ -107,13 +111,14 @@ import Testing
     @Test func stsAnswersAreRead() throws {
         let source = STSWebIdentitySource(roleARN: "arn:aws:iam::1:role/r", tokenFile: "/dev/null", sessionName: "s", endpoint: "http://127.0.0.1:1")
         let xml = """
-        <AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>
-        <AccessKeyId>ASIAX</AccessKeyId><SecretAccessKey>sec/ret</SecretAccessKey><SessionToken>tok+en</SessionToken>
-        <Expiration>2023-11-14T22:13:20Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>
-        """
+            <AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>
+            <AccessKeyId>ASIAX</AccessKeyId><SecretAccessKey>sec/ret</SecretAccessKey><SessionToken>tok+en</SessionToken>
+            <Expiration>2023-11-14T22:13:20Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>
+            """
         let parsed = try source.parse(status: 200, body: Array(xml.utf8), unixSeconds: 1_700_000_000 - 600).get()
         #expect(parsed.expiresIn == 600)
-        #expect(STSWebIdentitySource.credentials(from: parsed.value) == AWSCredentials(accessKeyID: "ASIAX", secretAccessKey: "sec/ret", sessionToken: "tok+en"))
+        #expect(
+            STSWebIdentitySource.credentials(from: parsed.value) == AWSCredentials(accessKeyID: "ASIAX", secretAccessKey: "sec/ret", sessionToken: "tok+en"))
         if case .success = source.parse(status: 403, body: Array("<Error><Code>AccessDenied</Code></Error>".utf8), unixSeconds: 0) {
             Issue.record("a 403 is no credential")
         }

@@ -23,7 +23,8 @@ struct BallastRun {
     /// or `BALLAST_BIN`.
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["BALLAST_BIN"] { return path }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
             ?? CommandLine.arguments[0]
         return URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("ballast").path
     }
@@ -34,22 +35,28 @@ struct BallastRun {
     /// stalled every async test of the run meanwhile. `environment`: variables added to this
     /// process' environment for the child only: `setenv` in a test raced with `Process.run()`
     /// copying the environment on another thread and crashed a CI run (a bad pointer in memcpy).
-    static func run(_ arguments: [String], deadline: Double = 30, directory: String? = nil, input: Pipe? = nil,
-                    environment: [String: String] = [:],
-                    whileRunning: (@Sendable (Process) throws -> Void)? = nil) async throws -> BallastRun {
+    static func run(
+        _ arguments: [String], deadline: Double = 30, directory: String? = nil, input: Pipe? = nil,
+        environment: [String: String] = [:],
+        whileRunning: (@Sendable (Process) throws -> Void)? = nil
+    ) async throws -> BallastRun {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result {
-                    try runWaiting(arguments, deadline: deadline, directory: directory, input: input, environment: environment,
-                                   whileRunning: whileRunning)
-                })
+                continuation.resume(
+                    with: Result {
+                        try runWaiting(
+                            arguments, deadline: deadline, directory: directory, input: input, environment: environment,
+                            whileRunning: whileRunning)
+                    })
             }
         }
     }
 
-    private static func runWaiting(_ arguments: [String], deadline: Double, directory: String?, input: Pipe?,
-                                   environment: [String: String],
-                                   whileRunning: (@Sendable (Process) throws -> Void)?) throws -> BallastRun {
+    private static func runWaiting(
+        _ arguments: [String], deadline: Double, directory: String?, input: Pipe?,
+        environment: [String: String],
+        whileRunning: (@Sendable (Process) throws -> Void)?
+    ) throws -> BallastRun {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

@@ -21,7 +21,9 @@ import Testing
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
         _ = try directory.write("rules.yaml", Self.rules(region: #""$region""#, when: "error_ratio[1m] by (region) > 0.5"))
-        let config = try directory.write("ballast.yaml", """
+        let config = try directory.write(
+            "ballast.yaml",
+            """
             listen: "127.0.0.1:${CHECK_PORT:-8080}"
             admin: { listen: "127.0.0.1:${CHECK_ADMIN_PORT}" }
             rules: { paths: [rules.yaml] }
@@ -32,8 +34,9 @@ import Testing
                 - { name: eu, base_url: "https://api.anthropic.com", weight: 0 }
 
             """)
-        let run = try await BallastRun.run(["config", "check", "--config", config],
-                                           environment: ["CHECK_ADMIN_PORT": "9191", "CHECK_UPSTREAM": "https://eu.example.test"])
+        let run = try await BallastRun.run(
+            ["config", "check", "--config", config],
+            environment: ["CHECK_ADMIN_PORT": "9191", "CHECK_UPSTREAM": "https://eu.example.test"])
         #expect(run.ending == .exited(0), "\(run.ending) \(run.output) \(run.errors)")
         #expect(run.output.contains(#"listen: "127.0.0.1:8080""#), "\(run.output)")
         #expect(run.output.contains(#"listen: "127.0.0.1:9191""#), "\(run.output)")
@@ -46,7 +49,9 @@ import Testing
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
         _ = try directory.write("rules.yaml", Self.rules(region: "nowhere"))
-        let config = try directory.write("ballast.yaml", """
+        let config = try directory.write(
+            "ballast.yaml",
+            """
             listen: 127.0.0.1:${CHECK_UNSET_PORT}
             shutdown: { delay: soon }
             log: { format: xml }
@@ -58,15 +63,18 @@ import Testing
         let run = try await BallastRun.run(["config", "check", "--config", config])
         #expect(run.ending == .exited(1), "\(run.ending)")
         let lines = run.output.split(separator: "\n").map(String.init)
-        #expect(lines == [
-            "\(config):1:19: environment variable CHECK_UNSET_PORT is not set (give a default with ${CHECK_UNSET_PORT:-value})",
-            "\(config):2:20: 'shutdown.delay' must be a duration such as 500ms, 2s or 10m, not 'soon'",
-            "\(config):3:16: 'log.format' must be text or json, not 'xml'",
-            "FAILED: 3 problems",
-        ], "\(run.output)")
+        #expect(
+            lines == [
+                "\(config):1:19: environment variable CHECK_UNSET_PORT is not set (give a default with ${CHECK_UNSET_PORT:-value})",
+                "\(config):2:20: 'shutdown.delay' must be a duration such as 500ms, 2s or 10m, not 'soon'",
+                "\(config):3:16: 'log.format' must be text or json, not 'xml'",
+                "FAILED: 3 problems",
+            ], "\(run.output)")
 
         // A valid config whose rule files do not load fails too: `serve` would not start.
-        let withRules = try directory.write("rules-config.yaml", """
+        let withRules = try directory.write(
+            "rules-config.yaml",
+            """
             rules: { paths: [rules.yaml] }
             upstream:
               regions:
@@ -104,7 +112,9 @@ import Testing
         #expect(run.ending == .exited(0))
         // "unknown" in a development build; `make dist` builds with the commit (see
         // Tests/deploy/test_dist.py).
-        #expect(run.output.range(of: #"^ballast \d+\.\d+\.\d+ \(commit ([0-9a-f]{7,40}(-dirty)?|unknown)\)\n$"#,
-                                 options: .regularExpression) != nil, "\(run.output)")
+        #expect(
+            run.output.range(
+                of: #"^ballast \d+\.\d+\.\d+ \(commit ([0-9a-f]{7,40}(-dirty)?|unknown)\)\n$"#,
+                options: .regularExpression) != nil, "\(run.output)")
     }
 }

@@ -33,8 +33,10 @@ import Testing
     static func deepExpression(_ name: String) -> (expression: String, message: String) {
         switch name {
         case "parentheses-10000":
-            (String(repeating: "(", count: 10_000) + "error_ratio[1m] > 0.5" + String(repeating: ")", count: 10_000),
-             ":5:80: the expression nests deeper than 64 levels")
+            (
+                String(repeating: "(", count: 10_000) + "error_ratio[1m] > 0.5" + String(repeating: ")", count: 10_000),
+                ":5:80: the expression nests deeper than 64 levels"
+            )
         case "not-20000":
             (String(repeating: "not ", count: 20_000) + "error_ratio[1m] > 0.5", ":5:272: the expression nests deeper than 64 levels")
         case "and-20000":
@@ -58,11 +60,15 @@ import Testing
     static func deepConfig(_ name: String) -> (yaml: String, message: String) {
         switch name {
         case "flow-brackets-20000":
-            ("upstream: " + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000) + "\n",
-             ":1:266: nesting deeper than 256 levels")
+            (
+                "upstream: " + String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000) + "\n",
+                ":1:266: nesting deeper than 256 levels"
+            )
         case "flow-mappings-20000":
-            ("listen: " + String(repeating: "{a: ", count: 20_000) + "1" + String(repeating: "}", count: 20_000) + "\n",
-             ":1:1029: nesting deeper than 256 levels")
+            (
+                "listen: " + String(repeating: "{a: ", count: 20_000) + "1" + String(repeating: "}", count: 20_000) + "\n",
+                ":1:1029: nesting deeper than 256 levels"
+            )
         case "block-levels-3000":
             ("upstream:\n  regions:\n    " + String(repeating: "- ", count: 3_000) + "x\n", ":3:513: nesting deeper than 256 levels")
         default:
@@ -136,7 +142,9 @@ import Testing
         defer { directory.remove() }
         let fifo = directory.path("secret")
         #expect(mkfifo(fifo, 0o600) == 0)
-        let keyConfig = try directory.write("key.yaml", """
+        let keyConfig = try directory.write(
+            "key.yaml",
+            """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }
             store: { path: "\(directory.path("ballast.db"))" }
@@ -149,13 +157,15 @@ import Testing
         let key = try await BallastRun.run(["serve", "--config", keyConfig], deadline: 20)
         #expect(key.ending == .exited(1), "\(key.ending)")
         #expect(key.errors.contains("\(fifo): not a regular file (a FIFO)"), "\(key.errors.prefix(500))")
-        let caConfig = try directory.write("ca.yaml", Self.regions + """
-            shared:
-              redis:
-                url: "rediss://127.0.0.1:1"
-                tls: { ca_file: "\(fifo)" }
+        let caConfig = try directory.write(
+            "ca.yaml",
+            Self.regions + """
+                shared:
+                  redis:
+                    url: "rediss://127.0.0.1:1"
+                    tls: { ca_file: "\(fifo)" }
 
-            """)
+                """)
         let ca = try await BallastRun.run(["serve", "--config", caConfig], deadline: 20)
         #expect(ca.ending == .exited(2), "\(ca.ending)")
         #expect(ca.errors.contains("'shared.redis.tls.ca_file': \(fifo): not a regular file (a FIFO)"), "\(ca.errors.prefix(500))")
@@ -183,8 +193,9 @@ import Testing
     /// Whether the process' main thread has SIGTERM blocked (`SigBlk` in /proc/PID/status).
     static func blocksSIGTERM(_ pid: Int32) -> Bool {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigBlk:") }),
-              let mask = UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16) else { return false }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigBlk:") }),
+            let mask = UInt64(line.dropFirst("SigBlk:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
         return mask & (1 << (UInt64(SIGTERM) - 1)) != 0
     }
 
@@ -192,7 +203,9 @@ import Testing
     @Test func serveStopsOnSIGTERM() async throws {
         let directory = try TemporaryDirectory("ballast-cli")
         defer { directory.remove() }
-        let config = try directory.write("config.yaml", """
+        let config = try directory.write(
+            "config.yaml",
+            """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }
             store: { path: "\(directory.path("ballast.db"))" }

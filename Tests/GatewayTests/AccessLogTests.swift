@@ -18,15 +18,19 @@ import Upstream
 
     @Test func oneJSONLinePerRequestWithoutKeysPromptsOrAnswers() async throws {
         let upstream = try startUpstream { _, responder in
-            responder.respond(.json(200, #"{"id":"msg_1","content":[{"type":"text","text":"ANSWER-MARKER-51"}],"#
-                                    + #""usage":{"input_tokens":3,"output_tokens":5}}"#))
+            responder.respond(
+                .json(
+                    200,
+                    #"{"id":"msg_1","content":[{"type":"text","text":"ANSWER-MARKER-51"}],"#
+                        + #""usage":{"input_tokens":3,"output_tokens":5}}"#))
         }
         defer { upstream.stop() }
         let lines = Lines()
         let logger = Logger(label: "ballast") { label in
             JSONLogHandler(label: label, wallTime: { 1_765_000_000.25 }) { line in lines.all.withLock { $0.append(line) } }
         }
-        let config = try GatewayConfig.parse("""
+        let config = try GatewayConfig.parse(
+            """
             listen: 127.0.0.1:0
             admin: { listen: 127.0.0.1:0 }
             store: { path: ":memory:" }

@@ -11,11 +11,14 @@ import Testing
 @Suite struct AttemptWindowsTests {
     private static let model = "claude-sonnet-4-6"
 
-    private static func attempt(_ region: String, index: Int = 1, status: Int, at time: Double,
-                                latency: Double) -> AttemptRecord {
-        AttemptRecord(time: time, region: region, model: model, index: index, status: status,
-                      outcome: status == 200 ? .success : .upstream, errorType: status == 200 ? nil : "overloaded_error",
-                      latency: latency, timeToFirstByte: latency)
+    private static func attempt(
+        _ region: String, index: Int = 1, status: Int, at time: Double,
+        latency: Double
+    ) -> AttemptRecord {
+        AttemptRecord(
+            time: time, region: region, model: model, index: index, status: status,
+            outcome: status == 200 ? .success : .upstream, errorType: status == 200 ? nil : "overloaded_error",
+            latency: latency, timeToFirstByte: latency)
     }
 
     private static func primaryRun(_ windows: AttemptWindows, now: Double) -> WindowResult {

@@ -17,19 +17,25 @@ import Foundation
     static let streamBody = #"{"model":"claude-haiku-4-5","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"same question"}]}"#
 
     private func simulatorHarness(firstByte: String = "0ms") throws -> (Simulator, GatewayHarness) {
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            regions:
-              - { name: primary, listen: 127.0.0.1:0, latency: { first_byte: { median: \(firstByte) }, token_interval: 1ms } }
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                regions:
+                  - { name: primary, listen: 127.0.0.1:0, latency: { first_byte: { median: \(firstByte) }, token_interval: 1ms } }
+                """))
         try simulator.start()
-        let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: simulator.regions[0].baseURL)],
-                                         auth: .passthrough)
+        let harness = try GatewayHarness(
+            regions: [RegionConfig(name: "primary", baseURL: simulator.regions[0].baseURL)],
+            auth: .passthrough)
         return (simulator, harness)
     }
 
     @Test func optedInAnswersAreReusedButNeverAcrossKeys() async throws {
         let (simulator, harness) = try simulatorHarness()
-        defer { harness.stop(); simulator.stop() }
+        defer {
+            harness.stop()
+            simulator.stop()
+        }
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "sk-alice", "x-ballast-cache": "ttl=60"]
         let first = await harness.post(body: Self.body, headers: headers)
         let second = await harness.post(body: Self.body, headers: headers)
@@ -53,7 +59,10 @@ import Foundation
 
     @Test func aStreamIsServedFromACachedAnswerAndViceVersa() async throws {
         let (simulator, harness) = try simulatorHarness()
-        defer { harness.stop(); simulator.stop() }
+        defer {
+            harness.stop()
+            simulator.stop()
+        }
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "sk-alice", "x-ballast-cache": "ttl=60"]
         // A streamed answer is assembled and cached …
         let streamed = await harness.post(body: Self.streamBody, headers: headers)
@@ -76,7 +85,10 @@ import Foundation
 
     @Test func identicalConcurrentRequestsShareOneUpstreamCall() async throws {
         let (simulator, harness) = try simulatorHarness(firstByte: "300ms")
-        defer { harness.stop(); simulator.stop() }
+        defer {
+            harness.stop()
+            simulator.stop()
+        }
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "sk-alice", "x-ballast-cache": "ttl=60"]
         let results = await withTaskGroup(of: ResponseCollector.Result.self) { group in
             for _ in 0..<20 { group.addTask { await harness.post(body: Self.body, headers: headers) } }
@@ -101,8 +113,15 @@ enum SSEText {
             var value = ""
             var escaped = false
             for ch in event.data[range.upperBound...] {
-                if escaped { value.append(ch == "n" ? "\n" : ch); escaped = false; continue }
-                if ch == "\\" { escaped = true; continue }
+                if escaped {
+                    value.append(ch == "n" ? "\n" : ch)
+                    escaped = false
+                    continue
+                }
+                if ch == "\\" {
+                    escaped = true
+                    continue
+                }
                 if ch == "\"" { break }
                 value.append(ch)
             }

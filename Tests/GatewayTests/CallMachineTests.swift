@@ -11,8 +11,10 @@ import Testing
     /// A gateway of two regions whose policies answer as the test says.
     final class World: CallWorld {
         var now = MonotonicInstant(nanoseconds: 1_000_000_000)
-        var regions = [Region(name: "primary", baseURL: "http://127.0.0.1:1", weight: 100),
-                       Region(name: "secondary", baseURL: "http://127.0.0.1:2", weight: 0)]
+        var regions = [
+            Region(name: "primary", baseURL: "http://127.0.0.1:1", weight: 100),
+            Region(name: "secondary", baseURL: "http://127.0.0.1:2", weight: 0),
+        ]
         var drained: Set<String> = []
         var circuits: [String: CircuitAdmission] = [:]
         var fallbackModels: [String: String] = [:]
@@ -79,13 +81,17 @@ import Testing
     static let unauthorized = Failure(outcome: .upstream, retryable: false, status: 401, errorType: "authentication_error")
     static let readTimeout = Failure(outcome: .upstream, retryable: true, transport: .firstByteTimeout)
 
-    func machine(_ world: World, method: String = "POST", path: String = "/v1/messages", home: String? = nil,
-                 hedge: Bool = true) -> CallMachine {
-        CallMachine(facts: CallMachine.Facts(model: "claude-x", method: method, path: path, bodyBytes: 100, maxTokens: 64,
-                                             deadline: world.now.adding(seconds: 30),
-                                             replay: ReplaySafety.of(method: method, path: path), hedgeAllowed: hedge,
-                                             home: home, objectDescription: "batch msgbatch_1"),
-                    settings: CallMachine.Settings(maxBufferedResponseBytes: 1 << 20, maxConcurrencyWait: 5))
+    func machine(
+        _ world: World, method: String = "POST", path: String = "/v1/messages", home: String? = nil,
+        hedge: Bool = true
+    ) -> CallMachine {
+        CallMachine(
+            facts: CallMachine.Facts(
+                model: "claude-x", method: method, path: path, bodyBytes: 100, maxTokens: 64,
+                deadline: world.now.adding(seconds: 30),
+                replay: ReplaySafety.of(method: method, path: path), hedgeAllowed: hedge,
+                home: home, objectDescription: "batch msgbatch_1"),
+            settings: CallMachine.Settings(maxBufferedResponseBytes: 1 << 20, maxConcurrencyWait: 5))
     }
 
     /// The dispatch of the only `.send` among `actions`.
@@ -145,8 +151,9 @@ import Testing
             var call = machine(world)
             let first = sent(call.handle(.start, in: world))!
             let actions = call.handle(.credentialsUnavailable(first, reason: "no key", regionOnly: regionOnly), in: world)
-            #expect(actions == [.fail(AnthropicError(.authentication, "no key"), retryAfter: nil, retryAfterMilliseconds: nil)],
-                    "regionOnly \(regionOnly), \(regions) regions")
+            #expect(
+                actions == [.fail(AnthropicError(.authentication, "no key"), retryAfter: nil, retryAfterMilliseconds: nil)],
+                "regionOnly \(regionOnly), \(regions) regions")
             #expect(call.finished)
         }
     }
@@ -170,8 +177,11 @@ import Testing
         var call = machine(world)
         let actions = call.handle(.start, in: world)
         #expect(actions.contains(.note(.pacingRejected(oversubscribed: false))))
-        #expect(actions.last == .fail(AnthropicError(.rateLimit, "the upstream's rate limit is reached; Ballast is pacing requests, retry after 3s"),
-                                      retryAfter: 3, retryAfterMilliseconds: 2250))
+        #expect(
+            actions.last
+                == .fail(
+                    AnthropicError(.rateLimit, "the upstream's rate limit is reached; Ballast is pacing requests, retry after 3s"),
+                    retryAfter: 3, retryAfterMilliseconds: 2250))
         #expect(call.finished && call.attempts.isEmpty)
     }
 
@@ -205,7 +215,8 @@ import Testing
         #expect(gone.handle(.clientGone, in: world) == [.stopWaitingForSlot, .cancel(.retry), .record])
         #expect(gone.handle(.timerFired(.paced(dispatch, due: due)), in: world).isEmpty)
         world.advance(0.25)
-        #expect(call.handle(.timerFired(.paced(dispatch, due: due)), in: world) == [.schedule(.paced(dispatch, due: due), after: due.seconds(since: world.now))])
+        #expect(
+            call.handle(.timerFired(.paced(dispatch, due: due)), in: world) == [.schedule(.paced(dispatch, due: due), after: due.seconds(since: world.now))])
         world.advance(0.4 - 0.25)
         #expect(call.handle(.timerFired(.paced(dispatch, due: due)), in: world) == [.send(dispatch)])
         #expect(world.released.isEmpty)
@@ -369,11 +380,17 @@ import Testing
 
     @Test func openCircuitsEverywhereFailFastWithTheirRetryAfter() {
         let world = World()
-        world.circuits = ["primary": .open(retryAfter: 4.2, mode: .reroute, target: "primary"),
-                          "secondary": .open(retryAfter: 7, mode: .reroute, target: "secondary")]
+        world.circuits = [
+            "primary": .open(retryAfter: 4.2, mode: .reroute, target: "primary"),
+            "secondary": .open(retryAfter: 7, mode: .reroute, target: "secondary"),
+        ]
         var call = machine(world)
-        #expect(call.handle(.start, in: world) == [.fail(AnthropicError(.overloaded, "the circuit for secondary is open"),
-                                                         retryAfter: 7, retryAfterMilliseconds: nil)])
+        #expect(
+            call.handle(.start, in: world) == [
+                .fail(
+                    AnthropicError(.overloaded, "the circuit for secondary is open"),
+                    retryAfter: 7, retryAfterMilliseconds: nil)
+            ])
     }
 
     @Test func aModelCircuitOpenEverywhereFallsBackOnce() {
@@ -391,8 +408,13 @@ import Testing
         let world = World()
         world.drained = ["secondary"]
         var call = machine(world, method: "GET", path: "/v1/messages/batches/msgbatch_1", home: "secondary")
-        #expect(call.handle(.start, in: world) == [.fail(AnthropicError(.api, "batch msgbatch_1 was created in region secondary, which is drained; no other region knows it, retry later", status: 503),
-                                                         retryAfter: nil, retryAfterMilliseconds: nil)])
+        #expect(
+            call.handle(.start, in: world) == [
+                .fail(
+                    AnthropicError(
+                        .api, "batch msgbatch_1 was created in region secondary, which is drained; no other region knows it, retry later", status: 503),
+                    retryAfter: nil, retryAfterMilliseconds: nil)
+            ])
     }
 
     @Test func aRequestAtAFullRegionWaitsForASlotWithinItsPatience() {

@@ -26,31 +26,34 @@ import Upstream
         """
 
     @Test func probesReachTheDrainedRegionAndCloseItsCircuit() async throws {
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            regions:
-              - name: primary
-                listen: 127.0.0.1:0
-              - name: secondary
-                listen: 127.0.0.1:0
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                regions:
+                  - name: primary
+                    listen: 127.0.0.1:0
+                  - name: secondary
+                    listen: 127.0.0.1:0
+                """))
         try simulator.start()
         defer { simulator.stop() }
         let directory = try TemporaryDirectory("ballast-recovery")
         defer { directory.remove() }
         let rulesPath = try directory.write("failover.yaml", Self.rules)
         let database = directory.path("ballast.db")
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: "\(database)" }
-            rules: { paths: ["\(rulesPath)"] }
-            upstream:
-              auth: { mode: passthrough }
-              hedge: { enabled: false }
-              regions:
-                - { name: primary, base_url: "\(simulator.regions[0].baseURL)", weight: 100 }
-                - { name: secondary, base_url: "\(simulator.regions[1].baseURL)", weight: 0 }
-            """)
+        let harness = try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0 }
+                store: { path: "\(database)" }
+                rules: { paths: ["\(rulesPath)"] }
+                upstream:
+                  auth: { mode: passthrough }
+                  hedge: { enabled: false }
+                  regions:
+                    - { name: primary, base_url: "\(simulator.regions[0].baseURL)", weight: 100 }
+                    - { name: secondary, base_url: "\(simulator.regions[1].baseURL)", weight: 0 }
+                """)
         // The primary refuses connections from the load's start until its 60th answer (about
         // 2 s): timed by the load, not by the simulator's start, which a busy run's slow
         // gateway start-up could outlast. The change runs on a thread of its own: in a full
@@ -59,8 +62,9 @@ import Upstream
         primary.setFaults(FaultSettings(refuseConnections: true))
         let answered = Atomic<Int>(0)
         var plan = LoadPlan(rate: 30, duration: 8, drainTimeout: 10, seed: 5) { _, _ in
-            UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
-                            body: Array(#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
+            UpstreamRequest(
+                url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
+                body: Array(#"{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
         }
         plan.onComplete = { _ in
             if answered.add(1, ordering: .relaxed).newValue == 60 {
@@ -72,10 +76,12 @@ import Upstream
         harness.stop()
         #expect(report.failed == 0)
         let store = try TelemetryStore(path: database)
-        let actions = try store.scalar("SELECT group_concat(action, ',') FROM (SELECT action FROM audit WHERE kind = 'circuit_changed' ORDER BY time, id)") ?? ""
+        let actions =
+            try store.scalar("SELECT group_concat(action, ',') FROM (SELECT action FROM audit WHERE kind = 'circuit_changed' ORDER BY time, id)") ?? ""
         #expect(actions.hasPrefix("open,half_open"), "circuit changes: \(actions)")
         #expect(actions.hasSuffix("closed"), "the circuit never closed: \(actions)")
-        #expect(report.regions["primary", default: 0] > report.regions["secondary", default: 0] / 4,
-                "traffic did not come back to the primary: \(report.regions)")
+        #expect(
+            report.regions["primary", default: 0] > report.regions["secondary", default: 0] / 4,
+            "traffic did not come back to the primary: \(report.regions)")
     }
 }

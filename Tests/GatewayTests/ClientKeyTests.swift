@@ -18,8 +18,10 @@ import BallastTesting
     static let answer = #"{"id":"msg_1","type":"message","usage":{"input_tokens":5,"output_tokens":7}}"#
 
     /// What the real API says about the organisation's limits: never shown to a client key.
-    static let organisationLimits: HTTPHeaders = ["anthropic-ratelimit-requests-limit": "4000",
-                                                  "anthropic-ratelimit-tokens-remaining": "99"]
+    static let organisationLimits: HTTPHeaders = [
+        "anthropic-ratelimit-requests-limit": "4000",
+        "anthropic-ratelimit-tokens-remaining": "99",
+    ]
 
     static func body(model: String = "claude-sonnet-4-5", maxTokens: Int = 10) -> String {
         #"{"model":"\#(model)","max_tokens":\#(maxTokens),"messages":[{"role":"user","content":"hi"}]}"#
@@ -55,31 +57,40 @@ import BallastTesting
         func setHold(_ on: Bool) { recorder.hold.store(on, ordering: .releasing) }
 
         func release() {
-            for responder in recorder.held.withLock({ list in defer { list = [] }; return list }) {
+            for responder in recorder.held.withLock({ list in
+                defer { list = [] }
+                return list
+            }) {
                 responder.respond(.json(200, ClientKeyTests.answer, headers: ClientKeyTests.organisationLimits))
             }
         }
     }
 
-    private func gateway(_ upstream: Upstream, keys: String, environment: [String: String] = [:],
-                         store: String = ":memory:") throws -> GatewayHarness {
-        try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0, token_env: ADMIN_TOKEN, open: true }
-            store: { path: "\(store)" }
-            upstream:
-              auth: { mode: static, api_key_env: UPSTREAM_KEY }
-              hedge: { enabled: false }
-              regions:
-                - { name: primary, base_url: "http://\(upstream.server.address)" }
-            clients:
-              keys:
-            \(keys)
-            """, environment: ["UPSTREAM_KEY": "sk-org", "ADMIN_TOKEN": "admin"].merging(environment) { $1 })
+    private func gateway(
+        _ upstream: Upstream, keys: String, environment: [String: String] = [:],
+        store: String = ":memory:"
+    ) throws -> GatewayHarness {
+        try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0, token_env: ADMIN_TOKEN, open: true }
+                store: { path: "\(store)" }
+                upstream:
+                  auth: { mode: static, api_key_env: UPSTREAM_KEY }
+                  hedge: { enabled: false }
+                  regions:
+                    - { name: primary, base_url: "http://\(upstream.server.address)" }
+                clients:
+                  keys:
+                \(keys)
+                """, environment: ["UPSTREAM_KEY": "sk-org", "ADMIN_TOKEN": "admin"].merging(environment) { $1 })
     }
 
-    private func post(_ harness: GatewayHarness, key: String?, bearer: Bool = false, body: String = ClientKeyTests.body())
-        async -> ResponseCollector.Result {
+    private func post(
+        _ harness: GatewayHarness, key: String?, bearer: Bool = false, body: String = ClientKeyTests.body()
+    )
+        async -> ResponseCollector.Result
+    {
         var headers: HTTPHeaders = ["content-type": "application/json"]
         if let key { headers.add(bearer ? "authorization" : "x-api-key", bearer ? "Bearer \(key)" : key) }
         return await harness.post(body: body, headers: headers)
@@ -88,10 +99,12 @@ import BallastTesting
     @Test func aKnownKeyGetsInAndOnlyTheOrganisationsCredentialGoesUpstream() async throws {
         let upstream = try Upstream()
         defer { upstream.server.stop() }
-        let harness = try gateway(upstream, keys: """
-                - { name: search, key_env: KEY_SEARCH, requests_per_minute: 600 }
-                - { name: batch, key_sha256: \(Hex.encode(Digest.sha256("ck-batch"))) }
-            """, environment: ["KEY_SEARCH": "ck-search"])
+        let harness = try gateway(
+            upstream,
+            keys: """
+                    - { name: search, key_env: KEY_SEARCH, requests_per_minute: 600 }
+                    - { name: batch, key_sha256: \(Hex.encode(Digest.sha256("ck-batch"))) }
+                """, environment: ["KEY_SEARCH": "ck-search"])
         defer { harness.stop() }
         let search = await post(harness, key: "ck-search")
         #expect(search.head?.status == 200)
@@ -111,8 +124,9 @@ import BallastTesting
     @Test func aMissingOrUnknownKeyIs401AndNothingGoesUpstream() async throws {
         let upstream = try Upstream()
         defer { upstream.server.stop() }
-        let harness = try gateway(upstream, keys: "    - { name: search, key_env: KEY_SEARCH }",
-                                  environment: ["KEY_SEARCH": "ck-search"])
+        let harness = try gateway(
+            upstream, keys: "    - { name: search, key_env: KEY_SEARCH }",
+            environment: ["KEY_SEARCH": "ck-search"])
         defer { harness.stop() }
         for key in [nil, "ck-wrong", "sk-org", "ck-searc"] {
             let result = await post(harness, key: key)
@@ -128,8 +142,9 @@ import BallastTesting
     @Test func aModelTheKeyMayNotUseIs403() async throws {
         let upstream = try Upstream()
         defer { upstream.server.stop() }
-        let harness = try gateway(upstream, keys: #"    - { name: cheap, key_env: K, models: ["claude-haiku-*"] }"#,
-                                  environment: ["K": "ck-cheap"])
+        let harness = try gateway(
+            upstream, keys: #"    - { name: cheap, key_env: K, models: ["claude-haiku-*"] }"#,
+            environment: ["K": "ck-cheap"])
         defer { harness.stop() }
         let refused = await post(harness, key: "ck-cheap", body: Self.body(model: "claude-opus-4-1"))
         #expect(refused.head?.status == 403)
@@ -142,10 +157,12 @@ import BallastTesting
     @Test func aKeyOverItsRateGets429WithItsOwnLimitsWhileAnotherKeyGoesOn() async throws {
         let upstream = try Upstream()
         defer { upstream.server.stop() }
-        let harness = try gateway(upstream, keys: """
-                - { name: small, key_env: K1, requests_per_minute: 1, output_tokens_per_minute: 1000 }
-                - { name: other, key_env: K2, requests_per_minute: 100 }
-            """, environment: ["K1": "ck-small", "K2": "ck-other"])
+        let harness = try gateway(
+            upstream,
+            keys: """
+                    - { name: small, key_env: K1, requests_per_minute: 1, output_tokens_per_minute: 1000 }
+                    - { name: other, key_env: K2, requests_per_minute: 100 }
+                """, environment: ["K1": "ck-small", "K2": "ck-other"])
         defer { harness.stop() }
         // One a minute: the bucket holds one, then refills one every 60 s of wall time. The
         // checks allow for the time this test really took (a loaded machine took 49 s).
@@ -170,8 +187,10 @@ import BallastTesting
         #expect(reset >= started + 59 && reset <= now + 61)
         for _ in 0..<5 { #expect(await post(harness, key: "ck-other").head?.status == 200) }
         #expect(upstream.count == 6)
-        let document = await harness.get("http://\(harness.gateway.adminAddress)/control/v1/clients",
-                                          headers: ["authorization": "Bearer admin"]).text
+        let document = await harness.get(
+            "http://\(harness.gateway.adminAddress)/control/v1/clients",
+            headers: ["authorization": "Bearer admin"]
+        ).text
         #expect(document.contains(#""name":"small""#) && document.contains(#""rate_requests":1"#))
         #expect(!document.contains("ck-small") && !document.contains(Hex.encode(Digest.sha256("ck-small"))))
         let page = await harness.get("http://\(harness.gateway.adminAddress)/").text
@@ -182,8 +201,9 @@ import BallastTesting
     @Test func aKeyOverItsDailyBudgetGets429NamingTheBudgetAndTheReset() async throws {
         let upstream = try Upstream()
         defer { upstream.server.stop() }
-        let harness = try gateway(upstream, keys: "    - { name: capped, key_env: K, budget: { tokens_per_day: 20 } }",
-                                  environment: ["K": "ck-capped"])
+        let harness = try gateway(
+            upstream, keys: "    - { name: capped, key_env: K, budget: { tokens_per_day: 20 } }",
+            environment: ["K": "ck-capped"])
         defer { harness.stop() }
         // Charged ~30 input (by size) + 10 output at admission, then the real 5 + 7 = 12.
         #expect(await post(harness, key: "ck-capped").head?.status == 200)
@@ -208,11 +228,14 @@ import BallastTesting
         // Submitted from this task (not an `async let`, whose child task a loaded test run may
         // not schedule in time), answered once the upstream lets it go.
         let inFlight = ResponseCollector()
-        harness.client.submit(UpstreamRequest(url: harness.baseURL + "/v1/messages",
-                                              headers: ["content-type": "application/json", "x-api-key": "ck-old"],
-                                              body: Array(Self.body().utf8)), delegate: inFlight)
+        harness.client.submit(
+            UpstreamRequest(
+                url: harness.baseURL + "/v1/messages",
+                headers: ["content-type": "application/json", "x-api-key": "ck-old"],
+                body: Array(Self.body().utf8)), delegate: inFlight)
         #expect(await eventually { upstream.heldCount == 1 })
-        let rotated = try GatewayConfig.parse("""
+        let rotated = try GatewayConfig.parse(
+            """
             upstream:
               regions:
                 - { name: primary, base_url: "http://\(upstream.server.address)" }
@@ -236,30 +259,36 @@ import BallastTesting
         let path = directory.path("ballast.yaml")
         func write(_ hash: String) throws {
             try """
-                listen: 127.0.0.1:0
-                admin: { listen: 127.0.0.1:0, token_env: ADMIN_TOKEN }
-                store: { path: "\(directory.path("ballast.db"))" }
-                upstream:
-                  auth: { mode: static, api_key_env: UPSTREAM_KEY }
-                  regions:
-                    - { name: primary, base_url: "http://\(upstream.server.address)" }
-                clients:
-                  keys:
-                    - { name: app, key_sha256: \(hash) }
-                """.write(toFile: path, atomically: true, encoding: .utf8)
+            listen: 127.0.0.1:0
+            admin: { listen: 127.0.0.1:0, token_env: ADMIN_TOKEN }
+            store: { path: "\(directory.path("ballast.db"))" }
+            upstream:
+              auth: { mode: static, api_key_env: UPSTREAM_KEY }
+              regions:
+                - { name: primary, base_url: "http://\(upstream.server.address)" }
+            clients:
+              keys:
+                - { name: app, key_sha256: \(hash) }
+            """.write(toFile: path, atomically: true, encoding: .utf8)
         }
         try write(Hex.encode(Digest.sha256("ck-old")))
-        let gateway = try GatewayService(config: try GatewayConfig.load(path: path),
-                                         environment: ["UPSTREAM_KEY": "sk-org", "ADMIN_TOKEN": "admin"], configPath: path)
+        let gateway = try GatewayService(
+            config: try GatewayConfig.load(path: path),
+            environment: ["UPSTREAM_KEY": "sk-org", "ADMIN_TOKEN": "admin"], configPath: path)
         try gateway.start()
         let harness = GatewayHarness(gateway: gateway)
         defer { harness.stop() }
         let admin = "http://\(gateway.adminAddress)/control/v1/clients/reload"
         func reload() async -> ResponseCollector.Result {
             let collector = ResponseCollector()
-            harness.client.submit(UpstreamRequest(url: admin, headers: ["authorization": "Bearer admin",
-                                                                        "content-type": "application/json"],
-                                                  body: Array(#"{"reason":"rotate app's key"}"#.utf8)), delegate: collector)
+            harness.client.submit(
+                UpstreamRequest(
+                    url: admin,
+                    headers: [
+                        "authorization": "Bearer admin",
+                        "content-type": "application/json",
+                    ],
+                    body: Array(#"{"reason":"rotate app's key"}"#.utf8)), delegate: collector)
             return await collector.result()
         }
         #expect(await post(harness, key: "ck-old").head?.status == 200)
@@ -288,8 +317,9 @@ import BallastTesting
         let directory = try TemporaryDirectory("ballast-client")
         defer { directory.remove() }
         let path = directory.path("ballast.db")
-        let harness = try gateway(upstream, keys: "    - { name: search, key_env: K }", environment: ["K": "ck-search"],
-                                  store: path)
+        let harness = try gateway(
+            upstream, keys: "    - { name: search, key_env: K }", environment: ["K": "ck-search"],
+            store: path)
         #expect(await post(harness, key: "ck-search").head?.status == 200)
         harness.gateway.flushTelemetry()
         harness.stop()

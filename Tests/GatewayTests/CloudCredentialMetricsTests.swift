@@ -16,8 +16,10 @@ import Gateway
         let key = try RSAKey.generate()
         let email = "metrics@sim-project.iam.gserviceaccount.com"
         let vertex = SimulatedRegionConfig(name: "vertex", kind: .vertex(project: "sim-project", location: "us-east5"))
-        let simulator = Simulator(config: SimulatorConfig(regions: [vertex],
-                                                          gcp: SimulatedServiceAccount(clientEmail: email, publicKeyPEM: try key.publicKeyPEM())))
+        let simulator = Simulator(
+            config: SimulatorConfig(
+                regions: [vertex],
+                gcp: SimulatedServiceAccount(clientEmail: email, publicKeyPEM: try key.publicKeyPEM())))
         try simulator.start()
         defer { simulator.stop() }
         let region = try #require(simulator.region(named: "vertex"))
@@ -25,36 +27,38 @@ import Gateway
         func account(_ signing: RSAKey) throws -> String {
             let json = try JSONSerialization.data(withJSONObject: [
                 "type": "service_account", "client_email": email, "private_key": try signing.privateKeyPEM(),
-                "token_uri": region.baseURL + "/token"])
+                "token_uri": region.baseURL + "/token",
+            ])
             return String(decoding: json, as: UTF8.self)
         }
         let good = try folder.write("good.json", try account(key))
         let stranger = try folder.write("stranger.json", try account(try RSAKey.generate()))
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: ":memory:" }
-            upstream:
-              auth: { mode: static, api_key_env: KEY }
-              hedge: { enabled: false }
-              regions:
-                - name: vertex-good
-                  kind: vertex
-                  project: sim-project
-                  location: us-east5
-                  endpoint: "\(region.baseURL)"
-                  credentials_file: "\(good)"
-                  weight: 100
-                  models: { "claude-*": "claude-sonnet-4-5@20250929" }
-                - name: vertex-refused
-                  kind: vertex
-                  project: sim-project
-                  location: us-east5
-                  endpoint: "\(region.baseURL)"
-                  credentials_file: "\(stranger)"
-                  weight: 100
-                  models: { "claude-*": "claude-sonnet-4-5@20250929" }
-            """, environment: ["KEY": "sk-unused"])
+        let harness = try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0 }
+                store: { path: ":memory:" }
+                upstream:
+                  auth: { mode: static, api_key_env: KEY }
+                  hedge: { enabled: false }
+                  regions:
+                    - name: vertex-good
+                      kind: vertex
+                      project: sim-project
+                      location: us-east5
+                      endpoint: "\(region.baseURL)"
+                      credentials_file: "\(good)"
+                      weight: 100
+                      models: { "claude-*": "claude-sonnet-4-5@20250929" }
+                    - name: vertex-refused
+                      kind: vertex
+                      project: sim-project
+                      location: us-east5
+                      endpoint: "\(region.baseURL)"
+                      credentials_file: "\(stranger)"
+                      weight: 100
+                      models: { "claude-*": "claude-sonnet-4-5@20250929" }
+                """, environment: ["KEY": "sk-unused"])
         defer { harness.stop() }
         let body = #"{"model":"claude-sonnet-4-5","max_tokens":20,"messages":[{"role":"user","content":"hi"}]}"#
         // Both regions are asked (weights 100/100); bounded: a few requests touch each. A request

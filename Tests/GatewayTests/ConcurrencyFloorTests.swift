@@ -13,8 +13,9 @@ import Testing
     static let region = Region(name: "primary", baseURL: "http://127.0.0.1:1", weight: 100)
 
     func policy() -> CallPolicy {
-        CallPolicy(retry: RetryConfig(), hedge: HedgeConfig(), pacing: PacingConfig(),
-                   concurrency: ConcurrencyConfig(initial: 4, min: 4, max: 8), regions: [Self.region], now: Self.start)
+        CallPolicy(
+            retry: RetryConfig(), hedge: HedgeConfig(), pacing: PacingConfig(),
+            concurrency: ConcurrencyConfig(initial: 4, min: 4, max: 8), regions: [Self.region], now: Self.start)
     }
 
     /// Permits granted in a row, holding them all.
@@ -35,8 +36,9 @@ import Testing
         headers.add("anthropic-ratelimit-requests-limit", "600")  // 10 a second
         headers.add("anthropic-ratelimit-requests-remaining", "500")
         headers.add("anthropic-ratelimit-requests-reset", RFC3339Timestamp.format(epochSeconds: 1_795_710_010))
-        policy.answered(paceKey: policy.paceKey(region: Self.region, model: "m"), region: Self.region, headers: headers,
-                        failure: nil, sentAt: Self.start, cost: .zero, wallTime: 1_795_710_000, now: Self.start)
+        policy.answered(
+            paceKey: policy.paceKey(region: Self.region, model: "m"), region: Self.region, headers: headers,
+            failure: nil, sentAt: Self.start, cost: .zero, wallTime: 1_795_710_000, now: Self.start)
         policy.attemptEnded(region: Self.region, seconds: 2, now: Self.start)
         // 10 a second x 2 s x 1.5 = 30 in flight, above the adaptive limit and its maximum.
         #expect(granted(policy, upTo: 100) == 30)

@@ -53,8 +53,9 @@ import Synchronization
         let before = await control.send(10)
         #expect(before["primary", default: 0] == 5 && before["secondary", default: 0] == 5, "\(before)")
 
-        let drained = await control.call("POST", "/control/v1/regions/primary/drain",
-                                         body: #"{"reason":"provider maintenance","ttl":"10m","operator":"alice"}"#)
+        let drained = await control.call(
+            "POST", "/control/v1/regions/primary/drain",
+            body: #"{"reason":"provider maintenance","ttl":"10m","operator":"alice"}"#)
         #expect(drained.status == 200, "\(drained.text)")
         let region = drained.json["region"] as? [String: Any]
         #expect(region?["state"] as? String == "drained")
@@ -62,8 +63,10 @@ import Synchronization
         let during = await control.send(20)
         #expect(during["primary", default: 0] == 0, "a request reached the drained region: \(during)")
         #expect(during["secondary", default: 0] == 20)
-        #expect(try control.auditRows("kind = 'operator_override' AND target = 'region=primary' AND action = 'drain' "
-                                      + "AND actor = 'operator:alice' AND reason LIKE 'provider maintenance%'") == 1)
+        #expect(
+            try control.auditRows(
+                "kind = 'operator_override' AND target = 'region=primary' AND action = 'drain' "
+                    + "AND actor = 'operator:alice' AND reason LIKE 'provider maintenance%'") == 1)
         let overrides = await control.call("GET", "/control/v1/overrides")
         let first = (overrides.json["overrides"] as? [[String: Any]])?.first
         #expect(first?["action"] as? String == "drain")
@@ -91,8 +94,9 @@ import Synchronization
         #expect(noReason.status == 400 && noReason.errorMessage.contains("'reason' is required"), "\(noReason.text)")
         let nul = await control.call("POST", "/control/v1/regions/primary/drain", body: #"{"reason":"a\u0000<b>"}"#)
         #expect(nul.status == 400 && nul.errorMessage.contains("control characters"), "\(nul.text)")
-        let long = await control.call("POST", "/control/v1/regions/primary/drain",
-                                      body: #"{"reason":"\#(String(repeating: "é", count: 257))"}"#)
+        let long = await control.call(
+            "POST", "/control/v1/regions/primary/drain",
+            body: #"{"reason":"\#(String(repeating: "é", count: 257))"}"#)
         #expect(long.status == 400 && long.errorMessage.contains("514 bytes, longer than the limit of 512"), "\(long.text)")
         let badName = await control.call("POST", "/control/v1/regions/primary/drain", body: #"{"reason":"x","operator":"a\nb"}"#)
         #expect(badName.status == 400, "\(badName.text)")
@@ -163,8 +167,9 @@ import Synchronization
 
         // A model's circuit held open everywhere: requests for it fail fast (no fallback map here).
         #expect(await control.call("POST", "/control/v1/circuits/model=claude-opus-4-1/open", body: #"{"reason":"bad model"}"#).status == 200)
-        let refused = await control.harness.post(body: #"{"model":"claude-opus-4-1","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}"#,
-                                                 headers: ["content-type": "application/json", "x-api-key": "k"])
+        let refused = await control.harness.post(
+            body: #"{"model":"claude-opus-4-1","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}"#,
+            headers: ["content-type": "application/json", "x-api-key": "k"])
         #expect(refused.head?.status == 529, "\(refused.text)")
         #expect(refused.text.contains("model=claude-opus-4-1"))
 
@@ -183,13 +188,15 @@ import Synchronization
         let pinned = await control.call("PUT", "/control/v1/degradation", body: #"{"level":1,"reason":"token budget"}"#)
         #expect(pinned.status == 200 && pinned.json["level"] as? Int == 1, "\(pinned.text)")
         // Level 1 of the default ladder caps max_tokens at 1024.
-        let answer = await control.harness.post(body: #"{"model":"claude-sonnet-4-6","max_tokens":4096,"messages":[{"role":"user","content":"hi"}]}"#,
-                                                headers: ["content-type": "application/json", "x-api-key": "k"])
+        let answer = await control.harness.post(
+            body: #"{"model":"claude-sonnet-4-6","max_tokens":4096,"messages":[{"role":"user","content":"hi"}]}"#,
+            headers: ["content-type": "application/json", "x-api-key": "k"])
         #expect(answer.head?.headers["x-ballast-degraded"]?.contains("max_tokens") == true, "a degraded answer must say so")
         let cleared = await control.call("PUT", "/control/v1/degradation", body: #"{"level":null,"reason":"done"}"#)
         #expect(cleared.json["level"] as? Int == 0 && cleared.json["source"] as? String == "rules")
-        let plain = await control.harness.post(body: #"{"model":"claude-sonnet-4-6","max_tokens":4096,"messages":[{"role":"user","content":"hi"}]}"#,
-                                               headers: ["content-type": "application/json", "x-api-key": "k"])
+        let plain = await control.harness.post(
+            body: #"{"model":"claude-sonnet-4-6","max_tokens":4096,"messages":[{"role":"user","content":"hi"}]}"#,
+            headers: ["content-type": "application/json", "x-api-key": "k"])
         #expect(plain.head?.headers["x-ballast-degraded"] == nil)
     }
 
@@ -214,8 +221,9 @@ import Synchronization
         #expect(list?.first?["when"] as? String == "request_rate[1m] > 1000", "the running rules must stay")
         #expect((rules.json["last_reload_error"] as? String)?.isEmpty == false)
 
-        try good.replacingOccurrences(of: "1000", with: "500").write(toFile: control.directory.path("rules.yaml"), atomically: true,
-                                                                        encoding: .utf8)
+        try good.replacingOccurrences(of: "1000", with: "500").write(
+            toFile: control.directory.path("rules.yaml"), atomically: true,
+            encoding: .utf8)
         let reloaded = await control.call("POST", "/control/v1/rules/reload", body: #"{"reason":"new thresholds"}"#)
         #expect(reloaded.status == 200 && reloaded.json["rules"] as? Int == 1, "\(reloaded.text)")
         #expect(try control.auditRows("kind = 'rules_reloaded' AND action = 'refused'") == 1)
@@ -270,7 +278,10 @@ import Synchronization
         var currentPath: String?
         var inPaths = false
         for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.hasPrefix("paths:") { inPaths = true; continue }
+            if line.hasPrefix("paths:") {
+                inPaths = true
+                continue
+            }
             if inPaths, let first = line.first, first != " ", first != "#" { inPaths = false }
             guard inPaths else { continue }
             if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
@@ -297,9 +308,10 @@ import Synchronization
         let control = try ControlHarness(primaryStalls: true, firstByteTimeout: 120)
         defer { control.stop() }
         let pending = ResponseCollector()
-        control.harness.client.submit(UpstreamRequest(
-            url: control.harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
-            body: Array(#"{"model":"claude-sonnet-4-6","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#.utf8)),
+        control.harness.client.submit(
+            UpstreamRequest(
+                url: control.harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
+                body: Array(#"{"model":"claude-sonnet-4-6","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#.utf8)),
             delegate: pending)
         #expect(await eventually { control.counts.value.withLock { $0["primary", default: 0] } == 1 })
         let opened = await control.call("POST", "/control/v1/circuits/region=primary/open", body: #"{"reason":"stalled"}"#)

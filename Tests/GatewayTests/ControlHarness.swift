@@ -22,8 +22,10 @@ final class ControlHarness {
     let firstByteTimeout: Int
 
     /// `primaryStalls`: the primary accepts requests and never answers.
-    init(rules: String = "", clock: any TimeSource = SystemClock(), open: Bool = false, storeBusyTimeout: Int32 = 5_000,
-         primaryStalls: Bool = false, firstByteTimeout: Int = 10) throws {
+    init(
+        rules: String = "", clock: any TimeSource = SystemClock(), open: Bool = false, storeBusyTimeout: Int32 = 5_000,
+        primaryStalls: Bool = false, firstByteTimeout: Int = 10
+    ) throws {
         self.storeBusyTimeout = storeBusyTimeout
         directory = try TemporaryDirectory("ballast-control")
         self.clock = clock
@@ -41,34 +43,39 @@ final class ControlHarness {
         secondary = try upstream("secondary")
         if !rules.isEmpty { try rules.write(toFile: directory.path("rules.yaml"), atomically: true, encoding: .utf8) }
         self.firstByteTimeout = firstByteTimeout
-        harness = try Self.start(directory: directory, primary: primary.address, secondary: secondary.address, clock: clock,
-                                 rules: !rules.isEmpty, open: open, storeBusyTimeout: storeBusyTimeout,
-                                 firstByteTimeout: firstByteTimeout)
+        harness = try Self.start(
+            directory: directory, primary: primary.address, secondary: secondary.address, clock: clock,
+            rules: !rules.isEmpty, open: open, storeBusyTimeout: storeBusyTimeout,
+            firstByteTimeout: firstByteTimeout)
     }
 
-    static func start(directory: TemporaryDirectory, primary: String, secondary: String, clock: any TimeSource, rules: Bool,
-                      open: Bool, storeBusyTimeout: Int32 = 5_000, firstByteTimeout: Int = 10) throws -> GatewayHarness {
-        try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0, token_env: TEST_ADMIN_TOKEN, open: \(open) }
-            store: { path: "\(directory.path("ballast.db"))" }
-            rules: { paths: [\(rules ? "\"\(directory.path("rules.yaml"))\"" : "")] }
-            upstream:
-              auth: { mode: passthrough }
-              hedge: { enabled: false }
-              timeouts: { connect: 1s, first_byte: \(firstByteTimeout)s, idle: \(firstByteTimeout)s, total: \(firstByteTimeout + 20)s }
-              regions:
-                - { name: primary, base_url: "http://\(primary)", weight: 1 }
-                - { name: secondary, base_url: "http://\(secondary)", weight: 1 }
-            """, environment: ["TEST_ADMIN_TOKEN": token], clock: clock, storeBusyTimeout: storeBusyTimeout)
+    static func start(
+        directory: TemporaryDirectory, primary: String, secondary: String, clock: any TimeSource, rules: Bool,
+        open: Bool, storeBusyTimeout: Int32 = 5_000, firstByteTimeout: Int = 10
+    ) throws -> GatewayHarness {
+        try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0, token_env: TEST_ADMIN_TOKEN, open: \(open) }
+                store: { path: "\(directory.path("ballast.db"))" }
+                rules: { paths: [\(rules ? "\"\(directory.path("rules.yaml"))\"" : "")] }
+                upstream:
+                  auth: { mode: passthrough }
+                  hedge: { enabled: false }
+                  timeouts: { connect: 1s, first_byte: \(firstByteTimeout)s, idle: \(firstByteTimeout)s, total: \(firstByteTimeout + 20)s }
+                  regions:
+                    - { name: primary, base_url: "http://\(primary)", weight: 1 }
+                    - { name: secondary, base_url: "http://\(secondary)", weight: 1 }
+                """, environment: ["TEST_ADMIN_TOKEN": token], clock: clock, storeBusyTimeout: storeBusyTimeout)
     }
 
     /// Stops Ballast and starts a new one on the same store (the upstreams stay).
     func restart() throws {
         harness.stop()
-        harness = try Self.start(directory: directory, primary: primary.address, secondary: secondary.address, clock: clock,
-                                 rules: !rulesYAML.isEmpty, open: false, storeBusyTimeout: storeBusyTimeout,
-                                 firstByteTimeout: firstByteTimeout)
+        harness = try Self.start(
+            directory: directory, primary: primary.address, secondary: secondary.address, clock: clock,
+            rules: !rulesYAML.isEmpty, open: false, storeBusyTimeout: storeBusyTimeout,
+            firstByteTimeout: firstByteTimeout)
     }
 
     func stop() {
@@ -90,14 +97,18 @@ final class ControlHarness {
     }
 
     /// Calls the admin listener; `token: nil` sends no Authorization header.
-    func call(_ method: String, _ path: String, body: String? = nil, token: String? = ControlHarness.token,
-              headers extra: HTTPHeaders = [:]) async -> Reply {
+    func call(
+        _ method: String, _ path: String, body: String? = nil, token: String? = ControlHarness.token,
+        headers extra: HTTPHeaders = [:]
+    ) async -> Reply {
         var headers = extra
         if let token { headers.set("authorization", "Bearer \(token)") }
         if body != nil { headers.set("content-type", "application/json") }
         let collector = ResponseCollector()
-        harness.client.submit(UpstreamRequest(method: method, url: adminURL + path, headers: headers,
-                                              body: Array((body ?? "").utf8)), delegate: collector)
+        harness.client.submit(
+            UpstreamRequest(
+                method: method, url: adminURL + path, headers: headers,
+                body: Array((body ?? "").utf8)), delegate: collector)
         let result = await collector.result()
         return Reply(status: result.head?.status ?? 0, headers: result.head?.headers ?? [:], text: result.text)
     }
@@ -106,8 +117,9 @@ final class ControlHarness {
     func send(_ count: Int, model: String = "claude-sonnet-4-6") async -> [String: Int] {
         counts.value.withLock { $0 = [:] }
         for _ in 0..<count {
-            _ = await harness.post(body: #"{"model":"\#(model)","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#,
-                                   headers: ["content-type": "application/json", "x-api-key": "k"])
+            _ = await harness.post(
+                body: #"{"model":"\#(model)","max_tokens":64,"messages":[{"role":"user","content":"hi"}]}"#,
+                headers: ["content-type": "application/json", "x-api-key": "k"])
         }
         return counts.value.withLock { $0 }
     }
@@ -118,4 +130,3 @@ final class ControlHarness {
         return Int(try store.scalar("SELECT count(*) FROM audit WHERE \(condition)") ?? "0") ?? 0
     }
 }
-

@@ -27,26 +27,29 @@ import Upstream
     /// (no upstream attempt) with `retry-after` and `retry-after-ms`, instead of waiting
     /// seconds for a slot their client will not read.
     @Test func aRequestIsRefusedRatherThanQueuedPastItsClientsTimeout() async throws {
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            rate_limit: { requests_per_second: 2, burst: 2 }
-            regions:
-              - name: primary
-                listen: 127.0.0.1:0
-                latency: { first_byte: { median: 5ms, spread: 0 }, token_interval: 0ms }
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                rate_limit: { requests_per_second: 2, burst: 2 }
+                regions:
+                  - name: primary
+                    listen: 127.0.0.1:0
+                    latency: { first_byte: { median: 5ms, spread: 0 }, token_interval: 0ms }
+                """))
         try simulator.start()
         defer { simulator.stop() }
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: ":memory:" }
-            rules: { paths: [] }
-            upstream:
-              auth: { mode: passthrough }
-              hedge: { enabled: false }
-              regions:
-                - { name: primary, base_url: "\(simulator.regions[0].baseURL)" }
-            """)
+        let harness = try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0 }
+                store: { path: ":memory:" }
+                rules: { paths: [] }
+                upstream:
+                  auth: { mode: passthrough }
+                  hedge: { enabled: false }
+                  regions:
+                    - { name: primary, base_url: "\(simulator.regions[0].baseURL)" }
+                """)
         defer { harness.stop() }
         let body = #"{"model":"claude-sonnet-4-6","max_tokens":16,"messages":[{"role":"user","content":"hi"}]}"#
         var headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "k"]
@@ -69,8 +72,9 @@ import Upstream
         // The others were sent. (Not "all answered 200": on a loaded CI machine an admitted
         // request can still run out its 0.5 s in the upstream, which is not what this checks.)
         for result in results where result.head?.status != 429 {
-            #expect(result.head.map { $0.headers["x-ballast-attempts"] != "0" } == true,
-                    "status \(result.head?.status ?? 0): \(result.text)")
+            #expect(
+                result.head.map { $0.headers["x-ballast-attempts"] != "0" } == true,
+                "status \(result.head?.status ?? 0): \(result.text)")
         }
     }
 }

@@ -49,18 +49,19 @@ import Upstream
         // loaded machine serves them (in a full CI run they once took more than 10 s of wall time,
         // the window slid past the first ones and the rule never fired).
         let clock = ManualClock()
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: ":memory:" }
-            rules: { paths: ["\(rulesPath)"] }
-            upstream:
-              auth: { mode: passthrough }
-              hedge: { enabled: false }
-              retry: { max_attempts: 1 }
-              regions:
-                - { name: primary, base_url: "http://\(upstream.address)", weight: 100 }
-            """, clock: clock)
+        let harness = try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0 }
+                store: { path: ":memory:" }
+                rules: { paths: ["\(rulesPath)"] }
+                upstream:
+                  auth: { mode: passthrough }
+                  hedge: { enabled: false }
+                  retry: { max_attempts: 1 }
+                  regions:
+                    - { name: primary, base_url: "http://\(upstream.address)", weight: 100 }
+                """, clock: clock)
         defer { harness.stop() }
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "k"]
         let body = #"{"model":"claude-opus-4-7","max_tokens":500,"messages":[{"role":"user","content":"hi"}]}"#

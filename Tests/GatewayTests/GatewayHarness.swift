@@ -10,17 +10,21 @@ struct GatewayHarness {
     let gateway: GatewayService
     let client: UpstreamClient
 
-    init(regions: [RegionConfig], auth: AuthConfig = .staticKey(env: "TEST_KEY"),
-         timeouts: TimeoutsConfig = TimeoutsConfig(connect: 1, firstByte: 30, idle: 30, total: 60),
-         maxBodyBytes: Int = 32_000_000, storePath: String = ":memory:") throws {
-        let config = GatewayConfig(listen: ListenAddress(host: "127.0.0.1", port: 0),
-                                   admin: AdminConfig(listen: ListenAddress(host: "127.0.0.1", port: 0)),
-                                   store: StoreConfig(path: storePath),
-                                   server: ServerConfig(threads: 2, maxBodyBytes: maxBodyBytes, drainTimeout: 5),
-                                   // Hedging off: these tests count attempts and regions exactly.
-                                   upstream: UpstreamConfig(auth: auth, timeouts: timeouts, hedge: HedgeConfig(enabled: false),
-                                                            regions: regions),
-                                   rules: RulesConfig(paths: []))
+    init(
+        regions: [RegionConfig], auth: AuthConfig = .staticKey(env: "TEST_KEY"),
+        timeouts: TimeoutsConfig = TimeoutsConfig(connect: 1, firstByte: 30, idle: 30, total: 60),
+        maxBodyBytes: Int = 32_000_000, storePath: String = ":memory:"
+    ) throws {
+        let config = GatewayConfig(
+            listen: ListenAddress(host: "127.0.0.1", port: 0),
+            admin: AdminConfig(listen: ListenAddress(host: "127.0.0.1", port: 0)),
+            store: StoreConfig(path: storePath),
+            server: ServerConfig(threads: 2, maxBodyBytes: maxBodyBytes, drainTimeout: 5),
+            // Hedging off: these tests count attempts and regions exactly.
+            upstream: UpstreamConfig(
+                auth: auth, timeouts: timeouts, hedge: HedgeConfig(enabled: false),
+                regions: regions),
+            rules: RulesConfig(paths: []))
         gateway = try GatewayService(config: config, environment: ["TEST_KEY": "sk-configured"])
         try gateway.start()
         client = UpstreamClient()
@@ -28,8 +32,10 @@ struct GatewayHarness {
     }
 
     /// A Ballast from YAML (regions usually pointing at an in-process `Simulator`).
-    init(yaml: String, environment: [String: String] = [:], clock: any TimeSource = SystemClock(),
-         storeBusyTimeout: Int32 = 5_000) throws {
+    init(
+        yaml: String, environment: [String: String] = [:], clock: any TimeSource = SystemClock(),
+        storeBusyTimeout: Int32 = 5_000
+    ) throws {
         let config = try GatewayConfig.parse(yaml, file: "test.yaml")
         gateway = try GatewayService(config: config, environment: environment, clock: clock, storeBusyTimeout: storeBusyTimeout)
         try gateway.start()
@@ -51,8 +57,10 @@ struct GatewayHarness {
 
     var baseURL: String { "http://\(gateway.proxyAddress)" }
 
-    func post(_ path: String = "/v1/messages", body: String, headers: HTTPHeaders = ["content-type": "application/json"],
-              collector: ResponseCollector = ResponseCollector()) async -> ResponseCollector.Result {
+    func post(
+        _ path: String = "/v1/messages", body: String, headers: HTTPHeaders = ["content-type": "application/json"],
+        collector: ResponseCollector = ResponseCollector()
+    ) async -> ResponseCollector.Result {
         client.submit(UpstreamRequest(url: baseURL + path, headers: headers, body: Array(body.utf8)), delegate: collector)
         return await collector.result()
     }
@@ -77,7 +85,6 @@ func startUpstream(_ body: @escaping @Sendable (HTTPRequest, HTTPResponder) -> V
 func deadAddress() throws -> String {
     "127.0.0.1:\(try LoopbackPort.bound().port)"
 }
-
 
 /// Polls `condition` until it holds or `seconds` pass; for effects that happen on other threads.
 func eventually(within seconds: Double = 20, _ condition: () -> Bool) async -> Bool {

@@ -31,9 +31,10 @@ import HTTPServer
         let (status, output) = try Self.run(promtool, ["check", "metrics"], input: text)
         #expect(status == 0, "promtool check metrics: \(output)")
 
-        let open = await harness.client.submitAndCollect(UpstreamRequest(
-            method: "GET", url: "http://\(harness.gateway.adminAddress)/metrics",
-            headers: ["accept": "application/openmetrics-text; version=1.0.0"]))
+        let open = await harness.client.submitAndCollect(
+            UpstreamRequest(
+                method: "GET", url: "http://\(harness.gateway.adminAddress)/metrics",
+                headers: ["accept": "application/openmetrics-text; version=1.0.0"]))
         #expect(open.head?.headers["content-type"]?.hasPrefix("application/openmetrics-text") == true)
         #expect(open.text.hasSuffix("# EOF\n"))
     }

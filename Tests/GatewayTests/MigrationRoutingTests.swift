@@ -11,8 +11,9 @@ import Rules
 /// The migration step as pure functions: canary schedules on a manual clock, sticky
 /// assignment, the deprecation guard and pinned headers.
 @Suite struct MigrationRoutingTests {
-    static let canary = CanaryConfig(name: "next", from: CanarySide(model: "claude-sonnet-4-5"), to: CanarySide(model: "claude-sonnet-4-6"),
-                                     steps: [0.05, 0.25, 1], minStepTime: 60)
+    static let canary = CanaryConfig(
+        name: "next", from: CanarySide(model: "claude-sonnet-4-5"), to: CanarySide(model: "claude-sonnet-4-6"),
+        steps: [0.05, 0.25, 1], minStepTime: 60)
 
     @Test func theScheduleAdvancesStepByStepOnlyWhenDueAndUnheld() {
         var state = CanaryState(config: Self.canary, origin: "config", now: 1000)
@@ -58,18 +59,22 @@ import Rules
                 if CanaryBucket.isNew(bucket: bucket, share: share) { onNew[share, default: []].insert(conversation) }
             }
         }
-        #expect(onNew[0.01]!.isSubset(of: onNew[0.05]!) && onNew[0.05]!.isSubset(of: onNew[0.25]!), "a conversation on the new side stays there as the share grows")
+        #expect(
+            onNew[0.01]!.isSubset(of: onNew[0.05]!) && onNew[0.05]!.isSubset(of: onNew[0.25]!), "a conversation on the new side stays there as the share grows")
         #expect(onNew[1.0]!.count == 2000)
         #expect((60...140).contains(onNew[0.05]!.count), "about 5% of 2000: \(onNew[0.05]!.count)")
         #expect((440...560).contains(onNew[0.25]!.count), "about 25% of 2000: \(onNew[0.25]!.count)")
     }
 
-    func route(_ config: MigrationsConfig, canaries: [CanaryState] = [], model: String, headers: HTTPHeaders = [:],
-               version: String = "2023-06-01", now: Double = 1_800_000_000) -> (MigrationOutcome, HTTPHeaders, String) {
+    func route(
+        _ config: MigrationsConfig, canaries: [CanaryState] = [], model: String, headers: HTTPHeaders = [:],
+        version: String = "2023-06-01", now: Double = 1_800_000_000
+    ) -> (MigrationOutcome, HTTPHeaders, String) {
         var upstream: HTTPHeaders = ["anthropic-version": version]
         var body = Array(#"{"model":"\#(model)","max_tokens":8,"messages":[{"role":"user","content":"hello"}]}"#.utf8)
-        let outcome = MigrationRouter(config: config).route(model: model, clientHeaders: headers, upstreamHeaders: &upstream,
-                                                            body: &body, canaries: canaries, now: now)
+        let outcome = MigrationRouter(config: config).route(
+            model: model, clientHeaders: headers, upstreamHeaders: &upstream,
+            body: &body, canaries: canaries, now: now)
         let sentModel = (try? JSONParser.parse(body))?["model"]?.stringValue ?? "?"
         return (outcome, upstream, sentModel)
     }
@@ -92,8 +97,12 @@ import Rules
 
     @Test func aRetiringModelGoesToItsSuccessor() {
         let retires = CalendarDate.midnight("2026-01-05")!
-        let config = MigrationsConfig(deprecated: [DeprecatedModel(model: "old-model", retires: "2026-01-05", retiresAt: retires,
-                                                                   successor: "new-model")], routeWithinDays: 7)
+        let config = MigrationsConfig(
+            deprecated: [
+                DeprecatedModel(
+                    model: "old-model", retires: "2026-01-05", retiresAt: retires,
+                    successor: "new-model")
+            ], routeWithinDays: 7)
         let (before, _, early) = route(config, model: "old-model", now: retires - 8 * 86_400)
         #expect(early == "old-model" && before.deprecated == nil)
         let (within, _, moved) = route(config, model: "old-model", now: retires - 6 * 86_400)
@@ -105,11 +114,13 @@ import Rules
 
     @Test func pinsOverrideOrFillPerModelAndKeyGroup() {
         let batchKey = "sk-batch-client"
-        let config = MigrationsConfig(keyGroups: ["batch": [KeyFingerprint.of(batchKey)]], pin: [
-            PinRule(model: "claude-opus-*", keyGroup: "batch", anthropicBeta: ["long-context"]),
-            PinRule(model: "claude-opus-*", anthropicVersion: "2024-01-01", mode: .override),
-            PinRule(model: "*", anthropicBeta: ["tools"], mode: .fill),
-        ])
+        let config = MigrationsConfig(
+            keyGroups: ["batch": [KeyFingerprint.of(batchKey)]],
+            pin: [
+                PinRule(model: "claude-opus-*", keyGroup: "batch", anthropicBeta: ["long-context"]),
+                PinRule(model: "claude-opus-*", anthropicVersion: "2024-01-01", mode: .override),
+                PinRule(model: "*", anthropicBeta: ["tools"], mode: .fill),
+            ])
         let (_, batch, _) = route(config, model: "claude-opus-4-1", headers: ["x-api-key": batchKey])
         #expect(batch["anthropic-beta"] == "long-context" && batch["anthropic-version"] == "2023-06-01")
         let (_, others, _) = route(config, model: "claude-opus-4-1", headers: ["x-api-key": "sk-someone-else"])

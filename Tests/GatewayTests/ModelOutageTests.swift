@@ -41,23 +41,27 @@ import Upstream
         }
         let east = try startUpstream(handler)
         let west = try startUpstream(handler)
-        defer { east.stop(); west.stop() }
+        defer {
+            east.stop()
+            west.stop()
+        }
         let directory = try TemporaryDirectory("ballast-model")
         defer { directory.remove() }
         let rulesPath = try directory.write("model.yaml", Self.rules)
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: ":memory:" }
-            rules: { paths: ["\(rulesPath)"] }
-            upstream:
-              auth: { mode: passthrough }
-              hedge: { enabled: false }
-              retry: { max_attempts: 2 }
-              regions:
-                - { name: east, base_url: "http://\(east.address)", weight: 50 }
-                - { name: west, base_url: "http://\(west.address)", weight: 50 }
-            """)
+        let harness = try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0 }
+                store: { path: ":memory:" }
+                rules: { paths: ["\(rulesPath)"] }
+                upstream:
+                  auth: { mode: passthrough }
+                  hedge: { enabled: false }
+                  retry: { max_attempts: 2 }
+                  regions:
+                    - { name: east, base_url: "http://\(east.address)", weight: 50 }
+                    - { name: west, base_url: "http://\(west.address)", weight: 50 }
+                """)
         defer { harness.stop() }
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "k"]
         let opus = #"{"model":"claude-opus-4-7","max_tokens":50,"messages":[{"role":"user","content":"hi"}]}"#
@@ -84,26 +88,29 @@ import Upstream
     }
 
     @Test func withTheShippedRulesTheFailingModelFallsBackAndNothingElseChanges() async throws {
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            seed: 5
-            regions:
-              - name: primary
-                listen: 127.0.0.1:0
-                schedule:
-                  - { at: 0s, models: ["claude-opus-*"], faults: { error_ratio: { "529": 1 } } }
-              - name: secondary
-                listen: 127.0.0.1:0
-                schedule:
-                  - { at: 0s, models: ["claude-opus-*"], faults: { error_ratio: { "529": 1 } } }
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                seed: 5
+                regions:
+                  - name: primary
+                    listen: 127.0.0.1:0
+                    schedule:
+                      - { at: 0s, models: ["claude-opus-*"], faults: { error_ratio: { "529": 1 } } }
+                  - name: secondary
+                    listen: 127.0.0.1:0
+                    schedule:
+                      - { at: 0s, models: ["claude-opus-*"], faults: { error_ratio: { "529": 1 } } }
+                """))
         try simulator.start()
         defer { simulator.stop() }
         let directory = try TemporaryDirectory("ballast-model-shipped")
         defer { directory.remove() }
         let database = directory.path("ballast.db")
         let clock = JumpClock()
-        let harness = try GatewayHarness(shippedRulesFor: simulator, database: database,
-                                         upstream: ["hedge: { enabled: false }", "retry: { max_attempts: 2 }"], clock: clock)
+        let harness = try GatewayHarness(
+            shippedRulesFor: simulator, database: database,
+            upstream: ["hedge: { enabled: false }", "retry: { max_attempts: 2 }"], clock: clock)
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "k"]
         let opus = #"{"model":"claude-opus-4-1","max_tokens":4096,"messages":[{"role":"user","content":"hi"}]}"#
         let sonnet = #"{"model":"claude-sonnet-4-6","max_tokens":4096,"messages":[{"role":"user","content":"hi"}]}"#
@@ -141,7 +148,8 @@ import Upstream
         #expect(opened == "rule:model-failing-everywhere")
         #expect(try store.scalar("SELECT count(*) FROM audit WHERE kind = 'degradation_changed'") == "0")
         let everything = try store.scalar("SELECT group_concat(kind || ' ' || target || ' ' || action, '; ') FROM audit") ?? ""
-        #expect(try store.scalar("SELECT count(*) FROM audit WHERE target LIKE '%sonnet%' OR kind = 'route_shifted'") == "0",
-                "nothing else changed: \(everything)")
+        #expect(
+            try store.scalar("SELECT count(*) FROM audit WHERE target LIKE '%sonnet%' OR kind = 'route_shifted'") == "0",
+            "nothing else changed: \(everything)")
     }
 }

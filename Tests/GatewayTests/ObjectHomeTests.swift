@@ -49,16 +49,17 @@ import Upstream
     }
 
     private func gateway(_ regions: [BatchRegion], store: String) throws -> GatewayHarness {
-        try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: "\(store)" }
-            upstream:
-              auth: { mode: passthrough }
-              hedge: { enabled: false }
-              regions:
-            \(regions.map { "    - { name: \($0.name), base_url: \"http://\($0.server.address)\", weight: 50 }" }.joined(separator: "\n"))
-            """)
+        try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0 }
+                store: { path: "\(store)" }
+                upstream:
+                  auth: { mode: passthrough }
+                  hedge: { enabled: false }
+                  regions:
+                \(regions.map { "    - { name: \($0.name), base_url: \"http://\($0.server.address)\", weight: 50 }" }.joined(separator: "\n"))
+                """)
     }
 
     static let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "k"]
@@ -66,7 +67,10 @@ import Upstream
     @Test func aBatchIsReadFromTheRegionThatCreatedItAcrossARestart() async throws {
         let east = try BatchRegion("east")
         let west = try BatchRegion("west")
-        defer { east.server.stop(); west.server.stop() }
+        defer {
+            east.server.stop()
+            west.server.stop()
+        }
         let directory = try TemporaryDirectory("ballast-homes")
         defer { directory.remove() }
         let store = directory.path("ballast.db")
@@ -114,9 +118,11 @@ import Upstream
         #expect(ObjectRoute.of(method: "POST", path: "/v1/messages/batches") == .create(.batch))
         #expect(ObjectRoute.of(method: "POST", path: "/v1/files") == .create(.file))
         #expect(ObjectRoute.of(method: "GET", path: "/v1/messages/batches") == nil, "a list names no object")
-        #expect(ObjectRoute.of(method: "GET", path: "/v1/messages/batches/msgbatch_1/results")
+        #expect(
+            ObjectRoute.of(method: "GET", path: "/v1/messages/batches/msgbatch_1/results")
                 == .use(.batch, id: "msgbatch_1", deletes: false))
-        #expect(ObjectRoute.of(method: "POST", path: "/v1/messages/batches/msgbatch_1/cancel")
+        #expect(
+            ObjectRoute.of(method: "POST", path: "/v1/messages/batches/msgbatch_1/cancel")
                 == .use(.batch, id: "msgbatch_1", deletes: false))
         #expect(ObjectRoute.of(method: "DELETE", path: "/v1/files/file_9") == .use(.file, id: "file_9", deletes: true))
         #expect(ObjectRoute.of(method: "GET", path: "/v1/files/file_9/content") == .use(.file, id: "file_9", deletes: false))

@@ -35,26 +35,31 @@ import Upstream
     static let message = #"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}"#
 
     @Test func aWaveOf529sThatRetriesHideDegradesAndRecovers() async throws {
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            seed: 11
-            regions:
-              - name: primary
-                listen: 127.0.0.1:0
-                latency: { first_byte: { median: 20ms, spread: 0.2 } }
-              - name: secondary
-                listen: 127.0.0.1:0
-                latency: { first_byte: { median: 20ms, spread: 0.2 } }
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                seed: 11
+                regions:
+                  - name: primary
+                    listen: 127.0.0.1:0
+                    latency: { first_byte: { median: 20ms, spread: 0.2 } }
+                  - name: secondary
+                    listen: 127.0.0.1:0
+                    latency: { first_byte: { median: 20ms, spread: 0.2 } }
+                """))
         try simulator.start()
         defer { simulator.stop() }
         let directory = try TemporaryDirectory("ballast-overload")
         defer { directory.remove() }
         let database = directory.path("ballast.db")
         let clock = JumpClock()
-        let harness = try GatewayHarness(shippedRulesFor: simulator, database: database,
-                                         upstream: ["timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }",
-                                                    "hedge: { enabled: false }"],
-                                         clock: clock)
+        let harness = try GatewayHarness(
+            shippedRulesFor: simulator, database: database,
+            upstream: [
+                "timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }",
+                "hedge: { enabled: false }",
+            ],
+            clock: clock)
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "k"]
         let metricsURL = "http://\(harness.gateway.adminAddress)/metrics"
         func level() async -> String {
@@ -100,8 +105,9 @@ import Upstream
             if degraded, second >= 4 { break }
         }
         #expect(degraded, "the degradation level did not rise during the wave")
-        let capped = await harness.post(body: #"{"model":"claude-sonnet-4-6","max_tokens":4096,"messages":[{"role":"user","content":"hi"}]}"#,
-                                        headers: headers)
+        let capped = await harness.post(
+            body: #"{"model":"claude-sonnet-4-6","max_tokens":4096,"messages":[{"role":"user","content":"hi"}]}"#,
+            headers: headers)
         #expect(capped.head?.status == 200)
         #expect(capped.head?.headers["x-ballast-degraded"] == "level=1; max_tokens=2048")
         primary.setFaults(FaultSettings())
@@ -129,10 +135,12 @@ import Upstream
 
         let store = try TelemetryStore(path: database)
         func column(_ sql: String) throws -> String { try store.scalar("SELECT group_concat(x, '|') FROM (\(sql))") ?? "" }
-        #expect(try column("SELECT action AS x FROM audit WHERE kind = 'degradation_changed' ORDER BY time, id") == "level=1|level=0",
-                "the level changed once up and once down, without flapping")
-        #expect(try column("SELECT actor AS x FROM audit WHERE kind = 'degradation_changed' ORDER BY time, id LIMIT 1")
-            == "rule:upstream-strained")
+        #expect(
+            try column("SELECT action AS x FROM audit WHERE kind = 'degradation_changed' ORDER BY time, id") == "level=1|level=0",
+            "the level changed once up and once down, without flapping")
+        #expect(
+            try column("SELECT actor AS x FROM audit WHERE kind = 'degradation_changed' ORDER BY time, id LIMIT 1")
+                == "rule:upstream-strained")
         let fired = try column("SELECT reason AS x FROM audit WHERE kind = 'rule_fired' AND target = 'degradation'")
         #expect(fired.contains(#"level="attempt""#), "the audit should quote the expression and its values: \(fired)")
         let changes = try column("SELECT kind || ' ' || action || ' by ' || actor AS x FROM audit WHERE kind IN ('circuit_changed', 'route_shifted')")

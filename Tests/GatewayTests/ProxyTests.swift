@@ -14,17 +14,21 @@ import Upstream
         let seen = Mutex<HTTPRequest?>(nil)
         let upstream = try startUpstream { request, responder in
             seen.withLock { $0 = request }
-            responder.respond(.json(200, #"{"id":"msg_1","type":"message"}"#,
-                                    headers: ["request-id": "req_abc", "anthropic-ratelimit-requests-remaining": "99"]))
+            responder.respond(
+                .json(
+                    200, #"{"id":"msg_1","type":"message"}"#,
+                    headers: ["request-id": "req_abc", "anthropic-ratelimit-requests-remaining": "99"]))
         }
         defer { upstream.stop() }
         let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")])
         defer { harness.stop() }
 
-        let result = await harness.post(body: Self.message, headers: [
-            "content-type": "application/json", "x-api-key": "sk-client", "authorization": "Bearer sk-client",
-            "anthropic-beta": "tools-2024", "accept-encoding": "gzip", "x-ballast-hedge": "off",
-        ])
+        let result = await harness.post(
+            body: Self.message,
+            headers: [
+                "content-type": "application/json", "x-api-key": "sk-client", "authorization": "Bearer sk-client",
+                "anthropic-beta": "tools-2024", "accept-encoding": "gzip", "x-ballast-hedge": "off",
+            ])
         #expect(result.head?.status == 200)
         #expect(result.text == #"{"id":"msg_1","type":"message"}"#)
         #expect(result.head?.headers["request-id"] == "req_abc")
@@ -51,12 +55,15 @@ import Upstream
             responder.respond(.json(200, "{}"))
         }
         defer { upstream.stop() }
-        let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
-                                         auth: .passthrough)
+        let harness = try GatewayHarness(
+            regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
+            auth: .passthrough)
         defer { harness.stop() }
-        let result = await harness.post(body: Self.message, headers: [
-            "content-type": "application/json", "x-api-key": "sk-client", "anthropic-version": "2099-01-01",
-        ])
+        let result = await harness.post(
+            body: Self.message,
+            headers: [
+                "content-type": "application/json", "x-api-key": "sk-client", "anthropic-version": "2099-01-01",
+            ])
         #expect(result.head?.status == 200)
         let headers = try #require(seen.withLock { $0 })
         #expect(headers["x-api-key"] == "sk-client")
@@ -66,8 +73,9 @@ import Upstream
     @Test func passthroughWithoutAKeyIsAnAuthenticationError() async throws {
         let upstream = try startUpstream { _, responder in responder.respond(.json(200, "{}")) }
         defer { upstream.stop() }
-        let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
-                                         auth: .passthrough)
+        let harness = try GatewayHarness(
+            regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
+            auth: .passthrough)
         defer { harness.stop() }
         let result = await harness.post(body: Self.message)
         #expect(result.head?.status == 401)
@@ -108,8 +116,9 @@ import Upstream
     @Test func oversizedBodyIsRequestTooLarge() async throws {
         let upstream = try startUpstream { _, responder in responder.respond(.json(200, "{}")) }
         defer { upstream.stop() }
-        let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
-                                         maxBodyBytes: 1000)
+        let harness = try GatewayHarness(
+            regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
+            maxBodyBytes: 1000)
         defer { harness.stop() }
         let big = #"{"model":"m","pad":""# + String(repeating: "x", count: 5000) + #""}"#
         let result = await harness.post(body: big)
@@ -174,8 +183,9 @@ import Upstream
     @Test func upstreamTimeoutIsGatewayTimeout() async throws {
         let upstream = try startUpstream { _, _ in }  // never answers
         defer { upstream.stop(gracePeriod: 0) }
-        let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
-                                         timeouts: TimeoutsConfig(connect: 1, firstByte: 0.2, idle: 1, total: 5))
+        let harness = try GatewayHarness(
+            regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
+            timeouts: TimeoutsConfig(connect: 1, firstByte: 0.2, idle: 1, total: 5))
         defer { harness.stop() }
         let result = await harness.post(body: Self.message)
         #expect(result.head?.status == 504)
@@ -185,7 +195,10 @@ import Upstream
     @Test func weightsShareTraffic() async throws {
         let a = try startUpstream { _, responder in responder.respond(.json(200, "{}")) }
         let b = try startUpstream { _, responder in responder.respond(.json(200, "{}")) }
-        defer { a.stop(); b.stop() }
+        defer {
+            a.stop()
+            b.stop()
+        }
         let harness = try GatewayHarness(regions: [
             RegionConfig(name: "a", baseURL: "http://\(a.address)", weight: 75),
             RegionConfig(name: "b", baseURL: "http://\(b.address)", weight: 25),

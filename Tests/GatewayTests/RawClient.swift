@@ -60,7 +60,10 @@ struct RawClient {
         func drain() -> Bool {
             while true {
                 let n = recv(fd, &buffer, buffer.count, Int32(MSG_DONTWAIT))
-                if n > 0 { received.append(contentsOf: buffer[0..<n]); continue }
+                if n > 0 {
+                    received.append(contentsOf: buffer[0..<n])
+                    continue
+                }
                 if n == 0 { return true }
                 return errno != EAGAIN && errno != EWOULDBLOCK
             }
@@ -83,7 +86,10 @@ struct RawClient {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         while clock.now().seconds(since: start) < deadline {
             let n = recv(fd, &buffer, buffer.count, 0)
-            if n > 0 { received.append(contentsOf: buffer[0..<n]); continue }
+            if n > 0 {
+                received.append(contentsOf: buffer[0..<n])
+                continue
+            }
             if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) {
                 return Reply(bytes: received, closedAfter: clock.now().seconds(since: start))
             }

@@ -30,16 +30,17 @@ import Upstream
             responder.respond(.json(200, #"{"id":"msg_1","usage":{"input_tokens":3,"output_tokens":5}}"#))
         }
         defer { upstream.stop() }
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0, probe_listen: 127.0.0.1:0, token_env: TEST_ADMIN_TOKEN }
-            store: { path: ":memory:" }
-            rules: { paths: [] }
-            upstream:
-              auth: { mode: passthrough }
-              regions:
-                - { name: primary, base_url: "http://\(upstream.address)" }
-            """, environment: ["TEST_ADMIN_TOKEN": "admin-token-for-tests"])
+        let harness = try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0, probe_listen: 127.0.0.1:0, token_env: TEST_ADMIN_TOKEN }
+                store: { path: ":memory:" }
+                rules: { paths: [] }
+                upstream:
+                  auth: { mode: passthrough }
+                  regions:
+                    - { name: primary, base_url: "http://\(upstream.address)" }
+                """, environment: ["TEST_ADMIN_TOKEN": "admin-token-for-tests"])
         defer { harness.stop() }
         let probe = try #require(harness.gateway.probeAddress)
         let token: HTTPHeaders = ["authorization": "Bearer admin-token-for-tests"]
@@ -63,8 +64,9 @@ import Upstream
             #expect(ready.text.contains(#""status":"shutting_down""#), "\(ready.text)")
             #expect(await harness.get("http://\(base)/livez").head?.status == 200)
         }
-        let served = await harness.post(body: #"{"model":"claude-sonnet-4-6","max_tokens":5,"messages":[]}"#,
-                                        headers: ["content-type": "application/json", "x-api-key": "k"])
+        let served = await harness.post(
+            body: #"{"model":"claude-sonnet-4-6","max_tokens":5,"messages":[]}"#,
+            headers: ["content-type": "application/json", "x-api-key": "k"])
         #expect(served.head?.status == 200, "the proxy keeps serving during the delay")
     }
 
@@ -76,9 +78,10 @@ import Upstream
         defer { control.stop() }
         let rules = control.gateway.rules
         func circuit(_ region: String) -> SharedCircuitDecision {
-            SharedCircuitDecision(target: "region=\(region)", phase: .open, until: control.clock.wallTime() + 600,
-                                  trips: 1, mode: "reroute", group: "failover", rule: "region-down", instance: "peer-1",
-                                  reason: "rule:region-down: 3 connection failures")
+            SharedCircuitDecision(
+                target: "region=\(region)", phase: .open, until: control.clock.wallTime() + 600,
+                trips: 1, mode: "reroute", group: "failover", rule: "region-down", instance: "peer-1",
+                reason: "rule:region-down: 3 connection failures")
         }
         #expect((await control.call("GET", "/readyz", token: nil)).status == 200)
         #expect(rules.adopt(circuit("primary")))

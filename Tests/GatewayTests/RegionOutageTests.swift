@@ -16,25 +16,29 @@ import Upstream
 /// the primary answers (`closed` reads 1), and every change is in the audit table.
 @Suite(.serialized) struct RegionOutageTests {
     @Test func theShippedRulesOpenTheCircuitAndReroute() async throws {
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            seed: 9
-            regions:
-              - name: primary
-                listen: 127.0.0.1:0
-                latency: { first_byte: { median: 20ms, spread: 0.2 } }
-              - name: secondary
-                listen: 127.0.0.1:0
-                latency: { first_byte: { median: 20ms, spread: 0.2 } }
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                seed: 9
+                regions:
+                  - name: primary
+                    listen: 127.0.0.1:0
+                    latency: { first_byte: { median: 20ms, spread: 0.2 } }
+                  - name: secondary
+                    listen: 127.0.0.1:0
+                    latency: { first_byte: { median: 20ms, spread: 0.2 } }
+                """))
         try simulator.start()
         defer { simulator.stop() }
         let directory = try TemporaryDirectory("ballast-outage")
         defer { directory.remove() }
         let database = directory.path("ballast.db")
-        let harness = try GatewayHarness(shippedRulesFor: simulator, database: database,
-                                         upstream: ["timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }"])
-        let request = UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
-                                      body: Array(#"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
+        let harness = try GatewayHarness(
+            shippedRulesFor: simulator, database: database,
+            upstream: ["timeouts: { connect: 1s, first_byte: 10s, idle: 10s, total: 30s }"])
+        let request = UpstreamRequest(
+            url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
+            body: Array(#"{"model":"claude-sonnet-4-6","max_tokens":32,"messages":[{"role":"user","content":"hi"}]}"#.utf8))
         let watch = CircuitWatch(admin: harness.gateway.adminAddress, target: "region=primary")
         // The outage is timed by the load's progress, not by the clock: from the 80th answer
         // (about 2 s in) to the 240th (about 6 s). A schedule from the simulator's start could
@@ -54,8 +58,9 @@ import Upstream
         // While the primary refused connections, its circuit was open: the `open` line read 1
         // and `closed` 0 (open for 2 s, then 4 s more after failed probes).
         let seenOpen = watch.stop()
-        #expect(seenOpen?["open"] == 1 && seenOpen?["closed"] == 0,
-                "the primary's circuit never showed open = 1 during the outage; last seen: \(watch.last)")
+        #expect(
+            seenOpen?["open"] == 1 && seenOpen?["closed"] == 0,
+            "the primary's circuit never showed open = 1 during the outage; last seen: \(watch.last)")
 
         // After the outage its probes succeed and it closes again: requests one at a time
         // (each may be a probe) until `closed` is 1, bounded.
@@ -64,8 +69,9 @@ import Upstream
         while SystemClock().now() < closeDeadline {
             closedAgain = CircuitWatch.states(await harness.get("http://\(harness.gateway.adminAddress)/metrics").text, target: "region=primary")
             if closedAgain["closed"] == 1 { break }
-            _ = await harness.post(body: String(decoding: request.body, as: UTF8.self),
-                                   headers: ["content-type": "application/json", "x-api-key": "k"])
+            _ = await harness.post(
+                body: String(decoding: request.body, as: UTF8.self),
+                headers: ["content-type": "application/json", "x-api-key": "k"])
         }
         #expect(closedAgain == ["closed": 1, "open": 0, "half_open": 0], "the primary's circuit did not close after the outage")
         harness.gateway.flushTelemetry()

@@ -17,17 +17,18 @@ import Upstream
     static let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "k"]
 
     private func gateway(_ regions: [String], hedge: String = "{ enabled: false }") throws -> GatewayHarness {
-        try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: ":memory:" }
-            upstream:
-              auth: { mode: passthrough }
-              hedge: \(hedge)
-              retry: { max_attempts: 3 }
-              regions:
-            \(regions.enumerated().map { "    - { name: r\($0.offset), base_url: \"http://\($0.element)\", weight: 50 }" }.joined(separator: "\n"))
-            """)
+        try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0 }
+                store: { path: ":memory:" }
+                upstream:
+                  auth: { mode: passthrough }
+                  hedge: \(hedge)
+                  retry: { max_attempts: 3 }
+                  regions:
+                \(regions.enumerated().map { "    - { name: r\($0.offset), base_url: \"http://\($0.element)\", weight: 50 }" }.joined(separator: "\n"))
+                """)
     }
 
     private func metric(_ harness: GatewayHarness, _ prefix: String) async -> Int {
@@ -37,12 +38,16 @@ import Upstream
     }
 
     @Test func onlyTheWritesThatCreateNothingAreReplayable() {
-        for (method, path) in [("POST", "/v1/messages"), ("POST", "/v1/messages/count_tokens"), ("GET", "/v1/files/file_1"),
-                               ("GET", "/v1/messages/batches/msgbatch_1/results"), ("HEAD", "/v1/models")] {
+        for (method, path) in [
+            ("POST", "/v1/messages"), ("POST", "/v1/messages/count_tokens"), ("GET", "/v1/files/file_1"),
+            ("GET", "/v1/messages/batches/msgbatch_1/results"), ("HEAD", "/v1/models"),
+        ] {
             #expect(ReplaySafety.of(method: method, path: path) == .replayable, "\(method) \(path)")
         }
-        for (method, path) in [("POST", "/v1/messages/batches"), ("POST", "/v1/files"), ("POST", "/v1/messages/batches/b/cancel"),
-                               ("DELETE", "/v1/files/file_1"), ("POST", "/v1/skills"), ("PUT", "/v1/messages"), ("POST", "/v1/messages/")] {
+        for (method, path) in [
+            ("POST", "/v1/messages/batches"), ("POST", "/v1/files"), ("POST", "/v1/messages/batches/b/cancel"),
+            ("DELETE", "/v1/files/file_1"), ("POST", "/v1/skills"), ("PUT", "/v1/messages"), ("POST", "/v1/messages/"),
+        ] {
             #expect(ReplaySafety.of(method: method, path: path) == .once, "\(method) \(path)")
         }
         let refused = Failure(outcome: .local, retryable: true, transport: .connectFailed, requestNeverSent: true)
@@ -141,9 +146,13 @@ import Upstream
         }
         let east = try startUpstream(handler)
         let west = try startUpstream(handler)
-        defer { east.stop(); west.stop() }
-        let harness = try gateway([east.address, west.address],
-                                  hedge: "{ min_samples: 1, quantile: 0.5, max_extra_ratio: 1.0 }")
+        defer {
+            east.stop()
+            west.stop()
+        }
+        let harness = try gateway(
+            [east.address, west.address],
+            hedge: "{ min_samples: 1, quantile: 0.5, max_extra_ratio: 1.0 }")
         defer { harness.stop() }
         for _ in 0..<6 {
             _ = await harness.post(body: Self.message, headers: Self.headers)
@@ -163,7 +172,12 @@ import Upstream
 private final class Arrivals: Sendable {
     private let counts = Mutex<[String: Int]>([:])
 
-    func add(_ path: String) -> Int { counts.withLock { $0[path, default: 0] += 1; return $0[path]! } }
+    func add(_ path: String) -> Int {
+        counts.withLock {
+            $0[path, default: 0] += 1
+            return $0[path]!
+        }
+    }
     func count(_ path: String) -> Int { counts.withLock { $0[path, default: 0] } }
 
     func waitForSecond(_ path: String, seconds: Double) {

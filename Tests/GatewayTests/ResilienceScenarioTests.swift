@@ -31,22 +31,28 @@ import Upstream
             """
     }
 
-    private func load(_ baseURL: String, rate: Double, seconds: Double, stream: Bool = false,
-                      client: UpstreamClient) async -> LoadReport {
+    private func load(
+        _ baseURL: String, rate: Double, seconds: Double, stream: Bool = false,
+        client: UpstreamClient
+    ) async -> LoadReport {
         let body = stream ? Self.streamBody : Self.body
-        return await LoadGenerator(client: client).run(LoadPlan(rate: rate, duration: seconds, drainTimeout: 30, seed: 7) { _, _ in
-            UpstreamRequest(url: baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
-                            body: body, timeouts: UpstreamTimeouts(connect: 2, firstByte: 20, idle: 20, total: 40))
-        })
+        return await LoadGenerator(client: client).run(
+            LoadPlan(rate: rate, duration: seconds, drainTimeout: 30, seed: 7) { _, _ in
+                UpstreamRequest(
+                    url: baseURL + "/v1/messages", headers: ["content-type": "application/json", "x-api-key": "k"],
+                    body: body, timeouts: UpstreamTimeouts(connect: 2, firstByte: 20, idle: 20, total: 40))
+            })
     }
 
     @Test func rateLimitBurstsArePacedNotPassedOn() async throws {
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            regions:
-              - name: primary
-                listen: 127.0.0.1:0
-                faults: { rate_limit: { requests_per_second: 20, burst: 5 } }
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                regions:
+                  - name: primary
+                    listen: 127.0.0.1:0
+                    faults: { rate_limit: { requests_per_second: 20, burst: 5 } }
+                """))
         try simulator.start()
         defer { simulator.stop() }
         let harness = try GatewayHarness(yaml: ballastYAML(simulator.regions))
@@ -62,16 +68,18 @@ import Upstream
     }
 
     @Test func resetsAnd529sAreRetried() async throws {
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            seed: 3
-            regions:
-              - name: primary
-                listen: 127.0.0.1:0
-                faults: { reset_ratio: 0.03, error_ratio: { "529": 0.05 } }
-              - name: secondary
-                listen: 127.0.0.1:0
-                faults: { reset_ratio: 0.03, error_ratio: { "529": 0.05 } }
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                seed: 3
+                regions:
+                  - name: primary
+                    listen: 127.0.0.1:0
+                    faults: { reset_ratio: 0.03, error_ratio: { "529": 0.05 } }
+                  - name: secondary
+                    listen: 127.0.0.1:0
+                    faults: { reset_ratio: 0.03, error_ratio: { "529": 0.05 } }
+                """))
         try simulator.start()
         defer { simulator.stop() }
         let harness = try GatewayHarness(yaml: ballastYAML(simulator.regions))
@@ -85,14 +93,16 @@ import Upstream
 
     @Test func anErrorEventBeforeContentIsRetried() async throws {
         // One-token answers: the simulator's stream error then comes before any content.
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            seed: 5
-            regions:
-              - name: primary
-                listen: 127.0.0.1:0
-                output: { min_tokens: 1, max_tokens: 1 }
-                faults: { stream_error_ratio: 0.1 }
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                seed: 5
+                regions:
+                  - name: primary
+                    listen: 127.0.0.1:0
+                    output: { min_tokens: 1, max_tokens: 1 }
+                    faults: { stream_error_ratio: 0.1 }
+                """))
         try simulator.start()
         defer { simulator.stop() }
         let harness = try GatewayHarness(yaml: ballastYAML(simulator.regions))
@@ -105,17 +115,22 @@ import Upstream
 
     @Test func aSlowTailIsHedged() async throws {
         let latency = "{ first_byte: { median: 20ms, spread: 0.05 }, slow_tail: { ratio: 0.1, factor: 25 } }"
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            seed: 11
-            regions:
-              - { name: primary, listen: 127.0.0.1:0, latency: \(latency) }
-              - { name: secondary, listen: 127.0.0.1:0, latency: \(latency) }
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                seed: 11
+                regions:
+                  - { name: primary, listen: 127.0.0.1:0, latency: \(latency) }
+                  - { name: secondary, listen: 127.0.0.1:0, latency: \(latency) }
+                """))
         try simulator.start()
         defer { simulator.stop() }
-        let harness = try GatewayHarness(yaml: ballastYAML(simulator.regions, extra: """
-              hedge: { min_samples: 20, max_extra_ratio: 0.2 }
-            """))
+        let harness = try GatewayHarness(
+            yaml: ballastYAML(
+                simulator.regions,
+                extra: """
+                      hedge: { min_samples: 20, max_extra_ratio: 0.2 }
+                    """))
         defer { harness.stop() }
         let proxied = await load(harness.baseURL, rate: 100, seconds: 3, client: harness.client)
         let metrics = await harness.get("http://\(harness.gateway.adminAddress)/metrics").text
@@ -125,18 +140,22 @@ import Upstream
     }
 
     @Test func expiringTokensNeverReachTheClient() async throws {
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            oauth: { client_id: ballast, client_secret: s3cret, token_ttl: 2s, listen: 127.0.0.1:0 }
-            regions:
-              - name: primary
-                listen: 127.0.0.1:0
-            """))
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                oauth: { client_id: ballast, client_secret: s3cret, token_ttl: 2s, listen: 127.0.0.1:0 }
+                regions:
+                  - name: primary
+                    listen: 127.0.0.1:0
+                """))
         try simulator.start()
         defer { simulator.stop() }
         let issuer = try #require(simulator.tokenIssuer)
-        let harness = try GatewayHarness(yaml: ballastYAML(simulator.regions,
-                                                           auth: "{ mode: oauth, token_url: \"\(issuer.tokenURL)\", client_id: ballast, client_secret_env: SIM_SECRET }"),
-                                         environment: ["SIM_SECRET": "s3cret"])
+        let harness = try GatewayHarness(
+            yaml: ballastYAML(
+                simulator.regions,
+                auth: "{ mode: oauth, token_url: \"\(issuer.tokenURL)\", client_id: ballast, client_secret_env: SIM_SECRET }"),
+            environment: ["SIM_SECRET": "s3cret"])
         defer { harness.stop() }
         let proxied = await load(harness.baseURL, rate: 50, seconds: 5, client: harness.client)
         #expect(proxied.failed == 0, "through Ballast: \(proxied.failedByStatus)")

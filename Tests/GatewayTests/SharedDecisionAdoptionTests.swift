@@ -24,8 +24,9 @@ import Rules
         """
 
     func decision(_ phase: SharedCircuitDecision.Phase, until: Double?) -> SharedCircuitDecision {
-        SharedCircuitDecision(target: "region=primary", phase: phase, until: until, trips: 1, mode: "reroute", group: "failover",
-                              rule: "region-down", instance: "peer-1", reason: "rule:region-down: 3 connection failures")
+        SharedCircuitDecision(
+            target: "region=primary", phase: phase, until: until, trips: 1, mode: "reroute", group: "failover",
+            rule: "region-down", instance: "peer-1", reason: "rule:region-down: 3 connection failures")
     }
 
     @Test func aCircuitOpenedElsewhereOpensHereWithItsRulesPolicyAndIsAudited() async throws {

@@ -25,8 +25,10 @@ import Testing
         #expect(sync.stamp(100) == 100.001)
         // Another instance's override from a clock 50 s ahead, seen here.
         var theirs = OperatorOverrides()
-        theirs.setDegradation(OperatorOverride(action: .degrade, target: "degradation", value: 1, reason: "r", actor: "operator:x",
-                                               setAt: 150, expiresAt: nil))
+        theirs.setDegradation(
+            OperatorOverride(
+                action: .degrade, target: "degradation", value: 1, reason: "r", actor: "operator:x",
+                setAt: 150, expiresAt: nil))
         sync.overridesChanged(from: OperatorOverrides(), to: theirs)
         #expect(sync.stamp(120) > 150)
         #expect(sync.stamp(200) == 200)

@@ -117,8 +117,9 @@ import Upstream
         try control.restart()
         #expect(await overrides(control).isEmpty, "the drain the operator cleared with a 200 came back")
         #expect(try control.auditRows("target = 'region=secondary' AND action = 'drain'") == 1)
-        #expect(try control.auditRows("target = 'region=secondary' AND action = 'restore'") == 1,
-                "the acknowledged restore must be audited once, the refused one not at all")
+        #expect(
+            try control.auditRows("target = 'region=secondary' AND action = 'restore'") == 1,
+            "the acknowledged restore must be audited once, the refused one not at all")
     }
 
     @Test func aFullDisk() async throws {
@@ -135,7 +136,7 @@ import Upstream
         // Until the pages are full to the brim: before that, a small batch may still fit
         // where a larger one did not.
         var ready = await control.call("GET", "/readyz", token: nil)
-        for _ in 0 ..< 40 where ready.status == 200 {
+        for _ in 0..<40 where ready.status == 200 {
             served += await serve(control, 25)
             control.gateway.flushTelemetry()
             ready = await control.call("GET", "/readyz", token: nil)
@@ -192,7 +193,8 @@ import Upstream
     @Test func aCanaryCommandTheStoreCannotKeep() async throws {
         let control = try ControlHarness(storeBusyTimeout: 500)
         defer { control.stop() }
-        let definition = #"{"name":"version-move","from":{"anthropic_version":"2023-06-01"},"to":{"anthropic_version":"2023-06-01"},"steps":["50%","100%"],"min_step_time":"5m","reason":"try it"}"#
+        let definition =
+            #"{"name":"version-move","from":{"anthropic_version":"2023-06-01"},"to":{"anthropic_version":"2023-06-01"},"steps":["50%","100%"],"min_step_time":"5m","reason":"try it"}"#
         let started = await control.call("POST", "/control/v1/canaries", body: definition)
         #expect(started.status == 200, "\(started.text)")
         let before = await canaries(control)
@@ -201,8 +203,9 @@ import Upstream
         try holder.execute("BEGIN EXCLUSIVE")
         let hold = await control.call("POST", "/control/v1/canaries/version-move/hold", body: #"{"reason":"look first"}"#)
         #expect(hold.status == 503 && (hold.json["error"] as? [String: Any])?["type"] as? String == "api_error", "\(hold.text)")
-        let second = await control.call("POST", "/control/v1/canaries",
-                                         body: definition.replacingOccurrences(of: "version-move", with: "second"))
+        let second = await control.call(
+            "POST", "/control/v1/canaries",
+            body: definition.replacingOccurrences(of: "version-move", with: "second"))
         #expect(second.status == 503, "\(second.text)")
         #expect(await canaries(control) == before, "a refused command must change nothing in memory")
         try holder.execute("ROLLBACK")

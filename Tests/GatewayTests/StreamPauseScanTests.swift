@@ -30,12 +30,16 @@ import Upstream
 
     static func chunk(_ index: Int) -> [UInt8] {
         if index == 0 {
-            return event("message_start", #"{"type":"message_start","message":{"id":"msg_pause","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":3,"output_tokens":1}}}"#)
+            return event(
+                "message_start",
+                #"{"type":"message_start","message":{"id":"msg_pause","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":3,"output_tokens":1}}}"#
+            )
                 + event("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#)
         }
         if index == chunks + 1 {
             return event("content_block_stop", #"{"type":"content_block_stop","index":0}"#)
-                + event("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(deltas)}}"#)
+                + event(
+                    "message_delta", #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(deltas)}}"#)
                 + event("message_stop", #"{"type":"message_stop"}"#)
         }
         var bytes: [UInt8] = []
@@ -52,23 +56,26 @@ import Upstream
         let upstream = try startUpstream { _, responder in
             upstreamCalls.add(1, ordering: .relaxed)
             let stream = ResponseStream()
-            responder.respond(HTTPResponse(status: 200, headers: ["content-type": "text/event-stream", "request-id": "req_pause"],
-                                           body: .stream(stream)))
+            responder.respond(
+                HTTPResponse(
+                    status: 200, headers: ["content-type": "text/event-stream", "request-id": "req_pause"],
+                    body: .stream(stream)))
             producer.run(stream, chunks: Self.chunks + 2) { Self.chunk($0) }
         }
         defer { upstream.stop() }
-        let harness = try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: ":memory:" }
-            server: { stream_buffer: 1KiB }
-            upstream:
-              auth: { mode: passthrough }
-              hedge: { enabled: false }
-              timeouts: { connect: 5s, first_byte: 150s, idle: 150s, total: 300s }
-              regions:
-                - { name: primary, base_url: "http://\(upstream.address)" }
-            """)
+        let harness = try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0 }
+                store: { path: ":memory:" }
+                server: { stream_buffer: 1KiB }
+                upstream:
+                  auth: { mode: passthrough }
+                  hedge: { enabled: false }
+                  timeouts: { connect: 5s, first_byte: 150s, idle: 150s, total: 300s }
+                  regions:
+                    - { name: primary, base_url: "http://\(upstream.address)" }
+                """)
         defer { harness.stop() }
         let headers: HTTPHeaders = ["content-type": "application/json", "x-api-key": "sk-pause", "x-ballast-cache": "ttl=60"]
         let streamBody = #"{"model":"m","max_tokens":50000,"stream":true,"messages":[{"role":"user","content":"pause"}]}"#

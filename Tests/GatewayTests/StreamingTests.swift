@@ -99,14 +99,17 @@ final class SlowReader: UpstreamTransferDelegate {
         // Generous timeouts: in a full run on 2 cores the test's own tasks can wait tens of
         // seconds for a thread of Swift's cooperative pool (the whole suite runs at once), and
         // the 30 s idle timeout once cut the stream before the test released its end.
-        let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
-                                         timeouts: TimeoutsConfig(connect: 5, firstByte: 150, idle: 150, total: 300))
+        let harness = try GatewayHarness(
+            regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
+            timeouts: TimeoutsConfig(connect: 5, firstByte: 150, idle: 150, total: 300))
         defer { harness.stop() }
         let reader = SlowReader(holding: false)
-        harness.client.submit(UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json"],
-                                              body: Array(Self.streamRequest.utf8),
-                                              timeouts: UpstreamTimeouts(connect: 5, firstByte: 150, idle: 150, total: 300)),
-                              delegate: reader)
+        harness.client.submit(
+            UpstreamRequest(
+                url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json"],
+                body: Array(Self.streamRequest.utf8),
+                timeouts: UpstreamTimeouts(connect: 5, firstByte: 150, idle: 150, total: 300)),
+            delegate: reader)
         // Held back only until the first content event, then relayed as it comes.
         #expect(await eventually(within: 120) { reader.prefix.contains("content_block_delta") })
         release.signal()
@@ -132,9 +135,11 @@ final class SlowReader: UpstreamTransferDelegate {
         let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")])
         defer { harness.stop() }
         let reader = SlowReader(holding: true)
-        let transfer = harness.client.submit(UpstreamRequest(url: harness.baseURL + "/v1/messages",
-                                                             headers: ["content-type": "application/json"],
-                                                             body: Array(Self.streamRequest.utf8)), delegate: reader)
+        let transfer = harness.client.submit(
+            UpstreamRequest(
+                url: harness.baseURL + "/v1/messages",
+                headers: ["content-type": "application/json"],
+                body: Array(Self.streamRequest.utf8)), delegate: reader)
         // The producer must end up blocked long before it has written everything.
         #expect(await eventually(within: 10) { producer.isBlocked })
         let writtenWhileHeld = producer.bytesWritten
@@ -159,9 +164,11 @@ final class SlowReader: UpstreamTransferDelegate {
         let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")])
         defer { harness.stop() }
         let reader = SlowReader(holding: false)
-        let transfer = harness.client.submit(UpstreamRequest(url: harness.baseURL + "/v1/messages",
-                                                             headers: ["content-type": "application/json"],
-                                                             body: Array(Self.streamRequest.utf8)), delegate: reader)
+        let transfer = harness.client.submit(
+            UpstreamRequest(
+                url: harness.baseURL + "/v1/messages",
+                headers: ["content-type": "application/json"],
+                body: Array(Self.streamRequest.utf8)), delegate: reader)
         #expect(await eventually { reader.bytesReceived > 1000 })
         transfer.cancel()
         #expect(await eventually { producer.wasCancelled })
@@ -180,8 +187,10 @@ final class SlowReader: UpstreamTransferDelegate {
         defer { upstream.stop() }
         let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")])
         let reader = SlowReader(holding: false)
-        harness.client.submit(UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json"],
-                                              body: Array(Self.streamRequest.utf8)), delegate: reader)
+        harness.client.submit(
+            UpstreamRequest(
+                url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json"],
+                body: Array(Self.streamRequest.utf8)), delegate: reader)
         #expect(await eventually { reader.bytesReceived > 0 })
         let gateway = harness.gateway
         let stopped = DispatchSemaphore(value: 0)

@@ -15,18 +15,19 @@ import Upstream
 
     /// A Ballast in static mode (the organisation's key is at stake) with small, quick limits.
     static func gateway(upstream: HTTPServer, server: String = "") throws -> GatewayHarness {
-        try GatewayHarness(yaml: """
-            listen: 127.0.0.1:0
-            admin: { listen: 127.0.0.1:0 }
-            store: { path: ":memory:" }
-            server: { max_body: 64KiB, header_timeout: 0.5s, body_idle_timeout: 0.5s, max_json_depth: 8\(server) }
-            rules: { paths: [] }
-            upstream:
-              auth: { mode: static, api_key_env: TEST_KEY }
-              hedge: { enabled: false }
-              regions:
-                - { name: primary, base_url: "http://\(upstream.address)" }
-            """, environment: ["TEST_KEY": "sk-organisation"])
+        try GatewayHarness(
+            yaml: """
+                listen: 127.0.0.1:0
+                admin: { listen: 127.0.0.1:0 }
+                store: { path: ":memory:" }
+                server: { max_body: 64KiB, header_timeout: 0.5s, body_idle_timeout: 0.5s, max_json_depth: 8\(server) }
+                rules: { paths: [] }
+                upstream:
+                  auth: { mode: static, api_key_env: TEST_KEY }
+                  hedge: { enabled: false }
+                  regions:
+                    - { name: primary, base_url: "http://\(upstream.address)" }
+                """, environment: ["TEST_KEY": "sk-organisation"])
     }
 
     /// What reached the upstream, as "METHOD raw-path".
@@ -60,8 +61,9 @@ import Upstream
         let harness = try Self.gateway(upstream: upstream)
         defer { harness.stop() }
 
-        let reply = await RawClient.exchange(harness.gateway.proxyAddress,
-                                             "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let reply = await RawClient.exchange(
+            harness.gateway.proxyAddress,
+            "GET \(path) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(reply.status == 400, "\(path): \(reply.text)")
         #expect(reply.body.contains(#""type":"error","error":{"type":"invalid_request_error""#), "\(reply.body)")
         #expect(calls.all.isEmpty, "\(path) reached the upstream: \(calls.all)")
@@ -75,8 +77,9 @@ import Upstream
         let harness = try Self.gateway(upstream: upstream)
         defer { harness.stop() }
 
-        let reply = await RawClient.exchange(harness.gateway.proxyAddress,
-                                             "GET /v1/files/file%5F01?limit=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let reply = await RawClient.exchange(
+            harness.gateway.proxyAddress,
+            "GET /v1/files/file%5F01?limit=2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(reply.status == 200, "\(reply.text)")
         #expect(calls.all == ["GET /v1/files/file%5F01"])
     }
@@ -110,8 +113,10 @@ import Upstream
         var body = Array(#"{"model":"m","max_tokens":16,"messages":[{"role":"user","content":"#.utf8)
         body += [0x22, 0xC3, 0x28, 0xFF, 0x22] + Array("}]}".utf8)
         let collector = ResponseCollector()
-        harness.client.submit(UpstreamRequest(url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json"],
-                                              body: body), delegate: collector)
+        harness.client.submit(
+            UpstreamRequest(
+                url: harness.baseURL + "/v1/messages", headers: ["content-type": "application/json"],
+                body: body), delegate: collector)
         let result = await collector.result()
         #expect(result.head?.status == 400)
         #expect(result.text.contains("not valid UTF-8"), "\(result.text)")
@@ -127,15 +132,17 @@ import Upstream
         defer { harness.stop() }
 
         // Only the head is sent: an answer must come without the body (10^12 bytes never will).
-        let proxy = await RawClient.exchange(harness.gateway.proxyAddress,
-                                             "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n")
+        let proxy = await RawClient.exchange(
+            harness.gateway.proxyAddress,
+            "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000000000\r\n\r\n")
         #expect(proxy.status == 413, "\(proxy.text)")
         #expect(proxy.body.contains(#""type":"error","error":{"type":"request_too_large""#), "\(proxy.body)")
         #expect(proxy.closedAfter != nil)
         // The admin listener reads at most 1 MiB: 20 MB is refused before any route sees it
         // (it used to be read whole and answered "'reason' is required").
-        let admin = await RawClient.exchange(harness.gateway.adminAddress,
-                                             "POST /control/v1/regions/primary/drain HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n")
+        let admin = await RawClient.exchange(
+            harness.gateway.adminAddress,
+            "POST /control/v1/regions/primary/drain HTTP/1.1\r\nHost: x\r\nContent-Length: 20000000\r\n\r\n")
         #expect(admin.status == 413, "\(admin.text)")
         #expect(admin.body.contains("request_too_large"))
         #expect(calls.all.isEmpty)
@@ -153,8 +160,9 @@ import Upstream
         // A chunk of 2^60 bytes announced, 96 KiB of it sent (max_body is 64 KiB), then the
         // client waits: the answer must come now, not after the chunk.
         let head = Array("POST /v1/messages HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFF\r\n".utf8)
-        let reply = await RawClient.exchange(harness.gateway.proxyAddress,
-                                             parts: [head, [UInt8](repeating: 0x61, count: 96 * 1024)], deadline: 10)
+        let reply = await RawClient.exchange(
+            harness.gateway.proxyAddress,
+            parts: [head, [UInt8](repeating: 0x61, count: 96 * 1024)], deadline: 10)
         #expect(reply.status == 413, "\(reply.text.prefix(300))")
         #expect(reply.body.contains("request_too_large"))
         let closed = try #require(reply.closedAfter)
@@ -187,8 +195,9 @@ import Upstream
         let harness = try Self.gateway(upstream: upstream)
         defer { harness.stop() }
 
-        let reply = await RawClient.exchange(harness.gateway.proxyAddress,
-                                             "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"model\":", deadline: 15)
+        let reply = await RawClient.exchange(
+            harness.gateway.proxyAddress,
+            "POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"model\":", deadline: 15)
         let closed = try #require(reply.closedAfter, "still open after 15 s")
         #expect(closed >= 0.5)
         #expect(closed < 8)
@@ -206,8 +215,9 @@ import Upstream
         // Three requests 0.3 s apart on one connection: 0.9 s in all, past the 0.5 s header
         // timeout, but each request's headers arrive at once.
         let request = Array("GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
-        let reply = await RawClient.exchange(harness.gateway.proxyAddress, parts: [request, request, request], pause: 0.3,
-                                             deadline: 1.2)
+        let reply = await RawClient.exchange(
+            harness.gateway.proxyAddress, parts: [request, request, request], pause: 0.3,
+            deadline: 1.2)
         #expect(reply.text.components(separatedBy: "HTTP/1.1 200").count - 1 == 3, "\(reply.text)")
     }
 
@@ -255,7 +265,9 @@ import Upstream
     }
 
     @Test func aRealStreamIsRelayedWhole() async throws {
-        let event = "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"" + String(repeating: "y", count: 1000) + "\"}}\n\n"
+        let event =
+            "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\""
+            + String(repeating: "y", count: 1000) + "\"}}\n\n"
         let upstream = try startUpstream { _, responder in
             let stream = ResponseStream(capacity: 4 * 1024 * 1024)
             responder.respond(HTTPResponse(status: 200, headers: ["content-type": "text/event-stream"], body: .stream(stream)))

@@ -22,8 +22,9 @@ import HTTPServer
             }
         }
         defer { upstream.stop() }
-        let harness = try GatewayHarness(regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
-                                         storePath: path)
+        let harness = try GatewayHarness(
+            regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
+            storePath: path)
         let body = #"{"model":"claude-haiku-4-5","max_tokens":5,"messages":[]}"#
         for _ in 0..<6 { _ = await harness.post(body: body) }
         // A 529 every time: retried up to max_attempts, then relayed.

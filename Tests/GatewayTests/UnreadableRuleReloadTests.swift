@@ -66,8 +66,9 @@ import Upstream
         // The file watcher may refuse the same file too (its own entry, actor 'ballast').
         #expect(try control.auditRows("kind = 'rules_reloaded' AND action = 'refused' AND actor = 'operator:api'") == 1)
         // Still serving.
-        let answer = await control.harness.post(body: #"{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"hi"}]}"#,
-                                                headers: ["content-type": "application/json", "x-api-key": "k"])
+        let answer = await control.harness.post(
+            body: #"{"model":"m","max_tokens":1,"messages":[{"role":"user","content":"hi"}]}"#,
+            headers: ["content-type": "application/json", "x-api-key": "k"])
         #expect(answer.head?.status == 200)
     }
 

@@ -17,12 +17,14 @@ struct UsageAccountingTests {
     }
 
     @Test func costsFollowTheFirstMatchingPriceAndNeedAKnownUsage() {
-        let accounting = UsageAccounting(pricing: PricingConfig(prices: [
-            ModelPrice(model: "claude-opus-4-1*", input: 15, output: 75, cacheCreation: 18.75, cacheRead: 1.5),
-            ModelPrice(model: "claude-opus-*", input: 5, output: 25, cacheCreation: 6.25, cacheRead: 0.5),
-        ]))
-        let usage = MessageUsage(inputTokens: 1_000_000, outputTokens: 2_000_000, cacheCreationInputTokens: 4_000_000,
-                                 cacheReadInputTokens: 10_000_000)
+        let accounting = UsageAccounting(
+            pricing: PricingConfig(prices: [
+                ModelPrice(model: "claude-opus-4-1*", input: 15, output: 75, cacheCreation: 18.75, cacheRead: 1.5),
+                ModelPrice(model: "claude-opus-*", input: 5, output: 25, cacheCreation: 6.25, cacheRead: 0.5),
+            ]))
+        let usage = MessageUsage(
+            inputTokens: 1_000_000, outputTokens: 2_000_000, cacheCreationInputTokens: 4_000_000,
+            cacheReadInputTokens: 10_000_000)
         #expect(abs((accounting.cost(of: usage, model: "claude-opus-4-1-20250805") ?? 0) - (15 + 150 + 75 + 15)) < 1e-9)
         #expect(abs((accounting.cost(of: usage, model: "claude-opus-4-5") ?? 0) - (5 + 50 + 25 + 5)) < 1e-9)
         #expect(accounting.cost(of: usage, model: "claude-unknown") == nil)
@@ -46,7 +48,7 @@ struct UsageAccountingTests {
     @Test func theLastHourRateReadsOnlyTheLastHour() {
         var rate = UsageRate()
         let start = 1_000_000.0
-        rate.add(tokens: 7200, costUSD: 1, at: start + 10)            // more than an hour before the read: gone
+        rate.add(tokens: 7200, costUSD: 1, at: start + 10)  // more than an hour before the read: gone
         rate.add(tokens: 3600, costUSD: 0.5, at: start + 4000)
         rate.add(tokens: 3600, costUSD: 0.5, at: start + 7000)
         let read = rate.rate(at: start + 7210, since: start)

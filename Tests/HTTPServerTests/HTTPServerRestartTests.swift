@@ -7,16 +7,18 @@ import Upstream
 @Suite struct HTTPServerRestartTests {
     private func get(_ client: UpstreamClient, _ url: String) async -> CollectingDelegate.Result {
         let delegate = CollectingDelegate()
-        client.submit(UpstreamRequest(method: "GET", url: url, timeouts: UpstreamTimeouts(connect: 2, firstByte: 5)),
-                      delegate: delegate)
+        client.submit(
+            UpstreamRequest(method: "GET", url: url, timeouts: UpstreamTimeouts(connect: 2, firstByte: 5)),
+            delegate: delegate)
         return await delegate.result()
     }
 
     @Test func restartsOnTheSamePortAfterStop() async throws {
-        let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0),
-                                handler: ClosureHTTPHandler { _, responder in
-                                    responder.respond(HTTPResponse(status: 200, text: "ok"))
-                                })
+        let server = HTTPServer(
+            configuration: HTTPServerConfiguration(port: 0),
+            handler: ClosureHTTPHandler { _, responder in
+                responder.respond(HTTPResponse(status: 200, text: "ok"))
+            })
         try server.start()
         defer { server.stop() }
         let port = server.port
@@ -35,13 +37,14 @@ import Upstream
         let refused = await get(client, url)
         #expect(refused.status == nil)
         #expect(refused.error?.requestNeverSent == true, "\(String(describing: refused.error))")
-        if case .connectFailed? = refused.error {} else {
+        if case .connectFailed? = refused.error {
+        } else {
             Issue.record("expected connectFailed, got \(String(describing: refused.error))")
         }
 
         try server.start()
         #expect(server.port == port)
-        try server.start() // already running: nothing happens
+        try server.start()  // already running: nothing happens
         #expect(server.port == port)
         let again = await get(client, url)
         #expect(again.status == 200)

@@ -28,19 +28,21 @@ import Testing
     @Test func theDeepestCacheDocumentRoundTripsOnASmallStack() {
         let depth = JSONParser.maxDepth
         let text = String(repeating: #"{"a":["#, count: depth / 2) + "1" + String(repeating: "]}", count: depth / 2)
-        #expect(onSmallStack {
-            let value = try? JSONParser.parse(text)
-            _ = value?.canonicalBytes()
-            return value?.serializedString() ?? "not parsed"
-        } == text)
+        #expect(
+            onSmallStack {
+                let value = try? JSONParser.parse(text)
+                _ = value?.canonicalBytes()
+                return value?.serializedString() ?? "not parsed"
+            } == text)
     }
 
     @Test func theDeepestRequestBodyScansOnASmallStack() {
         let depth = JSONScanner.maxDepth
         let body = Array((#"{"model":"m","x":"# + String(repeating: "[", count: depth - 1) + String(repeating: "]", count: depth - 1) + "}").utf8)
-        #expect(onSmallStack(1024) {
-            (try? JSONScanner.scanObject(body, fields: ["model"]))?.strings["model"] ?? "not scanned"
-        } == "m")
+        #expect(
+            onSmallStack(1024) {
+                (try? JSONScanner.scanObject(body, fields: ["model"]))?.strings["model"] ?? "not scanned"
+            } == "m")
         let tooDeep = Array(("{\"x\":" + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}").utf8)
         #expect(throws: JSONScanner.SyntaxError.self) { try JSONScanner.scanObject(tooDeep, fields: []) }
     }

@@ -10,10 +10,12 @@ struct JSONParserTests {
 
     @Test("canonical form sorts members, drops whitespace and normalises numbers")
     func canonicalForm() throws {
-        #expect(try canonical(#" { "b" : [1, 2.50, {"z":null,"a":true}], "a" : "x\u00e9\n" } "#)
-            == #"{"a":"xé\n","b":[1,2.5,{"a":true,"z":null}]}"#)
-        #expect(try canonical("[0.0, -0, 0e0, 1.0, 1E2, 1.5e-3, 12345678901234567890]")
-            == "[0,0,0,1,100,0.0015,12345678901234567890]")
+        #expect(
+            try canonical(#" { "b" : [1, 2.50, {"z":null,"a":true}], "a" : "x\u00e9\n" } "#)
+                == #"{"a":"xé\n","b":[1,2.5,{"a":true,"z":null}]}"#)
+        #expect(
+            try canonical("[0.0, -0, 0e0, 1.0, 1E2, 1.5e-3, 12345678901234567890]")
+                == "[0,0,0,1,100,0.0015,12345678901234567890]")
         #expect(try canonical(#"{"k":"\u0001\"\\\/"}"#) == #"{"k":"\u0001\"\\/"}"#)
     }
 
@@ -31,10 +33,12 @@ struct JSONParserTests {
         #expect(try JSONParser.parse(#"["a","b"]"#) != JSONParser.parse(#"["b","a"]"#))
     }
 
-    @Test("rejects what is not strict JSON", arguments: [
-        "", "{", #"{"a":1,}"#, "[1,]", "01", "1.", ".5", "+1", "-", "1e", "tru", "nul", #"{"a" 1}"#, "{a:1}",
-        #""\ud800""#, #""\udc00x""#, #""\x""#, "\"tab\there\"", "[1] 2", "'a'", "NaN",
-    ])
+    @Test(
+        "rejects what is not strict JSON",
+        arguments: [
+            "", "{", #"{"a":1,}"#, "[1,]", "01", "1.", ".5", "+1", "-", "1e", "tru", "nul", #"{"a" 1}"#, "{a:1}",
+            #""\ud800""#, #""\udc00x""#, #""\x""#, "\"tab\there\"", "[1] 2", "'a'", "NaN",
+        ])
     func rejects(text: String) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
     }

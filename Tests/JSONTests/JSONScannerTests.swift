@@ -4,7 +4,9 @@ import Testing
 
 @Suite struct JSONScannerTests {
     @Test func picksTopLevelFieldsOnly() throws {
-        let body = Array(#"{"model":"claude-x","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"the \"model\": no","stream":false}],"metadata":{"model":"inner"}}"#.utf8)
+        let body = Array(
+            #"{"model":"claude-x","stream":true,"max_tokens":100,"messages":[{"role":"user","content":"the \"model\": no","stream":false}],"metadata":{"model":"inner"}}"#
+                .utf8)
         let top = try JSONScanner.scanObject(body, fields: ["model", "stream", "max_tokens"])
         #expect(top.strings["model"] == "claude-x")
         #expect(top.booleans["stream"] == true)

@@ -6,8 +6,9 @@ import Testing
         let registry = MetricsRegistry()
         let requests = registry.counter("ballast_requests_total", help: "Requests.", labels: ["region", "class"])
         let weight = registry.gauge("ballast_route_weight", help: "Weight.", labels: ["region"])
-        let latency = registry.histogram("ballast_request_duration_seconds", help: "Latency.", labels: ["region"],
-                                         bounds: [0.1, 1])
+        let latency = registry.histogram(
+            "ballast_request_duration_seconds", help: "Latency.", labels: ["region"],
+            bounds: [0.1, 1])
         requests.labels("primary", "success").increment(by: 3)
         requests.labels("primary", "upstream").increment()
         weight.labels("primary").set(100)
@@ -16,23 +17,24 @@ import Testing
         series.observe(0.5)
         series.observe(5)
         let text = registry.render()
-        #expect(text == """
-            # HELP ballast_requests_total Requests.
-            # TYPE ballast_requests_total counter
-            ballast_requests_total{region="primary",class="success"} 3
-            ballast_requests_total{region="primary",class="upstream"} 1
-            # HELP ballast_route_weight Weight.
-            # TYPE ballast_route_weight gauge
-            ballast_route_weight{region="primary"} 100
-            # HELP ballast_request_duration_seconds Latency.
-            # TYPE ballast_request_duration_seconds histogram
-            ballast_request_duration_seconds_bucket{region="primary",le="0.1"} 1
-            ballast_request_duration_seconds_bucket{region="primary",le="1"} 2
-            ballast_request_duration_seconds_bucket{region="primary",le="+Inf"} 3
-            ballast_request_duration_seconds_sum{region="primary"} 5.55
-            ballast_request_duration_seconds_count{region="primary"} 3
+        #expect(
+            text == """
+                # HELP ballast_requests_total Requests.
+                # TYPE ballast_requests_total counter
+                ballast_requests_total{region="primary",class="success"} 3
+                ballast_requests_total{region="primary",class="upstream"} 1
+                # HELP ballast_route_weight Weight.
+                # TYPE ballast_route_weight gauge
+                ballast_route_weight{region="primary"} 100
+                # HELP ballast_request_duration_seconds Latency.
+                # TYPE ballast_request_duration_seconds histogram
+                ballast_request_duration_seconds_bucket{region="primary",le="0.1"} 1
+                ballast_request_duration_seconds_bucket{region="primary",le="1"} 2
+                ballast_request_duration_seconds_bucket{region="primary",le="+Inf"} 3
+                ballast_request_duration_seconds_sum{region="primary"} 5.55
+                ballast_request_duration_seconds_count{region="primary"} 3
 
-            """)
+                """)
     }
 
     @Test func openMetricsNamesCounterFamiliesWithoutTotalAndEnds() {

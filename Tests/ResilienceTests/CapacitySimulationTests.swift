@@ -11,7 +11,8 @@ import Testing
     @Test func theSameSeedGivesTheSameResult() {
         let first = CapacitySimulation.run(.random(seed: 42), gateway: .ballast)
         let second = CapacitySimulation.run(.random(seed: 42), gateway: .ballast)
-        #expect(first.served == second.served && first.attempts == second.attempts
+        #expect(
+            first.served == second.served && first.attempts == second.attempts
                 && first.latencies == second.latencies)
     }
 
@@ -21,8 +22,9 @@ import Testing
         let direct = CapacitySimulation.run(scenario, gateway: .unprotected)
         let limit = scenario.totalAllowance
         let goodput = ballast.goodput(over: scenario.duration)
-        print("shared limit: ballast \(goodput) req/s, direct \(direct.goodput(over: scenario.duration)) req/s of \(limit); "
-              + "429s \(ballast.upstream429) of \(ballast.attempts) attempts; refused \(ballast.refusedByGateway)")
+        print(
+            "shared limit: ballast \(goodput) req/s, direct \(direct.goodput(over: scenario.duration)) req/s of \(limit); "
+                + "429s \(ballast.upstream429) of \(ballast.attempts) attempts; refused \(ballast.refusedByGateway)")
         #expect(goodput >= 0.97 * limit)
         #expect(ballast.upstream429Ratio <= 0.01)
         // Refused at once, not after waiting.
@@ -39,8 +41,9 @@ import Testing
         let ballast = CapacitySimulation.run(scenario, gateway: .ballast)
         let oracle = CapacityOracle.run(scenario)
         let direct = CapacitySimulation.run(scenario, gateway: .unprotected)
-        print("region down: served ballast \(ballast.servedRatio), oracle \(oracle.servedRatio), direct \(direct.servedRatio); "
-              + "p99 ballast \(ballast.latency(quantile: 0.99) ?? -1) s, oracle \(oracle.latency(quantile: 0.99) ?? -1) s")
+        print(
+            "region down: served ballast \(ballast.servedRatio), oracle \(oracle.servedRatio), direct \(direct.servedRatio); "
+                + "p99 ballast \(ballast.latency(quantile: 0.99) ?? -1) s, oracle \(oracle.latency(quantile: 0.99) ?? -1) s")
         #expect(ballast.servedRatio >= 0.999)
         // The target is 1.2x the oracle's FIFO bound; the proxy's decisions reach 1.60x
         // (the model of them this simulation ran before reached 1.54x). Requests waiting at
@@ -69,8 +72,9 @@ import Testing
     @Test func randomScenariosAgainstTheOracleAndNoGateway() {
         // 120 seeds keep this under a minute in a debug build; `make bench` runs more.
         let sweep = CapacitySweep.run(seeds: 1...120, duration: 40)
-        print("random scenarios: median ratio to the oracle \(sweep.median), worst \(sweep.worst); "
-              + "below no gateway: \(sweep.below.count), worst shortfall \(sweep.worstShortfall)")
+        print(
+            "random scenarios: median ratio to the oracle \(sweep.median), worst \(sweep.worst); "
+                + "below no gateway: \(sweep.below.count), worst shortfall \(sweep.worstShortfall)")
         for case let (scenario, ballast, direct, oracle) in sweep.below {
             print("  replay: \(scenario) -> ballast \(ballast), direct \(direct), oracle \(oracle)")
         }

@@ -40,8 +40,9 @@ import Testing
     }
 
     @Test func theLongestWaitOfAllDimensionsIsTheOneReported() {
-        var allowance = ClientAllowance(limits: ClientLimits(requestsPerMinute: 600, inputTokensPerMinute: 600),
-                                        now: t(0), wallTime: Self.midnight)
+        var allowance = ClientAllowance(
+            limits: ClientLimits(requestsPerMinute: 600, inputTokensPerMinute: 600),
+            now: t(0), wallTime: Self.midnight)
         #expect(allowance.admit(RequestCost(inputTokens: 600), now: t(0), wallTime: Self.midnight) == .admit(RequestCost(inputTokens: 600)))
         let decision = allowance.admit(RequestCost(inputTokens: 300), now: t(0), wallTime: Self.midnight)
         #expect(decision == .rateLimited(.inputTokens, retryAfter: 30))

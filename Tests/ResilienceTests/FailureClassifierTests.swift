@@ -17,8 +17,9 @@ import Testing
     }
 
     @Test func rateLimitIsRetryableUpstreamWithRetryAfter() {
-        let result = classifier.classify(status: 429, headers: ["retry-after": "12"],
-                                         bodyPrefix: body("rate_limit_error", "Number of requests has exceeded your per-minute rate limit"))
+        let result = classifier.classify(
+            status: 429, headers: ["retry-after": "12"],
+            bodyPrefix: body("rate_limit_error", "Number of requests has exceeded your per-minute rate limit"))
         #expect(result.outcome == .upstream)
         #expect(result.retryable)
         #expect(result.errorType == "rate_limit_error")
@@ -33,8 +34,9 @@ import Testing
         "Your credit balance is too low to access the Anthropic API.",
     ])
     func spendLimitIsFinal(message: String) {
-        let result = classifier.classify(status: 429, headers: ["retry-after": "30"],
-                                         bodyPrefix: body("rate_limit_error", message))
+        let result = classifier.classify(
+            status: 429, headers: ["retry-after": "30"],
+            bodyPrefix: body("rate_limit_error", message))
         #expect(result.outcome == .client)
         #expect(!result.retryable)
         #expect(!result.isRateLimited)

@@ -74,8 +74,9 @@ import Testing
     /// answer, before any 429.
     @Test func trustedHeadersPaceAtTheAnnouncedRefillRate() {
         var allowance = RateAllowance(now: t(0))
-        let verdict = allowance.record(.init(limits: requests(limit: 600, remaining: 500, reset: 10), sentAt: t(0)),
-                                       wallTime: wall, now: t(0))
+        let verdict = allowance.record(
+            .init(limits: requests(limit: 600, remaining: 500, reset: 10), sentAt: t(0)),
+            wallTime: wall, now: t(0))
         #expect(verdict == .trusted)
         #expect(allowance.announcedLimit == 10)
         #expect(allowance.rate == 10)
@@ -88,22 +89,27 @@ import Testing
         var allowance = RateAllowance(now: t(0))
         allowance.record(.init(limits: requests(limit: 600, remaining: 5), sentAt: t(0)), wallTime: wall, now: t(0))
         for second in 1...5 {
-            let answer = RateAllowance.Answer(limits: requests(limit: 600, remaining: 0), rateLimited: true, retryAfter: 1,
-                                              sentAt: t(Double(second)))
+            let answer = RateAllowance.Answer(
+                limits: requests(limit: 600, remaining: 0), rateLimited: true, retryAfter: 1,
+                sentAt: t(Double(second)))
             allowance.record(answer, wallTime: wall, now: t(Double(second)))
         }
         #expect(allowance.rate == 10)
         // The bucket is empty: the next request waits for one refill (0.1 s), not for
         // the retry-after.
-        guard case .wait(let wait) = allowance.decide(now: t(5)) else { Issue.record("expected a wait"); return }
+        guard case .wait(let wait) = allowance.decide(now: t(5)) else {
+            Issue.record("expected a wait")
+            return
+        }
         #expect(abs(wait - 0.1) < 1e-9)
     }
 
     /// A 429 with trusted headers that show room is not explained by them: AIMD cuts.
     @Test func aRateLimitTheHeadersDoNotExplainCuts() {
         var allowance = RateAllowance(now: t(0))
-        allowance.record(.init(limits: requests(limit: 600, remaining: 300), rateLimited: true, sentAt: t(0)),
-                         wallTime: wall, now: t(0))
+        allowance.record(
+            .init(limits: requests(limit: 600, remaining: 300), rateLimited: true, sentAt: t(0)),
+            wallTime: wall, now: t(0))
         #expect(allowance.rate == 5)
     }
 
@@ -156,9 +162,15 @@ import Testing
         var allowance = RateAllowance(settings: .init(initialRate: 100), now: t(0))
         allowance.record(bare429(retryAfter: 2, at: t(0)), wallTime: wall, now: t(0))
         #expect(allowance.rate == 50)
-        guard case .wait(let first) = allowance.decide(now: t(0)) else { Issue.record("expected a wait"); return }
+        guard case .wait(let first) = allowance.decide(now: t(0)) else {
+            Issue.record("expected a wait")
+            return
+        }
         #expect(abs(first - 2) < 1e-9)
-        guard case .wait(let second) = allowance.decide(now: t(1)) else { Issue.record("expected a wait"); return }
+        guard case .wait(let second) = allowance.decide(now: t(1)) else {
+            Issue.record("expected a wait")
+            return
+        }
         #expect(abs(second - 1) < 1e-9)
         #expect(allowance.decide(now: t(2.01)) == .go)
     }
@@ -190,7 +202,10 @@ import Testing
         // The bucket: 2,000 learned from what the upstream holds.
         #expect(allowance.decide(now: t(0), cost: cost) == .go)
         #expect(allowance.decide(now: t(0), cost: cost) == .go)
-        guard case .wait(let wait) = allowance.decide(now: t(0.5), cost: cost) else { Issue.record("expected a wait"); return }
+        guard case .wait(let wait) = allowance.decide(now: t(0.5), cost: cost) else {
+            Issue.record("expected a wait")
+            return
+        }
         // 500 refilled of the 1,000 needed, at 1,000 tokens a second.
         #expect(abs(wait - 0.5) < 1e-9)
     }
@@ -205,7 +220,10 @@ import Testing
         #expect(cost.outputTokens == 1_000)
         #expect(allowance.decide(now: t(0), cost: cost) == .go)
         // 100 - 1,000: in debt, so the next request waits for the output bucket.
-        guard case .wait = allowance.decide(now: t(0), cost: cost) else { Issue.record("expected a wait"); return }
+        guard case .wait = allowance.decide(now: t(0), cost: cost) else {
+            Issue.record("expected a wait")
+            return
+        }
         allowance.recordUsage(charged: cost, outputTokens: 50, maxTokens: 1_000)
         #expect(allowance.decide(now: t(0), cost: cost) == .go)
         #expect(allowance.outputRatio < 1)
@@ -217,8 +235,9 @@ import Testing
     /// counts against this.
     @Test func supplyIsTheTightestBucketAtTheTypicalRequest() throws {
         var allowance = RateAllowance(now: t(0))
-        let limits = RateLimitHeaders(requests: .init(limit: 60_000, remaining: 999, resetAt: wall + 1),
-                                      outputTokens: .init(limit: 144_000, remaining: 2_399, resetAt: wall + 1))
+        let limits = RateLimitHeaders(
+            requests: .init(limit: 60_000, remaining: 999, resetAt: wall + 1),
+            outputTokens: .init(limit: 144_000, remaining: 2_399, resetAt: wall + 1))
         allowance.record(.init(limits: limits, sentAt: t(0)), wallTime: wall, now: t(0))
         #expect(allowance.supply?.rate == 1_000, "no request seen yet: the request limit")
         // Answers of 40 tokens to requests allowing 256: the output share is learned.
@@ -235,10 +254,13 @@ import Testing
     }
 
     @Test func headerParsing() {
-        let limits = RateLimitHeaders(headers([("Anthropic-RateLimit-Requests-Limit", "50"),
-                                               ("anthropic-ratelimit-requests-remaining", "49"),
-                                               ("anthropic-ratelimit-requests-reset", "2026-11-26T16:20:00Z"),
-                                               ("anthropic-ratelimit-output-tokens-remaining", "junk")]))
+        let limits = RateLimitHeaders(
+            headers([
+                ("Anthropic-RateLimit-Requests-Limit", "50"),
+                ("anthropic-ratelimit-requests-remaining", "49"),
+                ("anthropic-ratelimit-requests-reset", "2026-11-26T16:20:00Z"),
+                ("anthropic-ratelimit-output-tokens-remaining", "junk"),
+            ]))
         #expect(limits.requests == .init(limit: 50, remaining: 49, resetAt: 1_795_710_000))
         #expect(limits.outputTokens == nil)
         #expect(limits.tokens == nil)
@@ -246,14 +268,17 @@ import Testing
     }
 
     @Test func headerParsingTakesTheFirstOfEachAndIgnoresStrangers() {
-        let limits = RateLimitHeaders(headers([("anthropic-ratelimit-tokens-limit", "1000"),
-                                               ("anthropic-ratelimit-tokens-limit", "5"),
-                                               ("anthropic-ratelimit-input-tokens-remaining", "-3"),
-                                               ("anthropic-ratelimit-input-tokens-reset", "soon"),
-                                               ("anthropic-ratelimit-cache-tokens-limit", "7"),
-                                               ("anthropic-ratelimit-requests-ceiling", "9"),
-                                               ("anthropic-ratelimit-", "1"),
-                                               ("x-anthropic-ratelimit-requests-limit", "3")]))
+        let limits = RateLimitHeaders(
+            headers([
+                ("anthropic-ratelimit-tokens-limit", "1000"),
+                ("anthropic-ratelimit-tokens-limit", "5"),
+                ("anthropic-ratelimit-input-tokens-remaining", "-3"),
+                ("anthropic-ratelimit-input-tokens-reset", "soon"),
+                ("anthropic-ratelimit-cache-tokens-limit", "7"),
+                ("anthropic-ratelimit-requests-ceiling", "9"),
+                ("anthropic-ratelimit-", "1"),
+                ("x-anthropic-ratelimit-requests-limit", "3"),
+            ]))
         #expect(limits.tokens == .init(limit: 1000))
         // A negative remaining is present but unusable: the dimension is there, the value not.
         #expect(limits.inputTokens == .init())

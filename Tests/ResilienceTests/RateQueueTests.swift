@@ -4,8 +4,9 @@ import Testing
 
 @Suite struct RateQueueTests {
     func queue(rate: Double?, maxWaiting: Int = 100, maxWait: Double = 10) -> RateQueue {
-        RateQueue(allowance: RateAllowance(settings: .init(initialRate: rate), now: t(0)),
-                  maxWaiting: maxWaiting, maxWait: maxWait)
+        RateQueue(
+            allowance: RateAllowance(settings: .init(initialRate: rate), now: t(0)),
+            maxWaiting: maxWaiting, maxWait: maxWait)
     }
 
     @Test func waitersReserveSlotsInOrderAndRejectionsAreHonest() {
@@ -40,8 +41,9 @@ import Testing
         var queue = queue(rate: 2)
         #expect(queue.admit(now: t(0)) == .now)
         #expect(queue.admit(now: t(0)) == .now)
-        queue.allowance.record(RateAllowance.Answer(limits: RateLimitHeaders(), rateLimited: true, sentAt: t(0)),
-                               wallTime: 0, now: t(0))
+        queue.allowance.record(
+            RateAllowance.Answer(limits: RateLimitHeaders(), rateLimited: true, sentAt: t(0)),
+            wallTime: 0, now: t(0))
         #expect(queue.allowance.rate == 1)
         #expect(queue.admit(now: t(0)) == .wait(seconds: 1))
         #expect(queue.admit(now: t(0)) == .wait(seconds: 2))
@@ -52,8 +54,9 @@ import Testing
         #expect(pacer.admit("us/opus", now: t(0)) == .now)
         #expect(pacer.admit("us/opus", now: t(0)) == .wait(seconds: 1))
         #expect(pacer.admit("eu/opus", now: t(0)) == .now)
-        pacer.record("eu/opus", answer: RateAllowance.Answer(limits: RateLimitHeaders(), rateLimited: true, sentAt: t(0.1)),
-                     wallTime: 0, now: t(0.2))
+        pacer.record(
+            "eu/opus", answer: RateAllowance.Answer(limits: RateLimitHeaders(), rateLimited: true, sentAt: t(0.1)),
+            wallTime: 0, now: t(0.2))
         let snapshot = pacer.snapshot(now: t(0.5))
         #expect(snapshot.map(\.key) == ["eu/opus", "us/opus"])
         #expect(snapshot.map(\.waiting) == [0, 1])

@@ -27,7 +27,10 @@ import Testing
     @Test func refreshesAheadOfExpiryWhileTrafficContinues() {
         let refresher = refresher()
         // 20 % of an hour is 720 s: refresh from 2,880 s on.
-        guard case .use = refresher.tokenForRequest(now: t(2879)) else { Issue.record("expected use"); return }
+        guard case .use = refresher.tokenForRequest(now: t(2879)) else {
+            Issue.record("expected use")
+            return
+        }
         guard case .useAndRefreshInBackground(let token, let refresh) = refresher.tokenForRequest(now: t(2880)) else {
             Issue.record("expected a background refresh")
             return
@@ -40,7 +43,10 @@ import Testing
 
     @Test func shortLivedTokensRefreshAtLeastThirtySecondsAhead() {
         let refresher = refresher(lifetime: 100)
-        guard case .use = refresher.tokenForRequest(now: t(69.9)) else { Issue.record("expected use"); return }
+        guard case .use = refresher.tokenForRequest(now: t(69.9)) else {
+            Issue.record("expected use")
+            return
+        }
         guard case .useAndRefreshInBackground = refresher.tokenForRequest(now: t(70)) else {
             Issue.record("expected a background refresh")
             return
@@ -54,13 +60,19 @@ import Testing
             return
         }
         refresher.refreshFailed(first, reason: "503 from the token endpoint", now: t(70))
-        guard case .use = refresher.tokenForRequest(now: t(70.5)) else { Issue.record("expected use"); return }
+        guard case .use = refresher.tokenForRequest(now: t(70.5)) else {
+            Issue.record("expected use")
+            return
+        }
         guard case .useAndRefreshInBackground(_, let second) = refresher.tokenForRequest(now: t(71)) else {
             Issue.record("expected a retry after 1 s")
             return
         }
         refresher.refreshFailed(second, reason: "503 from the token endpoint", now: t(71))
-        guard case .use = refresher.tokenForRequest(now: t(72.9)) else { Issue.record("expected use"); return }
+        guard case .use = refresher.tokenForRequest(now: t(72.9)) else {
+            Issue.record("expected use")
+            return
+        }
         guard case .useAndRefreshInBackground = refresher.tokenForRequest(now: t(73)) else {
             Issue.record("expected a retry after 2 s")
             return
@@ -112,7 +124,10 @@ import Testing
 
     @Test func aLostRefreshIsReplacedAndItsLateFailureIgnored() {
         let refresher = TokenRefresher()
-        guard case .startRefresh(let lost) = refresher.tokenForRequest(now: t(0)) else { Issue.record("expected start"); return }
+        guard case .startRefresh(let lost) = refresher.tokenForRequest(now: t(0)) else {
+            Issue.record("expected start")
+            return
+        }
         #expect(refresher.tokenForRequest(now: t(29)) == .waitForRefresh)
         // 30 s without an answer: presumed lost, one backoff step, then a new one may start.
         #expect(refresher.tokenForRequest(now: t(30)) == .unavailable(reason: "token refresh timed out"))
@@ -123,7 +138,10 @@ import Testing
         refresher.refreshFailed(lost, reason: "late", now: t(32))
         #expect(refresher.tokenForRequest(now: t(32)) == .waitForRefresh)
         refresher.refreshSucceeded(next, value: "tok-1", expiresIn: 3600, now: t(33))
-        guard case .use = refresher.tokenForRequest(now: t(33)) else { Issue.record("expected use"); return }
+        guard case .use = refresher.tokenForRequest(now: t(33)) else {
+            Issue.record("expected use")
+            return
+        }
     }
 
     @Test func aThousandConcurrentCallersAroundExpiryStartOneRefresh() {

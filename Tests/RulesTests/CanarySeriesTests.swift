@@ -45,18 +45,22 @@ import BallastConfig
         }
         #expect(issue(#"error_ratio{canary="newer"}[1m] > 0.2"#) == "19: unknown canary side 'newer' (known: old, new)")
         #expect(issue(#"error_ratio{canary=~"n.*"}[1m] > 0.2"#) == #"12: canary takes = with "old" or "new""#)
-        #expect(issue(#"error_ratio{migration="a"}[1m] > 0.2"#)
-            == #"12: migration needs a side as well: {canary="new", migration="a"}"#)
-        #expect(issue(#"error_ratio{canary="new"}[10m] > 0.2"#)
-            == "26: canary attempts are kept for 5m; the window must not be longer, not 10m")
-        #expect(issue(#"error_ratio{canary="new", level="request"}[1m] > 0.2"#)
-            == #"0: canary series count upstream attempts; drop level="request""#)
+        #expect(
+            issue(#"error_ratio{migration="a"}[1m] > 0.2"#)
+                == #"12: migration needs a side as well: {canary="new", migration="a"}"#)
+        #expect(
+            issue(#"error_ratio{canary="new"}[10m] > 0.2"#)
+                == "26: canary attempts are kept for 5m; the window must not be longer, not 10m")
+        #expect(
+            issue(#"error_ratio{canary="new", level="request"}[1m] > 0.2"#)
+                == #"0: canary series count upstream attempts; drop level="request""#)
         #expect(issue("error_ratio[1m] by (canary) > 0.2").hasPrefix("20: cannot group by 'canary'"))
         #expect(issue(#"error_ratio{canary="new", migration="a"}[1m] > 2 * error_ratio{canary="old", migration="a"}[1m]"#) == "compiled")
     }
 
     @Test func canaryActionsParseAndTheirMistakesAreNamed() {
-        let good = ruleSet("""
+        let good = ruleSet(
+            """
             groups:
               - name: c
                 rules:
@@ -67,9 +71,13 @@ import BallastConfig
                     when: error_ratio{canary="new"}[1m] > 0.05
                     action: { canary: hold }
             """)
-        #expect(good.rules.map(\.action) == [.canary(CanaryAction(command: .rollback, migration: "sonnet-next")),
-                                             .canary(CanaryAction(command: .hold))])
-        let issues = ruleIssues("""
+        #expect(
+            good.rules.map(\.action) == [
+                .canary(CanaryAction(command: .rollback, migration: "sonnet-next")),
+                .canary(CanaryAction(command: .hold)),
+            ])
+        let issues = ruleIssues(
+            """
             groups:
               - name: c
                 rules:

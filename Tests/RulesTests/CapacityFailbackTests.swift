@@ -39,13 +39,16 @@ import Foundation
     }
 
     /// Steps every 500 ms from `from` to `to`, telling the engine `shortage(time)`.
-    static func step(_ rules: RuleSet, _ source: InMemoryWindowSource, _ state: inout RuleEngineState, from: Double, to: Double,
-                     shortage: (Double) -> CapacityShortage) -> [(time: Double, summary: String)] {
+    static func step(
+        _ rules: RuleSet, _ source: InMemoryWindowSource, _ state: inout RuleEngineState, from: Double, to: Double,
+        shortage: (Double) -> CapacityShortage
+    ) -> [(time: Double, summary: String)] {
         var changes: [(time: Double, summary: String)] = []
         var time = from
         while time <= to + 1e-9 {
-            let evaluation = RuleEngine.evaluate(rules, state: state, source: source, now: RuleTime(seconds: time),
-                                                 capacity: shortage(time))
+            let evaluation = RuleEngine.evaluate(
+                rules, state: state, source: source, now: RuleTime(seconds: time),
+                capacity: shortage(time))
             state = evaluation.state
             changes.append(contentsOf: evaluation.changes.map { (time, $0.summary) })
             time += 0.5
@@ -63,8 +66,11 @@ import Foundation
         let changes = Self.step(rules, Self.outage(), &state, from: 13, to: 13) { _ in short }
         // The good probes end the rule's run of failures and close the circuit; the weight
         // comes back in the same step.
-        #expect(changes.map(\.summary) == ["rule_resolved region=primary resolved", "circuit_changed region=primary closed",
-                                           "route_shifted region=primary weight=100", "route_shifted region=secondary weight=0"])
+        #expect(
+            changes.map(\.summary) == [
+                "rule_resolved region=primary resolved", "circuit_changed region=primary closed",
+                "route_shifted region=primary weight=100", "route_shifted region=secondary weight=0",
+            ])
         #expect(state.routing.phase("primary", at: 13) == .restored)
         // Nothing moves afterwards: the standby still reported short changes nothing.
         #expect(Self.step(rules, Self.outage(), &state, from: 13.5, to: 40) { _ in short }.isEmpty)
@@ -123,8 +129,10 @@ import Foundation
     }
 
     @Test func failbackWhenShortGradualKeepsTheHoldDown() {
-        let rules = ruleSet(Self.rules.replacingOccurrences(of: "failback_interval: 2.5s }",
-                                                            with: "failback_interval: 2.5s, failback_when_short: gradual }"))
+        let rules = ruleSet(
+            Self.rules.replacingOccurrences(
+                of: "failback_interval: 2.5s }",
+                with: "failback_interval: 2.5s, failback_when_short: gradual }"))
         #expect(rules.routing.failbackAtOnceWhenShort == false)
         var state = RuleEngineState()
         _ = Self.step(rules, Self.outage(), &state, from: 0, to: 20) { _ in CapacityShortage(regions: ["secondary"]) }

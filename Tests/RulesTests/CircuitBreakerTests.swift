@@ -4,8 +4,9 @@ import Testing
 
 /// The circuit state machine on its own, at explicit times.
 @Suite struct CircuitBreakerTests {
-    static let policy = CircuitPolicy(openFor: 10, maxOpen: 60, resetAfter: 100,
-                                      probe: ProbePolicy(requests: 5, maxErrorRatio: 0.2, timeout: 30))
+    static let policy = CircuitPolicy(
+        openFor: 10, maxOpen: 60, resetAfter: 100,
+        probe: ProbePolicy(requests: 5, maxErrorRatio: 0.2, timeout: 30))
     let target = CircuitTarget(region: "primary")
 
     /// `requests` requests of which `failures` failed, as the probe window would hold them.
@@ -171,13 +172,16 @@ import Testing
         let four = config.policy(level: 4)
         #expect(four.maxTokens == 1024 && four.fallback && four.shed == ShedPolicy() && four.answer == AnswerPolicy())
         #expect(config.policy(level: 7).level == 4)
-        #expect(DegradationPolicy.headerValue(level: 2, applied: ["max_tokens=1024", "model=claude-haiku-4-5"])
-            == "level=2; max_tokens=1024; model=claude-haiku-4-5")
+        #expect(
+            DegradationPolicy.headerValue(level: 2, applied: ["max_tokens=1024", "model=claude-haiku-4-5"])
+                == "level=2; max_tokens=1024; model=claude-haiku-4-5")
     }
 
     @Test func fallbackMapFollowsGlobsAndSkipsOpenModels() {
-        let map = ModelFallbackMap([ModelFallback(pattern: "claude-opus-*", model: "claude-sonnet-4-5"),
-                                    ModelFallback(pattern: "claude-sonnet-?-?", model: "claude-haiku-4-5")])
+        let map = ModelFallbackMap([
+            ModelFallback(pattern: "claude-opus-*", model: "claude-sonnet-4-5"),
+            ModelFallback(pattern: "claude-sonnet-?-?", model: "claude-haiku-4-5"),
+        ])
         #expect(map.fallback(for: "claude-opus-4-1") == "claude-sonnet-4-5")
         #expect(map.fallback(for: "claude-sonnet-4-6") == "claude-haiku-4-5")
         #expect(map.fallback(for: "claude-sonnet-4-66") == nil)

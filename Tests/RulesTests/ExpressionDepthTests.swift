@@ -21,8 +21,9 @@ import Testing
         #expect(issues(parentheses) == ["64: \(Self.tooDeep)"])
         #expect(issues(String(repeating: "not ", count: 20_000) + "error_ratio[1m] > 0.5") == ["256: \(Self.tooDeep)"])
         #expect(issues(String(repeating: "-", count: 20_000) + "1 > 0") == ["64: \(Self.tooDeep)"])
-        #expect(issues("max(" + String(repeating: "max(", count: 5_000) + "request_rate[1m]" + String(repeating: ")", count: 5_001) + " > 0")
-            == ["256: \(Self.tooDeep)"])
+        #expect(
+            issues("max(" + String(repeating: "max(", count: 5_000) + "request_rate[1m]" + String(repeating: ")", count: 5_001) + " > 0")
+                == ["256: \(Self.tooDeep)"])
     }
 
     /// Operator chains build a tree as deep as they are long, although the parser loops over

@@ -65,8 +65,10 @@ import Testing
         #expect(value("request_rate[10s] by (model) > 50") == #"{model="claude-opus-4-1"}: true, {model="claude-sonnet-4-5"}: false"#)
         #expect(value(#"request_rate{region=~"prim.*"}[10s] by (region) > 50"#) == #"{region="primary"}: true"#)
         // Different groupings combine where their labels agree.
-        #expect(value("error_ratio[10s] by (region) > 0.1 and request_rate[10s] by (model) > 50")
-            == #"{region="primary", model="claude-opus-4-1"}: true, {region="primary", model="claude-sonnet-4-5"}: false, {region="secondary", model="claude-opus-4-1"}: false, {region="secondary", model="claude-sonnet-4-5"}: false"#)
+        #expect(
+            value("error_ratio[10s] by (region) > 0.1 and request_rate[10s] by (model) > 50")
+                == #"{region="primary", model="claude-opus-4-1"}: true, {region="primary", model="claude-sonnet-4-5"}: false, {region="secondary", model="claude-opus-4-1"}: false, {region="secondary", model="claude-sonnet-4-5"}: false"#
+        )
     }
 
     @Test func aggregationReducesGroups() {
@@ -74,8 +76,9 @@ import Testing
         #expect(value("min(error_ratio[10s] by (region)) > 0.2").hasPrefix("false"))
         #expect(value("sum(request_rate[10s] by (region)) == 115").hasPrefix("true"))
         #expect(value("avg(request_rate[10s] by (region)) == 57.5").hasPrefix("true"))
-        #expect(value("min by (model) (error_ratio[10s] by (region, model)) > 0.2")
-            == #"{model="claude-opus-4-1"}: true, {model="claude-sonnet-4-5"}: false"#)
+        #expect(
+            value("min by (model) (error_ratio[10s] by (region, model)) > 0.2")
+                == #"{model="claude-opus-4-1"}: true, {model="claude-sonnet-4-5"}: false"#)
     }
 
     @Test func syntaxErrorsNameWhatIsWrongAndWhere() {
@@ -93,7 +96,8 @@ import Testing
         #expect(issue("error_ratio[1m > 1") == "11: window is not closed: add the ending ]")
         #expect(issue("error_ratio{region=\"a}[1m] > 1") == "19: string is not closed: add the ending \"")
         #expect(issue("(error_ratio[1m] > 1") == "20: expected ')' to close its '(', found the end of the expression")
-        #expect(issue("error_ratio[1m] > 1 error_ratio[1m] > 2") == "20: unexpected 'error_ratio' after a complete expression; join conditions with 'and' or 'or'")
+        #expect(
+            issue("error_ratio[1m] > 1 error_ratio[1m] > 2") == "20: unexpected 'error_ratio' after a complete expression; join conditions with 'and' or 'or'")
         #expect(issue("error_ratio[1m] = 1") == "16: unexpected '=': compare with '=='")
         #expect(issue("error_ratio[1m] > 1x") == "18: '1x' is neither a number nor a duration such as 500ms, 30s or 5m")
         #expect(issue("error_ratio[1m] > 0.5 and error_ratio") == "37: error_ratio needs a window, such as error_ratio[30s]")
@@ -101,7 +105,8 @@ import Testing
     }
 
     @Test func eachDistinctQueryReachesTheSourceOncePerStep() throws {
-        let rules = ruleSet("""
+        let rules = ruleSet(
+            """
             groups:
               - name: g
                 rules:

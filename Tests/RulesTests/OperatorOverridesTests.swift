@@ -14,8 +14,10 @@ import Testing
 
     func engine(weightsFor regions: [RuleRegion]) -> RuleEngineState {
         let rules = ruleSet("groups: []", context: RuleContext(regions: regions))
-        return RuleEngine.evaluate(rules, state: RuleEngineState(), source: InMemoryWindowSource(regions: regions.map(\.name)),
-                                   now: RuleTime(seconds: 0)).state
+        return RuleEngine.evaluate(
+            rules, state: RuleEngineState(), source: InMemoryWindowSource(regions: regions.map(\.name)),
+            now: RuleTime(seconds: 0)
+        ).state
     }
 
     @Test func withoutOverridesTheRulesWeightsStand() {

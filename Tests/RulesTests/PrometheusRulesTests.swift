@@ -15,8 +15,9 @@ import Testing
     }
 
     func promtool(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let promtool = try #require(Self.promtoolPath,
-                                    "promtool is not installed; `make deps` installs Debian's prometheus package, which ships it")
+        let promtool = try #require(
+            Self.promtoolPath,
+            "promtool is not installed; `make deps` installs Debian's prometheus package, which ships it")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: promtool)
         process.arguments = arguments

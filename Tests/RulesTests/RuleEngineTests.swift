@@ -39,8 +39,11 @@ import Testing
         #expect(state.alert(RuleInstance(key: key))?.activeSince == 15)
         let more = run(rules, source: Self.source(failingFrom: 10, until: 30), state: &state, from: 16, to: 18)
         #expect(more.map(\.time) == [18, 18, 18, 18])
-        #expect(more.map(\.change.summary) == ["rule_fired region=primary firing", "circuit_changed region=primary open",
-                                               "route_shifted region=primary weight=0", "route_shifted region=secondary weight=100"])
+        #expect(
+            more.map(\.change.summary) == [
+                "rule_fired region=primary firing", "circuit_changed region=primary open",
+                "route_shifted region=primary weight=0", "route_shifted region=secondary weight=100",
+            ])
         #expect(state.firing == [RuleInstance(key: key)])
     }
 
@@ -51,8 +54,9 @@ import Testing
         // The source's seconds are wall-clock seconds here.
         var source = InMemoryWindowSource(regions: ["primary", "secondary"])
         for second in 0..<30 {
-            source.add(sample(requests: 10, failures: second >= 5 ? 10 : 0, outcome: .local), second: 1_700_000_000 + second,
-                       labels: SeriesLabels(region: "primary", model: "claude-sonnet-4-5"))
+            source.add(
+                sample(requests: 10, failures: second >= 5 ? 10 : 0, outcome: .local), second: 1_700_000_000 + second,
+                labels: SeriesLabels(region: "primary", model: "claude-sonnet-4-5"))
         }
         var events: [AuditEvent] = []
         for _ in 0...14 {
@@ -67,14 +71,18 @@ import Testing
         #expect(opened.target == "region=primary")
         #expect(opened.action == "open")
         #expect(opened.actor == "rule:primary-failing")
-        #expect(opened.reason == #"open for 10s (trip 1); error_ratio{region="primary", class="upstream|local"}[10s] > 0.5 and request_rate{region="primary"}[10s] > 1 [error_ratio{region="primary", class="upstream|local"}[10s]=0.9, request_rate{region="primary"}[10s]=10]"#)
+        #expect(
+            opened.reason
+                == #"open for 10s (trip 1); error_ratio{region="primary", class="upstream|local"}[10s] > 0.5 and request_rate{region="primary"}[10s] > 1 [error_ratio{region="primary", class="upstream|local"}[10s]=0.9, request_rate{region="primary"}[10s]=10]"#
+        )
         let fired = try #require(events.first { $0.kind == .ruleFired })
         #expect(fired.action == "firing")
         #expect(fired.reason.contains("=0.9"))
     }
 
     @Test func groupsAreEvaluatedAtTheirInterval() {
-        let rules = ruleSet("""
+        let rules = ruleSet(
+            """
             groups:
               - name: fast
                 interval: 500ms
@@ -111,8 +119,9 @@ import Testing
         var state = RuleEngineState()
         // Pending at 10s, open at 13s for 10s.
         _ = run(rules, source: Self.source(failingFrom: 5), state: &state, from: 0, to: 13)
-        #expect(state.circuitStatus(region: "primary", model: "claude-opus-4-1", at: 14)
-            == .open(target: CircuitTarget(region: "primary"), retryAfter: 9, mode: .reroute))
+        #expect(
+            state.circuitStatus(region: "primary", model: "claude-opus-4-1", at: 14)
+                == .open(target: CircuitTarget(region: "primary"), retryAfter: 9, mode: .reroute))
         #expect(state.circuitStatus(region: "secondary", model: nil, at: 14) == .closed)
         _ = run(rules, source: Self.source(failingFrom: 5), state: &state, from: 14, to: 23)
         #expect(state.circuitStatus(region: "primary", model: nil, at: 23) == .halfOpen(target: CircuitTarget(region: "primary"), permits: 5))
@@ -125,7 +134,8 @@ import Testing
     }
 
     @Test func aModelCircuitWithoutAnAvailableFallbackIsRefused() {
-        let rules = ruleSet("""
+        let rules = ruleSet(
+            """
             degradation:
               fallback: { "claude-opus-*": claude-sonnet-4-5 }
             groups:
@@ -144,13 +154,15 @@ import Testing
         let changes = run(rules, source: source, state: &state, from: 9, to: 15).map(\.change.summary)
         #expect(state.circuitState(CircuitTarget(model: "claude-opus-4-1")) == .open)
         #expect(state.circuitState(CircuitTarget(model: "claude-haiku-4-5")) == .closed)
-        #expect(changes.filter { $0.hasPrefix("circuit_changed") } == [
-            "circuit_changed model=claude-haiku-4-5 refused_open", "circuit_changed model=claude-opus-4-1 open",
-        ])
+        #expect(
+            changes.filter { $0.hasPrefix("circuit_changed") } == [
+                "circuit_changed model=claude-haiku-4-5 refused_open", "circuit_changed model=claude-opus-4-1 open",
+            ])
     }
 
     @Test func aDrainThatWouldLeaveNoRegionIsRefused() {
-        let rules = ruleSet("""
+        let rules = ruleSet(
+            """
             groups:
               - name: g
                 rules:
@@ -219,22 +231,25 @@ import Testing
 
     @Test func aReloadWithAnyErrorChangesNothing() {
         let good = RuleSource(path: "good.yaml", text: Self.after)
-        let bad = RuleSource(path: "bad.yaml", text: """
-            groups:
-              - name: other
-                rules:
-                  - { name: x, when: "request_rat[10s] > 1" }
-                  - { name: y, when: "request_rate[10s] >" }
-            """)
+        let bad = RuleSource(
+            path: "bad.yaml",
+            text: """
+                groups:
+                  - name: other
+                    rules:
+                      - { name: x, when: "request_rat[10s] > 1" }
+                      - { name: y, when: "request_rate[10s] >" }
+                """)
         let result = RuleSet.parse([good, bad], context: RuleContext(regions: [RuleRegion(name: "primary", weight: 100)]))
         guard case .failure(let error) = result else {
             Issue.record("must fail")
             return
         }
-        #expect(error.issues.map(\.description) == [
-            "bad.yaml:4:27: unknown function 'request_rat' (known: \(WindowFunction.allCases.map(\.rawValue).joined(separator: ", ")))",
-            "bad.yaml:5:46: the expression ends too early: a value or function is missing",
-        ])
+        #expect(
+            error.issues.map(\.description) == [
+                "bad.yaml:4:27: unknown function 'request_rat' (known: \(WindowFunction.allCases.map(\.rawValue).joined(separator: ", ")))",
+                "bad.yaml:5:46: the expression ends too early: a value or function is missing",
+            ])
     }
 
     @Test func loadingFromDiskCollectsEveryFile() throws {

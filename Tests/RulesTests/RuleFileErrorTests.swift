@@ -6,7 +6,8 @@ import Testing
 /// errors point inside the `when:` text whatever the YAML scalar style.
 @Suite struct RuleFileErrorTests {
     @Test func errorsInsideAPlainWhenPointAtTheToken() {
-        let issues = ruleIssues("""
+        let issues = ruleIssues(
+            """
             groups:
               - name: g
                 rules:
@@ -20,7 +21,8 @@ import Testing
     }
 
     @Test func doubleQuotedWhenSkipsTheQuoteAndEscapes() {
-        let issues = ruleIssues(#"""
+        let issues = ruleIssues(
+            #"""
             groups:
               - name: g
                 rules:
@@ -31,7 +33,8 @@ import Testing
     }
 
     @Test func singleQuotedWhenSkipsDoubledQuotes() {
-        let issues = ruleIssues("""
+        let issues = ruleIssues(
+            """
             groups:
               - name: g
                 rules:
@@ -42,7 +45,8 @@ import Testing
     }
 
     @Test func foldedMultiLineWhenPointsAtTheRightLine() {
-        let issues = ruleIssues("""
+        let issues = ruleIssues(
+            """
             groups:
               - name: g
                 rules:
@@ -57,7 +61,8 @@ import Testing
     }
 
     @Test func literalBlockWhenPointsAtTheRightLine() {
-        let issues = ruleIssues("""
+        let issues = ruleIssues(
+            """
             groups:
               - name: g
                 rules:
@@ -71,7 +76,8 @@ import Testing
     }
 
     @Test func everyKindOfMistakeIsReportedTogetherInFileOrder() {
-        let issues = ruleIssues("""
+        let issues = ruleIssues(
+            """
             groups:
               - name: g
                 interval: soon
@@ -107,7 +113,8 @@ import Testing
     }
 
     @Test func typeErrorsAreExplained() {
-        let issues = ruleIssues("""
+        let issues = ruleIssues(
+            """
             groups:
               - name: g
                 rules:
@@ -135,7 +142,8 @@ import Testing
     }
 
     @Test func actionMistakes() {
-        let issues = ruleIssues("""
+        let issues = ruleIssues(
+            """
             groups:
               - name: g
                 rules:
@@ -182,12 +190,13 @@ import Testing
             return
         }
         let lines = error.issues.map(\.description)
-        #expect(lines == [
-            "b.yaml:1:10: 'routing' is already defined at a.yaml:1:10; define it in one file",
-            "b.yaml:2:14: 'degradation' is already defined at a.yaml:2:14; define it in one file",
-            "b.yaml:4:11: duplicate group name 'g' (first defined at a.yaml:4:11)",
-            "b.yaml:6:17: duplicate rule name 'r' (first defined at a.yaml:6:17); rule names are unique across all rule files",
-        ])
+        #expect(
+            lines == [
+                "b.yaml:1:10: 'routing' is already defined at a.yaml:1:10; define it in one file",
+                "b.yaml:2:14: 'degradation' is already defined at a.yaml:2:14; define it in one file",
+                "b.yaml:4:11: duplicate group name 'g' (first defined at a.yaml:4:11)",
+                "b.yaml:6:17: duplicate rule name 'r' (first defined at a.yaml:6:17); rule names are unique across all rule files",
+            ])
     }
 
     @Test func yamlSyntaxAndMissingFilesAreReportedLikeTheRest() {
@@ -209,7 +218,8 @@ import Testing
     }
 
     @Test func regionNamesAreNotCheckedWithoutRegions() {
-        let set = ruleSet("""
+        let set = ruleSet(
+            """
             groups:
               - name: g
                 rules:
@@ -219,7 +229,8 @@ import Testing
     }
 
     @Test func fallbackLoopsAndEmptyLevelsAreErrors() {
-        let issues = ruleIssues("""
+        let issues = ruleIssues(
+            """
             degradation:
               levels:
                 - { max_tokens: 100 }
@@ -237,7 +248,8 @@ import Testing
 /// Placeholders need the grouping they name.
 @Suite struct TargetPlaceholderTests {
     @Test func modelPlaceholderNeedsGroupingByModel() {
-        let issues = ruleIssues("""
+        let issues = ruleIssues(
+            """
             groups:
               - name: g
                 rules:

@@ -34,7 +34,9 @@ import Testing
 
     @Test func checkPrintsASummaryOrEveryError() throws {
         try FileHelper.write(directory + "/check/good.yaml", Self.rules)
-        try FileHelper.write(directory + "/check/bad.yaml", """
+        try FileHelper.write(
+            directory + "/check/bad.yaml",
+            """
             groups:
               - name: h
                 rules:
@@ -48,12 +50,13 @@ import Testing
         #expect(good.text == "\(directory)/check/good.yaml: 1 group, 1 rule\nSUCCESS: 1 files, 1 groups, 1 rules\n")
         let both = RuleCheck.run(paths: [directory + "/check/good.yaml", directory + "/check/bad.yaml"], context: context)
         #expect(both.exitStatus == 1)
-        #expect(both.text == """
-            \(directory)/check/bad.yaml:4:46: unknown region 'nowhere' (known: primary)
-            \(directory)/check/bad.yaml:5:17: duplicate rule name 'busy' (first defined at \(directory)/check/good.yaml:4:15); rule names are unique across all rule files
-            FAILED: 2 errors
+        #expect(
+            both.text == """
+                \(directory)/check/bad.yaml:4:46: unknown region 'nowhere' (known: primary)
+                \(directory)/check/bad.yaml:5:17: duplicate rule name 'busy' (first defined at \(directory)/check/good.yaml:4:15); rule names are unique across all rule files
+                FAILED: 2 errors
 
-            """)
+                """)
         let unchecked = RuleCheck.run(paths: [directory + "/check/good.yaml"])
         #expect(unchecked.text.contains("note: region names were not checked"))
         #expect(RuleCheck.run(paths: [directory + "/none/*.yaml"]).exitStatus == 1)
@@ -61,7 +64,9 @@ import Testing
 
     @Test func testReportsPassesAndFailuresWithTheirPlace() throws {
         try FileHelper.write(directory + "/run/rules.yaml", Self.rules)
-        try FileHelper.write(directory + "/run/tests/busy.test.yaml", """
+        try FileHelper.write(
+            directory + "/run/tests/busy.test.yaml",
+            """
             rule_files: [../rules.yaml]
             regions: [ { name: primary, weight: 100 }, { name: secondary, weight: 0 } ]
             tests:
@@ -91,22 +96,25 @@ import Testing
         defer { FileHelper.remove(directory) }
         let report = RuleTestRunner.run(paths: [directory + "/run/tests/*.yaml"])
         #expect(report.exitStatus == 1)
-        #expect(report.text == """
-            \(directory)/run/tests/busy.test.yaml
-              ok    opens when busy
-              FAIL  a wrong expectation (\(directory)/run/tests/busy.test.yaml:18:5)
-                    at 8s: firing: expected [], got [busy]
-                    at 8s: circuit region=primary: expected closed, got open
-                    at 8s: degradation: expected level 1, got 0
-                    at 8s: (events since the previous check: [rule_fired region=primary firing, circuit_changed region=primary open, route_shifted region=primary weight=0, route_shifted region=secondary weight=100])
-            FAILED: 1 of 2 tests failed
+        #expect(
+            report.text == """
+                \(directory)/run/tests/busy.test.yaml
+                  ok    opens when busy
+                  FAIL  a wrong expectation (\(directory)/run/tests/busy.test.yaml:18:5)
+                        at 8s: firing: expected [], got [busy]
+                        at 8s: circuit region=primary: expected closed, got open
+                        at 8s: degradation: expected level 1, got 0
+                        at 8s: (events since the previous check: [rule_fired region=primary firing, circuit_changed region=primary open, route_shifted region=primary weight=0, route_shifted region=secondary weight=100])
+                FAILED: 1 of 2 tests failed
 
-            """)
+                """)
     }
 
     @Test func brokenTestFilesAreReportedWithPositions() throws {
         try FileHelper.write(directory + "/broken/rules.yaml", Self.rules)
-        try FileHelper.write(directory + "/broken/a.test.yaml", """
+        try FileHelper.write(
+            directory + "/broken/a.test.yaml",
+            """
             rule_files: [rules.yaml]
             tests:
               - name: t
@@ -120,13 +128,14 @@ import Testing
         defer { FileHelper.remove(directory) }
         let report = RuleTestRunner.run(paths: [directory + "/broken/a.test.yaml"])
         #expect(report.exitStatus == 1)
-        #expect(report.text == """
-            \(directory)/broken/a.test.yaml
-              \(directory)/broken/a.test.yaml:6:25: '7xz': the repeat count after 'x' must be a whole number of 1 or more
-              \(directory)/broken/a.test.yaml:8:13: 'at' (1.5s) must be a multiple of evaluation_interval (1s)
-              \(directory)/broken/a.test.yaml:9:45: a circuit state is closed, open or half_open, not 'ajar'
-            FAILED: 0 of 0 tests failed, 1 files could not be run
+        #expect(
+            report.text == """
+                \(directory)/broken/a.test.yaml
+                  \(directory)/broken/a.test.yaml:6:25: '7xz': the repeat count after 'x' must be a whole number of 1 or more
+                  \(directory)/broken/a.test.yaml:8:13: 'at' (1.5s) must be a multiple of evaluation_interval (1s)
+                  \(directory)/broken/a.test.yaml:9:45: a circuit state is closed, open or half_open, not 'ajar'
+                FAILED: 0 of 0 tests failed, 1 files could not be run
 
-            """)
+                """)
     }
 }

@@ -14,8 +14,9 @@ import Testing
         for second in 1...10 {
             source.add(sample(requests: 6), second: second, labels: SeriesLabels(region: "primary", model: model), level: .request)
             source.add(sample(requests: 4), second: second, labels: SeriesLabels(region: "secondary", model: model), level: .request)
-            source.add(sample(requests: 10, failures: 4), second: second, labels: SeriesLabels(region: "primary", model: model),
-                       level: .attempt)
+            source.add(
+                sample(requests: 10, failures: 4), second: second, labels: SeriesLabels(region: "primary", model: model),
+                level: .attempt)
             source.add(sample(requests: 4), second: second, labels: SeriesLabels(region: "secondary", model: model), level: .attempt)
         }
         return source
@@ -70,12 +71,15 @@ import Testing
             }
         }
         #expect(issue(#"error_ratio{level="attempts"}[1m] > 0.2"#) == "18: unknown level 'attempts' (known: attempt, request)")
-        #expect(issue(#"error_ratio{level=~"att.*"}[1m] > 0.2"#)
-            == #"12: level takes = or != with "attempt" or "request", not a regular expression"#)
-        #expect(issue(#"error_ratio{level="attempt", level="request"}[1m] > 0.2"#)
-            == "35: level is already attempt; a series is either requests or attempts")
-        #expect(issue(#"error_ratio{level="attempt"}[10m] > 0.2"#)
-            == #"29: attempts are kept for 5m; a level="attempt" window must not be longer, not 10m"#)
+        #expect(
+            issue(#"error_ratio{level=~"att.*"}[1m] > 0.2"#)
+                == #"12: level takes = or != with "attempt" or "request", not a regular expression"#)
+        #expect(
+            issue(#"error_ratio{level="attempt", level="request"}[1m] > 0.2"#)
+                == "35: level is already attempt; a series is either requests or attempts")
+        #expect(
+            issue(#"error_ratio{level="attempt"}[10m] > 0.2"#)
+                == #"29: attempts are kept for 5m; a level="attempt" window must not be longer, not 10m"#)
         #expect(issue("error_ratio[1m] by (level) > 0.2") == #"20: cannot group by 'level'; select one with {level="attempt"} or {level="request"}"#)
         #expect(issue(#"error_ratio{level="request"}[10m] > 0.2"#) == "compiled")
         #expect(issue(#"error_ratio{level="attempt"}[5m] > 0.2"#) == "compiled")

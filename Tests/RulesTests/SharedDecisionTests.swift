@@ -52,11 +52,15 @@ import Testing
     @Test func anOpeningThatWouldLeaveNoRegionHereIsRefused() {
         var state = RuleEngineState()
         let secondary = CircuitTarget(region: "secondary")
-        #expect(state.adoptOpenCircuit(secondary, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil,
-                                       ruleSet: rules, at: 0) != nil)
+        #expect(
+            state.adoptOpenCircuit(
+                secondary, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil,
+                ruleSet: rules, at: 0) != nil)
         // This instance's own view: secondary is open, so primary must stay.
-        #expect(state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil,
-                                       ruleSet: rules, at: 0) == nil)
+        #expect(
+            state.adoptOpenCircuit(
+                target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil,
+                ruleSet: rules, at: 0) == nil)
         #expect(state.circuitState(target) == .closed)
     }
 
@@ -73,8 +77,10 @@ import Testing
     @Test func peersShiftARegionAtLeastAsFarAsTheyDo() {
         let regions = [RuleRegion(name: "a", weight: 60), RuleRegion(name: "b", weight: 40)]
         let rules = ruleSet("groups: []", context: RuleContext(regions: regions))
-        let state = RuleEngine.evaluate(rules, state: RuleEngineState(), source: InMemoryWindowSource(regions: ["a", "b"]),
-                                        now: RuleTime(seconds: 0)).state
+        let state = RuleEngine.evaluate(
+            rules, state: RuleEngineState(), source: InMemoryWindowSource(regions: ["a", "b"]),
+            now: RuleTime(seconds: 0)
+        ).state
         let overrides = OperatorOverrides()
         #expect(overrides.weights(rules: state, regions: regions, totalRate: nil, peers: [:]) == state.weights)
         #expect(overrides.weights(rules: state, regions: regions, totalRate: nil, peers: ["a": 1]) == ["a": 0, "b": 100])

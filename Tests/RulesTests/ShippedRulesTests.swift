@@ -5,9 +5,12 @@ import Testing
 /// `make test` fails when a shipped rule or its test is broken.
 @Suite struct ShippedRulesTests {
     @Test func shippedRulesPassCheck() {
-        let report = RuleCheck.run(paths: ["\(repositoryRoot)/rules/*.yaml"],
-                                   context: RuleContext(regions: [RuleRegion(name: "primary", weight: 100),
-                                                                  RuleRegion(name: "secondary", weight: 0)]))
+        let report = RuleCheck.run(
+            paths: ["\(repositoryRoot)/rules/*.yaml"],
+            context: RuleContext(regions: [
+                RuleRegion(name: "primary", weight: 100),
+                RuleRegion(name: "secondary", weight: 0),
+            ]))
         #expect(report.exitStatus == 0, "\(report.text)")
     }
 

@@ -45,8 +45,10 @@ func positions(_ issues: [ConfigIssue]) -> [String] {
 }
 
 /// A sample of `requests` requests of which `failures` failed with `outcome`.
-func sample(requests: Int, failures: Int = 0, outcome: OutcomeClass = .upstream, status429: Int = 0,
-            latency: Double? = nil, ttfb: Double? = nil) -> WindowResult {
+func sample(
+    requests: Int, failures: Int = 0, outcome: OutcomeClass = .upstream, status429: Int = 0,
+    latency: Double? = nil, ttfb: Double? = nil
+) -> WindowResult {
     var result = WindowResult()
     result.outcomes[0] = requests - failures
     result.outcomes[OutcomeClass.allCases.firstIndex(of: outcome) ?? 2] += failures
@@ -57,8 +59,10 @@ func sample(requests: Int, failures: Int = 0, outcome: OutcomeClass = .upstream,
 }
 
 /// Steps the engine from `from` to `to` (inclusive) every `interval` seconds, collecting changes.
-func run(_ rules: RuleSet, source: some WindowSource, state: inout RuleEngineState, from: Double, to: Double,
-         interval: Double = 1) -> [(time: Double, change: StateChange)] {
+func run(
+    _ rules: RuleSet, source: some WindowSource, state: inout RuleEngineState, from: Double, to: Double,
+    interval: Double = 1
+) -> [(time: Double, change: StateChange)] {
     var changes: [(time: Double, change: StateChange)] = []
     var time = from
     while time <= to + 1e-9 {

@@ -48,8 +48,9 @@ struct RedisClientTests {
         defer { client.stop() }
         // Evidence that it tried and was refused, not only that it is down (a client that
         // never connected is down too): Redis' own AUTH refusal, as the client recorded it.
-        #expect(RedisHarness.eventually(timeout: 5) { client.lastError?.contains("WRONGPASS") == true },
-                "the client should have connected and been refused: \(client.lastError ?? "no attempt recorded")")
+        #expect(
+            RedisHarness.eventually(timeout: 5) { client.lastError?.contains("WRONGPASS") == true },
+            "the client should have connected and been refused: \(client.lastError ?? "no attempt recorded")")
         #expect(!client.isUp)
         #expect(!(client.lastError ?? "").contains("secret"))
         let good = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port, password: "right-secret"))

@@ -20,13 +20,19 @@ final class RedisServer: @unchecked Sendable {
     init(port fixed: Int? = nil, password: String? = nil, tls: TestCertificates? = nil, clientCertificates: Bool = false) throws {
         for _ in 0..<5 {
             let port = try fixed ?? LoopbackPort.free()
-            let listen = tls.map { files in
-                ["--port", "0", "--tls-port", String(port), "--tls-cert-file", files.serverCertificate,
-                 "--tls-key-file", files.serverKey, "--tls-ca-cert-file", files.authority,
-                 "--tls-auth-clients", clientCertificates ? "yes" : "no"]
-            } ?? ["--port", String(port)]
-            let arguments = [Self.binary] + listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                                      "--daemonize", "no", "--loglevel", "warning", "--logfile", "/dev/null"]
+            let listen =
+                tls.map { files in
+                    [
+                        "--port", "0", "--tls-port", String(port), "--tls-cert-file", files.serverCertificate,
+                        "--tls-key-file", files.serverKey, "--tls-ca-cert-file", files.authority,
+                        "--tls-auth-clients", clientCertificates ? "yes" : "no",
+                    ]
+                } ?? ["--port", String(port)]
+            let arguments =
+                [Self.binary] + listen + [
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                    "--daemonize", "no", "--loglevel", "warning", "--logfile", "/dev/null",
+                ]
                 + (password.map { ["--requirepass", $0] } ?? [])
             guard let pid = Self.spawn(arguments) else { continue }
             if Self.waitUntilListening(port: port, pid: pid) {

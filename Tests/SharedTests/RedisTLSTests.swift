@@ -11,8 +11,10 @@ import Testing
 @Suite("Redis over TLS against a real redis-server", .serialized)
 struct RedisTLSTests {
     func client(_ server: RedisServer, tls: RedisTLS, password: String? = nil) -> RedisClient {
-        let client = RedisClient(endpoint: RedisEndpoint(host: "127.0.0.1", port: server.port, password: password,
-                                                         connectTimeout: 2, commandTimeout: 2, tls: tls))
+        let client = RedisClient(
+            endpoint: RedisEndpoint(
+                host: "127.0.0.1", port: server.port, password: password,
+                connectTimeout: 2, commandTimeout: 2, tls: tls))
         client.start()
         return client
     }
@@ -23,8 +25,9 @@ struct RedisTLSTests {
         defer { files.remove() }
         let server = try RedisServer(password: "tls-test-secret", tls: files)
         defer { server.stop() }
-        let endpoint = RedisEndpoint(host: "127.0.0.1", port: server.port, password: "tls-test-secret", connectTimeout: 2,
-                                     commandTimeout: 2, tls: RedisTLS(caFile: files.authority))
+        let endpoint = RedisEndpoint(
+            host: "127.0.0.1", port: server.port, password: "tls-test-secret", connectTimeout: 2,
+            commandTimeout: 2, tls: RedisTLS(caFile: files.authority))
         #expect(endpoint.description == "rediss://127.0.0.1:\(server.port)/0")
         let client = RedisClient(endpoint: endpoint)
         client.start()
@@ -39,8 +42,9 @@ struct RedisTLSTests {
 
         let received = Mutex<[String]>([])
         let subscribed = DispatchSemaphore(value: 0)
-        let subscriber = RedisSubscriber(endpoint: endpoint, channels: ["events"], onSubscribed: { subscribed.signal() },
-                                         handler: { _, message in received.withLock { $0.append(String(decoding: message, as: UTF8.self)) } })
+        let subscriber = RedisSubscriber(
+            endpoint: endpoint, channels: ["events"], onSubscribed: { subscribed.signal() },
+            handler: { _, message in received.withLock { $0.append(String(decoding: message, as: UTF8.self)) } })
         subscriber.start()
         defer { subscriber.stop() }
         #expect(subscribed.wait(timeout: .now() + 5) == .success)
@@ -80,8 +84,11 @@ struct RedisTLSTests {
         #expect(RedisHarness.eventually { without.lastError != nil })
         #expect(!without.isUp)
         #expect(without.lastError?.contains("certificate required") == true, "\(without.lastError ?? "")")
-        let with = client(server, tls: RedisTLS(caFile: files.authority, clientCertFile: files.clientCertificate,
-                                                clientKeyFile: files.clientKey))
+        let with = client(
+            server,
+            tls: RedisTLS(
+                caFile: files.authority, clientCertFile: files.clientCertificate,
+                clientKeyFile: files.clientKey))
         defer { with.stop() }
         #expect(RedisHarness.eventually(timeout: 5) { with.isUp })
         #expect(with.call(["PING"]) == .success(.status("PONG")))

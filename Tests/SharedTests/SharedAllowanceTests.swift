@@ -70,8 +70,9 @@ struct SharedAllowanceTests {
     func redisDown() throws {
         let redis = try RedisHarness()
         let clock = SystemClock()
-        let a = SharedAllowance(client: redis.client, keyPrefix: "d:", settings: SharedAllowanceSettings(localShare: 0.5),
-                                clock: clock)
+        let a = SharedAllowance(
+            client: redis.client, keyPrefix: "d:", settings: SharedAllowanceSettings(localShare: 0.5),
+            clock: clock)
         _ = a.admit("r|m", ceiling: 100, now: clock.now())
         #expect(RedisHarness.eventually { a.slotsGranted.load(ordering: .relaxed) > 0 })
         redis.server.stop()

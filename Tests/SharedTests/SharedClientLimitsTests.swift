@@ -8,8 +8,10 @@ import Synchronization
 struct SharedClientLimitsTests {
     static let day: Int64 = 20_000
 
-    private func admit(_ limits: SharedClientLimits, name: String = "team", perMinute: [Double?] = [6, nil, 1000],
-                       input: Double = 10, output: Double = 100, budget: Double? = nil) -> SharedClientLimits.Verdict? {
+    private func admit(
+        _ limits: SharedClientLimits, name: String = "team", perMinute: [Double?] = [6, nil, 1000],
+        input: Double = 10, output: Double = 100, budget: Double? = nil
+    ) -> SharedClientLimits.Verdict? {
         RedisHarness.await { done in
             limits.admit(name: name, limits: perMinute, input: input, output: output, budget: budget, day: Self.day) { done($0) }
         } ?? nil

@@ -39,8 +39,9 @@ struct SharedStateTests {
         let redis = try RedisHarness()
         defer { redis.stop() }
         let tiers = (0..<3).map { index in
-            SharedCacheTier(client: redis.client, keyPrefix: "s:", instanceID: "i\(index)", maxValueBytes: 1024, lockTimeout: 5,
-                            memberTTL: 3)
+            SharedCacheTier(
+                client: redis.client, keyPrefix: "s:", instanceID: "i\(index)", maxValueBytes: 1024, lockTimeout: 5,
+                memberTTL: 3)
         }
         let outcomes = Outcomes()
         for tier in tiers {
@@ -64,15 +65,17 @@ struct SharedStateTests {
         defer { redis.stop() }
         // A poll every 10 s: only the announcement can wake the waiters within the test's time.
         let tiers = (0..<3).map { index in
-            SharedCacheTier(client: redis.client, keyPrefix: "w:", instanceID: "i\(index)", maxValueBytes: 1024, lockTimeout: 20,
-                            memberTTL: 3, pollInterval: 10)
+            SharedCacheTier(
+                client: redis.client, keyPrefix: "w:", instanceID: "i\(index)", maxValueBytes: 1024, lockTimeout: 20,
+                memberTTL: 3, pollInterval: 10)
         }
         let subscribed = DispatchSemaphore(value: 0)
-        let subscriber = RedisSubscriber(endpoint: redis.server.endpoint, channels: [tiers[0].channel],
-                                         onSubscribed: { subscribed.signal() },
-                                         handler: { _, message in
-                                             for tier in tiers { tier.notify(String(decoding: message, as: UTF8.self)) }
-                                         })
+        let subscriber = RedisSubscriber(
+            endpoint: redis.server.endpoint, channels: [tiers[0].channel],
+            onSubscribed: { subscribed.signal() },
+            handler: { _, message in
+                for tier in tiers { tier.notify(String(decoding: message, as: UTF8.self)) }
+            })
         subscriber.start()
         defer { subscriber.stop() }
         #expect(subscribed.wait(timeout: .now() + 3) == .success)
@@ -99,8 +102,9 @@ struct SharedStateTests {
         _ = redis.client.call(["SET", "s:lock:fp:k", "gone|1", "PX", "30000"])
         let membership = SharedMembership(client: redis.client, keyPrefix: "s:", id: "me", ttl: 3)
         _ = RedisHarness.await { membership.heartbeat(info: "{}", $0) }
-        let tier = SharedCacheTier(client: redis.client, keyPrefix: "s:", instanceID: "me", maxValueBytes: 1024, lockTimeout: 30,
-                                   memberTTL: 3)
+        let tier = SharedCacheTier(
+            client: redis.client, keyPrefix: "s:", instanceID: "me", maxValueBytes: 1024, lockTimeout: 30,
+            memberTTL: 3)
         let outcome = RedisHarness.await { tier.acquire(namespace: "fp", key: "k", maxWait: 5, $0) }
         guard case .lead = outcome else {
             Issue.record("expected to lead after the dead holder's lock, got \(String(describing: outcome))")

@@ -24,11 +24,14 @@ import Testing
     }
 
     /// Signs like the gateway (CloudRegions' signer) at `unixSeconds`, then posts with curl.
-    static func signedPost(_ region: SimulatedRegion, path: String, body: String, unixSeconds: Double,
-                           credentials: AWSCredentials = AWSCredentials(accessKeyID: aws.accessKeyID,
-                                                                        secretAccessKey: aws.secretAccessKey,
-                                                                        sessionToken: aws.sessionToken),
-                           awsRegion: String = "us-east-1", output: URL? = nil, extra: [String: String] = [:]) throws -> CurlResult {
+    static func signedPost(
+        _ region: SimulatedRegion, path: String, body: String, unixSeconds: Double,
+        credentials: AWSCredentials = AWSCredentials(
+            accessKeyID: aws.accessKeyID,
+            secretAccessKey: aws.secretAccessKey,
+            sessionToken: aws.sessionToken),
+        awsRegion: String = "us-east-1", output: URL? = nil, extra: [String: String] = [:]
+    ) throws -> CurlResult {
         var headers: HTTPHeaders = ["host": "127.0.0.1:\(region.port)", "content-type": "application/json"]
         SigV4Signer(service: "bedrock", region: awsRegion)
             .sign(method: "POST", path: path, headers: &headers, body: Array(body.utf8), credentials: credentials, unixSeconds: unixSeconds)
@@ -53,39 +56,52 @@ import Testing
         #expect(ok.header("x-amzn-requestid") != nil && ok.header("anthropic-ratelimit-requests-limit") == nil)
 
         func refusal(_ result: CurlResult) -> (Int, String, String) {
-            (result.status, String(result.header("x-amzn-errortype")?.split(separator: ":").first ?? ""),
-             jsonObject(result.body)?["message"] as? String ?? "")
+            (
+                result.status, String(result.header("x-amzn-errortype")?.split(separator: ":").first ?? ""),
+                jsonObject(result.body)?["message"] as? String ?? ""
+            )
         }
-        let wrongSecret = try Self.signedPost(region, path: path, body: Self.bedrockBody, unixSeconds: now,
-                                              credentials: AWSCredentials(accessKeyID: Self.aws.accessKeyID, secretAccessKey: "other",
-                                                                          sessionToken: Self.aws.sessionToken))
+        let wrongSecret = try Self.signedPost(
+            region, path: path, body: Self.bedrockBody, unixSeconds: now,
+            credentials: AWSCredentials(
+                accessKeyID: Self.aws.accessKeyID, secretAccessKey: "other",
+                sessionToken: Self.aws.sessionToken))
         #expect(refusal(wrongSecret).0 == 403 && refusal(wrongSecret).1 == "InvalidSignatureException")
         #expect(refusal(wrongSecret).2.hasPrefix("The request signature we calculated does not match"))
-        let wrongKey = try Self.signedPost(region, path: path, body: Self.bedrockBody, unixSeconds: now,
-                                           credentials: AWSCredentials(accessKeyID: "AKIAOTHER", secretAccessKey: Self.aws.secretAccessKey,
-                                                                       sessionToken: Self.aws.sessionToken))
+        let wrongKey = try Self.signedPost(
+            region, path: path, body: Self.bedrockBody, unixSeconds: now,
+            credentials: AWSCredentials(
+                accessKeyID: "AKIAOTHER", secretAccessKey: Self.aws.secretAccessKey,
+                sessionToken: Self.aws.sessionToken))
         #expect(refusal(wrongKey).1 == "UnrecognizedClientException")
-        let noSession = try Self.signedPost(region, path: path, body: Self.bedrockBody, unixSeconds: now,
-                                            credentials: AWSCredentials(accessKeyID: Self.aws.accessKeyID,
-                                                                        secretAccessKey: Self.aws.secretAccessKey))
+        let noSession = try Self.signedPost(
+            region, path: path, body: Self.bedrockBody, unixSeconds: now,
+            credentials: AWSCredentials(
+                accessKeyID: Self.aws.accessKeyID,
+                secretAccessKey: Self.aws.secretAccessKey))
         #expect(refusal(noSession).1 == "UnrecognizedClientException")
         let otherRegion = try Self.signedPost(region, path: path, body: Self.bedrockBody, unixSeconds: now, awsRegion: "eu-west-1")
         #expect(refusal(otherRegion).1 == "InvalidSignatureException" && refusal(otherRegion).2.contains("valid region"))
         // Signed six minutes ago: AWS allows five.
         let stale = try Self.signedPost(region, path: path, body: Self.bedrockBody, unixSeconds: now - 360)
-        #expect(refusal(stale).0 == 403 && refusal(stale).2 == "Signature expired: 20231114T220720Z is now earlier than "
-                + "20231114T220820Z (20231114T221320Z - 5 min.)")
+        #expect(
+            refusal(stale).0 == 403
+                && refusal(stale).2 == "Signature expired: 20231114T220720Z is now earlier than "
+                    + "20231114T220820Z (20231114T221320Z - 5 min.)"
+        )
         let early = try Self.signedPost(region, path: path, body: Self.bedrockBody, unixSeconds: now + 360)
         #expect(refusal(early).2.hasPrefix("Signature not yet current"))
         // Four minutes is within the allowance.
         #expect(try Self.signedPost(region, path: path, body: Self.bedrockBody, unixSeconds: now - 240).status == 200)
         // A body changed after signing no longer matches.
         var headers: HTTPHeaders = ["host": "127.0.0.1:\(region.port)", "content-type": "application/json"]
-        SigV4Signer(service: "bedrock", region: "us-east-1").sign(method: "POST", path: path, headers: &headers, body: Array(Self.bedrockBody.utf8),
-                                                               credentials: AWSCredentials(accessKeyID: Self.aws.accessKeyID,
-                                                                                           secretAccessKey: Self.aws.secretAccessKey,
-                                                                                           sessionToken: Self.aws.sessionToken),
-                                                               unixSeconds: now)
+        SigV4Signer(service: "bedrock", region: "us-east-1").sign(
+            method: "POST", path: path, headers: &headers, body: Array(Self.bedrockBody.utf8),
+            credentials: AWSCredentials(
+                accessKeyID: Self.aws.accessKeyID,
+                secretAccessKey: Self.aws.secretAccessKey,
+                sessionToken: Self.aws.sessionToken),
+            unixSeconds: now)
         var sent: [String: String] = [:]
         for header in headers where header.name != "content-type" { sent[header.name] = header.value }
         let tampered = try Curl.request(region.baseURL + path, json: Self.bedrockBody.replacingOccurrences(of: "hi", with: "ho"), headers: sent)
@@ -111,11 +127,13 @@ import Testing
         let signed = try Self.signedPost(bedrock, path: path, body: Self.bedrockBody, unixSeconds: clock.wallTime())
         #expect(signed.status == 200, "\(signed.body)")
         #expect(jsonObject(signed.body)?["model"] as? String == arn)
-        let keyed = try Curl.request(bedrock.baseURL + "/model/\(Self.modelID)/invoke", json: Self.bedrockBody,
-                                     headers: ["authorization": "Bearer ABSK-sim-api-key"])
+        let keyed = try Curl.request(
+            bedrock.baseURL + "/model/\(Self.modelID)/invoke", json: Self.bedrockBody,
+            headers: ["authorization": "Bearer ABSK-sim-api-key"])
         #expect(keyed.status == 200)
-        let wrongKey = try Curl.request(bedrock.baseURL + "/model/\(Self.modelID)/invoke", json: Self.bedrockBody,
-                                        headers: ["authorization": "Bearer ABSK-other"])
+        let wrongKey = try Curl.request(
+            bedrock.baseURL + "/model/\(Self.modelID)/invoke", json: Self.bedrockBody,
+            headers: ["authorization": "Bearer ABSK-other"])
         #expect(wrongKey.status == 403 && wrongKey.header("x-amzn-errortype")?.hasPrefix("UnrecognizedClientException") == true)
     }
 
@@ -131,8 +149,12 @@ import Testing
         let path = "/model/\(Self.modelID)/invoke"
         // ManualClock's wall time is 2023-11-14T22:13:20Z; the service's ten minutes later.
         let behind = try Self.signedPost(bedrock, path: path, body: Self.bedrockBody, unixSeconds: clock.wallTime())
-        #expect(behind.status == 403 && behind.body.contains("Signature expired: 20231114T221320Z is now earlier than "
-                                                             + "20231114T221820Z (20231114T222320Z - 5 min.)"), "\(behind.body)")
+        #expect(
+            behind.status == 403
+                && behind.body.contains(
+                    "Signature expired: 20231114T221320Z is now earlier than "
+                        + "20231114T221820Z (20231114T222320Z - 5 min.)"),
+            "\(behind.body)")
         #expect(behind.header("date") == "Tue, 14 Nov 2023 22:23:20 GMT")
         #expect(try Self.signedPost(bedrock, path: path, body: Self.bedrockBody, unixSeconds: clock.wallTime() + 600).status == 200)
         #expect(HTTPDate.format(unixSeconds: 0) == "Thu, 01 Jan 1970 00:00:00 GMT")
@@ -168,8 +190,9 @@ import Testing
         let region = try #require(simulator.region(named: "bedrock"))
         let folder = try TemporaryDirectory("cloudsim")
         let output = folder.url.appendingPathComponent("stream.bin")
-        let result = try Self.signedPost(region, path: "/model/\(Self.modelID)/invoke-with-response-stream", body: Self.bedrockBody,
-                                         unixSeconds: clock.wallTime(), output: output)
+        let result = try Self.signedPost(
+            region, path: "/model/\(Self.modelID)/invoke-with-response-stream", body: Self.bedrockBody,
+            unixSeconds: clock.wallTime(), output: output)
         #expect(result.status == 200 && result.header("content-type") == "application/vnd.amazon.eventstream")
         var decoder = EventStreamDecoder()
         let frames = try decoder.feed([UInt8](try Data(contentsOf: output)))
@@ -183,8 +206,9 @@ import Testing
         #expect(names.contains("content_block_delta") && !names.contains("not an event"))
         #expect(frames.allSatisfy { $0.string(":event-type") == "chunk" && $0.string(":message-type") == "event" })
         // A stream error midway is Bedrock's modelled exception, not a chunk.
-        let cut = try Self.signedPost(region, path: "/model/\(Self.modelID)/invoke-with-response-stream", body: Self.bedrockBody,
-                                      unixSeconds: clock.wallTime(), output: output, extra: ["x-sim-fault": "stream_error"])
+        let cut = try Self.signedPost(
+            region, path: "/model/\(Self.modelID)/invoke-with-response-stream", body: Self.bedrockBody,
+            unixSeconds: clock.wallTime(), output: output, extra: ["x-sim-fault": "stream_error"])
         #expect(cut.status == 200)
         var second = EventStreamDecoder()
         let last = try #require(try second.feed([UInt8](try Data(contentsOf: output))).last)
@@ -206,14 +230,18 @@ import Testing
         defer { simulator.stop() }
         let region = try #require(simulator.region(named: "bedrock"))
         let path = "/model/\(Self.modelID)/invoke"
-        for (fault, status, type) in [("429", 429, "ThrottlingException"), ("529", 503, "ServiceUnavailableException"),
-                                      ("503", 503, "ServiceUnavailableException"), ("504", 408, "ModelTimeoutException")] {
-            let result = try Self.signedPost(region, path: path, body: Self.bedrockBody, unixSeconds: clock.wallTime(),
-                                             extra: ["x-sim-fault": fault])
+        for (fault, status, type) in [
+            ("429", 429, "ThrottlingException"), ("529", 503, "ServiceUnavailableException"),
+            ("503", 503, "ServiceUnavailableException"), ("504", 408, "ModelTimeoutException"),
+        ] {
+            let result = try Self.signedPost(
+                region, path: path, body: Self.bedrockBody, unixSeconds: clock.wallTime(),
+                extra: ["x-sim-fault": fault])
             #expect(result.status == status && result.header("x-amzn-errortype")?.hasPrefix(type + ":") == true, "\(fault)")
             #expect(result.header("retry-after") == nil)
-            let mapped = CloudErrorMapping.bedrock(status: result.status, errorType: result.header("x-amzn-errortype"),
-                                                   body: Array(result.body.utf8))
+            let mapped = CloudErrorMapping.bedrock(
+                status: result.status, errorType: result.header("x-amzn-errortype"),
+                body: Array(result.body.utf8))
             #expect(mapped.type == [429: .rateLimit, 503: .overloaded, 408: .timeout][status])
         }
         // The region's fault settings (and schedule) apply as to an Anthropic region.
@@ -235,13 +263,15 @@ import Testing
     }
 
     static func serviceAccount(_ key: RSAKey, email: String = email, tokenURI: String) throws -> ServiceAccountKey {
-        let json = #"{"type":"service_account","client_email":"\#(email)","private_key":"\#(JSONText.escape(try key.privateKeyPEM()))","token_uri":"\#(tokenURI)"}"#
+        let json =
+            #"{"type":"service_account","client_email":"\#(email)","private_key":"\#(JSONText.escape(try key.privateKeyPEM()))","token_uri":"\#(tokenURI)"}"#
         return try ServiceAccountKey(json: Array(json.utf8), origin: "test")
     }
 
     static func exchange(_ assertion: String, at url: String) throws -> CurlResult {
-        try Curl.request(url, headers: ["content-type": "application/x-www-form-urlencoded"],
-                         extra: ["--data-binary", "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"])
+        try Curl.request(
+            url, headers: ["content-type": "application/x-www-form-urlencoded"],
+            extra: ["--data-binary", "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"])
     }
 
     @Test func vertexWantsATokenFromAVerifiedServiceAccountJWT() throws {
@@ -301,7 +331,8 @@ import Testing
     @Test func configReadsKindsAndAsksForTheAccounts() throws {
         let pem = try RSAKey.generate().publicKeyPEM()
         let indented = pem.split(separator: "\n").map { "      " + $0 }.joined(separator: "\n")
-        let config = try SimulatorConfig.parse("""
+        let config = try SimulatorConfig.parse(
+            """
             aws: { access_key_id: AKIA1, secret_access_key: s3cret }
             gcp:
               client_email: sa@p.iam.gserviceaccount.com

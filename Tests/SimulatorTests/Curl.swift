@@ -15,8 +15,10 @@ struct CurlResult {
 /// A real HTTP client for the simulator tests: the `curl` command line, so a dropped
 /// connection shows as curl's own exit code 52 ("empty reply from server").
 enum Curl {
-    static func request(_ url: String, method: String = "POST", json: String? = nil, headers: [String: String] = [:],
-                        extra: [String] = [], writeOut: String? = nil) throws -> CurlResult {
+    static func request(
+        _ url: String, method: String = "POST", json: String? = nil, headers: [String: String] = [:],
+        extra: [String] = [], writeOut: String? = nil
+    ) throws -> CurlResult {
         let headerFile = FileManager.default.temporaryDirectory.appendingPathComponent("sim-curl-\(UUID().uuidString).h")
         defer { try? FileManager.default.removeItem(at: headerFile) }
         var arguments = ["-sS", "-X", method, "-D", headerFile.path, "-H", "Expect:", "--max-time", "30"]
@@ -57,8 +59,9 @@ enum Curl {
                 fields[name] = value
             }
         }
-        return CurlResult(exitCode: process.terminationStatus, status: status, headers: fields, body: body,
-                          writeOut: written)
+        return CurlResult(
+            exitCode: process.terminationStatus, status: status, headers: fields, body: body,
+            writeOut: written)
     }
 
     static func get(_ url: String) throws -> CurlResult {

@@ -39,7 +39,8 @@ import Testing
 
     @Test func aRetryDuringAnEpisodeMeetsTheSameFault() throws {
         let clock = ManualClock()
-        let config = try SimulatorConfig.parse("""
+        let config = try SimulatorConfig.parse(
+            """
             seed: 3
             regions:
               - name: a
@@ -62,8 +63,11 @@ import Testing
         // Every try inside the stretch fails alike, not a fresh healthy draw.
         for _ in 0..<3 { #expect(try Curl.request(url, json: messagesBody()).status == 503) }
         // Another region is healthy meanwhile.
-        #expect(try Curl.request(try #require(simulator.region(named: "b")).baseURL + "/v1/messages",
-                                 json: messagesBody()).status == 200)
+        #expect(
+            try Curl.request(
+                try #require(simulator.region(named: "b")).baseURL + "/v1/messages",
+                json: messagesBody()
+            ).status == 200)
         while a.effectiveFaults.errorRatios[503] == 1 { clock.advance(seconds: 0.5) }
         #expect(try Curl.request(url, json: messagesBody()).status == 200)
 
@@ -84,12 +88,14 @@ import Testing
 
     @Test func aModelScopedEpisodeHitsOnlyItsModel() throws {
         let clock = ManualClock()
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            regions:
-              - name: a
-                episodes:
-                  - { rate_per_hour: 3600, mean_duration: 1h, models: ["claude-opus-*"], faults: { error_ratio: { "529": 1 } } }
-            """), clock: clock)
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                regions:
+                  - name: a
+                    episodes:
+                      - { rate_per_hour: 3600, mean_duration: 1h, models: ["claude-opus-*"], faults: { error_ratio: { "529": 1 } } }
+                """), clock: clock)
         try simulator.start()
         defer { simulator.stop() }
         // One start a second on average and an hour long: by a minute in, it is bad.

@@ -21,7 +21,7 @@ import Testing
         }
         func share(_ key: String) -> Double { Double(counts[key] ?? 0) / Double(draws) }
         #expect(abs(share("reset") - 0.02) < 0.002)
-        #expect(counts["spend"] == nil) // only ever forced
+        #expect(counts["spend"] == nil)  // only ever forced
         #expect(abs(share("500") - 0.01) < 0.0015)
         #expect(abs(share("529") - 0.03) < 0.002)
         // Stream errors hit 10% of the requests that got no other fault.
@@ -45,16 +45,18 @@ import Testing
     }
 
     @Test func latencyModel() {
-        let model = LatencyModel(firstByteMedian: 0.2, firstByteSpread: 0.3, tokenInterval: 0.005,
-                                 slowTail: SlowTailModel(ratio: 0.5, factor: 4), stall: StallModel(ratio: 0.1, duration: 3))
+        let model = LatencyModel(
+            firstByteMedian: 0.2, firstByteSpread: 0.3, tokenInterval: 0.005,
+            slowTail: SlowTailModel(ratio: 0.5, factor: 4), stall: StallModel(ratio: 0.1, duration: 3))
         let plain = LatencyPlan.sample(model, draws: RequestDraws(slowTail: 0.9, stall: 0.9, normal: 0))
         #expect(plain == LatencyPlan(firstByte: 0.2, tokenInterval: 0.005))
         let slow = LatencyPlan.sample(model, draws: RequestDraws(slowTail: 0.1, stall: 0.9, normal: 0))
         #expect(abs(slow.firstByte - 0.8) < 1e-9 && abs(slow.tokenInterval - 0.02) < 1e-9)
         let stalled = LatencyPlan.sample(model, draws: RequestDraws(slowTail: 0.9, stall: 0.05, normal: 0))
         #expect(abs(stalled.firstByte - 3.2) < 1e-9)
-        let forced = LatencyPlan.sample(model, draws: RequestDraws(slowTail: 0.1, stall: 0.9, normal: 2),
-                                        forcedFirstByte: 0.05, forcedTokenInterval: 0)
+        let forced = LatencyPlan.sample(
+            model, draws: RequestDraws(slowTail: 0.1, stall: 0.9, normal: 2),
+            forcedFirstByte: 0.05, forcedTokenInterval: 0)
         #expect(forced == LatencyPlan(firstByte: 0.05, tokenInterval: 0))
 
         // Lognormal: the median of many samples is the configured median.
@@ -151,7 +153,8 @@ import Testing
         stats.requestsReceived = 3
         stats.responsesByStatus = [529: 1, 200: 2]
         stats.bytesSent = 99
-        #expect(stats.json == #"{"requests_received":3,"responses_by_status":{"200":2,"529":1},"streams_active":0,"#
+        #expect(
+            stats.json == #"{"requests_received":3,"responses_by_status":{"200":2,"529":1},"streams_active":0,"#
                 + #""streams_completed":0,"streams_aborted_by_client":0,"stream_errors":0,"resets":0,"bytes_sent":99,"#
                 + #""refusal_periods":0}"#)
     }

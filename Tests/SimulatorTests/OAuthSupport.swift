@@ -7,9 +7,11 @@ enum OAuth {
     static let form = "grant_type=client_credentials&client_id=ballast-test&client_secret=sim-secret"
 
     /// A simulator with one fast region and a token issuer (5 s tokens unless told).
-    static func simulator(_ issuer: TokenIssuerConfig = TokenIssuerConfig(tokenTTL: 5),
-                          region: SimulatedRegionConfig = SimulatedRegionConfig(),
-                          clock: ManualClock? = nil) throws -> (Simulator, SimulatedRegion, TokenIssuer) {
+    static func simulator(
+        _ issuer: TokenIssuerConfig = TokenIssuerConfig(tokenTTL: 5),
+        region: SimulatedRegionConfig = SimulatedRegionConfig(),
+        clock: ManualClock? = nil
+    ) throws -> (Simulator, SimulatedRegion, TokenIssuer) {
         let config = SimulatorConfig(seed: 42, regions: [region], oauth: issuer)
         let simulator = clock.map { Simulator(config: config, clock: $0) } ?? Simulator(config: config)
         try simulator.start()
@@ -21,10 +23,16 @@ enum OAuth {
     }
 
     /// `POST` a form body to the token endpoint.
-    static func postForm(_ issuer: TokenIssuer, _ body: String = form, extra: [String] = [],
-                         writeOut: String? = nil) throws -> CurlResult {
-        try Curl.request(issuer.tokenURL, extra: ["-H", "content-type: application/x-www-form-urlencoded",
-                                                  "--data-binary", body] + extra, writeOut: writeOut)
+    static func postForm(
+        _ issuer: TokenIssuer, _ body: String = form, extra: [String] = [],
+        writeOut: String? = nil
+    ) throws -> CurlResult {
+        try Curl.request(
+            issuer.tokenURL,
+            extra: [
+                "-H", "content-type: application/x-www-form-urlencoded",
+                "--data-binary", body,
+            ] + extra, writeOut: writeOut)
     }
 
     /// The access token of a successful form grant, or nil.
@@ -33,8 +41,10 @@ enum OAuth {
     }
 
     /// `POST /v1/messages` with `Authorization: Bearer <token>` (none when nil).
-    static func call(_ region: SimulatedRegion, token: String?, path: String = "/v1/messages",
-                     headers: [String: String] = [:]) throws -> CurlResult {
+    static func call(
+        _ region: SimulatedRegion, token: String?, path: String = "/v1/messages",
+        headers: [String: String] = [:]
+    ) throws -> CurlResult {
         var headers = headers
         if let token { headers["authorization"] = "Bearer \(token)" }
         return try Curl.request(region.baseURL + path, json: messagesBody(), headers: headers)

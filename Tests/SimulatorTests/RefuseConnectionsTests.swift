@@ -16,21 +16,22 @@ import Testing
     }
 
     @Test func scheduleClosesAndReopensTheListener() throws {
-        let config = try SimulatorConfig.parse("""
-        regions:
-          - name: primary
-            listen: 127.0.0.1:0
-            schedule:
-              - { at: 0s, for: 10s, faults: { refuse_connections: true } }
-              - { at: 20s, for: 5s, faults: { refuse_connections: true } }
-        """, file: "refuse.yaml")
+        let config = try SimulatorConfig.parse(
+            """
+            regions:
+              - name: primary
+                listen: 127.0.0.1:0
+                schedule:
+                  - { at: 0s, for: 10s, faults: { refuse_connections: true } }
+                  - { at: 20s, for: 5s, faults: { refuse_connections: true } }
+            """, file: "refuse.yaml")
         let clock = ManualClock()
         let simulator = Simulator(config: config, clock: clock)
         try simulator.start()
         defer { simulator.stop() }
         let region = try #require(simulator.region(named: "primary"))
         let port = region.port
-        #expect(port != 0) // bound once at start, so port 0 still gets a real port
+        #expect(port != 0)  // bound once at start, so port 0 still gets a real port
 
         // Refusing from the start: closed before `start()` returned, control endpoints included.
         #expect(!region.isListening)
@@ -61,7 +62,7 @@ import Testing
 
     @Test func setFaultsAppliesAtOnceAndCutsOpenStreams() throws {
         let simulator = try startSimulator()
-        defer { simulator.stop() } // a second stop does nothing
+        defer { simulator.stop() }  // a second stop does nothing
         let region = try #require(simulator.region(named: "primary"))
         let port = region.port
         #expect(try call(region).status == 200)
@@ -70,8 +71,9 @@ import Testing
         let streamDone = DispatchSemaphore(value: 0)
         let streamExit = ExitCodeBox()
         DispatchQueue.global().async {
-            let result = try? Curl.request(region.baseURL + "/v1/messages", json: messagesBody(stream: true),
-                                           headers: ["x-sim-output-tokens": "100", "x-sim-token-interval-ms": "100"])
+            let result = try? Curl.request(
+                region.baseURL + "/v1/messages", json: messagesBody(stream: true),
+                headers: ["x-sim-output-tokens": "100", "x-sim-token-interval-ms": "100"])
             streamExit.set(result?.exitCode ?? -1)
             streamDone.signal()
         }
@@ -82,7 +84,7 @@ import Testing
         #expect(region.effectiveFaults.refuseConnections)
         #expect(try call(region).exitCode == Self.refused)
         #expect(streamDone.wait(timeout: .now() + 5) == .success)
-        #expect(streamExit.get() != 0) // truncated chunked body, well before its 10 s
+        #expect(streamExit.get() != 0)  // truncated chunked body, well before its 10 s
         #expect(eventually { region.stats.streamsAbortedByClient == 1 && region.stats.streamsActive == 0 })
 
         region.setFaults(FaultSettings())
@@ -115,16 +117,21 @@ import Testing
     }
 
     @Test func parserAcceptsTheKeyInEveryFaultsSection() throws {
-        let config = try SimulatorConfig.parse("""
-        regions:
-          - name: a
-            faults: { refuse_connections: true }
-            schedule:
-              - { at: 5s, for: 1s, faults: { refuse_connections: false } }
-        """)
+        let config = try SimulatorConfig.parse(
+            """
+            regions:
+              - name: a
+                faults: { refuse_connections: true }
+                schedule:
+                  - { at: 5s, for: 1s, faults: { refuse_connections: false } }
+            """)
         #expect(config.regions[0].faults == FaultSettings(refuseConnections: true))
-        #expect(config.regions[0].schedule == [FaultScheduleEntry(at: 5, duration: 1,
-                                                                  faults: FaultOverride(refuseConnections: false))])
+        #expect(
+            config.regions[0].schedule == [
+                FaultScheduleEntry(
+                    at: 5, duration: 1,
+                    faults: FaultOverride(refuseConnections: false))
+            ])
         let put = try FaultSettings.parse(#"{"refuse_connections": true, "outage": false}"#)
         #expect(put == FaultSettings(refuseConnections: true))
         #expect(try FaultSettings.parse(put.json) == put)
@@ -133,21 +140,23 @@ import Testing
 
     @Test func parserRejectsANonBooleanWithLineAndColumn() {
         let text = """
-        regions:
-          - name: a
-            faults: { refuse_connections: maybe }
-            schedule:
-              - { at: 0s, faults: { refuse_connections: 3 } }
-        """
+            regions:
+              - name: a
+                faults: { refuse_connections: maybe }
+                schedule:
+                  - { at: 0s, faults: { refuse_connections: 3 } }
+            """
         do {
             _ = try SimulatorConfig.parse(text, file: "bad.yaml")
             Issue.record("expected an error")
         } catch let error as ConfigError {
             let lines = error.issues.map(\.description)
-            #expect(lines.contains { $0.hasPrefix("bad.yaml:3:35:") && $0.contains("'refuse_connections' must be true or false") },
-                    "\(lines)")
-            #expect(lines.contains { $0.hasPrefix("bad.yaml:5:49:") && $0.contains("'refuse_connections' must be true or false") },
-                    "\(lines)")
+            #expect(
+                lines.contains { $0.hasPrefix("bad.yaml:3:35:") && $0.contains("'refuse_connections' must be true or false") },
+                "\(lines)")
+            #expect(
+                lines.contains { $0.hasPrefix("bad.yaml:5:49:") && $0.contains("'refuse_connections' must be true or false") },
+                "\(lines)")
             #expect(error.issues.count == 2)
         } catch {
             Issue.record("unexpected error \(error)")

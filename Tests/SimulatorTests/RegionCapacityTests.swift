@@ -16,8 +16,9 @@ import Testing
         let stalled = LatencyPlan.sample(model, draws: RequestDraws(stall: 0.1), overload: 2)
         #expect(abs(stalled.firstByte - 3.4) < 1e-9)
         // Forced values stay as forced.
-        let forced = LatencyPlan.sample(model, draws: RequestDraws(stall: 0.9), forcedFirstByte: 0.05,
-                                        forcedTokenInterval: 0.001, overload: 2)
+        let forced = LatencyPlan.sample(
+            model, draws: RequestDraws(stall: 0.9), forcedFirstByte: 0.05,
+            forcedTokenInterval: 0.001, overload: 2)
         #expect(forced == LatencyPlan(firstByte: 0.05, tokenInterval: 0.001))
     }
 
@@ -42,14 +43,18 @@ import Testing
         let primary = try #require(simulator.region(named: "primary"))
         let url = primary.baseURL + "/v1/messages"
         let background = Thread {
-            _ = try? Curl.request(url, json: messagesBody(stream: true),
-                                  headers: ["x-sim-first-byte-ms": "0", "x-sim-token-interval-ms": "100",
-                                            "x-sim-output-tokens": "25"])
+            _ = try? Curl.request(
+                url, json: messagesBody(stream: true),
+                headers: [
+                    "x-sim-first-byte-ms": "0", "x-sim-token-interval-ms": "100",
+                    "x-sim-output-tokens": "25",
+                ])
         }
         background.start()
         #expect(eventually { primary.engine.inFlight == 1 })
-        let loaded = try Curl.request(url, json: messagesBody(), headers: ["x-sim-output-tokens": "1"],
-                                      writeOut: "%{time_starttransfer}")
+        let loaded = try Curl.request(
+            url, json: messagesBody(), headers: ["x-sim-output-tokens": "1"],
+            writeOut: "%{time_starttransfer}")
         #expect(loaded.status == 200)
         #expect((Double(loaded.writeOut) ?? 0) >= 0.6)
         // Every request leaves the count when its last byte is out.

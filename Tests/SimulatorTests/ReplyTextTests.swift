@@ -27,8 +27,9 @@ import BallastCore
         #expect(try request(messagesBody("one", model: "claude-haiku-4-5")).contentHash != base.contentHash)
         #expect(try request(messagesBody("one", maxTokens: 99)).contentHash != base.contentHash)
         // Key order, spacing and unrelated fields do not matter.
-        let reordered = try request(#"{ "messages" : [ {"content":"one","role":"user"} ], "temperature": 0.5,"#
-                                    + #" "max_tokens": 1024, "model": "claude-sonnet-4-5" }"#)
+        let reordered = try request(
+            #"{ "messages" : [ {"content":"one","role":"user"} ], "temperature": 0.5,"#
+                + #" "max_tokens": 1024, "model": "claude-sonnet-4-5" }"#)
         #expect(reordered.contentHash == base.contentHash)
     }
 
@@ -49,16 +50,18 @@ import BallastCore
     }
 
     @Test func tokensAreGroupedIntoDeltas() throws {
-        let plan = ReplyPlan(request: try request(messagesBody("group")), output: OutputModel(minTokens: 7, maxTokens: 7, tokensPerDelta: 3),
-                             forcedTokens: nil)
+        let plan = ReplyPlan(
+            request: try request(messagesBody("group")), output: OutputModel(minTokens: 7, maxTokens: 7, tokensPerDelta: 3),
+            forcedTokens: nil)
         #expect(plan.text.deltaCount == 3)
         #expect(plan.text.delta(0).split(separator: " ").count == 3)
         #expect(plan.text.delta(2).split(separator: " ").count == 1)
     }
 
     @Test func paddedDeltasHaveTheRequestedSize() throws {
-        let plan = ReplyPlan(request: try request(messagesBody("big", maxTokens: 100_000)), output: OutputModel(),
-                             forcedTokens: 1000, deltaBytes: 4096)
+        let plan = ReplyPlan(
+            request: try request(messagesBody("big", maxTokens: 100_000)), output: OutputModel(),
+            forcedTokens: 1000, deltaBytes: 4096)
         #expect(plan.text.deltaCount == 1000)
         #expect((0..<1000).allSatisfy { plan.text.delta($0).utf8.count == 4096 })
         #expect(plan.text.full.utf8.count == 4096 * 1000)
@@ -81,27 +84,32 @@ import BallastCore
         #expect(error("[1]")?.contains("must be a JSON object") == true)
         #expect(error(#"{"max_tokens":10,"messages":[{"role":"user","content":"hi"}]}"#) == "model: Field required")
         #expect(error(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#) == "max_tokens: Field required")
-        #expect(error(#"{"model":"m","max_tokens":0,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(
+            error(#"{"model":"m","max_tokens":0,"messages":[{"role":"user","content":"hi"}]}"#)
                 == "max_tokens: Input should be greater than or equal to 1")
-        #expect(error(#"{"model":"m","max_tokens":1.5,"messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(
+            error(#"{"model":"m","max_tokens":1.5,"messages":[{"role":"user","content":"hi"}]}"#)
                 == "max_tokens: Input should be a valid integer")
         #expect(error(#"{"model":"m","max_tokens":10}"#) == "messages: Field required")
         #expect(error(#"{"model":"m","max_tokens":10,"messages":[]}"#) == "messages: at least one message is required")
-        #expect(error(#"{"model":"m","max_tokens":10,"messages":[{"role":"robot","content":"hi"}]}"#)
+        #expect(
+            error(#"{"model":"m","max_tokens":10,"messages":[{"role":"robot","content":"hi"}]}"#)
                 == "messages.0.role: Input should be 'user' or 'assistant'")
         #expect(error(#"{"model":"m","max_tokens":10,"messages":[{"role":"user"}]}"#) == "messages.0.content: Field required")
-        #expect(error(#"{"model":"m","max_tokens":10,"stream":"yes","messages":[{"role":"user","content":"hi"}]}"#)
+        #expect(
+            error(#"{"model":"m","max_tokens":10,"stream":"yes","messages":[{"role":"user","content":"hi"}]}"#)
                 == "stream: Input should be a valid boolean")
         // count_tokens takes no max_tokens.
         #expect(error(#"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#, countTokens: true) == nil)
     }
 
     @Test func estimatesInputTokensFromText() throws {
-        let body = #"{"model":"m","max_tokens":10,"system":"12345678","#
+        let body =
+            #"{"model":"m","max_tokens":10,"system":"12345678","#
             + #""messages":[{"role":"user","content":[{"type":"text","text":"abcdefgh"}]},"#
             + #"{"role":"assistant","content":"abcd"}]}"#
         let request = try MessagesRequest.parse(Array(body.utf8)).get()
-        #expect(request.inputTokens == 5) // 20 characters / 4
+        #expect(request.inputTokens == 5)  // 20 characters / 4
         let tiny = try MessagesRequest.parse(Array(messagesBody("").utf8)).get()
         #expect(tiny.inputTokens == 1)
     }

@@ -25,8 +25,11 @@ import Testing
     }
 
     @Test func modelScopedEntriesApplyOnlyToTheirModels() {
-        let scoped = [FaultScheduleEntry(at: 5, duration: 10, faults: FaultOverride(errorRatios: [529: 1]),
-                                         models: ["claude-opus-*"])]
+        let scoped = [
+            FaultScheduleEntry(
+                at: 5, duration: 10, faults: FaultOverride(errorRatios: [529: 1]),
+                models: ["claude-opus-*"])
+        ]
         func at(_ t: Double, _ model: String?) -> FaultSettings {
             FaultScheduleEntry.effectiveFaults(base: base, schedule: scoped, elapsed: t, model: model)
         }

@@ -14,13 +14,15 @@ import Testing
 
     @Test func regionsCalledWithOneKeyShareTheOrganisationsBucket() throws {
         let clock = ManualClock()
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            rate_limit: { requests_per_minute: 60, burst: 2 }
-            regions:
-              - { name: a }
-              - { name: b }
-              - { name: own, rate_limit: { scope: region, requests_per_second: 1, burst: 2 } }
-            """), clock: clock)
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                rate_limit: { requests_per_minute: 60, burst: 2 }
+                regions:
+                  - { name: a }
+                  - { name: b }
+                  - { name: own, rate_limit: { scope: region, requests_per_second: 1, burst: 2 } }
+                """), clock: clock)
         try simulator.start()
         defer { simulator.stop() }
         #expect(try call(simulator, "a").status == 200)
@@ -44,11 +46,13 @@ import Testing
 
     @Test func legacyRegionLimitsAreSharedUnlessScopedToTheRegion() throws {
         let clock = ManualClock()
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            regions:
-              - { name: a, faults: { rate_limit: { requests_per_second: 1, burst: 1 } } }
-              - { name: b, faults: { rate_limit: { requests_per_second: 1, burst: 1 } } }
-            """), clock: clock)
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                regions:
+                  - { name: a, faults: { rate_limit: { requests_per_second: 1, burst: 1 } } }
+                  - { name: b, faults: { rate_limit: { requests_per_second: 1, burst: 1 } } }
+                """), clock: clock)
         try simulator.start()
         defer { simulator.stop() }
         #expect(try call(simulator, "a").status == 200)
@@ -63,12 +67,14 @@ import Testing
 
     @Test func aScheduledLimitChangeKeepsWhatWasSpent() throws {
         let clock = ManualClock()
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            rate_limit: { requests_per_second: 1, burst: 1 }
-            regions:
-              - name: a
-                schedule: [{ at: 10s, for: 10s, faults: { rate_limit: { requests_per_second: 0.25, burst: 1 } } }]
-            """), clock: clock)
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                rate_limit: { requests_per_second: 1, burst: 1 }
+                regions:
+                  - name: a
+                    schedule: [{ at: 10s, for: 10s, faults: { rate_limit: { requests_per_second: 0.25, burst: 1 } } }]
+                """), clock: clock)
         try simulator.start()
         defer { simulator.stop() }
         clock.advance(seconds: 10)
@@ -83,10 +89,12 @@ import Testing
 
     @Test func tokenHeadersFollowTheAPI() throws {
         let clock = ManualClock()
-        let simulator = Simulator(config: try SimulatorConfig.parse("""
-            rate_limit: { input_tokens_per_minute: 40000, output_tokens_per_minute: 600, output_tokens_burst: 100 }
-            regions: [{ name: a, output: { min_tokens: 30, max_tokens: 30 } }]
-            """), clock: clock)
+        let simulator = Simulator(
+            config: try SimulatorConfig.parse(
+                """
+                rate_limit: { input_tokens_per_minute: 40000, output_tokens_per_minute: 600, output_tokens_burst: 100 }
+                regions: [{ name: a, output: { min_tokens: 30, max_tokens: 30 } }]
+                """), clock: clock)
         try simulator.start()
         defer { simulator.stop() }
         let first = try call(simulator, "a")

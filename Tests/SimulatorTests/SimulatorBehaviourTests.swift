@@ -9,10 +9,13 @@ import Testing
         let simulator = try startSimulator()
         defer { simulator.stop() }
         let url = try #require(simulator.region(named: "primary")).baseURL + "/v1/messages"
-        let result = try Curl.request(url, json: messagesBody(stream: true),
-                                      headers: ["x-sim-first-byte-ms": "200", "x-sim-token-interval-ms": "20",
-                                                "x-sim-output-tokens": "11"],
-                                      writeOut: "%{time_starttransfer} %{time_total}")
+        let result = try Curl.request(
+            url, json: messagesBody(stream: true),
+            headers: [
+                "x-sim-first-byte-ms": "200", "x-sim-token-interval-ms": "20",
+                "x-sim-output-tokens": "11",
+            ],
+            writeOut: "%{time_starttransfer} %{time_total}")
         #expect(result.status == 200)
         let times = result.writeOut.split(separator: " ").compactMap { Double($0) }
         #expect(times.count == 2)
@@ -40,10 +43,11 @@ import Testing
         defer { simulator.stop() }
         let region = try #require(simulator.region(named: "primary"))
         // 64 deltas of 64 KiB: 4 MiB, read at 16 MiB/s so the stream fills and drains.
-        let result = try Curl.request(region.baseURL + "/v1/messages", json: messagesBody(maxTokens: 100_000, stream: true),
-                                      headers: ["x-sim-delta-bytes": "65536", "x-sim-output-tokens": "64"],
-                                      extra: ["--limit-rate", "16M", "-o", "/dev/null"],
-                                      writeOut: "%{size_download}")
+        let result = try Curl.request(
+            region.baseURL + "/v1/messages", json: messagesBody(maxTokens: 100_000, stream: true),
+            headers: ["x-sim-delta-bytes": "65536", "x-sim-output-tokens": "64"],
+            extra: ["--limit-rate", "16M", "-o", "/dev/null"],
+            writeOut: "%{size_download}")
         #expect(result.exitCode == 0)
         #expect(result.status == 200)
         let size = Int(result.writeOut) ?? 0
@@ -56,10 +60,11 @@ import Testing
         let simulator = try startSimulator()
         defer { simulator.stop() }
         let region = try #require(simulator.region(named: "primary"))
-        let result = try Curl.request(region.baseURL + "/v1/messages", json: messagesBody(maxTokens: 100_000, stream: true),
-                                      headers: ["x-sim-token-interval-ms": "20", "x-sim-output-tokens": "1000"],
-                                      extra: ["--max-time", "0.3"])
-        #expect(result.exitCode == 28) // curl's timeout
+        let result = try Curl.request(
+            region.baseURL + "/v1/messages", json: messagesBody(maxTokens: 100_000, stream: true),
+            headers: ["x-sim-token-interval-ms": "20", "x-sim-output-tokens": "1000"],
+            extra: ["--max-time", "0.3"])
+        #expect(result.exitCode == 28)  // curl's timeout
         #expect(eventually { region.stats.streamsAbortedByClient == 1 })
         #expect(region.stats.streamsActive == 0)
         #expect(region.stats.streamsCompleted == 0)
@@ -84,8 +89,11 @@ import Testing
 
     @Test func aModelScopedScheduleFailsOneModelOnly() throws {
         let clock = ManualClock()
-        let region = SimulatedRegionConfig(schedule: [FaultScheduleEntry(at: 10, duration: 15, faults: FaultOverride(errorRatios: [529: 1]),
-                                                                         models: ["claude-opus-*"])])
+        let region = SimulatedRegionConfig(schedule: [
+            FaultScheduleEntry(
+                at: 10, duration: 15, faults: FaultOverride(errorRatios: [529: 1]),
+                models: ["claude-opus-*"])
+        ])
         let simulator = try startSimulator(region, clock: clock)
         defer { simulator.stop() }
         let url = try #require(simulator.region(named: "primary")).baseURL + "/v1/messages"
@@ -114,12 +122,13 @@ import Testing
     }
 
     @Test func regionsListenApart() throws {
-        let config = try SimulatorConfig.parse("""
-        seed: 5
-        regions:
-          - { name: us, listen: "127.0.0.1:0" }
-          - { name: eu, listen: "127.0.0.1:0", faults: { outage: true } }
-        """)
+        let config = try SimulatorConfig.parse(
+            """
+            seed: 5
+            regions:
+              - { name: us, listen: "127.0.0.1:0" }
+              - { name: eu, listen: "127.0.0.1:0", faults: { outage: true } }
+            """)
         let simulator = Simulator(config: config)
         try simulator.start()
         defer { simulator.stop() }

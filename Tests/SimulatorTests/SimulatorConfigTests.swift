@@ -5,28 +5,28 @@ import Testing
 
 @Suite struct SimulatorConfigTests {
     static let example = """
-    seed: 42
-    regions:
-      - name: primary
-        listen: 127.0.0.1:0
-        api_key: sim-key
-        latency:
-          first_byte: { median: 200ms, spread: 0.3 }
-          token_interval: 5ms
-          slow_tail: { ratio: 0.03, factor: 4 }
-          stall: { ratio: 0.005, duration: 3s }
-        output: { min_tokens: 10, max_tokens: 60, tokens_per_delta: 1 }
-        faults:
-          rate_limit: { requests_per_second: 50, burst: 50, tokens_per_minute: 0 }
-          error_ratio: { "500": 0.01, "529": 0.03 }
-          reset_ratio: 0.02
-          stream_error_ratio: 0.0
-          outage: false
-        schedule:
-          - { at: 10s, for: 15s, faults: { outage: true } }
-      - name: secondary
-        listen: 127.0.0.1:0
-    """
+        seed: 42
+        regions:
+          - name: primary
+            listen: 127.0.0.1:0
+            api_key: sim-key
+            latency:
+              first_byte: { median: 200ms, spread: 0.3 }
+              token_interval: 5ms
+              slow_tail: { ratio: 0.03, factor: 4 }
+              stall: { ratio: 0.005, duration: 3s }
+            output: { min_tokens: 10, max_tokens: 60, tokens_per_delta: 1 }
+            faults:
+              rate_limit: { requests_per_second: 50, burst: 50, tokens_per_minute: 0 }
+              error_ratio: { "500": 0.01, "529": 0.03 }
+              reset_ratio: 0.02
+              stream_error_ratio: 0.0
+              outage: false
+            schedule:
+              - { at: 10s, for: 15s, faults: { outage: true } }
+          - name: secondary
+            listen: 127.0.0.1:0
+        """
 
     @Test func parsesTheDocumentedExample() throws {
         let config = try SimulatorConfig.parse(Self.example, file: "sim.yaml")
@@ -35,12 +35,18 @@ import Testing
         let primary = config.regions[0]
         #expect(primary.listen == ListenAddress(host: "127.0.0.1", port: 0))
         #expect(primary.apiKey == "sim-key")
-        #expect(primary.latency == LatencyModel(firstByteMedian: 0.2, firstByteSpread: 0.3, tokenInterval: 0.005,
-                                                slowTail: SlowTailModel(ratio: 0.03, factor: 4),
-                                                stall: StallModel(ratio: 0.005, duration: 3)))
+        #expect(
+            primary.latency
+                == LatencyModel(
+                    firstByteMedian: 0.2, firstByteSpread: 0.3, tokenInterval: 0.005,
+                    slowTail: SlowTailModel(ratio: 0.03, factor: 4),
+                    stall: StallModel(ratio: 0.005, duration: 3)))
         #expect(primary.output == OutputModel(minTokens: 10, maxTokens: 60, tokensPerDelta: 1))
-        #expect(primary.faults == FaultSettings(rateLimit: RateLimitSettings(requestsPerSecond: 50, burst: 50),
-                                                errorRatios: [500: 0.01, 529: 0.03], resetRatio: 0.02))
+        #expect(
+            primary.faults
+                == FaultSettings(
+                    rateLimit: RateLimitSettings(requestsPerSecond: 50, burst: 50),
+                    errorRatios: [500: 0.01, 529: 0.03], resetRatio: 0.02))
         #expect(primary.schedule == [FaultScheduleEntry(at: 10, duration: 15, faults: FaultOverride(outage: true))])
         // Absent sections take the fault-free, zero-latency defaults.
         #expect(config.regions[1].faults == FaultSettings())
@@ -56,16 +62,16 @@ import Testing
 
     @Test func reportsEveryErrorWithLineAndColumn() {
         let text = """
-        seed: 7
-        regions:
-          - name: primary
-            latency:
-              first_byte: { median: fast }
-              token_intervall: 5ms
-            faults:
-              error_ratio: { "500": 0.7, "418": 0.1, "529": 0.5 }
-              outage: maybe
-        """
+            seed: 7
+            regions:
+              - name: primary
+                latency:
+                  first_byte: { median: fast }
+                  token_intervall: 5ms
+                faults:
+                  error_ratio: { "500": 0.7, "418": 0.1, "529": 0.5 }
+                  outage: maybe
+            """
         do {
             _ = try SimulatorConfig.parse(text, file: "bad.yaml")
             Issue.record("expected an error")
@@ -83,27 +89,34 @@ import Testing
     }
 
     @Test func scheduleEntriesMayNameModels() throws {
-        let config = try SimulatorConfig.parse("""
-        regions:
-          - name: primary
-            schedule:
-              - { at: 10s, for: 20s, models: ["claude-opus-*"], faults: { error_ratio: { "529": 1 } } }
-        """)
-        #expect(config.regions[0].schedule == [FaultScheduleEntry(at: 10, duration: 20, faults: FaultOverride(errorRatios: [529: 1]),
-                                                                  models: ["claude-opus-*"])])
-        do {
-            _ = try SimulatorConfig.parse("""
+        let config = try SimulatorConfig.parse(
+            """
             regions:
               - name: primary
                 schedule:
-                  - { at: 1s, models: [m], faults: { outage: true } }
-            """, file: "bad.yaml")
+                  - { at: 10s, for: 20s, models: ["claude-opus-*"], faults: { error_ratio: { "529": 1 } } }
+            """)
+        #expect(
+            config.regions[0].schedule == [
+                FaultScheduleEntry(
+                    at: 10, duration: 20, faults: FaultOverride(errorRatios: [529: 1]),
+                    models: ["claude-opus-*"])
+            ])
+        do {
+            _ = try SimulatorConfig.parse(
+                """
+                regions:
+                  - name: primary
+                    schedule:
+                      - { at: 1s, models: [m], faults: { outage: true } }
+                """, file: "bad.yaml")
             Issue.record("expected an error")
         } catch let error as ConfigError {
-            #expect(error.issues.map(\.description) == [
-                "bad.yaml:4:27: an entry with 'models' may only set error_ratio, reset_ratio and stream_error_ratio: "
-                    + "outages and rate limits belong to the whole region",
-            ])
+            #expect(
+                error.issues.map(\.description) == [
+                    "bad.yaml:4:27: an entry with 'models' may only set error_ratio, reset_ratio and stream_error_ratio: "
+                        + "outages and rate limits belong to the whole region"
+                ])
         }
     }
 
@@ -139,8 +152,11 @@ import Testing
 
     @Test func faultsSectionParsesFromJSON() throws {
         let faults = try FaultSettings.parse(#"{"error_ratio":{"529":0.25},"outage":true,"rate_limit":{"requests_per_second":5}}"#)
-        #expect(faults == FaultSettings(rateLimit: RateLimitSettings(requestsPerSecond: 5), errorRatios: [529: 0.25],
-                                        outage: true))
+        #expect(
+            faults
+                == FaultSettings(
+                    rateLimit: RateLimitSettings(requestsPerSecond: 5), errorRatios: [529: 0.25],
+                    outage: true))
         // The JSON form reads back to the same settings.
         #expect(try FaultSettings.parse(faults.json) == faults)
         #expect(throws: ConfigError.self) { try FaultSettings.parse(#"{"outage": "sometimes"}"#) }

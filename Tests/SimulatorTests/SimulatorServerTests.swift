@@ -32,7 +32,7 @@ import Testing
         let outputTokens = try #require(usage["output_tokens"] as? Int)
         #expect((10...60).contains(outputTokens))
         #expect(text.split(separator: " ").count == outputTokens)
-        #expect(usage["input_tokens"] as? Int == 4) // "Hello, simulator": 16 characters
+        #expect(usage["input_tokens"] as? Int == 4)  // "Hello, simulator": 16 characters
 
         // The same request gets the same text again.
         let again = try Curl.request(region.baseURL + "/v1/messages", json: messagesBody())
@@ -47,8 +47,9 @@ import Testing
         defer { simulator.stop() }
         let region = try #require(simulator.region(named: "primary"))
         let prompt = "Explain circuit breakers"
-        let streamed = try Curl.request(region.baseURL + "/v1/messages", json: messagesBody(prompt, stream: true),
-                                        headers: ["x-sim-token-interval-ms": "1"])
+        let streamed = try Curl.request(
+            region.baseURL + "/v1/messages", json: messagesBody(prompt, stream: true),
+            headers: ["x-sim-token-interval-ms": "1"])
         #expect(streamed.exitCode == 0)
         #expect(streamed.status == 200)
         #expect(streamed.header("content-type") == "text/event-stream; charset=utf-8")
@@ -86,7 +87,7 @@ import Testing
         let body = #"{"model":"claude-sonnet-4-5","system":"You are terse.","messages":[{"role":"user","content":"Count these words for me please"}]}"#
         let result = try Curl.request(url, json: body)
         #expect(result.status == 200)
-        #expect(result.body == #"{"input_tokens":12}"#) // 14 + 31 characters
+        #expect(result.body == #"{"input_tokens":12}"#)  // 14 + 31 characters
         let invalid = try Curl.request(url, json: #"{"messages":[]}"#)
         #expect(invalid.status == 400)
     }
@@ -185,8 +186,9 @@ import Testing
         let simulator = try startSimulator()
         defer { simulator.stop() }
         let region = try #require(simulator.region(named: "primary"))
-        let result = try Curl.request(region.baseURL + "/v1/messages", json: messagesBody(stream: true),
-                                      headers: ["x-sim-fault": "stream_error", "x-sim-output-tokens": "20"])
+        let result = try Curl.request(
+            region.baseURL + "/v1/messages", json: messagesBody(stream: true),
+            headers: ["x-sim-fault": "stream_error", "x-sim-output-tokens": "20"])
         #expect(result.status == 200)
         let names = parseSSE(result.body).map(\.name)
         #expect(names.first == "message_start")
@@ -213,7 +215,7 @@ import Testing
         let bad = try Curl.request(region.baseURL + "/_sim/faults", method: "PUT", json: "{\n  \"reset_ratio\": 3\n}")
         #expect(bad.status == 400)
         #expect(bad.body.contains("PUT /_sim/faults:2:18"), "\(bad.body)")
-        #expect(region.faults.outage) // unchanged by a bad request
+        #expect(region.faults.outage)  // unchanged by a bad request
 
         let healed = try Curl.request(region.baseURL + "/_sim/faults", method: "PUT", json: #"{"error_ratio": {"529": 1}}"#)
         #expect(healed.status == 200)

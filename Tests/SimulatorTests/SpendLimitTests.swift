@@ -6,16 +6,21 @@ import Testing
 @Suite struct SpendLimitTests {
     @Test func answersTheNonRetryable429() throws {
         // ManualClock's wall time 1_700_000_000 is 2023-11-14T22:13:20Z.
-        let simulator = try startSimulator(SimulatedRegionConfig(latency: LatencyModel(firstByteMedian: 2),
-                                                                 faults: FaultSettings(rateLimit: RateLimitSettings(requestsPerSecond: 10))),
-                                           clock: ManualClock())
+        let simulator = try startSimulator(
+            SimulatedRegionConfig(
+                latency: LatencyModel(firstByteMedian: 2),
+                faults: FaultSettings(rateLimit: RateLimitSettings(requestsPerSecond: 10))),
+            clock: ManualClock())
         defer { simulator.stop() }
         let region = try #require(simulator.region(named: "primary"))
         let expected = "You have reached your specified API usage limits. You will regain access on 2023-12-01 at 00:00 UTC."
-        for (path, body) in [("/v1/messages", messagesBody()), ("/v1/messages", messagesBody(stream: true)),
-                             ("/v1/messages/count_tokens", #"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#)] {
-            let result = try Curl.request(region.baseURL + path, json: body, headers: ["x-sim-fault": "spend_limit"],
-                                          writeOut: "%{time_total}")
+        for (path, body) in [
+            ("/v1/messages", messagesBody()), ("/v1/messages", messagesBody(stream: true)),
+            ("/v1/messages/count_tokens", #"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#),
+        ] {
+            let result = try Curl.request(
+                region.baseURL + path, json: body, headers: ["x-sim-fault": "spend_limit"],
+                writeOut: "%{time_total}")
             #expect(result.status == 429, "\(path)")
             #expect(result.header("content-type") == "application/json")
             #expect(result.header("x-should-retry") == "false")
@@ -41,9 +46,9 @@ import Testing
 
     @Test func regainDateIsTheFirstOfNextMonth() {
         #expect(RFC3339.startOfNextMonth(epochSeconds: 1_700_000_000) == "2023-12-01")
-        #expect(RFC3339.startOfNextMonth(epochSeconds: 1_703_980_800) == "2024-01-01") // 2023-12-31T00:00Z
-        #expect(RFC3339.startOfNextMonth(epochSeconds: 1_706_745_599) == "2024-02-01") // 2024-01-31T23:59:59Z
-        #expect(RFC3339.startOfNextMonth(epochSeconds: 1_706_745_600) == "2024-03-01") // 2024-02-01T00:00Z
+        #expect(RFC3339.startOfNextMonth(epochSeconds: 1_703_980_800) == "2024-01-01")  // 2023-12-31T00:00Z
+        #expect(RFC3339.startOfNextMonth(epochSeconds: 1_706_745_599) == "2024-02-01")  // 2024-01-31T23:59:59Z
+        #expect(RFC3339.startOfNextMonth(epochSeconds: 1_706_745_600) == "2024-03-01")  // 2024-02-01T00:00Z
         #expect(RFC3339.format(epochSeconds: 1_700_000_000) == "2023-11-14T22:13:20Z")
     }
 }

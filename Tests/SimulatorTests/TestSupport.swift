@@ -4,8 +4,10 @@ import Foundation
 @testable import BallastSimulator
 
 /// A simulator with one fast region, started for one test.
-func startSimulator(_ region: SimulatedRegionConfig = SimulatedRegionConfig(), seed: UInt64 = 42,
-                    clock: ManualClock? = nil) throws -> Simulator {
+func startSimulator(
+    _ region: SimulatedRegionConfig = SimulatedRegionConfig(), seed: UInt64 = 42,
+    clock: ManualClock? = nil
+) throws -> Simulator {
     let config = SimulatorConfig(seed: seed, regions: [region])
     let simulator = clock.map { Simulator(config: config, clock: $0) } ?? Simulator(config: config)
     try simulator.start()
@@ -13,8 +15,10 @@ func startSimulator(_ region: SimulatedRegionConfig = SimulatedRegionConfig(), s
 }
 
 /// A Messages API body.
-func messagesBody(_ text: String = "Hello, simulator", model: String = "claude-sonnet-4-5", maxTokens: Int = 1024,
-                  stream: Bool = false) -> String {
+func messagesBody(
+    _ text: String = "Hello, simulator", model: String = "claude-sonnet-4-5", maxTokens: Int = 1024,
+    stream: Bool = false
+) -> String {
     let escaped = text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
     return #"{"model":"\#(model)","max_tokens":\#(maxTokens),"#
         + (stream ? #""stream":true,"# : "")

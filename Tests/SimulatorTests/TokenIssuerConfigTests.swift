@@ -6,49 +6,55 @@ import Testing
 /// The `oauth` section of a simulator config and the body of `PUT /_sim/oauth`.
 @Suite struct TokenIssuerConfigTests {
     @Test func parsesTheDocumentedSection() throws {
-        let config = try SimulatorConfig.parse("""
-        seed: 3
-        oauth:
-          client_id: ballast-test
-          client_secret: sim-secret
-          token_ttl: 5s
-          listen: 127.0.0.1:0
-          max_live_tokens: 100
-          faults: { down: false, delay: 250ms }
-        regions:
-          - name: primary
-        """, file: "oauth.yaml")
-        #expect(config.oauth == TokenIssuerConfig(clientID: "ballast-test", clientSecret: "sim-secret", tokenTTL: 5,
-                                                  listen: ListenAddress(host: "127.0.0.1", port: 0), maxLiveTokens: 100,
-                                                  faults: TokenIssuerFaults(delay: 0.25)))
+        let config = try SimulatorConfig.parse(
+            """
+            seed: 3
+            oauth:
+              client_id: ballast-test
+              client_secret: sim-secret
+              token_ttl: 5s
+              listen: 127.0.0.1:0
+              max_live_tokens: 100
+              faults: { down: false, delay: 250ms }
+            regions:
+              - name: primary
+            """, file: "oauth.yaml")
+        #expect(
+            config.oauth
+                == TokenIssuerConfig(
+                    clientID: "ballast-test", clientSecret: "sim-secret", tokenTTL: 5,
+                    listen: ListenAddress(host: "127.0.0.1", port: 0), maxLiveTokens: 100,
+                    faults: TokenIssuerFaults(delay: 0.25)))
     }
 
     @Test func defaultsAndAbsence() throws {
         #expect(try SimulatorConfig.parse("regions: [{ name: a }]").oauth == nil)
-        #expect(try SimulatorConfig.parse("oauth:\nregions: [{ name: a }]").oauth == nil) // null = absent
+        #expect(try SimulatorConfig.parse("oauth:\nregions: [{ name: a }]").oauth == nil)  // null = absent
         let minimal = try SimulatorConfig.parse("oauth: { client_id: c, client_secret: s }\nregions: [{ name: a }]")
         #expect(minimal.oauth == TokenIssuerConfig(clientID: "c", clientSecret: "s"))
         #expect(minimal.oauth?.tokenTTL == 3600)
         #expect(minimal.oauth?.listen == ListenAddress(host: "127.0.0.1", port: 0))
-        #expect(try SimulatorConfig.parse("oauth: { client_id: c, client_secret: s, token_ttl: 1m30s }\nregions: [{ name: a }]")
-            .oauth?.tokenTTL == 90)
-        #expect(try SimulatorConfig.parse("oauth: { client_id: c, client_secret: s, token_ttl: 7 }\nregions: [{ name: a }]")
-            .oauth?.tokenTTL == 7)
+        #expect(
+            try SimulatorConfig.parse("oauth: { client_id: c, client_secret: s, token_ttl: 1m30s }\nregions: [{ name: a }]")
+                .oauth?.tokenTTL == 90)
+        #expect(
+            try SimulatorConfig.parse("oauth: { client_id: c, client_secret: s, token_ttl: 7 }\nregions: [{ name: a }]")
+                .oauth?.tokenTTL == 7)
     }
 
     @Test func reportsEveryErrorWithLineAndColumn() {
         let text = """
-        oauth:
-          client_id: ballast-test
-          token_ttl: 500ms
-          listen: 127.0.0.1:18001
-          max_live_tokens: 0
-          client_secrett: typo
-          faults: { down: maybe, slow: 2s }
-        regions:
-          - name: primary
-            listen: 127.0.0.1:18001
-        """
+            oauth:
+              client_id: ballast-test
+              token_ttl: 500ms
+              listen: 127.0.0.1:18001
+              max_live_tokens: 0
+              client_secrett: typo
+              faults: { down: maybe, slow: 2s }
+            regions:
+              - name: primary
+                listen: 127.0.0.1:18001
+            """
         do {
             _ = try SimulatorConfig.parse(text, file: "bad.yaml")
             Issue.record("expected an error")

@@ -12,8 +12,9 @@ import Testing
         #expect(issuer.tokenURL == "http://127.0.0.1:\(issuer.port)/v1/oauth/token")
 
         let form = try OAuth.postForm(issuer)
-        let json = try Curl.request(issuer.tokenURL,
-                                    json: #"{"grant_type":"client_credentials","client_id":"ballast-test","client_secret":"sim-secret"}"#)
+        let json = try Curl.request(
+            issuer.tokenURL,
+            json: #"{"grant_type":"client_credentials","client_id":"ballast-test","client_secret":"sim-secret"}"#)
         let basic = try OAuth.postForm(issuer, "grant_type=client_credentials", extra: ["-u", "ballast-test:sim-secret"])
         var tokens: [String] = []
         for result in [form, json, basic] {
@@ -23,7 +24,7 @@ import Testing
             let object = try #require(jsonObject(result.body))
             #expect(object["token_type"] as? String == "Bearer")
             #expect(object["expires_in"] as? Int == 5)
-            #expect(result.body.contains(#""expires_in":5}"#)) // an integer, not 5.0
+            #expect(result.body.contains(#""expires_in":5}"#))  // an integer, not 5.0
             let token = try #require(object["access_token"] as? String)
             #expect(token.hasPrefix("sim_at_"))
             tokens.append(token)
@@ -34,8 +35,9 @@ import Testing
         for token in tokens {
             #expect(try OAuth.call(region, token: token).status == 200)
         }
-        let stream = try Curl.request(region.baseURL + "/v1/messages", json: messagesBody(stream: true),
-                                      headers: ["authorization": "bearer \(tokens[0])"])
+        let stream = try Curl.request(
+            region.baseURL + "/v1/messages", json: messagesBody(stream: true),
+            headers: ["authorization": "bearer \(tokens[0])"])
         #expect(stream.status == 200)
         #expect(try OAuth.call(region, token: tokens[1], path: "/v1/messages/count_tokens").status == 200)
         let stats = issuer.stats
@@ -56,7 +58,7 @@ import Testing
         clock.advance(seconds: 4)
         #expect(try OAuth.call(region, token: token).status == 200)
 
-        clock.advance(seconds: 1) // exactly the TTL: expired
+        clock.advance(seconds: 1)  // exactly the TTL: expired
         let expired = try OAuth.call(region, token: token)
         #expect(expired.status == 401)
         #expect(expired.header("request-id")?.hasPrefix("req_") == true)
@@ -64,13 +66,14 @@ import Testing
         #expect(OAuth.apiError(expired).type == "authentication_error")
         #expect(OAuth.apiError(expired).message == "bearer token expired")
         #expect(jsonObject(expired.body)?["type"] as? String == "error")
-        #expect(issuer.stats.liveTokens == 0) // dropped from the map ...
+        #expect(issuer.stats.liveTokens == 0)  // dropped from the map ...
 
         // ... yet still recognised as expired (not invalid) long after.
         clock.advance(seconds: 86_400)
         #expect(OAuth.apiError(try OAuth.call(region, token: token)).message == "bearer token expired")
-        #expect(OAuth.apiError(try OAuth.call(region, token: token, path: "/v1/messages/count_tokens")).message
-            == "bearer token expired")
+        #expect(
+            OAuth.apiError(try OAuth.call(region, token: token, path: "/v1/messages/count_tokens")).message
+                == "bearer token expired")
         // Unknown /v1/ paths authenticate before they route.
         #expect(try OAuth.call(region, token: token, path: "/v1/models").status == 401)
 
@@ -95,8 +98,9 @@ import Testing
         #expect(wrongClient.status == 401 && oauthError(wrongClient) == "invalid_client")
         let basicWrong = try OAuth.postForm(issuer, "grant_type=client_credentials", extra: ["-u", "ballast-test:nope"])
         #expect(basicWrong.status == 401 && oauthError(basicWrong) == "invalid_client")
-        let jsonWrong = try Curl.request(issuer.tokenURL,
-                                         json: #"{"grant_type":"client_credentials","client_id":"ballast-test","client_secret":"x"}"#)
+        let jsonWrong = try Curl.request(
+            issuer.tokenURL,
+            json: #"{"grant_type":"client_credentials","client_id":"ballast-test","client_secret":"x"}"#)
         #expect(jsonWrong.status == 401 && oauthError(jsonWrong) == "invalid_client")
         let noCredentials = try OAuth.postForm(issuer, "grant_type=client_credentials")
         #expect(noCredentials.status == 401 && oauthError(noCredentials) == "invalid_client")
@@ -144,8 +148,9 @@ import Testing
         #expect(OAuth.apiError(missing).message == "authorization: Bearer header is required")
         #expect(try OAuth.call(region, token: nil, headers: ["x-api-key": "sim-key"]).status == 401)
         #expect(OAuth.apiError(try OAuth.call(region, token: "sim-key")).message == "invalid bearer token")
-        #expect(OAuth.apiError(try OAuth.call(region, token: "sim_at_" + String(repeating: "0", count: 48))).message
-            == "invalid bearer token")
+        #expect(
+            OAuth.apiError(try OAuth.call(region, token: "sim_at_" + String(repeating: "0", count: 48))).message
+                == "invalid bearer token")
         // One changed character (the expiry pushed far out) breaks the check value.
         var tampered = Array(token)
         tampered[7] = tampered[7] == "f" ? "e" : "f"
@@ -160,8 +165,10 @@ import Testing
         #expect(issuer.stats.rejectedExpired == 0)
 
         // Tokens of another simulator (another seed or secret) are not ours.
-        let other = Simulator(config: SimulatorConfig(seed: 7, regions: [SimulatedRegionConfig()],
-                                                      oauth: TokenIssuerConfig(clientSecret: "other")))
+        let other = Simulator(
+            config: SimulatorConfig(
+                seed: 7, regions: [SimulatedRegionConfig()],
+                oauth: TokenIssuerConfig(clientSecret: "other")))
         let foreign = try #require(other.tokenIssuer).issueToken()
         #expect(OAuth.apiError(try OAuth.call(region, token: foreign)).message == "invalid bearer token")
     }
@@ -185,7 +192,7 @@ import Testing
         #expect(slow.status == 200)
         #expect((Double(slow.writeOut) ?? 0) >= 0.38, "\(slow.writeOut)")
         let slowTimeout = try OAuth.postForm(issuer, extra: ["--max-time", "0.1"])
-        #expect(slowTimeout.exitCode == 28) // curl: operation timed out
+        #expect(slowTimeout.exitCode == 28)  // curl: operation timed out
 
         issuer.setFaults(TokenIssuerFaults())
         let quick = try OAuth.postForm(issuer, writeOut: "%{time_total}")

@@ -74,18 +74,21 @@ import Testing
     }
 
     @Test func replyProductionFollowsThePlan() {
-        let request = MessagesRequest.parse(Array(#"{"model":"m","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#.utf8),
-                                            requireMaxTokens: true)
+        let request = MessagesRequest.parse(
+            Array(#"{"model":"m","max_tokens":100,"messages":[{"role":"user","content":"hi"}]}"#.utf8),
+            requireMaxTokens: true)
         guard case .success(let parsed) = request else {
             Issue.record("unparsable")
             return
         }
         let plan = ReplyPlan(request: parsed, output: OutputModel(), forcedTokens: 20)
         let latency = LatencyPlan(firstByte: 2, tokenInterval: 0.5)
-        #expect(RegionEngine.output(of: .none, plan: plan, latency: latency, streaming: true, now: 10)
+        #expect(
+            RegionEngine.output(of: .none, plan: plan, latency: latency, streaming: true, now: 10)
                 == OutputCharge(start: 12, end: 21.5, tokens: 20))
         // A stream cut midway produced half; failures produce nothing.
-        #expect(RegionEngine.output(of: .streamError, plan: plan, latency: latency, streaming: true, now: 10)
+        #expect(
+            RegionEngine.output(of: .streamError, plan: plan, latency: latency, streaming: true, now: 10)
                 == OutputCharge(start: 12, end: 16.5, tokens: 10))
         #expect(RegionEngine.output(of: .error(503), plan: plan, latency: latency, streaming: false, now: 10) == nil)
         #expect(RegionEngine.output(of: .reset, plan: plan, latency: latency, streaming: false, now: 10) == nil)

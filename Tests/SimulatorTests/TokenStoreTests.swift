@@ -38,7 +38,7 @@ import Testing
         let store = IssuedTokenStore(capacity: 10, key: 1)
         let other = IssuedTokenStore(capacity: 10, key: 2)
         let foreign = other.issue(now: at(0), ttl: 1)
-        #expect(store.check(foreign, now: at(5)) == .invalid) // expired, but not ours
+        #expect(store.check(foreign, now: at(5)) == .invalid)  // expired, but not ours
         #expect(store.check(nil, now: at(0)) == .invalid)
         #expect(store.check("sim_at_", now: at(0)) == .invalid)
         let token = store.issue(now: at(0), ttl: 1)

@@ -50,8 +50,9 @@ struct ExpectedWindow {
         let counts = stats.counts
         #expect(counts.requests == requests, "\(label): requests", sourceLocation: sourceLocation)
         for outcome in OutcomeClass.allCases {
-            #expect(counts.count(outcome) == perClass[outcome, default: 0], "\(label): \(outcome)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                counts.count(outcome) == perClass[outcome, default: 0], "\(label): \(outcome)",
+                sourceLocation: sourceLocation)
         }
         #expect(counts.status429 == status429, "\(label): status429", sourceLocation: sourceLocation)
         #expect(counts.attempts == attempts, "\(label): attempts", sourceLocation: sourceLocation)
@@ -61,25 +62,31 @@ struct ExpectedWindow {
         #expect(counts.cacheHits == cacheHits, "\(label): cacheHits", sourceLocation: sourceLocation)
         #expect(counts.inputTokens == inputTokens, "\(label): inputTokens", sourceLocation: sourceLocation)
         #expect(counts.outputTokens == outputTokens, "\(label): outputTokens", sourceLocation: sourceLocation)
-        #expect(abs(counts.latencySum - latencySum) <= 1e-6 * max(1, latencySum), "\(label): latencySum",
-                sourceLocation: sourceLocation)
-        #expect(abs(counts.ttfbSum - ttfbSum) <= 1e-6 * max(1, ttfbSum), "\(label): ttfbSum",
-                sourceLocation: sourceLocation)
+        #expect(
+            abs(counts.latencySum - latencySum) <= 1e-6 * max(1, latencySum), "\(label): latencySum",
+            sourceLocation: sourceLocation)
+        #expect(
+            abs(counts.ttfbSum - ttfbSum) <= 1e-6 * max(1, ttfbSum), "\(label): ttfbSum",
+            sourceLocation: sourceLocation)
         #expect(counts.latency.counts == latency, "\(label): latency histogram", sourceLocation: sourceLocation)
         #expect(counts.ttfb.counts == ttfb, "\(label): ttfb histogram", sourceLocation: sourceLocation)
 
         // Derived figures.
         let failures = requests - perClass[.success, default: 0]
-        #expect(stats.errorRatio == (requests > 0 ? Double(failures) / Double(requests) : nil), "\(label): errorRatio",
-                sourceLocation: sourceLocation)
-        #expect(stats.ratio429 == (requests > 0 ? Double(status429) / Double(requests) : nil), "\(label): ratio429",
-                sourceLocation: sourceLocation)
+        #expect(
+            stats.errorRatio == (requests > 0 ? Double(failures) / Double(requests) : nil), "\(label): errorRatio",
+            sourceLocation: sourceLocation)
+        #expect(
+            stats.ratio429 == (requests > 0 ? Double(status429) / Double(requests) : nil), "\(label): ratio429",
+            sourceLocation: sourceLocation)
         #expect(stats.rate == Double(requests) / stats.length, "\(label): rate", sourceLocation: sourceLocation)
         for q in [0.5, 0.9, 0.99] {
-            #expect(stats.latencyQuantile(q) == LatencyBuckets.quantile(q, counts: latency), "\(label): p\(q)",
-                    sourceLocation: sourceLocation)
-            #expect(stats.ttfbQuantile(q) == LatencyBuckets.quantile(q, counts: ttfb), "\(label): ttfb p\(q)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                stats.latencyQuantile(q) == LatencyBuckets.quantile(q, counts: latency), "\(label): p\(q)",
+                sourceLocation: sourceLocation)
+            #expect(
+                stats.ttfbQuantile(q) == LatencyBuckets.quantile(q, counts: ttfb), "\(label): ttfb p\(q)",
+                sourceLocation: sourceLocation)
         }
     }
 }
@@ -89,17 +96,20 @@ struct ExpectedWindow {
 func expectSame(_ a: WindowStats, _ b: WindowStats, _ label: String, sourceLocation: SourceLocation = #_sourceLocation) {
     var left = a.counts
     var right = b.counts
-    #expect(abs(left.latencySum - right.latencySum) <= 1e-6 * max(1, left.latencySum), "\(label): latencySum",
-            sourceLocation: sourceLocation)
-    #expect(abs(left.ttfbSum - right.ttfbSum) <= 1e-6 * max(1, left.ttfbSum), "\(label): ttfbSum",
-            sourceLocation: sourceLocation)
+    #expect(
+        abs(left.latencySum - right.latencySum) <= 1e-6 * max(1, left.latencySum), "\(label): latencySum",
+        sourceLocation: sourceLocation)
+    #expect(
+        abs(left.ttfbSum - right.ttfbSum) <= 1e-6 * max(1, left.ttfbSum), "\(label): ttfbSum",
+        sourceLocation: sourceLocation)
     left.latencySum = 0
     right.latencySum = 0
     left.ttfbSum = 0
     right.ttfbSum = 0
     #expect(left == right, "\(label)", sourceLocation: sourceLocation)
-    #expect(a.firstSecond == b.firstSecond && a.lastSecond == b.lastSecond, "\(label): bounds",
-            sourceLocation: sourceLocation)
+    #expect(
+        a.firstSecond == b.firstSecond && a.lastSecond == b.lastSecond, "\(label): bounds",
+        sourceLocation: sourceLocation)
 }
 
 /// The streak computed from raw rows: newest first, stop at the first non-failure.

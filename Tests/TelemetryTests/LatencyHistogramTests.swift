@@ -40,8 +40,9 @@ struct LatencyHistogramTests {
         let store = try TelemetryStore(path: directory.path("t.db"), clock: clock)
         let writer = try TelemetryWriter(store: store, clock: clock)
         defer { writer.close() }
-        var record = RequestRecord(time: 1_700_000_000, region: "r", model: "m", status: 200, outcome: .success,
-                                   latency: 0.2)
+        var record = RequestRecord(
+            time: 1_700_000_000, region: "r", model: "m", status: 200, outcome: .success,
+            latency: 0.2)
         writer.submit(record)
         writer.flush()
         record.latency = 3
@@ -57,8 +58,8 @@ struct LatencyHistogramTests {
     @Test("quantiles come from LatencyBuckets")
     func quantiles() {
         var histogram = LatencyHistogram()
-        for _ in 0 ..< 90 { histogram.record(0.2) }
-        for _ in 0 ..< 10 { histogram.record(4) }
+        for _ in 0..<90 { histogram.record(0.2) }
+        for _ in 0..<10 { histogram.record(4) }
         #expect(histogram.quantile(0.5) == LatencyBuckets.quantile(0.5, counts: histogram.counts))
         #expect(histogram.quantile(0.99)! > 2.5)
         #expect(LatencyHistogram().quantile(0.5) == nil)

@@ -31,33 +31,39 @@ struct RawRow {
         try database.prepare("SELECT request_id, count(*) FROM attempts WHERE status = 429 GROUP BY request_id")
             .query { row in throttled[row.int64(at: 0)] = row.int(at: 1) }
         var rows: [RawRow] = []
-        try database.prepare("""
+        try database.prepare(
+            """
             SELECT id, time, region, model, status, outcome, attempts, hedged, cache_hit, latency, ttfb,
                    input_tokens, output_tokens
             FROM requests ORDER BY id
-            """).query { row in
+            """
+        ).query { row in
             let id = row.int64(at: 0)
-            rows.append(RawRow(
-                id: id, time: row.double(at: 1), region: row.string(at: 2), model: row.string(at: 3),
-                status: row.int(at: 4), outcome: OutcomeClass(rawValue: row.string(at: 5) ?? "") ?? .ballast,
-                attempts: row.int(at: 6), hedged: row.int(at: 7) != 0, cacheHit: row.int(at: 8) != 0,
-                latency: row.double(at: 9), ttfb: row.isNull(at: 10) ? nil : row.double(at: 10),
-                inputTokens: row.int(at: 11), outputTokens: row.int(at: 12), attempts429: throttled[id] ?? 0))
+            rows.append(
+                RawRow(
+                    id: id, time: row.double(at: 1), region: row.string(at: 2), model: row.string(at: 3),
+                    status: row.int(at: 4), outcome: OutcomeClass(rawValue: row.string(at: 5) ?? "") ?? .ballast,
+                    attempts: row.int(at: 6), hedged: row.int(at: 7) != 0, cacheHit: row.int(at: 8) != 0,
+                    latency: row.double(at: 9), ttfb: row.isNull(at: 10) ? nil : row.double(at: 10),
+                    inputTokens: row.int(at: 11), outputTokens: row.int(at: 12), attempts429: throttled[id] ?? 0))
         }
         return rows
     }
 
     /// The row a record becomes (for checking against what was submitted).
     init(id: Int64, record: RequestRecord, attempts: [AttemptRecord]) {
-        self.init(id: id, time: record.time, region: record.region, model: record.model, status: record.status,
-                  outcome: record.outcome, attempts: record.attempts, hedged: record.hedged, cacheHit: record.cacheHit,
-                  latency: record.latency, ttfb: record.timeToFirstByte, inputTokens: record.inputTokens,
-                  outputTokens: record.outputTokens, attempts429: attempts.filter { $0.status == 429 }.count)
+        self.init(
+            id: id, time: record.time, region: record.region, model: record.model, status: record.status,
+            outcome: record.outcome, attempts: record.attempts, hedged: record.hedged, cacheHit: record.cacheHit,
+            latency: record.latency, ttfb: record.timeToFirstByte, inputTokens: record.inputTokens,
+            outputTokens: record.outputTokens, attempts429: attempts.filter { $0.status == 429 }.count)
     }
 
-    init(id: Int64, time: Double, region: String?, model: String?, status: Int, outcome: OutcomeClass, attempts: Int,
-         hedged: Bool, cacheHit: Bool, latency: Double, ttfb: Double?, inputTokens: Int, outputTokens: Int,
-         attempts429: Int) {
+    init(
+        id: Int64, time: Double, region: String?, model: String?, status: Int, outcome: OutcomeClass, attempts: Int,
+        hedged: Bool, cacheHit: Bool, latency: Double, ttfb: Double?, inputTokens: Int, outputTokens: Int,
+        attempts429: Int
+    ) {
         self.id = id
         self.time = time
         self.region = region

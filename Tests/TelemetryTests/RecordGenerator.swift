@@ -39,14 +39,15 @@ struct RecordGenerator {
         let attemptCount = outcome == .ballast ? 0 : 1 + Int(random.next() % 3)
         let time = completion - latency
         var attempts: [AttemptRecord] = []
-        for index in 0 ..< attemptCount {
+        for index in 0..<attemptCount {
             let last = index == attemptCount - 1
-            attempts.append(AttemptRecord(
-                time: time + Double(index) * 0.01, region: region ?? "primary", model: model, index: index + 1,
-                status: last ? status : pick([429, 529, 500]), outcome: last ? outcome : .upstream,
-                errorType: last ? nil : "overloaded_error", hedge: random.unit() < 0.1,
-                cancelled: random.unit() < 0.05, latency: latency / Double(attemptCount),
-                timeToFirstByte: random.unit() < 0.5 ? nil : latency / 4))
+            attempts.append(
+                AttemptRecord(
+                    time: time + Double(index) * 0.01, region: region ?? "primary", model: model, index: index + 1,
+                    status: last ? status : pick([429, 529, 500]), outcome: last ? outcome : .upstream,
+                    errorType: last ? nil : "overloaded_error", hedge: random.unit() < 0.1,
+                    cancelled: random.unit() < 0.05, latency: latency / Double(attemptCount),
+                    timeToFirstByte: random.unit() < 0.5 ? nil : latency / 4))
         }
         let firstByte: Double? = random.unit() < 0.2 ? nil : latency * random.unit()
         let record = RequestRecord(
@@ -61,7 +62,7 @@ struct RecordGenerator {
 
     /// `count` records completing uniformly in `[end - span, end)`, in completion order.
     mutating func records(count: Int, span: Double, end: Double) -> [(RequestRecord, [AttemptRecord])] {
-        var completions = (0 ..< count).map { _ in end - span * random.unit() - 0.0001 }
+        var completions = (0..<count).map { _ in end - span * random.unit() - 0.0001 }
         completions.sort()
         return completions.map { record(completingAt: $0) }
     }

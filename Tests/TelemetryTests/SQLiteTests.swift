@@ -11,7 +11,7 @@ struct SQLiteTests {
         let database = try SQLiteDatabase(path: directory.path("t.db"))
         try database.execute("CREATE TABLE t (i INTEGER, d REAL, s TEXT, b BLOB, n TEXT)")
         let insert = try database.prepare("INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5)")
-        for index in 0 ..< 3 {
+        for index in 0..<3 {
             try insert.bind(Int.max - index, at: 1)
             try insert.bind(1.5 + Double(index), at: 2)
             try insert.bind("héllo \(index)", at: 3)

@@ -25,9 +25,12 @@ struct StoreFailureAccountingTests {
 
         let holder = try SQLiteDatabase(path: directory.path("t.db"))
         try holder.execute("BEGIN EXCLUSIVE")
-        for _ in 0 ..< 7 { #expect(writer.submit(Self.record(clock))) }
-        #expect(writer.submit(AuditEvent(time: clock.wallTime(), kind: .circuitChanged, target: "region=primary",
-                                         action: "open", reason: "r", actor: "rule:x")))
+        for _ in 0..<7 { #expect(writer.submit(Self.record(clock))) }
+        #expect(
+            writer.submit(
+                AuditEvent(
+                    time: clock.wallTime(), kind: .circuitChanged, target: "region=primary",
+                    action: "open", reason: "r", actor: "rule:x")))
         writer.flush()
         #expect(writer.stats.droppedByReason[.busy] == 7)
         #expect(store.health.report.healthy == false && store.health.report.reason == .busy)
@@ -54,7 +57,7 @@ struct StoreFailureAccountingTests {
         store.limitPages(to: 1)
         var submitted = 0
         while writer.stats.droppedByReason[.diskFull, default: 0] == 0, submitted < 50_000 {
-            for _ in 0 ..< 500 { #expect(writer.submit(Self.record(clock))) }
+            for _ in 0..<500 { #expect(writer.submit(Self.record(clock))) }
             submitted += 500
             writer.flush()
         }

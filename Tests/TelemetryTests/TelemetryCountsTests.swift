@@ -10,7 +10,7 @@ struct TelemetryCountsTests {
         var all = TelemetryCounts()
         var halves = [TelemetryCounts(), TelemetryCounts()]
         var perClass: [OutcomeClass: Int] = [:]
-        for index in 0 ..< 500 {
+        for index in 0..<500 {
             let (record, attempts) = generator.record(completingAt: 1_700_000_000)
             all.add(record, attempts: attempts)
             halves[index % 2].add(record, attempts: attempts)

@@ -11,10 +11,12 @@ struct TelemetryStoreTests {
     func migrationsOnce() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("t.db")
-        let extra = TelemetryMigration(name: "0090_test_extra", sql: """
-            CREATE TABLE extra (x INTEGER);
-            INSERT INTO extra SELECT count(*) FROM requests;
-            """)
+        let extra = TelemetryMigration(
+            name: "0090_test_extra",
+            sql: """
+                CREATE TABLE extra (x INTEGER);
+                INSERT INTO extra SELECT count(*) FROM requests;
+                """)
         let third = TelemetryMigration(name: "0091_test_third", sql: "INSERT INTO extra VALUES (3)")
 
         let first = try TelemetryStore(path: path)
@@ -23,7 +25,10 @@ struct TelemetryStoreTests {
         // A later build adds two steps: only those run, in order (the second needs the first).
         let second = try TelemetryStore(path: path, migrations: TelemetryMigration.schema + [extra, third])
         #expect(second.appliedMigrations == ["0090_test_extra", "0091_test_third"])
-        #expect(try second.migrationHistory() == ["0001_initial", "0002_request_canary", "0003_object_homes", "0004_request_client", "0005_usage", "0090_test_extra", "0091_test_third"])
+        #expect(
+            try second.migrationHistory() == [
+                "0001_initial", "0002_request_canary", "0003_object_homes", "0004_request_client", "0005_usage", "0090_test_extra", "0091_test_third",
+            ])
         #expect(try second.scalar("SELECT group_concat(x) FROM extra") == "0,3")
 
         let third2 = try TelemetryStore(path: path, migrations: TelemetryMigration.schema + [extra, third])
@@ -101,9 +106,11 @@ struct TelemetryStoreTests {
         let writer = try TelemetryWriter(store: store, clock: clock)
         let windows = try TelemetryWindows(store: store, writer: writer)
         let now = clock.wallTime()
-        for index in 0 ..< 10 {
-            writer.submit(RequestRecord(time: now - 1, region: "r", model: "m", status: 200,
-                                        outcome: index < 7 ? .success : .upstream, latency: 0.5))
+        for index in 0..<10 {
+            writer.submit(
+                RequestRecord(
+                    time: now - 1, region: "r", model: "m", status: 200,
+                    outcome: index < 7 ? .success : .upstream, latency: 0.5))
         }
         writer.flush()
         #expect(try store.scalar("SELECT count(*) FROM requests") == "10")

@@ -39,7 +39,7 @@ struct TelemetryWindowsTests {
             for length in Self.lengths {
                 let label = "\(filter) last \(length)"
                 let first = last - Int(length.rounded(.up)) + 1
-                let expected = ExpectedWindow(rows: rows, filter: filter, seconds: first ... last)
+                let expected = ExpectedWindow(rows: rows, filter: filter, seconds: first...last)
                 let stats = try live.stats(last: length, filter: filter)
                 #expect(stats.firstSecond == first && stats.lastSecond == last, "\(label)")
                 expected.check(stats, "live \(label)")
@@ -75,9 +75,9 @@ struct TelemetryWindowsTests {
         let live = try TelemetryWindows(store: store, writer: writer)
         let diskOnly = try TelemetryWindows(store: store, clock: clock)
         var generator = RecordGenerator(seed: 5)
-        for step in 0 ..< 120 {
+        for step in 0..<120 {
             // Records complete in the last second; a few are late (completed a minute ago).
-            for _ in 0 ..< 20 {
+            for _ in 0..<20 {
                 var (record, attempts) = generator.record(completingAt: clock.wallTime() - generator.random.unit())
                 if generator.random.unit() < 0.05 { record.time -= 60 }
                 writer.submit(record, attempts: attempts)
@@ -90,7 +90,7 @@ struct TelemetryWindowsTests {
                 let rows = try RawRow.readAll(from: store)
                 for length in [1.0, 10, 30, 45, 90] {
                     let last = Int(clock.wallTime().rounded(.down))
-                    let expected = ExpectedWindow(rows: rows, filter: .all, seconds: (last - Int(length) + 1) ... last)
+                    let expected = ExpectedWindow(rows: rows, filter: .all, seconds: (last - Int(length) + 1)...last)
                     let stats = try live.stats(last: length)
                     expected.check(stats, "step \(step) last \(length)")
                     expectSame(stats, try diskOnly.stats(last: length), "step \(step) memory vs disk \(length)")
@@ -126,7 +126,7 @@ struct TelemetryWindowsTests {
                 if length > options.rawRetention { first -= ((first % 60) + 60) % 60 }
                 let stats = try windows.stats(last: length, filter: filter)
                 #expect(stats.firstSecond == first)
-                ExpectedWindow(rows: rows, filter: filter, seconds: first ... last).check(stats, "\(filter) \(length)")
+                ExpectedWindow(rows: rows, filter: filter, seconds: first...last).check(stats, "\(filter) \(length)")
             }
         }
         #expect(throws: TelemetryStoreError.self) { try windows.stats(last: 0.5) }
@@ -149,7 +149,7 @@ struct TelemetryWindowsTests {
         // Mostly failures, so streaks run across the queued / written boundary.
         var submitted: [RawRow] = []
         func submit(_ count: Int) {
-            for _ in 0 ..< count {
+            for _ in 0..<count {
                 var (record, attempts) = generator.record(completingAt: clock.wallTime())
                 if generator.random.unit() < 0.85 { record.outcome = generator.pick([.upstream, .local]) }
                 if writer.submit(record, attempts: attempts) {
@@ -157,14 +157,15 @@ struct TelemetryWindowsTests {
                 }
             }
         }
-        for round in 0 ..< 6 {
+        for round in 0..<6 {
             submit(40)
             if round % 2 == 1 { writer.flush() }
             for filter in filters {
                 for failing in failingSets {
                     let expected = expectedStreak(submitted, filter: filter, failing: failing)
-                    #expect(try live.consecutiveFailures(filter: filter, failing: failing) == expected,
-                            "round \(round) \(filter) \(failing)")
+                    #expect(
+                        try live.consecutiveFailures(filter: filter, failing: failing) == expected,
+                        "round \(round) \(filter) \(failing)")
                 }
             }
         }

@@ -17,8 +17,9 @@ struct TelemetryWriterTests {
         var generator = RecordGenerator(seed: 7)
         let records = generator.records(count: 3_000, span: 600, end: clock.wallTime())
         for (record, attempts) in records { #expect(writer.submit(record, attempts: attempts)) }
-        let event = AuditEvent(time: clock.wallTime(), kind: .circuitChanged, target: "region=primary", action: "open",
-                               reason: "consecutive_failures 5 >= 5", actor: "rule:primary-breaker")
+        let event = AuditEvent(
+            time: clock.wallTime(), kind: .circuitChanged, target: "region=primary", action: "open",
+            reason: "consecutive_failures 5 >= 5", actor: "rule:primary-breaker")
         #expect(writer.submit(event))
         writer.flush()
 
@@ -38,15 +39,17 @@ struct TelemetryWriterTests {
         for (index, (record, attempts)) in records.enumerated() {
             let expected = RawRow(id: Int64(index + 1), record: record, attempts: attempts)
             let row = rows[index]
-            #expect(row.id == expected.id && row.time == expected.time && row.region == expected.region
-                && row.model == expected.model && row.status == expected.status && row.outcome == expected.outcome
-                && row.attempts == expected.attempts && row.latency == expected.latency && row.ttfb == expected.ttfb
-                && row.inputTokens == expected.inputTokens && row.attempts429 == expected.attempts429)
+            #expect(
+                row.id == expected.id && row.time == expected.time && row.region == expected.region
+                    && row.model == expected.model && row.status == expected.status && row.outcome == expected.outcome
+                    && row.attempts == expected.attempts && row.latency == expected.latency && row.ttfb == expected.ttfb
+                    && row.inputTokens == expected.inputTokens && row.attempts429 == expected.attempts429)
         }
         #expect(try store.scalar("SELECT count(*) FROM attempts") == String(stats.attemptsWritten))
         #expect(try store.scalar("SELECT count(*) FROM attempts WHERE request_id NOT IN (SELECT id FROM requests)") == "0")
-        #expect(try store.scalar("SELECT actor || ' ' || kind || ' ' || action FROM audit")
-            == "rule:primary-breaker circuit_changed open")
+        #expect(
+            try store.scalar("SELECT actor || ' ' || kind || ' ' || action FROM audit")
+                == "rule:primary-breaker circuit_changed open")
 
         // Rollups: per second and per minute, each equal to a plain count over the rows.
         try checkRollups(store: store, rows: rows)
@@ -64,19 +67,22 @@ struct TelemetryWriterTests {
                 var model: String
             }
             let grouped = Dictionary(grouping: rows) { row in
-                Key(bucket: row.second - ((row.second % width) + width) % width, region: row.region ?? "",
+                Key(
+                    bucket: row.second - ((row.second % width) + width) % width, region: row.region ?? "",
                     model: row.model ?? "")
             }
             var seen = 0
-            try database.prepare("""
+            try database.prepare(
+                """
                 SELECT bucket, region, model, requests, outcome_success, outcome_upstream, status_429, attempts_429,
                        retries, input_tokens, latency_hist, ttfb_hist
                 FROM \(table)
-                """).query { row in
+                """
+            ).query { row in
                 let bucket = row.int(at: 0)
                 let filter = TelemetryFilter(region: row.string(at: 1), model: row.string(at: 2))
                 let selected = grouped[Key(bucket: bucket, region: filter.region ?? "", model: filter.model ?? "")] ?? []
-                let expected = ExpectedWindow(rows: selected, filter: filter, seconds: Int.min ... Int.max)
+                let expected = ExpectedWindow(rows: selected, filter: filter, seconds: Int.min...Int.max)
                 seen += selected.count
                 #expect(row.int(at: 3) == expected.requests, "\(table) \(bucket)")
                 #expect(row.int(at: 4) == expected.perClass[.success, default: 0])
@@ -100,13 +106,14 @@ struct TelemetryWriterTests {
         let store = try TelemetryStore(path: directory.path("t.db"), clock: clock, busyTimeout: 20_000)
         let options = TelemetryWriterOptions(capacity: 1_000, auditCapacity: 10, flushInterval: 0.01)
         let writer = try TelemetryWriter(store: store, options: options, clock: clock)
-        let record = RequestRecord(time: clock.wallTime() - 1, region: "r", model: "m", status: 200, outcome: .success,
-                                   latency: 0.1)
+        let record = RequestRecord(
+            time: clock.wallTime() - 1, region: "r", model: "m", status: 200, outcome: .success,
+            latency: 0.1)
 
         // Another connection holds the write lock: the writer thread will wait in SQLite.
         let blocker = try store.openConnection()
         try blocker.execute("BEGIN IMMEDIATE")
-        for _ in 0 ..< 10 { writer.submit(record) }
+        for _ in 0..<10 { writer.submit(record) }
         let deadline = Date().addingTimeInterval(5)
         while writer.queueDepth > 0, Date() < deadline { usleep(1_000) }
         #expect(writer.queueDepth == 0, "the writer took the first records and is stuck committing them")
@@ -116,9 +123,9 @@ struct TelemetryWriterTests {
 
         let started = Date()
         var accepted = 0
-        for _ in 0 ..< 1_500 where writer.submit(record) { accepted += 1 }
+        for _ in 0..<1_500 where writer.submit(record) { accepted += 1 }
         var auditAccepted = 0
-        for _ in 0 ..< 15 {
+        for _ in 0..<15 {
             if writer.submit(AuditEvent(time: 0, kind: .rulesReloaded, target: "-", action: "-", reason: "-", actor: "t")) {
                 auditAccepted += 1
             }
@@ -202,7 +209,7 @@ struct TelemetryWriterTests {
             // About 20k records/s at most: without checkpoints the WAL only grows, and a debug
             // build writes slower as it does.
             while !stop.load(ordering: .relaxed) {
-                for _ in 0 ..< 20 {
+                for _ in 0..<20 {
                     let (record, attempts) = generator.record(completingAt: now)
                     writer.submit(record, attempts: attempts)
                 }
@@ -218,7 +225,7 @@ struct TelemetryWriterTests {
         }
 
         var previous = -1
-        for copy in 0 ..< 4 {
+        for copy in 0..<4 {
             let deadline = Date().addingTimeInterval(5)
             while writer.stats.batches < (copy + 1) * 4, Date() < deadline { usleep(1_000) }
             let crashed = directory.path("crash\(copy).db")

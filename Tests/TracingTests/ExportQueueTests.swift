@@ -3,8 +3,9 @@ import Tracing
 
 struct ExportQueueTests {
     static func span(_ n: UInt8) -> Span {
-        Span(traceID: [UInt8](repeating: n, count: 16), spanID: [UInt8](repeating: n, count: 8), name: "s\(n)", kind: .server,
-             startNanos: 1, endNanos: 2)
+        Span(
+            traceID: [UInt8](repeating: n, count: 16), spanID: [UInt8](repeating: n, count: 8), name: "s\(n)", kind: .server,
+            startNanos: 1, endNanos: 2)
     }
 
     @Test func holdsAtMostItsCapacityAndCountsTheRest() {

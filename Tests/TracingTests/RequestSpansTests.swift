@@ -9,23 +9,30 @@ struct RequestSpansTests {
 
     @Test func aServerSpanAndAChildPerAttemptWithTheirMarks() throws {
         var random = SeededRandom(seed: 7)
-        let trace = RequestTrace.begin(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "v=1",
-                                       sampler: TraceSampler(ratio: 1), random: &random)
-        var request = RequestRecord(time: 100, region: "eu", model: "claude-sonnet-4-6", route: "failover", status: 200,
-                                    outcome: .success, attempts: 2, latency: 1.5)
+        let trace = RequestTrace.begin(
+            traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", tracestate: "v=1",
+            sampler: TraceSampler(ratio: 1), random: &random)
+        var request = RequestRecord(
+            time: 100, region: "eu", model: "claude-sonnet-4-6", route: "failover", status: 200,
+            outcome: .success, attempts: 2, latency: 1.5)
         request.usage = MessageUsage(inputTokens: 10, outputTokens: 20, cacheReadInputTokens: 300)
         request.client = "team-a"
         request.costUSD = 0.01
-        var failed = AttemptRecord(time: 100.01, region: "us", model: "claude-sonnet-4-6", index: 1, status: 529, outcome: .upstream,
-                                   errorType: "overloaded_error", latency: 0.2)
+        var failed = AttemptRecord(
+            time: 100.01, region: "us", model: "claude-sonnet-4-6", index: 1, status: 529, outcome: .upstream,
+            errorType: "overloaded_error", latency: 0.2)
         failed.spend = AttemptUsage(usage: .unknown, overhead: .retry)
-        var won = AttemptRecord(time: 100.5, region: "eu", model: "claude-sonnet-4-6", index: 2, status: 200, outcome: .success,
-                                latency: 1.0)
+        var won = AttemptRecord(
+            time: 100.5, region: "eu", model: "claude-sonnet-4-6", index: 2, status: 200, outcome: .success,
+            latency: 1.0)
         won.spend = AttemptUsage(usage: request.usage, costUSD: 0.01)
-        let facts = [AttemptSpanFacts(spanID: [1, 1, 1, 1, 1, 1, 1, 1], kind: "first", circuitState: "closed"),
-                     AttemptSpanFacts(spanID: [2, 2, 2, 2, 2, 2, 2, 2], kind: "failover", probe: true, circuitState: "half_open")]
-        let spans = RequestSpans.build(trace: trace, request: request, attempts: [failed, won], facts: facts, method: "POST",
-                                       path: "/v1/messages", maxTokens: 64)
+        let facts = [
+            AttemptSpanFacts(spanID: [1, 1, 1, 1, 1, 1, 1, 1], kind: "first", circuitState: "closed"),
+            AttemptSpanFacts(spanID: [2, 2, 2, 2, 2, 2, 2, 2], kind: "failover", probe: true, circuitState: "half_open"),
+        ]
+        let spans = RequestSpans.build(
+            trace: trace, request: request, attempts: [failed, won], facts: facts, method: "POST",
+            path: "/v1/messages", maxTokens: 64)
         #expect(spans.count == 3)
         let server = spans[0]
         #expect(server.kind == .server && server.name == "POST /v1/messages")
@@ -47,8 +54,9 @@ struct RequestSpansTests {
     }
 
     @Test func theEncoderWritesAnExportRequestWithTheSpansIds() {
-        let span = Span(traceID: [UInt8](repeating: 0xAB, count: 16), spanID: [UInt8](repeating: 0xCD, count: 8), name: "x",
-                        kind: .server, startNanos: 1, endNanos: 2, attributes: [("k", .string("v"))])
+        let span = Span(
+            traceID: [UInt8](repeating: 0xAB, count: 16), spanID: [UInt8](repeating: 0xCD, count: 8), name: "x",
+            kind: .server, startNanos: 1, endNanos: 2, attributes: [("k", .string("v"))])
         let bytes = OTLPEncoder(resource: [("service.name", .string("ballast"))], scopeVersion: "test").encode([span])
         #expect(bytes.first == 0x0A, "field 1 (resource_spans), length-delimited")
         let trace: [UInt8] = [0x0A, 16] + [UInt8](repeating: 0xAB, count: 16)  // Span.trace_id

@@ -13,14 +13,14 @@ struct TraceContextTests {
 
     @Test func malformedTraceparentsAreRefused() {
         let bad = [
-            "", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",             // short
-            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",              // upper case
-            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",              // zero trace id
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",              // zero span id
-            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",              // version ff
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",        // v00 with more
-            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",              // separator
-            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",              // not hex
+            "", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7",  // short
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",  // upper case
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",  // zero trace id
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",  // zero span id
+            "ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // version ff
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",  // v00 with more
+            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",  // separator
+            "00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01",  // not hex
         ]
         for header in bad { #expect(TraceContext.parse(traceparent: header, tracestate: nil) == nil, "\(header)") }
         // A later version may carry more fields after a dash.
@@ -28,8 +28,10 @@ struct TraceContextTests {
     }
 
     @Test func aBadTracestateIsDroppedNotForwarded() throws {
-        for state in ["=x", "k=", "K=v", "k=v=w", String(repeating: "a=b,", count: 40) + "a=b",
-                      "k=" + String(repeating: "v", count: 600)] {
+        for state in [
+            "=x", "k=", "K=v", "k=v=w", String(repeating: "a=b,", count: 40) + "a=b",
+            "k=" + String(repeating: "v", count: 600),
+        ] {
             let context = try #require(TraceContext.parse(traceparent: Self.valid, tracestate: state))
             #expect(context.traceState == nil, "\(state)")
         }

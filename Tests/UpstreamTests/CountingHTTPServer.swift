@@ -74,7 +74,10 @@ final class CountingHTTPServer: Sendable {
         return false
     }
 
-    func stop() { shutdown(listener, Int32(SHUT_RDWR)); close(listener) }
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
 }
 
 private extension [UInt8] {

@@ -26,9 +26,11 @@ import BallastTesting
         client.start()
         defer { client.shutdown() }
         let collector = ResponseCollector()
-        client.submit(UpstreamRequest(url: "http://\(server.address)/v1/messages",
-                                      headers: ["anthropic-version": "2023-06-01", "content-type": "application/json"],
-                                      body: Array(#"{"hello":"world"}"#.utf8)), delegate: collector)
+        client.submit(
+            UpstreamRequest(
+                url: "http://\(server.address)/v1/messages",
+                headers: ["anthropic-version": "2023-06-01", "content-type": "application/json"],
+                body: Array(#"{"hello":"world"}"#.utf8)), delegate: collector)
         let result = await collector.result()
         #expect(result.completion.error == nil)
         #expect(result.head?.status == 201)
@@ -39,9 +41,10 @@ import BallastTesting
     }
 
     @Test func headerLinesAreReadWhateverTheirCaseAndSpacing() async throws {
-        let server = try RawHTTPServer(response: "HTTP/1.1 100 Continue\r\n\r\n"
-            + "HTTP/1.1 429 Too Many Requests\r\nRetry-After:\t 7 \t\r\nX-Odd-CASE: a:b: c\r\nX-Empty:\r\n"
-            + "Content-Length: 2\r\nConnection: close\r\n\r\nno")
+        let server = try RawHTTPServer(
+            response: "HTTP/1.1 100 Continue\r\n\r\n"
+                + "HTTP/1.1 429 Too Many Requests\r\nRetry-After:\t 7 \t\r\nX-Odd-CASE: a:b: c\r\nX-Empty:\r\n"
+                + "Content-Length: 2\r\nConnection: close\r\n\r\nno")
         defer { server.stop() }
         let client = UpstreamClient()
         client.start()
@@ -98,9 +101,11 @@ import BallastTesting
         client.start()
         defer { client.shutdown() }
         let collector = ResponseCollector()
-        client.submit(UpstreamRequest(url: "http://\(server.address)/",
-                                      timeouts: UpstreamTimeouts(connect: 1, firstByte: 0.2, idle: 5, total: 10)),
-                      delegate: collector)
+        client.submit(
+            UpstreamRequest(
+                url: "http://\(server.address)/",
+                timeouts: UpstreamTimeouts(connect: 1, firstByte: 0.2, idle: 5, total: 10)),
+            delegate: collector)
         let result = await collector.result()
         #expect(result.completion.error == .firstByteTimeout)
     }
@@ -161,8 +166,10 @@ import BallastTesting
         cancelled.cancel()
         client.execute { fired.withLock { $0.append(0) } }
         client.schedule(after: 0.05) {
-            done.upstreamDidComplete(UpstreamCompletion(error: nil, timeToFirstByte: nil, duration: 0, bytesReceived: 0,
-                                                        connectionsOpened: 0))
+            done.upstreamDidComplete(
+                UpstreamCompletion(
+                    error: nil, timeToFirstByte: nil, duration: 0, bytesReceived: 0,
+                    connectionsOpened: 0))
         }
         _ = await done.result()
         #expect(fired.withLock { $0 } == [0, 1, 3])

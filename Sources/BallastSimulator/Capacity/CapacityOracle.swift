@@ -28,8 +28,11 @@ public enum CapacityOracle {
             advance(to: start)
             var best: (time: Double, group: Int, service: Double)?
             for (index, group) in scenario.groups.enumerated() {
-                guard let slot = firstSlot(group: index, refill: group.refillPerSecond, level: levels[index],
-                                           from: start, scenario: scenario) else { continue }
+                guard
+                    let slot = firstSlot(
+                        group: index, refill: group.refillPerSecond, level: levels[index],
+                        from: start, scenario: scenario)
+                else { continue }
                 if best.map({ slot.time + slot.service < $0.time + $0.service }) ?? true {
                     best = (slot.time, index, slot.service)
                 }
@@ -46,8 +49,10 @@ public enum CapacityOracle {
 
     /// The first instant from `start` when `group` holds a token and one of its regions is
     /// healthy, with that region's service time; nil when that never happens in time.
-    static func firstSlot(group: Int, refill: Double, level: Double, from start: Double,
-                          scenario: CapacityScenario) -> (time: Double, service: Double)? {
+    static func firstSlot(
+        group: Int, refill: Double, level: Double, from start: Double,
+        scenario: CapacityScenario
+    ) -> (time: Double, service: Double)? {
         let regions = scenario.regions.filter { $0.group == group }
         var time = start
         // Each pass moves past one outage's end: bounded by the number of outages.

@@ -77,8 +77,10 @@ public struct CapacityScenario: Sendable, CustomStringConvertible {
     public var groups: [LimitGroup]
     public var regions: [Region]
 
-    public init(seed: UInt64, duration: Double, arrivalRate: Double, clientTimeout: Double = 60,
-                networkDelay: Double = 0.005, networkJitter: Double = 0.005, groups: [LimitGroup], regions: [Region]) {
+    public init(
+        seed: UInt64, duration: Double, arrivalRate: Double, clientTimeout: Double = 60,
+        networkDelay: Double = 0.005, networkJitter: Double = 0.005, groups: [LimitGroup], regions: [Region]
+    ) {
         self.seed = seed
         self.duration = duration
         self.arrivalRate = arrivalRate
@@ -125,12 +127,15 @@ public struct CapacityScenario: Sendable, CustomStringConvertible {
                 outages.append(Outage(start: start, end: min(duration, start + uniform(1, 20)), kind: kind))
             }
             let weight = index == 0 ? 100 : (random.unit() < 0.3 ? 0 : 100)
-            regions.append(Region(name: "r\(index)", group: shared ? 0 : index, weight: weight,
-                                  serviceTime: uniform(0.2, 2).rounded(toPlaces: 2), outages: outages))
+            regions.append(
+                Region(
+                    name: "r\(index)", group: shared ? 0 : index, weight: weight,
+                    serviceTime: uniform(0.2, 2).rounded(toPlaces: 2), outages: outages))
         }
         let allowance = groups.reduce(0) { $0 + $1.refillPerSecond }
-        return CapacityScenario(seed: seed, duration: duration, arrivalRate: allowance * uniform(0.3, 2),
-                                clientTimeout: uniform(10, 60).rounded(), groups: groups, regions: regions)
+        return CapacityScenario(
+            seed: seed, duration: duration, arrivalRate: allowance * uniform(0.3, 2),
+            clientTimeout: uniform(10, 60).rounded(), groups: groups, regions: regions)
     }
 }
 

@@ -53,7 +53,6 @@ public enum CapacitySimulation {
     }
 }
 
-
 private struct Event: Comparable {
     enum Kind {
         case arrival(request: Int)
@@ -216,8 +215,10 @@ private struct World {
             let bucket = buckets[group]
             attempt.headers.add("anthropic-ratelimit-requests-limit", String(Int(scenario.groups[group].perMinute)))
             attempt.headers.add("anthropic-ratelimit-requests-remaining", String(Int(bucket.level.rounded(.down))))
-            attempt.headers.add("anthropic-ratelimit-requests-reset", RFC3339Timestamp.format(
-                epochSeconds: Self.wallOrigin + min(arrival, scenario.duration) + bucket.secondsUntilFull))
+            attempt.headers.add(
+                "anthropic-ratelimit-requests-reset",
+                RFC3339Timestamp.format(
+                    epochSeconds: Self.wallOrigin + min(arrival, scenario.duration) + bucket.secondsUntilFull))
             if !admitted {
                 attempt.status = 429
                 attempt.headers.add("retry-after", String(Int(max(1, min(60, bucket.secondsUntil(1)).rounded(.up)))))
@@ -263,8 +264,9 @@ private struct World {
         proxy.policy.requestStarted(now: proxy.now)
         let deadline = SimulatedGateway.origin.adding(seconds: requests[index].deadline)
         requests[index].call = CallMachine(
-            facts: CallMachine.Facts(model: "model", method: "POST", path: "/v1/messages", bodyBytes: 200, maxTokens: 64,
-                                     deadline: deadline, replay: .replayable, hedgeAllowed: true),
+            facts: CallMachine.Facts(
+                model: "model", method: "POST", path: "/v1/messages", bodyBytes: 200, maxTokens: 64,
+                deadline: deadline, replay: .replayable, hedgeAllowed: true),
             settings: CallMachine.Settings(maxBufferedResponseBytes: 1 << 20, maxConcurrencyWait: 5))
         schedule(requests[index].deadline, .deadline(request: index))
         drive(index, .start)
@@ -357,10 +359,12 @@ private struct World {
         } else {
             let body = Array((Self.errorBodies[attempt.status] ?? "").utf8)
             if attempt.status != 200 { failure = proxy.policy.judge(status: attempt.status, headers: attempt.headers, body: body) }
-            proxy.policy.answered(paceKey: charge.key, region: region, headers: attempt.headers, failure: failure,
-                                  sentAt: at(attempt.sentAt), cost: charge.cost, wallTime: Self.wallOrigin + time, now: proxy.now)
-            proxy.policy.hedges.recordFirstByte(proxy.policy.key(region: region, model: "model"), seconds: time - attempt.sentAt,
-                                                now: proxy.now)
+            proxy.policy.answered(
+                paceKey: charge.key, region: region, headers: attempt.headers, failure: failure,
+                sentAt: at(attempt.sentAt), cost: charge.cost, wallTime: Self.wallOrigin + time, now: proxy.now)
+            proxy.policy.hedges.recordFirstByte(
+                proxy.policy.key(region: region, model: "model"), seconds: time - attempt.sentAt,
+                now: proxy.now)
             drive(index, .head(attempt: number, status: attempt.status, isEventStream: false, contentLength: 400))
         }
         settlePermit(&attempt, failure: failure, at: time)

@@ -39,15 +39,20 @@ extension CapacityScenario {
     public static let sharedLimit = CapacityScenario(
         seed: 7, duration: 60, arrivalRate: 250, clientTimeout: 15,
         groups: [.init(perMinute: 9_000, bucket: 150)],
-        regions: [.init(name: "primary", group: 0, weight: 100, serviceTime: 0.15),
-                  .init(name: "secondary", group: 0, weight: 100, serviceTime: 0.15)])
+        regions: [
+            .init(name: "primary", group: 0, weight: 100, serviceTime: 0.15),
+            .init(name: "secondary", group: 0, weight: 100, serviceTime: 0.15),
+        ])
 
     /// The second scenario: two regions of 80 req/s each (limits of their own), 100
     /// req/s, the primary answering 503 to everything for 10 s.
     public static let regionDown = CapacityScenario(
         seed: 11, duration: 60, arrivalRate: 100, clientTimeout: 60,
         groups: [.init(perMinute: 4_800, bucket: 80), .init(perMinute: 4_800, bucket: 80)],
-        regions: [.init(name: "primary", group: 0, weight: 100, serviceTime: 0.3,
-                        outages: [.init(start: 20, end: 30, kind: .status503)]),
-                  .init(name: "secondary", group: 1, weight: 100, serviceTime: 0.3)])
+        regions: [
+            .init(
+                name: "primary", group: 0, weight: 100, serviceTime: 0.3,
+                outages: [.init(start: 20, end: 30, kind: .status503)]),
+            .init(name: "secondary", group: 1, weight: 100, serviceTime: 0.3),
+        ])
 }

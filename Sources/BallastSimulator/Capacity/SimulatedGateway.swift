@@ -23,8 +23,9 @@ final class SimulatedGateway: CallWorld {
         }
         router = Router(regions: regions)
         // The shipped defaults, so that what the simulation judges is what runs.
-        policy = CallPolicy(retry: RetryConfig(), hedge: HedgeConfig(), pacing: PacingConfig(), concurrency: ConcurrencyConfig(),
-                            regions: regions, now: Self.origin, seed: scenario.seed)
+        policy = CallPolicy(
+            retry: RetryConfig(), hedge: HedgeConfig(), pacing: PacingConfig(), concurrency: ConcurrencyConfig(),
+            regions: regions, now: Self.origin, seed: scenario.seed)
         circuits = SimulatedCircuits(regions: regions.map(\.name))
     }
 
@@ -61,8 +62,9 @@ final class SimulatedGateway: CallWorld {
     func mayHedgeStraggler() -> Bool { policy.mayHedgeStraggler(now: now) }
 
     func retryDelay(after failure: Failure, nextAttempt: Int, remaining: Double, untriedRegionLeft: Bool) -> Double? {
-        policy.retryDelay(after: failure, nextAttempt: nextAttempt, remaining: remaining, untriedRegionLeft: untriedRegionLeft,
-                          now: now)
+        policy.retryDelay(
+            after: failure, nextAttempt: nextAttempt, remaining: remaining, untriedRegionLeft: untriedRegionLeft,
+            now: now)
     }
 
     /// The simulated credential is never rejected.

@@ -34,14 +34,16 @@ enum EventStreamFrames {
     /// A Messages stream event as Bedrock sends it: a `chunk` whose payload is
     /// `{"bytes": "<base64 of the event's JSON>"}`.
     static func chunk(_ json: [UInt8]) -> [UInt8] {
-        message(headers: [(":event-type", "chunk"), (":content-type", "application/json"), (":message-type", "event")],
-                payload: Array(#"{"bytes":"\#(base64(json))"}"#.utf8))
+        message(
+            headers: [(":event-type", "chunk"), (":content-type", "application/json"), (":message-type", "event")],
+            payload: Array(#"{"bytes":"\#(base64(json))"}"#.utf8))
     }
 
     /// A modelled exception (`serviceUnavailableException`, ...), which ends a Bedrock stream.
     static func exception(_ type: String, message text: String) -> [UInt8] {
-        message(headers: [(":exception-type", type), (":content-type", "application/json"), (":message-type", "exception")],
-                payload: Array(#"{"message":"\#(JSONText.escape(text))"}"#.utf8))
+        message(
+            headers: [(":exception-type", type), (":content-type", "application/json"), (":message-type", "exception")],
+            payload: Array(#"{"message":"\#(JSONText.escape(text))"}"#.utf8))
     }
 
     /// The simulator's SSE text (`event: X\ndata: {json}\n\n`, one or more) as Bedrock frames:

@@ -49,8 +49,9 @@ struct GoogleTokenEndpoint: Sendable {
     func problem(_ assertion: String, tokenURL: String, wallTime: Double) -> String? {
         let parts = assertion.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, let headerBytes = Base64URL.decode(parts[0]), let claimBytes = Base64URL.decode(parts[1]),
-              let signature = Base64URL.decode(parts[2]),
-              let header = try? JSONParser.parse(headerBytes), let claims = try? JSONParser.parse(claimBytes) else {
+            let signature = Base64URL.decode(parts[2]),
+            let header = try? JSONParser.parse(headerBytes), let claims = try? JSONParser.parse(claimBytes)
+        else {
             return "Invalid JWT: not three base64url JSON segments."
         }
         guard header["alg"]?.stringValue == "RS256" else { return "Invalid JWT: the algorithm must be RS256." }
@@ -63,7 +64,8 @@ struct GoogleTokenEndpoint: Sendable {
             return "Invalid JWT: the cloud-platform scope is missing."
         }
         guard let issued = claims["iat"]?.doubleValue, let expires = claims["exp"]?.doubleValue,
-              expires > issued, expires - issued <= 3600, expires > wallTime, issued <= wallTime + 300 else {
+            expires > issued, expires - issued <= 3600, expires > wallTime, issued <= wallTime + 300
+        else {
             return "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim."
         }
         return nil

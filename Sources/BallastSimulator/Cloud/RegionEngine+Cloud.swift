@@ -42,8 +42,9 @@ extension RegionEngine {
             return
         }
         if request.bodyExceededLimit {
-            send(responder, dialect.from(AnthropicError(.requestTooLarge, "Request exceeds the maximum allowed number of bytes.")),
-                 headers: headers)
+            send(
+                responder, dialect.from(AnthropicError(.requestTooLarge, "Request exceeds the maximum allowed number of bytes.")),
+                headers: headers)
             return
         }
         let parsed: MessagesRequest
@@ -69,8 +70,10 @@ extension RegionEngine {
     /// (the service's time, which a client reads its clock skew from).
     func cloudHeaders(requestID: String) -> HTTPHeaders {
         guard dialect == .bedrock else { return [:] }
-        return ["x-amzn-requestid": requestID,
-                "date": HTTPDate.format(unixSeconds: clock.wallTime() + (cloud.aws?.clockAhead ?? 0))]
+        return [
+            "x-amzn-requestid": requestID,
+            "date": HTTPDate.format(unixSeconds: clock.wallTime() + (cloud.aws?.clockAhead ?? 0)),
+        ]
     }
 
     /// Whose buckets a cloud request drains: the account's (quotas are per account or
@@ -91,8 +94,10 @@ extension RegionEngine {
             guard let aws = cloud.aws else { return .bedrock(403, "UnrecognizedClientException", "No AWS account is configured.") }
             return SigV4Check(account: aws, awsRegion: awsRegion).refusal(request, now: clock.wallTime() + aws.clockAhead)
         case .vertex:
-            let unauthenticated = WireError.google(401, "UNAUTHENTICATED", "Request had invalid authentication credentials. "
-                                                   + "Expected OAuth 2 access token, login cookie or other valid authentication credential.")
+            let unauthenticated = WireError.google(
+                401, "UNAUTHENTICATED",
+                "Request had invalid authentication credentials. "
+                    + "Expected OAuth 2 access token, login cookie or other valid authentication credential.")
             guard let google = cloud.google else { return unauthenticated }
             return google.tokens.check(Self.bearerToken(request.headers), now: clock.now()) == .valid ? nil : unauthenticated
         }
@@ -108,7 +113,8 @@ extension RegionEngine {
         case .bedrock:
             let parts = request.rawPath.split(separator: "/", omittingEmptySubsequences: false)
             guard parts.count == 4, parts[0].isEmpty, parts[1] == "model",
-                  let model = FormURLEncoding.decode(Array(parts[2].utf8)), !model.isEmpty else { return nil }
+                let model = FormURLEncoding.decode(Array(parts[2].utf8)), !model.isEmpty
+            else { return nil }
             switch parts[3] {
             case "invoke": return CloudRoute(model: model, stream: false)
             case "invoke-with-response-stream": return CloudRoute(model: model, stream: true)
@@ -144,7 +150,8 @@ extension RegionEngine {
             return .failure(dialect.invalid("Malformed input request: extraneous key [model] is not permitted, please reformat your input and try again."))
         }
         guard let given = key("anthropic_version") else {
-            return .failure(dialect.invalid("Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again."))
+            return .failure(
+                dialect.invalid("Malformed input request: #: required key [anthropic_version] not found, please reformat your input and try again."))
         }
         guard given.stringValue == version else {
             return .failure(dialect.invalid("Malformed input request: anthropic_version must be \(version), please reformat your input and try again."))
@@ -155,14 +162,19 @@ extension RegionEngine {
             }
             if let betas = key("anthropic_beta") {
                 guard let list = betas.arrayValue, list.allSatisfy({ $0.stringValue != nil }) else {
-                    return .failure(dialect.invalid("Malformed input request: #/anthropic_beta: expected type: JSONArray of strings, please reformat your input and try again."))
+                    return .failure(
+                        dialect.invalid(
+                            "Malformed input request: #/anthropic_beta: expected type: JSONArray of strings, please reformat your input and try again."))
                 }
             }
         } else {
             let streamFlag = key("stream")?.boolValue ?? false
             if streamFlag != route.stream {
-                return .failure(dialect.invalid(route.stream ? "streamRawPredict requires \"stream\": true."
-                                                : "rawPredict does not stream: use streamRawPredict for \"stream\": true."))
+                return .failure(
+                    dialect.invalid(
+                        route.stream
+                            ? "streamRawPredict requires \"stream\": true."
+                            : "rawPredict does not stream: use streamRawPredict for \"stream\": true."))
             }
         }
         members.removeAll { ["anthropic_version", "anthropic_beta", "stream"].contains($0.key) }

@@ -37,8 +37,9 @@ struct SigV4Check: Sendable {
             if pair.count == 2 { fields[pair[0]] = pair[1] }
         }
         guard let credential = fields["Credential"], let signedList = fields["SignedHeaders"], let given = fields["Signature"] else {
-            return denied("IncompleteSignatureException",
-                          "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.")
+            return denied(
+                "IncompleteSignatureException",
+                "Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters.")
         }
         let scope = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard scope.count == 5, scope[4] == "aws4_request" else {
@@ -58,16 +59,21 @@ struct SigV4Check: Sendable {
         }
         let time = AWSTimestamp(unixSeconds: signedAt)
         if scope[1] != time.date {
-            return denied("InvalidSignatureException",
-                          "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(scope[1])' != '\(time.date)'")
+            return denied(
+                "InvalidSignatureException",
+                "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '\(scope[1])' != '\(time.date)'")
         }
         if signedAt < now - Self.maxSkewSeconds {
-            return denied("InvalidSignatureException", "Signature expired: \(dateText) is now earlier than "
-                          + "\(stamp(now - Self.maxSkewSeconds)) (\(stamp(now)) - 5 min.)")
+            return denied(
+                "InvalidSignatureException",
+                "Signature expired: \(dateText) is now earlier than "
+                    + "\(stamp(now - Self.maxSkewSeconds)) (\(stamp(now)) - 5 min.)")
         }
         if signedAt > now + Self.maxSkewSeconds {
-            return denied("InvalidSignatureException", "Signature not yet current: \(dateText) is still later than "
-                          + "\(stamp(now + Self.maxSkewSeconds)) (\(stamp(now)) + 5 min.)")
+            return denied(
+                "InvalidSignatureException",
+                "Signature not yet current: \(dateText) is still later than "
+                    + "\(stamp(now + Self.maxSkewSeconds)) (\(stamp(now)) + 5 min.)")
         }
         let signed = signedList.split(separator: ";").map(String.init)
         guard signed.contains("host"), signed.contains("x-amz-date") else {
@@ -76,11 +82,14 @@ struct SigV4Check: Sendable {
         let query = request.query.map { "\(SigV4Signer.uriEncode($0.name, keepSlash: false))=\(SigV4Signer.uriEncode($0.value, keepSlash: false))" }
             .joined(separator: "&")
         let expected = SigV4Signer(service: Self.service, region: awsRegion)
-            .signature(method: request.method, path: request.rawPath, query: query, headers: request.headers, signedHeaders: signed,
-                       payloadHash: Hex.encode(Digest.sha256(request.body)), time: time, secretAccessKey: account.secretAccessKey)
+            .signature(
+                method: request.method, path: request.rawPath, query: query, headers: request.headers, signedHeaders: signed,
+                payloadHash: Hex.encode(Digest.sha256(request.body)), time: time, secretAccessKey: account.secretAccessKey)
         guard expected == given else {
-            return denied("InvalidSignatureException", "The request signature we calculated does not match the signature you provided. "
-                          + "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
+            return denied(
+                "InvalidSignatureException",
+                "The request signature we calculated does not match the signature you provided. "
+                    + "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
         }
         return nil
     }

@@ -33,8 +33,10 @@ public struct SimulatedAWSAccount: Sendable, Equatable {
     /// behind meets "Signature expired" as it would on a host with a drifting clock.
     public var clockAhead: Double
 
-    public init(accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, bearerToken: String? = nil,
-                clockAhead: Double = 0) {
+    public init(
+        accessKeyID: String, secretAccessKey: String, sessionToken: String? = nil, bearerToken: String? = nil,
+        clockAhead: Double = 0
+    ) {
         self.accessKeyID = accessKeyID
         self.secretAccessKey = secretAccessKey
         self.sessionToken = sessionToken

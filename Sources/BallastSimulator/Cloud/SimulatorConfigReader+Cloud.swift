@@ -34,14 +34,17 @@ extension SimulatorConfigReader {
     /// configured (a cloud region checks credentials, so the config must say which).
     static func readCloudAccounts(_ map: ConfigMapping, into config: inout SimulatorConfig) {
         if let node = map.present("aws"),
-           let aws = node.mapping(what: "'aws'", keys: ["access_key_id", "secret_access_key", "session_token", "bearer_token", "clock_ahead"]) {
+            let aws = node.mapping(what: "'aws'", keys: ["access_key_id", "secret_access_key", "session_token", "bearer_token", "clock_ahead"])
+        {
             let id = aws.require("access_key_id").flatMap { $0.string(what: "'aws.access_key_id'") } ?? ""
             let secret = aws.require("secret_access_key").flatMap { $0.string(what: "'aws.secret_access_key'") } ?? ""
-            config.aws = SimulatedAWSAccount(accessKeyID: id, secretAccessKey: secret, sessionToken: aws.string("session_token"),
-                                             bearerToken: aws.string("bearer_token"), clockAhead: aws.duration("clock_ahead") ?? 0)
+            config.aws = SimulatedAWSAccount(
+                accessKeyID: id, secretAccessKey: secret, sessionToken: aws.string("session_token"),
+                bearerToken: aws.string("bearer_token"), clockAhead: aws.duration("clock_ahead") ?? 0)
         }
         if let node = map.present("gcp"),
-           let gcp = node.mapping(what: "'gcp'", keys: ["client_email", "public_key", "public_key_file", "token_ttl"]) {
+            let gcp = node.mapping(what: "'gcp'", keys: ["client_email", "public_key", "public_key_file", "token_ttl"])
+        {
             let email = gcp.require("client_email").flatMap { $0.string(what: "'gcp.client_email'") } ?? ""
             var pem = gcp.string("public_key")
             if let fileNode = gcp["public_key_file"], let path = fileNode.string(what: "'gcp.public_key_file'") {

@@ -22,14 +22,16 @@ struct WireError: Error, Sendable {
     /// Bedrock's shape: the type in `x-amzn-ErrorType` (as the service writes it, with its
     /// namespace), the body `{"message": ...}`.
     static func bedrock(_ status: Int, _ type: String, _ message: String) -> WireError {
-        WireError(status: status, headers: ["x-amzn-errortype": "\(type):http://internal.amazon.com/coral/com.amazon.bedrock/"],
-                  json: #"{"message":"\#(JSONText.escape(message))"}"#)
+        WireError(
+            status: status, headers: ["x-amzn-errortype": "\(type):http://internal.amazon.com/coral/com.amazon.bedrock/"],
+            json: #"{"message":"\#(JSONText.escape(message))"}"#)
     }
 
     /// Google's shape: `{"error": {"code", "message", "status"}}`.
     static func google(_ status: Int, _ code: String, _ message: String) -> WireError {
-        WireError(status: status, headers: [:],
-                  json: #"{"error":{"code":\#(status),"message":"\#(JSONText.escape(message))","status":"\#(code)"}}"#)
+        WireError(
+            status: status, headers: [:],
+            json: #"{"error":{"code":\#(status),"message":"\#(JSONText.escape(message))","status":"\#(code)"}}"#)
     }
 }
 
@@ -64,8 +66,10 @@ enum WireDialect: Sendable, Equatable {
             }
         case .vertex:
             switch status {
-            case 429: return .google(429, "RESOURCE_EXHAUSTED",
-                                     "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model.")
+            case 429:
+                return .google(
+                    429, "RESOURCE_EXHAUSTED",
+                    "Quota exceeded for aiplatform.googleapis.com/online_prediction_requests_per_base_model.")
             case 503: return .google(503, "UNAVAILABLE", "The service is currently unavailable.")
             case 529: return WireError(AnthropicError(.overloaded, "Overloaded", status: 529))
             case 504: return .google(504, "DEADLINE_EXCEEDED", "Deadline expired before operation could complete.")

@@ -66,8 +66,10 @@ final class Attempt: UpstreamTransferDelegate, @unchecked Sendable {
     /// Sent to a region whose circuit was open: a probe.
     var probe = false
 
-    init(call: ProxiedCall, region: Region, index: Int, isHedge: Bool, key: String, charge: PacingCharge,
-         sentHeaders: HTTPHeaders, permit: ConcurrencyLimit.Permit?, startedAt: MonotonicInstant) {
+    init(
+        call: ProxiedCall, region: Region, index: Int, isHedge: Bool, key: String, charge: PacingCharge,
+        sentHeaders: HTTPHeaders, permit: ConcurrencyLimit.Permit?, startedAt: MonotonicInstant
+    ) {
         self.charge = charge
         self.call = call
         self.region = region

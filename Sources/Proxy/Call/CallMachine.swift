@@ -33,9 +33,11 @@ public struct CallMachine: Sendable {
         /// How an error names that object ("batch msgbatch_…").
         public var objectDescription: String
 
-        public init(model: String?, method: String, path: String, bodyBytes: Int, maxTokens: Int?,
-                    deadline: MonotonicInstant, replay: ReplaySafety, hedgeAllowed: Bool, home: String? = nil,
-                    objectDescription: String = "this object") {
+        public init(
+            model: String?, method: String, path: String, bodyBytes: Int, maxTokens: Int?,
+            deadline: MonotonicInstant, replay: ReplaySafety, hedgeAllowed: Bool, home: String? = nil,
+            objectDescription: String = "this object"
+        ) {
             self.model = model
             self.method = method
             self.path = path
@@ -334,7 +336,8 @@ public struct CallMachine: Sendable {
     /// must not be lost to a stall while another region has room. Pacing still decides.
     private mutating func rescue(_ stuck: AttemptState, _ world: some CallWorld) -> [Action] {
         guard mayLaunch, liveCount == 1, stuck.isLive, stuck.status == nil, facts.hedgeAllowed, facts.replay.mayHedge,
-              facts.home == nil, facts.deadline.seconds(since: world.now) > 0 else { return [] }
+            facts.home == nil, facts.deadline.seconds(since: world.now) > 0
+        else { return [] }
         let copy = launch(isHedge: true, rescue: true, world)
         guard copy.contains(where: { if case .send = $0 { true } else if case .schedule(.paced, _) = $0 { true } else { false } }) else {
             return copy
@@ -360,10 +363,12 @@ public struct CallMachine: Sendable {
             case .failure(let error): return isHedge ? [] : fail(error)
             }
         } else if !isHedge,
-                  let probe = world.probeRegion(model: facts.model,
-                                                among: world.regionNames.filter { !tried.contains($0) && !world.isDrained($0) }),
-                  let candidate = world.region(named: probe),
-                  world.admitCircuit(region: candidate.name, model: facts.model) == .go {
+            let probe = world.probeRegion(
+                model: facts.model,
+                among: world.regionNames.filter { !tried.contains($0) && !world.isDrained($0) }),
+            let candidate = world.region(named: probe),
+            world.admitCircuit(region: candidate.name, model: facts.model) == .go
+        {
             // A half-open circuit gets its probes (a failed probe fails over like any attempt).
             region = candidate
         }
@@ -385,8 +390,9 @@ public struct CallMachine: Sendable {
         guard var region else {
             if isHedge { return actions }
             if let openCircuit {
-                return fail(AnthropicError(.overloaded, "the circuit for \(openCircuit.target) is open"),
-                            retryAfter: max(1, Int(openCircuit.retryAfter.rounded(.up))))
+                return fail(
+                    AnthropicError(.overloaded, "the circuit for \(openCircuit.target) is open"),
+                    retryAfter: max(1, Int(openCircuit.retryAfter.rounded(.up))))
             }
             return fail(AnthropicError(.overloaded, "no upstream region is available"))
         }
@@ -445,11 +451,12 @@ public struct CallMachine: Sendable {
     /// region that can serve the model, the seconds left, and (on the request's first
     /// admission only) the model whose demand it counts toward.
     private func pacingRequest(for region: Region, isHedge: Bool, _ world: some CallWorld) -> RatePacer.Request {
-        RatePacer.Request(key: world.paceKey(region: region, model: facts.model),
-                          pool: world.pacePool(model: facts.model),
-                          demand: isHedge || demandCounted ? nil : (facts.model ?? "-"),
-                          bodyBytes: facts.bodyBytes, maxTokens: facts.maxTokens,
-                          deadline: facts.deadline.seconds(since: world.now))
+        RatePacer.Request(
+            key: world.paceKey(region: region, model: facts.model),
+            pool: world.pacePool(model: facts.model),
+            demand: isHedge || demandCounted ? nil : (facts.model ?? "-"),
+            bodyBytes: facts.bodyBytes, maxTokens: facts.maxTokens,
+            deadline: facts.deadline.seconds(since: world.now))
     }
 
     /// The dispatch to a spill region instead of `region`; `region` then counts as not tried
@@ -529,8 +536,10 @@ public struct CallMachine: Sendable {
         } else {
             out = "is no longer configured"
         }
-        return .failure(AnthropicError(.api, "\(facts.objectDescription) was created in region \(name), which \(out); no other region knows it, retry later",
-                                       status: 503))
+        return .failure(
+            AnthropicError(
+                .api, "\(facts.objectDescription) was created in region \(name), which \(out); no other region knows it, retry later",
+                status: 503))
     }
 
     /// When every region has been tried, a retry goes back to the router's choice among the
@@ -574,15 +583,18 @@ public struct CallMachine: Sendable {
         waitingForSlotSince = nil
         let index = attempts.count + 1
         let key = world.hedgeKey(region: dispatch.region, model: facts.model)
-        attempts.append(AttemptState(index: index, region: dispatch.region, isHedge: dispatch.isHedge, hedgeKey: key,
-                                     charge: dispatch.charge, startedAt: world.now))
+        attempts.append(
+            AttemptState(
+                index: index, region: dispatch.region, isHedge: dispatch.isHedge, hedgeKey: key,
+                charge: dispatch.charge, startedAt: world.now))
         var actions: [Action] = []
         if dispatch.isHedge { actions.append(.note(.hedgeSent)) }
         if index > 1, !dispatch.isHedge, let last = lastFailure, let failure = attempts[last - 1].failure {
             actions.append(.note(.retrySent(region: dispatch.region.name, reason: Self.retryReason(failure))))
         }
         if !dispatch.isHedge, facts.hedgeAllowed, facts.replay.mayHedge, facts.home == nil, !armed.contains(.hedge),
-           !world.regionNames.isEmpty, let delay = world.hedgeDelay(key: key, model: facts.model) {
+            !world.regionNames.isEmpty, let delay = world.hedgeDelay(key: key, model: facts.model)
+        {
             actions += schedule(.hedge(delay: delay), after: delay)
         }
         return actions
@@ -646,8 +658,11 @@ public struct CallMachine: Sendable {
             return [.note(.retryWithheld(region: attempt.region.name))] + failWithLastFailure()
         }
         let remaining = facts.deadline.seconds(since: world.now)
-        guard let delay = world.retryDelay(after: failure, nextAttempt: attempts.count + 1, remaining: remaining,
-                                           untriedRegionLeft: hasUntriedServableRegion(world)) else {
+        guard
+            let delay = world.retryDelay(
+                after: failure, nextAttempt: attempts.count + 1, remaining: remaining,
+                untriedRegionLeft: hasUntriedServableRegion(world))
+        else {
             return failWithLastFailure()
         }
         return schedule(.retry, after: delay)
@@ -678,7 +693,8 @@ public struct CallMachine: Sendable {
         if let transport = failure.transport {
             var error = Self.anthropicError(for: transport)
             if !facts.replay.mayRepeat(after: failure) {
-                error.message += "; not retried: \(facts.method) \(facts.path) may have reached the upstream and is sent at most once, so check before sending it again"
+                error.message +=
+                    "; not retried: \(facts.method) \(facts.path) may have reached the upstream and is sent at most once, so check before sending it again"
             }
             return fail(error)
         }
@@ -693,8 +709,9 @@ public struct CallMachine: Sendable {
     private mutating func rateLimited(retryAfter: Double) -> [Action] {
         let seconds = max(1, Int(retryAfter.rounded(.up)))
         let milliseconds = max(1, Int((retryAfter * 1000).rounded(.up)))
-        return fail(AnthropicError(.rateLimit, "the upstream's rate limit is reached; Ballast is pacing requests, retry after \(seconds)s"),
-                    retryAfter: seconds, retryAfterMilliseconds: milliseconds)
+        return fail(
+            AnthropicError(.rateLimit, "the upstream's rate limit is reached; Ballast is pacing requests, retry after \(seconds)s"),
+            retryAfter: seconds, retryAfterMilliseconds: milliseconds)
     }
 
     private mutating func fail(_ error: AnthropicError, retryAfter: Int? = nil, retryAfterMilliseconds: Int? = nil) -> [Action] {

@@ -62,8 +62,9 @@ final class ProxiedCall: @unchecked Sendable {
                 path: String(request.pathAndQuery.split(separator: "?", omittingEmptySubsequences: false).first ?? ""),
                 bodyBytes: request.body.count, maxTokens: request.maxTokens, deadline: request.deadline,
                 replay: request.replay, hedgeAllowed: request.hedgeAllowed, home: request.home, objectDescription: object),
-            settings: CallMachine.Settings(maxBufferedResponseBytes: context.options.maxBufferedResponseBytes,
-                                           maxConcurrencyWait: context.options.maxConcurrencyWait))
+            settings: CallMachine.Settings(
+                maxBufferedResponseBytes: context.options.maxBufferedResponseBytes,
+                maxConcurrencyWait: context.options.maxConcurrencyWait))
     }
 
     /// Called on the server thread; moves the call onto the loop thread.
@@ -77,8 +78,10 @@ final class ProxiedCall: @unchecked Sendable {
                     if let tier = cache.shared {
                         // Ask the other instances first; the answer comes back on the loop thread.
                         let client = context.client
-                        tier.acquire(namespace: Self.sharedNamespace(cached.key), key: cached.key.hex,
-                                     maxWait: request.deadline.seconds(since: now)) { outcome in
+                        tier.acquire(
+                            namespace: Self.sharedNamespace(cached.key), key: cached.key.hex,
+                            maxWait: request.deadline.seconds(since: now)
+                        ) { outcome in
                             client.execute { self.sharedCacheAnswered(outcome) }
                         }
                         return
@@ -224,8 +227,9 @@ final class ProxiedCall: @unchecked Sendable {
         let actions = machine.handle(.sent(dispatch), in: self)
         let state = machine.attempt(machine.attempts.count)
         precondition(state.index == attempts.count + 1, "the call and its machine disagree on the attempt count")
-        let attempt = Attempt(call: self, region: region, index: state.index, isHedge: dispatch.isHedge, key: state.hedgeKey,
-                              charge: dispatch.charge, sentHeaders: headers, permit: permit, startedAt: state.startedAt)
+        let attempt = Attempt(
+            call: self, region: region, index: state.index, isHedge: dispatch.isHedge, key: state.hedgeKey,
+            charge: dispatch.charge, sentHeaders: headers, permit: permit, startedAt: state.startedAt)
         if isCacheLeader, request.wantsStream { attempt.assembler = MessageAssembler() }
         attempt.spanID = spanID
         if trace != nil {
@@ -235,9 +239,10 @@ final class ProxiedCall: @unchecked Sendable {
         attempts.append(attempt)
         var timeouts = context.options.timeouts
         timeouts.total = max(0.001, request.deadline.seconds(since: now))
-        let upstream = UpstreamRequest(method: request.method, url: cloudTarget?.url ?? region.baseURL + request.pathAndQuery,
-                                       headers: headers, body: cloudTarget?.body ?? request.body, timeouts: timeouts,
-                                       silentResend: request.replay == .replayable)
+        let upstream = UpstreamRequest(
+            method: request.method, url: cloudTarget?.url ?? region.baseURL + request.pathAndQuery,
+            headers: headers, body: cloudTarget?.body ?? request.body, timeouts: timeouts,
+            silentResend: request.replay == .replayable)
         let translator = cloud?.translator(wrapping: attempt)
         let transfer = context.client.makeTransfer(upstream, delegate: translator ?? attempt)
         translator?.transfer = transfer
@@ -258,8 +263,10 @@ final class ProxiedCall: @unchecked Sendable {
         }
         context.policy.hedges.recordFirstByte(attempt.key, seconds: now.seconds(since: attempt.startedAt), now: now)
         attempt.isEventStream = (head.headers["content-type"] ?? "").hasPrefix("text/event-stream")
-        handle(.head(attempt: attempt.index, status: head.status, isEventStream: attempt.isEventStream,
-                     contentLength: head.headers["content-length"].flatMap(Int.init)))
+        handle(
+            .head(
+                attempt: attempt.index, status: head.status, isEventStream: attempt.isEventStream,
+                contentLength: head.headers["content-length"].flatMap(Int.init)))
     }
 
     func attempt(_ attempt: Attempt, didReceive bytes: UnsafeRawBufferPointer) -> Bool {
@@ -399,8 +406,9 @@ final class ProxiedCall: @unchecked Sendable {
             // The output estimate charged at admission becomes the real output (none for a
             // failed answer): the difference goes back to the output bucket.
             let output = failure == nil ? attempt.usage.outputTokens : 0
-            context.policy.usageKnown(paceKey: attempt.charge.key, charged: attempt.charge.cost, outputTokens: output,
-                                      maxTokens: failure == nil ? request.maxTokens : nil, now: now)
+            context.policy.usageKnown(
+                paceKey: attempt.charge.key, charged: attempt.charge.cost, outputTokens: output,
+                maxTokens: failure == nil ? request.maxTokens : nil, now: now)
         }
         if attempt.cancelledByBallast, machine.committed != attempt.index, !machine.clientGone {
             context.policy.hedges.recordCancelled()
@@ -411,8 +419,9 @@ final class ProxiedCall: @unchecked Sendable {
     /// Pacing learns from an answer's head (and, for an error, from its classification).
     private func recordPacing(_ attempt: Attempt, head: UpstreamResponseHead) {
         attempt.pacingRecorded = true
-        context.policy.answered(paceKey: attempt.charge.key, region: attempt.region, headers: head.headers, failure: attempt.failure,
-                                sentAt: attempt.startedAt, cost: attempt.charge.cost, wallTime: context.clock.wallTime(), now: now)
+        context.policy.answered(
+            paceKey: attempt.charge.key, region: attempt.region, headers: head.headers, failure: attempt.failure,
+            sentAt: attempt.startedAt, cost: attempt.charge.cost, wallTime: context.clock.wallTime(), now: now)
     }
 
     // MARK: Answers
@@ -425,8 +434,9 @@ final class ProxiedCall: @unchecked Sendable {
             attempt.usage = MessageUsage.fromMessageBody(attempt.body)
         }
         attempt.bytesRelayed = attempt.body.count
-        let response = HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
-                                    body: .bytes(attempt.body))
+        let response = HTTPResponse(
+            status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
+            body: .bytes(attempt.body))
         // Recorded before the answer leaves, so whoever sees the answer can also see the record.
         record()
         responder.respond(response)
@@ -442,8 +452,10 @@ final class ProxiedCall: @unchecked Sendable {
         let held = attempt.body
         attempt.body = []
         attempt.mode = .streaming(stream)
-        responder.respond(HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
-                                       body: .stream(stream)))
+        responder.respond(
+            HTTPResponse(
+                status: head.status, headers: clientHeaders(from: head.headers, attempt: attempt),
+                body: .stream(stream)))
         if !held.isEmpty, stream.write(held) == .accepted { attempt.bytesRelayed += held.count }
     }
 
@@ -451,8 +463,9 @@ final class ProxiedCall: @unchecked Sendable {
     private func relay(_ failed: Attempt) {
         guard let head = failed.head else { preconditionFailure("an error answer was relayed before its head") }
         failed.bytesRelayed = failed.body.count
-        let response = HTTPResponse(status: head.status, headers: clientHeaders(from: head.headers, attempt: failed),
-                                    body: .bytes(failed.body))
+        let response = HTTPResponse(
+            status: head.status, headers: clientHeaders(from: head.headers, attempt: failed),
+            body: .bytes(failed.body))
         record()
         responder.respond(response)
     }
@@ -485,8 +498,10 @@ final class ProxiedCall: @unchecked Sendable {
     /// held back are dropped; bytes of earlier complete events already relayed stay relayed.
     private func refuseNonSSE(_ attempt: Attempt) -> Bool {
         context.refusals.add("stream_not_sse")
-        let error = AnthropicError(.api, "the upstream answer is labelled text/event-stream but completed no event in "
-                                   + "\(context.options.maxSSEEventBytes) bytes")
+        let error = AnthropicError(
+            .api,
+            "the upstream answer is labelled text/event-stream but completed no event in "
+                + "\(context.options.maxSSEEventBytes) bytes")
         attempt.notSSE = true
         attempt.failure = context.policy.judge(streamError: error.jsonBody)
         if case .holding = attempt.mode {
@@ -613,8 +628,9 @@ final class ProxiedCall: @unchecked Sendable {
             let delivered = attempt === final && (committed != nil || attempt.failure != nil)
             attemptRecords[offset].spend = AttemptUsage(
                 usage: attempt.usage, costUSD: context.accounting.cost(of: attempt.usage, model: request.model),
-                overhead: UsageAccounting.overhead(delivered: delivered, cancelledByBallast: attempt.cancelledByBallast,
-                                                   failed: attempt.failure != nil, clientGone: clientGone))
+                overhead: UsageAccounting.overhead(
+                    delivered: delivered, cancelledByBallast: attempt.cancelledByBallast,
+                    failed: attempt.failure != nil, clientGone: clientGone))
         }
         let costs = attemptRecords.compactMap(\.spend.costUSD)
         record.costUSD = costs.isEmpty ? nil : costs.reduce(0, +)
@@ -622,19 +638,25 @@ final class ProxiedCall: @unchecked Sendable {
         if let trace, let tracer = context.tracer, tracer.reserve(trace, count: 1 + attemptRecords.count) {
             // Read here, on the loop thread; the spans are built on the exporter's queue.
             let facts = attempts.map { attempt in
-                AttemptSpanFacts(spanID: attempt.spanID,
-                                 kind: attempt.isHedge ? "hedge" : attempt.index == 1 ? "first"
-                                     : attempt.region.name != machine.firstRegion ? "failover" : "retry",
-                                 probe: attempt.probe,
-                                 circuitState: context.rules.controller?.circuitStateName(region: attempt.region.name,
-                                                                                          model: request.model))
+                AttemptSpanFacts(
+                    spanID: attempt.spanID,
+                    kind: attempt.isHedge
+                        ? "hedge"
+                        : attempt.index == 1
+                            ? "first"
+                            : attempt.region.name != machine.firstRegion ? "failover" : "retry",
+                    probe: attempt.probe,
+                    circuitState: context.rules.controller?.circuitStateName(
+                        region: attempt.region.name,
+                        model: request.model))
             }
             let (finished, spent, method, maxTokens) = (record, attemptRecords, request.method, request.maxTokens)
             let path = String(request.pathAndQuery.split(separator: "?", omittingEmptySubsequences: false).first ?? "")
             let fallback = request.degraded?.contains("circuit; model=") == true ? request.model : nil
             tracer.finishReserved {
-                RequestSpans.build(trace: trace, request: finished, attempts: spent, facts: facts, method: method, path: path,
-                                   maxTokens: maxTokens, fallbackModel: fallback)
+                RequestSpans.build(
+                    trace: trace, request: finished, attempts: spent, facts: facts, method: method, path: path,
+                    maxTokens: maxTokens, fallbackModel: fallback)
             }
         }
         context.sink?.record(record, attempts: attemptRecords, overhead: processingOverhead())
@@ -647,7 +669,8 @@ final class ProxiedCall: @unchecked Sendable {
         let followers = cache.leaderFinished(cached.key)
         var answer: [UInt8]?
         if let winner = machine.committed.map({ attempts[$0 - 1] }), winner.head?.status == 200, winner.failure == nil,
-           !machine.clientGone {
+            !machine.clientGone
+        {
             if let assembler = winner.assembler {
                 answer = assembler.isComplete ? try? assembler.assembledBody() : nil
             } else if !winner.isEventStream {
@@ -656,8 +679,9 @@ final class ProxiedCall: @unchecked Sendable {
         }
         if let token = sharedLockToken, let tier = cache.shared {
             sharedLockToken = nil
-            tier.publish(namespace: Self.sharedNamespace(cached.key), key: cached.key.hex, token: token, value: answer,
-                         ttl: cached.ttl)
+            tier.publish(
+                namespace: Self.sharedNamespace(cached.key), key: cached.key.hex, token: token, value: answer,
+                ttl: cached.ttl)
         }
         if let answer, !answer.isEmpty {
             if cache.store.store(cached.key, body: answer, ttl: cached.ttl, now: context.clock.wallTime()) {
@@ -804,7 +828,8 @@ extension ProxiedCall: CallWorld {
 
     func admitCircuit(region: String, model: String?) -> CircuitAdmission {
         guard let rules = context.rules.controller,
-              case .open(let retryAfter, let mode, let target) = rules.admit(region: region, model: model) else { return .go }
+            case .open(let retryAfter, let mode, let target) = rules.admit(region: region, model: model)
+        else { return .go }
         return .open(retryAfter: retryAfter, mode: mode, target: target)
     }
 
@@ -819,7 +844,8 @@ extension ProxiedCall: CallWorld {
 
     func fallBack(from model: String) -> String? {
         guard let replacement = context.rules.controller?.fallback(for: model), replacement != model,
-              var json = try? JSONParser.parse(request.body) else { return nil }
+            var json = try? JSONParser.parse(request.body)
+        else { return nil }
         json.set("model", .string(replacement))
         request.body = json.serialized()
         request.model = replacement
@@ -842,8 +868,9 @@ extension ProxiedCall: CallWorld {
     func mayHedgeStraggler() -> Bool { context.policy.mayHedgeStraggler(now: now) }
 
     func retryDelay(after failure: Failure, nextAttempt: Int, remaining: Double, untriedRegionLeft: Bool) -> Double? {
-        context.policy.retryDelay(after: failure, nextAttempt: nextAttempt, remaining: remaining,
-                                  untriedRegionLeft: untriedRegionLeft, now: now)
+        context.policy.retryDelay(
+            after: failure, nextAttempt: nextAttempt, remaining: remaining,
+            untriedRegionLeft: untriedRegionLeft, now: now)
     }
 
     func credentialsRefreshed(rejecting index: Int) -> Bool {

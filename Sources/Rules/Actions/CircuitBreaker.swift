@@ -144,8 +144,9 @@ public struct CircuitBreaker: Sendable, Equatable {
         phase = .open(until: until)
         changedAt = now
         probePermits = 0
-        return CircuitTransition(from: from, to: .open,
-                                 detail: "open for \(DurationText.format(max(0, until - now))) (trip \(self.trips))")
+        return CircuitTransition(
+            from: from, to: .open,
+            detail: "open for \(DurationText.format(max(0, until - now))) (trip \(self.trips))")
     }
 
     /// Takes another instance's close (its probes passed): closed now, settling as after a

@@ -9,8 +9,10 @@ public struct ProbePolicy: Sendable, Equatable {
     /// permits are handed out again.
     public var timeout: Double
 
-    public init(requests: Int = 5, maxErrorRatio: Double = 0.2, classes: OutcomeClassSet = .defaultFailures,
-                timeout: Double = 30) {
+    public init(
+        requests: Int = 5, maxErrorRatio: Double = 0.2, classes: OutcomeClassSet = .defaultFailures,
+        timeout: Double = 30
+    ) {
         self.requests = requests
         self.maxErrorRatio = maxErrorRatio
         self.classes = classes

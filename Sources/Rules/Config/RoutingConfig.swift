@@ -16,8 +16,10 @@ public struct RoutingConfig: Sendable, Equatable {
     /// capacity (`CapacityShortage`); false (`gradual`) keeps the hold-down and steps always.
     public var failbackAtOnceWhenShort: Bool
 
-    public init(failback: FailbackPolicy = FailbackPolicy(), capacity: [String: Double] = [:], rateWindow: Double = 30,
-                minAvailableRegions: Int = 1, failbackAtOnceWhenShort: Bool = true) {
+    public init(
+        failback: FailbackPolicy = FailbackPolicy(), capacity: [String: Double] = [:], rateWindow: Double = 30,
+        minAvailableRegions: Int = 1, failbackAtOnceWhenShort: Bool = true
+    ) {
         self.failback = failback
         self.capacity = capacity
         self.rateWindow = rateWindow

@@ -98,16 +98,19 @@ struct RuleFileReader {
             recoverKey.error("'recover' belongs to an action, and \(label) has none")
         }
         guard let name, let expression else { return nil }
-        return Rule(key: RuleKey(group: group, rule: name), expression: expression, pendingFor: pendingFor, action: action,
-                    summary: summary, location: node.location)
+        return Rule(
+            key: RuleKey(group: group, rule: name), expression: expression, pendingFor: pendingFor, action: action,
+            summary: summary, location: node.location)
     }
 
     /// A group or rule name: letters, digits, `_ . : -`, as fits a metric label value.
     private func identifier(_ node: ConfigNode, what: String) -> String? {
         guard let text = node.string(what: what) else { return nil }
-        let valid = !text.isEmpty && text.unicodeScalars.allSatisfy {
-            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_.:-".unicodeScalars.contains($0)
-        }
+        let valid =
+            !text.isEmpty
+            && text.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || "_.:-".unicodeScalars.contains($0)
+            }
         guard valid else {
             node.error("\(what) must be letters, digits, '_', '.', ':' or '-' (such as primary-failing), not '\(text)'")
             return nil
@@ -117,8 +120,10 @@ struct RuleFileReader {
 
     // MARK: Actions
 
-    private mutating func readAction(_ node: ConfigNode, recover: ConfigNode?, grouping: Grouping?, rule: String,
-                                     contents: inout RuleFileContents) -> RuleAction? {
+    private mutating func readAction(
+        _ node: ConfigNode, recover: ConfigNode?, grouping: Grouping?, rule: String,
+        contents: inout RuleFileContents
+    ) -> RuleAction? {
         guard case .mapping(let raw) = node.node else {
             node.error("'action' must be a mapping such as { circuit: open, target: { region: primary } }")
             return nil
@@ -204,9 +209,12 @@ struct RuleFileReader {
         let resetAfter = positive(map, "reset_after")
         var probe = ProbePolicy()
         if let probeNode = map.present("probe"),
-           let probeMap = probeNode.mapping(what: "recover.probe", keys: ["requests", "max_error_ratio", "classes", "timeout"]) {
+            let probeMap = probeNode.mapping(what: "recover.probe", keys: ["requests", "max_error_ratio", "classes", "timeout"])
+        {
             if let node = probeMap["requests"], let value = node.int(what: "'probe.requests'") {
-                if (1...1000).contains(value) { probe.requests = value } else {
+                if (1...1000).contains(value) {
+                    probe.requests = value
+                } else {
                     node.error("'probe.requests' must be between 1 and 1000, not \(value)")
                     valid = false
                 }
@@ -235,8 +243,10 @@ struct RuleFileReader {
         return set.isEmpty ? nil : set
     }
 
-    private func readDegrade(_ map: ConfigMapping, recover: ConfigNode?, rule: String,
-                             contents: inout RuleFileContents) -> DegradeAction? {
+    private func readDegrade(
+        _ map: ConfigMapping, recover: ConfigNode?, rule: String,
+        contents: inout RuleFileContents
+    ) -> DegradeAction? {
         var valid = true
         for key in ["target", "mode", "step"] where modifierNotAllowed(map, key, verb: "degrade") { valid = false }
         var level: Int?
@@ -292,15 +302,18 @@ struct RuleFileReader {
         }
         var step = 1.0
         if let node = map["step"], let value = node.ratio(what: "'step'") {
-            if value > 0 { step = value } else {
+            if value > 0 {
+                step = value
+            } else {
                 node.error("'step' must be above 0")
                 valid = false
             }
         }
         var failback: FailbackPolicy?
         if let recover {
-            failback = readFailback(recover, keys: ["after", "step", "interval", "max_hold_down"], holdDownKey: "after",
-                                    stepKey: "step", intervalKey: "interval", defaults: FailbackPolicy())
+            failback = readFailback(
+                recover, keys: ["after", "step", "interval", "max_hold_down"], holdDownKey: "after",
+                stepKey: "step", intervalKey: "interval", defaults: FailbackPolicy())
             if failback == nil { valid = false }
         }
         guard valid, let region else { return nil }
@@ -349,14 +362,18 @@ struct RuleFileReader {
         return valid ? target : nil
     }
 
-    private func readFailback(_ node: ConfigNode, keys: Set<String>, holdDownKey: String, stepKey: String, intervalKey: String,
-                              defaults: FailbackPolicy) -> FailbackPolicy? {
+    private func readFailback(
+        _ node: ConfigNode, keys: Set<String>, holdDownKey: String, stepKey: String, intervalKey: String,
+        defaults: FailbackPolicy
+    ) -> FailbackPolicy? {
         guard let map = node.mapping(what: "recover (route)", keys: keys) else { return nil }
         var valid = true
         let holdDown = positive(map, holdDownKey) ?? defaults.holdDown
         var step = defaults.step
         if let stepNode = map[stepKey], let value = stepNode.ratio(what: "'\(stepKey)'") {
-            if value > 0 { step = value } else {
+            if value > 0 {
+                step = value
+            } else {
                 stepNode.error("'\(stepKey)' must be above 0")
                 valid = false
             }
@@ -409,12 +426,16 @@ struct RuleFileReader {
             var shed = ShedPolicy()
             if !shedNode.isNull, let shedMap = shedNode.mapping(what: "\(what) shed", keys: ["priority", "status", "retry_after"]) {
                 if let values = shedMap.strings("priority") {
-                    if values.isEmpty { shedMap["priority"]?.error("'priority' needs at least one value, such as low") } else {
+                    if values.isEmpty {
+                        shedMap["priority"]?.error("'priority' needs at least one value, such as low")
+                    } else {
                         shed.priorities = values
                     }
                 }
                 if let statusNode = shedMap["status"], let value = statusNode.int(what: "'status'") {
-                    if [429, 503, 529].contains(value) { shed.status = value } else {
+                    if [429, 503, 529].contains(value) {
+                        shed.status = value
+                    } else {
                         statusNode.error("'status' of shed requests must be 429, 503 or 529, not \(value)")
                     }
                 }
@@ -428,7 +449,8 @@ struct RuleFileReader {
                 if let value = answerMap.bool("cache") { answer.cache = value }
                 if let value = answerMap.bool("stale") { answer.stale = value }
                 if let templateNode = answerMap.present("template"),
-                   let templateMap = templateNode.mapping(what: "answer template", keys: ["status", "text"]) {
+                    let templateMap = templateNode.mapping(what: "answer template", keys: ["status", "text"])
+                {
                     var status = 200
                     if let statusNode = templateMap["status"], let value = statusNode.int(what: "'status'") {
                         if (200...599).contains(value) { status = value } else { statusNode.error("'status' must be an HTTP status, not \(value)") }
@@ -480,11 +502,15 @@ struct RuleFileReader {
 
     private func readRouting(_ node: ConfigNode) -> RoutingConfig {
         var config = RoutingConfig()
-        let keys: Set<String> = ["hold_down", "failback_step", "failback_interval", "max_hold_down", "capacity", "rate_window",
-                                 "min_available_regions", "failback_when_short"]
+        let keys: Set<String> = [
+            "hold_down", "failback_step", "failback_interval", "max_hold_down", "capacity", "rate_window",
+            "min_available_regions", "failback_when_short",
+        ]
         guard let map = node.mapping(what: "routing", keys: keys) else { return config }
-        if let failback = readFailback(node, keys: keys, holdDownKey: "hold_down", stepKey: "failback_step",
-                                       intervalKey: "failback_interval", defaults: FailbackPolicy()) {
+        if let failback = readFailback(
+            node, keys: keys, holdDownKey: "hold_down", stepKey: "failback_step",
+            intervalKey: "failback_interval", defaults: FailbackPolicy())
+        {
             config.failback = failback
         }
         if let capacityNode = map.present("capacity"), case .mapping(let raw) = capacityNode.node {
@@ -505,7 +531,9 @@ struct RuleFileReader {
         }
         if let value = positive(map, "rate_window") { config.rateWindow = value }
         if let countNode = map["min_available_regions"], let value = countNode.int(what: "'min_available_regions'") {
-            if value >= 1 { config.minAvailableRegions = value } else {
+            if value >= 1 {
+                config.minAvailableRegions = value
+            } else {
                 countNode.error("'min_available_regions' must be at least 1: Ballast never opens every circuit")
             }
         }

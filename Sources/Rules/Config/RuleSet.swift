@@ -15,8 +15,10 @@ public struct RuleSet: Sendable {
     public var files: [String]
     public var context: RuleContext
 
-    public init(groups: [RuleGroup] = [], degradation: DegradationConfig = DegradationConfig(),
-                routing: RoutingConfig = RoutingConfig(), context: RuleContext = RuleContext(), files: [String] = []) {
+    public init(
+        groups: [RuleGroup] = [], degradation: DegradationConfig = DegradationConfig(),
+        routing: RoutingConfig = RoutingConfig(), context: RuleContext = RuleContext(), files: [String] = []
+    ) {
         self.groups = groups
         self.degradation = degradation
         self.routing = routing
@@ -135,8 +137,10 @@ public struct RuleSet: Sendable {
             issues.add(location, "'min_available_regions' (\(routingConfig.minAvailableRegions)) exceeds the \(context.regions.count) configured regions")
         }
         guard issues.isEmpty else { return .failure(sorted(issues.all, files: sources.map(\.path))) }
-        return .success(RuleSet(groups: groups, degradation: ladder, routing: routingConfig, context: context,
-                                files: sources.map(\.path)))
+        return .success(
+            RuleSet(
+                groups: groups, degradation: ladder, routing: routingConfig, context: context,
+                files: sources.map(\.path)))
     }
 
     /// Issues in file order, then by position, so the list reads like the files.

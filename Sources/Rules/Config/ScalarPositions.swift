@@ -20,8 +20,9 @@ struct ScalarPositions {
             positions = nil
             return
         }
-        positions = Self.align(Array(scalar.string.unicodeScalars), style: scalar.style, line: mark.line - 1,
-                               column: mark.column - 1, lines: lines)
+        positions = Self.align(
+            Array(scalar.string.unicodeScalars), style: scalar.style, line: mark.line - 1,
+            column: mark.column - 1, lines: lines)
     }
 
     /// The location of the value's character at `offset` (in Unicode scalars); the end of the
@@ -37,8 +38,10 @@ struct ScalarPositions {
         return SourceLocation(file: start.file, line: last.line + 1, column: last.column + 2)
     }
 
-    private static func align(_ value: [Unicode.Scalar], style: Node.Scalar.Style, line startLine: Int, column startColumn: Int,
-                              lines: [[Unicode.Scalar]]) -> [(line: Int, column: Int)]? {
+    private static func align(
+        _ value: [Unicode.Scalar], style: Node.Scalar.Style, line startLine: Int, column startColumn: Int,
+        lines: [[Unicode.Scalar]]
+    ) -> [(line: Int, column: Int)]? {
         var line = startLine
         var column = startColumn
         switch style {

@@ -52,7 +52,11 @@ struct EvaluationStep {
         if ruleSet.routing.failbackAtOnceWhenShort {
             for (region, short) in state.routing.failBackAtOnce(shortage: capacity, at: mono).sorted(by: { $0.key < $1.key }) {
                 let verb = short.count == 1 ? "is" : "are"
-                routeReasons.append(("ballast", "failback: \(region) gets its whole weight back at once, its probes passed and \(short.joined(separator: ", ")) \(verb) short of capacity"))
+                routeReasons.append(
+                    (
+                        "ballast",
+                        "failback: \(region) gets its whole weight back at once, its probes passed and \(short.joined(separator: ", ")) \(verb) short of capacity"
+                    ))
                 routingDirty = true
             }
         }
@@ -60,7 +64,11 @@ struct EvaluationStep {
             let entry = state.routing.entries[region]
             let percent = Int(((entry?.policy.step ?? 0) * 100).rounded())
             let left = Int((((1 - (entry?.removed ?? 0)) * 100)).rounded())
-            routeReasons.append(("ballast", "failback: \(region) gets \(percent)% of its weight back (now \(left)%) after a hold-down of \(DurationText.format(entry?.holdDown ?? 0))"))
+            routeReasons.append(
+                (
+                    "ballast",
+                    "failback: \(region) gets \(percent)% of its weight back (now \(left)%) after a hold-down of \(DurationText.format(entry?.holdDown ?? 0))"
+                ))
             routingDirty = true
         }
         if routingDirty { recomputeWeights() }
@@ -95,12 +103,14 @@ struct EvaluationStep {
         }
         state.alerts[rule.key] = instances.isEmpty ? nil : instances
         for labels in fired.sorted() {
-            record(.rule(RuleInstance(key: rule.key, labels: labels)), .ruleFired, target: ruleTarget(rule, labels), action: "firing",
-                   reason: reason(rule, labels), actor: actor(rule))
+            record(
+                .rule(RuleInstance(key: rule.key, labels: labels)), .ruleFired, target: ruleTarget(rule, labels), action: "firing",
+                reason: reason(rule, labels), actor: actor(rule))
         }
         for labels in resolved.sorted() {
-            record(.rule(RuleInstance(key: rule.key, labels: labels)), .ruleResolved, target: ruleTarget(rule, labels),
-                   action: "resolved", reason: reason(rule, labels), actor: actor(rule))
+            record(
+                .rule(RuleInstance(key: rule.key, labels: labels)), .ruleResolved, target: ruleTarget(rule, labels),
+                action: "resolved", reason: reason(rule, labels), actor: actor(rule))
         }
         guard let action = rule.action else { return }
         let firing = instances.filter { $0.value.phase == .firing }.keys.sorted()
@@ -154,16 +164,18 @@ struct EvaluationStep {
         var breaker = state.circuits[target] ?? CircuitBreaker(target: target, policy: action.policy, mode: action.mode, now: mono)
         guard breaker.isArmed(at: mono), !isCovered(target), !state.heldClosed.contains(target) else { return }
         if let refusal = panicRefusal(opening: target, mode: action.mode) {
-            refuse("circuit:\(target)", .circuit(target), .circuitChanged, target: target.description, action: "refused_open",
-                   reason: "\(refusal); rule \(rule.name): \(reason(rule, labels))")
+            refuse(
+                "circuit:\(target)", .circuit(target), .circuitChanged, target: target.description, action: "refused_open",
+                reason: "\(refusal); rule \(rule.name): \(reason(rule, labels))")
             return
         }
         breaker.policy = action.policy
         breaker.mode = action.mode
         guard let transition = breaker.trip(at: mono, settle: rule.expression.longestWindow, owner: rule.key) else { return }
         state.circuits[target] = breaker
-        record(.circuit(target), .circuitChanged, target: target.description, action: transition.to.rawValue,
-               reason: "\(transition.detail); \(reason(rule, labels))", actor: actor(rule))
+        record(
+            .circuit(target), .circuitChanged, target: target.description, action: transition.to.rawValue,
+            reason: "\(transition.detail); \(reason(rule, labels))", actor: actor(rule))
     }
 
     /// True when a broader circuit (the region's, or the model's everywhere) is already open or
@@ -176,8 +188,10 @@ struct EvaluationStep {
 
     /// Audits a refusal by the panic threshold once per episode: a refusal repeated without a
     /// pause of `refusalRepeat` is the same episode and only renews the entry.
-    private mutating func refuse(_ key: String, _ subject: StateChange.Subject, _ kind: AuditEvent.Kind, target: String,
-                                 action: String, reason: String) {
+    private mutating func refuse(
+        _ key: String, _ subject: StateChange.Subject, _ kind: AuditEvent.Kind, target: String,
+        action: String, reason: String
+    ) {
         let ongoing = state.refusals[key].map { mono - $0 < Self.refusalRepeat } ?? false
         state.refusals[key] = mono
         if !ongoing { record(subject, kind, target: target, action: action, reason: reason, actor: "ballast") }
@@ -197,13 +211,16 @@ struct EvaluationStep {
             let transition = breaker.advance(at: mono, mayReopen: mayReopen) { since in
                 let window = monotonic - since
                 guard window > 0 else { return .empty }
-                return context.result(WindowQuery(regions: target.region.map { [$0] }, models: target.model.map { [$0] },
-                                                  window: window, failureClasses: classes))
+                return context.result(
+                    WindowQuery(
+                        regions: target.region.map { [$0] }, models: target.model.map { [$0] },
+                        window: window, failureClasses: classes))
             }
             state.circuits[target] = breaker.isIdle(at: mono) ? nil : breaker
             if let transition {
-                record(.circuit(target), .circuitChanged, target: target.description, action: transition.to.rawValue,
-                       reason: transition.detail, actor: breaker.owner.map { "rule:\($0.rule)" } ?? "ballast")
+                record(
+                    .circuit(target), .circuitChanged, target: target.description, action: transition.to.rawValue,
+                    reason: transition.detail, actor: breaker.owner.map { "rule:\($0.rule)" } ?? "ballast")
             }
         }
     }
@@ -241,8 +258,9 @@ struct EvaluationStep {
             let held = state.degradation.holder.map { " (still held at \(level) by \(String(describing: $0)))" } ?? ""
             reasonText = "stepping down: \(previous.map { "rule \($0)" } ?? "the rule") resolved\(held)"
         }
-        record(.degradation, .degradationChanged, target: "degradation", action: "level=\(level)", reason: reasonText,
-               actor: who.map { "rule:\($0.key.rule)" } ?? "ballast")
+        record(
+            .degradation, .degradationChanged, target: "degradation", action: "level=\(level)", reason: reasonText,
+            actor: who.map { "rule:\($0.key.rule)" } ?? "ballast")
     }
 
     private mutating func drain(_ region: String, route: RouteAction, rule: Rule, labels: SeriesLabels) {
@@ -255,8 +273,11 @@ struct EvaluationStep {
             }
             let minimum = ruleSet.routing.minAvailableRegions
             if receivers.count < minimum {
-                refuse("route:\(region)", .route(region: region), .routeShifted, target: "region=\(region)", action: "refused_drain",
-                       reason: "panic threshold: draining would leave \(receivers.count) regions to take the traffic (at least \(minimum) must stay); rule \(rule.name): \(reason(rule, labels))")
+                refuse(
+                    "route:\(region)", .route(region: region), .routeShifted, target: "region=\(region)", action: "refused_drain",
+                    reason:
+                        "panic threshold: draining would leave \(receivers.count) regions to take the traffic (at least \(minimum) must stay); rule \(rule.name): \(reason(rule, labels))"
+                )
                 return
             }
         }
@@ -287,14 +308,19 @@ struct EvaluationStep {
         let who = routeReasons.first?.actor ?? "ballast"
         for region in regions.map(\.name) {
             guard let before = old[region], let after = new[region], before != after else { continue }
-            record(.route(region: region), .routeShifted, target: "region=\(region)", action: "weight=\(after)",
-                   reason: reasonText, actor: who)
+            record(
+                .route(region: region), .routeShifted, target: "region=\(region)", action: "weight=\(after)",
+                reason: reasonText, actor: who)
         }
     }
 
-    private mutating func record(_ subject: StateChange.Subject, _ kind: AuditEvent.Kind, target: String, action: String,
-                                 reason: String, actor: String) {
-        changes.append(StateChange(subject: subject, time: now.wall, kind: kind, target: target, action: action,
-                                   reason: reason, actor: actor))
+    private mutating func record(
+        _ subject: StateChange.Subject, _ kind: AuditEvent.Kind, target: String, action: String,
+        reason: String, actor: String
+    ) {
+        changes.append(
+            StateChange(
+                subject: subject, time: now.wall, kind: kind, target: target, action: action,
+                reason: reason, actor: actor))
     }
 }

@@ -9,12 +9,15 @@ public enum RuleEngine {
     /// `capacity` says which regions are short of serving capacity now (the gateway's pacer):
     /// a region whose circuit closed then gets its weight back at once instead of after a
     /// hold-down (`RegionalSwitcher.failBackAtOnce`).
-    public static func evaluate(_ ruleSet: RuleSet, state: RuleEngineState, source: some WindowSource,
-                                now: RuleTime, capacity: CapacityShortage = .none) -> RuleEvaluation {
+    public static func evaluate(
+        _ ruleSet: RuleSet, state: RuleEngineState, source: some WindowSource,
+        now: RuleTime, capacity: CapacityShortage = .none
+    ) -> RuleEvaluation {
         var step = EvaluationStep(ruleSet: ruleSet, state: state, source: source, now: now, capacity: capacity)
         step.run()
-        return RuleEvaluation(state: step.state, changes: step.changes, evaluatedGroups: step.evaluatedGroups,
-                              queries: step.context.queries)
+        return RuleEvaluation(
+            state: step.state, changes: step.changes, evaluatedGroups: step.evaluatedGroups,
+            queries: step.context.queries)
     }
 
     /// Moves the state over to a newly loaded rule set. Rules whose group and name are
@@ -22,8 +25,10 @@ public enum RuleEngine {
     /// degradation demands and route shifts start their normal recovery (no sudden jumps).
     /// Circuits keep their state and recover by their own policy.
     /// - Parameter actor: who asked: `operator:<name>`, or `ballast` for SIGHUP and file changes.
-    public static func reload(state: RuleEngineState, from old: RuleSet, to new: RuleSet, now: RuleTime,
-                              actor: String) -> RuleEvaluation {
+    public static func reload(
+        state: RuleEngineState, from old: RuleSet, to new: RuleSet, now: RuleTime,
+        actor: String
+    ) -> RuleEvaluation {
         var state = state
         var changes: [StateChange] = []
         var rules: [RuleKey: Rule] = [:]
@@ -31,9 +36,11 @@ public enum RuleEngine {
         for key in state.alerts.keys.sorted() where rules[key] == nil {
             for (labels, alert) in (state.alerts[key] ?? [:]).sorted(by: { $0.key < $1.key }) where alert.phase == .firing {
                 let instance = RuleInstance(key: key, labels: labels)
-                changes.append(StateChange(subject: .rule(instance), time: now.wall, kind: .ruleResolved,
-                                           target: "rule=\(instance)", action: "resolved", reason: "the rule was removed by a reload",
-                                           actor: actor))
+                changes.append(
+                    StateChange(
+                        subject: .rule(instance), time: now.wall, kind: .ruleResolved,
+                        target: "rule=\(instance)", action: "resolved", reason: "the rule was removed by a reload",
+                        actor: actor))
             }
             state.alerts[key] = nil
         }
@@ -56,8 +63,10 @@ public enum RuleEngine {
         let removed = oldNames.subtracting(newNames).sorted()
         if !added.isEmpty { reason += "; added: \(added.joined(separator: ", "))" }
         if !removed.isEmpty { reason += "; removed: \(removed.joined(separator: ", "))" }
-        changes.append(StateChange(subject: .rules, time: now.wall, kind: .rulesReloaded, target: "rules", action: "reloaded",
-                                   reason: reason, actor: actor))
+        changes.append(
+            StateChange(
+                subject: .rules, time: now.wall, kind: .rulesReloaded, target: "rules", action: "reloaded",
+                reason: reason, actor: actor))
         return RuleEvaluation(state: state, changes: changes)
     }
 }

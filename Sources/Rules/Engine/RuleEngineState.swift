@@ -88,9 +88,11 @@ public struct RuleEngineState: Sendable, Equatable {
     /// for a trip of its own. Not while an operator holds the circuit closed, nor when opening
     /// it here would break this instance's panic threshold (`ruleSet`; its other regions may
     /// be open by its own rules).
-    public mutating func adoptOpenCircuit(_ target: CircuitTarget, until: Double, trips: Int, policy: CircuitPolicy,
-                                          mode: CircuitMode, settle: Double, owner: RuleKey?, ruleSet: RuleSet,
-                                          at now: Double) -> CircuitTransition? {
+    public mutating func adoptOpenCircuit(
+        _ target: CircuitTarget, until: Double, trips: Int, policy: CircuitPolicy,
+        mode: CircuitMode, settle: Double, owner: RuleKey?, ruleSet: RuleSet,
+        at now: Double
+    ) -> CircuitTransition? {
         guard !heldClosed.contains(target) else { return nil }
         if circuitState(target) == .closed, panicRefusal(opening: target, mode: mode, ruleSet: ruleSet) != nil { return nil }
         var breaker = circuits[target] ?? CircuitBreaker(target: target, policy: policy, mode: mode, now: now)

@@ -27,8 +27,10 @@ public struct StateChange: Sendable, Equatable, CustomStringConvertible {
     /// `rule:<name>`, `operator:<name>`, or `ballast` for built-in safeguards.
     public var actor: String
 
-    public init(subject: Subject, time: Double, kind: AuditEvent.Kind, target: String, action: String, reason: String,
-                actor: String) {
+    public init(
+        subject: Subject, time: Double, kind: AuditEvent.Kind, target: String, action: String, reason: String,
+        actor: String
+    ) {
         self.subject = subject
         self.time = time
         self.kind = kind

@@ -44,8 +44,9 @@ package final class EvaluationContext {
         var values: [SeriesLabels: Double] = [:]
         for instance in resolve(call).instances {
             let result = result(instance.query)
-            values[instance.labels] = call.function.value(result, classes: call.classes, quantile: call.quantile,
-                                                          window: call.window)
+            values[instance.labels] = call.function.value(
+                result, classes: call.classes, quantile: call.quantile,
+                window: call.window)
         }
         callValues[call.id] = values
         return values
@@ -54,7 +55,8 @@ package final class EvaluationContext {
     package func resolve(_ call: WindowCall) -> ResolvedCall {
         if let cached = resolved[call.id] { return cached }
         let regionFilter = Self.filter(call.regionMatchers, known: regions)
-        let modelFilter = call.grouping.contains(.model) || !call.modelMatchers.isEmpty
+        let modelFilter =
+            call.grouping.contains(.model) || !call.modelMatchers.isEmpty
             ? Self.filter(call.modelMatchers, known: models) : nil
         let classes: OutcomeClassSet = call.function == .consecutiveFailures ? call.classes : .defaultFailures
         var instances: [(labels: SeriesLabels, query: WindowQuery)] = []
@@ -62,10 +64,11 @@ package final class EvaluationContext {
         let modelValues: [String?] = call.grouping.contains(.model) ? (modelFilter ?? models).map { $0 } : [nil]
         for region in regionValues {
             for model in modelValues {
-                let query = WindowQuery(regions: region.map { [$0] } ?? regionFilter,
-                                        models: model.map { [$0] } ?? modelFilter,
-                                        window: call.window, failureClasses: classes, level: call.level, canary: call.canary,
-                                        wantsStreak: call.function == .consecutiveFailures)
+                let query = WindowQuery(
+                    regions: region.map { [$0] } ?? regionFilter,
+                    models: model.map { [$0] } ?? modelFilter,
+                    window: call.window, failureClasses: classes, level: call.level, canary: call.canary,
+                    wantsStreak: call.function == .consecutiveFailures)
                 instances.append((SeriesLabels(region: region, model: model), query))
             }
         }

@@ -93,8 +93,10 @@ struct ExprEvaluator {
     /// pair by equal label sets (`union` keeps the unpaired ones against `missing`, which
     /// `or` needs). With different labels (`by (region)` against `by (model)`), every pair
     /// that agrees on the labels both have is combined under the union of their labels.
-    static func join<A, C>(_ xs: [SeriesLabels: A], _ ys: [SeriesLabels: A], union: Bool, missing: A,
-                           _ f: (A, A) -> C) -> [SeriesLabels: C] {
+    static func join<A, C>(
+        _ xs: [SeriesLabels: A], _ ys: [SeriesLabels: A], union: Bool, missing: A,
+        _ f: (A, A) -> C
+    ) -> [SeriesLabels: C] {
         guard let xKey = xs.keys.first, let yKey = ys.keys.first else {
             if union {
                 var result: [SeriesLabels: C] = [:]

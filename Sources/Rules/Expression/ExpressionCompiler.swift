@@ -20,8 +20,10 @@ struct ExpressionCompiler {
 
     /// Parses and checks `text`. `nextID` is where call ids continue from, so that ids stay
     /// unique across a rule set.
-    static func compile(_ text: String, regions: [String], maxWindow: Double,
-                        nextID: inout Int) -> Result<CompiledExpression, ExpressionError> {
+    static func compile(
+        _ text: String, regions: [String], maxWindow: Double,
+        nextID: inout Int
+    ) -> Result<CompiledExpression, ExpressionError> {
         let syntax: SyntaxNode
         switch ExpressionParser.parse(text) {
         case .failure(let issue): return .failure(ExpressionError([issue]))
@@ -58,7 +60,9 @@ struct ExpressionCompiler {
             }
             guard let grouping = groupingLabels(labels) else { return nil }
             if !type.grouping.isSuperset(of: grouping) {
-                issue(labels.first?.offset ?? offset, "\(op.rawValue) by \(grouping) needs the expression inside grouped by at least \(grouping), but it is grouped by \(type.grouping)")
+                issue(
+                    labels.first?.offset ?? offset,
+                    "\(op.rawValue) by \(grouping) needs the expression inside grouped by at least \(grouping), but it is grouped by \(type.grouping)")
                 return nil
             }
             return (.aggregate(op, expr, grouping), ExprType(kind: .number, grouping: grouping))
@@ -162,7 +166,10 @@ struct ExpressionCompiler {
             }
             switch label {
             case .level:
-                guard let selected = levelValue(matcher) else { valid = false; continue }
+                guard let selected = levelValue(matcher) else {
+                    valid = false
+                    continue
+                }
                 if let level, level != selected {
                     issue(matcher.value.offset, "level is already \(level.rawValue); a series is either requests or attempts")
                     valid = false
@@ -194,11 +201,17 @@ struct ExpressionCompiler {
                     valid = false
                     continue
                 }
-                guard let selected = classSet(matcher) else { valid = false; continue }
+                guard let selected = classSet(matcher) else {
+                    valid = false
+                    continue
+                }
                 classes = sawClass ? classes.intersection(selected) : selected
                 sawClass = true
             case .region, .model:
-                guard let checked = labelMatcher(matcher, label: label) else { valid = false; continue }
+                guard let checked = labelMatcher(matcher, label: label) else {
+                    valid = false
+                    continue
+                }
                 if label == .region { regionMatchers.append(checked) } else { modelMatchers.append(checked) }
             }
         }
@@ -212,8 +225,10 @@ struct ExpressionCompiler {
                 valid = false
             }
             if window > SeriesLevel.attemptRetention, let range = call.range {
-                issue(range.offset + 1, "canary attempts are kept for \(DurationText.format(SeriesLevel.attemptRetention)); "
-                    + "the window must not be longer, not \(range.text)")
+                issue(
+                    range.offset + 1,
+                    "canary attempts are kept for \(DurationText.format(SeriesLevel.attemptRetention)); "
+                        + "the window must not be longer, not \(range.text)")
                 valid = false
             }
         } else if let migration {
@@ -221,17 +236,20 @@ struct ExpressionCompiler {
             valid = false
         }
         if level == .attempt, window > SeriesLevel.attemptRetention, let range = call.range {
-            issue(range.offset + 1, "attempts are kept for \(DurationText.format(SeriesLevel.attemptRetention)); "
-                + "a level=\"attempt\" window must not be longer, not \(range.text)")
+            issue(
+                range.offset + 1,
+                "attempts are kept for \(DurationText.format(SeriesLevel.attemptRetention)); "
+                    + "a level=\"attempt\" window must not be longer, not \(range.text)")
             valid = false
         }
         guard valid else { return nil }
         let id = nextID
         nextID += 1
-        return WindowCall(id: id, function: function, quantile: quantile, regionMatchers: regionMatchers,
-                          modelMatchers: modelMatchers, classes: classes, level: level, canary: canary, window: window,
-                          grouping: grouping ?? [],
-                          text: text(call.name.offset, call.end))
+        return WindowCall(
+            id: id, function: function, quantile: quantile, regionMatchers: regionMatchers,
+            modelMatchers: modelMatchers, classes: classes, level: level, canary: canary, window: window,
+            grouping: grouping ?? [],
+            text: text(call.name.offset, call.end))
     }
 
     /// The labels of a `by (...)` clause; nil (with issues) when one is not region or model.

@@ -1,4 +1,3 @@
-
 /// Recursive-descent parser for rule expressions:
 ///
 /// ```
@@ -58,7 +57,8 @@ public struct ExpressionParser {
                 if parser.peek.kind == .end { throw ExpressionIssue(offset: 0, "the expression is empty") }
                 let node = try parser.expression().node
                 guard parser.peek.kind == .end else {
-                    throw ExpressionIssue(offset: parser.peek.offset, "unexpected \(parser.peek.display) after a complete expression; join conditions with 'and' or 'or'")
+                    throw ExpressionIssue(
+                        offset: parser.peek.offset, "unexpected \(parser.peek.display) after a complete expression; join conditions with 'and' or 'or'")
                 }
                 return .success(node)
             } catch let issue as ExpressionIssue {
@@ -242,7 +242,10 @@ public struct ExpressionParser {
         var labels: [Token] = []
         while true {
             labels.append(try expect(.identifier, "(a label name) in 'by (...)'"))
-            if peek.kind == .comma { _ = advance(); continue }
+            if peek.kind == .comma {
+                _ = advance()
+                continue
+            }
             break
         }
         _ = try expect(.rightParen, "to close 'by ('")
@@ -258,7 +261,10 @@ public struct ExpressionParser {
                 let negative = peek.kind == .minus
                 if negative { _ = advance() }
                 var number = try expect(.number, "as the quantile")
-                if negative { number.number = -number.number; number.text = "-" + number.text }
+                if negative {
+                    number.number = -number.number
+                    number.text = "-" + number.text
+                }
                 call.quantile = number
                 if peek.kind != .rightParen { _ = try expect(.comma, "after the quantile") }
             }

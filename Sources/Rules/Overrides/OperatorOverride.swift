@@ -28,8 +28,10 @@ public struct OperatorOverride: Sendable, Equatable, Codable {
     public var setAt: Double
     public var expiresAt: Double?
 
-    public init(action: Action, target: String, value: Int? = nil, reason: String, actor: String, setAt: Double,
-                expiresAt: Double? = nil) {
+    public init(
+        action: Action, target: String, value: Int? = nil, reason: String, actor: String, setAt: Double,
+        expiresAt: Double? = nil
+    ) {
         self.action = action
         self.target = target
         self.value = value

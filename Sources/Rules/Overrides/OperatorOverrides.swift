@@ -76,7 +76,8 @@ public struct OperatorOverrides: Sendable, Equatable, Codable {
     public func heldOpen(region: String, model: String?) -> (target: CircuitTarget, override: OperatorOverride)? {
         for key in circuits.keys.sorted() {
             guard let override = circuits[key], override.action == .circuitOpen, let target = CircuitTarget(parsing: key),
-                  target.covers(region: region, model: model) else { continue }
+                target.covers(region: region, model: model)
+            else { continue }
             return (target, override)
         }
         return nil
@@ -91,10 +92,12 @@ public struct OperatorOverrides: Sendable, Equatable, Codable {
         let closed = heldClosed
         var removed: [String: Double] = [:]
         for (region, entry) in rules.routing.entries where entry.removed > 0 {
-            let onlyClosedCircuits = !entry.owners.isEmpty && entry.owners.allSatisfy { owner in
-                if case .circuit(let target) = owner { return closed.contains(target) }
-                return false
-            }
+            let onlyClosedCircuits =
+                !entry.owners.isEmpty
+                && entry.owners.allSatisfy { owner in
+                    if case .circuit(let target) = owner { return closed.contains(target) }
+                    return false
+                }
             if !onlyClosedCircuits { removed[region] = entry.removed }
         }
         return removed
@@ -104,8 +107,10 @@ public struct OperatorOverrides: Sendable, Equatable, Codable {
     /// own; otherwise drained regions give all their weight away, shifts held only by circuits
     /// the operator closed are undone, a region other instances shift further away (`peers`,
     /// shared mode) is shifted as far here, and pinned weights replace what the rules computed.
-    public func weights(rules: RuleEngineState, regions configured: [RuleRegion], totalRate: Double?,
-                        peers: [String: Double] = [:]) -> [String: Int] {
+    public func weights(
+        rules: RuleEngineState, regions configured: [RuleRegion], totalRate: Double?,
+        peers: [String: Double] = [:]
+    ) -> [String: Int] {
         let peersMatter = peers.contains { $0.value > rules.routing.removed($0.key) }
         guard !regions.isEmpty || peersMatter || circuits.contains(where: { $0.value.action != .degrade }) else { return rules.weights }
         guard !configured.isEmpty else { return rules.weights }

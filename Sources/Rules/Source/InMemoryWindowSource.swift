@@ -51,17 +51,21 @@ public struct InMemoryWindowSource: WindowSource {
     ///   succeeded after a failed attempt: the failure is an attempt-level sample).
     /// - Parameter canary: for the attempts of one canary's side (name and side); such series
     ///   answer only `canary=` queries, and those read nothing else.
-    public mutating func add(_ sample: WindowResult, second: Int, labels: SeriesLabels, level: SeriesLevel? = nil,
-                             canary: CanarySelector? = nil) {
+    public mutating func add(
+        _ sample: WindowResult, second: Int, labels: SeriesLabels, level: SeriesLevel? = nil,
+        canary: CanarySelector? = nil
+    ) {
         if let region = labels.region, !regions.contains(region) { regions.append(region) }
         if let model = labels.model, !models.contains(model) { models.append(model) }
         let stride = Self.stride
         let key = Key(labels: labels, level: canary == nil ? level : .attempt, canary: canary)
         // Taken out of the dictionary while it grows, so the totals are not copied each time.
-        var entry = series.removeValue(forKey: key) ?? {
-            order.append(key)
-            return Series(first: second, totals: Array(repeating: 0, count: stride))
-        }()
+        var entry =
+            series.removeValue(forKey: key)
+            ?? {
+                order.append(key)
+                return Series(first: second, totals: Array(repeating: 0, count: stride))
+            }()
         if second < entry.first {
             let missing = entry.first - second
             entry.totals.insert(contentsOf: repeatElement(0, count: missing * stride), at: 0)
@@ -93,9 +97,11 @@ public struct InMemoryWindowSource: WindowSource {
         let low = Int((now - query.window).rounded(.down)) + 1
         var totals = Array(repeating: 0, count: Self.stride)
         var matching: [Series] = []
-        for key in order where key.level.map({ $0 == query.level }) ?? true
+        for key in order
+        where key.level.map({ $0 == query.level }) ?? true
             && query.matches(region: key.labels.region, model: key.labels.model)
-            && Self.canaryMatches(query.canary, key.canary) {
+            && Self.canaryMatches(query.canary, key.canary)
+        {
             guard let entry = series[key] else { continue }
             matching.append(entry)
             let from = max(low, entry.first) - entry.first
@@ -154,8 +160,9 @@ public struct InMemoryWindowSource: WindowSource {
     }
 
     private static func unflatten(_ values: [Int]) -> WindowResult {
-        WindowResult(outcomes: Array(values[0..<statusOffset]), status429: values[statusOffset],
-                     latency: Array(values[latencyOffset..<ttfbOffset]),
-                     ttfb: Array(values[ttfbOffset..<(ttfbOffset + LatencyBuckets.count)]))
+        WindowResult(
+            outcomes: Array(values[0..<statusOffset]), status429: values[statusOffset],
+            latency: Array(values[latencyOffset..<ttfbOffset]),
+            ttfb: Array(values[ttfbOffset..<(ttfbOffset + LatencyBuckets.count)]))
     }
 }

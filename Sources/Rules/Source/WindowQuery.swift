@@ -26,9 +26,11 @@ public struct WindowQuery: Hashable, Sendable, CustomStringConvertible {
 
     /// - Parameter level: nil takes `SeriesLevel.implied`: attempts for a region-scoped query
     ///   within the attempts' retention, requests otherwise.
-    public init(regions: [String]? = nil, models: [String]? = nil, window: Double,
-                failureClasses: OutcomeClassSet = .defaultFailures, level: SeriesLevel? = nil, canary: CanarySelector? = nil,
-                wantsStreak: Bool = true) {
+    public init(
+        regions: [String]? = nil, models: [String]? = nil, window: Double,
+        failureClasses: OutcomeClassSet = .defaultFailures, level: SeriesLevel? = nil, canary: CanarySelector? = nil,
+        wantsStreak: Bool = true
+    ) {
         self.regions = regions?.sorted()
         self.models = models?.sorted()
         self.window = window

@@ -20,9 +20,11 @@ public struct WindowResult: Sendable, Equatable {
     /// request that did not. Not additive: the source computes it for the whole query.
     public var consecutiveFailures: Int
 
-    public init(outcomes: [Int] = Array(repeating: 0, count: OutcomeClass.allCases.count), status429: Int = 0,
-                latency: [Int] = Array(repeating: 0, count: LatencyBuckets.count),
-                ttfb: [Int] = Array(repeating: 0, count: LatencyBuckets.count), consecutiveFailures: Int = 0) {
+    public init(
+        outcomes: [Int] = Array(repeating: 0, count: OutcomeClass.allCases.count), status429: Int = 0,
+        latency: [Int] = Array(repeating: 0, count: LatencyBuckets.count),
+        ttfb: [Int] = Array(repeating: 0, count: LatencyBuckets.count), consecutiveFailures: Int = 0
+    ) {
         self.outcomes = Self.padded(outcomes, to: OutcomeClass.allCases.count)
         self.status429 = status429
         self.latency = Self.padded(latency, to: LatencyBuckets.count)
@@ -44,8 +46,10 @@ public struct WindowResult: Sendable, Equatable {
     }
 
     /// Counts one request (a convenience for tests and simple adapters).
-    public mutating func record(_ outcome: OutcomeClass, status: Int = 0, latency seconds: Double? = nil,
-                                timeToFirstByte: Double? = nil) {
+    public mutating func record(
+        _ outcome: OutcomeClass, status: Int = 0, latency seconds: Double? = nil,
+        timeToFirstByte: Double? = nil
+    ) {
         outcomes[outcome.countIndex] += 1
         if status == 429 { status429 += 1 }
         if let seconds { latency[LatencyBuckets.index(for: seconds)] += 1 }

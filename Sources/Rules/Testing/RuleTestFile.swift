@@ -106,8 +106,9 @@ public struct RuleTestFile: Sendable {
             }
             if items.isEmpty { map["expect"]?.error("a test needs at least one expectation") }
         }
-        var test = RuleTestCase(name: name, series: series, expectations: expectations.sorted { $0.at < $1.at },
-                                location: node.location)
+        var test = RuleTestCase(
+            name: name, series: series, expectations: expectations.sorted { $0.at < $1.at },
+            location: node.location)
         if let capacityNode = map.present("capacity_short") { test.capacity = readCapacity(capacityNode, lines: lines) }
         return test
     }
@@ -144,7 +145,8 @@ public struct RuleTestFile: Sendable {
         var level: SeriesLevel?
         var canary: CanarySelector?
         if let labelsNode = map.require("labels"),
-           let labelMap = labelsNode.mapping(what: "labels", keys: ["region", "model", "level", "canary", "migration"]) {
+            let labelMap = labelsNode.mapping(what: "labels", keys: ["region", "model", "level", "canary", "migration"])
+        {
             labels.region = labelMap.string("region")
             labels.model = labelMap.string("model")
             if let sideNode = labelMap["canary"], let text = sideNode.string(what: "'canary'") {
@@ -181,8 +183,9 @@ public struct RuleTestFile: Sendable {
         for (key, outcome) in seriesFields {
             if let outcome, let list = values(key) { errors[outcome] = list }
         }
-        return RuleTestSeries(labels: labels, level: level, canary: canary, requests: values("requests"), errors: errors, rateLimited: values("rate_limited") ?? [],
-                              latency: values("latency") ?? [], ttfb: values("ttfb") ?? [], location: node.location)
+        return RuleTestSeries(
+            labels: labels, level: level, canary: canary, requests: values("requests"), errors: errors, rateLimited: values("rate_limited") ?? [],
+            latency: values("latency") ?? [], ttfb: values("ttfb") ?? [], location: node.location)
     }
 
     private static func readExpectation(_ node: ConfigNode, interval: Double) -> RuleTestExpectation? {
@@ -192,12 +195,14 @@ public struct RuleTestFile: Sendable {
         if abs(ticks * interval - at) > 1e-6 {
             atNode.error("'at' (\(DurationText.format(at))) must be a multiple of evaluation_interval (\(DurationText.format(interval)))")
         }
-        var expectation = RuleTestExpectation(at: at, firing: map["firing"].flatMap { list($0, "firing") },
-                                              pending: map["pending"].flatMap { list($0, "pending") }, circuits: [],
-                                              degradation: nil, weights: nil, routes: [:],
-                                              events: map["events"].flatMap { list($0, "events") }, location: node.location)
+        var expectation = RuleTestExpectation(
+            at: at, firing: map["firing"].flatMap { list($0, "firing") },
+            pending: map["pending"].flatMap { list($0, "pending") }, circuits: [],
+            degradation: nil, weights: nil, routes: [:],
+            events: map["events"].flatMap { list($0, "events") }, location: node.location)
         if let stateNode = map.present("state"),
-           let state = stateNode.mapping(what: "state", keys: ["circuit", "degradation", "weights", "route"]) {
+            let state = stateNode.mapping(what: "state", keys: ["circuit", "degradation", "weights", "route"])
+        {
             if let circuitNode = state.present("circuit"), case .mapping(let raw) = circuitNode.node {
                 for (key, value) in raw {
                     let keyNode = ConfigNode(node: key, file: node.file, issues: node.issues)
@@ -230,7 +235,9 @@ public struct RuleTestFile: Sendable {
                 for (key, value) in raw {
                     let valueNode = ConfigNode(node: value, file: node.file, issues: node.issues)
                     guard let region = key.string, let phase = valueNode.string(what: "a route phase") else { continue }
-                    if phases.contains(phase) { expectation.routes[region] = phase } else {
+                    if phases.contains(phase) {
+                        expectation.routes[region] = phase
+                    } else {
                         valueNode.error("a route phase is one of \(phases.joined(separator: ", ")), not '\(phase)'")
                     }
                 }

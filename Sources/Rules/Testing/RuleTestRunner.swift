@@ -22,7 +22,9 @@ public enum RuleTestRunner {
             if result.fileErrors { broken += 1 }
         }
         let ok = failed == 0 && broken == 0
-        text += ok ? "SUCCESS: \(passed) tests passed\n"
+        text +=
+            ok
+            ? "SUCCESS: \(passed) tests passed\n"
             : "FAILED: \(failed) of \(passed + failed) tests failed" + (broken > 0 ? ", \(broken) files could not be run" : "") + "\n"
         return CommandReport(exitStatus: ok ? 0 : 1, text: text)
     }
@@ -89,8 +91,9 @@ public enum RuleTestRunner {
         while checked < test.expectations.count {
             let time = Double(tick) * interval
             if time > last.at + 1e-6 { break }
-            let evaluation = RuleEngine.evaluate(ruleSet, state: state, source: source, now: RuleTime(seconds: time),
-                                                 capacity: test.capacity.shortage(at: time, regions: ruleSet.regions.map(\.name)))
+            let evaluation = RuleEngine.evaluate(
+                ruleSet, state: state, source: source, now: RuleTime(seconds: time),
+                capacity: test.capacity.shortage(at: time, regions: ruleSet.regions.map(\.name)))
             state = evaluation.state
             events.append(contentsOf: evaluation.changes.map { (time, $0.summary) })
             while checked < test.expectations.count, abs(test.expectations[checked].at - time) < interval / 2 {
@@ -126,7 +129,8 @@ public enum RuleTestRunner {
         if let expected = expectation.weights {
             let actual = state.weights
             for (region, weight) in expected.sorted(by: { $0.key < $1.key }) where actual[region] != weight {
-                failures.append("\(when): weight of \(region): expected \(weight), got \(actual[region].map(String.init) ?? "none") (weights: \(showWeights(actual)))")
+                failures.append(
+                    "\(when): weight of \(region): expected \(weight), got \(actual[region].map(String.init) ?? "none") (weights: \(showWeights(actual)))")
             }
         }
         for (region, expected) in expectation.routes.sorted(by: { $0.key < $1.key }) {

@@ -23,8 +23,10 @@ package final class CanaryWindows: Sendable {
 
     /// The attempts of the canary sides `selector` covers (one canary's, or that side of every
     /// canary) to `regions` and `models` (nil: any) that ended in `(now - length, now]`.
-    func window(_ selector: CanarySelector, regions: [String]?, models: [String]?, length: Double, failing: OutcomeClassSet,
-                now: Double) -> WindowResult {
+    func window(
+        _ selector: CanarySelector, regions: [String]?, models: [String]?, length: Double, failing: OutcomeClassSet,
+        now: Double
+    ) -> WindowResult {
         let covered = sides.withLock { all in all.filter { selector.covers($0.key.selector) }.map(\.value) }
         var result = WindowResult()
         var streak = 0

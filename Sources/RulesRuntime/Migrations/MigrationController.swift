@@ -29,8 +29,10 @@ package final class MigrationController: Sendable {
     /// Requests the deprecation guard moved, by (model, successor).
     package let deprecatedCounts = Mutex<[String: Int]>([:])
 
-    package init(config: MigrationsConfig, windows: CanaryWindows = CanaryWindows(), writer: TelemetryWriter?, store: TelemetryStore?,
-         clock: any TimeSource, logger: Logger) {
+    package init(
+        config: MigrationsConfig, windows: CanaryWindows = CanaryWindows(), writer: TelemetryWriter?, store: TelemetryStore?,
+        clock: any TimeSource, logger: Logger
+    ) {
         router = MigrationRouter(config: config)
         self.windows = windows
         self.writer = writer
@@ -43,8 +45,9 @@ package final class MigrationController: Sendable {
             do {
                 saved = try JSONDecoder().decode([CanaryState].self, from: Data(json.utf8))
             } catch {
-                logger.error("saved canary states could not be read; starting the configured canaries afresh",
-                             metadata: ["error": "\(error)"])
+                logger.error(
+                    "saved canary states could not be read; starting the configured canaries afresh",
+                    metadata: ["error": "\(error)"])
             }
         }
         var states: [CanaryState] = []
@@ -74,8 +77,9 @@ package final class MigrationController: Sendable {
 
     /// Routes one Messages request.
     package func route(model: String?, clientHeaders: HTTPHeaders, upstreamHeaders: inout HTTPHeaders, body: inout [UInt8]) -> MigrationOutcome {
-        let outcome = router.route(model: model, clientHeaders: clientHeaders, upstreamHeaders: &upstreamHeaders, body: &body,
-                                   canaries: states, now: clock.wallTime())
+        let outcome = router.route(
+            model: model, clientHeaders: clientHeaders, upstreamHeaders: &upstreamHeaders, body: &body,
+            canaries: states, now: clock.wallTime())
         if let deprecated = outcome.deprecated {
             deprecatedCounts.withLock { $0["\(deprecated.model)|\(deprecated.successor)", default: 0] += 1 }
         }
@@ -94,8 +98,9 @@ package final class MigrationController: Sendable {
     package func sideFigures(_ name: String, now: Double) -> [CanaryTag.Side: SideFigures] {
         var result: [CanaryTag.Side: SideFigures] = [:]
         for side in CanaryTag.Side.allCases {
-            let window = windows.window(CanarySelector(side: side, migration: name), regions: nil, models: nil,
-                                        length: SeriesLevel.attemptRetention, failing: .defaultFailures, now: now)
+            let window = windows.window(
+                CanarySelector(side: side, migration: name), regions: nil, models: nil,
+                length: SeriesLevel.attemptRetention, failing: .defaultFailures, now: now)
             let attempts = window.requests
             result[side] = SideFigures(
                 attempts: attempts,
@@ -159,13 +164,14 @@ package final class MigrationController: Sendable {
                     let known = trial.map(\.config.name).joined(separator: ", ")
                     return .failure(.notFound("no canary named '\(name)'" + (known.isEmpty ? "" : " (known: \(known))")))
                 }
-                let summary: String? = switch command {
-                case .advance: trial[index].advance(at: now)
-                case .hold: trial[index].hold(at: now)
-                case .resume: trial[index].resume(at: now)
-                case .rollback: trial[index].rollback(at: now)
-                case .finish: trial[index].finish(at: now)
-                }
+                let summary: String? =
+                    switch command {
+                    case .advance: trial[index].advance(at: now)
+                    case .hold: trial[index].hold(at: now)
+                    case .resume: trial[index].resume(at: now)
+                    case .rollback: trial[index].rollback(at: now)
+                    case .finish: trial[index].finish(at: now)
+                    }
                 guard let summary else {
                     return .failure(.conflict("cannot \(command.rawValue) canary '\(name)': it is \(trial[index].summary)"))
                 }
@@ -194,10 +200,13 @@ package final class MigrationController: Sendable {
                 return states + [state]
             }
             guard let trial else { throw .conflict("a canary named '\(definition.name)' exists already") }
-            try commit(trial, event(definition.name, action: "start",
-                                    reason: "\(definition.from.description) -> \(definition.to.description) in steps of "
-                                        + definition.steps.map(CanaryState.percent).joined(separator: ", ") + "; \(request.reason)",
-                                    actor: request.actor))
+            try commit(
+                trial,
+                event(
+                    definition.name, action: "start",
+                    reason: "\(definition.from.description) -> \(definition.to.description) in steps of "
+                        + definition.steps.map(CanaryState.percent).joined(separator: ", ") + "; \(request.reason)",
+                    actor: request.actor))
             canaries.withLock { $0.append(state) }
         }
         publish(state, at: state.since)
@@ -226,8 +235,9 @@ package final class MigrationController: Sendable {
         }
         guard changed else { return false }
         persist(states)
-        audit(state.config.name, action: "shared", reason: "\(state.summary), as moved on instance \(instance)",
-              actor: "instance:\(instance)")
+        audit(
+            state.config.name, action: "shared", reason: "\(state.summary), as moved on instance \(instance)",
+            actor: "instance:\(instance)")
         return true
     }
 
@@ -253,8 +263,9 @@ package final class MigrationController: Sendable {
     }
 
     private func event(_ name: String, action: String, reason: String, actor: String) -> AuditEvent {
-        AuditEvent(time: clock.wallTime(), kind: .canaryChanged, target: "canary=\(name)", action: action, reason: reason,
-                   actor: actor)
+        AuditEvent(
+            time: clock.wallTime(), kind: .canaryChanged, target: "canary=\(name)", action: action, reason: reason,
+            actor: actor)
     }
 
     /// Saves an operator's change with its audit entry in one transaction, or throws the 503
@@ -269,8 +280,9 @@ package final class MigrationController: Sendable {
             }
             logger.notice("canary_changed \(event.target) \(event.action) by \(event.actor): \(event.reason)")
         } catch {
-            logger.error("refused an operator write: the store did not keep it",
-                         metadata: ["target": "\(event.target)", "action": "\(event.action)", "error": "\(error)"])
+            logger.error(
+                "refused an operator write: the store did not keep it",
+                metadata: ["target": "\(event.target)", "action": "\(event.action)", "error": "\(error)"])
             throw .storeRefusedWrite(error)
         }
     }

@@ -25,8 +25,10 @@ package struct MigrationRouter: Sendable {
 
     /// Applies the guard, the pins and the canaries to a Messages request. `canaries` are the
     /// current states, in declaration order; the first whose `from` matches decides.
-    func route(model: String?, clientHeaders: HTTPHeaders, upstreamHeaders: inout HTTPHeaders, body: inout [UInt8],
-               canaries: [CanaryState], now: Double) -> MigrationOutcome {
+    func route(
+        model: String?, clientHeaders: HTTPHeaders, upstreamHeaders: inout HTTPHeaders, body: inout [UInt8],
+        canaries: [CanaryState], now: Double
+    ) -> MigrationOutcome {
         var outcome = MigrationOutcome(model: model)
         var json: JSONValue?
         func parsed() -> JSONValue? {
@@ -42,7 +44,8 @@ package struct MigrationRouter: Sendable {
         }
 
         if let current = outcome.model, let retiring = config.deprecated.first(where: { $0.model == current }),
-           now >= retiring.retiresAt - config.routeWithinDays * 86_400 {
+            now >= retiring.retiresAt - config.routeWithinDays * 86_400
+        {
             setModel(retiring.successor)
             outcome.deprecated = (retiring.model, retiring.successor)
             let tense = now >= retiring.retiresAt ? "retired" : "retires"

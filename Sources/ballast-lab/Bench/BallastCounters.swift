@@ -52,9 +52,11 @@ struct BallastCounters: Sendable {
     /// Fetches `/metrics` from Ballast's admin listener; nil when it does not answer.
     static func scrape(admin: String, client: UpstreamClient) async -> BallastCounters? {
         let collector = ResponseCollector()
-        client.submit(UpstreamRequest(method: "GET", url: "http://\(admin)/metrics", headers: ["accept": "text/plain"],
-                                      timeouts: UpstreamTimeouts(connect: 2, firstByte: 5, idle: 5, total: 10)),
-                      delegate: collector)
+        client.submit(
+            UpstreamRequest(
+                method: "GET", url: "http://\(admin)/metrics", headers: ["accept": "text/plain"],
+                timeouts: UpstreamTimeouts(connect: 2, firstByte: 5, idle: 5, total: 10)),
+            delegate: collector)
         let result = await collector.result()
         guard result.head?.status == 200 else { return nil }
         return BallastCounters(metricsText: result.text)
@@ -64,7 +66,8 @@ struct BallastCounters: Sendable {
     private static func samples(_ text: String) -> [(name: String, labels: [String: String], value: Double)] {
         text.split(separator: "\n").compactMap { line in
             guard !line.hasPrefix("#"), let space = line.lastIndex(of: " "),
-                  let value = Double(line[line.index(after: space)...]) else { return nil }
+                let value = Double(line[line.index(after: space)...])
+            else { return nil }
             let series = line[..<space]
             guard let brace = series.firstIndex(of: "{") else { return (String(series), [:], value) }
             var labels: [String: String] = [:]

@@ -7,7 +7,11 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Run the benchmark suite; every figure comes with its baseline from the same run.")
 
-    @Option(name: .long, help: "Run only this scenario: overhead, cloud_regions, stream_memory, ratelimit_burst, tail_latency, resets_and_529, token_expiry, telemetry, self_healing, rule_eval, control_api, shared_mode, capacity, crash, tracing; or soak (not in the full suite).")
+    @Option(
+        name: .long,
+        help:
+            "Run only this scenario: overhead, cloud_regions, stream_memory, ratelimit_burst, tail_latency, resets_and_529, token_expiry, telemetry, self_healing, rule_eval, control_api, shared_mode, capacity, crash, tracing; or soak (not in the full suite)."
+    )
     var scenario: String?
 
     @Option(name: .long, help: "Write the Markdown report here.")
@@ -22,11 +26,13 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Scale durations and sizes (1 = full suite; 0.2 for a quick look).")
     var scale: Double = 1
 
-    static let scenarios: [any BenchScenario] = [OverheadScenario(), CloudRegionsScenario(), StreamMemoryScenario(), RateLimitBurstScenario(),
-                                                 TailLatencyScenario(), ResetsAnd529Scenario(), TokenExpiryScenario(),
-                                                 TelemetryScenario(), SelfHealingScenario(), RuleEvalScenario(),
-                                                 ControlAPIScenario(), SharedModeScenario(), CapacityBenchScenario(), CrashScenario(),
-                                                 TracingScenario()]
+    static let scenarios: [any BenchScenario] = [
+        OverheadScenario(), CloudRegionsScenario(), StreamMemoryScenario(), RateLimitBurstScenario(),
+        TailLatencyScenario(), ResetsAnd529Scenario(), TokenExpiryScenario(),
+        TelemetryScenario(), SelfHealingScenario(), RuleEvalScenario(),
+        ControlAPIScenario(), SharedModeScenario(), CapacityBenchScenario(), CrashScenario(),
+        TracingScenario(),
+    ]
     /// Run only when named: the soak takes an hour (`make soak`).
     static let onDemand: [any BenchScenario] = [SoakScenario()]
 
@@ -35,12 +41,13 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func runSuite() async throws {
-        let chosen = try scenario.map { name in
-            guard let found = (Self.scenarios + Self.onDemand).first(where: { $0.name == name }) else {
-                throw BenchError.unknownScenario(name)
-            }
-            return [found]
-        } ?? Self.scenarios
+        let chosen =
+            try scenario.map { name in
+                guard let found = (Self.scenarios + Self.onDemand).first(where: { $0.name == name }) else {
+                    throw BenchError.unknownScenario(name)
+                }
+                return [found]
+            } ?? Self.scenarios
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-bench-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -8,7 +8,8 @@ struct BenchReport {
     var scale: Double
 
     var machine: String {
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown CPU"
         let memory = ProcessInfo.processInfo.physicalMemory / 1_073_741_824
@@ -56,7 +57,8 @@ struct BenchReport {
     func writeJSON(to path: String) throws {
         var root: [String: Any] = [:]
         if let data = FileManager.default.contents(atPath: path),
-           let old = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+            let old = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        {
             root = old
         }
         var scenarios = root["scenarios"] as? [String: Any] ?? [:]

@@ -4,8 +4,10 @@ struct BenchTable: Sendable {
     var rows: [[String]]
 
     var markdown: String {
-        var lines = ["| " + columns.joined(separator: " | ") + " |",
-                     "|" + columns.map { _ in "---" }.joined(separator: "|") + "|"]
+        var lines = [
+            "| " + columns.joined(separator: " | ") + " |",
+            "|" + columns.map { _ in "---" }.joined(separator: "|") + "|",
+        ]
         lines += rows.map { "| " + $0.joined(separator: " | ") + " |" }
         return lines.joined(separator: "\n")
     }

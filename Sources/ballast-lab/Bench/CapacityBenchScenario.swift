@@ -70,8 +70,9 @@ struct CapacityBenchScenario: BenchScenario {
             let client = context.makeLoadClient()
             defer { client.shutdown() }
             let unprotected = try await harness.unprotected(client: client)
-            let ballast = try await harness.sdkViaBallast(name: "plain client via Ballast (SDK, max_retries=0)",
-                                                          maxRetries: 0, client: client)
+            let ballast = try await harness.sdkViaBallast(
+                name: "plain client via Ballast (SDK, max_retries=0)",
+                maxRetries: 0, client: client)
             let window = schedule.totalSeconds
             let through = OverloadFigures(way: ballast, window: window, limit: Self.limit)
             let upstream429 = Double(ballast.upstreamStatuses[429] ?? 0)
@@ -83,16 +84,19 @@ struct CapacityBenchScenario: BenchScenario {
             let directP50 = unprotected.p50
             let directShare = unprotected.goodput / Self.limit
             checks += [
-                TargetCheck(target: "shared limit at 1.67x: goodput >= 97% of the limit",
-                            measured: "\(BenchFormat.percent(through.goodputShare)) (no gateway \(BenchFormat.percent(directShare)))",
-                            met: through.goodputShare >= 0.97),
+                TargetCheck(
+                    target: "shared limit at 1.67x: goodput >= 97% of the limit",
+                    measured: "\(BenchFormat.percent(through.goodputShare)) (no gateway \(BenchFormat.percent(directShare)))",
+                    met: through.goodputShare >= 0.97),
                 TargetCheck.failureRate("shared limit: upstream 429s <= 1% of attempts", failures: Int(upstream429), of: Int(attempts), atMost: 0.01),
-                TargetCheck(target: "shared limit: Ballast's own 429s answered in < 50 ms (p99)",
-                            measured: "\(BenchFormat.ms(refusedP99)) ms over \(through.ownRejections)",
-                            met: through.ownRejections == 0 ? nil : refusedP99 < 50),
-                TargetCheck(target: "shared limit: admitted p50 within 100 ms of no gateway's",
-                            measured: "\(BenchFormat.ms(admittedP50)) vs \(BenchFormat.ms(directP50)) ms",
-                            met: admittedP50 <= directP50 + 100),
+                TargetCheck(
+                    target: "shared limit: Ballast's own 429s answered in < 50 ms (p99)",
+                    measured: "\(BenchFormat.ms(refusedP99)) ms over \(through.ownRejections)",
+                    met: through.ownRejections == 0 ? nil : refusedP99 < 50),
+                TargetCheck(
+                    target: "shared limit: admitted p50 within 100 ms of no gateway's",
+                    measured: "\(BenchFormat.ms(admittedP50)) vs \(BenchFormat.ms(directP50)) ms",
+                    met: admittedP50 <= directP50 + 100),
             ]
             tables += [WayTable.outcomes([unprotected, ballast]), through.table]
             figures.merge(WayTable.figures(unprotected, prefix: "unprotected")) { $1 }
@@ -131,8 +135,11 @@ extension CapacityBenchScenario {
     /// The same 1.67x load against an output-token limit instead of a request limit: pacing
     /// must charge each request its estimated output (`max_tokens` 256 times the ratio it
     /// learns, refunded to the real usage) to fill the token bucket without 429s.
-    func tokenLimited(_ context: BenchContext, driver: SDKLoadDriver, client: UpstreamClient) async throws
-        -> (tables: [BenchTable], checks: [TargetCheck], figures: [String: Double], summary: String) {
+    func tokenLimited(
+        _ context: BenchContext, driver: SDKLoadDriver, client: UpstreamClient
+    ) async throws
+        -> (tables: [BenchTable], checks: [TargetCheck], figures: [String: Double], summary: String)
+    {
         let schedule = ArrivalSchedule(rate: Self.load, seconds: context.seconds(30))
         let harness = ResilienceHarness(
             context: context, driver: driver, scenario: "\(name)-tokens",
@@ -140,19 +147,23 @@ extension CapacityBenchScenario {
             schedule: schedule)
         var unprotected = try await harness.unprotected(client: client)
         unprotected.name = "token limit: no gateway"
-        let ballast = try await harness.sdkViaBallast(name: "token limit: plain client via Ballast (SDK, max_retries=0)",
-                                                      maxRetries: 0, client: client)
+        let ballast = try await harness.sdkViaBallast(
+            name: "token limit: plain client via Ballast (SDK, max_retries=0)",
+            maxRetries: 0, client: client)
         let window = schedule.totalSeconds
         let through = OverloadFigures(way: ballast, window: window, limit: Self.limit)
         // The plain client's outcomes are counted, not kept one by one (see above).
         let directShare = unprotected.goodput / Self.limit
         let upstream429 = ballast.upstreamStatuses[429] ?? 0
         let checks = [
-            TargetCheck(target: "output-token limit at 1.67x: goodput >= 97% of the limit (\(Self.outputTokensPerMinute) output tokens/min, \(BenchFormat.rate(Self.limit)) answers/s of \(Int(Self.meanOutputTokens)) tokens)",
-                        measured: "\(BenchFormat.percent(through.goodputShare)) (no gateway \(BenchFormat.percent(directShare)))",
-                        met: through.goodputShare >= 0.97),
-            TargetCheck.failureRate("output-token limit: upstream 429s <= 1% of attempts", failures: upstream429,
-                                    of: max(1, ballast.upstreamRequests), atMost: 0.01),
+            TargetCheck(
+                target:
+                    "output-token limit at 1.67x: goodput >= 97% of the limit (\(Self.outputTokensPerMinute) output tokens/min, \(BenchFormat.rate(Self.limit)) answers/s of \(Int(Self.meanOutputTokens)) tokens)",
+                measured: "\(BenchFormat.percent(through.goodputShare)) (no gateway \(BenchFormat.percent(directShare)))",
+                met: through.goodputShare >= 0.97),
+            TargetCheck.failureRate(
+                "output-token limit: upstream 429s <= 1% of attempts", failures: upstream429,
+                of: max(1, ballast.upstreamRequests), atMost: 0.01),
         ]
         let summary = """
 
@@ -163,9 +174,11 @@ extension CapacityBenchScenario {
             with what the token limit allows at the mean answer.
 
             """
-        var figures: [String: Double] = ["tokens_ballast_goodput_share": through.goodputShare,
-                                         "tokens_unprotected_goodput_share": directShare,
-                                         "tokens_ballast_upstream_429_ratio": Double(upstream429) / Double(max(1, ballast.upstreamRequests))]
+        var figures: [String: Double] = [
+            "tokens_ballast_goodput_share": through.goodputShare,
+            "tokens_unprotected_goodput_share": directShare,
+            "tokens_ballast_upstream_429_ratio": Double(upstream429) / Double(max(1, ballast.upstreamRequests)),
+        ]
         figures.merge(WayTable.figures(ballast, prefix: "tokens_ballast")) { $1 }
         return ([WayTable.outcomes([unprotected, ballast])], checks, figures, summary)
     }
@@ -187,9 +200,11 @@ struct VirtualCapacity {
             let oracle = CapacityOracle.run(scenario)
             let direct = CapacitySimulation.run(scenario, gateway: .unprotected)
             func ms(_ outcome: CapacityOutcome) -> String { outcome.latency(quantile: 0.99).map { BenchFormat.ms($0 * 1000) } ?? "-" }
-            rows.append([label, BenchFormat.percent(ballast.servedRatio), BenchFormat.percent(oracle.servedRatio),
-                         BenchFormat.percent(direct.servedRatio), ms(ballast), ms(oracle), ms(direct),
-                         BenchFormat.percent(ballast.upstream429Ratio)])
+            rows.append([
+                label, BenchFormat.percent(ballast.servedRatio), BenchFormat.percent(oracle.servedRatio),
+                BenchFormat.percent(direct.servedRatio), ms(ballast), ms(oracle), ms(direct),
+                BenchFormat.percent(ballast.upstream429Ratio),
+            ])
             return (ballast, oracle, direct)
         }
         let sharedLimit = CapacityScenario.sharedLimit, regionDown = CapacityScenario.regionDown
@@ -198,27 +213,37 @@ struct VirtualCapacity {
         let downP99 = down.ballast.latency(quantile: 0.99) ?? .infinity
         let oracleP99 = down.oracle.latency(quantile: 0.99) ?? 0
         checks += [
-            TargetCheck(target: "virtual shared limit: goodput >= 97% of the limit",
-                        measured: BenchFormat.percent(shared.ballast.goodput(over: sharedLimit.duration) / sharedLimit.totalAllowance),
-                        met: shared.ballast.goodput(over: sharedLimit.duration) >= 0.97 * sharedLimit.totalAllowance),
-            TargetCheck(target: "virtual region down: >= 99.9% served within the client's deadline",
-                        measured: BenchFormat.percent(down.ballast.servedRatio), met: down.ballast.servedRatio >= 0.999),
-            TargetCheck(target: "virtual region down: p99 within 1.2x the oracle's FIFO bound",
-                        measured: String(format: "%.2fx (%@ vs %@ ms)", downP99 / max(oracleP99, 1e-9),
-                                         BenchFormat.ms(downP99 * 1000), BenchFormat.ms(oracleP99 * 1000)),
-                        met: downP99 <= 1.2 * oracleP99),
+            TargetCheck(
+                target: "virtual shared limit: goodput >= 97% of the limit",
+                measured: BenchFormat.percent(shared.ballast.goodput(over: sharedLimit.duration) / sharedLimit.totalAllowance),
+                met: shared.ballast.goodput(over: sharedLimit.duration) >= 0.97 * sharedLimit.totalAllowance),
+            TargetCheck(
+                target: "virtual region down: >= 99.9% served within the client's deadline",
+                measured: BenchFormat.percent(down.ballast.servedRatio), met: down.ballast.servedRatio >= 0.999),
+            TargetCheck(
+                target: "virtual region down: p99 within 1.2x the oracle's FIFO bound",
+                measured: String(
+                    format: "%.2fx (%@ vs %@ ms)", downP99 / max(oracleP99, 1e-9),
+                    BenchFormat.ms(downP99 * 1000), BenchFormat.ms(oracleP99 * 1000)),
+                met: downP99 <= 1.2 * oracleP99),
         ]
         let sweep = CapacitySweep.run(seeds: seeds, duration: 60)
         let median = sweep.median, p10 = sweep.tenthPercentile
         let below = sweep.below.map { "\($0.scenario.seed) (\(String(format: "%+.1f%%", 100 * Double($0.ballast - $0.direct) / Double(max(1, $0.direct)))))" }
-        rows.append(["\(seeds.count) random scenarios: median / 10th percentile / worst ratio to the oracle",
-                     String(format: "%.3f / %.3f / %.3f", median, p10, sweep.worst), "1", "", "", "", "", ""])
+        rows.append([
+            "\(seeds.count) random scenarios: median / 10th percentile / worst ratio to the oracle",
+            String(format: "%.3f / %.3f / %.3f", median, p10, sweep.worst), "1", "", "", "", "", "",
+        ])
         checks += [
-            TargetCheck(target: "random scenarios: median ratio to the oracle >= 0.95",
-                        measured: String(format: "%.3f over %d seeds", median, seeds.count), met: median >= 0.95),
-            TargetCheck(target: "random scenarios: goodput never below no gateway's (0.5% slack)",
-                        measured: below.isEmpty ? "no seed below" : "\(below.count) seeds below: \(below.prefix(12).joined(separator: ", ")); worst \(BenchFormat.percent(sweep.worstShortfall))",
-                        met: below.isEmpty),
+            TargetCheck(
+                target: "random scenarios: median ratio to the oracle >= 0.95",
+                measured: String(format: "%.3f over %d seeds", median, seeds.count), met: median >= 0.95),
+            TargetCheck(
+                target: "random scenarios: goodput never below no gateway's (0.5% slack)",
+                measured: below.isEmpty
+                    ? "no seed below"
+                    : "\(below.count) seeds below: \(below.prefix(12).joined(separator: ", ")); worst \(BenchFormat.percent(sweep.worstShortfall))",
+                met: below.isEmpty),
         ]
         figures["virtual_random_median_ratio"] = median
         figures["virtual_random_p10_ratio"] = p10
@@ -235,8 +260,11 @@ struct VirtualCapacity {
             figure, load from 0.3x to 2x the whole allowance, 0-2 outages per region, 60 s each.
             """
         return VirtualCapacity(
-            table: BenchTable(columns: ["scenario", "served: Ballast", "oracle", "no gateway", "p99 ms: Ballast", "oracle",
-                                        "no gateway", "upstream 429s"], rows: rows),
+            table: BenchTable(
+                columns: [
+                    "scenario", "served: Ballast", "oracle", "no gateway", "p99 ms: Ballast", "oracle",
+                    "no gateway", "upstream 429s",
+                ], rows: rows),
             checks: checks, figures: figures, summary: summary)
     }
 }

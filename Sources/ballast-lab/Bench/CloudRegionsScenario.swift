@@ -20,25 +20,34 @@ struct CloudRegionsScenario: BenchScenario {
 
     /// A typical short answer: start, 40 text deltas, the ends.
     static let events: [(String, String)] = {
-        var events = [("message_start", #"{"type":"message_start","message":{"id":"msg_bench","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":12,"output_tokens":1}}}"#),
-                      ("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#)]
+        var events = [
+            (
+                "message_start",
+                #"{"type":"message_start","message":{"id":"msg_bench","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":12,"output_tokens":1}}}"#
+            ),
+            ("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
+        ]
         for index in 0..<40 {
             events.append(("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"word\#(index) "}}"#))
         }
-        events += [("content_block_stop", #"{"type":"content_block_stop","index":0}"#),
-                   ("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":40}}"#),
-                   ("message_stop", #"{"type":"message_stop"}"#)]
+        events += [
+            ("content_block_stop", #"{"type":"content_block_stop","index":0}"#),
+            ("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":40}}"#),
+            ("message_stop", #"{"type":"message_stop"}"#),
+        ]
         return events
     }()
 
     static let sse = Array(events.map { "event: \($0.0)\ndata: \($0.1)\n\n" }.joined().utf8)
     static let frames: [UInt8] = events.flatMap { event in
-        EventStreamEncoder.encode(headers: [(":event-type", "chunk"), (":content-type", "application/json"), (":message-type", "event")],
-                                  payload: Array(#"{"bytes":"\#(Data(event.1.utf8).base64EncodedString())"}"#.utf8))
+        EventStreamEncoder.encode(
+            headers: [(":event-type", "chunk"), (":content-type", "application/json"), (":message-type", "event")],
+            payload: Array(#"{"bytes":"\#(Data(event.1.utf8).base64EncodedString())"}"#.utf8))
     }
 
     static func ballastYAML(upstream: String, store: String, bedrock: Bool) -> String {
-        let region = bedrock
+        let region =
+            bedrock
             ? #"- { name: bedrock, kind: bedrock, aws_region: us-east-1, endpoint: "\#(upstream)", weight: 100, models: { "claude-*": "\#(modelID)" } }"#
             : #"- { name: anthropic, base_url: "\#(upstream)", weight: 100 }"#
         return """
@@ -56,36 +65,45 @@ struct CloudRegionsScenario: BenchScenario {
 
     static func plan(baseURL: String, rate: Double, seconds: Double, seed: UInt64) -> LoadPlan {
         LoadPlan(rate: rate, duration: seconds, maxRequests: Int(rate * seconds * 1.2) + 10, drainTimeout: 10, seed: seed) { _, _ in
-            UpstreamRequest(url: baseURL + "/v1/messages",
-                            headers: ["content-type": "application/json", "x-api-key": "sk-bench", "anthropic-version": "2023-06-01"],
-                            body: body, timeouts: UpstreamTimeouts(connect: 2, firstByte: 10, idle: 10, total: 20))
+            UpstreamRequest(
+                url: baseURL + "/v1/messages",
+                headers: ["content-type": "application/json", "x-api-key": "sk-bench", "anthropic-version": "2023-06-01"],
+                body: body, timeouts: UpstreamTimeouts(connect: 2, firstByte: 10, idle: 10, total: 20))
         }
     }
 
     func run(_ context: BenchContext) async throws -> BenchSection {
         // One upstream for both: SSE on the Messages path, frames on Bedrock's.
-        let upstream = HTTPServer(configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, threads: 2),
-                                  handler: ClosureHTTPHandler { request, responder in
-            if request.path.hasPrefix("/model/"), request.path.hasSuffix("/invoke-with-response-stream") {
-                let signed = request.headers["authorization"]?.hasPrefix("AWS4-HMAC-SHA256 ") == true
-                responder.respond(signed ? HTTPResponse(status: 200, headers: ["content-type": "application/vnd.amazon.eventstream"],
-                                                        body: .bytes(Self.frames))
-                                         : HTTPResponse.json(403, #"{"message":"unsigned"}"#))
-            } else {
-                responder.respond(HTTPResponse(status: 200, headers: ["content-type": "text/event-stream"], body: .bytes(Self.sse)))
-            }
-        })
+        let upstream = HTTPServer(
+            configuration: HTTPServerConfiguration(host: "127.0.0.1", port: 0, threads: 2),
+            handler: ClosureHTTPHandler { request, responder in
+                if request.path.hasPrefix("/model/"), request.path.hasSuffix("/invoke-with-response-stream") {
+                    let signed = request.headers["authorization"]?.hasPrefix("AWS4-HMAC-SHA256 ") == true
+                    responder.respond(
+                        signed
+                            ? HTTPResponse(
+                                status: 200, headers: ["content-type": "application/vnd.amazon.eventstream"],
+                                body: .bytes(Self.frames))
+                            : HTTPResponse.json(403, #"{"message":"unsigned"}"#))
+                } else {
+                    responder.respond(HTTPResponse(status: 200, headers: ["content-type": "text/event-stream"], body: .bytes(Self.sse)))
+                }
+            })
         try upstream.start()
         defer { upstream.stop(gracePeriod: 0) }
         let base = "http://\(upstream.address)"
         let environment = ["AWS_ACCESS_KEY_ID": "AKIABENCH", "AWS_SECRET_ACCESS_KEY": "bench-secret"]
-        let plain = try BallastProcess(configYAML: Self.ballastYAML(upstream: base, store: context.directory.appendingPathComponent("cloud-plain.db").path,
-                                                                    bedrock: false),
-                                       directory: context.directory, environment: environment)
+        let plain = try BallastProcess(
+            configYAML: Self.ballastYAML(
+                upstream: base, store: context.directory.appendingPathComponent("cloud-plain.db").path,
+                bedrock: false),
+            directory: context.directory, environment: environment)
         defer { plain.stop() }
-        let bedrock = try BallastProcess(configYAML: Self.ballastYAML(upstream: base, store: context.directory.appendingPathComponent("cloud-bedrock.db").path,
-                                                                      bedrock: true),
-                                         directory: context.directory, environment: environment)
+        let bedrock = try BallastProcess(
+            configYAML: Self.ballastYAML(
+                upstream: base, store: context.directory.appendingPathComponent("cloud-bedrock.db").path,
+                bedrock: true),
+            directory: context.directory, environment: environment)
         defer { bedrock.stop() }
         let client = context.makeLoadClient()
         defer { client.shutdown() }
@@ -110,11 +128,13 @@ struct CloudRegionsScenario: BenchScenario {
         // The added steps alone, in this process: translating and signing one request, and
         // decoding one answer's frames into SSE.
         let iterations = max(200, Int(2000 * context.scale))
-        let region = CloudRegion(name: "bench", kind: .bedrock,
-                                 settings: CloudRegionConfig(awsRegion: "us-east-1", endpoint: base,
-                                                             models: [ModelMapping(pattern: "claude-*", target: Self.modelID)]),
-                                 auth: .awsKeys(AWSCredentials(accessKeyID: "AKIABENCH", secretAccessKey: "bench-secret")),
-                                 clock: SystemClock())
+        let region = CloudRegion(
+            name: "bench", kind: .bedrock,
+            settings: CloudRegionConfig(
+                awsRegion: "us-east-1", endpoint: base,
+                models: [ModelMapping(pattern: "claude-*", target: Self.modelID)]),
+            auth: .awsKeys(AWSCredentials(accessKeyID: "AKIABENCH", secretAccessKey: "bench-secret")),
+            clock: SystemClock())
         let signStart = DispatchTime.now().uptimeNanoseconds
         var signed = 0
         for _ in 0..<iterations {
@@ -133,22 +153,30 @@ struct CloudRegionsScenario: BenchScenario {
         let ok = signed == iterations && relayedBytes == Self.sse.count * iterations
 
         func row(_ path: String, _ report: LoadReport) -> [String] {
-            [path, "\(report.started)", "\(report.failed)", "\(BenchFormat.ms(report.latencyMs(50))) ms",
-             "\(BenchFormat.ms(report.latencyMs(99))) ms"]
+            [
+                path, "\(report.started)", "\(report.failed)", "\(BenchFormat.ms(report.latencyMs(50))) ms",
+                "\(BenchFormat.ms(report.latencyMs(99))) ms",
+            ]
         }
         let added50 = bedrockAll.latencyMs(50) - plainAll.latencyMs(50)
         let added99 = bedrockAll.latencyMs(99) - plainAll.latencyMs(99)
         let ratio50 = plainAll.latencyMs(50) > 0 ? bedrockAll.latencyMs(50) / plainAll.latencyMs(50) : 0
-        let table = BenchTable(columns: ["path", "requests", "failed", "p50", "p99"], rows: [
-            row("anthropic region (SSE passed through)", plainAll),
-            row("bedrock region (SigV4, frames decoded to SSE)", bedrockAll),
-            ["added by the Bedrock path", "", "", "\(BenchFormat.ms(added50)) ms (\(String(format: "%.2f", ratio50))x)",
-             "\(BenchFormat.ms(added99)) ms"],
-        ])
-        let steps = BenchTable(columns: ["step, in process", "per request"], rows: [
-            ["translate + SigV4-sign a request", String(format: "%.1f µs", signMicros)],
-            ["decode \(Self.events.count) frames (\(Self.frames.count) B) to SSE (\(Self.sse.count) B)", String(format: "%.1f µs", decodeMicros)],
-        ])
+        let table = BenchTable(
+            columns: ["path", "requests", "failed", "p50", "p99"],
+            rows: [
+                row("anthropic region (SSE passed through)", plainAll),
+                row("bedrock region (SigV4, frames decoded to SSE)", bedrockAll),
+                [
+                    "added by the Bedrock path", "", "", "\(BenchFormat.ms(added50)) ms (\(String(format: "%.2f", ratio50))x)",
+                    "\(BenchFormat.ms(added99)) ms",
+                ],
+            ])
+        let steps = BenchTable(
+            columns: ["step, in process", "per request"],
+            rows: [
+                ["translate + SigV4-sign a request", String(format: "%.1f µs", signMicros)],
+                ["decode \(Self.events.count) frames (\(Self.frames.count) B) to SSE (\(Self.sse.count) B)", String(format: "%.1f µs", decodeMicros)],
+            ])
         let summary = """
             Streamed requests (\(Self.events.count) events each) at \(Int(rate)) req/s, open loop, through two `ballast serve` \
             processes in alternating rounds against one zero-latency upstream: one with an `anthropic` region (SSE \
@@ -158,11 +186,14 @@ struct CloudRegionsScenario: BenchScenario {
             signing costs \(String(format: "%.1f", signMicros)) µs per request and decoding one answer's frames \
             \(String(format: "%.1f", decodeMicros)) µs\(ok ? "" : " (CHECK FAILED: not every request signed or every byte relayed)").
             """
-        return BenchSection(scenario: name, title: "Bedrock region overhead", summary: summary, tables: [table, steps],
-                            figures: ["plain_p50_ms": plainAll.latencyMs(50), "plain_p99_ms": plainAll.latencyMs(99),
-                                      "bedrock_p50_ms": bedrockAll.latencyMs(50), "bedrock_p99_ms": bedrockAll.latencyMs(99),
-                                      "added_p50_ms": added50, "added_p99_ms": added99, "p50_ratio": ratio50,
-                                      "sign_us": signMicros, "decode_us": decodeMicros,
-                                      "plain_failed": Double(plainAll.failed), "bedrock_failed": Double(bedrockAll.failed)])
+        return BenchSection(
+            scenario: name, title: "Bedrock region overhead", summary: summary, tables: [table, steps],
+            figures: [
+                "plain_p50_ms": plainAll.latencyMs(50), "plain_p99_ms": plainAll.latencyMs(99),
+                "bedrock_p50_ms": bedrockAll.latencyMs(50), "bedrock_p99_ms": bedrockAll.latencyMs(99),
+                "added_p50_ms": added50, "added_p99_ms": added99, "p50_ratio": ratio50,
+                "sign_us": signMicros, "decode_us": decodeMicros,
+                "plain_failed": Double(plainAll.failed), "bedrock_failed": Double(bedrockAll.failed),
+            ])
     }
 }

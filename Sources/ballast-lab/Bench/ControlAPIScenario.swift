@@ -12,8 +12,10 @@ struct ControlAPIScenario: BenchScenario {
     let name = "control_api"
 
     static let token = "bench-admin-token"
-    static let reads = ["/control/v1/status", "/control/v1/regions", "/control/v1/rules", "/control/v1/circuits",
-                        "/control/v1/degradation", "/control/v1/actions?limit=50", "/control/v1/windows?window=5m"]
+    static let reads = [
+        "/control/v1/status", "/control/v1/regions", "/control/v1/rules", "/control/v1/circuits",
+        "/control/v1/degradation", "/control/v1/actions?limit=50", "/control/v1/windows?window=5m",
+    ]
 
     static let simulatorYAML = """
         regions:
@@ -48,8 +50,9 @@ struct ControlAPIScenario: BenchScenario {
         defer { simulator.stop() }
         let rules = FileManager.default.currentDirectoryPath + "/rules/*.yaml"
         let ballast = try BallastProcess(
-            configYAML: Self.ballastYAML(primary: simulator.regions[0].baseURL, secondary: simulator.regions[1].baseURL,
-                                         store: context.directory.appendingPathComponent("control.db").path, rules: rules),
+            configYAML: Self.ballastYAML(
+                primary: simulator.regions[0].baseURL, secondary: simulator.regions[1].baseURL,
+                store: context.directory.appendingPathComponent("control.db").path, rules: rules),
             directory: context.directory, environment: ["BALLAST_ADMIN_TOKEN": Self.token])
         defer { ballast.stop() }
         let admin = "http://\(ballast.adminAddress)"
@@ -73,16 +76,18 @@ struct ControlAPIScenario: BenchScenario {
         let seconds = context.seconds(8)
         async let loaded = load.run(plan(seconds))
         try await Task.sleep(for: .milliseconds(300))
-        let busy = await Self.timeReads(client: readClient, admin: admin, paths: Self.reads, count: readCount,
-                                        gap: max(0.005, (seconds - 1.5) / Double(readCount)))
+        let busy = await Self.timeReads(
+            client: readClient, admin: admin, paths: Self.reads, count: readCount,
+            gap: max(0.005, (seconds - 1.5) / Double(readCount)))
         let health = await Self.timeReads(client: readClient, admin: admin, paths: ["/healthz"], count: readCount / 2, gap: 0.002)
         let report = await loaded
 
         context.log("control_api: a drain in the middle of 2000 req/s")
         async let drainLoad = load.run(plan(context.seconds(4)))
         try await Task.sleep(for: .seconds(1))
-        let drained = await Self.call(client: readClient, method: "POST", url: admin + "/control/v1/regions/primary/drain",
-                                      body: #"{"reason":"bench: drain under load"}"#)
+        let drained = await Self.call(
+            client: readClient, method: "POST", url: admin + "/control/v1/regions/primary/drain",
+            body: #"{"reason":"bench: drain under load"}"#)
         let atDrain = simulator.regions[0].stats.requestsReceived
         try await Task.sleep(for: .seconds(1))
         let afterDrain = simulator.regions[0].stats.requestsReceived - atDrain
@@ -94,17 +99,23 @@ struct ControlAPIScenario: BenchScenario {
         for path in Self.reads {
             let quiet = idle[path] ?? []
             let loadedTimes = busy[path] ?? []
-            rows.append([path.replacingOccurrences(of: "/control/v1", with: ""), "\(loadedTimes.count)",
-                         "\(BenchFormat.ms(Self.quantile(quiet, 0.99))) ms", "\(BenchFormat.ms(Self.quantile(loadedTimes, 0.5))) ms",
-                         "\(BenchFormat.ms(Self.quantile(loadedTimes, 0.99))) ms"])
+            rows.append([
+                path.replacingOccurrences(of: "/control/v1", with: ""), "\(loadedTimes.count)",
+                "\(BenchFormat.ms(Self.quantile(quiet, 0.99))) ms", "\(BenchFormat.ms(Self.quantile(loadedTimes, 0.5))) ms",
+                "\(BenchFormat.ms(Self.quantile(loadedTimes, 0.99))) ms",
+            ])
         }
         let allBusy = busy.values.flatMap { $0 }
         let allIdle = idle.values.flatMap { $0 }
         let healthTimes = health["/healthz"] ?? []
-        rows.append(["all reads", "\(allBusy.count)", "\(BenchFormat.ms(Self.quantile(allIdle, 0.99))) ms",
-                     "\(BenchFormat.ms(Self.quantile(allBusy, 0.5))) ms", "\(BenchFormat.ms(Self.quantile(allBusy, 0.99))) ms"])
-        rows.append(["/healthz (baseline: no work)", "\(healthTimes.count)", "-", "\(BenchFormat.ms(Self.quantile(healthTimes, 0.5))) ms",
-                     "\(BenchFormat.ms(Self.quantile(healthTimes, 0.99))) ms"])
+        rows.append([
+            "all reads", "\(allBusy.count)", "\(BenchFormat.ms(Self.quantile(allIdle, 0.99))) ms",
+            "\(BenchFormat.ms(Self.quantile(allBusy, 0.5))) ms", "\(BenchFormat.ms(Self.quantile(allBusy, 0.99))) ms",
+        ])
+        rows.append([
+            "/healthz (baseline: no work)", "\(healthTimes.count)", "-", "\(BenchFormat.ms(Self.quantile(healthTimes, 0.5))) ms",
+            "\(BenchFormat.ms(Self.quantile(healthTimes, 0.99))) ms",
+        ])
         let table = BenchTable(columns: ["route", "reads under load", "p99 idle", "p50 under load", "p99 under load"], rows: rows)
         let p99 = Self.quantile(allBusy, 0.99)
         let summary = """
@@ -120,23 +131,29 @@ struct ControlAPIScenario: BenchScenario {
             already sent upstream count as before); the secondary served \(secondaryServed) requests after it; \
             \(drainReport.failed) of \(drainReport.started) client requests failed during the drain run.
             """
-        return BenchSection(scenario: name, title: "Control API under load", summary: summary, tables: [table],
-                            figures: ["reads_p99_ms_under_load": p99, "reads_p99_ms_idle": Self.quantile(allIdle, 0.99),
-                                      "healthz_p99_ms_under_load": Self.quantile(healthTimes, 0.99),
-                                      "requests_to_drained_region_after_200": Double(afterDrain),
-                                      "load_failed": Double(report.failed)])
+        return BenchSection(
+            scenario: name, title: "Control API under load", summary: summary, tables: [table],
+            figures: [
+                "reads_p99_ms_under_load": p99, "reads_p99_ms_idle": Self.quantile(allIdle, 0.99),
+                "healthz_p99_ms_under_load": Self.quantile(healthTimes, 0.99),
+                "requests_to_drained_region_after_200": Double(afterDrain),
+                "load_failed": Double(report.failed),
+            ])
     }
 
     /// Reads `paths` in turn, `count` times in all, one at a time with `gap` seconds between;
     /// returns each path's latencies in milliseconds.
-    static func timeReads(client: UpstreamClient, admin: String, paths: [String], count: Int,
-                          gap: Double) async -> [String: [Double]] {
+    static func timeReads(
+        client: UpstreamClient, admin: String, paths: [String], count: Int,
+        gap: Double
+    ) async -> [String: [Double]] {
         var times: [String: [Double]] = [:]
         for index in 0..<count {
             let path = paths[index % paths.count]
             let collector = ResponseCollector()
-            client.submit(UpstreamRequest(method: "GET", url: admin + path, headers: ["authorization": "Bearer \(token)"]),
-                          delegate: collector)
+            client.submit(
+                UpstreamRequest(method: "GET", url: admin + path, headers: ["authorization": "Bearer \(token)"]),
+                delegate: collector)
             let result = await collector.result()
             if result.head?.status == 200 { times[path, default: []].append(result.completion.duration * 1000) }
             try? await Task.sleep(for: .milliseconds(Int(gap * 1000)))
@@ -146,9 +163,14 @@ struct ControlAPIScenario: BenchScenario {
 
     static func call(client: UpstreamClient, method: String, url: String, body: String) async -> Int {
         let collector = ResponseCollector()
-        client.submit(UpstreamRequest(method: method, url: url, headers: ["authorization": "Bearer \(token)",
-                                                                         "content-type": "application/json"],
-                                      body: Array(body.utf8)), delegate: collector)
+        client.submit(
+            UpstreamRequest(
+                method: method, url: url,
+                headers: [
+                    "authorization": "Bearer \(token)",
+                    "content-type": "application/json",
+                ],
+                body: Array(body.utf8)), delegate: collector)
         return await collector.result().head?.status ?? 0
     }
 

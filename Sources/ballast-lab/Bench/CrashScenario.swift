@@ -41,8 +41,9 @@ struct CrashScenario: BenchScenario {
         try simulator.start()
         defer { simulator.stop() }
         let store = context.directory.appendingPathComponent("crash.db").path
-        let yaml = ControlAPIScenario.ballastYAML(primary: simulator.regions[0].baseURL, secondary: simulator.regions[1].baseURL,
-                                                  store: store, rules: context.directory.appendingPathComponent("no-rules-*.yaml").path)
+        let yaml = ControlAPIScenario.ballastYAML(
+            primary: simulator.regions[0].baseURL, secondary: simulator.regions[1].baseURL,
+            store: store, rules: context.directory.appendingPathComponent("no-rules-*.yaml").path)
         let client = context.makeLoadClient()
         defer { client.shutdown() }
         var random = SeededRandom(seed: context.seed)
@@ -54,8 +55,9 @@ struct CrashScenario: BenchScenario {
             var round = Round()
             let rowsBefore = try Self.rows(store)
             let auditBefore = try Self.operatorAudits(store)
-            let ballast = try BallastProcess(configYAML: yaml, directory: context.directory,
-                                             environment: ["BALLAST_ADMIN_TOKEN": Self.token])
+            let ballast = try BallastProcess(
+                configYAML: yaml, directory: context.directory,
+                environment: ["BALLAST_ADMIN_TOKEN": Self.token])
             let admin = "http://\(ballast.adminAddress)"
             if index > 0 { round.overrideKept = await Self.isDrained(client: client, admin: admin) == expectDrained }
             rounds.append(round)  // kept even if the round fails below
@@ -63,9 +65,10 @@ struct CrashScenario: BenchScenario {
             let completed = Atomic<Int>(0)
             let base = "http://\(ballast.proxyAddress)/v1/messages"
             let plan = LoadPlan(rate: Self.rate, duration: 6, drainTimeout: 2, seed: context.seed &+ UInt64(index)) { _, _ in
-                UpstreamRequest(url: base, headers: ["content-type": "application/json", "x-api-key": "sk-bench"],
-                                body: Array(#"{"model":"m","max_tokens":12,"messages":[{"role":"user","content":"crash"}]}"#.utf8),
-                                timeouts: UpstreamTimeouts(connect: 1, firstByte: 5, idle: 5, total: 10))
+                UpstreamRequest(
+                    url: base, headers: ["content-type": "application/json", "x-api-key": "sk-bench"],
+                    body: Array(#"{"model":"m","max_tokens":12,"messages":[{"role":"user","content":"crash"}]}"#.utf8),
+                    timeouts: UpstreamTimeouts(connect: 1, firstByte: 5, idle: 5, total: 10))
             }
             var counting = plan
             counting.onComplete = { outcome in if outcome.succeeded { completed.add(1, ordering: .relaxed) } }
@@ -76,8 +79,9 @@ struct CrashScenario: BenchScenario {
             var drained = expectDrained
             while Date() < killAt {
                 let path = drained ? "restore" : "drain"
-                let status = await ControlAPIScenario.call(client: client, method: "POST", url: admin + "/control/v1/regions/secondary/\(path)",
-                                                           body: #"{"reason":"bench: crash round \#(index)"}"#)
+                let status = await ControlAPIScenario.call(
+                    client: client, method: "POST", url: admin + "/control/v1/regions/secondary/\(path)",
+                    body: #"{"reason":"bench: crash round \#(index)"}"#)
                 if status != 200, round.refusedActions == 0 { context.log("crash: operator \(path) answered \(status)") }
                 if status != 200 { round.refusedActions += 1 }
                 if status == 200 {
@@ -96,9 +100,10 @@ struct CrashScenario: BenchScenario {
             round.newRows = try Self.rows(store) - rowsBefore
             round.audited = try Self.operatorAudits(store) - auditBefore
             rounds[rounds.count - 1] = round
-            context.log("crash: round \(index + 1): killed after \(String(format: "%.2f", round.killAfter)) s, "
-                        + "\(round.completed) completed, \(round.missing) without a row, \(round.acknowledged) operator actions, "
-                        + "\(round.audited) audited, integrity \(round.integrity)")
+            context.log(
+                "crash: round \(index + 1): killed after \(String(format: "%.2f", round.killAfter)) s, "
+                    + "\(round.completed) completed, \(round.missing) without a row, \(round.acknowledged) operator actions, "
+                    + "\(round.audited) audited, integrity \(round.integrity)")
         }
         // The restart after the last kill: the override in force must be the last acknowledged one.
         let last = try BallastProcess(configYAML: yaml, directory: context.directory, environment: ["BALLAST_ADMIN_TOKEN": Self.token])
@@ -115,20 +120,29 @@ struct CrashScenario: BenchScenario {
         let allIntact = rounds.allSatisfy { $0.integrity == "ok" }
         let perFlush = Int((Self.rate * Self.flushInterval).rounded(.up))
         let table = BenchTable(
-            columns: ["round", "killed after", "completed before the kill", "without a row", "operator actions (200)", "audited", "override after restart", "integrity"],
+            columns: [
+                "round", "killed after", "completed before the kill", "without a row", "operator actions (200)", "audited", "override after restart",
+                "integrity",
+            ],
             rows: rounds.enumerated().map { index, round in
-                [String(index + 1), String(format: "%.2f s", round.killAfter), String(round.completed), String(round.missing),
-                 String(round.acknowledged), String(round.audited),
-                 index == 0 ? "-" : (round.overrideKept ? "as acknowledged" : "LOST"), round.integrity]
+                [
+                    String(index + 1), String(format: "%.2f s", round.killAfter), String(round.completed), String(round.missing),
+                    String(round.acknowledged), String(round.audited),
+                    index == 0 ? "-" : (round.overrideKept ? "as acknowledged" : "LOST"), round.integrity,
+                ]
             })
         let targets = BenchTable(
             columns: ["measure", "measured", "target", "verdict"],
             rows: [
-                ["completed requests without a row, worst round", String(missing.last ?? 0),
-                 "<= \(perFlush) (\(Int(Self.rate)) req/s x the \(Int(Self.flushInterval * 1000)) ms flush interval)",
-                 (missing.last ?? 0) <= perFlush ? "met" : "MISSED"],
-                ["acknowledged operator actions lost (audit or override)", String(lostActions + overridesLost), "0",
-                 lostActions + overridesLost == 0 ? "met" : "MISSED"],
+                [
+                    "completed requests without a row, worst round", String(missing.last ?? 0),
+                    "<= \(perFlush) (\(Int(Self.rate)) req/s x the \(Int(Self.flushInterval * 1000)) ms flush interval)",
+                    (missing.last ?? 0) <= perFlush ? "met" : "MISSED",
+                ],
+                [
+                    "acknowledged operator actions lost (audit or override)", String(lostActions + overridesLost), "0",
+                    lostActions + overridesLost == 0 ? "met" : "MISSED",
+                ],
                 ["integrity_check after every kill", allIntact ? "ok" : "FAILED", "ok", allIntact ? "met" : "MISSED"],
             ])
         let median = missing.isEmpty ? 0 : missing[missing.count / 2]
@@ -140,10 +154,13 @@ struct CrashScenario: BenchScenario {
             a 200 and lost: **\(lostActions + overridesLost)**. The counts are from the client's side: a request counts \
             as completed when its whole answer arrived before the kill was sent.
             """
-        return BenchSection(scenario: name, title: "Crash", summary: summary, tables: [targets, table],
-                            figures: ["missing_rows_median": Double(median), "missing_rows_worst": Double(missing.last ?? 0),
-                                      "completed": Double(completed), "operator_actions_lost": Double(lostActions + overridesLost),
-                                      "integrity_ok": allIntact ? 1 : 0])
+        return BenchSection(
+            scenario: name, title: "Crash", summary: summary, tables: [targets, table],
+            figures: [
+                "missing_rows_median": Double(median), "missing_rows_worst": Double(missing.last ?? 0),
+                "completed": Double(completed), "operator_actions_lost": Double(lostActions + overridesLost),
+                "integrity_ok": allIntact ? 1 : 0,
+            ])
     }
 
     static func rows(_ store: String) throws -> Int {
@@ -153,14 +170,17 @@ struct CrashScenario: BenchScenario {
 
     static func operatorAudits(_ store: String) throws -> Int {
         guard FileManager.default.fileExists(atPath: store) else { return 0 }
-        return Int(try TelemetryStore(path: store).scalar(
-            "SELECT count(*) FROM audit WHERE kind = 'operator_override' AND target LIKE '%secondary%'") ?? "0") ?? 0
+        return Int(
+            try TelemetryStore(path: store).scalar(
+                "SELECT count(*) FROM audit WHERE kind = 'operator_override' AND target LIKE '%secondary%'") ?? "0") ?? 0
     }
 
     static func isDrained(client: UpstreamClient, admin: String) async -> Bool {
         let collector = ResponseCollector()
-        client.submit(UpstreamRequest(method: "GET", url: admin + "/control/v1/overrides",
-                                      headers: ["authorization": "Bearer \(token)"]), delegate: collector)
+        client.submit(
+            UpstreamRequest(
+                method: "GET", url: admin + "/control/v1/overrides",
+                headers: ["authorization": "Bearer \(token)"]), delegate: collector)
         let text = await collector.result().text
         return text.contains("secondary") && text.contains("drain")
     }

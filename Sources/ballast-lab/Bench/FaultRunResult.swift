@@ -21,7 +21,8 @@ struct FaultRunResult: Sendable {
     var faultErrorShare: Double { startedInFault == 0 ? 0 : Double(failedInFault) / Double(startedInFault) }
 
     var statusText: String {
-        failedInFaultByStatus.isEmpty ? "-"
+        failedInFaultByStatus.isEmpty
+            ? "-"
             : failedInFaultByStatus.sorted { $0.key < $1.key }
                 .map { "\($0.key == 0 ? "transport" : String($0.key)): \($0.value)" }.joined(separator: ", ")
     }

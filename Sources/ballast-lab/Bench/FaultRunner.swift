@@ -64,12 +64,17 @@ struct FaultRunner: Sendable {
 
     static func plan(baseURL: String, stream: LoadStream, seconds: Double, seed: UInt64) -> LoadPlan {
         let body = Array(#"{"model":"\#(stream.model)","max_tokens":\#(stream.maxTokens),"messages":[{"role":"user","content":"Say hello."}]}"#.utf8)
-        return LoadPlan(rate: stream.rate, duration: seconds, maxRequests: Int(stream.rate * seconds * 1.2) + 10, drainTimeout: 10,
-                        seed: seed) { _, _ in
-            UpstreamRequest(url: baseURL + "/v1/messages",
-                            headers: ["content-type": "application/json", "x-api-key": "sk-bench",
-                                      "anthropic-version": "2023-06-01"],
-                            body: body, timeouts: UpstreamTimeouts(connect: 2, firstByte: 10, idle: 10, total: 20))
+        return LoadPlan(
+            rate: stream.rate, duration: seconds, maxRequests: Int(stream.rate * seconds * 1.2) + 10, drainTimeout: 10,
+            seed: seed
+        ) { _, _ in
+            UpstreamRequest(
+                url: baseURL + "/v1/messages",
+                headers: [
+                    "content-type": "application/json", "x-api-key": "sk-bench",
+                    "anthropic-version": "2023-06-01",
+                ],
+                body: body, timeouts: UpstreamTimeouts(connect: 2, firstByte: 10, idle: 10, total: 20))
         }
     }
 
@@ -86,9 +91,11 @@ struct FaultRunner: Sendable {
         if viaBallast {
             let store = context.directory.appendingPathComponent("self-healing-\(label.filter { $0.isLetter || $0.isNumber }).db").path
             storePath = store
-            ballast = try BallastProcess(configYAML: Self.ballastYAML(primary: primary, secondary: simulator.regions[1].baseURL,
-                                                                      store: store),
-                                         directory: context.directory, environment: [:])
+            ballast = try BallastProcess(
+                configYAML: Self.ballastYAML(
+                    primary: primary, secondary: simulator.regions[1].baseURL,
+                    store: store),
+                directory: context.directory, environment: [:])
         }
         defer { ballast?.stop() }
         let baseURL = ballast.map { "http://\($0.proxyAddress)" } ?? primary
@@ -103,9 +110,13 @@ struct FaultRunner: Sendable {
                     defer { client.shutdown() }
                     let plan = Self.plan(baseURL: baseURL, stream: stream, seconds: seconds, seed: context.seed &+ UInt64(index))
                     let result = await Self.load(plan, client: client, fault: fault, simulatorStart: simulatorStart)
-                    return (index, FaultRunResult(total: result.total, startedInFault: result.startedInFault,
-                                                  failedInFault: result.failedInFault, failedInFaultByStatus: result.byStatus,
-                                                  simulatorStart: simulatorStart, loadOffset: loadOffset, storePath: store))
+                    return (
+                        index,
+                        FaultRunResult(
+                            total: result.total, startedInFault: result.startedInFault,
+                            failedInFault: result.failedInFault, failedInFaultByStatus: result.byStatus,
+                            simulatorStart: simulatorStart, loadOffset: loadOffset, storePath: store)
+                    )
                 }
             }
             var all: [(Int, FaultRunResult)] = []
@@ -114,17 +125,21 @@ struct FaultRunner: Sendable {
         }
         ballast?.stop()
         for (stream, result) in zip(streams, results) {
-            context.log("\(label) (\(stream.model)): \(result.total.started) requests, \(result.total.failed) failed; load began "
-                + "\(String(format: "%.2f", loadOffset)) s after the simulator; by region \(result.total.regions.sorted { $0.key < $1.key }), "
-                + "\(String(format: "%.2f", result.total.attemptsPerRequest)) attempts per answer")
+            context.log(
+                "\(label) (\(stream.model)): \(result.total.started) requests, \(result.total.failed) failed; load began "
+                    + "\(String(format: "%.2f", loadOffset)) s after the simulator; by region \(result.total.regions.sorted { $0.key < $1.key }), "
+                    + "\(String(format: "%.2f", result.total.attemptsPerRequest)) attempts per answer")
         }
         return results
     }
 
     /// Runs one plan; snapshots at the fault start and 1 s after its end give the failures
     /// inside the fault window (requests in flight at its start count as started in it).
-    private static func load(_ plan: LoadPlan, client: UpstreamClient, fault: Fault, simulatorStart: Double) async
-        -> (total: LoadReport, startedInFault: Int, failedInFault: Int, byStatus: [Int: Int]) {
+    private static func load(
+        _ plan: LoadPlan, client: UpstreamClient, fault: Fault, simulatorStart: Double
+    ) async
+        -> (total: LoadReport, startedInFault: Int, failedInFault: Int, byStatus: [Int: Int])
+    {
         let recorder = LoadRecorder()
         let windows = Task { () -> (LoadReport, LoadReport) in
             func snapshot(at offset: Double) async -> LoadReport {

@@ -34,12 +34,17 @@ struct OverheadScenario: BenchScenario {
     static let body = Array(#"{"model":"claude-sonnet-4-6","max_tokens":64,"messages":[{"role":"user","content":"Say hello."}]}"#.utf8)
 
     static func plan(baseURL: String, rate: Double, seconds: Double, seed: UInt64) -> LoadPlan {
-        LoadPlan(rate: rate, duration: seconds, maxRequests: Int(rate * seconds * 1.2) + 10, drainTimeout: 10,
-                 seed: seed) { _, _ in
-            UpstreamRequest(url: baseURL + "/v1/messages",
-                            headers: ["content-type": "application/json", "x-api-key": "sk-bench",
-                                      "anthropic-version": "2023-06-01"],
-                            body: body, timeouts: UpstreamTimeouts(connect: 2, firstByte: 10, idle: 10, total: 20))
+        LoadPlan(
+            rate: rate, duration: seconds, maxRequests: Int(rate * seconds * 1.2) + 10, drainTimeout: 10,
+            seed: seed
+        ) { _, _ in
+            UpstreamRequest(
+                url: baseURL + "/v1/messages",
+                headers: [
+                    "content-type": "application/json", "x-api-key": "sk-bench",
+                    "anthropic-version": "2023-06-01",
+                ],
+                body: body, timeouts: UpstreamTimeouts(connect: 2, firstByte: 10, idle: 10, total: 20))
         }
     }
 
@@ -48,15 +53,19 @@ struct OverheadScenario: BenchScenario {
         try simulator.start()
         defer { simulator.stop() }
         let direct = simulator.regions[0].baseURL
-        let ballast = try BallastProcess(configYAML: Self.ballastYAML(upstream: direct,
-                                                                      store: context.directory.appendingPathComponent("overhead.db").path),
-                                         directory: context.directory, environment: [:])
+        let ballast = try BallastProcess(
+            configYAML: Self.ballastYAML(
+                upstream: direct,
+                store: context.directory.appendingPathComponent("overhead.db").path),
+            directory: context.directory, environment: [:])
         defer { ballast.stop() }
         let proxied = "http://\(ballast.proxyAddress)"
-        let quiet = try BallastProcess(configYAML: Self.ballastYAML(upstream: direct,
-                                                                    store: context.directory.appendingPathComponent("overhead-off.db").path,
-                                                                    recordRequests: false),
-                                       directory: context.directory, environment: [:])
+        let quiet = try BallastProcess(
+            configYAML: Self.ballastYAML(
+                upstream: direct,
+                store: context.directory.appendingPathComponent("overhead-off.db").path,
+                recordRequests: false),
+            directory: context.directory, environment: [:])
         defer { quiet.stop() }
         let unrecorded = "http://\(quiet.proxyAddress)"
         let client = context.makeLoadClient()
@@ -76,12 +85,21 @@ struct OverheadScenario: BenchScenario {
         var unrecordedRuns: [LoadReport] = []
         for round in 0..<2 {
             context.log("overhead: 2000 req/s round \(round + 1)")
-            directRuns.append(await load.run(Self.plan(baseURL: direct, rate: rate, seconds: context.seconds(5),
-                                                       seed: context.seed &+ UInt64(round))))
-            proxiedRuns.append(await load.run(Self.plan(baseURL: proxied, rate: rate, seconds: context.seconds(5),
-                                                        seed: context.seed &+ UInt64(round))))
-            unrecordedRuns.append(await load.run(Self.plan(baseURL: unrecorded, rate: rate, seconds: context.seconds(5),
-                                                           seed: context.seed &+ UInt64(round))))
+            directRuns.append(
+                await load.run(
+                    Self.plan(
+                        baseURL: direct, rate: rate, seconds: context.seconds(5),
+                        seed: context.seed &+ UInt64(round))))
+            proxiedRuns.append(
+                await load.run(
+                    Self.plan(
+                        baseURL: proxied, rate: rate, seconds: context.seconds(5),
+                        seed: context.seed &+ UInt64(round))))
+            unrecordedRuns.append(
+                await load.run(
+                    Self.plan(
+                        baseURL: unrecorded, rate: rate, seconds: context.seconds(5),
+                        seed: context.seed &+ UInt64(round))))
         }
         let directAll = Self.merged(directRuns)
         let proxiedAll = Self.merged(proxiedRuns)
@@ -99,12 +117,18 @@ struct OverheadScenario: BenchScenario {
         for step in ladder where directOpen || proxiedOpen {
             var row = [BenchFormat.rate(step)]
             for (url, isProxied) in [(direct, false), (proxied, true)] {
-                guard isProxied ? proxiedOpen : directOpen else { row += ["-", "-"]; continue }
+                guard isProxied ? proxiedOpen : directOpen else {
+                    row += ["-", "-"]
+                    continue
+                }
                 context.log("overhead: ramp \(Int(step)) req/s \(isProxied ? "through Ballast" : "direct")")
                 let report = await load.run(Self.plan(baseURL: url, rate: step, seconds: context.seconds(3), seed: context.seed))
-                let sustained = report.failed == 0 && report.latencyMs(99) < 10
+                let sustained =
+                    report.failed == 0 && report.latencyMs(99) < 10
                     && report.goodput >= 0.95 * step
-                row += ["\(BenchFormat.ms(report.latencyMs(99))) ms", sustained ? "yes" : "no (\(BenchFormat.rate(report.goodput))/s, \(report.failed) failed)"]
+                row += [
+                    "\(BenchFormat.ms(report.latencyMs(99))) ms", sustained ? "yes" : "no (\(BenchFormat.rate(report.goodput))/s, \(report.failed) failed)",
+                ]
                 if sustained {
                     if isProxied { bestProxied = step } else { bestDirect = step }
                 } else {
@@ -120,20 +144,29 @@ struct OverheadScenario: BenchScenario {
         let fixed = BenchTable(
             columns: ["path", "requests", "failed", "p50", "p99", "p99.9"],
             rows: [
-                ["direct to simulator", "\(directAll.started)", "\(directAll.failed)",
-                 "\(BenchFormat.ms(directAll.latencyMs(50))) ms", "\(BenchFormat.ms(directAll.latencyMs(99))) ms",
-                 "\(BenchFormat.ms(directAll.latencyMs(99.9))) ms"],
-                ["through Ballast", "\(proxiedAll.started)", "\(proxiedAll.failed)",
-                 "\(BenchFormat.ms(proxiedAll.latencyMs(50))) ms", "\(BenchFormat.ms(proxiedAll.latencyMs(99))) ms",
-                 "\(BenchFormat.ms(proxiedAll.latencyMs(99.9))) ms"],
-                ["added by Ballast", "", "", "\(BenchFormat.ms(added50)) ms", "\(BenchFormat.ms(added99)) ms",
-                 "\(BenchFormat.ms(proxiedAll.latencyMs(99.9) - directAll.latencyMs(99.9))) ms"],
-                ["through Ballast, telemetry off", "\(unrecordedAll.started)", "\(unrecordedAll.failed)",
-                 "\(BenchFormat.ms(unrecordedAll.latencyMs(50))) ms", "\(BenchFormat.ms(unrecordedAll.latencyMs(99))) ms",
-                 "\(BenchFormat.ms(unrecordedAll.latencyMs(99.9))) ms"],
+                [
+                    "direct to simulator", "\(directAll.started)", "\(directAll.failed)",
+                    "\(BenchFormat.ms(directAll.latencyMs(50))) ms", "\(BenchFormat.ms(directAll.latencyMs(99))) ms",
+                    "\(BenchFormat.ms(directAll.latencyMs(99.9))) ms",
+                ],
+                [
+                    "through Ballast", "\(proxiedAll.started)", "\(proxiedAll.failed)",
+                    "\(BenchFormat.ms(proxiedAll.latencyMs(50))) ms", "\(BenchFormat.ms(proxiedAll.latencyMs(99))) ms",
+                    "\(BenchFormat.ms(proxiedAll.latencyMs(99.9))) ms",
+                ],
+                [
+                    "added by Ballast", "", "", "\(BenchFormat.ms(added50)) ms", "\(BenchFormat.ms(added99)) ms",
+                    "\(BenchFormat.ms(proxiedAll.latencyMs(99.9) - directAll.latencyMs(99.9))) ms",
+                ],
+                [
+                    "through Ballast, telemetry off", "\(unrecordedAll.started)", "\(unrecordedAll.failed)",
+                    "\(BenchFormat.ms(unrecordedAll.latencyMs(50))) ms", "\(BenchFormat.ms(unrecordedAll.latencyMs(99))) ms",
+                    "\(BenchFormat.ms(unrecordedAll.latencyMs(99.9))) ms",
+                ],
             ])
-        let rampTable = BenchTable(columns: ["offered req/s", "direct p99", "direct sustained", "Ballast p99", "Ballast sustained"],
-                                   rows: ramp)
+        let rampTable = BenchTable(
+            columns: ["offered req/s", "direct p99", "direct sustained", "Ballast p99", "Ballast sustained"],
+            rows: ramp)
         let summary = """
             Open-loop Poisson load (latency measured from each request's scheduled arrival) against a \
             simulated region that answers at once. Load generator, simulator and Ballast (a separate \
@@ -149,16 +182,19 @@ struct OverheadScenario: BenchScenario {
             \(String(format: "%.1f", connectionsPerThousand)) per 1,000 proxied requests (keep-alive pool). \
             Ballast's RSS after the run: \(BenchFormat.mib(rss)).
             """
-        return BenchSection(scenario: name, title: "Proxy overhead", summary: summary, tables: [fixed, rampTable],
-                            figures: ["direct_p50_ms": directAll.latencyMs(50), "direct_p99_ms": directAll.latencyMs(99),
-                                      "ballast_p50_ms": proxiedAll.latencyMs(50), "ballast_p99_ms": proxiedAll.latencyMs(99),
-                                      "added_p50_ms": added50, "added_p99_ms": added99,
-                                      "max_rate_ballast": bestProxied, "max_rate_direct": bestDirect,
-                                      "ballast_rss_bytes": rss,
-                                      "telemetry_off_p50_ms": unrecordedAll.latencyMs(50),
-                                      "telemetry_off_p99_ms": unrecordedAll.latencyMs(99),
-                                      "telemetry_off_p999_ms": unrecordedAll.latencyMs(99.9),
-                                      "connections_per_1000_requests": connectionsPerThousand])
+        return BenchSection(
+            scenario: name, title: "Proxy overhead", summary: summary, tables: [fixed, rampTable],
+            figures: [
+                "direct_p50_ms": directAll.latencyMs(50), "direct_p99_ms": directAll.latencyMs(99),
+                "ballast_p50_ms": proxiedAll.latencyMs(50), "ballast_p99_ms": proxiedAll.latencyMs(99),
+                "added_p50_ms": added50, "added_p99_ms": added99,
+                "max_rate_ballast": bestProxied, "max_rate_direct": bestDirect,
+                "ballast_rss_bytes": rss,
+                "telemetry_off_p50_ms": unrecordedAll.latencyMs(50),
+                "telemetry_off_p99_ms": unrecordedAll.latencyMs(99),
+                "telemetry_off_p999_ms": unrecordedAll.latencyMs(99.9),
+                "connections_per_1000_requests": connectionsPerThousand,
+            ])
     }
 
     /// The upstream connections a Ballast has opened, from its `/healthz`.

@@ -64,8 +64,10 @@ struct OverloadFigures: Sendable {
             ["upstream 429s relayed", "\(upstream429s)"],
             ["other failures", "\(otherFailures)"],
             ["admitted requests' latency p50 / p99", "\(ms(admittedLatencies, 50)) / \(ms(admittedLatencies, 99))"],
-            ["probes after Ballast's own 429, sent once at `retry-after`: admitted / refused again",
-             probes == 0 ? "none" : "\(probesAdmitted) / \(probesRefusedAgain) of \(probes)"],
+            [
+                "probes after Ballast's own 429, sent once at `retry-after`: admitted / refused again",
+                probes == 0 ? "none" : "\(probesAdmitted) / \(probesRefusedAgain) of \(probes)",
+            ],
             ["probes after a relayed upstream 429: admitted", relayedProbes == 0 ? "none" : "\(relayedProbesAdmitted) of \(relayedProbes)"],
         ]
         return BenchTable(columns: ["sustained 1.5x overload through Ballast", "measured"], rows: rows)

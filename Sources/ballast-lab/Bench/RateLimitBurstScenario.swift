@@ -32,8 +32,10 @@ struct RateLimitBurstScenario: BenchScenario {
         do { driver = try SDKLoadDriver.locate() } catch {
             return ResilienceHarness.skipped(scenario: name, title: Self.title, reason: error)
         }
-        let pattern = [ArrivalSchedule.Segment(seconds: 5, rate: 2 * Self.limit),
-                       ArrivalSchedule.Segment(seconds: 10, rate: 0.5 * Self.limit)]
+        let pattern = [
+            ArrivalSchedule.Segment(seconds: 5, rate: 2 * Self.limit),
+            ArrivalSchedule.Segment(seconds: 10, rate: 0.5 * Self.limit),
+        ]
         let schedule = ArrivalSchedule(repeating: pattern, seconds: context.seconds(30))
         let overloadSchedule = ArrivalSchedule(rate: 1.5 * Self.limit, seconds: context.seconds(30))
         let harness = ResilienceHarness(
@@ -46,21 +48,26 @@ struct RateLimitBurstScenario: BenchScenario {
         let direct = try await harness.sdkDirect()
         let ballast = try await harness.sdkViaBallast(name: "SDK via Ballast", client: client)
         // No client retries: the offered load stays exactly 1.5x, and Ballast's own answers show.
-        let overload = try await harness.sdkViaBallast(name: "SDK via Ballast, 1.5x sustained, max_retries=0",
-                                                       schedule: overloadSchedule, maxRetries: 0, probeRetryAfter: 0.2,
-                                                       client: client)
+        let overload = try await harness.sdkViaBallast(
+            name: "SDK via Ballast, 1.5x sustained, max_retries=0",
+            schedule: overloadSchedule, maxRetries: 0, probeRetryAfter: 0.2,
+            client: client)
         let ways = [unprotected, direct, ballast]
         let sustained = OverloadFigures(way: overload, window: overloadSchedule.totalSeconds, limit: Self.limit)
 
         let checks = [
-            TargetCheck.failureRate("SDK via Ballast: client-visible errors <= 0.1%", failures: ballast.failed, of: ballast.requests, atMost: 0.001,
-                               measured: WayTable.errors(ballast)),
-            TargetCheck(target: "SDK via Ballast: upstream attempts per request <= 1.2",
-                        measured: String(format: "%.3f", ballast.attemptsPerRequest), met: ballast.attemptsPerRequest <= 1.2),
+            TargetCheck.failureRate(
+                "SDK via Ballast: client-visible errors <= 0.1%", failures: ballast.failed, of: ballast.requests, atMost: 0.001,
+                measured: WayTable.errors(ballast)),
+            TargetCheck(
+                target: "SDK via Ballast: upstream attempts per request <= 1.2",
+                measured: String(format: "%.3f", ballast.attemptsPerRequest), met: ballast.attemptsPerRequest <= 1.2),
             WayTable.reduction(ballast, versus: direct),
-            TargetCheck(target: "sustained 1.5x overload: goodput >= 95% of the upstream's limit",
-                        measured: "\(BenchFormat.percent(sustained.goodputShare)) (\(String(format: "%.1f", sustained.goodput))/s of \(BenchFormat.rate(Self.limit))/s)",
-                        met: sustained.goodputShare >= 0.95),
+            TargetCheck(
+                target: "sustained 1.5x overload: goodput >= 95% of the upstream's limit",
+                measured:
+                    "\(BenchFormat.percent(sustained.goodputShare)) (\(String(format: "%.1f", sustained.goodput))/s of \(BenchFormat.rate(Self.limit))/s)",
+                met: sustained.goodputShare >= 0.95),
         ]
         let upstream429 = { (way: WayResult) in way.upstreamStatuses[429] ?? 0 }
         let summary = """
@@ -88,8 +95,10 @@ struct RateLimitBurstScenario: BenchScenario {
         tables.append(sustained.table)
         tables.append(TargetCheck.table(checks))
         var figures: [String: Double] = ["limit_rps": Self.limit, "seconds": schedule.totalSeconds]
-        for (way, prefix) in [(unprotected, "unprotected"), (direct, "sdk_direct"), (ballast, "ballast"),
-                              (overload, "overload")] {
+        for (way, prefix) in [
+            (unprotected, "unprotected"), (direct, "sdk_direct"), (ballast, "ballast"),
+            (overload, "overload"),
+        ] {
             figures.merge(WayTable.figures(way, prefix: prefix)) { $1 }
         }
         figures.merge(sustained.figures) { $1 }

@@ -43,8 +43,9 @@ struct ResetsAnd529Scenario: BenchScenario {
         let ways = [unprotected, direct, ballast]
 
         let checks = [
-            TargetCheck.failureRate("SDK via Ballast: client-visible errors <= 0.05%", failures: ballast.failed, of: ballast.requests, atMost: 0.0005,
-                               measured: WayTable.errors(ballast)),
+            TargetCheck.failureRate(
+                "SDK via Ballast: client-visible errors <= 0.05%", failures: ballast.failed, of: ballast.requests, atMost: 0.0005,
+                measured: WayTable.errors(ballast)),
             WayTable.reduction(ballast, versus: direct),
         ]
         let summary = """

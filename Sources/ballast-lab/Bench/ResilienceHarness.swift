@@ -33,10 +33,11 @@ struct ResilienceHarness: Sendable {
     /// The section of a scenario that could not run its SDK ways (no venv): says so and
     /// what to do, instead of failing the whole suite.
     static func skipped(scenario: String, title: String, reason: any Error) -> BenchSection {
-        BenchSection(scenario: scenario, title: title,
-                     summary: "**Not run**: this scenario drives the official `anthropic` SDK through `bench/sdk_load.py`, "
-                        + "and that is not available here: \(reason). `make bench` installs it (`make venv`).",
-                     tables: [], figures: ["skipped": 1])
+        BenchSection(
+            scenario: scenario, title: title,
+            summary: "**Not run**: this scenario drives the official `anthropic` SDK through `bench/sdk_load.py`, "
+                + "and that is not available here: \(reason). `make bench` installs it (`make venv`).",
+            tables: [], figures: ["skipped": 1])
     }
 
     // MARK: The ways
@@ -49,8 +50,10 @@ struct ResilienceHarness: Sendable {
             let url = simulator.regions[0].baseURL + "/v1/messages"
             // `connection: close`: libcurl silently sends a request again when a reused
             // connection dies before any answer, which would hide resets from the baseline.
-            var headers: HTTPHeaders = ["content-type": "application/json", "anthropic-version": "2023-06-01",
-                                        "connection": "close"]
+            var headers: HTTPHeaders = [
+                "content-type": "application/json", "anthropic-version": "2023-06-01",
+                "connection": "close",
+            ]
             if let issuer = simulator.tokenIssuer {
                 headers.add("authorization", "Bearer \(issuer.issueToken())")
             } else {
@@ -60,8 +63,9 @@ struct ResilienceHarness: Sendable {
             let report = await ScheduledLoad(client: client).run(schedule, seed: context.seed, drain: drain) { segment, index in
                 let text = JSONText.escape(Self.prompt(segment: segment, index: index))
                 let body = #"{"model":"\#(Self.model)","max_tokens":\#(Self.maxTokens),"messages":[{"role":"user","content":"\#(text)"}]}"#
-                return UpstreamRequest(url: url, headers: fixedHeaders, body: Array(body.utf8),
-                                       timeouts: UpstreamTimeouts(connect: 2, firstByte: 60, idle: 30, total: 60))
+                return UpstreamRequest(
+                    url: url, headers: fixedHeaders, body: Array(body.utf8),
+                    timeouts: UpstreamTimeouts(connect: 2, firstByte: 60, idle: 30, total: 60))
             }
             return WayResult(name: "unprotected", load: report, upstream: simulator.regions.map(\.stats))
         }
@@ -70,8 +74,9 @@ struct ResilienceHarness: Sendable {
     /// The official SDK with its default retries, straight at the first region.
     func sdkDirect() async throws -> WayResult {
         try await withSimulator(label: "sdk-direct") { simulator in
-            var options = SDKLoadOptions(label: "\(scenario)-direct", baseURL: simulator.regions[0].baseURL,
-                                         schedule: schedule, seed: context.seed)
+            var options = SDKLoadOptions(
+                label: "\(scenario)-direct", baseURL: simulator.regions[0].baseURL,
+                schedule: schedule, seed: context.seed)
             options.drain = drain
             if let issuer = simulator.tokenIssuer {
                 options.bearerTokenURL = issuer.tokenURL
@@ -87,17 +92,21 @@ struct ResilienceHarness: Sendable {
     ///   - upstreamYAML: extra lines of the `upstream` section (two spaces in), e.g. to
     ///     turn hedging off.
     ///   - schedule: another load than the harness's, for a Ballast-only run.
-    func sdkViaBallast(name: String, upstreamYAML: String = "", schedule other: ArrivalSchedule? = nil,
-                       maxRetries: Int = 2, probeRetryAfter: Double = 0, client: UpstreamClient) async throws -> WayResult {
+    func sdkViaBallast(
+        name: String, upstreamYAML: String = "", schedule other: ArrivalSchedule? = nil,
+        maxRetries: Int = 2, probeRetryAfter: Double = 0, client: UpstreamClient
+    ) async throws -> WayResult {
         let label = name.lowercased().filter { $0.isLetter || $0.isNumber }
         return try await withSimulator(label: label) { simulator in
             var environment: [String: String] = [:]
             if simulator.tokenIssuer != nil { environment[SDKLoadDriver.secretEnvironment] = Self.oauthSecret }
-            let ballast = try BallastProcess(configYAML: ballastYAML(simulator: simulator, label: label, upstreamYAML: upstreamYAML),
-                                             directory: context.directory, environment: environment)
+            let ballast = try BallastProcess(
+                configYAML: ballastYAML(simulator: simulator, label: label, upstreamYAML: upstreamYAML),
+                directory: context.directory, environment: environment)
             defer { ballast.stop() }
-            var options = SDKLoadOptions(label: "\(scenario)-\(label)", baseURL: "http://\(ballast.proxyAddress)",
-                                         schedule: other ?? schedule, seed: context.seed)
+            var options = SDKLoadOptions(
+                label: "\(scenario)-\(label)", baseURL: "http://\(ballast.proxyAddress)",
+                schedule: other ?? schedule, seed: context.seed)
             options.maxRetries = maxRetries
             options.drain = drain
             options.probeRetryAfter = probeRetryAfter
@@ -140,7 +149,8 @@ struct ResilienceHarness: Sendable {
     private func ballastYAML(simulator: Simulator, label: String, upstreamYAML: String) -> String {
         let auth: String
         if let issuer = simulator.tokenIssuer {
-            auth = #"{ mode: oauth, token_url: "\#(issuer.tokenURL)", client_id: \#(issuer.config.clientID), client_secret_env: \#(SDKLoadDriver.secretEnvironment) }"#
+            auth =
+                #"{ mode: oauth, token_url: "\#(issuer.tokenURL)", client_id: \#(issuer.config.clientID), client_secret_env: \#(SDKLoadDriver.secretEnvironment) }"#
         } else {
             auth = "{ mode: passthrough }"
         }

@@ -36,24 +36,35 @@ struct RuleEvalScenario: BenchScenario {
         func p99(_ values: [Double]) -> Double { values.sorted()[min(values.count - 1, Int(Double(values.count) * 0.99))] }
         let target = 10.0
         let rows: [[String]] = [
-            ["200 rules, 1 h in memory (16 series)", "\(BenchFormat.ms(median(full.milliseconds))) ms",
-             "\(BenchFormat.ms(p99(full.milliseconds))) ms", "\(full.queries) of \(calls) calls", "<= \(BenchFormat.rate(target)) ms"],
-            ["baseline: 1 rule, same telemetry", "\(BenchFormat.ms(median(single.milliseconds))) ms",
-             "\(BenchFormat.ms(p99(single.milliseconds))) ms", "\(single.queries)", ""],
-            ["baseline: the 200 rules' distinct queries, no engine", "\(BenchFormat.ms(median(raw.milliseconds))) ms",
-             "\(BenchFormat.ms(p99(raw.milliseconds))) ms", "\(raw.queries)", ""],
-            ["200 rules, 1 h in the gateway's store (SQLite rollups)", "\(BenchFormat.ms(median(stored.milliseconds))) ms",
-             "\(BenchFormat.ms(p99(stored.milliseconds))) ms", "\(stored.queries) of \(calls) calls", ""],
-            ["baseline: the same queries on that store, no engine", "\(BenchFormat.ms(median(storedRaw.milliseconds))) ms",
-             "\(BenchFormat.ms(p99(storedRaw.milliseconds))) ms", "\(storedRaw.queries)", ""],
+            [
+                "200 rules, 1 h in memory (16 series)", "\(BenchFormat.ms(median(full.milliseconds))) ms",
+                "\(BenchFormat.ms(p99(full.milliseconds))) ms", "\(full.queries) of \(calls) calls", "<= \(BenchFormat.rate(target)) ms",
+            ],
+            [
+                "baseline: 1 rule, same telemetry", "\(BenchFormat.ms(median(single.milliseconds))) ms",
+                "\(BenchFormat.ms(p99(single.milliseconds))) ms", "\(single.queries)", "",
+            ],
+            [
+                "baseline: the 200 rules' distinct queries, no engine", "\(BenchFormat.ms(median(raw.milliseconds))) ms",
+                "\(BenchFormat.ms(p99(raw.milliseconds))) ms", "\(raw.queries)", "",
+            ],
+            [
+                "200 rules, 1 h in the gateway's store (SQLite rollups)", "\(BenchFormat.ms(median(stored.milliseconds))) ms",
+                "\(BenchFormat.ms(p99(stored.milliseconds))) ms", "\(stored.queries) of \(calls) calls", "",
+            ],
+            [
+                "baseline: the same queries on that store, no engine", "\(BenchFormat.ms(median(storedRaw.milliseconds))) ms",
+                "\(BenchFormat.ms(p99(storedRaw.milliseconds))) ms", "\(storedRaw.queries)", "",
+            ],
         ]
         let table = BenchTable(columns: ["one evaluation step", "median", "p99", "window queries", "target"], rows: rows)
         // Judged on the path the gateway takes (its telemetry store, SQLite for older seconds),
         // not on the in-memory series, which only isolate the engine's own work.
-        let check = TargetCheck(target: "one evaluation of 200 rules over 1 h of the gateway's telemetry store <= 10 ms",
-                                measured: "\(BenchFormat.ms(median(stored.milliseconds))) ms (median of \(max(5, Self.steps / 5)); "
-                                    + "engine alone, in memory: \(BenchFormat.ms(median(full.milliseconds))) ms)",
-                                met: median(stored.milliseconds) <= target)
+        let check = TargetCheck(
+            target: "one evaluation of 200 rules over 1 h of the gateway's telemetry store <= 10 ms",
+            measured: "\(BenchFormat.ms(median(stored.milliseconds))) ms (median of \(max(5, Self.steps / 5)); "
+                + "engine alone, in memory: \(BenchFormat.ms(median(full.milliseconds))) ms)",
+            met: median(stored.milliseconds) <= target)
         let summary = """
             One `RuleEngine.evaluate` step of 200 rules (every function, selectors with regular expressions, \
             groupings, aggregations, arithmetic, attempt-level series, every action; windows from 10 s to 1 h) over \
@@ -71,23 +82,27 @@ struct RuleEvalScenario: BenchScenario {
             \(BenchFormat.ms(median(storedRaw.milliseconds))) ms (the engine's own work, in memory: \
             \(BenchFormat.ms(median(full.milliseconds))) ms). The shipped rules have windows of 2 minutes at most.
             """
-        return BenchSection(scenario: name, title: "Rule evaluation", summary: summary,
-                            tables: [table, TargetCheck.table([check])],
-                            figures: ["rules_200_1h_ms": median(full.milliseconds),
-                                      "rules_200_1h_p99_ms": p99(full.milliseconds),
-                                      "rules_1_1h_ms": median(single.milliseconds),
-                                      "rules_200_queries_only_ms": median(raw.milliseconds),
-                                      "rules_200_queries": Double(full.queries),
-                                      "rules_200_store_1h_ms": median(stored.milliseconds),
-                                      "rules_200_store_queries_only_ms": median(storedRaw.milliseconds)])
+        return BenchSection(
+            scenario: name, title: "Rule evaluation", summary: summary,
+            tables: [table, TargetCheck.table([check])],
+            figures: [
+                "rules_200_1h_ms": median(full.milliseconds),
+                "rules_200_1h_p99_ms": p99(full.milliseconds),
+                "rules_1_1h_ms": median(single.milliseconds),
+                "rules_200_queries_only_ms": median(raw.milliseconds),
+                "rules_200_queries": Double(full.queries),
+                "rules_200_store_1h_ms": median(stored.milliseconds),
+                "rules_200_store_queries_only_ms": median(storedRaw.milliseconds),
+            ])
     }
 
     /// An hour of requests written through the telemetry writer for the benchmark's regions and
     /// models, read through the gateway's source, with the last 5 minutes of attempts noted.
     private func gatewaySource(_ context: BenchContext) throws -> (source: TelemetryWindowSource, now: Double) {
         let path = context.directory.appendingPathComponent("rule-eval-hour.db").path
-        _ = try TelemetryBenchmark.measureWrites(path: path, records: 3_600 * 20, regions: RuleEvaluationBenchmark.regions,
-                                                 models: RuleEvaluationBenchmark.models, simulatedRate: 20, seed: context.seed)
+        _ = try TelemetryBenchmark.measureWrites(
+            path: path, records: 3_600 * 20, regions: RuleEvaluationBenchmark.regions,
+            models: RuleEvaluationBenchmark.models, simulatedRate: 20, seed: context.seed)
         let now = SystemClock().wallTime()
         let windows = try TelemetryWindows(store: try TelemetryStore(path: path))
         let source = TelemetryWindowSource(windows: windows, regions: RuleEvaluationBenchmark.regions)
@@ -97,9 +112,11 @@ struct RuleEvalScenario: BenchScenario {
             for region in RuleEvaluationBenchmark.regions {
                 for model in RuleEvaluationBenchmark.models {
                     let failed = random.unit() < 0.1
-                    source.record(attempt: AttemptRecord(time: now - Double(second) - 1, region: region, model: model, index: 1,
-                                                         status: failed ? 529 : 200, outcome: failed ? .upstream : .success,
-                                                         latency: 0.5 + random.unit()))
+                    source.record(
+                        attempt: AttemptRecord(
+                            time: now - Double(second) - 1, region: region, model: model, index: 1,
+                            status: failed ? 529 : 200, outcome: failed ? .upstream : .success,
+                            latency: 0.5 + random.unit()))
                 }
             }
         }

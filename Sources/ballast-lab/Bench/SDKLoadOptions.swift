@@ -23,12 +23,16 @@ struct SDKLoadOptions: Sendable {
     var probeRetryAfter: Double = 0
 
     var arguments: [String] {
-        var arguments = ["--base-url", baseURL, "--max-retries", "\(maxRetries)", "--schedule", schedule.json,
-                         "--seed", "\(seed)", "--drain", "\(drain)", "--timeout", "\(timeout)",
-                         "--probe-retry-after", "\(probeRetryAfter)"]
+        var arguments = [
+            "--base-url", baseURL, "--max-retries", "\(maxRetries)", "--schedule", schedule.json,
+            "--seed", "\(seed)", "--drain", "\(drain)", "--timeout", "\(timeout)",
+            "--probe-retry-after", "\(probeRetryAfter)",
+        ]
         if let bearerTokenURL {
-            arguments += ["--bearer-token-url", bearerTokenURL, "--client-id", clientID,
-                          "--client-secret-env", SDKLoadDriver.secretEnvironment]
+            arguments += [
+                "--bearer-token-url", bearerTokenURL, "--client-id", clientID,
+                "--client-secret-env", SDKLoadDriver.secretEnvironment,
+            ]
         }
         return arguments
     }

@@ -9,7 +9,8 @@ struct SDKLoadResult: Sendable {
 
     init(data: Data) throws {
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let requests = root["requests"] as? [[String: Any]] else {
+            let requests = root["requests"] as? [[String: Any]]
+        else {
             throw BenchError.processFailed("bench/sdk_load.py printed no `requests` list")
         }
         self.requests = requests.map(SDKRequestOutcome.init(json:))

@@ -13,8 +13,10 @@ struct ScheduledLoad: Sendable {
 
     /// - Parameter makeRequest: request `index` of segment `segment` (the same numbering
     ///   `bench/sdk_load.py` uses, so both build the same prompts).
-    func run(_ schedule: ArrivalSchedule, seed: UInt64, drain: Double,
-             makeRequest: @escaping @Sendable (_ segment: Int, _ index: Int) -> UpstreamRequest) async -> LoadReport {
+    func run(
+        _ schedule: ArrivalSchedule, seed: UInt64, drain: Double,
+        makeRequest: @escaping @Sendable (_ segment: Int, _ index: Int) -> UpstreamRequest
+    ) async -> LoadReport {
         let generator = LoadGenerator(client: client)
         let origin = ContinuousClock.now
         let runs = await withTaskGroup(of: (began: Double, report: LoadReport).self) { group in
@@ -23,8 +25,10 @@ struct ScheduledLoad: Sendable {
                 group.addTask {
                     try? await Task.sleep(until: origin + .milliseconds(Int64(offset * 1000)), clock: .continuous)
                     let began = Self.seconds(ContinuousClock.now - origin)
-                    let plan = LoadPlan(rate: segment.rate, duration: segment.seconds, drainTimeout: drain,
-                                        seed: seed &+ UInt64(number)) { index, _ in makeRequest(number, index) }
+                    let plan = LoadPlan(
+                        rate: segment.rate, duration: segment.seconds, drainTimeout: drain,
+                        seed: seed &+ UInt64(number)
+                    ) { index, _ in makeRequest(number, index) }
                     return (began, await generator.run(plan))
                 }
             }

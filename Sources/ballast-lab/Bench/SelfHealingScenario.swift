@@ -34,8 +34,9 @@ struct SelfHealingScenario: BenchScenario {
         let overload = Fault(start: context.seconds(10), duration: context.seconds(20), total: context.seconds(72))
         let overloadYAML = FaultRunner.simulatorYAML(fault: overload, faults: #"{ error_ratio: { "529": 0.4 } }"#)
         let modelFault = Fault(start: context.seconds(10), duration: context.seconds(20), total: context.seconds(70))
-        let modelYAML = FaultRunner.simulatorYAML(fault: modelFault, faults: #"{ error_ratio: { "529": 1 } }"#,
-                                                  models: [Self.failingModel], bothRegions: true)
+        let modelYAML = FaultRunner.simulatorYAML(
+            fault: modelFault, faults: #"{ error_ratio: { "529": 1 } }"#,
+            models: [Self.failingModel], bothRegions: true)
         let mixed = [LoadStream(model: Self.failingModel, rate: Self.rate / 2), LoadStream(model: Self.healthyModel, rate: Self.rate / 2)]
 
         async let protectedRun = runner.run(label: "region_outage", yaml: outageYAML, fault: outage, viaBallast: true, streams: one)
@@ -47,8 +48,10 @@ struct SelfHealingScenario: BenchScenario {
         var figures: [String: Double] = [:]
         var checks: [TargetCheck] = []
         var tables: [BenchTable] = []
-        tables.append(try outageTable(protectedResults[0], direct: directResults[0], fault: outage, figures: &figures, checks: &checks,
-                                      context: context))
+        tables.append(
+            try outageTable(
+                protectedResults[0], direct: directResults[0], fault: outage, figures: &figures, checks: &checks,
+                context: context))
         tables.append(try overloadTable(overloadResults[0], fault: overload, figures: &figures, checks: &checks, context: context))
         tables.append(try modelTable(modelResults, fault: modelFault, figures: &figures, checks: &checks, context: context))
         tables.append(TargetCheck.table(checks))
@@ -68,12 +71,15 @@ struct SelfHealingScenario: BenchScenario {
             again is the breaker working); a level flap is the degradation level rising again after it fell. The \
             figure "one evaluation of 200 rules over 1 h of telemetry" is in the `rule_eval` section.
             """
-        return BenchSection(scenario: name, title: "Self-healing with the shipped rules", summary: summary,
-                            tables: tables, figures: figures)
+        return BenchSection(
+            scenario: name, title: "Self-healing with the shipped rules", summary: summary,
+            tables: tables, figures: figures)
     }
 
-    private func outageTable(_ protected: FaultRunResult, direct: FaultRunResult, fault: Fault, figures: inout [String: Double],
-                             checks: inout [TargetCheck], context: BenchContext) throws -> BenchTable {
+    private func outageTable(
+        _ protected: FaultRunResult, direct: FaultRunResult, fault: Fault, figures: inout [String: Double],
+        checks: inout [TargetCheck], context: BenchContext
+    ) throws -> BenchTable {
         let audit = try AuditTimeline(path: protected.storePath!, origin: protected.simulatorStart)
         for line in try audit.lines() { context.log("region_outage audit: \(line)") }
         let reroute = try audit.first(AuditTimeline.regionChanges("primary"), from: fault.start).map { $0 - fault.start }
@@ -94,35 +100,46 @@ struct SelfHealingScenario: BenchScenario {
         figures["outage_primary_flaps"] = Double(flaps)
         figures["outage_degradation_changes"] = Double(levels)
         let target = Self.holdDown + 10
-        checks.append(TargetCheck(target: "region_outage: reroute within 1 s of the first failures",
-                                  measured: reroute.map { String(format: "%.2f s", $0) } ?? "no reroute",
-                                  met: reroute.map { $0 <= 1 } ?? false))
+        checks.append(
+            TargetCheck(
+                target: "region_outage: reroute within 1 s of the first failures",
+                measured: reroute.map { String(format: "%.2f s", $0) } ?? "no reroute",
+                met: reroute.map { $0 <= 1 } ?? false))
         checks.append(.atMost("region_outage: client-visible errors <= 0.1% during the outage", protected.faultErrorShare, 0.001))
-        checks.append(TargetCheck(
-            target: "region_outage: failback complete within hold-down + 10 s (\(BenchFormat.rate(target)) s) of the recovery",
-            measured: afterClose.map { String(format: "%.1f s after the circuit closed", $0) } ?? "not within the run",
-            met: afterClose.map { $0 <= target } ?? false))
+        checks.append(
+            TargetCheck(
+                target: "region_outage: failback complete within hold-down + 10 s (\(BenchFormat.rate(target)) s) of the recovery",
+                measured: afterClose.map { String(format: "%.1f s after the circuit closed", $0) } ?? "not within the run",
+                met: afterClose.map { $0 <= target } ?? false))
         checks.append(TargetCheck(target: "region_outage: zero flaps", measured: "\(flaps)", met: flaps == 0))
         return BenchTable(
-            columns: ["region_outage (\(BenchFormat.rate(fault.duration)) s refused of \(BenchFormat.rate(fault.total)) s)",
-                      "requests", "in outage", "errors in outage", "share", "by status", "reroute after fault",
-                      "circuit closed after recovery", "full failback after circuit closed", "full failback after recovery",
-                      "primary state changes", "flaps"],
+            columns: [
+                "region_outage (\(BenchFormat.rate(fault.duration)) s refused of \(BenchFormat.rate(fault.total)) s)",
+                "requests", "in outage", "errors in outage", "share", "by status", "reroute after fault",
+                "circuit closed after recovery", "full failback after circuit closed", "full failback after recovery",
+                "primary state changes", "flaps",
+            ],
             rows: [
-                ["direct to primary (unprotected, \(BenchFormat.rate(direct.total.elapsed)) s)", "\(direct.total.started)",
-                 "\(direct.startedInFault)", "\(direct.failedInFault)", BenchFormat.percent(direct.faultErrorShare), direct.statusText,
-                 "-", "-", "-", "-", "-", "-"],
-                ["through Ballast (shipped rules)", "\(protected.total.started)", "\(protected.startedInFault)",
-                 "\(protected.failedInFault)", BenchFormat.percent(protected.faultErrorShare), protected.statusText,
-                 reroute.map { "\(BenchFormat.ms($0 * 1000)) ms" } ?? "none",
-                 closed.map { String(format: "%.1f s", $0 - fault.end) } ?? "not within the run",
-                 afterClose.map { String(format: "%.1f s", $0) } ?? "not within the run",
-                 afterRecovery.map { String(format: "%.1f s", $0) } ?? "not within the run", "\(changes)", "\(flaps)"],
+                [
+                    "direct to primary (unprotected, \(BenchFormat.rate(direct.total.elapsed)) s)", "\(direct.total.started)",
+                    "\(direct.startedInFault)", "\(direct.failedInFault)", BenchFormat.percent(direct.faultErrorShare), direct.statusText,
+                    "-", "-", "-", "-", "-", "-",
+                ],
+                [
+                    "through Ballast (shipped rules)", "\(protected.total.started)", "\(protected.startedInFault)",
+                    "\(protected.failedInFault)", BenchFormat.percent(protected.faultErrorShare), protected.statusText,
+                    reroute.map { "\(BenchFormat.ms($0 * 1000)) ms" } ?? "none",
+                    closed.map { String(format: "%.1f s", $0 - fault.end) } ?? "not within the run",
+                    afterClose.map { String(format: "%.1f s", $0) } ?? "not within the run",
+                    afterRecovery.map { String(format: "%.1f s", $0) } ?? "not within the run", "\(changes)", "\(flaps)",
+                ],
             ])
     }
 
-    private func overloadTable(_ loaded: FaultRunResult, fault: Fault, figures: inout [String: Double],
-                               checks: inout [TargetCheck], context: BenchContext) throws -> BenchTable {
+    private func overloadTable(
+        _ loaded: FaultRunResult, fault: Fault, figures: inout [String: Double],
+        checks: inout [TargetCheck], context: BenchContext
+    ) throws -> BenchTable {
         let audit = try AuditTimeline(path: loaded.storePath!, origin: loaded.simulatorStart)
         for line in try audit.lines() { context.log("overload_529 audit: \(line)") }
         let levelChanges = try audit.count("kind = 'degradation_changed'")
@@ -139,29 +156,43 @@ struct SelfHealingScenario: BenchScenario {
         if let recovered { figures["overload_recovered_s"] = recovered - fault.end }
         figures["overload_level_flaps"] = Double(levelFlaps)
         figures["overload_primary_flaps"] = Double(circuitFlaps)
-        checks.append(TargetCheck(target: "overload_529: the ladder degrades during the fault",
-                                  measured: degraded.map { String(format: "level %d, %.1f s after the fault start", highest, $0 - fault.start) }
-                                    ?? "never",
-                                  met: degraded.map { $0 < fault.end } ?? false))
-        checks.append(TargetCheck(target: "overload_529: ... and recovers after it",
-                                  measured: recovered.map { String(format: "level 0 %.1f s after the fault end", $0 - fault.end) }
-                                    ?? "not within the run",
-                                  met: recovered != nil))
-        checks.append(TargetCheck(target: "overload_529: zero flaps (level and circuits)", measured: "\(levelFlaps + circuitFlaps)",
-                                  met: levelFlaps + circuitFlaps == 0))
+        checks.append(
+            TargetCheck(
+                target: "overload_529: the ladder degrades during the fault",
+                measured: degraded.map { String(format: "level %d, %.1f s after the fault start", highest, $0 - fault.start) }
+                    ?? "never",
+                met: degraded.map { $0 < fault.end } ?? false))
+        checks.append(
+            TargetCheck(
+                target: "overload_529: ... and recovers after it",
+                measured: recovered.map { String(format: "level 0 %.1f s after the fault end", $0 - fault.end) }
+                    ?? "not within the run",
+                met: recovered != nil))
+        checks.append(
+            TargetCheck(
+                target: "overload_529: zero flaps (level and circuits)", measured: "\(levelFlaps + circuitFlaps)",
+                met: levelFlaps + circuitFlaps == 0))
         return BenchTable(
-            columns: ["overload_529 (40% 529 for \(BenchFormat.rate(fault.duration)) s of \(BenchFormat.rate(fault.total)) s)",
-                      "requests", "in fault", "errors in fault", "share", "by status", "degraded after fault start", "highest level",
-                      "level 0 after fault end", "degradation changes", "level flaps", "region state changes", "circuit flaps"],
-            rows: [["through Ballast (shipped rules)", "\(loaded.total.started)", "\(loaded.startedInFault)",
+            columns: [
+                "overload_529 (40% 529 for \(BenchFormat.rate(fault.duration)) s of \(BenchFormat.rate(fault.total)) s)",
+                "requests", "in fault", "errors in fault", "share", "by status", "degraded after fault start", "highest level",
+                "level 0 after fault end", "degradation changes", "level flaps", "region state changes", "circuit flaps",
+            ],
+            rows: [
+                [
+                    "through Ballast (shipped rules)", "\(loaded.total.started)", "\(loaded.startedInFault)",
                     "\(loaded.failedInFault)", BenchFormat.percent(loaded.faultErrorShare), loaded.statusText,
                     degraded.map { String(format: "%.1f s", $0 - fault.start) } ?? "never", "\(highest)",
                     recovered.map { String(format: "%.1f s", $0 - fault.end) } ?? (degraded == nil ? "-" : "not within the run"),
-                    "\(levelChanges)", "\(levelFlaps)", "\(regionChanges)", "\(circuitFlaps)"]])
+                    "\(levelChanges)", "\(levelFlaps)", "\(regionChanges)", "\(circuitFlaps)",
+                ]
+            ])
     }
 
-    private func modelTable(_ results: [FaultRunResult], fault: Fault, figures: inout [String: Double],
-                            checks: inout [TargetCheck], context: BenchContext) throws -> BenchTable {
+    private func modelTable(
+        _ results: [FaultRunResult], fault: Fault, figures: inout [String: Double],
+        checks: inout [TargetCheck], context: BenchContext
+    ) throws -> BenchTable {
         let failing = results[0]
         let healthy = results[1]
         let audit = try AuditTimeline(path: failing.storePath!, origin: failing.simulatorStart)
@@ -173,35 +204,46 @@ struct SelfHealingScenario: BenchScenario {
         }
         let flaps = try audit.count(AuditTimeline.modelReopenedAfterClosing(model))
         let modelChanges = try audit.count(AuditTimeline.modelCircuitChanges(model))
-        let otherChanges = try audit.count("kind IN ('circuit_changed', 'route_shifted', 'degradation_changed') AND "
-            + "NOT (\(AuditTimeline.modelCircuitChanges(model)))")
+        let otherChanges = try audit.count(
+            "kind IN ('circuit_changed', 'route_shifted', 'degradation_changed') AND "
+                + "NOT (\(AuditTimeline.modelCircuitChanges(model)))")
         figures["model_outage_error_share"] = failing.faultErrorShare
         figures["model_outage_other_errors"] = Double(healthy.total.failed)
         if let fellBack { figures["model_outage_fallback_s"] = fellBack - fault.start }
         if let closed { figures["model_outage_recovered_s"] = closed - fault.end }
         figures["model_outage_flaps"] = Double(flaps)
         figures["model_outage_other_changes"] = Double(otherChanges)
-        checks.append(TargetCheck(target: "model_outage: the failing model falls back during the fault",
-                                  measured: fellBack.map { String(format: "%.1f s after the fault start", $0 - fault.start) } ?? "never",
-                                  met: fellBack.map { $0 < fault.end } ?? false))
-        checks.append(TargetCheck(target: "model_outage: the other models are untouched (no errors, no other state change)",
-                                  measured: "\(healthy.total.failed) errors, \(otherChanges) other changes",
-                                  met: healthy.total.failed == 0 && otherChanges == 0))
+        checks.append(
+            TargetCheck(
+                target: "model_outage: the failing model falls back during the fault",
+                measured: fellBack.map { String(format: "%.1f s after the fault start", $0 - fault.start) } ?? "never",
+                met: fellBack.map { $0 < fault.end } ?? false))
+        checks.append(
+            TargetCheck(
+                target: "model_outage: the other models are untouched (no errors, no other state change)",
+                measured: "\(healthy.total.failed) errors, \(otherChanges) other changes",
+                met: healthy.total.failed == 0 && otherChanges == 0))
         checks.append(TargetCheck(target: "model_outage: zero flaps", measured: "\(flaps)", met: flaps == 0))
         let duration = "\(BenchFormat.rate(fault.duration)) s of \(BenchFormat.rate(fault.total)) s"
         return BenchTable(
-            columns: ["model_outage (\(model) answers 529 in both regions for \(duration))", "requests", "in fault", "errors in fault",
-                      "share", "by status", "errors in the run", "fallback after fault start", "circuit closed after fault end",
-                      "its circuit changes", "other state changes", "flaps"],
+            columns: [
+                "model_outage (\(model) answers 529 in both regions for \(duration))", "requests", "in fault", "errors in fault",
+                "share", "by status", "errors in the run", "fallback after fault start", "circuit closed after fault end",
+                "its circuit changes", "other state changes", "flaps",
+            ],
             rows: [
-                ["\(model) (\(BenchFormat.rate(Self.rate / 2)) req/s)", "\(failing.total.started)", "\(failing.startedInFault)",
-                 "\(failing.failedInFault)", BenchFormat.percent(failing.faultErrorShare), failing.statusText, "\(failing.total.failed)",
-                 fellBack.map { String(format: "%.1f s", $0 - fault.start) } ?? "never",
-                 closed.map { String(format: "%.1f s", $0 - fault.end) } ?? (fellBack == nil ? "-" : "not within the run"),
-                 "\(modelChanges)", "\(otherChanges)", "\(flaps)"],
-                ["\(Self.healthyModel) (\(BenchFormat.rate(Self.rate / 2)) req/s)", "\(healthy.total.started)", "\(healthy.startedInFault)",
-                 "\(healthy.failedInFault)", BenchFormat.percent(healthy.faultErrorShare), healthy.statusText, "\(healthy.total.failed)",
-                 "-", "-", "-", "-", "-"],
+                [
+                    "\(model) (\(BenchFormat.rate(Self.rate / 2)) req/s)", "\(failing.total.started)", "\(failing.startedInFault)",
+                    "\(failing.failedInFault)", BenchFormat.percent(failing.faultErrorShare), failing.statusText, "\(failing.total.failed)",
+                    fellBack.map { String(format: "%.1f s", $0 - fault.start) } ?? "never",
+                    closed.map { String(format: "%.1f s", $0 - fault.end) } ?? (fellBack == nil ? "-" : "not within the run"),
+                    "\(modelChanges)", "\(otherChanges)", "\(flaps)",
+                ],
+                [
+                    "\(Self.healthyModel) (\(BenchFormat.rate(Self.rate / 2)) req/s)", "\(healthy.total.started)", "\(healthy.startedInFault)",
+                    "\(healthy.failedInFault)", BenchFormat.percent(healthy.faultErrorShare), healthy.statusText, "\(healthy.total.failed)",
+                    "-", "-", "-", "-", "-",
+                ],
             ])
     }
 }

@@ -43,22 +43,29 @@ struct SharedModeScenario: BenchScenario {
     static func startRedis(_ path: String, port: Int, tls: TestCertificates?) throws -> @Sendable () -> Void {
         let redis = Process()
         redis.executableURL = URL(fileURLWithPath: path)
-        let listen = tls.map { files in
-            ["--port", "0", "--tls-port", String(port), "--tls-cert-file", files.serverCertificate, "--tls-key-file",
-             files.serverKey, "--tls-ca-cert-file", files.authority, "--tls-auth-clients", "no"]
-        } ?? ["--port", String(port)]
+        let listen =
+            tls.map { files in
+                [
+                    "--port", "0", "--tls-port", String(port), "--tls-cert-file", files.serverCertificate, "--tls-key-file",
+                    files.serverKey, "--tls-ca-cert-file", files.authority, "--tls-auth-clients", "no",
+                ]
+            } ?? ["--port", String(port)]
         redis.arguments = listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
         redis.standardOutput = FileHandle.nullDevice
         redis.standardError = FileHandle.nullDevice
         try redis.run()
         // SIGKILL: redis-server inherits this process's blocked signals, so it ignores SIGTERM.
-        return { kill(redis.processIdentifier, SIGKILL); redis.waitUntilExit() }
+        return {
+            kill(redis.processIdentifier, SIGKILL)
+            redis.waitUntilExit()
+        }
     }
 
     func run(_ context: BenchContext) async throws -> BenchSection {
         guard let redisPath = ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first(where: FileManager.default.isExecutableFile) else {
-            return BenchSection(scenario: name, title: "Shared mode through Redis", summary: "**Not run**: redis-server is not installed (`make deps` installs it).",
-                                tables: [], figures: [:])
+            return BenchSection(
+                scenario: name, title: "Shared mode through Redis", summary: "**Not run**: redis-server is not installed (`make deps` installs it).",
+                tables: [], figures: [:])
         }
         let port = try LoopbackPort.free()
         let stopRedis = try Self.startRedis(redisPath, port: port, tls: nil)
@@ -74,16 +81,22 @@ struct SharedModeScenario: BenchScenario {
         try simulator.start()
         defer { simulator.stop() }
         let upstream = simulator.regions[0].baseURL
-        let alone = try BallastProcess(configYAML: Self.ballastYAML(upstream: upstream, store: context.directory.appendingPathComponent("alone.db").path,
-                                                                    redisPort: nil), directory: context.directory, environment: [:])
+        let alone = try BallastProcess(
+            configYAML: Self.ballastYAML(
+                upstream: upstream, store: context.directory.appendingPathComponent("alone.db").path,
+                redisPort: nil), directory: context.directory, environment: [:])
         defer { alone.stop() }
-        let shared = try BallastProcess(configYAML: Self.ballastYAML(upstream: upstream, store: context.directory.appendingPathComponent("shared.db").path,
-                                                                     redisPort: port), directory: context.directory, environment: [:])
+        let shared = try BallastProcess(
+            configYAML: Self.ballastYAML(
+                upstream: upstream, store: context.directory.appendingPathComponent("shared.db").path,
+                redisPort: port), directory: context.directory, environment: [:])
         defer { shared.stop() }
         let sharedTLS = try certificates.map { files in
-            try BallastProcess(configYAML: Self.ballastYAML(upstream: upstream, store: context.directory.appendingPathComponent("tls.db").path,
-                                                            redisPort: tlsPort, authority: files.authority),
-                               directory: context.directory, environment: [:])
+            try BallastProcess(
+                configYAML: Self.ballastYAML(
+                    upstream: upstream, store: context.directory.appendingPathComponent("tls.db").path,
+                    redisPort: tlsPort, authority: files.authority),
+                directory: context.directory, environment: [:])
         }
         defer { sharedTLS?.stop() }
         let client = context.makeLoadClient()
@@ -92,7 +105,8 @@ struct SharedModeScenario: BenchScenario {
         let rate = 1000.0
         context.log("shared_mode: warm-up")
         for url in [upstream, "http://\(alone.proxyAddress)", "http://\(shared.proxyAddress)"]
-            + (sharedTLS.map { ["http://\($0.proxyAddress)"] } ?? []) {
+            + (sharedTLS.map { ["http://\($0.proxyAddress)"] } ?? [])
+        {
             _ = await load.run(OverheadScenario.plan(baseURL: url, rate: rate, seconds: 1, seed: context.seed))
         }
         let tripsBefore = await Self.counter("ballast_shared_redis_round_trips_total", admin: shared.adminAddress, client: client)
@@ -105,11 +119,17 @@ struct SharedModeScenario: BenchScenario {
             let seed = context.seed &+ UInt64(round)
             direct.append(await load.run(OverheadScenario.plan(baseURL: upstream, rate: rate, seconds: context.seconds(5), seed: seed)))
             local.append(await load.run(OverheadScenario.plan(baseURL: "http://\(alone.proxyAddress)", rate: rate, seconds: context.seconds(5), seed: seed)))
-            sharedRuns.append(await load.run(OverheadScenario.plan(baseURL: "http://\(shared.proxyAddress)", rate: rate,
-                                                                   seconds: context.seconds(5), seed: seed)))
+            sharedRuns.append(
+                await load.run(
+                    OverheadScenario.plan(
+                        baseURL: "http://\(shared.proxyAddress)", rate: rate,
+                        seconds: context.seconds(5), seed: seed)))
             if let sharedTLS {
-                tlsRuns.append(await load.run(OverheadScenario.plan(baseURL: "http://\(sharedTLS.proxyAddress)", rate: rate,
-                                                                    seconds: context.seconds(5), seed: seed)))
+                tlsRuns.append(
+                    await load.run(
+                        OverheadScenario.plan(
+                            baseURL: "http://\(sharedTLS.proxyAddress)", rate: rate,
+                            seconds: context.seconds(5), seed: seed)))
             }
         }
         let tripsAfter = await Self.counter("ballast_shared_redis_round_trips_total", admin: shared.adminAddress, client: client)
@@ -121,21 +141,29 @@ struct SharedModeScenario: BenchScenario {
         let sharedAll = OverheadScenario.merged(sharedRuns)
         let tripsPerRequest = (tripsAfter - tripsBefore) / Double(max(1, sharedAll.started))
         func row(_ label: String, _ report: LoadReport) -> [String] {
-            let statuses = report.failedByStatus.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
+            let statuses =
+                report.failedByStatus.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }
                 + (report.transportFailures > 0 ? ["transport: \(report.transportFailures)"] : [])
-            return [label, "\(report.started)", report.failed == 0 ? "0" : "\(report.failed) (\(statuses.joined(separator: ", ")))",
-                    "\(BenchFormat.ms(report.latencyMs(50))) ms", "\(BenchFormat.ms(report.latencyMs(99))) ms",
-                    "\(BenchFormat.ms(report.latencyMs(50) - directAll.latencyMs(50))) ms",
-                    "\(BenchFormat.ms(report.latencyMs(99) - directAll.latencyMs(99))) ms"]
+            return [
+                label, "\(report.started)", report.failed == 0 ? "0" : "\(report.failed) (\(statuses.joined(separator: ", ")))",
+                "\(BenchFormat.ms(report.latencyMs(50))) ms", "\(BenchFormat.ms(report.latencyMs(99))) ms",
+                "\(BenchFormat.ms(report.latencyMs(50) - directAll.latencyMs(50))) ms",
+                "\(BenchFormat.ms(report.latencyMs(99) - directAll.latencyMs(99))) ms",
+            ]
         }
-        let table = BenchTable(columns: ["path", "requests", "failed", "p50", "p99", "added p50", "added p99"],
-                               rows: [row("direct to simulator", directAll), row("Ballast alone", localAll),
-                                      row("Ballast in shared mode (Redis)", sharedAll)]
-                                   + (tlsRuns.isEmpty ? [] : [row("Ballast in shared mode (Redis over TLS)", OverheadScenario.merged(tlsRuns))]))
+        let table = BenchTable(
+            columns: ["path", "requests", "failed", "p50", "p99", "added p50", "added p99"],
+            rows: [
+                row("direct to simulator", directAll), row("Ballast alone", localAll),
+                row("Ballast in shared mode (Redis)", sharedAll),
+            ]
+                + (tlsRuns.isEmpty ? [] : [row("Ballast in shared mode (Redis over TLS)", OverheadScenario.merged(tlsRuns))]))
         let extra50 = sharedAll.latencyMs(50) - localAll.latencyMs(50)
         let extra99 = sharedAll.latencyMs(99) - localAll.latencyMs(99)
-        var figures = ["shared_extra_p50_ms": extra50, "shared_extra_p99_ms": extra99,
-                       "redis_round_trips_per_request": tripsPerRequest, "shared_failed": Double(sharedAll.failed)]
+        var figures = [
+            "shared_extra_p50_ms": extra50, "shared_extra_p99_ms": extra99,
+            "redis_round_trips_per_request": tripsPerRequest, "shared_failed": Double(sharedAll.failed),
+        ]
         var tlsText = " Over TLS: **not run** (`openssl` could not make the test certificates)."
         if !tlsRuns.isEmpty {
             let tlsAll = OverheadScenario.merged(tlsRuns)
@@ -144,8 +172,9 @@ struct SharedModeScenario: BenchScenario {
             figures["tls_extra_p50_ms"] = tls50
             figures["tls_extra_p99_ms"] = tls99
             figures["tls_failed"] = Double(tlsAll.failed)
-            tlsText = " Over TLS (a second redis-server serving TLS only; backend up: \(tlsUp == 1 ? "yes" : "no")), shared mode " +
-                "adds **\(BenchFormat.ms(tls50)) ms at p50 and \(BenchFormat.ms(tls99)) ms at p99** more than over plain TCP."
+            tlsText =
+                " Over TLS (a second redis-server serving TLS only; backend up: \(tlsUp == 1 ? "yes" : "no")), shared mode "
+                + "adds **\(BenchFormat.ms(tls50)) ms at p50 and \(BenchFormat.ms(tls99)) ms at p99** more than over plain TCP."
         }
         let summary = """
             The same open-loop load (\(Int(rate)) req/s, alternating rounds) straight at a simulated region that \

@@ -51,10 +51,13 @@ struct SoakScenario: BenchScenario {
             primary.append("      - { at: \(base + 180)s, for: 40s, faults: { refuse_connections: true } }")
             primary.append(#"      - { at: \#(base + 300)s, for: 60s, faults: { error_ratio: { "529": 0.5, "503": 0.2 }, reset_ratio: 0.05 } }"#)
             primary.append("      - { at: \(base + 420)s, for: 60s, faults: { stream_error_ratio: 0.2 } }")
-            primary.append("      - { at: \(base + 510)s, for: 45s, latency: { first_byte: 400ms, slow_tail: { ratio: 0.2, factor: 8 }, stall: { ratio: 0.02, duration: 3s } } }")
+            primary.append(
+                "      - { at: \(base + 510)s, for: 45s, latency: { first_byte: 400ms, slow_tail: { ratio: 0.2, factor: 8 }, stall: { ratio: 0.02, duration: 3s } } }"
+            )
             standby.append(#"      - { at: \#(base + 555)s, for: 30s, faults: { error_ratio: { "429": 0.5 } } }"#)
         }
-        let latency = "{ first_byte: { median: 30ms, spread: 0.3 }, token_interval: 1ms, slow_tail: { ratio: 0.02, factor: 4 }, stall: { ratio: 0.002, duration: 2s } }"
+        let latency =
+            "{ first_byte: { median: 30ms, spread: 0.3 }, token_interval: 1ms, slow_tail: { ratio: 0.02, factor: 4 }, stall: { ratio: 0.002, duration: 2s } }"
         return """
             seed: 7
             regions:
@@ -96,8 +99,9 @@ struct SoakScenario: BenchScenario {
         let store = context.directory.appendingPathComponent("soak.db").path
         let rules = FileManager.default.currentDirectoryPath + "/rules/*.yaml"
         let ballast = try BallastProcess(
-            configYAML: Self.ballastYAML(primary: simulator.regions[0].baseURL, standby: simulator.regions[1].baseURL,
-                                         store: store, rules: rules),
+            configYAML: Self.ballastYAML(
+                primary: simulator.regions[0].baseURL, standby: simulator.regions[1].baseURL,
+                store: store, rules: rules),
             directory: context.directory, environment: [:])
         defer { ballast.stop() }
         let client = context.makeLoadClient()
@@ -109,18 +113,24 @@ struct SoakScenario: BenchScenario {
             let plan = LoadPlan(rate: Self.rate, duration: 60, drainTimeout: 30, seed: context.seed &+ UInt64(minute)) { index, draw in
                 let stream = draw < 0.3
                 let body = #"{"model":"claude-sonnet-4-6","max_tokens":64,"stream":\#(stream),"messages":[{"role":"user","content":"soak \#(index)"}]}"#
-                return UpstreamRequest(url: base, headers: ["content-type": "application/json", "x-api-key": "sk-soak",
-                                                            "anthropic-version": "2023-06-01"],
-                                       body: Array(body.utf8), timeouts: UpstreamTimeouts(connect: 2, firstByte: 30, idle: 30, total: 60))
+                return UpstreamRequest(
+                    url: base,
+                    headers: [
+                        "content-type": "application/json", "x-api-key": "sk-soak",
+                        "anthropic-version": "2023-06-01",
+                    ],
+                    body: Array(body.utf8), timeouts: UpstreamTimeouts(connect: 2, firstByte: 30, idle: 30, total: 60))
             }
             let report = await LoadGenerator(client: client).run(plan)
-            let sample = Minute(index: minute + 1, started: report.started, succeeded: report.succeeded, failed: report.failed,
-                                p50: report.latencyMs(50), p99: report.latencyMs(99), p999: report.latencyMs(99.9),
-                                rss: ballast.residentBytes, descriptors: Self.openDescriptors(ballast.process.processIdentifier),
-                                storeBytes: Self.storeBytes(store))
+            let sample = Minute(
+                index: minute + 1, started: report.started, succeeded: report.succeeded, failed: report.failed,
+                p50: report.latencyMs(50), p99: report.latencyMs(99), p999: report.latencyMs(99.9),
+                rss: ballast.residentBytes, descriptors: Self.openDescriptors(ballast.process.processIdentifier),
+                storeBytes: Self.storeBytes(store))
             samples.append(sample)
-            context.log("soak: minute \(sample.index)/\(minutes): \(sample.succeeded)/\(sample.started) ok, p99 \(BenchFormat.ms(sample.p99)) ms, "
-                        + "RSS \(BenchFormat.mib(sample.rss)), \(sample.descriptors) fds, store \(BenchFormat.mib(Double(sample.storeBytes)))")
+            context.log(
+                "soak: minute \(sample.index)/\(minutes): \(sample.succeeded)/\(sample.started) ok, p99 \(BenchFormat.ms(sample.p99)) ms, "
+                    + "RSS \(BenchFormat.mib(sample.rss)), \(sample.descriptors) fds, store \(BenchFormat.mib(Double(sample.storeBytes)))")
         }
         return section(samples, minutes: minutes)
     }
@@ -138,22 +148,31 @@ struct SoakScenario: BenchScenario {
         let started = samples.map(\.started).reduce(0, +)
         let succeeded = samples.map(\.succeeded).reduce(0, +)
         let longEnough = samples.count > Self.warmUpMinutes
-        let memoryVerdict = !longEnough ? "not measured (the run is shorter than the warm-up)"
+        let memoryVerdict =
+            !longEnough
+            ? "not measured (the run is shorter than the warm-up)"
             : memoryGrowth <= Self.memoryGrowthTarget ? "met" : "MISSED"
         let descriptorVerdict = !longEnough ? "not measured" : descriptorGrowth <= Self.descriptorGrowthTarget ? "met" : "MISSED"
         let table = BenchTable(
             columns: ["minute", "requests", "ok", "p50 ms", "p99 ms", "p99.9 ms", "Ballast RSS", "open fds", "store size"],
             rows: samples.map { sample in
-                [String(sample.index), String(sample.started), BenchFormat.percent(Double(sample.succeeded) / Double(max(1, sample.started))),
-                 BenchFormat.ms(sample.p50), BenchFormat.ms(sample.p99), BenchFormat.ms(sample.p999),
-                 BenchFormat.mib(sample.rss), String(sample.descriptors), BenchFormat.mib(Double(sample.storeBytes))]
+                [
+                    String(sample.index), String(sample.started), BenchFormat.percent(Double(sample.succeeded) / Double(max(1, sample.started))),
+                    BenchFormat.ms(sample.p50), BenchFormat.ms(sample.p99), BenchFormat.ms(sample.p999),
+                    BenchFormat.mib(sample.rss), String(sample.descriptors), BenchFormat.mib(Double(sample.storeBytes)),
+                ]
             })
         let targets = BenchTable(
             columns: ["after the \(Self.warmUpMinutes)-minute warm-up", "measured", "target", "verdict"],
             rows: [
-                ["resident memory growth (minute \(warm.index) to the mean of the last \(tail.count))",
-                 BenchFormat.percent(memoryGrowth), "<= \(BenchFormat.percent(Self.memoryGrowthTarget))", memoryVerdict],
-                ["open file descriptors growth (lowest of the last 5 minutes against the lowest of the first 5 after the warm-up)", String(descriptorGrowth), "<= \(Self.descriptorGrowthTarget)", descriptorVerdict],
+                [
+                    "resident memory growth (minute \(warm.index) to the mean of the last \(tail.count))",
+                    BenchFormat.percent(memoryGrowth), "<= \(BenchFormat.percent(Self.memoryGrowthTarget))", memoryVerdict,
+                ],
+                [
+                    "open file descriptors growth (lowest of the last 5 minutes against the lowest of the first 5 after the warm-up)", String(descriptorGrowth),
+                    "<= \(Self.descriptorGrowthTarget)", descriptorVerdict,
+                ],
             ])
         let summary = """
             \(minutes) minutes at \(Int(Self.rate)) req/s (30% streamed) through Ballast with the shipped rules, while \
@@ -162,11 +181,14 @@ struct SoakScenario: BenchScenario {
             minute. **\(BenchFormat.percent(Double(succeeded) / Double(max(1, started))))** of \(started) requests \
             succeeded. The store grows by design until the raw retention (`store.raw_retention`) starts deleting.
             """
-        return BenchSection(scenario: name, title: "Soak", summary: summary, tables: [targets, table],
-                            figures: ["minutes": Double(minutes), "requests": Double(started),
-                                      "success_ratio": Double(succeeded) / Double(max(1, started)),
-                                      "rss_growth_after_warmup": memoryGrowth, "fd_growth_after_warmup": Double(descriptorGrowth),
-                                      "end_rss_bytes": endRSS, "end_store_bytes": Double(samples.last?.storeBytes ?? 0)])
+        return BenchSection(
+            scenario: name, title: "Soak", summary: summary, tables: [targets, table],
+            figures: [
+                "minutes": Double(minutes), "requests": Double(started),
+                "success_ratio": Double(succeeded) / Double(max(1, started)),
+                "rss_growth_after_warmup": memoryGrowth, "fd_growth_after_warmup": Double(descriptorGrowth),
+                "end_rss_bytes": endRSS, "end_store_bytes": Double(samples.last?.storeBytes ?? 0),
+            ])
     }
 
     static func openDescriptors(_ pid: Int32) -> Int {

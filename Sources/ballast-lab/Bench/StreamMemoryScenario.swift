@@ -17,8 +17,9 @@ struct StreamMemoryScenario: BenchScenario {
         defer { simulator.stop() }
         let direct = simulator.regions[0].baseURL
         let ballast = try BallastProcess(
-            configYAML: OverheadScenario.ballastYAML(upstream: direct,
-                                                     store: context.directory.appendingPathComponent("stream.db").path),
+            configYAML: OverheadScenario.ballastYAML(
+                upstream: direct,
+                store: context.directory.appendingPathComponent("stream.db").path),
             directory: context.directory, environment: [:])
         defer { ballast.stop() }
         let client = context.makeLoadClient()
@@ -27,12 +28,15 @@ struct StreamMemoryScenario: BenchScenario {
         let deltaBytes = 64 * 1024
         let deltas = max(64, Int(16_384 * context.scale))  // 16,384 x 64 KiB = 1 GiB at full scale
         func request(_ base: String) -> UpstreamRequest {
-            UpstreamRequest(url: base + "/v1/messages",
-                            headers: ["content-type": "application/json", "x-api-key": "sk-bench",
-                                      "x-sim-output-tokens": "\(deltas)", "x-sim-delta-bytes": "\(deltaBytes)",
-                                      "x-sim-token-interval-ms": "0"],
-                            body: Array(#"{"model":"m","max_tokens":100000000,"stream":true,"messages":[{"role":"user","content":"go"}]}"#.utf8),
-                            timeouts: UpstreamTimeouts(connect: 2, firstByte: 10, idle: 10, total: 600))
+            UpstreamRequest(
+                url: base + "/v1/messages",
+                headers: [
+                    "content-type": "application/json", "x-api-key": "sk-bench",
+                    "x-sim-output-tokens": "\(deltas)", "x-sim-delta-bytes": "\(deltaBytes)",
+                    "x-sim-token-interval-ms": "0",
+                ],
+                body: Array(#"{"model":"m","max_tokens":100000000,"stream":true,"messages":[{"role":"user","content":"go"}]}"#.utf8),
+                timeouts: UpstreamTimeouts(connect: 2, firstByte: 10, idle: 10, total: 600))
         }
         func fetch(_ base: String) async -> (ResponseCollector.Result, Double, Int) {
             let counter = ByteCounter()
@@ -63,11 +67,15 @@ struct StreamMemoryScenario: BenchScenario {
         let table = BenchTable(
             columns: ["path", "bytes", "seconds", "MiB/s", "Ballast RSS before", "Ballast RSS peak", "growth"],
             rows: [
-                ["direct to simulator", "\(directBytes)", String(format: "%.2f", directSeconds),
-                 String(format: "%.0f", Double(directBytes) / 1_048_576 / directSeconds), "", "", ""],
-                ["through Ballast", "\(proxiedBytes)", String(format: "%.2f", proxiedSeconds),
-                 String(format: "%.0f", Double(proxiedBytes) / 1_048_576 / proxiedSeconds),
-                 BenchFormat.mib(baseline), BenchFormat.mib(Double(peak.load(ordering: .relaxed))), BenchFormat.mib(growth)],
+                [
+                    "direct to simulator", "\(directBytes)", String(format: "%.2f", directSeconds),
+                    String(format: "%.0f", Double(directBytes) / 1_048_576 / directSeconds), "", "", "",
+                ],
+                [
+                    "through Ballast", "\(proxiedBytes)", String(format: "%.2f", proxiedSeconds),
+                    String(format: "%.0f", Double(proxiedBytes) / 1_048_576 / proxiedSeconds),
+                    BenchFormat.mib(baseline), BenchFormat.mib(Double(peak.load(ordering: .relaxed))), BenchFormat.mib(growth),
+                ],
             ])
         let ok = proxiedResult.completion.error == nil && proxiedBytes == directBytes
         let summary = """
@@ -77,9 +85,12 @@ struct StreamMemoryScenario: BenchScenario {
             **\(BenchFormat.ratio((Double(proxiedBytes) / proxiedSeconds) / (Double(directBytes) / directSeconds)))** of the \
             direct fetch. \(ok ? "Every byte arrived." : "The proxied stream did NOT arrive whole: \(proxiedResult.completion.error.map { "\($0)" } ?? "byte count differs").")
             """
-        return BenchSection(scenario: name, title: "Streaming memory", summary: summary, tables: [table],
-                            figures: ["stream_bytes": Double(proxiedBytes), "rss_growth_bytes": growth,
-                                      "direct_seconds": directSeconds, "ballast_seconds": proxiedSeconds])
+        return BenchSection(
+            scenario: name, title: "Streaming memory", summary: summary, tables: [table],
+            figures: [
+                "stream_bytes": Double(proxiedBytes), "rss_growth_bytes": growth,
+                "direct_seconds": directSeconds, "ballast_seconds": proxiedSeconds,
+            ])
     }
 }
 

@@ -37,13 +37,16 @@ struct TailLatencyScenario: BenchScenario {
         }
         let schedule = ArrivalSchedule(rate: Self.rate, seconds: context.seconds(25))
         let tailConfig = try SimulatorConfig.parse(Self.simulatorYAML(seed: context.seed, tail: true), file: "<\(name) simulator>")
-        let healthyConfig = try SimulatorConfig.parse(Self.simulatorYAML(seed: context.seed, tail: false),
-                                                      file: "<\(name) healthy simulator>")
-        let harness = ResilienceHarness(context: context, driver: driver, scenario: name, simulatorConfig: tailConfig,
-                                        schedule: schedule)
-        let healthyHarness = ResilienceHarness(context: context, driver: driver, scenario: "\(name)-healthy",
-                                               simulatorConfig: healthyConfig,
-                                               schedule: ArrivalSchedule(rate: Self.rate, seconds: context.seconds(10)))
+        let healthyConfig = try SimulatorConfig.parse(
+            Self.simulatorYAML(seed: context.seed, tail: false),
+            file: "<\(name) healthy simulator>")
+        let harness = ResilienceHarness(
+            context: context, driver: driver, scenario: name, simulatorConfig: tailConfig,
+            schedule: schedule)
+        let healthyHarness = ResilienceHarness(
+            context: context, driver: driver, scenario: "\(name)-healthy",
+            simulatorConfig: healthyConfig,
+            schedule: ArrivalSchedule(rate: Self.rate, seconds: context.seconds(10)))
         let client = context.makeLoadClient()
         defer { client.shutdown() }
         var healthy = try await healthyHarness.sdkDirect()
@@ -51,8 +54,9 @@ struct TailLatencyScenario: BenchScenario {
         let unprotected = try await harness.unprotected(client: client)
         let direct = try await harness.sdkDirect()
         let ballast = try await harness.sdkViaBallast(name: "SDK via Ballast", client: client)
-        let noHedge = try await harness.sdkViaBallast(name: "SDK via Ballast, hedging off",
-                                                      upstreamYAML: "  hedge: { enabled: false }", client: client)
+        let noHedge = try await harness.sdkViaBallast(
+            name: "SDK via Ballast, hedging off",
+            upstreamYAML: "  hedge: { enabled: false }", client: client)
         let ways = [healthy, unprotected, direct, ballast, noHedge]
 
         // The targets (docs/benchmarks.md, "Tail latency and hedging"), against the unprotected path in the same run.
@@ -61,12 +65,15 @@ struct TailLatencyScenario: BenchScenario {
         let p99Ratio = ballast.p99 / max(unprotected.p99, 1e-9)
         let p999Ratio = ballast.p999 / max(unprotected.p999, 1e-9)
         let checks = [
-            TargetCheck(target: "SDK via Ballast: p99 <= 0.6x the unprotected path's (\(BenchFormat.ms(unprotected.p99)) ms)",
-                        measured: "\(BenchFormat.ms(ballast.p99)) ms = \(BenchFormat.ratio(p99Ratio))", met: p99Ratio <= 0.6),
-            TargetCheck(target: "SDK via Ballast: p99.9 <= 0.2x the unprotected path's (\(BenchFormat.ms(unprotected.p999)) ms)",
-                        measured: "\(BenchFormat.ms(ballast.p999)) ms = \(BenchFormat.ratio(p999Ratio))", met: p999Ratio <= 0.2),
-            TargetCheck(target: "upstream attempts per request <= 1.06", measured: String(format: "%.3f", ballast.attemptsPerRequest),
-                        met: ballast.attemptsPerRequest <= 1.06),
+            TargetCheck(
+                target: "SDK via Ballast: p99 <= 0.6x the unprotected path's (\(BenchFormat.ms(unprotected.p99)) ms)",
+                measured: "\(BenchFormat.ms(ballast.p99)) ms = \(BenchFormat.ratio(p99Ratio))", met: p99Ratio <= 0.6),
+            TargetCheck(
+                target: "SDK via Ballast: p99.9 <= 0.2x the unprotected path's (\(BenchFormat.ms(unprotected.p999)) ms)",
+                measured: "\(BenchFormat.ms(ballast.p999)) ms = \(BenchFormat.ratio(p999Ratio))", met: p999Ratio <= 0.2),
+            TargetCheck(
+                target: "upstream attempts per request <= 1.06", measured: String(format: "%.3f", ballast.attemptsPerRequest),
+                met: ballast.attemptsPerRequest <= 1.06),
             TargetCheck.atMost("hedge overhead (hedged attempts / requests) <= 5%", hedgeShare, 0.05),
         ]
         let tokens = ballast.hedgeTokens.map { String(format: "%.0f", $0) } ?? "?"
@@ -87,11 +94,15 @@ struct TailLatencyScenario: BenchScenario {
         var tables = [WayTable.outcomes(ways)]
         if let counters = WayTable.ballast(ways) { tables.append(counters) }
         tables.append(TargetCheck.table(checks))
-        var figures: [String: Double] = ["rate": Self.rate, "seconds": schedule.totalSeconds,
-                                         "healthy_p95_ms": healthy.p95, "p999_gain_from_hedging": p999Gain,
-                                         "p99_ratio_to_unprotected": p99Ratio, "p999_ratio_to_unprotected": p999Ratio]
-        for (way, prefix) in [(healthy, "healthy"), (unprotected, "unprotected"), (direct, "sdk_direct"), (ballast, "ballast"),
-                              (noHedge, "ballast_no_hedge")] {
+        var figures: [String: Double] = [
+            "rate": Self.rate, "seconds": schedule.totalSeconds,
+            "healthy_p95_ms": healthy.p95, "p999_gain_from_hedging": p999Gain,
+            "p99_ratio_to_unprotected": p99Ratio, "p999_ratio_to_unprotected": p999Ratio,
+        ]
+        for (way, prefix) in [
+            (healthy, "healthy"), (unprotected, "unprotected"), (direct, "sdk_direct"), (ballast, "ballast"),
+            (noHedge, "ballast_no_hedge"),
+        ] {
             figures.merge(WayTable.figures(way, prefix: prefix)) { $1 }
         }
         return BenchSection(scenario: name, title: Self.title, summary: summary, tables: tables, figures: figures)

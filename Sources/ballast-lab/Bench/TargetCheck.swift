@@ -9,8 +9,9 @@ struct TargetCheck: Sendable {
     var met: Bool?
 
     static func table(_ checks: [TargetCheck]) -> BenchTable {
-        BenchTable(columns: ["target", "measured", "verdict"],
-                   rows: checks.map { [$0.target, $0.measured, $0.met.map { $0 ? "met" : "**missed**" } ?? "not measurable"] })
+        BenchTable(
+            columns: ["target", "measured", "verdict"],
+            rows: checks.map { [$0.target, $0.measured, $0.met.map { $0 ? "met" : "**missed**" } ?? "not measurable"] })
     }
 
     /// `value <= limit`, both shown as percentages.
@@ -22,8 +23,10 @@ struct TargetCheck: Sendable {
     /// rate's 95 % upper bound is within the limit too. Zero failures in 3,000 requests say the
     /// rate is below 0.1 % with 95 % confidence, not that it is below 0.05 %: such a run is
     /// "not measurable" for a 0.05 % target (it needed at least 6,000 requests).
-    static func failureRate(_ target: String, failures: Int, of total: Int, atMost limit: Double,
-                            measured: String? = nil) -> TargetCheck {
+    static func failureRate(
+        _ target: String, failures: Int, of total: Int, atMost limit: Double,
+        measured: String? = nil
+    ) -> TargetCheck {
         let rate = total == 0 ? 0 : Double(failures) / Double(total)
         let upper = upperBound95(failures: failures, of: total)
         let text = (measured ?? BenchFormat.percent(rate)) + " (95% upper bound \(BenchFormat.percent(upper)))"

@@ -18,8 +18,9 @@ struct TelemetryScenario: BenchScenario {
         context.log("telemetry: writer, \(records) records")
         let writerPath = context.directory.appendingPathComponent("telemetry-writer.db").path
         let writer = try TelemetryBenchmark.measureWrites(path: writerPath, records: records, seed: context.seed)
-        let baseline = try Self.plainInserts(path: context.directory.appendingPathComponent("plain.db").path,
-                                             rows: records)
+        let baseline = try Self.plainInserts(
+            path: context.directory.appendingPathComponent("plain.db").path,
+            rows: records)
 
         context.log("telemetry: /metrics with 20 regions x 10 models")
         let render = Self.metricsRender()
@@ -43,23 +44,35 @@ struct TelemetryScenario: BenchScenario {
         let streakMedian = try Self.median(runs: 30) { _ = try live.consecutiveFailures(filter: primary) }
         // What the minute rollups save: the same hour summed from its 3,600 x 6 second rows.
         let scanMedian = try Self.secondRowScan(store: store, runs: 10)
-        let table = BenchTable(columns: ["measure", "value", "baseline in this run", "ratio", "target"], rows: [
-            ["records written per second (rows + attempts + rollups, batched)", BenchFormat.rate(writer.recordsPerSecond),
-             "\(BenchFormat.rate(baseline)) plain prepared inserts/s into one table",
-             BenchFormat.ratio(writer.recordsPerSecond / baseline), ">= 100,000/s"],
-            ["`/metrics` render, 20 regions x 10 models (median of 50)", "\(BenchFormat.ms(render.median * 1000)) ms",
-             "\(render.lines) lines", "", "<= 5 ms"],
-            ["window query over 1 h of second rollups (median of 30)", "\(BenchFormat.ms(queryMedian * 1000)) ms",
-             "72,000 requests in the hour", "", "<= 5 ms"],
-            ["the same, one region and model", "\(BenchFormat.ms(oneSeriesMedian * 1000)) ms", "", "", ""],
-            ["the same with a writer (its 300 s ring in memory, the rest from disk)", "\(BenchFormat.ms(liveHourMedian * 1000)) ms",
-             "", "", ""],
-            ["window query over 60 s, from the ring", "\(BenchFormat.ms(ringMinuteMedian * 1000)) ms", "", "", ""],
-            ["`consecutiveFailures`, one region", "\(BenchFormat.ms(streakMedian * 1000)) ms", "", "", ""],
-            ["for comparison: the hour summed from every second row (SQL scan + decode, median of 10)",
-             "\(BenchFormat.ms(scanMedian * 1000)) ms", "\(BenchFormat.ms(queryMedian * 1000)) ms with minute rows",
-             BenchFormat.ratio(scanMedian / queryMedian), ""],
-        ])
+        let table = BenchTable(
+            columns: ["measure", "value", "baseline in this run", "ratio", "target"],
+            rows: [
+                [
+                    "records written per second (rows + attempts + rollups, batched)", BenchFormat.rate(writer.recordsPerSecond),
+                    "\(BenchFormat.rate(baseline)) plain prepared inserts/s into one table",
+                    BenchFormat.ratio(writer.recordsPerSecond / baseline), ">= 100,000/s",
+                ],
+                [
+                    "`/metrics` render, 20 regions x 10 models (median of 50)", "\(BenchFormat.ms(render.median * 1000)) ms",
+                    "\(render.lines) lines", "", "<= 5 ms",
+                ],
+                [
+                    "window query over 1 h of second rollups (median of 30)", "\(BenchFormat.ms(queryMedian * 1000)) ms",
+                    "72,000 requests in the hour", "", "<= 5 ms",
+                ],
+                ["the same, one region and model", "\(BenchFormat.ms(oneSeriesMedian * 1000)) ms", "", "", ""],
+                [
+                    "the same with a writer (its 300 s ring in memory, the rest from disk)", "\(BenchFormat.ms(liveHourMedian * 1000)) ms",
+                    "", "", "",
+                ],
+                ["window query over 60 s, from the ring", "\(BenchFormat.ms(ringMinuteMedian * 1000)) ms", "", "", ""],
+                ["`consecutiveFailures`, one region", "\(BenchFormat.ms(streakMedian * 1000)) ms", "", "", ""],
+                [
+                    "for comparison: the hour summed from every second row (SQL scan + decode, median of 10)",
+                    "\(BenchFormat.ms(scanMedian * 1000)) ms", "\(BenchFormat.ms(queryMedian * 1000)) ms with minute rows",
+                    BenchFormat.ratio(scanMedian / queryMedian), "",
+                ],
+            ])
         let summary = """
             The writer sustained **\(BenchFormat.rate(writer.recordsPerSecond)) records/s** \
             (\(BenchFormat.ratio(writer.recordsPerSecond / baseline)) of plain single-table inserts in the same run, \
@@ -68,16 +81,19 @@ struct TelemetryScenario: BenchScenario {
             **\(BenchFormat.ms(queryMedian * 1000)) ms**. The request-path cost of recording (telemetry on vs \
             `store.record_requests: false`) is measured in the `overhead` scenario.
             """
-        return BenchSection(scenario: name, title: "Telemetry", summary: summary, tables: [table],
-                            figures: ["writer_records_per_second": writer.recordsPerSecond,
-                                      "plain_inserts_per_second": baseline,
-                                      "metrics_render_ms": render.median * 1000,
-                                      "window_query_1h_ms": queryMedian * 1000,
-                                      "window_query_1h_one_series_ms": oneSeriesMedian * 1000,
-                                      "window_query_1h_with_writer_ms": liveHourMedian * 1000,
-                                      "window_query_60s_ring_ms": ringMinuteMedian * 1000,
-                                      "consecutive_failures_ms": streakMedian * 1000,
-                                      "second_row_scan_1h_ms": scanMedian * 1000])
+        return BenchSection(
+            scenario: name, title: "Telemetry", summary: summary, tables: [table],
+            figures: [
+                "writer_records_per_second": writer.recordsPerSecond,
+                "plain_inserts_per_second": baseline,
+                "metrics_render_ms": render.median * 1000,
+                "window_query_1h_ms": queryMedian * 1000,
+                "window_query_1h_one_series_ms": oneSeriesMedian * 1000,
+                "window_query_1h_with_writer_ms": liveHourMedian * 1000,
+                "window_query_60s_ring_ms": ringMinuteMedian * 1000,
+                "consecutive_failures_ms": streakMedian * 1000,
+                "second_row_scan_1h_ms": scanMedian * 1000,
+            ])
     }
 
     /// The median time of `runs` calls of `body`, in seconds.
@@ -141,12 +157,15 @@ struct TelemetryScenario: BenchScenario {
     static func metricsRender() -> (median: Double, lines: Int) {
         let registry = MetricsRegistry()
         let requests = registry.counter("ballast_requests_total", help: "Requests.", labels: ["region", "model", "class", "code"])
-        let attempts = registry.counter("ballast_upstream_attempts_total", help: "Attempts.",
-                                        labels: ["region", "model", "class", "code"])
-        let latency = registry.histogram("ballast_request_duration_seconds", help: "Latency.", labels: ["region", "model"],
-                                         bounds: LatencyBuckets.bounds)
-        let ttfb = registry.histogram("ballast_time_to_first_byte_seconds", help: "TTFB.", labels: ["region", "model"],
-                                      bounds: LatencyBuckets.bounds)
+        let attempts = registry.counter(
+            "ballast_upstream_attempts_total", help: "Attempts.",
+            labels: ["region", "model", "class", "code"])
+        let latency = registry.histogram(
+            "ballast_request_duration_seconds", help: "Latency.", labels: ["region", "model"],
+            bounds: LatencyBuckets.bounds)
+        let ttfb = registry.histogram(
+            "ballast_time_to_first_byte_seconds", help: "TTFB.", labels: ["region", "model"],
+            bounds: LatencyBuckets.bounds)
         for region in 0..<20 {
             for model in 0..<10 {
                 for (outcome, code) in [("success", "200"), ("upstream", "529"), ("client", "400")] {

@@ -49,8 +49,9 @@ struct TokenExpiryScenario: BenchScenario {
         let ways = [unprotected, direct, ballast]
 
         let checks = [
-            TargetCheck.failureRate("SDK via Ballast: client-visible errors <= 0.05%", failures: ballast.failed, of: ballast.requests, atMost: 0.0005,
-                               measured: WayTable.errors(ballast)),
+            TargetCheck.failureRate(
+                "SDK via Ballast: client-visible errors <= 0.05%", failures: ballast.failed, of: ballast.requests, atMost: 0.0005,
+                measured: WayTable.errors(ballast)),
             WayTable.reduction(ballast, versus: direct),
         ]
         let refreshes = ballast.ballast.map { String(format: "%.0f", $0.tokenRefreshes) } ?? "?"

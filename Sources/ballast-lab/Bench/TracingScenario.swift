@@ -35,19 +35,29 @@ struct TracingScenario: BenchScenario {
             // noise any difference below must clear.
             ("tracing off, a second process", ""),
             ("tracing on, collector down", "tracing: { otlp_endpoint: \"http://127.0.0.1:\(deadPort)\", export_interval: 1s }"),
-            ("tracing on, collector hung", "tracing: { otlp_endpoint: \"http://127.0.0.1:\(hung.port)\", export_interval: 1s, export_timeout: 60s, max_queue_spans: 256, max_batch_spans: 256 }"),
+            (
+                "tracing on, collector hung",
+                "tracing: { otlp_endpoint: \"http://127.0.0.1:\(hung.port)\", export_interval: 1s, export_timeout: 60s, max_queue_spans: 256, max_batch_spans: 256 }"
+            ),
         ] {
             let store = context.directory.appendingPathComponent("tracing-\(processes.count).db").path
-            processes.append((label, try BallastProcess(configYAML: Self.ballastYAML(upstream: direct, store: store, tracing: tracing),
-                                                        directory: context.directory, environment: [:])))
+            processes.append(
+                (
+                    label,
+                    try BallastProcess(
+                        configYAML: Self.ballastYAML(upstream: direct, store: store, tracing: tracing),
+                        directory: context.directory, environment: [:])
+                ))
         }
         let client = context.makeLoadClient()
         defer { client.shutdown() }
         let load = LoadGenerator(client: client)
         context.log("tracing: warm-up")
         for entry in processes {
-            _ = await load.run(OverheadScenario.plan(baseURL: "http://\(entry.process.proxyAddress)", rate: 1000, seconds: 1,
-                                                     seed: context.seed))
+            _ = await load.run(
+                OverheadScenario.plan(
+                    baseURL: "http://\(entry.process.proxyAddress)", rate: 1000, seconds: 1,
+                    seed: context.seed))
         }
         let rate = 2000.0
         var runs = Array(repeating: [LoadReport](), count: processes.count)
@@ -58,9 +68,12 @@ struct TracingScenario: BenchScenario {
                 let index = (offset + round) % processes.count
                 let entry = processes[index]
                 context.log("tracing: 2000 req/s round \(round + 1), \(entry.label)")
-                runs[index].append(await load.run(OverheadScenario.plan(baseURL: "http://\(entry.process.proxyAddress)", rate: rate,
-                                                                        seconds: context.seconds(4),
-                                                                        seed: context.seed &+ UInt64(round))))
+                runs[index].append(
+                    await load.run(
+                        OverheadScenario.plan(
+                            baseURL: "http://\(entry.process.proxyAddress)", rate: rate,
+                            seconds: context.seconds(4),
+                            seed: context.seed &+ UInt64(round))))
             }
         }
         let merged = runs.map(OverheadScenario.merged)
@@ -70,10 +83,12 @@ struct TracingScenario: BenchScenario {
         }
         var rows: [[String]] = []
         for (index, report) in merged.enumerated() {
-            rows.append([processes[index].label, "\(report.started)", "\(report.failed)",
-                         "\(BenchFormat.ms(report.latencyMs(50))) ms", "\(BenchFormat.ms(report.latencyMs(99))) ms",
-                         "\(BenchFormat.ms(report.latencyMs(99.9))) ms",
-                         index == 0 ? "baseline" : "\(ratio(report, 50)) / \(ratio(report, 99)) / \(ratio(report, 99.9))"])
+            rows.append([
+                processes[index].label, "\(report.started)", "\(report.failed)",
+                "\(BenchFormat.ms(report.latencyMs(50))) ms", "\(BenchFormat.ms(report.latencyMs(99))) ms",
+                "\(BenchFormat.ms(report.latencyMs(99.9))) ms",
+                index == 0 ? "baseline" : "\(ratio(report, 50)) / \(ratio(report, 99)) / \(ratio(report, 99.9))",
+            ])
         }
         let table = BenchTable(columns: ["path", "requests", "failed", "p50", "p99", "p99.9", "p50 / p99 / p99.9 vs off"], rows: rows)
         let control = merged[1]
@@ -91,14 +106,17 @@ struct TracingScenario: BenchScenario {
             control, came to \(ratio(control, 50)), \(ratio(control, 99)) and \(ratio(control, 99.9)) of the first: \
             differences inside that band are this machine's noise, not tracing.
             """
-        return BenchSection(scenario: name, title: "Tracing with the collector down", summary: summary, tables: [table],
-                            figures: ["off_p50_ms": baseline.latencyMs(50), "off_p99_ms": baseline.latencyMs(99),
-                                      "off_p999_ms": baseline.latencyMs(99.9),
-                                      "control_p50_ms": control.latencyMs(50), "control_p99_ms": control.latencyMs(99),
-                                      "control_p999_ms": control.latencyMs(99.9),
-                                      "down_p50_ms": down.latencyMs(50), "down_p99_ms": down.latencyMs(99),
-                                      "down_p999_ms": down.latencyMs(99.9),
-                                      "full_p50_ms": full.latencyMs(50), "full_p99_ms": full.latencyMs(99),
-                                      "full_p999_ms": full.latencyMs(99.9)])
+        return BenchSection(
+            scenario: name, title: "Tracing with the collector down", summary: summary, tables: [table],
+            figures: [
+                "off_p50_ms": baseline.latencyMs(50), "off_p99_ms": baseline.latencyMs(99),
+                "off_p999_ms": baseline.latencyMs(99.9),
+                "control_p50_ms": control.latencyMs(50), "control_p99_ms": control.latencyMs(99),
+                "control_p999_ms": control.latencyMs(99.9),
+                "down_p50_ms": down.latencyMs(50), "down_p99_ms": down.latencyMs(99),
+                "down_p999_ms": down.latencyMs(99.9),
+                "full_p50_ms": full.latencyMs(50), "full_p99_ms": full.latencyMs(99),
+                "full_p999_ms": full.latencyMs(99.9),
+            ])
     }
 }

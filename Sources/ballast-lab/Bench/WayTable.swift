@@ -6,12 +6,16 @@ enum WayTable {
     /// What the client saw, one row per way.
     static func outcomes(_ ways: [WayResult]) -> BenchTable {
         BenchTable(
-            columns: ["way", "requests", "success", "client-visible errors", "goodput", "p50", "p99", "p99.9",
-                      "upstream attempts / request"],
+            columns: [
+                "way", "requests", "success", "client-visible errors", "goodput", "p50", "p99", "p99.9",
+                "upstream attempts / request",
+            ],
             rows: ways.map { way in
-                [way.name, "\(way.requests)", BenchFormat.percent(way.successRate), way.failureText,
-                 "\(BenchFormat.rate(way.goodput))/s", "\(BenchFormat.ms(way.p50)) ms", "\(BenchFormat.ms(way.p99)) ms",
-                 "\(BenchFormat.ms(way.p999)) ms", String(format: "%.3f", way.attemptsPerRequest)]
+                [
+                    way.name, "\(way.requests)", BenchFormat.percent(way.successRate), way.failureText,
+                    "\(BenchFormat.rate(way.goodput))/s", "\(BenchFormat.ms(way.p50)) ms", "\(BenchFormat.ms(way.p99)) ms",
+                    "\(BenchFormat.ms(way.p999)) ms", String(format: "%.3f", way.attemptsPerRequest),
+                ]
             })
     }
 
@@ -20,19 +24,24 @@ enum WayTable {
         let rows = ways.compactMap { way -> [String]? in
             guard let counters = way.ballast else { return nil }
             let tokens = way.hedgeTokens.map { String(format: "%.0f", $0) } ?? "-"
-            return [way.name, count(counters.hedgesSent), count(counters.hedgesWon),
-                    way.hedgeOverhead.map(BenchFormat.percent) ?? "-", tokens, count(counters.retries),
-                    count(counters.budgetRefusals), count(counters.pacingRejections), count(counters.concurrencyRejections),
-                    count(counters.tokenRefreshes) + (counters.tokenRefreshFailures > 0 ? " (\(count(counters.tokenRefreshFailures)) failed)" : ""),
-                    way.lowestConcurrencyLimit.map(count) ?? "-",
-                    counters.concurrencyLimits.sorted { $0.key < $1.key }.map { "\($0.key) \(count($0.value))" }.joined(separator: ", "),
-                    allowance(way.rateAllowanceSamples)]
+            return [
+                way.name, count(counters.hedgesSent), count(counters.hedgesWon),
+                way.hedgeOverhead.map(BenchFormat.percent) ?? "-", tokens, count(counters.retries),
+                count(counters.budgetRefusals), count(counters.pacingRejections), count(counters.concurrencyRejections),
+                count(counters.tokenRefreshes) + (counters.tokenRefreshFailures > 0 ? " (\(count(counters.tokenRefreshFailures)) failed)" : ""),
+                way.lowestConcurrencyLimit.map(count) ?? "-",
+                counters.concurrencyLimits.sorted { $0.key < $1.key }.map { "\($0.key) \(count($0.value))" }.joined(separator: ", "),
+                allowance(way.rateAllowanceSamples),
+            ]
         }
         guard !rows.isEmpty else { return nil }
-        return BenchTable(columns: ["way", "hedges sent", "hedges won", "hedges / request", "hedge tokens (est.)",
-                                    "retries", "retries refused by budget", "own 429s", "own 529s", "token refreshes",
-                                    "concurrency limit: lowest", "at end", "pacing allowance p50 / max"],
-                          rows: rows)
+        return BenchTable(
+            columns: [
+                "way", "hedges sent", "hedges won", "hedges / request", "hedge tokens (est.)",
+                "retries", "retries refused by budget", "own 429s", "own 529s", "token refreshes",
+                "concurrency limit: lowest", "at end", "pacing allowance p50 / max",
+            ],
+            rows: rows)
     }
 
     /// `0 of 3000 (< 0.10% at 95%)` or `12 of 3000 (0.40%)`: with no error the rule of three
@@ -51,19 +60,22 @@ enum WayTable {
         let target = "\(better.name): >= 10x fewer client-visible errors than \(baseline.name)"
         switch (better.failed, baseline.failed) {
         case (0, 0):
-            return TargetCheck(target: target, measured: "both 0 errors: not measurable with \(better.requests) requests",
-                               met: nil)
+            return TargetCheck(
+                target: target, measured: "both 0 errors: not measurable with \(better.requests) requests",
+                met: nil)
         case (0, let base) where base < 10:
             // Ballast had none, but the baseline too few to show a tenfold difference.
-            return TargetCheck(target: target, measured: "0 vs \(base): too few errors to tell a 10x difference",
-                               met: nil)
+            return TargetCheck(
+                target: target, measured: "0 vs \(base): too few errors to tell a 10x difference",
+                met: nil)
         case (0, let base):
             return TargetCheck(target: target, measured: ">= \(base)x (0 vs \(base))", met: true)
         case (let own, 0):
             return TargetCheck(target: target, measured: "\(own) vs 0: more errors than without Ballast", met: false)
         case (let own, let base) where own > base:
-            return TargetCheck(target: target, measured: "\(BenchFormat.ratio(Double(own) / Double(base))) MORE (\(own) vs \(base))",
-                               met: false)
+            return TargetCheck(
+                target: target, measured: "\(BenchFormat.ratio(Double(own) / Double(base))) MORE (\(own) vs \(base))",
+                met: false)
         case (let own, let base):
             let ratio = Double(base) / Double(own)
             return TargetCheck(target: target, measured: "\(BenchFormat.ratio(ratio)) fewer (\(own) vs \(base))", met: ratio >= 10)

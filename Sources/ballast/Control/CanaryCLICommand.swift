@@ -15,8 +15,10 @@ struct CanaryCLICommand: ParsableCommand {
 
         func run() throws {
             let reply = try control.client().call("GET", "/control/v1/canaries")
-            print(control.json ? ControlClient.pretty(reply.text)
-                  : StatusFormatter.canariesTable(reply.document["canaries"] as? [[String: Any]] ?? []), terminator: control.json ? "\n" : "")
+            print(
+                control.json
+                    ? ControlClient.pretty(reply.text)
+                    : StatusFormatter.canariesTable(reply.document["canaries"] as? [[String: Any]] ?? []), terminator: control.json ? "\n" : "")
         }
     }
 

@@ -18,7 +18,9 @@ struct CircuitCLICommand: ParsableCommand {
     func run() throws {
         let reply = try control.client().call("POST", "/control/v1/circuits/\(id)/\(verb.rawValue)", body: try write.body())
         let circuit = reply.document["circuit"] as? [String: Any] ?? [:]
-        print(control.json ? ControlClient.pretty(reply.text)
-              : "\(circuit["id"] as? String ?? id): \(circuit["state"] as? String ?? "?") (the rules say \(circuit["rules_state"] as? String ?? "?"))")
+        print(
+            control.json
+                ? ControlClient.pretty(reply.text)
+                : "\(circuit["id"] as? String ?? id): \(circuit["state"] as? String ?? "?") (the rules say \(circuit["rules_state"] as? String ?? "?"))")
     }
 }

@@ -45,7 +45,8 @@ struct ControlClient: Sendable {
     /// Pretty JSON for `--json`.
     static func pretty(_ text: String) -> String {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
-              let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) else { return text }
+            let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        else { return text }
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -21,7 +21,9 @@ struct DegradeCommand: ParsableCommand {
         }
         let reply = try control.client().call("PUT", "/control/v1/degradation", body: try write.body(["level": value]))
         let document = reply.document
-        print(control.json ? ControlClient.pretty(reply.text)
-              : "degradation level \(document["level"] as? Int ?? 0) of \(document["max_level"] as? Int ?? 0) (\(document["source"] as? String ?? "?"))")
+        print(
+            control.json
+                ? ControlClient.pretty(reply.text)
+                : "degradation level \(document["level"] as? Int ?? 0) of \(document["max_level"] as? Int ?? 0) (\(document["source"] as? String ?? "?"))")
     }
 }

@@ -8,7 +8,8 @@ enum RegionReply {
 
     static func line(_ document: [String: Any]) -> String {
         let region = document["region"] as? [String: Any] ?? [:]
-        var line = "\(region["name"] as? String ?? "?"): \(region["state"] as? String ?? "?"), "
+        var line =
+            "\(region["name"] as? String ?? "?"): \(region["state"] as? String ?? "?"), "
             + "weight \(region["weight"] as? Int ?? 0) of \(region["configured_weight"] as? Int ?? 0)"
         if let note = document["note"] as? String { line += "\nnote: \(note)" }
         return line

@@ -14,7 +14,8 @@ struct StatusCommand: ParsableCommand {
         let reply = try client.call("GET", "/control/v1/status")
         // An older Ballast has no instances route: the line is left out.
         let instances = try? client.call("GET", "/control/v1/instances").document
-        print(control.json ? ControlClient.pretty(reply.text) : StatusFormatter.render(reply.document, instances: instances),
-              terminator: control.json ? "\n" : "")
+        print(
+            control.json ? ControlClient.pretty(reply.text) : StatusFormatter.render(reply.document, instances: instances),
+            terminator: control.json ? "\n" : "")
     }
 }

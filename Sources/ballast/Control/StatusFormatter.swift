@@ -10,12 +10,14 @@ enum StatusFormatter {
         let rules = status["rules"] as? [String: Any] ?? [:]
         let uptime = (status["uptime_seconds"] as? Double).map { DurationText.format($0.rounded()) } ?? "?"
         out += "Ballast \(status["version"] as? String ?? "?"), up \(uptime)\n"
-        out += "degradation level \(degradation["level"] as? Int ?? 0) of \(degradation["max_level"] as? Int ?? 0)"
+        out +=
+            "degradation level \(degradation["level"] as? Int ?? 0) of \(degradation["max_level"] as? Int ?? 0)"
             + " (\(degradation["source"] as? String ?? "rules"))"
         out += ", rules: \(rules["count"] as? Int ?? 0) loaded, \((rules["firing"] as? [String])?.count ?? 0) firing\n"
         if let error = rules["last_reload_error"] as? String { out += "last rules reload FAILED: \(error)\n" }
         if let store = status["store"] as? [String: Any], store["status"] as? String == "degraded" {
-            out += "store DEGRADED (\(store["reason"] as? String ?? "?")): \(store["message"] as? String ?? "")"
+            out +=
+                "store DEGRADED (\(store["reason"] as? String ?? "?")): \(store["message"] as? String ?? "")"
                 + "; request records are dropped and operator writes refused until it takes writes again\n"
         }
         out += "\n"
@@ -56,27 +58,39 @@ enum StatusFormatter {
             let figures = sides[name] as? [String: Any] ?? [:]
             return "\(percent(figures["error_ratio"])) err, \(milliseconds(figures["p99_seconds"])) p99"
         }
-        return TextTable.render(header: ["CANARY", "FROM", "TO", "STATE", "OLD SIDE (5m)", "NEW SIDE (5m)"], rows: canaries.map { canary in
-            [canary["name"] as? String ?? "", side(canary["from"]), side(canary["to"]), canary["summary"] as? String ?? "",
-             figures(canary, "old"), figures(canary, "new")]
-        })
+        return TextTable.render(
+            header: ["CANARY", "FROM", "TO", "STATE", "OLD SIDE (5m)", "NEW SIDE (5m)"],
+            rows: canaries.map { canary in
+                [
+                    canary["name"] as? String ?? "", side(canary["from"]), side(canary["to"]), canary["summary"] as? String ?? "",
+                    figures(canary, "old"), figures(canary, "new"),
+                ]
+            })
     }
 
     static func overridesTable(_ overrides: [[String: Any]]) -> String {
-        TextTable.render(header: ["TARGET", "OVERRIDE", "BY", "EXPIRES", "REASON"], rows: overrides.map { override in
-            let action = override["action"] as? String ?? ""
-            let value = (override["value"] as? Int).map { "=\($0)" } ?? ""
-            let expires = (override["expires_in_seconds"] as? Double).map { "in " + DurationText.format($0.rounded()) } ?? "never"
-            return [override["target"] as? String ?? "", action + value, override["actor"] as? String ?? "", expires,
-                    override["reason"] as? String ?? ""]
-        })
+        TextTable.render(
+            header: ["TARGET", "OVERRIDE", "BY", "EXPIRES", "REASON"],
+            rows: overrides.map { override in
+                let action = override["action"] as? String ?? ""
+                let value = (override["value"] as? Int).map { "=\($0)" } ?? ""
+                let expires = (override["expires_in_seconds"] as? Double).map { "in " + DurationText.format($0.rounded()) } ?? "never"
+                return [
+                    override["target"] as? String ?? "", action + value, override["actor"] as? String ?? "", expires,
+                    override["reason"] as? String ?? "",
+                ]
+            })
     }
 
     static func actionsTable(_ actions: [[String: Any]]) -> String {
-        TextTable.render(header: ["TIME (UTC)", "TARGET", "ACTION", "BY", "WHY"], rows: actions.map { action in
-            [clock(action["time"] as? Double ?? 0), action["target"] as? String ?? "", action["action"] as? String ?? "",
-             action["actor"] as? String ?? "", String((action["reason"] as? String ?? "").prefix(120))]
-        })
+        TextTable.render(
+            header: ["TIME (UTC)", "TARGET", "ACTION", "BY", "WHY"],
+            rows: actions.map { action in
+                [
+                    clock(action["time"] as? Double ?? 0), action["target"] as? String ?? "", action["action"] as? String ?? "",
+                    action["actor"] as? String ?? "", String((action["reason"] as? String ?? "").prefix(120)),
+                ]
+            })
     }
 
     static func number(_ value: Any?, suffix: String) -> String {
