@@ -71,15 +71,14 @@ public final class RefreshingCredential: Sendable, CustomStringConvertible {
         case .failure(let error):
             finish(refresh, .failure(error))
         case .success(let request):
-            client.submit(
-                request,
-                delegate: CollectedAnswer { [self] status, body, error in
-                    if let error {
-                        finish(refresh, .failure(CloudCredentialError("\(source): \(error)")))
-                    } else {
-                        finish(refresh, source.parse(status: status ?? 0, body: body, unixSeconds: clock.wallTime()))
-                    }
-                })
+            // A token endpoint's answer is small: 64 KiB is far more than any holds.
+            client.fetch(request, maxBodyBytes: 64 * 1024) { [self] answer in
+                if let error = answer.completion.error {
+                    finish(refresh, .failure(CloudCredentialError("\(source): \(error)")))
+                } else {
+                    finish(refresh, source.parse(status: answer.head?.status ?? 0, body: answer.body, unixSeconds: clock.wallTime()))
+                }
+            }
         }
     }
 
@@ -108,27 +107,5 @@ public final class RefreshingCredential: Sendable, CustomStringConvertible {
             return state.actions
         }
         for action in actions { action() }
-    }
-}
-
-/// Collects a small answer (a token endpoint's) and hands it over once.
-final class CollectedAnswer: UpstreamTransferDelegate, @unchecked Sendable {
-    private let done: @Sendable (Int?, [UInt8], UpstreamError?) -> Void
-    private var status: Int?
-    private var body: [UInt8] = []
-
-    init(_ done: @escaping @Sendable (Int?, [UInt8], UpstreamError?) -> Void) {
-        self.done = done
-    }
-
-    func upstreamDidReceiveHead(_ head: UpstreamResponseHead) { status = head.status }
-
-    func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if body.count < 64 * 1024 { body.append(contentsOf: bytes) }
-        return true
-    }
-
-    func upstreamDidComplete(_ completion: UpstreamCompletion) {
-        done(status, body, completion.error)
     }
 }

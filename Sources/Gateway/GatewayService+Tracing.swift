@@ -39,7 +39,11 @@ extension GatewayService {
             interval: config.exportInterval, wallTime: { clock.wallTime() }
         ) { body, done in
             let request = UpstreamRequest(method: "POST", url: url, headers: exportHeaders, body: body, timeouts: timeouts)
-            _ = client.submit(request, delegate: TraceExportAnswer(done: done))
+            // A 2xx is success; anything else (an error status, a refused connection, a
+            // timeout) loses the batch. The body (at most a partial-success note) is not read.
+            client.fetch(request, maxBodyBytes: 0) { answer in
+                done(answer.completion.error == nil && (200..<300).contains(answer.head?.status ?? 0))
+            }
         }
         _ = registry.counter("ballast_trace_spans_exported_total", help: "Spans the OTLP collector accepted.") {
             [([], exporter.snapshot.exported)]

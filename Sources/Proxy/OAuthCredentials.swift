@@ -90,11 +90,10 @@ package final class OAuthCredentials: UpstreamCredentials {
             timeouts: UpstreamTimeouts(
                 connect: min(5, timeout), firstByte: timeout, idle: timeout,
                 total: timeout))
-        client.submit(
-            request,
-            delegate: TokenResponse { [self] status, bytes, error in
-                finish(refresh, status: status, body: bytes, error: error)
-            })
+        // A token endpoint's answer is small: 64 KiB is far more than any holds.
+        client.fetch(request, maxBodyBytes: 64 * 1024) { [self] answer in
+            finish(refresh, status: answer.head?.status, body: answer.body, error: answer.completion.error)
+        }
     }
 
     private func finish(_ refresh: TokenRefresher.Refresh, status: Int?, body: [UInt8], error: UpstreamError?) {
@@ -126,26 +125,4 @@ package final class OAuthCredentials: UpstreamCredentials {
 final class RefreshCounters: Sendable {
     let succeeded = Atomic<Int>(0)
     let failed = Atomic<Int>(0)
-}
-
-/// Collects a token endpoint's answer (small) and hands it over once.
-private final class TokenResponse: UpstreamTransferDelegate, @unchecked Sendable {
-    private let done: @Sendable (Int?, [UInt8], UpstreamError?) -> Void
-    private var status: Int?
-    private var body: [UInt8] = []
-
-    init(_ done: @escaping @Sendable (Int?, [UInt8], UpstreamError?) -> Void) {
-        self.done = done
-    }
-
-    func upstreamDidReceiveHead(_ head: UpstreamResponseHead) { status = head.status }
-
-    func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        if body.count < 64 * 1024 { body.append(contentsOf: bytes) }
-        return true
-    }
-
-    func upstreamDidComplete(_ completion: UpstreamCompletion) {
-        done(status, body, completion.error)
-    }
 }

@@ -1,5 +1,4 @@
 import BallastCore
-import Synchronization
 
 /// One whole response, for callers that want a document rather than a stream: the operator
 /// commands asking the control API, exporters posting a batch.
@@ -17,60 +16,49 @@ extension UpstreamClient {
     /// Sends `request` and returns the whole response once it has ended. The body kept is
     /// capped (the rest is read and dropped, so the connection stays reusable).
     public func fetch(_ request: UpstreamRequest, maxBodyBytes: Int = 16 << 20) async -> UpstreamFetchResult {
-        let delegate = FetchDelegate(maxBodyBytes: maxBodyBytes)
-        submit(request, delegate: delegate)
-        return await delegate.result()
+        await withCheckedContinuation { continuation in
+            fetch(request, maxBodyBytes: maxBodyBytes) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// The same, calling `completion` once, on the loop thread, when the response has ended:
+    /// for token endpoints and exporters that answer from there.
+    public func fetch(
+        _ request: UpstreamRequest, maxBodyBytes: Int = 16 << 20,
+        _ completion: @escaping @Sendable (UpstreamFetchResult) -> Void
+    ) {
+        submit(request, delegate: FetchDelegate(maxBodyBytes: maxBodyBytes, completion))
     }
 }
 
-/// Gathers one response for `fetch`. Called on the client's loop thread; `result()` from any.
-private final class FetchDelegate: UpstreamTransferDelegate {
-    private struct State {
-        var head: UpstreamResponseHead?
-        var body: [UInt8] = []
-        var truncated = false
-        var result: UpstreamFetchResult?
-        var waiter: CheckedContinuation<UpstreamFetchResult, Never>?
-    }
-
+/// Gathers one response for `fetch`. Called on the client's loop thread only.
+private final class FetchDelegate: UpstreamTransferDelegate, @unchecked Sendable {
     private let maxBodyBytes: Int
-    private let state = Mutex(State())
+    private let completion: @Sendable (UpstreamFetchResult) -> Void
+    private var head: UpstreamResponseHead?
+    private var body: [UInt8] = []
+    private var truncated = false
 
-    init(maxBodyBytes: Int) {
+    init(maxBodyBytes: Int, _ completion: @escaping @Sendable (UpstreamFetchResult) -> Void) {
         self.maxBodyBytes = maxBodyBytes
+        self.completion = completion
     }
 
     func upstreamDidReceiveHead(_ head: UpstreamResponseHead) {
-        state.withLock { $0.head = head }
+        LoopThread.preconditionOnLoop()
+        self.head = head
     }
 
     func upstreamDidReceive(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        state.withLock { s in
-            let room = maxBodyBytes - s.body.count
-            if bytes.count > room { s.truncated = true }
-            s.body.append(contentsOf: bytes.prefix(max(0, room)))
-        }
+        LoopThread.preconditionOnLoop()
+        let room = maxBodyBytes - body.count
+        if bytes.count > room { truncated = true }
+        body.append(contentsOf: bytes.prefix(max(0, room)))
         return true
     }
 
     func upstreamDidComplete(_ completion: UpstreamCompletion) {
-        let (waiter, result) = state.withLock { s -> (CheckedContinuation<UpstreamFetchResult, Never>?, UpstreamFetchResult) in
-            let result = UpstreamFetchResult(head: s.head, body: s.body, truncated: s.truncated, completion: completion)
-            s.result = result
-            defer { s.waiter = nil }
-            return (s.waiter, result)
-        }
-        waiter?.resume(returning: result)
-    }
-
-    func result() async -> UpstreamFetchResult {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { s -> UpstreamFetchResult? in
-                if let done = s.result { return done }
-                s.waiter = continuation
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
+        LoopThread.preconditionOnLoop()
+        self.completion(UpstreamFetchResult(head: head, body: body, truncated: truncated, completion: completion))
     }
 }

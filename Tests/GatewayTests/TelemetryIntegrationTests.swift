@@ -5,6 +5,7 @@ import Foundation
 import Gateway
 import Telemetry
 import Testing
+import Upstream
 import HTTPServer
 
 /// Every proxied request lands in the SQLite store, and the windows the rules will read
@@ -26,12 +27,23 @@ import HTTPServer
             regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
             storePath: path)
         let body = #"{"model":"claude-haiku-4-5","max_tokens":5,"messages":[]}"#
-        for _ in 0..<6 { _ = await harness.post(body: body) }
+        for index in 0..<6 {
+            let answer = await harness.post(body: body)
+            #expect(answer.head?.status == 200, "request \(index): \(answer.head?.status ?? 0) \(answer.text.prefix(200))")
+        }
         // A 529 every time: retried up to max_attempts, then relayed.
-        _ = await harness.post(body: body, headers: ["content-type": "application/json", "x-fail": "1"])
-        harness.gateway.flushTelemetry()
+        let failed = await harness.post(body: body, headers: ["content-type": "application/json", "x-fail": "1"])
+        #expect(failed.head?.status == 529)
+        // A request is recorded after its answer has gone out (off the client's critical
+        // path), so the last record can trail the client's view of it: flush until all are in.
+        let filter = TelemetryFilter(region: "primary", model: "claude-haiku-4-5")
+        let recorded = await eventually(within: 30) {
+            harness.gateway.flushTelemetry()
+            return (try? harness.gateway.windows.stats(last: 60, filter: filter).requests) == 7
+        }
+        #expect(recorded)
 
-        let stats = try harness.gateway.windows.stats(last: 60, filter: TelemetryFilter(region: "primary", model: "claude-haiku-4-5"))
+        let stats = try harness.gateway.windows.stats(last: 60, filter: filter)
         #expect(stats.requests == 7)
         #expect(stats.count([.success]) == 6)
         #expect(stats.count([.upstream]) == 1)
