@@ -41,6 +41,25 @@ def test_ballast_help_lists_only_what_an_operator_runs():
     assert not commands & {"simulate", "demo", "bench"}, commands
 
 
+# Which Swift modules may import each C library (tests aside). CShims serves the two whose
+# variadic C calls it wraps; COpenSSL holds both of OpenSSL's libraries: libssl for Redis' TLS
+# tunnel, libcrypto for digests and signatures; CBuildInfo is only the commit string.
+C_LIBRARY_WRAPPERS = {
+    "CCurl": {"Upstream"}, "CMicroHTTPD": {"HTTPServer"}, "CSQLite": {"SQLite"}, "CHiredis": {"Redis"},
+    "CShims": {"Upstream", "HTTPServer"}, "COpenSSL": {"Redis", "Crypto"}, "CBuildInfo": {"ballast", "ballast-lab"},
+}
+
+
+def test_each_c_library_is_wrapped_where_the_docs_say():
+    c_targets = {t["name"] for t in PACKAGE["targets"] if t["module_type"] != "SwiftTarget"}
+    users = {name: set() for name in c_targets}
+    for target in PACKAGE["targets"]:
+        if target["module_type"] == "SwiftTarget" and target["type"] != "test":
+            for dependency in set(target.get("target_dependencies", [])) & c_targets:
+                users[dependency].add(target["name"])
+    assert users == C_LIBRARY_WRAPPERS
+
+
 # What a policy must not do: read a clock or wait. Policies take the time as a value.
 CLOCK_READS = re.compile(r"SystemClock\(|DispatchTime\.now|Date\(\)|ContinuousClock|SuspendingClock|clock_gettime|"
                          r"Thread\.sleep|usleep\(|Task\.sleep")
