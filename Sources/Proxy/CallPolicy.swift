@@ -236,9 +236,10 @@ public final class CallPolicy: Sendable {
         pacer.refund(paceKey, cost: cost, now: now)
     }
 
-    /// The answer's usage is known: pacing refunds its over-estimate of output tokens.
-    public func usageKnown(paceKey: String, charged: RequestCost, outputTokens: Int?, maxTokens: Int?, now: MonotonicInstant) {
-        guard pacingEnabled, let outputTokens, charged.outputTokens > 0 || maxTokens != nil else { return }
+    /// An attempt that reached the upstream has ended: pacing settles its output estimate
+    /// against the real output (nil when it is not known).
+    public func attemptSettled(paceKey: String, charged: RequestCost, outputTokens: Int?, maxTokens: Int?, now: MonotonicInstant) {
+        guard pacingEnabled else { return }
         pacer.recordUsage(paceKey, charged: charged, outputTokens: outputTokens, maxTokens: maxTokens, now: now)
     }
 

@@ -22,9 +22,13 @@ struct LimitBucket: Sendable {
         updatedAt = now
     }
 
-    mutating func refill(now: MonotonicInstant) {
+    /// Refills to `now`, never past the capacity less `owed` (what the upstream has yet to
+    /// charge for work it admitted: its bucket stops filling at the capacity meanwhile); a
+    /// level already above that stays where it is.
+    mutating func refill(now: MonotonicInstant, upTo owed: Double = 0) {
         guard now > updatedAt else { return }
-        level = min(capacity, level + rate * now.seconds(since: updatedAt))
+        let ceiling = max(level, capacity - max(0, owed))
+        level = min(ceiling, level + rate * now.seconds(since: updatedAt))
         updatedAt = now
     }
 

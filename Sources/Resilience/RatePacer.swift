@@ -151,8 +151,9 @@ public final class RatePacer: Sendable {
         }
     }
 
-    /// The answer's real usage: refund the over-estimate, learn the output ratio.
-    public func recordUsage(_ key: String, charged: RequestCost, outputTokens: Int, maxTokens: Int?, now: MonotonicInstant) {
+    /// An attempt sent to `key` has ended: its real output (nil when not known) settles the
+    /// estimate charged at admission (see `RateAllowance.recordUsage`).
+    public func recordUsage(_ key: String, charged: RequestCost, outputTokens: Int?, maxTokens: Int?, now: MonotonicInstant) {
         update(key, now: now) { $0.queue.allowance.recordUsage(charged: charged, outputTokens: outputTokens, maxTokens: maxTokens) }
     }
 

@@ -230,6 +230,63 @@ import Testing
         #expect(allowance.estimate(bodyBytes: 10, maxTokens: 1_000).outputTokens < 1_000)
     }
 
+    /// An output bucket of 100 tokens refilled at 100 a second, learned from one answer.
+    func outputLimited(remaining: Double = 100) -> RateAllowance {
+        var allowance = RateAllowance(now: t(0))
+        let limits = RateLimitHeaders(outputTokens: .init(limit: 6_000, remaining: remaining, resetAt: wall + 1))
+        allowance.record(.init(limits: limits, sentAt: t(0)), wallTime: wall, now: t(0))
+        return allowance
+    }
+
+    /// An answer longer than its estimate owes the difference (refunds alone left every
+    /// underestimate unpaid, and the model ran ahead of the upstream).
+    @Test func anAnswerLongerThanItsEstimateOwesTheDifference() {
+        var allowance = outputLimited()
+        let cost = RequestCost(outputTokens: 40)
+        #expect(allowance.decide(now: t(0), cost: cost) == .go)
+        allowance.recordUsage(charged: cost, outputTokens: 100, maxTokens: nil)
+        // 100 - 100: empty, so the next request waits for one token.
+        #expect(allowance.decide(now: t(0), cost: cost) == .wait(seconds: 0.01))
+    }
+
+    /// While answers are in production the upstream's bucket stops filling at its capacity
+    /// and still owes their output: the model does not refill past the capacity less the
+    /// estimates in flight.
+    @Test func theModelDoesNotRefillPastWhatAnswersInProductionOwe() {
+        var allowance = outputLimited()
+        let cost = RequestCost(outputTokens: 40)
+        #expect(allowance.decide(now: t(0), cost: cost) == .go)
+        // A second later the upstream holds 100 and owes 40: 60 in effect, so two more go and
+        // the third waits. (Refilled to 100, the model let a third go.)
+        #expect(allowance.decide(now: t(1), cost: cost) == .go)
+        #expect(allowance.decide(now: t(1), cost: cost) == .go)
+        #expect(allowance.decide(now: t(1), cost: cost) != .go)
+        // Settled (the real output known), the ceiling lifts.
+        for _ in 0..<3 { allowance.recordUsage(charged: cost, outputTokens: 40, maxTokens: nil) }
+        #expect(allowance.decide(now: t(3), cost: cost) == .go)
+        #expect(allowance.decide(now: t(3), cost: cost) == .go)
+    }
+
+    /// `tokens-*` shows the most restrictive token limit, not a bucket of its own: beside
+    /// `output-tokens-*` it must not charge input tokens against the output limit.
+    @Test func tokensHeadersBesideSeparateOnesAreNotABucket() {
+        var allowance = RateAllowance(now: t(0))
+        let limits = RateLimitHeaders(
+            tokens: .init(limit: 6_000, remaining: 100, resetAt: wall + 1),
+            outputTokens: .init(limit: 6_000, remaining: 100, resetAt: wall + 1))
+        allowance.record(.init(limits: limits, sentAt: t(0)), wallTime: wall, now: t(0))
+        let cost = RequestCost(inputTokens: 500, outputTokens: 10)
+        #expect(allowance.decide(now: t(0), cost: cost) == .go)
+        #expect(allowance.decide(now: t(0), cost: cost) == .go, "no input limit: only the output bucket counts")
+        // Alone, `tokens-*` is an upstream with one combined limit.
+        var combined = RateAllowance(now: t(0))
+        combined.record(
+            .init(limits: RateLimitHeaders(tokens: .init(limit: 6_000, remaining: 100, resetAt: wall + 1)), sentAt: t(0)),
+            wallTime: wall, now: t(0))
+        #expect(combined.decide(now: t(0), cost: cost) == .go)
+        #expect(combined.decide(now: t(0), cost: cost) != .go)
+    }
+
     /// Under an output-token limit the requests a second the key can serve are the token
     /// refill over the typical answer, not the (far higher) request limit: the demand backlog
     /// counts against this.

@@ -401,12 +401,13 @@ final class ProxiedCall: @unchecked Sendable {
         if attempt.head == nil, failure?.requestNeverSent == true {
             // Refused before it reached the upstream: its share of the allowance goes back.
             context.policy.refund(paceKey: attempt.charge.key, cost: attempt.charge.cost, sentAt: attempt.startedAt, now: now)
-        }
-        if attempt.pacingRecorded {
-            // The output estimate charged at admission becomes the real output (none for a
-            // failed answer): the difference goes back to the output bucket.
-            let output = failure == nil ? attempt.usage.outputTokens : 0
-            context.policy.usageKnown(
+        } else {
+            // The output estimate charged at admission becomes the real output: none for a
+            // failed answer; unknown (the estimate stands) for an answer whose usage was not
+            // read in full, or an attempt stopped before its answer came.
+            let output: Int? =
+                if !attempt.pacingRecorded { nil } else if failure != nil { 0 } else { attempt.usage.isKnown ? attempt.usage.outputTokens : nil }
+            context.policy.attemptSettled(
                 paceKey: attempt.charge.key, charged: attempt.charge.cost, outputTokens: output,
                 maxTokens: failure == nil ? request.maxTokens : nil, now: now)
         }
