@@ -22,13 +22,9 @@ struct LimitBucket: Sendable {
         updatedAt = now
     }
 
-    /// Refills to `now`, never past the capacity less `owed` (what the upstream has yet to
-    /// charge for work it admitted: its bucket stops filling at the capacity meanwhile); a
-    /// level already above that stays where it is.
-    mutating func refill(now: MonotonicInstant, upTo owed: Double = 0) {
+    mutating func refill(now: MonotonicInstant) {
         guard now > updatedAt else { return }
-        let ceiling = max(level, capacity - max(0, owed))
-        level = min(ceiling, level + rate * now.seconds(since: updatedAt))
+        level = min(capacity, level + rate * now.seconds(since: updatedAt))
         updatedAt = now
     }
 

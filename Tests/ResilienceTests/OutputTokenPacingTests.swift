@@ -4,8 +4,9 @@ import BallastSimulator
 import Resilience
 import Testing
 
-/// Pacing against an output-token limit, in virtual time: `RateAllowance` (as the proxy uses
-/// it: estimate, decide, headers at the answer's head, usage at its end) in front of the
+/// Pacing against an output-token limit, in virtual time: a `RateQueue` (as the proxy uses
+/// it: estimate, admit now / at a reserved slot / refuse at once past a 5 s wait, headers at
+/// the answer's head, usage at its end, a 429 retried after its `retry-after`) in front of the
 /// simulator's `RateLimiter`, which charges output as it is produced and refuses while its
 /// output bucket is empty, as the API does.
 ///
@@ -17,6 +18,8 @@ import Testing
     struct Run {
         var sent = 0
         var refused = 0
+        /// Refused by the pacer at once (Ballast's own 429): the wait would pass `maxWait`.
+        var ownRefusals = 0
         var served = 0
         var producedTokens = 0.0
         var duration = 0.0
@@ -31,7 +34,8 @@ import Testing
                 requestsPerSecond: 1_000, burst: 1_000, outputTokensPerMinute: outputPerMinute,
                 outputTokensBurst: outputPerMinute / 60),
             now: 0)
-        var allowance = RateAllowance(now: t(0))
+        var queue = RateQueue(allowance: RateAllowance(now: t(0)))
+        let maxWait = 5.0
         let wallOrigin = 1_795_710_000.0
 
         enum Kind {
@@ -40,8 +44,8 @@ import Testing
             case head(sentAt: Double, cost: RequestCost, limits: RateLimitHeaders, refused: Bool, retryAfter: Double?)
             /// An admitted answer's last byte: its usage is known.
             case end(cost: RequestCost, tokens: Int)
-            /// A paced wait is over.
-            case wake
+            /// A reserved slot comes: the request is sent.
+            case send(cost: RequestCost)
         }
         // Arrivals in their own list, merged with the few pending events (kept sorted).
         var arrivals: [Double] = []
@@ -75,8 +79,25 @@ import Testing
         }
 
         var result = Run(duration: duration)
-        var waiting = 0
-        var wakeAt: Double?
+        func send(_ cost: RequestCost, at now: Double) {
+            result.sent += 1
+            let decision = limiter.admit(inputTokens: 0, now: now)
+            let limits = headers(limiter.snapshot(now: now), wall: wallOrigin + now)
+            switch decision {
+            case .limited(let retryAfter):
+                result.refused += 1
+                schedule(
+                    now + 0.002,
+                    .head(sentAt: now, cost: cost, limits: limits, refused: true, retryAfter: max(1, retryAfter.rounded(.up))))
+            case .admitted:
+                let firstByte = 0.08 * (0.8 + 0.4 * random.unit())
+                let tokens = 20 + Int(random.unit() * 41)
+                let end = now + firstByte + Double(tokens) * 0.001
+                limiter.charge(output: OutputCharge(start: now + firstByte, end: end, tokens: Double(tokens)), now: now)
+                schedule(now + headDelay, .head(sentAt: now, cost: cost, limits: limits, refused: false, retryAfter: nil))
+                schedule(end, .end(cost: cost, tokens: tokens))
+            }
+        }
         while nextArrival < arrivals.count || !events.isEmpty {
             let event: (time: Double, order: Int, kind: Kind)
             if nextArrival < arrivals.count, events.first.map({ arrivals[nextArrival] <= $0.time }) ?? true {
@@ -89,60 +110,32 @@ import Testing
             let instant = t(now)
             switch event.kind {
             case .arrival:
-                waiting += 1
-            case .wake:
-                if wakeAt == now { wakeAt = nil }
+                // As the proxy paces: send now, at a reserved slot, or refuse at once when the
+                // wait would be too long.
+                let cost = queue.allowance.estimate(bodyBytes: 350, maxTokens: 256)
+                switch queue.admit(now: instant, cost: cost, maxWait: maxWait) {
+                case .now: send(cost, at: now)
+                case .wait(let seconds): schedule(now + seconds, .send(cost: cost))
+                case .reject: result.ownRefusals += 1
+                }
+            case .send(let cost):
+                send(cost, at: now)
             case .head(let sentAt, let cost, let limits, let refused, let retryAfter):
-                allowance.record(
+                queue.allowance.record(
                     .init(limits: limits, rateLimited: refused, retryAfter: retryAfter, sentAt: t(sentAt), cost: cost),
                     wallTime: wallOrigin + now, now: instant)
                 if refused {
-                    // What the proxy does: the estimate goes back (no output was produced),
+                    // What the proxy does: the estimate is settled (no output was produced),
                     // and the request is retried after the `retry-after`.
-                    allowance.recordUsage(charged: cost, outputTokens: 0, maxTokens: nil)
+                    queue.allowance.recordUsage(charged: cost, outputTokens: 0, maxTokens: nil)
                     schedule(now + (retryAfter ?? 1), .arrival)
                 }
             case .end(let cost, let tokens):
-                allowance.recordUsage(charged: cost, outputTokens: tokens, maxTokens: 256)
+                queue.allowance.recordUsage(charged: cost, outputTokens: tokens, maxTokens: 256)
                 if now <= duration {
                     result.served += 1
                     result.producedTokens += Double(tokens)
                 }
-            }
-            // Send what the allowance lets go, first come first served.
-            while waiting > 0 {
-                let cost = allowance.estimate(bodyBytes: 350, maxTokens: 256)
-                switch allowance.decide(now: instant, cost: cost) {
-                case .wait(let seconds):
-                    let at = now + max(seconds, 0.000_1)
-                    if wakeAt.map({ at < $0 }) ?? true {
-                        wakeAt = at
-                        schedule(at, .wake)
-                    }
-                case .go:
-                    waiting -= 1
-                    result.sent += 1
-                    let decision = limiter.admit(inputTokens: 0, now: now)
-                    let limits = headers(limiter.snapshot(now: now), wall: wallOrigin + now)
-                    switch decision {
-                    case .limited(let retryAfter):
-                        result.refused += 1
-                        schedule(
-                            now + 0.002,
-                            .head(
-                                sentAt: now, cost: cost, limits: limits, refused: true,
-                                retryAfter: max(1, retryAfter.rounded(.up))))
-                    case .admitted:
-                        let firstByte = 0.08 * (0.8 + 0.4 * random.unit())
-                        let tokens = 20 + Int(random.unit() * 41)
-                        let end = now + firstByte + Double(tokens) * 0.001
-                        limiter.charge(output: OutputCharge(start: now + firstByte, end: end, tokens: Double(tokens)), now: now)
-                        schedule(now + headDelay, .head(sentAt: now, cost: cost, limits: limits, refused: false, retryAfter: nil))
-                        schedule(end, .end(cost: cost, tokens: tokens))
-                    }
-                    continue
-                }
-                break
             }
         }
         return result
@@ -150,11 +143,12 @@ import Testing
 
     /// The token-limited bench run measured 6-16 % of attempts refused by the upstream while
     /// goodput stood at the limit: the output bucket model was raised to the `remaining` the
-    /// upstream announced, which leaves out the output still owed by answers in production.
-    /// The head of a streamed answer comes at once (1 ms), before any of its output: then the
-    /// model was raised by nearly all of the output in flight (28 % of attempts refused here
-    /// before the fix). Goodput is the output produced within the arrival window against the
-    /// best possible (the full bucket plus its refill over the window).
+    /// upstream announced, which leaves out the output still owed by answers in production,
+    /// and underestimates were never charged. The head of a streamed answer comes at once
+    /// (1 ms), before any of its output: then the model was raised by nearly all of the output
+    /// in flight (28 % of attempts refused here before the fix). Goodput is the output produced
+    /// within the arrival window against the best possible (the full bucket plus its refill
+    /// over the window); requests refused at once by the queue are not attempts.
     @Test(arguments: [0.001, 0.08])
     func anOutputLimitIsPacedWithoutUpstream429s(headDelay: Double) {
         for seed: UInt64 in [1, 2, 3] {

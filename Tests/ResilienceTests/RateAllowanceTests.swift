@@ -249,24 +249,6 @@ import Testing
         #expect(allowance.decide(now: t(0), cost: cost) == .wait(seconds: 0.01))
     }
 
-    /// While answers are in production the upstream's bucket stops filling at its capacity
-    /// and still owes their output: the model does not refill past the capacity less the
-    /// estimates in flight.
-    @Test func theModelDoesNotRefillPastWhatAnswersInProductionOwe() {
-        var allowance = outputLimited()
-        let cost = RequestCost(outputTokens: 40)
-        #expect(allowance.decide(now: t(0), cost: cost) == .go)
-        // A second later the upstream holds 100 and owes 40: 60 in effect, so two more go and
-        // the third waits. (Refilled to 100, the model let a third go.)
-        #expect(allowance.decide(now: t(1), cost: cost) == .go)
-        #expect(allowance.decide(now: t(1), cost: cost) == .go)
-        #expect(allowance.decide(now: t(1), cost: cost) != .go)
-        // Settled (the real output known), the ceiling lifts.
-        for _ in 0..<3 { allowance.recordUsage(charged: cost, outputTokens: 40, maxTokens: nil) }
-        #expect(allowance.decide(now: t(3), cost: cost) == .go)
-        #expect(allowance.decide(now: t(3), cost: cost) == .go)
-    }
-
     /// `tokens-*` shows the most restrictive token limit, not a bucket of its own: beside
     /// `output-tokens-*` it must not charge input tokens against the output limit.
     @Test func tokensHeadersBesideSeparateOnesAreNotABucket() {
