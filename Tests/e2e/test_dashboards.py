@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cloudfakes import FakeVertex
 from conftest import BALLAST_BIN, ROOT, SIM_KEY, Process
 
 DASHBOARD = ROOT / "dashboards" / "ballast-overview.json"
@@ -162,13 +163,15 @@ def unknown_metrics(exprs: list[tuple[str, str]], exported: set[str]) -> list[st
 
 # ----------------------------------------------------------------------------- a real Ballast
 
-def full_config(upstream: str, dead_port: int) -> str:
-    # Every family's `# TYPE` line is written from start, without traffic, but four need config:
+def full_config(upstream: str, dead_port: int, vertex: FakeVertex) -> str:
+    # Every family's `# TYPE` line is written from start, without traffic, but five need config:
     # ballast_cache_* only with cache.enabled, ballast_token_refreshes_total only in oauth mode,
     # ballast_shared_* only with shared.redis (here a port where nothing listens: Ballast starts
     # and serves without Redis), ballast_trace_* only with tracing.otlp_endpoint (the same dead
-    # port: spans would be dropped and counted). The token is fetched lazily (on the first request), and this
-    # test sends none, so the token endpoint is never called.
+    # port: spans would be dropped and counted), ballast_cloud_credential_refreshes_total only
+    # with a cloud region whose credential is refreshed (a Vertex service account, weight 0).
+    # The token is fetched lazily (on the first request), and this test sends none, so the token
+    # endpoint is never called.
     return f"""
 listen: 127.0.0.1:0
 admin:
@@ -190,6 +193,14 @@ upstream:
     client_secret_env: E2E_CLIENT_SECRET
   regions:
     - {{ name: primary, base_url: "{upstream}", weight: 100 }}
+    - name: vertex-us-east5
+      kind: vertex
+      weight: 0
+      project: {vertex.project}
+      location: {vertex.location}
+      endpoint: "{vertex.url}"
+      credentials_file: "{vertex.credentials_path}"
+      models: {{ "claude-sonnet-4-*": "claude-sonnet-4-5@20250929" }}
 """
 
 
@@ -200,7 +211,8 @@ def exposition(sim, tmp_path_factory) -> str:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         dead_port = probe.getsockname()[1]
-    config.write_text(full_config(sim.ready["regions"]["primary"], dead_port))
+    vertex = FakeVertex(tmp_path_factory.mktemp("vertex"))
+    config.write_text(full_config(sim.ready["regions"]["primary"], dead_port, vertex))
     process = Process([BALLAST_BIN, "serve", "--config", str(config)], tmp, "ballast",
                       env={"E2E_CLIENT_SECRET": SIM_KEY})
     try:
@@ -209,6 +221,7 @@ def exposition(sim, tmp_path_factory) -> str:
         return response.text
     finally:
         process.stop()
+        vertex.stop()
 
 
 # ----------------------------------------------------------------------------- tests
@@ -238,7 +251,8 @@ def test_every_expression_parses(tmp_path):
 def test_every_metric_is_exported(exposition):
     exported = exported_names(exposition)
     families = {name for name in exported if not name.endswith(("_bucket", "_sum", "_count"))}
-    assert len(families) >= 31, sorted(families)
+    assert len(families) >= 32, sorted(families)
+    assert "ballast_cloud_credential_refreshes_total" in families
     exprs = expressions(load_dashboard())
     assert unknown_metrics(exprs, exported) == [], f"exported: {sorted(families)}"
     used = set().union(*(metric_names(expr) for _, expr in exprs))
