@@ -211,6 +211,16 @@ package final class GatewayMetrics: Sendable {
                 snapshot.learnedCapacity.map { ([snapshot.key], $0) }
             }
         }
+        _ = registry.gauge(
+            "ballast_rate_output_share",
+            help:
+                "The share of max_tokens answers use, learned from their usage per limit group and model (absent until one is known): output-token limits are paced with it.",
+            labels: ["key"]
+        ) {
+            policy.pacer.snapshot(now: clock.now()).compactMap { snapshot in
+                snapshot.outputShare.map { ([snapshot.key], $0) }
+            }
+        }
         _ = registry.counter(
             "ballast_concurrency_rejections_total",
             help: "Requests Ballast answered with 529 after waiting too long for a concurrency slot."

@@ -153,7 +153,8 @@ public struct RateAllowance: Sendable {
     public private(set) var outputRatio: Double = 1
     /// How far answers stray from `outputRatio` (a slow mean absolute deviation).
     public private(set) var outputRatioSpread: Double = 0
-    private var outputRatioLearned = false
+    /// False until an answer's usage has taught `outputRatio` anything.
+    public private(set) var outputRatioLearned = false
     /// The share a request's output is estimated at: the average plus one spread. An answer
     /// longer than its estimate runs the model ahead of the upstream's bucket until it is
     /// settled, and a paced queue sends right at the model's edge: at the average, 1.6-2.4 %

@@ -32,6 +32,9 @@ public final class RatePacer: Sendable {
         public var announcedLimit: Double?
         /// The request bucket's learned size.
         public var learnedCapacity: Double?
+        /// The share of `max_tokens` answers use, learned from their usage (nil until one is
+        /// known): what an output-token limit is paced with.
+        public var outputShare: Double?
         public var headersTrusted: Bool
         public var waiting: Int
     }
@@ -207,7 +210,7 @@ public final class RatePacer: Sendable {
                 return Snapshot(
                     key: key, rate: allowance.learnedRate, effectiveRate: allowance.effectiveRate(now: now),
                     announcedLimit: allowance.announcedLimit, learnedCapacity: allowance.learnedCapacity,
-                    headersTrusted: allowance.headersTrusted, waiting: waiting)
+                    outputShare: allowance.outputRatioLearned ? allowance.outputRatio : nil, headersTrusted: allowance.headersTrusted, waiting: waiting)
             }
         }
     }
