@@ -1,14 +1,12 @@
-import ControlPlane
 import BallastConfig
+import ControlModels
+
 extension GatewayService {
     /// What this instance's heartbeat tells the others (JSON; no secrets).
     func sharedInfo() -> String {
-        ControlJSON.render(
-            [
-                "version": BallastVersion.current,
-                "proxy": proxyAddress,
-                "admin": adminAddress,
-                "regions": config.upstream.regions.map(\.name),
-            ] as [String: Any])
+        let info = InstanceInfo(
+            version: BallastVersion.current, proxy: proxyAddress, admin: adminAddress, regions: config.upstream.regions.map(\.name))
+        // Strings only: encoding cannot fail.
+        return (try? ControlCoding.encode(info)) ?? "{}"
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import ControlModels
 
 /// `ballast canary list|start|advance|hold|resume|rollback|finish`: the canaries of a running
 /// Ballast.
@@ -17,8 +17,8 @@ struct CanaryCLICommand: ParsableCommand {
             let reply = try control.client().call("GET", "/control/v1/canaries")
             print(
                 control.json
-                    ? ControlClient.pretty(reply.text)
-                    : StatusFormatter.canariesTable(reply.document["canaries"] as? [[String: Any]] ?? []), terminator: control.json ? "\n" : "")
+                    ? try reply.pretty(ControlReply.Canaries.self)
+                    : StatusFormatter.canariesTable(try reply.decode(ControlReply.Canaries.self).canaries), terminator: control.json ? "\n" : "")
         }
     }
 
@@ -36,18 +36,11 @@ struct CanaryCLICommand: ParsableCommand {
         @OptionGroup var control: ControlOptions
 
         func run() throws {
-            func side(_ model: String?, _ version: String?) -> [String: Any] {
-                var side: [String: Any] = [:]
-                if let model { side["model"] = model }
-                if let version { side["anthropic_version"] = version }
-                return side
-            }
-            let body: [String: Any] = [
-                "name": name, "from": side(fromModel, fromVersion), "to": side(toModel, toVersion),
-                "steps": steps.split(separator: ",").map { String($0) }, "min_step_time": minStepTime, "reason": reason,
-            ]
+            let body = CanaryStart(
+                name: name, from: .init(model: fromModel, anthropicVersion: fromVersion), to: .init(model: toModel, anthropicVersion: toVersion),
+                steps: steps.split(separator: ",").map { String($0) }, minStepTime: minStepTime, reason: reason)
             let reply = try control.client().call("POST", "/control/v1/canaries", body: body)
-            print(control.json ? ControlClient.pretty(reply.text) : CanaryReply.line(reply.document))
+            print(control.json ? try reply.pretty(ControlReply.Canary.self) : CanaryReply.line(try reply.decode(ControlReply.Canary.self)))
         }
     }
 
@@ -64,8 +57,8 @@ struct CanaryCLICommand: ParsableCommand {
         @OptionGroup var control: ControlOptions
 
         func run() throws {
-            let reply = try control.client().call("POST", "/control/v1/canaries/\(name)/\(verb.rawValue)", body: ["reason": reason])
-            print(control.json ? ControlClient.pretty(reply.text) : CanaryReply.line(reply.document))
+            let reply = try control.client().call("POST", "/control/v1/canaries/\(name)/\(verb.rawValue)", body: OperatorWrite(reason: reason))
+            print(control.json ? try reply.pretty(ControlReply.Canary.self) : CanaryReply.line(try reply.decode(ControlReply.Canary.self)))
         }
     }
 }
