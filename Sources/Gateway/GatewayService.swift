@@ -168,7 +168,7 @@ public final class GatewayService: Sendable {
         let windowSource = TelemetryWindowSource(windows: windows, regions: router.regions.map(\.name))
         let migrations = MigrationController(
             config: config.migrations, windows: windowSource.canaries, writer: telemetry,
-            store: store, clock: clock, logger: logger)
+            store: store, clock: clock, logger: logger, changesObserver: shared?.decisions)
         self.migrations = migrations
         metrics.registerMigrationGauges(migrations)
         metrics.registerCloudCredentialCounters(cloud)
@@ -186,6 +186,17 @@ public final class GatewayService: Sendable {
         let usageMetrics = UsageMetrics(registry: registry, config: config.metrics)
         let tracer = Self.makeTracer(config.tracing, environment: environment, client: client, clock: clock, registry: registry)
         self.tracer = tracer
+        // The rule controller before the request path's context, which consults it; the
+        // controller tells the context when a region goes out through `regionOut`, set below.
+        let pacingClock = clock
+        let rules = try RuleController(
+            config: config, source: windowSource, router: router, writer: telemetry,
+            store: store, migrations: migrations, clock: clock, logger: logger,
+            overridesObserver: shared?.overrides, decisionsObserver: shared?.decisions,
+            // Failback is capacity-aware: a region whose probes passed gets its whole weight
+            // back at once while the regions still serving are at their allowance or queueing.
+            capacityShort: { [policy] region in policy.isCapacityShort(region: region, now: pacingClock.now()) })
+        self.rules = rules
         let context = ProxyContext(
             client: client, router: router, credentials: credentials, clock: clock,
             options: options, policy: policy, metrics: metrics,
@@ -198,21 +209,12 @@ public final class GatewayService: Sendable {
                 ]
                     + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])
                     + (config.log.access ? [AccessLogSink(logger: logger)] : [])),
-            cache: cacheContext, migrations: migrations, homes: homes, clients: clients,
+            cache: cacheContext, migrations: migrations, rules: rules, homes: homes, clients: clients,
             cloud: cloud.isEmpty ? nil : cloud,
             accounting: UsageAccounting(pricing: config.pricing), tracer: tracer)
         metrics.registerObjectHomeGauges(homes)
-        let rules = try RuleController(
-            config: config, source: windowSource, router: router, writer: telemetry,
-            store: store, migrations: migrations, clock: clock, logger: logger)
-        self.rules = rules
-        // Failback is capacity-aware: a region whose probes passed gets its whole weight back
-        // at once while the regions still serving are at their allowance or queueing.
-        let pacingClock = clock
-        rules.capacityShort = { [policy] region in policy.isCapacityShort(region: region, now: pacingClock.now()) }
         // A region going out moves the requests stuck there at once, on the loop thread.
-        rules.regionOut = { [context] region in context.client.execute { context.calls.regionWentOut(region) } }
-        context.rules.install(rules)
+        rules.connectRegionOut { [context] region in context.client.execute { context.calls.regionWentOut(region) } }
         metrics.registerRuleGauges(rules: rules, router: router)
         shared?.overrides.attach(rules)
         shared?.decisions.attach(rules)

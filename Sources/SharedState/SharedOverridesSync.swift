@@ -27,13 +27,13 @@ package final class SharedOverridesSync: OverridesObserver, Sendable {
     }
 
     /// Starts (a controller) or stops (nil) publishing its overrides and taking the others'.
+    /// The controller is given this sync as its observer when it is built (the sync exists
+    /// first); it publishes only while attached.
     package func attach(_ controller: RuleController?) {
-        let previous = rules.withLock { rules in
-            defer { rules = controller }
-            return rules
-        }
-        (controller ?? previous)?.overridesObserver.install(controller == nil ? nil : self)
+        rules.withLock { $0 = controller }
     }
+
+    private var isAttached: Bool { rules.withLock { $0 != nil } }
 
     // MARK: Local changes out
 
@@ -49,6 +49,7 @@ package final class SharedOverridesSync: OverridesObserver, Sendable {
     }
 
     package func overridesChanged(from old: OperatorOverrides, to new: OperatorOverrides) {
+        guard isAttached else { return }
         let wall = clock.wallTime()
         let before = Self.fields(old)
         let after = Self.fields(new)
