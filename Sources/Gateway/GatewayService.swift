@@ -2,6 +2,7 @@ public import BallastConfig
 public import BallastCore
 import Cache
 import CloudRegions
+import ControlModels
 import HTTPServer
 public import Logging
 import Metrics
@@ -475,5 +476,15 @@ public final class GatewayService: Sendable {
         let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
         let key = String(String(decoding: line, as: UTF8.self).trimmingSpaces())
         return key.isEmpty ? nil : key
+    }
+}
+
+extension GatewayService {
+    /// What this instance's heartbeat tells the others (JSON; no secrets).
+    func sharedInfo() -> String {
+        let info = InstanceInfo(
+            version: BallastVersion.current, proxy: proxyAddress, admin: adminAddress, regions: config.upstream.regions.map(\.name))
+        // Strings only: encoding cannot fail.
+        return (try? ControlCoding.encode(info)) ?? "{}"
     }
 }

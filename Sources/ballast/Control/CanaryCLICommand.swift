@@ -9,6 +9,11 @@ struct CanaryCLICommand: ParsableCommand {
         abstract: "List, start and steer canaries (API-version and model migrations).",
         subcommands: [List.self, Start.self, Step.self])
 
+    /// One line about a canary after a write: `sonnet-next: running at 5% (step 2 of 4)`.
+    static func line(_ reply: ControlReply.Canary) -> String {
+        "\(reply.canary.name): \(reply.canary.summary)"
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "The canaries with their phase, share and per-side figures.")
         @OptionGroup var control: ControlOptions
@@ -40,7 +45,7 @@ struct CanaryCLICommand: ParsableCommand {
                 name: name, from: .init(model: fromModel, anthropicVersion: fromVersion), to: .init(model: toModel, anthropicVersion: toVersion),
                 steps: steps.split(separator: ",").map { String($0) }, minStepTime: minStepTime, reason: reason)
             let reply = try control.client().call("POST", "/control/v1/canaries", body: body)
-            print(control.json ? try reply.pretty(ControlReply.Canary.self) : CanaryReply.line(try reply.decode(ControlReply.Canary.self)))
+            print(control.json ? try reply.pretty(ControlReply.Canary.self) : CanaryCLICommand.line(try reply.decode(ControlReply.Canary.self)))
         }
     }
 
@@ -58,7 +63,7 @@ struct CanaryCLICommand: ParsableCommand {
 
         func run() throws {
             let reply = try control.client().call("POST", "/control/v1/canaries/\(name)/\(verb.rawValue)", body: OperatorWrite(reason: reason))
-            print(control.json ? try reply.pretty(ControlReply.Canary.self) : CanaryReply.line(try reply.decode(ControlReply.Canary.self)))
+            print(control.json ? try reply.pretty(ControlReply.Canary.self) : CanaryCLICommand.line(try reply.decode(ControlReply.Canary.self)))
         }
     }
 }
