@@ -49,7 +49,6 @@ package final class SharedOverridesSync: OverridesObserver, Sendable {
     }
 
     package func overridesChanged(from old: OperatorOverrides, to new: OperatorOverrides) {
-        guard isAttached else { return }
         let wall = clock.wallTime()
         let before = Self.fields(old)
         let after = Self.fields(new)
@@ -61,6 +60,8 @@ package final class SharedOverridesSync: OverridesObserver, Sendable {
             entries.append(SharedEntry(field: field, setAt: stamp(max(wall, before[field]!.setAt)), payload: Self.tombstone))
         }
         for entry in entries { saw(entry.setAt) }
+        // Stamps keep counting while detached; only what goes to Redis waits for a controller.
+        guard isAttached else { return }
         pending.withLock { pending in for entry in entries { pending[entry.field] = entry } }
         for entry in entries { write(entry) }
     }
