@@ -75,7 +75,7 @@ public final class GatewayService: Sendable {
             options: UpstreamClientOptions(
                 maxConnectionsPerHost: pool.maxPerHost,
                 maxConnections: pool.maxTotal,
-                idleConnectionTimeout: pool.idleTimeout),
+                idleConnectionTimeout: pool.idleTimeout.seconds),
             clock: clock)
         let credentials = try Self.credentials(
             for: config.upstream.auth, environment: environment, client: client,
@@ -99,8 +99,8 @@ public final class GatewayService: Sendable {
         var options = ProxyOptions(
             defaultAnthropicVersion: config.upstream.anthropicVersion,
             timeouts: UpstreamTimeouts(
-                connect: timeouts.connect, firstByte: timeouts.firstByte,
-                idle: timeouts.idle, total: timeouts.total),
+                connect: timeouts.connect.seconds, firstByte: timeouts.firstByte.seconds,
+                idle: timeouts.idle.seconds, total: timeouts.total.seconds),
             maxRequestBodyBytes: config.server.maxBodyBytes)
         options.maxJSONDepth = config.server.maxJSONDepth
         options.maxSSEEventBytes = config.server.maxSSEEventBytes
@@ -126,8 +126,8 @@ public final class GatewayService: Sendable {
             let writer = try TelemetryWriter(
                 store: store,
                 options: TelemetryWriterOptions(
-                    rawRetention: config.store.rawRetention, rollupRetention: config.store.rollupRetention,
-                    auditRetention: config.store.rollupRetention), clock: clock
+                    rawRetention: config.store.rawRetention.seconds, rollupRetention: config.store.rollupRetention.seconds,
+                    auditRetention: config.store.rollupRetention.seconds), clock: clock
             ) { [logger] line, lastError in
                 logger.warning(
                     "store: \(line.count) \(line.key.what) lost (\(line.key.reason.rawValue)) since the last line, \(line.total) in all",
@@ -139,8 +139,8 @@ public final class GatewayService: Sendable {
             telemetry = writer
             windows = try TelemetryWindows(
                 store: store, writer: writer, clock: clock,
-                rawRetention: config.store.rawRetention,
-                rollupRetention: config.store.rollupRetention)
+                rawRetention: config.store.rawRetention.seconds,
+                rollupRetention: config.store.rollupRetention.seconds)
         } catch {
             throw GatewayStartupError.storeFailed("cannot open the store at \(config.store.path): \(error)")
         }
@@ -156,9 +156,9 @@ public final class GatewayService: Sendable {
                         maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes))
                 cacheContext = CacheContext(
                     policy: CachePolicy(
-                        enabled: true, defaultTTL: config.cache.defaultTTL,
-                        maxTTL: config.cache.maxTTL,
-                        temperatureZeroTTL: config.cache.temperatureZeroTTL),
+                        enabled: true, defaultTTL: config.cache.defaultTTL.seconds,
+                        maxTTL: config.cache.maxTTL.seconds,
+                        temperatureZeroTTL: config.cache.temperatureZeroTTL.seconds),
                     store: store, shared: shared?.cacheTier)
             } catch {
                 throw GatewayStartupError.storeFailed("cannot open the response cache at \(cachePath): \(error)")
@@ -223,8 +223,8 @@ public final class GatewayService: Sendable {
         var proxyListener = HTTPServerConfiguration(
             host: config.listen.host, port: config.listen.port,
             threads: config.server.threads, maxBodyBytes: config.server.maxBodyBytes)
-        proxyListener.headerTimeout = config.server.headerTimeout
-        proxyListener.bodyIdleTimeout = config.server.bodyIdleTimeout
+        proxyListener.headerTimeout = config.server.headerTimeout.seconds
+        proxyListener.bodyIdleTimeout = config.server.bodyIdleTimeout.seconds
         proxyServer = HTTPServer(configuration: proxyListener, handler: ProxyHandler(context: context))
         let proxy = proxyServer
         let auth = ControlAuth(
@@ -249,8 +249,8 @@ public final class GatewayService: Sendable {
         var adminListener = HTTPServerConfiguration(
             host: config.admin.listen.host, port: config.admin.listen.port,
             threads: 1, maxBodyBytes: Self.adminMaxBodyBytes)
-        adminListener.headerTimeout = config.server.headerTimeout
-        adminListener.bodyIdleTimeout = config.server.bodyIdleTimeout
+        adminListener.headerTimeout = config.server.headerTimeout.seconds
+        adminListener.bodyIdleTimeout = config.server.bodyIdleTimeout.seconds
         let readiness = Readiness.probe(shuttingDown: shuttingDown, storeHealth: store.health, router: router, rules: rules)
         let (adminRouter, adminClient) = (router, client)
         let handler = { (control: ControlAPI?) in

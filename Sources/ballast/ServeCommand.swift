@@ -52,7 +52,7 @@ struct ServeCommand: ParsableCommand {
                 pid: Int(ProcessInfo.processInfo.processIdentifier))
             try ReadyFile.write(readyFile, addresses)
         }
-        var shutdown = ShutdownSequence(delay: gatewayConfig.shutdown.delay, grace: gatewayConfig.shutdown.grace)
+        var shutdown = ShutdownSequence(delay: gatewayConfig.shutdown.delay.seconds, grace: gatewayConfig.shutdown.grace.seconds)
         let clock = SystemClock()
         var step = ShutdownSequence.Step.none
         while true {
