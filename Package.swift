@@ -89,14 +89,17 @@ let package = Package(
             "Rules", "RulesRuntime", "Cache", "SharedState", "CloudRegions", "Tracing",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The control API's documents as typed Codable values: the server encodes them, the CLI
+        // decodes them, so the two agree on every field by construction.
+        .target(name: "ControlModels"),
         // The operator's side: the control API, the status page, the admin listener's probes.
         .target(name: "ControlPlane", dependencies: [
-            "Crypto", "Redis", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Resilience", "Telemetry", "Metrics",
+            "ControlModels", "Crypto", "Redis", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Resilience", "Telemetry", "Metrics",
             "Rules", "RulesRuntime", "Cache", "SharedState", "Proxy",
         ]),
         // Wiring: builds the parts from the config, starts and stops them.
         .target(name: "Gateway", dependencies: [
-            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Cache", "SharedState", "RulesRuntime", "Proxy", "ControlPlane", "CloudRegions", "Tracing",
+            "BallastCore", "BallastConfig", "Upstream", "HTTPServer", "Resilience", "Telemetry", "Metrics", "Cache", "SharedState", "RulesRuntime", "Proxy", "ControlModels", "ControlPlane", "CloudRegions", "Tracing",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Test support, never in the shipped binary: a manual clock, a response collector,
@@ -119,7 +122,7 @@ let package = Package(
         // `make fuzz` (-sanitize=fuzzer,address -DFUZZING, libFuzzer provides main).
         .executableTarget(name: "ballast-fuzz", dependencies: ["ParserFuzzing"]),
         .executableTarget(name: "ballast", dependencies: [
-            "Gateway", "RulesRuntime", "CommandLineSupport", "CBuildInfo", "BallastCore", "BallastConfig",
+            "Gateway", "ControlModels", "RulesRuntime", "CommandLineSupport", "CBuildInfo", "BallastCore", "BallastConfig",
             "Upstream", "Telemetry", "Rules", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -5,14 +5,14 @@ public struct CacheConfig: Sendable, Equatable {
     public var maxEntries: Int
     public var maxBytes: Int
     /// TTL for requests that send `x-ballast-cache: ttl=N` without N, and the longest allowed.
-    public var defaultTTL: Double
-    public var maxTTL: Double
+    public var defaultTTL: Duration
+    public var maxTTL: Duration
     /// When above 0, requests with `"temperature": 0` are cached for this long without opting in.
-    public var temperatureZeroTTL: Double
+    public var temperatureZeroTTL: Duration
 
     public init(
-        enabled: Bool = true, maxEntries: Int = 10_000, maxBytes: Int = 64_000_000, defaultTTL: Double = 600,
-        maxTTL: Double = 86_400, temperatureZeroTTL: Double = 0
+        enabled: Bool = true, maxEntries: Int = 10_000, maxBytes: Int = 64_000_000, defaultTTL: Duration = .seconds(600),
+        maxTTL: Duration = .seconds(86_400), temperatureZeroTTL: Duration = .seconds(0)
     ) {
         self.enabled = enabled
         self.maxEntries = maxEntries
@@ -33,9 +33,9 @@ extension CacheConfig {
         if let value = map.bool("enabled") { config.enabled = value }
         if let value = map.int("max_entries", in: path, range: 1...10_000_000) { config.maxEntries = value }
         if let node = map["max_bytes"], let value = node.byteSize(what: "'\(path).max_bytes'") { config.maxBytes = value }
-        if let value = map.positiveDuration("default_ttl", in: path) { config.defaultTTL = value }
-        if let value = map.positiveDuration("max_ttl", in: path) { config.maxTTL = value }
-        if let value = map.duration("temperature_zero_ttl") { config.temperatureZeroTTL = value }
+        if let value = map.positiveDuration("default_ttl", in: path) { config.defaultTTL = .seconds(value) }
+        if let value = map.positiveDuration("max_ttl", in: path) { config.maxTTL = .seconds(value) }
+        if let value = map.duration("temperature_zero_ttl") { config.temperatureZeroTTL = .seconds(value) }
         return config
     }
 }

@@ -1,3 +1,4 @@
+public import BallastCore
 /// What one million tokens of each type cost, in US dollars, for the models matching `model`
 /// (a glob: `*` and `?`).
 public struct ModelPrice: Sendable, Equatable {
@@ -19,4 +20,13 @@ public struct ModelPrice: Sendable, Equatable {
 
     /// The token types a price entry may name.
     static let keys: Set<String> = ["model", "input", "output", "cache_creation", "cache_read"]
+}
+
+extension ModelPrice {
+    /// The dollars `usage` costs at these prices: each count times its price per million.
+    /// Server tool calls (web search) are billed per call, not per token, and not priced here.
+    public func cost(of usage: MessageUsage) -> Double {
+        (Double(usage.inputTokens) * input + Double(usage.outputTokens) * output
+            + Double(usage.cacheCreationInputTokens) * cacheCreation + Double(usage.cacheReadInputTokens) * cacheRead) / 1_000_000
+    }
 }

@@ -4,9 +4,9 @@ public struct PacingConfig: Sendable, Equatable {
     /// Requests waiting for allowance at most, per region and model; more get Ballast's 429.
     public var maxWaiting: Int
     /// The longest a request waits for allowance.
-    public var maxWait: Double
+    public var maxWait: Duration
 
-    public init(enabled: Bool = true, maxWaiting: Int = 1000, maxWait: Double = 10) {
+    public init(enabled: Bool = true, maxWaiting: Int = 1000, maxWait: Duration = .seconds(10)) {
         self.enabled = enabled
         self.maxWaiting = maxWaiting
         self.maxWait = maxWait
@@ -22,7 +22,7 @@ extension PacingConfig {
         let path = "upstream.pacing"
         if let value = map.bool("enabled") { config.enabled = value }
         if let value = map.int("max_waiting", in: path, range: 0...1_000_000) { config.maxWaiting = value }
-        if let value = map.positiveDuration("max_wait", in: path) { config.maxWait = value }
+        if let value = map.positiveDuration("max_wait", in: path) { config.maxWait = .seconds(value) }
         return config
     }
 }

@@ -15,22 +15,22 @@ public struct RedisConfig: Sendable, Equatable {
     /// The share of the organisation's rate limit one instance uses while Redis is out of
     /// reach (0 to 1).
     public var localShare: Double
-    public var connectTimeout: Double
-    public var commandTimeout: Double
+    public var connectTimeout: Duration
+    public var commandTimeout: Duration
     /// Cached answers larger than this stay local.
     public var maxValueBytes: Int
     /// How long a shared-cache lock holds when its holder disappears.
-    public var lockTimeout: Double
+    public var lockTimeout: Duration
     /// Heartbeat period; an instance unseen for three periods is gone.
-    public var heartbeat: Double
+    public var heartbeat: Duration
     /// TLS to Redis (`rediss://` or a `tls` section); nil: plain TCP.
     public var tls: RedisTLSConfig?
 
     public init(
         host: String = "127.0.0.1", port: Int = 6379, database: Int = 0, keyPrefix: String = "ballast:",
-        passwordEnv: String? = nil, localShare: Double = 0.34, connectTimeout: Double = 0.25,
-        commandTimeout: Double = 0.25, maxValueBytes: Int = 1_048_576, lockTimeout: Double = 30,
-        heartbeat: Double = 1, tls: RedisTLSConfig? = nil
+        passwordEnv: String? = nil, localShare: Double = 0.34, connectTimeout: Duration = .seconds(0.25),
+        commandTimeout: Duration = .seconds(0.25), maxValueBytes: Int = 1_048_576, lockTimeout: Duration = .seconds(30),
+        heartbeat: Duration = .seconds(1), tls: RedisTLSConfig? = nil
     ) {
         self.host = host
         self.port = port
@@ -92,11 +92,11 @@ extension RedisConfig {
         if let node = map["local_share"], let share = node.ratio(what: "'\(path).local_share'") {
             if share > 0 { config.localShare = share } else { node.error("'\(path).local_share' must be greater than 0") }
         }
-        if let value = map.positiveDuration("connect_timeout", in: path) { config.connectTimeout = value }
-        if let value = map.positiveDuration("command_timeout", in: path) { config.commandTimeout = value }
+        if let value = map.positiveDuration("connect_timeout", in: path) { config.connectTimeout = .seconds(value) }
+        if let value = map.positiveDuration("command_timeout", in: path) { config.commandTimeout = .seconds(value) }
         if let node = map["max_value"], let value = node.byteSize(what: "'\(path).max_value'") { config.maxValueBytes = value }
-        if let value = map.positiveDuration("lock_timeout", in: path) { config.lockTimeout = value }
-        if let value = map.positiveDuration("heartbeat", in: path) { config.heartbeat = value }
+        if let value = map.positiveDuration("lock_timeout", in: path) { config.lockTimeout = .seconds(value) }
+        if let value = map.positiveDuration("heartbeat", in: path) { config.heartbeat = .seconds(value) }
         return config
     }
 

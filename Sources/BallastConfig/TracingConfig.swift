@@ -17,13 +17,13 @@ public struct TracingConfig: Sendable, Equatable {
     /// Spans per export request at most.
     public var maxBatchSpans: Int
     /// How often the queue is exported when it is not yet a full batch.
-    public var exportInterval: Double
+    public var exportInterval: Duration
     /// An export not answered within this is a failure (its spans are dropped and counted).
-    public var exportTimeout: Double
+    public var exportTimeout: Duration
 
     public init(
         otlpEndpoint: String? = nil, sampleRatio: Double = 1, headersEnv: String? = nil, serviceName: String = "ballast",
-        maxQueueSpans: Int = 2048, maxBatchSpans: Int = 512, exportInterval: Double = 1, exportTimeout: Double = 10
+        maxQueueSpans: Int = 2048, maxBatchSpans: Int = 512, exportInterval: Duration = .seconds(1), exportTimeout: Duration = .seconds(10)
     ) {
         self.otlpEndpoint = otlpEndpoint
         self.sampleRatio = sampleRatio
@@ -61,8 +61,8 @@ extension TracingConfig {
         if let value = map.string("service_name") { config.serviceName = value }
         if let value = map.int("max_queue_spans", in: path, range: 1...1_000_000) { config.maxQueueSpans = value }
         if let value = map.int("max_batch_spans", in: path, range: 1...100_000) { config.maxBatchSpans = value }
-        if let value = map.positiveDuration("export_interval", in: path) { config.exportInterval = value }
-        if let value = map.positiveDuration("export_timeout", in: path) { config.exportTimeout = value }
+        if let value = map.positiveDuration("export_interval", in: path) { config.exportInterval = .seconds(value) }
+        if let value = map.positiveDuration("export_timeout", in: path) { config.exportTimeout = .seconds(value) }
         return config
     }
 }

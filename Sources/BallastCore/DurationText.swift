@@ -61,3 +61,12 @@ extension String {
         return s
     }
 }
+
+extension Duration {
+    /// The duration as seconds, the unit the policies and the C libraries take: config values
+    /// are `Duration`s and become `Double` seconds where they are used.
+    package var seconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

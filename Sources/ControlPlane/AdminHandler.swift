@@ -1,4 +1,5 @@
 import BallastCore
+import ControlModels
 package import HTTPServer
 package import Metrics
 package import Telemetry
@@ -47,16 +48,13 @@ package final class AdminHandler: HTTPHandler {
         }
         switch endpoint {
         case .health:
-            responder.respond(.json(200, healthJSON()))
+            responder.respond(.json(200, Self.encode(health())))
         case .live:
             responder.respond(.json(200, #"{"status":"ok"}"#, headers: ["cache-control": "no-store"]))
         case .ready:
             let verdict = readiness()
-            let document: [String: Any] = ["status": verdict.status, "store": ControlAPI.storeDocument(storeHealth.report)]
-            responder.respond(
-                .json(
-                    verdict.ready ? 200 : 503, ControlJSON.render(document),
-                    headers: ["cache-control": "no-store"]))
+            let document = ProbeDocument.Ready(status: verdict.status, store: ControlAPI.storeDocument(storeHealth.report))
+            responder.respond(.json(verdict.ready ? 200 : 503, Self.encode(document), headers: ["cache-control": "no-store"]))
         case .metrics:
             let format = MetricsFormat.negotiate(accept: request.headers["accept"])
             responder.respond(
@@ -75,11 +73,16 @@ package final class AdminHandler: HTTPHandler {
         }
     }
 
-    private func healthJSON() -> String {
-        let regions = router.regions.map {
-            #"{"name":"\#(JSONText.escape($0.name))","base_url":"\#(JSONText.escape($0.baseURL))","weight":\#($0.weight)}"#
-        }.joined(separator: ",")
-        return
-            #"{"status":"ok","proxy":{"in_flight":\#(proxyInFlight())},"upstream":{"active_transfers":\#(client.activeTransfers),"connections_opened":\#(client.connectionsOpenedTotal)},"regions":[\#(regions)]}"#
+    private func health() -> ProbeDocument.Health {
+        ProbeDocument.Health(
+            status: "ok", proxy: .init(inFlight: proxyInFlight()),
+            upstream: .init(activeTransfers: client.activeTransfers, connectionsOpened: client.connectionsOpenedTotal),
+            regions: router.regions.map { .init(name: $0.name, baseURL: $0.baseURL, weight: $0.weight) })
+    }
+
+    /// The probes' documents hold no numbers that could fail to encode (store times are
+    /// finite wall-clock seconds); a failure would still answer, as an empty object.
+    private static func encode(_ document: some Encodable) -> String {
+        (try? ControlCoding.encode(document)) ?? "{}"
     }
 }

@@ -1,6 +1,7 @@
 import BallastConfig
 import BallastCore
 import Cache
+import ControlModels
 import HTTPServer
 import JSON
 import RulesRuntime
@@ -9,33 +10,27 @@ import Telemetry
 
 /// The control API's canary routes: list, start, and the operator's commands.
 extension ControlAPI {
-    func canaryDocument(_ state: CanaryState) -> [String: Any] {
+    func canaryDocument(_ state: CanaryState) -> CanaryStatus {
         let wall = context.clock.wallTime()
         let config = state.config
-        func side(_ side: CanarySide) -> [String: Any] {
-            ["model": ControlJSON.optional(side.model), "anthropic_version": ControlJSON.optional(side.anthropicVersion)]
+        func side(_ side: CanarySide) -> CanaryStatus.Side {
+            CanaryStatus.Side(model: side.model, anthropicVersion: side.anthropicVersion)
         }
-        return [
-            "name": config.name, "origin": state.origin, "from": side(config.from), "to": side(config.to),
-            "steps": config.steps, "min_step_time_seconds": config.minStepTime, "auto_advance": config.autoAdvance,
-            "sticky_by": config.stickyBy.map(\.description),
-            "phase": state.phase.rawValue, "step": state.step + 1, "share": ControlJSON.number(state.share),
-            "summary": state.summary, "since": ControlJSON.number(state.since),
-            "next_step_in_seconds": ControlJSON.number(state.phase == .running ? state.remaining(at: wall) : nil),
-            "sides": Dictionary(
-                uniqueKeysWithValues: context.migrations.sideFigures(state.config.name, now: wall).map {
-                    (
-                        $0.key.rawValue,
-                        [
-                            "attempts": $0.value.attempts, "error_ratio": ControlJSON.number($0.value.errorRatio),
-                            "p99_seconds": ControlJSON.number($0.value.p99Seconds),
-                        ] as [String: Any]
-                    )
-                }),
-        ]
+        let sides = context.migrations.sideFigures(state.config.name, now: wall).map { side, figures in
+            (
+                side.rawValue,
+                CanaryStatus.Figures(attempts: figures.attempts, errorRatio: Self.figure(figures.errorRatio), p99Seconds: Self.figure(figures.p99Seconds))
+            )
+        }
+        return CanaryStatus(
+            name: config.name, origin: state.origin, from: side(config.from), to: side(config.to), steps: config.steps,
+            minStepTimeSeconds: config.minStepTime, autoAdvance: config.autoAdvance, stickyBy: config.stickyBy.map(\.description),
+            phase: state.phase.rawValue, step: state.step + 1, share: Self.figure(state.share), summary: state.summary,
+            since: Self.figure(state.since), nextStepInSeconds: Self.figure(state.phase == .running ? state.remaining(at: wall) : nil),
+            sides: Dictionary(uniqueKeysWithValues: sides))
     }
 
-    func startCanary(_ request: HTTPRequest) throws(ControlError) -> [String: Any] {
+    func startCanary(_ request: HTTPRequest) throws(ControlError) -> ControlReply.Canary {
         let object = try ControlJSON.object(request.body)
         try ControlJSON.requireOnly(Set(CanaryConfig.keys).union(["reason", "operator"]), in: object)
         let who = try ControlJSON.operatorRequest(object, operatorHeader: request.headers["x-ballast-operator"])
@@ -79,7 +74,7 @@ extension ControlAPI {
         }
         let state = try ControlError.mapping { () throws(OperatorCommandError) in try context.migrations.start(definition, who) }
         context.writer.flush()
-        return ["canary": canaryDocument(state)]
+        return ControlReply.Canary(canary: canaryDocument(state))
     }
 
     private static func side(_ value: JSONValue?, field: String) throws(ControlError) -> CanarySide {
@@ -101,7 +96,7 @@ extension ControlAPI {
         return side
     }
 
-    func canaryCommand(_ endpoint: ControlEndpoint, name: String, request: HTTPRequest) throws(ControlError) -> [String: Any] {
+    func canaryCommand(_ endpoint: ControlEndpoint, name: String, request: HTTPRequest) throws(ControlError) -> ControlReply.Canary {
         let object = try ControlJSON.object(request.body)
         try ControlJSON.requireOnly(["reason", "operator"], in: object)
         let who = try ControlJSON.operatorRequest(object, operatorHeader: request.headers["x-ballast-operator"])
@@ -115,6 +110,6 @@ extension ControlAPI {
             }
         let state = try ControlError.mapping { () throws(OperatorCommandError) in try context.migrations.command(command, canary: name, who) }
         context.writer.flush()
-        return ["canary": canaryDocument(state)]
+        return ControlReply.Canary(canary: canaryDocument(state))
     }
 }

@@ -1,4 +1,5 @@
 import BallastCore
+import ControlModels
 import HTTPServer
 import Resilience
 import Proxy
@@ -9,34 +10,30 @@ extension ControlAPI {
     /// `GET /control/v1/clients`: every configured client key by name, with its limits, what
     /// it used through this instance and what is left of its buckets and budget. Never the key
     /// or its hash.
-    func clientsDocument() -> [String: Any] {
-        guard let gate = context.clients, gate.isActive else { return ["enabled": false, "clients": [[String: Any]]()] }
-        return ["enabled": true, "clients": gate.statuses().map { Self.clientDocument($0) }]
+    func clientsDocument() -> ClientsDocument {
+        guard let gate = context.clients, gate.isActive else { return ClientsDocument(enabled: false, clients: []) }
+        return ClientsDocument(enabled: true, clients: gate.statuses().map { Self.clientDocument($0) })
     }
 
-    static func clientDocument(_ status: ClientGate.Status) -> [String: Any] {
-        var limits: [String: Any] = [:]
-        if let value = status.limits.requestsPerMinute { limits["requests_per_minute"] = Int(value) }
-        if let value = status.limits.inputTokensPerMinute { limits["input_tokens_per_minute"] = Int(value) }
-        if let value = status.limits.outputTokensPerMinute { limits["output_tokens_per_minute"] = Int(value) }
-        if let value = status.limits.tokensPerDay { limits["tokens_per_day"] = Int(value) }
-        var remaining: [String: Any] = [:]
+    static func clientDocument(_ status: ClientGate.Status) -> ClientsDocument.Client {
+        var remaining: [String: Int] = [:]
         for reading in status.readings { remaining[reading.dimension.rawValue] = Int(reading.remaining) }
-        var document: [String: Any] = [
-            "name": status.name, "limits": limits, "models": status.models, "requests": status.requests,
-            "input_tokens": status.inputTokens, "output_tokens": status.outputTokens, "refusals": status.refusals,
-            "remaining": remaining, "spent_today_tokens": Int(status.spentToday),
-        ]
-        if let budget = status.budgetRemaining { document["budget_remaining_tokens"] = Int(budget) }
-        if let reset = status.budgetResetsAt { document["budget_resets_at"] = RFC3339Timestamp.format(epochSeconds: reset) }
-        return document
+        let limits = ClientsDocument.Limits(
+            requestsPerMinute: status.limits.requestsPerMinute.map { Int($0) },
+            inputTokensPerMinute: status.limits.inputTokensPerMinute.map { Int($0) },
+            outputTokensPerMinute: status.limits.outputTokensPerMinute.map { Int($0) }, tokensPerDay: status.limits.tokensPerDay.map { Int($0) })
+        return ClientsDocument.Client(
+            name: status.name, limits: limits, models: status.models, requests: status.requests, inputTokens: status.inputTokens,
+            outputTokens: status.outputTokens, refusals: status.refusals, remaining: remaining, spentTodayTokens: Int(status.spentToday),
+            budgetRemainingTokens: status.budgetRemaining.map { Int($0) },
+            budgetResetsAt: status.budgetResetsAt.map { RFC3339Timestamp.format(epochSeconds: $0) })
     }
 }
 
 extension ControlAPI {
     /// `POST /control/v1/clients/reload`: the config file's `clients` section replaces the key
     /// set (rotation), all or nothing; requests in flight keep their admission. Audited.
-    func clientsReload(_ request: HTTPRequest) throws(ControlError) -> [String: Any] {
+    func clientsReload(_ request: HTTPRequest) throws(ControlError) -> ControlReply.ClientsReloaded {
         let (_, who) = try body(request, allowing: [])
         guard let reload = context.reloadClients else {
             throw ControlError(status: 409, type: "conflict", message: "Ballast runs without a config file: nothing to re-read")
@@ -49,7 +46,7 @@ extension ControlAPI {
                     time: now, kind: .clientsReloaded, target: "clients", action: "reloaded",
                     reason: who.reason + " (" + line + ")", actor: who.actor))
             context.writer.flush()
-            return ["reloaded": true, "clients": context.clients?.keyNames ?? []]
+            return ControlReply.ClientsReloaded(clients: context.clients?.keyNames ?? [])
         } catch {
             _ = context.writer.submit(
                 AuditEvent(

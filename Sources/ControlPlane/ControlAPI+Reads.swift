@@ -1,5 +1,5 @@
 import BallastCore
-import Foundation
+import ControlModels
 import HTTPServer
 import Rules
 import Telemetry
@@ -14,54 +14,36 @@ extension ControlAPI {
     /// The window the "recent" figures cover.
     static let recentWindow = 60.0
 
-    func statusDocument() -> [String: Any] {
+    func statusDocument() -> StatusDocument {
         let view = context.rules.view()
         let wall = context.clock.wallTime()
         let circuits = view.circuitTargets.map { view.circuitState($0) }
         let recent = (try? context.auditLog?.entries(limit: 10)) ?? []
-        return [
-            "version": context.version,
-            "started_at": ControlJSON.number(context.startedAt),
-            "uptime_seconds": ControlJSON.number(wall - context.startedAt),
-            "now": ControlJSON.number(wall),
-            "proxy": ["in_flight": context.proxyInFlight()],
-            "upstream": [
-                "active_transfers": context.client.activeTransfers,
-                "connections_opened": context.client.connectionsOpenedTotal,
-            ],
-            "regions": regionDocuments(view),
-            "degradation": degradationDocument(view),
-            "circuits": [
-                "open": circuits.filter { $0 == .open }.count, "half_open": circuits.filter { $0 == .halfOpen }.count,
-                "total": circuits.count,
-            ],
-            "rules": [
-                "count": view.ruleSet.rules.count, "firing": view.engine.firing.map(\.description),
-                "pending": view.engine.pending.map(\.description),
-                "last_reload_at": ControlJSON.number(view.lastReloadAt),
-                "last_reload_error": ControlJSON.optional(view.lastReloadError),
-            ],
-            "overrides": view.overrides.all.map { overrideDocument($0) },
-            "recent_actions": recent.map { actionDocument($0) },
-            "canaries": context.migrations.states.map { canaryDocument($0) },
-            "store": Self.storeDocument(context.storeHealth.report),
-        ]
+        return StatusDocument(
+            version: context.version, startedAt: Self.figure(context.startedAt), uptimeSeconds: Self.figure(wall - context.startedAt),
+            now: Self.figure(wall), proxy: .init(inFlight: context.proxyInFlight()),
+            upstream: .init(activeTransfers: context.client.activeTransfers, connectionsOpened: context.client.connectionsOpenedTotal),
+            regions: regionDocuments(view), degradation: degradationDocument(view),
+            circuits: .init(
+                open: circuits.filter { $0 == .open }.count, halfOpen: circuits.filter { $0 == .halfOpen }.count, total: circuits.count),
+            rules: .init(
+                count: view.ruleSet.rules.count, firing: view.engine.firing.map(\.description),
+                pending: view.engine.pending.map(\.description), lastReloadAt: Self.figure(view.lastReloadAt),
+                lastReloadError: view.lastReloadError),
+            overrides: view.overrides.all.map { overrideDocument($0) }, recentActions: recent.map { actionDocument($0) },
+            canaries: context.migrations.states.map { canaryDocument($0) }, store: Self.storeDocument(context.storeHealth.report))
     }
 
     /// The store's health, as the status document and `/readyz` show it.
-    static func storeDocument(_ report: StoreHealthReport) -> [String: Any] {
-        [
-            "status": report.healthy ? "ok" : "degraded",
-            "reason": ControlJSON.optional(report.reason?.rawValue),
-            "message": ControlJSON.optional(report.message),
-            "failing_since": ControlJSON.number(report.failingSince),
-            "last_failure_at": ControlJSON.number(report.lastFailureAt),
-        ]
+    static func storeDocument(_ report: StoreHealthReport) -> StoreStatus {
+        StoreStatus(
+            status: report.healthy ? "ok" : "degraded", reason: report.reason?.rawValue, message: report.message,
+            failingSince: figure(report.failingSince), lastFailureAt: figure(report.lastFailureAt))
     }
 
     // MARK: Regions
 
-    func regionDocuments(_ view: RulesView) -> [[String: Any]] {
+    func regionDocuments(_ view: RulesView) -> [RegionStatus] {
         let concurrency = Dictionary(context.policy.concurrencySnapshots(), uniquingKeysWith: { first, _ in first })
         let pacing = context.policy.pacer.snapshot(now: context.clock.now())
         let drained = view.overrides.drainedRegions
@@ -81,154 +63,113 @@ extension ControlAPI {
                 } else {
                     weight > 0 ? "serving" : "standby"
                 }
-            var document: [String: Any] = [
-                "name": name, "base_url": region.baseURL, "configured_weight": region.weight, "weight": weight,
-                "state": state, "drained": drained.contains(name), "circuit": circuit.rawValue,
-                "override": ControlJSON.optional(view.overrides.regions[name].map { overrideDocument($0) }),
-            ]
-            if let entry {
-                document["shift"] = [
-                    "removed": ControlJSON.number(entry.removed), "phase": entry.phase(at: view.monotonic).rawValue,
-                    "held_by": entry.owners.map(\.description).sorted(),
-                ]
-            } else {
-                document["shift"] = NSNull()
+            let shift = entry.map { entry in
+                RegionStatus.Shift(
+                    removed: Self.figure(entry.removed), phase: entry.phase(at: view.monotonic).rawValue,
+                    heldBy: entry.owners.map(\.description).sorted())
             }
             let rates = pacing.filter { $0.key.hasPrefix(region.limitGroup + "|") }
-            document["limits"] = [
-                "limit_group": region.limitGroup,
-                "concurrency_limit": ControlJSON.optional(concurrency[name].map { $0.limit }),
-                "in_flight": concurrency[name]?.inFlight ?? 0,
-                "rate_allowance_rps": ControlJSON.number(rates.compactMap(\.effectiveRate).min()),
-                "rate_queue_depth": rates.reduce(0) { $0 + $1.waiting },
-            ]
-            document["recent"] = recentDocument(TelemetryFilter(region: name))
-            return document
+            let limits = RegionStatus.Limits(
+                limitGroup: region.limitGroup, concurrencyLimit: concurrency[name].map { $0.limit }, inFlight: concurrency[name]?.inFlight ?? 0,
+                rateAllowanceRPS: Self.figure(rates.compactMap(\.effectiveRate).min()), rateQueueDepth: rates.reduce(0) { $0 + $1.waiting })
+            return RegionStatus(
+                name: name, baseURL: region.baseURL, configuredWeight: region.weight, weight: weight, state: state,
+                drained: drained.contains(name), circuit: circuit.rawValue, override: view.overrides.regions[name].map { overrideDocument($0) },
+                shift: shift, limits: limits, recent: recentDocument(TelemetryFilter(region: name)))
         }
     }
 
     /// Figures of the last minute for `filter`.
-    func recentDocument(_ filter: TelemetryFilter, window: Double = ControlAPI.recentWindow) -> [String: Any] {
-        guard let stats = try? context.windows.stats(last: window, filter: filter) else { return ["window_seconds": window] }
-        return [
-            "window_seconds": window,
-            "requests": stats.requests,
-            "rate": ControlJSON.number(stats.rate),
-            "error_ratio": ControlJSON.number(stats.ratio([.upstream, .local, .ballast])),
-            "rate_limit_ratio": ControlJSON.number(stats.ratio429),
-            "p50_seconds": ControlJSON.number(stats.latencyQuantile(0.5)),
-            "p99_seconds": ControlJSON.number(stats.latencyQuantile(0.99)),
-            "ttfb_p99_seconds": ControlJSON.number(stats.ttfbQuantile(0.99)),
-        ]
+    func recentDocument(_ filter: TelemetryFilter, window: Double = ControlAPI.recentWindow) -> RecentFigures {
+        guard let stats = try? context.windows.stats(last: window, filter: filter) else { return RecentFigures(unavailableOver: window) }
+        return RecentFigures(
+            windowSeconds: window, requests: stats.requests, rate: Self.figure(stats.rate),
+            errorRatio: Self.figure(stats.ratio([.upstream, .local, .ballast])), rateLimitRatio: Self.figure(stats.ratio429),
+            p50Seconds: Self.figure(stats.latencyQuantile(0.5)), p99Seconds: Self.figure(stats.latencyQuantile(0.99)),
+            ttfbP99Seconds: Self.figure(stats.ttfbQuantile(0.99)))
     }
 
     // MARK: Circuits, models, degradation
 
-    func circuitDocuments(_ view: RulesView) -> [[String: Any]] {
+    func circuitDocuments(_ view: RulesView) -> [CircuitDocument] {
         view.circuitTargets.map { circuitDocument($0, view) }
     }
 
-    func circuitDocument(_ target: CircuitTarget, _ view: RulesView) -> [String: Any] {
+    func circuitDocument(_ target: CircuitTarget, _ view: RulesView) -> CircuitDocument {
         let breaker = view.engine.circuits[target]
-        return [
-            "id": target.description,
-            "region": ControlJSON.optional(target.region),
-            "model": ControlJSON.optional(target.model),
-            "state": view.circuitState(target).rawValue,
-            "rules_state": view.engine.circuitState(target).rawValue,
-            "trips": breaker?.trips ?? 0,
-            "retry_after_seconds": ControlJSON.number(breaker?.retryAfter(at: view.monotonic)),
-            "probe_permits": breaker?.probePermits ?? 0,
-            "tripped_by": ControlJSON.optional(breaker?.owner?.description),
-            "override": ControlJSON.optional(view.overrides.circuits[target.description].map { overrideDocument($0) }),
-        ]
+        return CircuitDocument(
+            id: target.description, region: target.region, model: target.model, state: view.circuitState(target).rawValue,
+            rulesState: view.engine.circuitState(target).rawValue, trips: breaker?.trips ?? 0,
+            retryAfterSeconds: Self.figure(breaker?.retryAfter(at: view.monotonic)), probePermits: breaker?.probePermits ?? 0,
+            trippedBy: breaker?.owner?.description,
+            override: view.overrides.circuits[target.description].map { overrideDocument($0) })
     }
 
-    func modelDocuments(_ view: RulesView) -> [[String: Any]] {
+    func modelDocuments(_ view: RulesView) -> [ModelStatus] {
         var names = Set(context.rules.source.labelValues(.model))
         for target in view.circuitTargets { if let model = target.model { names.insert(model) } }
         let level = view.degradationLevel
         let policy = view.ruleSet.degradation.policy(level: level)
         return names.sorted().map { model in
             let fallback = view.ruleSet.degradation.fallback.fallback(for: model)
-            return [
-                "name": model,
-                "circuit": view.circuitState(CircuitTarget(model: model)).rawValue,
-                "fallback": ControlJSON.optional(fallback),
-                "degraded_to": ControlJSON.optional(policy.fallback ? fallback : nil),
-                "recent": recentDocument(TelemetryFilter(model: model)),
-            ]
+            return ModelStatus(
+                name: model, circuit: view.circuitState(CircuitTarget(model: model)).rawValue, fallback: fallback,
+                degradedTo: policy.fallback ? fallback : nil, recent: recentDocument(TelemetryFilter(model: model)))
         }
     }
 
-    func degradationDocument(_ view: RulesView) -> [String: Any] {
+    func degradationDocument(_ view: RulesView) -> DegradationStatus {
         let override = view.overrides.degradation
-        return [
-            "level": view.degradationLevel,
-            "rules_level": view.rulesLevel,
-            "instance_level": view.engine.degradationLevel,
-            "peers_level": view.peers.degradation,
-            "max_level": view.ruleSet.degradation.maxLevel,
-            "source": override != nil ? "operator" : view.peers.degradation > view.engine.degradationLevel ? "instances" : "rules",
-            "held_by": ControlJSON.optional(view.engine.degradation.holder?.description),
-            "override": ControlJSON.optional(override.map { overrideDocument($0) }),
-        ]
+        return DegradationStatus(
+            level: view.degradationLevel, rulesLevel: view.rulesLevel, instanceLevel: view.engine.degradationLevel,
+            peersLevel: view.peers.degradation, maxLevel: view.ruleSet.degradation.maxLevel,
+            source: override != nil ? "operator" : view.peers.degradation > view.engine.degradationLevel ? "instances" : "rules",
+            heldBy: view.engine.degradation.holder?.description, override: override.map { overrideDocument($0) })
     }
 
     // MARK: Rules, overrides, actions, windows
 
-    func rulesDocument(_ view: RulesView) -> [String: Any] {
-        let rules: [[String: Any]] = view.ruleSet.groups.flatMap { group in
-            group.rules.map { rule -> [String: Any] in
+    func rulesDocument(_ view: RulesView) -> RulesDocument {
+        let rules = view.ruleSet.groups.flatMap { group in
+            group.rules.map { rule in
                 let instances = (view.engine.alerts[rule.key] ?? [:]).sorted { $0.key < $1.key }
                 let state =
                     instances.contains { $0.value.phase == .firing }
                     ? "firing"
                     : instances.isEmpty ? "inactive" : "pending"
-                return [
-                    "group": group.name, "name": rule.name, "interval_seconds": group.interval,
-                    "when": rule.expression.displayText, "for_seconds": rule.pendingFor,
-                    "action": ControlJSON.optional(rule.action?.kind),
-                    "state": state,
-                    "instances": instances.map { labels, alert in
-                        [
-                            "labels": labels.description, "phase": alert.phase.rawValue,
-                            "active_for_seconds": ControlJSON.number(view.monotonic - alert.activeSince),
-                        ]
+                return RulesDocument.Rule(
+                    group: group.name, name: rule.name, intervalSeconds: group.interval, when: rule.expression.displayText,
+                    forSeconds: rule.pendingFor, action: rule.action?.kind, state: state,
+                    instances: instances.map { labels, alert in
+                        RulesDocument.Alert(
+                            labels: labels.description, phase: alert.phase.rawValue,
+                            activeForSeconds: Self.figure(view.monotonic - alert.activeSince))
                     },
-                    "last_values": ControlJSON.optional(view.engine.lastValues[rule.key]),
-                    "source": "\(rule.location)",
-                ]
+                    lastValues: view.engine.lastValues[rule.key], source: "\(rule.location)")
             }
         }
-        return [
-            "rules": rules, "files": view.ruleSet.files,
-            "last_reload_at": ControlJSON.number(view.lastReloadAt),
-            "last_reload_error": ControlJSON.optional(view.lastReloadError),
-        ]
+        return RulesDocument(
+            rules: rules, files: view.ruleSet.files, lastReloadAt: Self.figure(view.lastReloadAt), lastReloadError: view.lastReloadError)
     }
 
-    func overrideDocument(_ override: OperatorOverride) -> [String: Any] {
+    func overrideDocument(_ override: OperatorOverride) -> OverrideStatus {
         let wall = context.clock.wallTime()
-        return [
-            "action": override.action.rawValue, "target": override.target, "value": ControlJSON.optional(override.value),
-            "reason": override.reason, "actor": override.actor, "set_at": ControlJSON.number(override.setAt),
-            "expires_at": ControlJSON.number(override.expiresAt),
-            "expires_in_seconds": ControlJSON.number(override.expiresAt.map { max(0, $0 - wall) }),
-        ]
+        return OverrideStatus(
+            action: override.action.rawValue, target: override.target, value: override.value, reason: override.reason,
+            actor: override.actor, setAt: Self.figure(override.setAt), expiresAt: Self.figure(override.expiresAt),
+            expiresInSeconds: Self.figure(override.expiresAt.map { max(0, $0 - wall) }))
     }
 
-    func actionDocument(_ entry: AuditEntry) -> [String: Any] {
-        [
-            "id": entry.id, "time": ControlJSON.number(entry.time), "kind": entry.kind, "target": entry.target,
-            "action": entry.action, "reason": entry.reason, "actor": entry.actor,
-        ]
+    func actionDocument(_ entry: AuditEntry) -> ActionEntry {
+        ActionEntry(
+            id: entry.id, time: Self.figure(entry.time), kind: entry.kind, target: entry.target, action: entry.action, reason: entry.reason,
+            actor: entry.actor)
     }
 
     /// `?since=&until=` (wall seconds), `before=` (an id, for the next page), `limit=` (1 to
     /// 1000, default 100), `kind=`, `target=`.
-    func actionsDocument(_ request: HTTPRequest) throws(ControlError) -> [String: Any] {
-        guard let auditLog = context.auditLog else { return ["actions": [], "next_before": NSNull()] }
+    func actionsDocument(_ request: HTTPRequest) throws(ControlError) -> ControlReply.Actions {
+        guard let auditLog = context.auditLog else { return ControlReply.Actions(actions: [], nextBefore: nil) }
         let since = try Self.number(request, "since")
         let until = try Self.number(request, "until")
         let before = try Self.integer(request, "before")
@@ -246,14 +187,11 @@ extension ControlAPI {
         } catch {
             throw ControlError(status: 503, type: "store_unavailable", message: "the audit log could not be read: \(error)")
         }
-        return [
-            "actions": entries.map { actionDocument($0) },
-            "next_before": entries.count == limit ? ControlJSON.optional(entries.last?.id) : NSNull(),
-        ]
+        return ControlReply.Actions(actions: entries.map { actionDocument($0) }, nextBefore: entries.count == limit ? entries.last?.id : nil)
     }
 
     /// `?window=5m&region=&model=`: one telemetry window, as the rules see it.
-    func windowDocument(_ request: HTTPRequest) throws(ControlError) -> [String: Any] {
+    func windowDocument(_ request: HTTPRequest) throws(ControlError) -> WindowDocument {
         let text = request.queryValue("window") ?? "1m"
         guard let window = DurationText.seconds(text), window >= 1, window <= 86_400 else {
             throw .badRequest("'window' must be a duration from 1s to 24h, e.g. 30s, 5m, 1h")
@@ -269,23 +207,16 @@ extension ControlAPI {
         }
         var classes: [String: Int] = [:]
         for outcome in OutcomeClass.allCases { classes[outcome.rawValue] = stats.counts.count(outcome) }
-        return [
-            "window_seconds": window, "region": ControlJSON.optional(region), "model": ControlJSON.optional(filter.model),
-            "requests": stats.requests, "rate": ControlJSON.number(stats.rate), "classes": classes,
-            "error_ratio": ControlJSON.number(stats.ratio([.upstream, .local, .ballast])),
-            "rate_limit_ratio": ControlJSON.number(stats.ratio429),
-            "attempts": stats.counts.attempts, "attempt_rate_limit_ratio": ControlJSON.number(stats.attemptRatio429),
-            "retries": stats.counts.retries, "hedged": stats.counts.hedged, "cache_hits": stats.counts.cacheHits,
-            "latency_seconds": [
-                "p50": ControlJSON.number(stats.latencyQuantile(0.5)),
-                "p90": ControlJSON.number(stats.latencyQuantile(0.9)),
-                "p99": ControlJSON.number(stats.latencyQuantile(0.99)),
-            ],
-            "ttfb_seconds": [
-                "p50": ControlJSON.number(stats.ttfbQuantile(0.5)),
-                "p99": ControlJSON.number(stats.ttfbQuantile(0.99)),
-            ],
-        ]
+        return WindowDocument(
+            windowSeconds: window, region: region, model: filter.model, requests: stats.requests, rate: Self.figure(stats.rate),
+            classes: classes, errorRatio: Self.figure(stats.ratio([.upstream, .local, .ballast])),
+            rateLimitRatio: Self.figure(stats.ratio429), attempts: stats.counts.attempts,
+            attemptRateLimitRatio: Self.figure(stats.attemptRatio429), retries: stats.counts.retries, hedged: stats.counts.hedged,
+            cacheHits: stats.counts.cacheHits,
+            latencySeconds: .init(
+                p50: Self.figure(stats.latencyQuantile(0.5)), p90: Self.figure(stats.latencyQuantile(0.9)),
+                p99: Self.figure(stats.latencyQuantile(0.99))),
+            ttfbSeconds: .init(p50: Self.figure(stats.ttfbQuantile(0.5)), p99: Self.figure(stats.ttfbQuantile(0.99))))
     }
 
     private static func integer(_ request: HTTPRequest, _ name: String) throws(ControlError) -> Int? {

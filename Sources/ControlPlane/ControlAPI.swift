@@ -1,5 +1,6 @@
 import BallastCore
 import Cache
+import ControlModels
 import HTTPServer
 import Rules
 import JSON
@@ -22,11 +23,18 @@ package final class ControlAPI: Sendable {
         guard context.auth.authorisesAPI(request.headers) else {
             return Self.error(context.auth.refusal, headers: ["www-authenticate": #"Bearer realm="ballast""#])
         }
+        let document: any Encodable
         do {
-            let document = try answer(endpoint, parameters: parameters, request: request)
-            return .json(200, ControlJSON.render(document), headers: ["cache-control": "no-store"])
+            document = try answer(endpoint, parameters: parameters, request: request)
         } catch {
             return Self.error(error)
+        }
+        do {
+            return .json(200, try ControlCoding.encode(document), headers: ["cache-control": "no-store"])
+        } catch {
+            // Only a number that is not finite fails to encode (JSON has none), and every
+            // figure that may not be passes through `figure` first.
+            return Self.error(ControlError(status: 500, type: "api_error", message: "the answer could not be written: \(error)"))
         }
     }
 
@@ -36,18 +44,25 @@ package final class ControlAPI: Sendable {
         return .json(error.status, error.json, headers: headers)
     }
 
+    /// A figure as the documents carry it: rounded to a microsecond (or a millionth of a
+    /// ratio), nil when there is none or it is not finite (JSON has no NaN).
+    static func figure(_ value: Double?) -> Double? {
+        guard let value, value.isFinite else { return nil }
+        return (value * 1_000_000).rounded() / 1_000_000
+    }
+
     private func answer(
         _ endpoint: ControlEndpoint, parameters: [String: String],
         request: HTTPRequest
-    ) throws(ControlError) -> [String: Any] {
+    ) throws(ControlError) -> any Encodable {
         switch endpoint {
         case .status: return statusDocument()
-        case .regions: return ["regions": regionDocuments(context.rules.view())]
-        case .circuits: return ["circuits": circuitDocuments(context.rules.view())]
-        case .models: return ["models": modelDocuments(context.rules.view())]
+        case .regions: return ControlReply.Regions(regions: regionDocuments(context.rules.view()))
+        case .circuits: return ControlReply.Circuits(circuits: circuitDocuments(context.rules.view()))
+        case .models: return ControlReply.Models(models: modelDocuments(context.rules.view()))
         case .degradation: return degradationDocument(context.rules.view())
         case .rules: return rulesDocument(context.rules.view())
-        case .overrides: return ["overrides": context.rules.view().overrides.all.map { overrideDocument($0) }]
+        case .overrides: return ControlReply.Overrides(overrides: context.rules.view().overrides.all.map { overrideDocument($0) })
         case .actions: return try actionsDocument(request)
         case .windows: return try windowDocument(request)
         case .instances: return instancesDocument()
@@ -59,7 +74,7 @@ package final class ControlAPI: Sendable {
             return try circuitWrite(endpoint, id: parameters["id"] ?? "", request: request)
         case .setDegradation: return try degradationWrite(request)
         case .reloadRules: return try reloadWrite(request)
-        case .canaries: return ["canaries": context.migrations.states.map { canaryDocument($0) }]
+        case .canaries: return ControlReply.Canaries(canaries: context.migrations.states.map { canaryDocument($0) })
         case .startCanary: return try startCanary(request)
         case .advanceCanary, .holdCanary, .resumeCanary, .rollbackCanary, .finishCanary:
             return try canaryCommand(endpoint, name: parameters["name"] ?? "", request: request)
@@ -81,7 +96,7 @@ package final class ControlAPI: Sendable {
         }
     }
 
-    private func regionWrite(_ endpoint: ControlEndpoint, name: String, request: HTTPRequest) throws(ControlError) -> [String: Any] {
+    private func regionWrite(_ endpoint: ControlEndpoint, name: String, request: HTTPRequest) throws(ControlError) -> ControlReply.Region {
         var heldBy: [String] = []
         switch endpoint {
         case .drainRegion:
@@ -97,16 +112,17 @@ package final class ControlAPI: Sendable {
         }
         context.writer.flush()
         let view = context.rules.view()
-        var document: [String: Any] = ["region": regionDocuments(view).first { ($0["name"] as? String) == name } ?? [:]]
-        if !heldBy.isEmpty {
-            document["note"] =
-                "the operator's override is cleared, but \(heldBy.joined(separator: ", ")) still holds \(name) away; "
+        // The command has just found the region, so it is there.
+        guard let region = regionDocuments(view).first(where: { $0.name == name }) else { throw .notFound("no region named '\(name)'") }
+        let note =
+            heldBy.isEmpty
+            ? nil
+            : "the operator's override is cleared, but \(heldBy.joined(separator: ", ")) still holds \(name) away; "
                 + "close that circuit or pin a weight to overrule the rules"
-        }
-        return document
+        return ControlReply.Region(region: region, note: note)
     }
 
-    private func circuitWrite(_ endpoint: ControlEndpoint, id: String, request: HTTPRequest) throws(ControlError) -> [String: Any] {
+    private func circuitWrite(_ endpoint: ControlEndpoint, id: String, request: HTTPRequest) throws(ControlError) -> ControlReply.Circuit {
         guard let target = CircuitTarget(parsing: id) else {
             throw .badRequest("'\(id)' is not a circuit id: use region=NAME, model=NAME or region=NAME,model=NAME")
         }
@@ -120,10 +136,10 @@ package final class ControlAPI: Sendable {
         try ControlError.mapping { () throws(OperatorCommandError) in try context.rules.circuit(target, command, who) }
         context.writer.flush()
         let view = context.rules.view()
-        return ["circuit": circuitDocument(target, view)]
+        return ControlReply.Circuit(circuit: circuitDocument(target, view))
     }
 
-    private func degradationWrite(_ request: HTTPRequest) throws(ControlError) -> [String: Any] {
+    private func degradationWrite(_ request: HTTPRequest) throws(ControlError) -> DegradationStatus {
         let (object, who) = try body(request, allowing: ["level"])
         guard object["level"] != nil else {
             throw .badRequest("'level' is required: a level to pin, or null to hand the level back to the rules")
@@ -134,7 +150,7 @@ package final class ControlAPI: Sendable {
         return degradationDocument(context.rules.view())
     }
 
-    private func reloadWrite(_ request: HTTPRequest) throws(ControlError) -> [String: Any] {
+    private func reloadWrite(_ request: HTTPRequest) throws(ControlError) -> ControlReply.RulesReloaded {
         let (_, who) = try body(request, allowing: [])
         if let error = context.rules.reload(actor: who.actor, reason: who.reason) {
             let issues = "\(error)".split(separator: "\n").map(String.init)
@@ -145,6 +161,6 @@ package final class ControlAPI: Sendable {
         }
         context.writer.flush()
         let view = context.rules.view()
-        return ["reloaded": true, "rules": view.ruleSet.rules.count, "files": view.ruleSet.files]
+        return ControlReply.RulesReloaded(rules: view.ruleSet.rules.count, files: view.ruleSet.files)
     }
 }

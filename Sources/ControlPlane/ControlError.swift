@@ -1,6 +1,6 @@
 import BallastCore
+import ControlModels
 import Telemetry
-import JSON
 import RulesRuntime
 
 /// A refused control API request: its HTTP status, a machine-readable type and a message
@@ -22,9 +22,9 @@ struct ControlError: Error, Sendable, Equatable {
     static func conflict(_ message: String) -> ControlError { ControlError(status: 409, type: "conflict", message: message) }
     static func unauthorized(_ message: String) -> ControlError { ControlError(status: 401, type: "unauthorized", message: message) }
 
-    /// `{"error":{"type":"not_found","message":"..."}}`
+    /// `{"error":{"type":"not_found","message":"..."}}` (two strings: encoding cannot fail).
     var json: String {
-        #"{"error":{"type":"\#(JSONText.escape(type))","message":"\#(JSONText.escape(message))"}}"#
+        (try? ControlCoding.encode(ControlErrorDocument(type: type, message: message))) ?? #"{"error":{"type":"api_error"}}"#
     }
 }
 

@@ -1,71 +1,12 @@
 import BallastCore
 import Cache
-import Foundation
 import JSON
 import RulesRuntime
 
-/// JSON in and out of the control API: documents built as dictionaries and written with
-/// sorted keys (stable output for scripts and diffs), request bodies read strictly (unknown
-/// fields are errors, so a typo never silently does nothing).
-package enum ControlJSON {
-    /// Writes a document of dictionaries, arrays, strings, numbers, booleans and nulls with
-    /// keys in code-point order. Hand-written because Foundation's writer sorts keys with ICU
-    /// collation, which made the documents ten times slower to write than to build.
-    package static func render(_ object: Any) -> String {
-        var out = ""
-        out.reserveCapacity(1024)
-        write(object, to: &out)
-        return out
-    }
-
-    private static func write(_ value: Any, to out: inout String) {
-        switch value {
-        case let text as String:
-            out += "\""
-            out += JSONText.escape(text)
-            out += "\""
-        case let flag as Bool:
-            out += flag ? "true" : "false"
-        case let number as Int:
-            out += String(number)
-        case let number as Double:
-            if !number.isFinite {
-                out += "null"
-            } else if number == number.rounded(), abs(number) < 1e15 {
-                out += String(Int(number))
-            } else {
-                out += String(number)
-            }
-        case let array as [Any]:
-            out += "["
-            for (index, element) in array.enumerated() {
-                if index > 0 { out += "," }
-                write(element, to: &out)
-            }
-            out += "]"
-        case let dictionary as [String: Any]:
-            out += "{"
-            for (index, key) in dictionary.keys.sorted().enumerated() {
-                if index > 0 { out += "," }
-                out += "\""
-                out += JSONText.escape(key)
-                out += "\":"
-                write(dictionary[key]!, to: &out)
-            }
-            out += "}"
-        default:
-            out += "null"
-        }
-    }
-
-    /// A number, or null when absent or not finite (JSON has no NaN).
-    static func number(_ value: Double?) -> Any {
-        guard let value, value.isFinite else { return NSNull() }
-        return (value * 1_000_000).rounded() / 1_000_000
-    }
-
-    static func optional(_ value: Any?) -> Any { value ?? NSNull() }
-
+/// The control API's request bodies, read strictly: unknown fields, repeated names and wrong
+/// types are errors, so a typo never silently does nothing. (Answers are `ControlModels`
+/// values written by `ControlCoding`.)
+enum ControlJSON {
     /// The body's members; an empty body has none. Parsed with the strict parser the cache
     /// uses, which keeps booleans and numbers apart (Foundation's does not on Linux).
     static func object(_ body: [UInt8]) throws(ControlError) -> [String: JSONValue] {

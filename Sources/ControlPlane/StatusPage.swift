@@ -1,5 +1,6 @@
 import BallastConfig
 import BallastCore
+import ControlModels
 import Foundation
 import HTTPServer
 import Rules
@@ -66,8 +67,7 @@ struct StatusPage: Sendable {
 
     private func page() -> String {
         let view = context.rules.view()
-        let status = api.statusDocument()
-        let regions = (status["regions"] as? [[String: Any]]) ?? []
+        let regions = api.regionDocuments(view)
         let recent = (try? context.auditLog?.entries(limit: 20)) ?? []
         let wall = context.clock.wallTime()
         var body = "<h1>Ballast <small>\(HTMLText.escape(context.version))</small></h1>"
@@ -95,20 +95,17 @@ struct StatusPage: Sendable {
             #"<p id="degradation">Degradation level <strong class="\#(css)" id="degradation-level">\#(level)</strong> of \#(view.ruleSet.degradation.maxLevel) (\#(source))</p>"#
     }
 
-    private func regionsTable(_ regions: [[String: Any]]) -> String {
+    private func regionsTable(_ regions: [RegionStatus]) -> String {
         var rows = ""
         for region in regions {
-            let name = region["name"] as? String ?? ""
-            let recent = region["recent"] as? [String: Any] ?? [:]
-            let state = region["state"] as? String ?? ""
-            let css = ["serving", "standby", "restored"].contains(state) ? "good" : "bad"
-            rows += #"<tr data-region="\#(HTMLText.escape(name))"><td>\#(HTMLText.escape(name))</td>"#
-            rows += #"<td class="\#(css)">\#(HTMLText.escape(state))</td>"#
-            rows += "<td>\(region["weight"] as? Int ?? 0) <small>of \(region["configured_weight"] as? Int ?? 0)</small></td>"
-            rows += "<td>\(Self.figure(recent["rate"], unit: " req/s"))</td>"
-            rows += "<td>\(Self.percent(recent["error_ratio"]))</td>"
-            rows += "<td>\(Self.milliseconds(recent["p99_seconds"]))</td>"
-            rows += "<td>\(HTMLText.escape(region["circuit"] as? String ?? ""))</td></tr>"
+            let css = ["serving", "standby", "restored"].contains(region.state) ? "good" : "bad"
+            rows += #"<tr data-region="\#(HTMLText.escape(region.name))"><td>\#(HTMLText.escape(region.name))</td>"#
+            rows += #"<td class="\#(css)">\#(HTMLText.escape(region.state))</td>"#
+            rows += "<td>\(region.weight) <small>of \(region.configuredWeight)</small></td>"
+            rows += "<td>\(Self.figure(region.recent.rate, unit: " req/s"))</td>"
+            rows += "<td>\(Self.percent(region.recent.errorRatio))</td>"
+            rows += "<td>\(Self.milliseconds(region.recent.p99Seconds))</td>"
+            rows += "<td>\(HTMLText.escape(region.circuit))</td></tr>"
         }
         return """
             <h2>Regions <small>last minute</small></h2>
@@ -121,10 +118,9 @@ struct StatusPage: Sendable {
         let canaries = context.migrations.states
         guard !canaries.isEmpty else { return "" }
         func side(_ side: CanarySide) -> String { HTMLText.escape(side.description) }
-        func figures(_ document: [String: Any], _ name: String) -> String {
-            let sides = document["sides"] as? [String: Any] ?? [:]
-            let figures = sides[name] as? [String: Any] ?? [:]
-            return "\(Self.percent(figures["error_ratio"])) errors, \(Self.milliseconds(figures["p99_seconds"])) p99"
+        func figures(_ document: CanaryStatus, _ name: String) -> String {
+            let figures = document.sides[name]
+            return "\(Self.percent(figures?.errorRatio)) errors, \(Self.milliseconds(figures?.p99Seconds)) p99"
         }
         let rows = canaries.map { state -> String in
             let document = api.canaryDocument(state)
@@ -223,18 +219,18 @@ struct StatusPage: Sendable {
         value >= 100 ? String(Int(value.rounded())) : String((value * 10).rounded() / 10)
     }
 
-    private static func figure(_ value: Any?, unit: String) -> String {
-        guard let number = value as? Double else { return "–" }
+    private static func figure(_ value: Double?, unit: String) -> String {
+        guard let number = value else { return "–" }
         return plain(number) + unit
     }
 
-    private static func percent(_ value: Any?) -> String {
-        guard let number = value as? Double else { return "–" }
+    private static func percent(_ value: Double?) -> String {
+        guard let number = value else { return "–" }
         return plain(number * 100) + "%"
     }
 
-    private static func milliseconds(_ value: Any?) -> String {
-        guard let number = value as? Double else { return "–" }
+    private static func milliseconds(_ value: Double?) -> String {
+        guard let number = value else { return "–" }
         return plain(number * 1000) + " ms"
     }
 

@@ -23,8 +23,8 @@ extension GatewayService {
         }
         let exportHeaders = headers
         let timeouts = UpstreamTimeouts(
-            connect: min(config.exportTimeout, 5), firstByte: config.exportTimeout,
-            idle: config.exportTimeout, total: config.exportTimeout)
+            connect: min(config.exportTimeout.seconds, 5), firstByte: config.exportTimeout.seconds,
+            idle: config.exportTimeout.seconds, total: config.exportTimeout.seconds)
         let url = endpoint + "/v1/traces"
         let encoder = OTLPEncoder(
             resource: [
@@ -36,7 +36,7 @@ extension GatewayService {
             scopeVersion: BallastVersion.current)
         let exporter = SpanExporter(
             encoder: encoder, capacity: config.maxQueueSpans, batchSize: config.maxBatchSpans,
-            interval: config.exportInterval, wallTime: { clock.wallTime() }
+            interval: config.exportInterval.seconds, wallTime: { clock.wallTime() }
         ) { body, done in
             let request = UpstreamRequest(method: "POST", url: url, headers: exportHeaders, body: body, timeouts: timeouts)
             // A 2xx is success; anything else (an error status, a refused connection, a

@@ -2,6 +2,7 @@ public import BallastConfig
 public import BallastCore
 import Cache
 import CloudRegions
+import ControlModels
 import HTTPServer
 public import Logging
 import Metrics
@@ -74,7 +75,7 @@ public final class GatewayService: Sendable {
             options: UpstreamClientOptions(
                 maxConnectionsPerHost: pool.maxPerHost,
                 maxConnections: pool.maxTotal,
-                idleConnectionTimeout: pool.idleTimeout),
+                idleConnectionTimeout: pool.idleTimeout.seconds),
             clock: clock)
         let credentials = try Self.credentials(
             for: config.upstream.auth, environment: environment, client: client,
@@ -98,8 +99,8 @@ public final class GatewayService: Sendable {
         var options = ProxyOptions(
             defaultAnthropicVersion: config.upstream.anthropicVersion,
             timeouts: UpstreamTimeouts(
-                connect: timeouts.connect, firstByte: timeouts.firstByte,
-                idle: timeouts.idle, total: timeouts.total),
+                connect: timeouts.connect.seconds, firstByte: timeouts.firstByte.seconds,
+                idle: timeouts.idle.seconds, total: timeouts.total.seconds),
             maxRequestBodyBytes: config.server.maxBodyBytes)
         options.maxJSONDepth = config.server.maxJSONDepth
         options.maxSSEEventBytes = config.server.maxSSEEventBytes
@@ -125,8 +126,8 @@ public final class GatewayService: Sendable {
             let writer = try TelemetryWriter(
                 store: store,
                 options: TelemetryWriterOptions(
-                    rawRetention: config.store.rawRetention, rollupRetention: config.store.rollupRetention,
-                    auditRetention: config.store.rollupRetention), clock: clock
+                    rawRetention: config.store.rawRetention.seconds, rollupRetention: config.store.rollupRetention.seconds,
+                    auditRetention: config.store.rollupRetention.seconds), clock: clock
             ) { [logger] line, lastError in
                 logger.warning(
                     "store: \(line.count) \(line.key.what) lost (\(line.key.reason.rawValue)) since the last line, \(line.total) in all",
@@ -138,8 +139,8 @@ public final class GatewayService: Sendable {
             telemetry = writer
             windows = try TelemetryWindows(
                 store: store, writer: writer, clock: clock,
-                rawRetention: config.store.rawRetention,
-                rollupRetention: config.store.rollupRetention)
+                rawRetention: config.store.rawRetention.seconds,
+                rollupRetention: config.store.rollupRetention.seconds)
         } catch {
             throw GatewayStartupError.storeFailed("cannot open the store at \(config.store.path): \(error)")
         }
@@ -155,9 +156,9 @@ public final class GatewayService: Sendable {
                         maxEntries: config.cache.maxEntries, maxBytes: config.cache.maxBytes))
                 cacheContext = CacheContext(
                     policy: CachePolicy(
-                        enabled: true, defaultTTL: config.cache.defaultTTL,
-                        maxTTL: config.cache.maxTTL,
-                        temperatureZeroTTL: config.cache.temperatureZeroTTL),
+                        enabled: true, defaultTTL: config.cache.defaultTTL.seconds,
+                        maxTTL: config.cache.maxTTL.seconds,
+                        temperatureZeroTTL: config.cache.temperatureZeroTTL.seconds),
                     store: store, shared: shared?.cacheTier)
             } catch {
                 throw GatewayStartupError.storeFailed("cannot open the response cache at \(cachePath): \(error)")
@@ -168,7 +169,7 @@ public final class GatewayService: Sendable {
         let windowSource = TelemetryWindowSource(windows: windows, regions: router.regions.map(\.name))
         let migrations = MigrationController(
             config: config.migrations, windows: windowSource.canaries, writer: telemetry,
-            store: store, clock: clock, logger: logger)
+            store: store, clock: clock, logger: logger, changesObserver: shared?.decisions)
         self.migrations = migrations
         metrics.registerMigrationGauges(migrations)
         metrics.registerCloudCredentialCounters(cloud)
@@ -186,6 +187,17 @@ public final class GatewayService: Sendable {
         let usageMetrics = UsageMetrics(registry: registry, config: config.metrics)
         let tracer = Self.makeTracer(config.tracing, environment: environment, client: client, clock: clock, registry: registry)
         self.tracer = tracer
+        // The rule controller before the request path's context, which consults it; the
+        // controller tells the context when a region goes out through `regionOut`, set below.
+        let pacingClock = clock
+        let rules = try RuleController(
+            config: config, source: windowSource, router: router, writer: telemetry,
+            store: store, migrations: migrations, clock: clock, logger: logger,
+            overridesObserver: shared?.overrides, decisionsObserver: shared?.decisions,
+            // Failback is capacity-aware: a region whose probes passed gets its whole weight
+            // back at once while the regions still serving are at their allowance or queueing.
+            capacityShort: { [policy] region in policy.isCapacityShort(region: region, now: pacingClock.now()) })
+        self.rules = rules
         let context = ProxyContext(
             client: client, router: router, credentials: credentials, clock: clock,
             options: options, policy: policy, metrics: metrics,
@@ -198,21 +210,12 @@ public final class GatewayService: Sendable {
                 ]
                     + (config.store.recordRequests ? [TelemetrySink(writer: telemetry)] : [])
                     + (config.log.access ? [AccessLogSink(logger: logger)] : [])),
-            cache: cacheContext, migrations: migrations, homes: homes, clients: clients,
+            cache: cacheContext, migrations: migrations, rules: rules, homes: homes, clients: clients,
             cloud: cloud.isEmpty ? nil : cloud,
             accounting: UsageAccounting(pricing: config.pricing), tracer: tracer)
         metrics.registerObjectHomeGauges(homes)
-        let rules = try RuleController(
-            config: config, source: windowSource, router: router, writer: telemetry,
-            store: store, migrations: migrations, clock: clock, logger: logger)
-        self.rules = rules
-        // Failback is capacity-aware: a region whose probes passed gets its whole weight back
-        // at once while the regions still serving are at their allowance or queueing.
-        let pacingClock = clock
-        rules.capacityShort = { [policy] region in policy.isCapacityShort(region: region, now: pacingClock.now()) }
         // A region going out moves the requests stuck there at once, on the loop thread.
-        rules.regionOut = { [context] region in context.client.execute { context.calls.regionWentOut(region) } }
-        context.rules.install(rules)
+        rules.connectRegionOut { [context] region in context.client.execute { context.calls.regionWentOut(region) } }
         metrics.registerRuleGauges(rules: rules, router: router)
         shared?.overrides.attach(rules)
         shared?.decisions.attach(rules)
@@ -220,8 +223,8 @@ public final class GatewayService: Sendable {
         var proxyListener = HTTPServerConfiguration(
             host: config.listen.host, port: config.listen.port,
             threads: config.server.threads, maxBodyBytes: config.server.maxBodyBytes)
-        proxyListener.headerTimeout = config.server.headerTimeout
-        proxyListener.bodyIdleTimeout = config.server.bodyIdleTimeout
+        proxyListener.headerTimeout = config.server.headerTimeout.seconds
+        proxyListener.bodyIdleTimeout = config.server.bodyIdleTimeout.seconds
         proxyServer = HTTPServer(configuration: proxyListener, handler: ProxyHandler(context: context))
         let proxy = proxyServer
         let auth = ControlAuth(
@@ -246,8 +249,8 @@ public final class GatewayService: Sendable {
         var adminListener = HTTPServerConfiguration(
             host: config.admin.listen.host, port: config.admin.listen.port,
             threads: 1, maxBodyBytes: Self.adminMaxBodyBytes)
-        adminListener.headerTimeout = config.server.headerTimeout
-        adminListener.bodyIdleTimeout = config.server.bodyIdleTimeout
+        adminListener.headerTimeout = config.server.headerTimeout.seconds
+        adminListener.bodyIdleTimeout = config.server.bodyIdleTimeout.seconds
         let readiness = Readiness.probe(shuttingDown: shuttingDown, storeHealth: store.health, router: router, rules: rules)
         let (adminRouter, adminClient) = (router, client)
         let handler = { (control: ControlAPI?) in
@@ -473,5 +476,15 @@ public final class GatewayService: Sendable {
         let line = bytes.prefix { $0 != UInt8(ascii: "\n") }
         let key = String(String(decoding: line, as: UTF8.self).trimmingSpaces())
         return key.isEmpty ? nil : key
+    }
+}
+
+extension GatewayService {
+    /// What this instance's heartbeat tells the others (JSON; no secrets).
+    func sharedInfo() -> String {
+        let info = InstanceInfo(
+            version: BallastVersion.current, proxy: proxyAddress, admin: adminAddress, regions: config.upstream.regions.map(\.name))
+        // Strings only: encoding cannot fail.
+        return (try? ControlCoding.encode(info)) ?? "{}"
     }
 }

@@ -48,7 +48,7 @@ public final class CallPolicy: Sendable {
         // With a shared allowance, other instances spend the same bucket (see `followsRemaining`).
         pacer = RatePacer(
             settings: RateAllowance.Settings(followsRemaining: shared == nil),
-            maxWaiting: pacing.maxWaiting, maxWait: pacing.maxWait)
+            maxWaiting: pacing.maxWaiting, maxWait: pacing.maxWait.seconds)
         // A tenth of the hedge budget (at most 0.5 % of requests) is kept for stragglers, so the
         // total stays within `max_extra_ratio`.
         let reserve = min(0.005, hedge.maxExtraRatio / 10)
@@ -59,7 +59,7 @@ public final class CallPolicy: Sendable {
         stragglerBudget = RetryBudget(ratio: reserve, minRetriesPerSecond: 0, capacity: 10, now: now)
         backoff = Mutex(
             Backoff(
-                base: retry.backoffBase, cap: retry.backoffCap, maxRetryAfter: retry.maxRetryAfter,
+                base: retry.backoffBase.seconds, cap: retry.backoffCap.seconds, maxRetryAfter: retry.maxRetryAfter.seconds,
                 generator: SeededRandom(seed: seed)))
         var limits: [String: ConcurrencyLimit] = [:]
         for region in regions {

@@ -20,8 +20,8 @@ package final class ProxyContext: Sendable {
     let cache: CacheContext?
     /// Pins, canaries and the deprecation guard; nil when none is configured or started.
     let migrations: MigrationController?
-    /// Set once the rule controller exists (it needs the telemetry this context feeds).
-    package let rules = RulesSlot()
+    /// The rule controller the request path consults; built before the context.
+    let rules: Rules
     /// Loop-thread only: requests waiting for a concurrency slot.
     let slots = SlotWaiters()
     /// Loop-thread only: the calls going upstream now.
@@ -42,7 +42,7 @@ package final class ProxyContext: Sendable {
     package init(
         client: UpstreamClient, router: Router, credentials: any UpstreamCredentials, clock: any TimeSource,
         options: ProxyOptions, policy: CallPolicy, metrics: GatewayMetrics, sink: (any OutcomeSink)?,
-        cache: CacheContext?, migrations: MigrationController? = nil, homes: ObjectHomes = ObjectHomes(),
+        cache: CacheContext?, migrations: MigrationController? = nil, rules: RuleController? = nil, homes: ObjectHomes = ObjectHomes(),
         clients: ClientGate? = nil, cloud: CloudRegionSet? = nil, accounting: UsageAccounting = UsageAccounting(),
         tracer: Tracer? = nil
     ) {
@@ -56,10 +56,19 @@ package final class ProxyContext: Sendable {
         self.sink = sink
         self.cache = cache
         self.migrations = migrations
+        self.rules = Rules(controller: rules)
         self.homes = homes
         self.clients = clients
         self.cloud = cloud
         self.accounting = accounting
         self.tracer = tracer
+    }
+}
+
+extension ProxyContext {
+    /// Where the request path finds the rule controller (`context.rules.controller`): fixed
+    /// at init, nil in tests and simulations that run without rules.
+    struct Rules: Sendable {
+        let controller: RuleController?
     }
 }

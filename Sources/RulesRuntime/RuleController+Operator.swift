@@ -107,7 +107,7 @@ extension RuleController {
     }
 
     private func notifyOverridesObserver(from old: OperatorOverrides, to new: OperatorOverrides) {
-        guard old != new, let observer = overridesObserver.current else { return }
+        guard old != new, let observer = overridesObserver else { return }
         observer.overridesChanged(from: old, to: new)
     }
 
@@ -124,7 +124,7 @@ extension RuleController {
         let wall = clock.wallTime()
         return OperatorOverride(
             action: action, target: target, value: value, reason: request.reason, actor: request.actor,
-            setAt: overridesObserver.current?.stamp(wall) ?? wall, expiresAt: request.ttl.map { wall + $0 })
+            setAt: overridesObserver?.stamp(wall) ?? wall, expiresAt: request.ttl.map { wall + $0 })
     }
 
     private static func reasonText(_ request: OperatorRequest) -> String {

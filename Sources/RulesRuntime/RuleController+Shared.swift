@@ -15,7 +15,7 @@ extension RuleController {
     /// Publishes the circuits `changes` opened or closed, and this instance's own level and
     /// shifts as they stand now.
     func publishDecisions(after changes: [StateChange]) {
-        guard let observer = decisionsObserver.current else { return }
+        guard let observer = decisionsObserver else { return }
         for change in changes {
             guard case .circuit(let target) = change.subject,
                 change.action == CircuitState.open.rawValue
@@ -30,7 +30,7 @@ extension RuleController {
     /// Publishes that an operator closed or reset `target` here, so no other instance keeps it
     /// open by the rules.
     func publishClosed(_ target: CircuitTarget, reason: String) {
-        guard let observer = decisionsObserver.current else { return }
+        guard let observer = decisionsObserver else { return }
         let decision = SharedCircuitDecision(
             target: target.description, phase: .closed, until: nil, trips: 0,
             mode: CircuitMode.reroute.rawValue, group: nil, rule: nil, instance: "", reason: reason)

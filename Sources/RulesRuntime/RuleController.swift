@@ -53,38 +53,49 @@ public final class RuleController: Sendable {
     private let running = Atomic<Bool>(false)
     private let stopped = DispatchSemaphore(value: 0)
     package let evaluations = Atomic<Int>(0)
-    /// Publishes operator overrides to the other instances (shared mode only).
-    package let overridesObserver = ObserverSlot<any OverridesObserver>()
-    /// Publishes the rules' circuit, degradation and route decisions (shared mode only).
-    package let decisionsObserver = ObserverSlot<any RuleDecisionsObserver>()
+    /// Publishes operator overrides to the other instances (shared mode only; it publishes
+    /// only while its sync is attached to this controller).
+    let overridesObserver: (any OverridesObserver)?
+    /// Publishes the rules' circuit, degradation and route decisions (shared mode only, and
+    /// likewise only while attached).
+    let decisionsObserver: (any RuleDecisionsObserver)?
     package let failedReloads = Atomic<Int>(0)
-    private let capacityShortHook = Mutex<@Sendable (_ region: String) -> Bool>({ _ in false })
-    private let regionOutHook = Mutex<@Sendable (_ region: String) -> Void>({ _ in })
-
     /// Whether `region`, while serving traffic, is short of capacity now: at its rate
     /// allowance or queueing requests. Asked for every configured region at each tick (outside
     /// the controller's lock); a region whose circuit closed gets its whole weight back at once,
     /// instead of after the hold-down and steps, while a region still serving is short
-    /// (`routing.failback_when_short`). Defaults to never short; the gateway connects it to
-    /// its rate pacer. Must be cheap and must not call back into the controller.
-    public var capacityShort: @Sendable (_ region: String) -> Bool {
-        get { capacityShortHook.withLock { $0 } }
-        set { capacityShortHook.withLock { $0 = newValue } }
+    /// (`routing.failback_when_short`). Never short unless given; the gateway gives its rate
+    /// pacer's. Must be cheap and must not call back into the controller.
+    let capacityShort: @Sendable (_ region: String) -> Bool
+    /// See `connectRegionOut`; nil until connected.
+    private let regionOutHook = Mutex<(@Sendable (_ region: String) -> Void)?>(nil)
+
+    /// Connects what is told when a region's own circuit opens (any model), so the requests
+    /// already waiting there for a first byte can move before their deadline. Connected once,
+    /// before `start`, by the owner of those requests: the proxy's context, which is built
+    /// after the controller because it consults it. Until then nobody is told.
+    package func connectRegionOut(_ hook: @escaping @Sendable (_ region: String) -> Void) {
+        precondition(!running.load(ordering: .relaxed), "regionOut is connected before the controller starts")
+        regionOutHook.withLock { connected in
+            precondition(connected == nil, "regionOut is connected once")
+            connected = hook
+        }
     }
 
-    /// Told when a region's own circuit opens (any model), so the requests already waiting
-    /// there for a first byte can move before their deadline.
-    public var regionOut: @Sendable (_ region: String) -> Void {
-        get { regionOutHook.withLock { $0 } }
-        set { regionOutHook.withLock { $0 = newValue } }
+    var regionOut: @Sendable (_ region: String) -> Void {
+        let connected: (@Sendable (_ region: String) -> Void)? = regionOutHook.withLock { $0 }
+        return connected ?? { _ in }
     }
 
     /// Loads the rule files; an error in any of them fails start-up with every problem listed.
     /// Overrides saved by an earlier run are loaded from `store`; expired ones are dropped
-    /// (and audited) at the first tick.
+    /// (and audited) at the first tick. The observers exist before the controller (they are
+    /// the shared runtime's syncs, which are attached to it once it exists).
     package init(
         config: GatewayConfig, source: TelemetryWindowSource, router: Router, writer: TelemetryWriter,
-        store: TelemetryStore? = nil, migrations: MigrationController? = nil, clock: any TimeSource, logger: Logger
+        store: TelemetryStore? = nil, migrations: MigrationController? = nil, clock: any TimeSource, logger: Logger,
+        overridesObserver: (any OverridesObserver)? = nil, decisionsObserver: (any RuleDecisionsObserver)? = nil,
+        capacityShort: @escaping @Sendable (_ region: String) -> Bool = { _ in false }
     ) throws {
         paths = config.rules.paths
         context = RuleContext(config: config)
@@ -95,6 +106,9 @@ public final class RuleController: Sendable {
         self.migrations = migrations
         self.clock = clock
         self.logger = logger
+        self.overridesObserver = overridesObserver
+        self.decisionsObserver = decisionsObserver
+        self.capacityShort = capacityShort
         let ruleSet: RuleSet
         switch RuleSet.load(paths: config.rules.paths, context: context) {
         case .success(let loaded): ruleSet = loaded

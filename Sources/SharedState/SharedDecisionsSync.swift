@@ -49,27 +49,25 @@ package final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
     }
 
     /// Starts (a controller) or stops (nil) publishing its decisions and taking the others'.
+    /// The controller and its migrations are given this sync as their observer when they are
+    /// built (it exists first); it publishes what they tell it only while attached.
     package func attach(_ controller: RuleController?) {
-        let previous = rules.withLock { rules in
-            defer { rules = controller }
-            return rules
-        }
-        let observer: (any RuleDecisionsObserver)? = controller == nil ? nil : self
-        for target in [previous, controller].compactMap({ $0 }) {
-            target.decisionsObserver.install(observer)
-            target.migrations?.changesObserver.install(observer)
-        }
+        rules.withLock { $0 = controller }
     }
+
+    private var isAttached: Bool { rules.withLock { $0 != nil } }
 
     // MARK: Decisions made here, out
 
     package func circuitDecided(_ decision: SharedCircuitDecision, at wall: Double) {
+        guard isAttached else { return }
         var decision = decision
         decision.instance = instanceID
         publish(SharedEntry(field: "circuit:" + decision.target, setAt: wall, payload: Self.encode(decision)))
     }
 
     package func canaryChanged(_ state: CanaryState, at wall: Double) {
+        guard isAttached else { return }
         let decision = SharedCanaryDecision(state: state, instance: instanceID)
         publish(SharedEntry(field: "canary:" + state.config.name, setAt: wall, payload: Self.encode(decision)))
     }
@@ -88,6 +86,7 @@ package final class SharedDecisionsSync: RuleDecisionsObserver, Sendable {
     }
 
     package func ownDecisionsChanged(_ decisions: InstanceDecisions) {
+        guard isAttached else { return }
         let changed = own.withLock { own -> Bool in
             guard own != decisions else { return false }
             own = decisions

@@ -27,13 +27,13 @@ package final class SharedOverridesSync: OverridesObserver, Sendable {
     }
 
     /// Starts (a controller) or stops (nil) publishing its overrides and taking the others'.
+    /// The controller is given this sync as its observer when it is built (the sync exists
+    /// first); it publishes only while attached.
     package func attach(_ controller: RuleController?) {
-        let previous = rules.withLock { rules in
-            defer { rules = controller }
-            return rules
-        }
-        (controller ?? previous)?.overridesObserver.install(controller == nil ? nil : self)
+        rules.withLock { $0 = controller }
     }
+
+    private var isAttached: Bool { rules.withLock { $0 != nil } }
 
     // MARK: Local changes out
 
@@ -60,6 +60,8 @@ package final class SharedOverridesSync: OverridesObserver, Sendable {
             entries.append(SharedEntry(field: field, setAt: stamp(max(wall, before[field]!.setAt)), payload: Self.tombstone))
         }
         for entry in entries { saw(entry.setAt) }
+        // Stamps keep counting while detached; only what goes to Redis waits for a controller.
+        guard isAttached else { return }
         pending.withLock { pending in for entry in entries { pending[entry.field] = entry } }
         for entry in entries { write(entry) }
     }

@@ -41,7 +41,7 @@ package final class SharedRuntime: Sendable {
         }
         let endpoint = RedisEndpoint(
             host: config.host, port: config.port, database: config.database, password: password,
-            connectTimeout: config.connectTimeout, commandTimeout: config.commandTimeout,
+            connectTimeout: config.connectTimeout.seconds, commandTimeout: config.commandTimeout.seconds,
             tls: config.tls.map {
                 RedisTLS(
                     caFile: $0.caFile, serverName: $0.serverName, clientCertFile: $0.clientCertFile,
@@ -51,13 +51,13 @@ package final class SharedRuntime: Sendable {
         client = RedisClient(endpoint: endpoint)
         allowance = SharedAllowance(
             client: client, keyPrefix: config.keyPrefix,
-            settings: SharedAllowanceSettings(localShare: config.localShare, maxWait: pacing.maxWait),
+            settings: SharedAllowanceSettings(localShare: config.localShare, maxWait: pacing.maxWait.seconds),
             clock: clock)
-        let membership = SharedMembership(client: client, keyPrefix: config.keyPrefix, id: instanceID, ttl: config.heartbeat * 3)
+        let membership = SharedMembership(client: client, keyPrefix: config.keyPrefix, id: instanceID, ttl: config.heartbeat.seconds * 3)
         self.membership = membership
         cacheTier = SharedCacheTier(
             client: client, keyPrefix: config.keyPrefix, instanceID: instanceID,
-            maxValueBytes: config.maxValueBytes, lockTimeout: config.lockTimeout,
+            maxValueBytes: config.maxValueBytes, lockTimeout: config.lockTimeout.seconds,
             memberTTL: membership.ttl, clock: clock)
         let hash = SharedStateHash(client: client, hashKey: config.keyPrefix + "overrides", channel: config.keyPrefix + "events")
         let overrides = SharedOverridesSync(hash: hash, clock: clock)
@@ -116,7 +116,7 @@ package final class SharedRuntime: Sendable {
         let thread = Thread { [self] in
             while running.load(ordering: .relaxed) {
                 var slept = 0.0
-                while slept < config.heartbeat, running.load(ordering: .relaxed) {
+                while slept < config.heartbeat.seconds, running.load(ordering: .relaxed) {
                     usleep(50_000)
                     slept += 0.05
                 }

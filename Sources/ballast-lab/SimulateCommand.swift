@@ -50,12 +50,21 @@ struct SimulateCommand: ParsableCommand {
             FileHandle.standardError.write(Data("simulated region \(region.name) at \(region.baseURL)\n".utf8))
         }
         if let readyFile {
-            var ready: [String: Any] = ["regions": regions, "pid": Int(ProcessInfo.processInfo.processIdentifier)]
-            if let issuer = simulator.tokenIssuer { ready["oauth"] = issuer.tokenURL }
+            let ready = Ready(regions: regions, pid: Int(ProcessInfo.processInfo.processIdentifier), oauth: simulator.tokenIssuer?.tokenURL)
             try ReadyFile.write(readyFile, ready)
         }
         ProcessSignals.takeOver()
         while ProcessSignals.wait() == SIGHUP {}
         simulator.stop()
+    }
+}
+
+extension SimulateCommand {
+    /// What `--ready-file` gets: each region's base URL by name, and the token issuer's URL
+    /// when there is one.
+    struct Ready: Encodable {
+        var regions: [String: String]
+        var pid: Int
+        var oauth: String?
     }
 }

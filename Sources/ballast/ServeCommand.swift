@@ -47,14 +47,12 @@ struct ServeCommand: ParsableCommand {
         // here on they drain.
         ProcessSignals.takeOver()
         if let readyFile {
-            var addresses: [String: Any] = [
-                "proxy": service.proxyAddress, "admin": service.adminAddress,
-                "pid": Int(ProcessInfo.processInfo.processIdentifier),
-            ]
-            if let probe = service.probeAddress { addresses["probe"] = probe }
+            let addresses = ReadyFile.Serve(
+                proxy: service.proxyAddress, admin: service.adminAddress, probe: service.probeAddress,
+                pid: Int(ProcessInfo.processInfo.processIdentifier))
             try ReadyFile.write(readyFile, addresses)
         }
-        var shutdown = ShutdownSequence(delay: gatewayConfig.shutdown.delay, grace: gatewayConfig.shutdown.grace)
+        var shutdown = ShutdownSequence(delay: gatewayConfig.shutdown.delay.seconds, grace: gatewayConfig.shutdown.grace.seconds)
         let clock = SystemClock()
         var step = ShutdownSequence.Step.none
         while true {

@@ -23,20 +23,4 @@ extension StatsFormatter {
         }
         return out
     }
-
-    static func usageJSON(_ usage: UsageSummary) -> [String: Any] {
-        var object: [String: Any] = [
-            "rows": usage.rows.map { row -> [String: Any] in
-                [
-                    "model": row.model, "region": row.region, "client": row.client, "input_tokens": row.inputTokens,
-                    "output_tokens": row.outputTokens, "cache_creation_tokens": row.cacheCreationTokens,
-                    "cache_read_tokens": row.cacheReadTokens, "cost_usd": row.costUSD, "overhead_tokens": row.overheadTokens,
-                    "unknown_usage": row.unknownUsage,
-                ]
-            }
-        ]
-        if let efficiency = usage.cacheEfficiency { object["cache_efficiency"] = efficiency }
-        if let covers = usage.covers { object["covers_since"] = covers }
-        return object
-    }
 }

@@ -1,3 +1,4 @@
+import ControlModels
 import Foundation
 import Telemetry
 import CommandLineSupport
@@ -29,30 +30,10 @@ enum StatsFormatter {
         return out
     }
 
+    /// Indented, keys sorted, as `--json` prints the control API's documents. The figures are read from the store, so all finite; a failure
+    /// to encode would still print, as an empty object.
     static func json(_ summary: TelemetrySummary, usage: UsageSummary? = nil) -> String {
-        var object: [String: Any] = [
-            "since": summary.since, "until": summary.until,
-            "rows": summary.rows.map { row -> [String: Any] in
-                var item: [String: Any] = [
-                    "region": row.region, "model": row.model, "requests": row.requests,
-                    "rate": row.rate, "rate_limited": row.rateLimited, "retries": row.retries,
-                    "hedged": row.hedged, "cache_hits": row.cacheHits,
-                ]
-                if let value = row.successRatio { item["success_ratio"] = value }
-                if let value = row.p50 { item["p50_seconds"] = value }
-                if let value = row.p99 { item["p99_seconds"] = value }
-                return item
-            },
-            "actions": summary.actions.map {
-                [
-                    "time": $0.time, "kind": $0.kind, "target": $0.target, "action": $0.action, "reason": $0.reason,
-                    "actor": $0.actor,
-                ] as [String: Any]
-            },
-        ]
-        if let usage { object["usage"] = usageJSON(usage) }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+        (try? ControlCoding.pretty(StatsDocument(summary, usage: usage))) ?? "{}"
     }
 
     private static func milliseconds(_ seconds: Double) -> String {

@@ -6,7 +6,7 @@ import Testing
 @Suite struct DeploymentConfigTests {
     @Test func defaultsSuitKubernetes() throws {
         let config = try GatewayConfig.parse(minimalRegions, file: "ballast.yaml")
-        #expect(config.shutdown == ShutdownConfig(delay: 5, grace: 30))
+        #expect(config.shutdown == ShutdownConfig(delay: .seconds(5), grace: .seconds(30)))
         #expect(config.log == LogConfig(format: .text, access: false))
         #expect(config.admin.probeListen == nil)
     }
@@ -19,13 +19,13 @@ import Testing
             log: { format: json, access: true }
             """ + "\n" + minimalRegions, file: "ballast.yaml")
         #expect(config.admin.probeListen == ListenAddress(host: "0.0.0.0", port: 9091))
-        #expect(config.shutdown == ShutdownConfig(delay: 2, grace: 45))
+        #expect(config.shutdown == ShutdownConfig(delay: .seconds(2), grace: .seconds(45)))
         #expect(config.log == LogConfig(format: .json, access: true))
     }
 
     @Test func drainTimeoutIsStillTheGraceUnderItsOlderName() throws {
         let config = try GatewayConfig.parse("server: { drain_timeout: 12s }\n" + minimalRegions, file: "ballast.yaml")
-        #expect(config.shutdown.grace == 12)
+        #expect(config.shutdown.grace == .seconds(12))
         let issues = configIssues("server: { drain_timeout: 12s }\nshutdown: { grace: 3s }\n" + minimalRegions)
         #expect(positions(issues) == ["2:20"])
         #expect(issues.first?.message.contains("both given") == true)

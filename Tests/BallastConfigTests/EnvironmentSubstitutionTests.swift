@@ -51,7 +51,7 @@ import Testing
             """, file: "ballast.yaml", environment: environment)
         #expect(config.listen == ListenAddress(host: "127.0.0.1", port: 9000))
         #expect(config.admin.listen.port == 9091)
-        #expect(config.shutdown.delay == 3)
+        #expect(config.shutdown.delay == .seconds(3))
         #expect(config.upstream.regions.first?.baseURL == "http://10.0.0.7:8443")
     }
 

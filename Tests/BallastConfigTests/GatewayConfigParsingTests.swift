@@ -33,11 +33,11 @@ import Testing
         #expect(config.listen == ListenAddress(host: "127.0.0.1", port: 8080))
         #expect(config.admin == AdminConfig(listen: ListenAddress(host: "127.0.0.1", port: 9090), tokenEnv: "BALLAST_ADMIN_TOKEN", open: false))
         #expect(config.store.path == "./ballast.db")
-        #expect(config.server == ServerConfig(threads: 2, maxBodyBytes: 32_000_000, drainTimeout: 30))
+        #expect(config.server == ServerConfig(threads: 2, maxBodyBytes: 32_000_000, drainTimeout: .seconds(30)))
         #expect(config.upstream.anthropicVersion == "2023-06-01")
         #expect(config.upstream.auth == AuthConfig(mode: .static, apiKeyEnv: "ANTHROPIC_API_KEY"))
-        #expect(config.upstream.timeouts == TimeoutsConfig(connect: 2, firstByte: 60, idle: 30, total: 600))
-        #expect(config.upstream.pool == PoolConfig(maxPerHost: 50, maxTotal: 100, idleTimeout: 90))
+        #expect(config.upstream.timeouts == TimeoutsConfig(connect: .seconds(2), firstByte: .seconds(60), idle: .seconds(30), total: .seconds(600)))
+        #expect(config.upstream.pool == PoolConfig(maxPerHost: 50, maxTotal: 100, idleTimeout: .seconds(90)))
         #expect(
             config.upstream.regions == [
                 RegionConfig(name: "primary", baseURL: "https://api.anthropic.com", weight: 100),
@@ -73,12 +73,12 @@ import Testing
         #expect(config.store.path == "./ballast.db")
         #expect(config.server.threads == 2)
         #expect(config.server.maxBodyBytes == 32_000_000)
-        #expect(config.server.drainTimeout == 30)
+        #expect(config.server.drainTimeout == .seconds(30))
         #expect(config.upstream.anthropicVersion == "2023-06-01")
         #expect(config.upstream.auth.mode == .static)
         #expect(config.upstream.auth.apiKeyEnv == "ANTHROPIC_API_KEY")
-        #expect(config.upstream.timeouts == TimeoutsConfig(connect: 2, firstByte: 60, idle: 30, total: 600))
-        #expect(config.upstream.pool == PoolConfig(maxPerHost: 50, maxTotal: 100, idleTimeout: 90))
+        #expect(config.upstream.timeouts == TimeoutsConfig(connect: .seconds(2), firstByte: .seconds(60), idle: .seconds(30), total: .seconds(600)))
+        #expect(config.upstream.pool == PoolConfig(maxPerHost: 50, maxTotal: 100, idleTimeout: .seconds(90)))
         #expect(config.rules.paths == ["rules/*.yaml"])
     }
 
@@ -107,9 +107,9 @@ import Testing
                 - { name: us-east_1, base_url: "https://api.anthropic.com/" }
             """
         let config = try GatewayConfig.parse(text, file: "ballast.yaml")
-        #expect(config.server == ServerConfig(threads: 2, maxBodyBytes: 1_048_576, drainTimeout: 30))
-        #expect(config.upstream.timeouts == TimeoutsConfig(connect: 2, firstByte: 90, idle: 30, total: 600))
-        #expect(config.upstream.pool == PoolConfig(maxPerHost: 5, maxTotal: 10, idleTimeout: 90))
+        #expect(config.server == ServerConfig(threads: 2, maxBodyBytes: 1_048_576, drainTimeout: .seconds(30)))
+        #expect(config.upstream.timeouts == TimeoutsConfig(connect: .seconds(2), firstByte: .seconds(90), idle: .seconds(30), total: .seconds(600)))
+        #expect(config.upstream.pool == PoolConfig(maxPerHost: 5, maxTotal: 10, idleTimeout: .seconds(90)))
         // The trailing slash is dropped; the default weight applies.
         #expect(config.upstream.regions == [RegionConfig(name: "us-east_1", baseURL: "https://api.anthropic.com", weight: 100)])
     }

@@ -29,19 +29,19 @@ import Testing
         #expect(
             config.upstream.retry
                 == RetryConfig(
-                    maxAttempts: 3, backoffBase: 0.1, backoffCap: 2, maxRetryAfter: 30,
+                    maxAttempts: 3, backoffBase: .seconds(0.1), backoffCap: .seconds(2), maxRetryAfter: .seconds(30),
                     budgetRatio: 0.1, budgetMinPerSecond: 1))
         #expect(
             config.upstream.hedge
                 == HedgeConfig(
                     enabled: false, quantile: 0.9, minSamples: 50, maxExtraRatio: 0.02,
                     disabledModels: ["claude-opus-*"]))
-        #expect(config.upstream.pacing == PacingConfig(enabled: true, maxWaiting: 10, maxWait: 2))
+        #expect(config.upstream.pacing == PacingConfig(enabled: true, maxWaiting: 10, maxWait: .seconds(2)))
         #expect(config.upstream.concurrency == ConcurrencyConfig(enabled: true, initial: 10, min: 2, max: 50))
         #expect(config.cache.maxEntries == 5)
         #expect(config.cache.maxBytes == 1_000_000)
-        #expect(config.cache.defaultTTL == 60)
-        #expect(config.cache.temperatureZeroTTL == 300)
+        #expect(config.cache.defaultTTL == .seconds(60))
+        #expect(config.cache.temperatureZeroTTL == .seconds(300))
     }
 
     @Test func reportsMistakesWithPositions() {

@@ -25,7 +25,7 @@ import Testing
         let redis = try #require(config.shared.redis)
         #expect(redis.host == "10.0.0.5" && redis.port == 6380 && redis.database == 2)
         #expect(redis.keyPrefix == "prod:" && redis.passwordEnv == "REDIS_PASSWORD")
-        #expect(redis.localShare == 0.25 && redis.commandTimeout == 0.1)
+        #expect(redis.localShare == 0.25 && redis.commandTimeout == .seconds(0.1))
     }
 
     @Test("TLS from a rediss:// URL or a tls section; files are checked and resolved against the config's directory")

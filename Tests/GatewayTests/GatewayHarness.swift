@@ -12,14 +12,14 @@ struct GatewayHarness {
 
     init(
         regions: [RegionConfig], auth: AuthConfig = .staticKey(env: "TEST_KEY"),
-        timeouts: TimeoutsConfig = TimeoutsConfig(connect: 1, firstByte: 30, idle: 30, total: 60),
+        timeouts: TimeoutsConfig = TimeoutsConfig(connect: .seconds(1), firstByte: .seconds(30), idle: .seconds(30), total: .seconds(60)),
         maxBodyBytes: Int = 32_000_000, storePath: String = ":memory:"
     ) throws {
         let config = GatewayConfig(
             listen: ListenAddress(host: "127.0.0.1", port: 0),
             admin: AdminConfig(listen: ListenAddress(host: "127.0.0.1", port: 0)),
             store: StoreConfig(path: storePath),
-            server: ServerConfig(threads: 2, maxBodyBytes: maxBodyBytes, drainTimeout: 5),
+            server: ServerConfig(threads: 2, maxBodyBytes: maxBodyBytes, drainTimeout: .seconds(5)),
             // Hedging off: these tests count attempts and regions exactly.
             upstream: UpstreamConfig(
                 auth: auth, timeouts: timeouts, hedge: HedgeConfig(enabled: false),

@@ -185,7 +185,7 @@ import Upstream
         defer { upstream.stop(gracePeriod: 0) }
         let harness = try GatewayHarness(
             regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
-            timeouts: TimeoutsConfig(connect: 1, firstByte: 0.2, idle: 1, total: 5))
+            timeouts: TimeoutsConfig(connect: .seconds(1), firstByte: .seconds(0.2), idle: .seconds(1), total: .seconds(5)))
         defer { harness.stop() }
         let result = await harness.post(body: Self.message)
         #expect(result.head?.status == 504)

@@ -101,7 +101,7 @@ final class SlowReader: UpstreamTransferDelegate {
         // the 30 s idle timeout once cut the stream before the test released its end.
         let harness = try GatewayHarness(
             regions: [RegionConfig(name: "primary", baseURL: "http://\(upstream.address)")],
-            timeouts: TimeoutsConfig(connect: 5, firstByte: 150, idle: 150, total: 300))
+            timeouts: TimeoutsConfig(connect: .seconds(5), firstByte: .seconds(150), idle: .seconds(150), total: .seconds(300)))
         defer { harness.stop() }
         let reader = SlowReader(holding: false)
         harness.client.submit(

@@ -161,3 +161,32 @@ def test_the_status_page_renders_in_headless_chromium(sim, tmp_path):
         assert png_is_not_blank(shot)
     finally:
         process.stop()
+
+
+def test_the_cli_names_the_field_when_an_answer_has_another_shape():
+    """Something else on the admin port, or a Ballast of another version: the CLI says which
+    field did not fit, on one line, and fails; it neither crashes nor prints zeros."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = json.dumps({"version": "0.0.1", "regions": [{"name": "primary"}]}).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        result = cli(f"127.0.0.1:{server.server_address[1]}", "status")
+    finally:
+        server.shutdown()
+    assert result.returncode != 0
+    assert "the answer to GET /control/v1/status is not what this ballast expects" in result.stderr, result.stderr
+    assert "is missing" in result.stderr and "Fatal error" not in result.stderr, result.stderr

@@ -1,3 +1,4 @@
+import BallastCore
 /// The functions of the rule language: each reads one window of telemetry.
 public enum WindowFunction: String, Sendable, CaseIterable, Hashable {
     /// Requests per second (of the selected classes; all by default).
@@ -50,9 +51,10 @@ public enum WindowFunction: String, Sendable, CaseIterable, Hashable {
         case .rateLimitCount:
             return Double(result.status429)
         case .latencyQuantile:
-            return LatencyBucketsQuantile.value(quantile, result.latency)
+            // "No value" is NaN, the form the evaluator computes with.
+            return LatencyBuckets.quantile(quantile, counts: result.latency) ?? .nan
         case .ttfbQuantile:
-            return LatencyBucketsQuantile.value(quantile, result.ttfb)
+            return LatencyBuckets.quantile(quantile, counts: result.ttfb) ?? .nan
         case .consecutiveFailures:
             return Double(result.consecutiveFailures)
         }

@@ -4,7 +4,7 @@ import Crypto
 /// A client key's fingerprint: the first 16 hex digits of its SHA-256. Config names client
 /// key groups by fingerprints, so no key is ever written in a config file, a log or the store.
 package enum KeyFingerprint {
-    static func of(_ key: String) -> String {
+    package static func of(_ key: String) -> String {
         String(Hex.encode(Digest.sha256(key)).prefix(16))
     }
 

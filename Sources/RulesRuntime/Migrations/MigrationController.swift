@@ -24,16 +24,18 @@ package final class MigrationController: Sendable {
     private let store: TelemetryStore?
     private let clock: any TimeSource
     private let logger: Logger
-    /// Publishes every canary change to the other instances (shared mode only).
-    package let changesObserver = ObserverSlot<any RuleDecisionsObserver>()
+    /// Publishes every canary change to the other instances (shared mode only; it publishes
+    /// only while its sync is attached to the rule controller).
+    private let changesObserver: (any RuleDecisionsObserver)?
     /// Requests the deprecation guard moved, by (model, successor).
     package let deprecatedCounts = Mutex<[String: Int]>([:])
 
     package init(
         config: MigrationsConfig, windows: CanaryWindows = CanaryWindows(), writer: TelemetryWriter?, store: TelemetryStore?,
-        clock: any TimeSource, logger: Logger
+        clock: any TimeSource, logger: Logger, changesObserver: (any RuleDecisionsObserver)? = nil
     ) {
         router = MigrationRouter(config: config)
+        self.changesObserver = changesObserver
         self.windows = windows
         self.writer = writer
         self.store = store
@@ -216,7 +218,7 @@ package final class MigrationController: Sendable {
     // MARK: Shared with other instances
 
     private func publish(_ state: CanaryState, at wall: Double) {
-        changesObserver.current?.canaryChanged(state, at: wall)
+        changesObserver?.canaryChanged(state, at: wall)
     }
 
     /// Takes a canary's state as another instance moved it (or started it): persisted and

@@ -1,3 +1,4 @@
+import CommandLineSupport
 import Foundation
 
 /// `ballast serve` as a child process, so a benchmark measures Ballast's own memory and
@@ -24,9 +25,9 @@ final class BallastProcess: @unchecked Sendable {
             }
             usleep(10_000)
         }
-        let ready = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: readyPath))) as? [String: Any]
-        proxyAddress = ready?["proxy"] as? String ?? ""
-        adminAddress = ready?["admin"] as? String ?? ""
+        let ready = try ReadyFile.read(ReadyFile.Serve.self, from: readyPath)
+        proxyAddress = ready.proxy
+        adminAddress = ready.admin
     }
 
     /// Resident memory of the child, from /proc, in bytes.

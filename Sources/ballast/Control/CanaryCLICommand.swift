@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import ControlModels
 
 /// `ballast canary list|start|advance|hold|resume|rollback|finish`: the canaries of a running
 /// Ballast.
@@ -9,6 +9,11 @@ struct CanaryCLICommand: ParsableCommand {
         abstract: "List, start and steer canaries (API-version and model migrations).",
         subcommands: [List.self, Start.self, Step.self])
 
+    /// One line about a canary after a write: `sonnet-next: running at 5% (step 2 of 4)`.
+    static func line(_ reply: ControlReply.Canary) -> String {
+        "\(reply.canary.name): \(reply.canary.summary)"
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "The canaries with their phase, share and per-side figures.")
         @OptionGroup var control: ControlOptions
@@ -17,8 +22,8 @@ struct CanaryCLICommand: ParsableCommand {
             let reply = try control.client().call("GET", "/control/v1/canaries")
             print(
                 control.json
-                    ? ControlClient.pretty(reply.text)
-                    : StatusFormatter.canariesTable(reply.document["canaries"] as? [[String: Any]] ?? []), terminator: control.json ? "\n" : "")
+                    ? try reply.pretty(ControlReply.Canaries.self)
+                    : StatusFormatter.canariesTable(try reply.decode(ControlReply.Canaries.self).canaries), terminator: control.json ? "\n" : "")
         }
     }
 
@@ -36,18 +41,11 @@ struct CanaryCLICommand: ParsableCommand {
         @OptionGroup var control: ControlOptions
 
         func run() throws {
-            func side(_ model: String?, _ version: String?) -> [String: Any] {
-                var side: [String: Any] = [:]
-                if let model { side["model"] = model }
-                if let version { side["anthropic_version"] = version }
-                return side
-            }
-            let body: [String: Any] = [
-                "name": name, "from": side(fromModel, fromVersion), "to": side(toModel, toVersion),
-                "steps": steps.split(separator: ",").map { String($0) }, "min_step_time": minStepTime, "reason": reason,
-            ]
+            let body = CanaryStart(
+                name: name, from: .init(model: fromModel, anthropicVersion: fromVersion), to: .init(model: toModel, anthropicVersion: toVersion),
+                steps: steps.split(separator: ",").map { String($0) }, minStepTime: minStepTime, reason: reason)
             let reply = try control.client().call("POST", "/control/v1/canaries", body: body)
-            print(control.json ? ControlClient.pretty(reply.text) : CanaryReply.line(reply.document))
+            print(control.json ? try reply.pretty(ControlReply.Canary.self) : CanaryCLICommand.line(try reply.decode(ControlReply.Canary.self)))
         }
     }
 
@@ -64,8 +62,8 @@ struct CanaryCLICommand: ParsableCommand {
         @OptionGroup var control: ControlOptions
 
         func run() throws {
-            let reply = try control.client().call("POST", "/control/v1/canaries/\(name)/\(verb.rawValue)", body: ["reason": reason])
-            print(control.json ? ControlClient.pretty(reply.text) : CanaryReply.line(reply.document))
+            let reply = try control.client().call("POST", "/control/v1/canaries/\(name)/\(verb.rawValue)", body: OperatorWrite(reason: reason))
+            print(control.json ? try reply.pretty(ControlReply.Canary.self) : CanaryCLICommand.line(try reply.decode(ControlReply.Canary.self)))
         }
     }
 }

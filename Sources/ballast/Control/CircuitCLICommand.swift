@@ -1,4 +1,5 @@
 import ArgumentParser
+import ControlModels
 
 /// `ballast circuit open|close|reset ID --reason ...`.
 struct CircuitCLICommand: ParsableCommand {
@@ -17,10 +18,8 @@ struct CircuitCLICommand: ParsableCommand {
 
     func run() throws {
         let reply = try control.client().call("POST", "/control/v1/circuits/\(id)/\(verb.rawValue)", body: try write.body())
-        let circuit = reply.document["circuit"] as? [String: Any] ?? [:]
-        print(
-            control.json
-                ? ControlClient.pretty(reply.text)
-                : "\(circuit["id"] as? String ?? id): \(circuit["state"] as? String ?? "?") (the rules say \(circuit["rules_state"] as? String ?? "?"))")
+        if control.json { return print(try reply.pretty(ControlReply.Circuit.self)) }
+        let circuit = try reply.decode(ControlReply.Circuit.self).circuit
+        print("\(circuit.id): \(circuit.state) (the rules say \(circuit.rulesState))")
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Foundation
+import ControlModels
 
 /// `ballast degrade LEVEL|clear --reason ...`.
 struct DegradeCommand: ParsableCommand {
@@ -11,19 +11,17 @@ struct DegradeCommand: ParsableCommand {
     @OptionGroup var control: ControlOptions
 
     func run() throws {
-        let value: Any
+        let value: OperatorWrite.Level
         if level == "clear" {
-            value = NSNull()
+            value = .clear
         } else if let number = Int(level), number >= 0 {
-            value = number
+            value = .pinned(number)
         } else {
             throw ValidationError("LEVEL must be a whole number from 0, or clear")
         }
-        let reply = try control.client().call("PUT", "/control/v1/degradation", body: try write.body(["level": value]))
-        let document = reply.document
-        print(
-            control.json
-                ? ControlClient.pretty(reply.text)
-                : "degradation level \(document["level"] as? Int ?? 0) of \(document["max_level"] as? Int ?? 0) (\(document["source"] as? String ?? "?"))")
+        let reply = try control.client().call("PUT", "/control/v1/degradation", body: try write.body(level: value))
+        if control.json { return print(try reply.pretty(DegradationStatus.self)) }
+        let document = try reply.decode(DegradationStatus.self)
+        print("degradation level \(document.level) of \(document.maxLevel) (\(document.source))")
     }
 }

@@ -14,6 +14,6 @@ struct FingerprintCommand: ParsableCommand {
         guard let line = readLine(strippingNewline: true)?.trimmingCharacters(in: .whitespaces), !line.isEmpty else {
             throw ValidationError("pipe the key in on standard input, e.g. `printenv CLIENT_KEY | ballast fingerprint`")
         }
-        print(ClientKeyFingerprint.of(line))
+        print(KeyFingerprint.of(line))
     }
 }

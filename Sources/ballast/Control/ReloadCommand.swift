@@ -1,4 +1,5 @@
 import ArgumentParser
+import ControlModels
 
 /// `ballast reload --reason ...`: reloads the rule files of a running Ballast, all or nothing.
 struct ReloadCommand: ParsableCommand {
@@ -9,7 +10,9 @@ struct ReloadCommand: ParsableCommand {
     @OptionGroup var control: ControlOptions
 
     func run() throws {
-        let reply = try control.client().call("POST", "/control/v1/rules/reload", body: ["reason": reason])
-        print(control.json ? ControlClient.pretty(reply.text) : "reloaded: \(reply.document["rules"] as? Int ?? 0) rules")
+        let reply = try control.client().call("POST", "/control/v1/rules/reload", body: OperatorWrite(reason: reason))
+        print(
+            control.json
+                ? try reply.pretty(ControlReply.RulesReloaded.self) : "reloaded: \(try reply.decode(ControlReply.RulesReloaded.self).rules) rules")
     }
 }

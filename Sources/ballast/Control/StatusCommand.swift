@@ -1,4 +1,5 @@
 import ArgumentParser
+import ControlModels
 
 /// `ballast status`: regions, degradation, overrides and recent actions from a running
 /// Ballast's control API.
@@ -12,10 +13,9 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         let client = try control.client()
         let reply = try client.call("GET", "/control/v1/status")
+        if control.json { return print(try reply.pretty(StatusDocument.self)) }
         // An older Ballast has no instances route: the line is left out.
-        let instances = try? client.call("GET", "/control/v1/instances").document
-        print(
-            control.json ? ControlClient.pretty(reply.text) : StatusFormatter.render(reply.document, instances: instances),
-            terminator: control.json ? "\n" : "")
+        let instances = try? client.call("GET", "/control/v1/instances").decode(InstancesDocument.self)
+        print(StatusFormatter.render(try reply.decode(StatusDocument.self), instances: instances), terminator: "")
     }
 }
