@@ -114,7 +114,8 @@ private struct World {
         var ended = false
         var endedAt: Double?
         var permit: ConcurrencyLimit.Permit?
-        /// Counted as a failure of its region when its first byte fell overdue.
+        /// Counted in the rules' attempt windows already: when it ended, or as a failure of
+        /// its region when its first byte fell overdue.
         var countedEarly = false
     }
 
