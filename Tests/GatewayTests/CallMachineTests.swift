@@ -37,7 +37,9 @@ import Testing
             if case .open = circuits[region] ?? .go { return true }
             return false
         }
-        func probeRegion(model: String?, among regions: [String]) -> String? { nil }
+        /// Regions whose circuit is half-open with probe permits left.
+        var halfOpen: Set<String> = []
+        func probeRegion(model: String?, among regions: [String]) -> String? { regions.first { halfOpen.contains($0) } }
         func fallBack(from model: String) -> String? { fallbackModels[model] }
         func paceKey(region: Region, model: String?) -> String { "\(region.name)|\(model ?? "-")" }
         func pacePool(model: String?) -> [String] { regions.map { paceKey(region: $0, model: model) } }
@@ -235,8 +237,14 @@ import Testing
             Issue.record("expected a paced wait")
             return
         }
+        // Half-open, it is not for a waiting request: its probes come from requests starting.
         world.advance(0.25)
         world.circuits = [:]
+        world.halfOpen = ["secondary"]
+        let kept = call.handle(.timerFired(.paced(dispatch, due: due)), in: world)
+        #expect(kept == [.schedule(.paced(dispatch, due: due), after: 0.25)])
+        world.advance(0.25)
+        world.halfOpen = []
         let moved = call.handle(.timerFired(.paced(dispatch, due: due)), in: world)
         #expect(sent(moved)?.region.name == "secondary" && world.released == [dispatch.charge])
         #expect(call.firstRegion == "secondary")

@@ -534,6 +534,11 @@ public struct CallMachine: Sendable {
             excluded.insert(candidate.name)
             if candidate.limitGroup == group { continue }
             if world.isCircuitOpen(region: candidate.name, model: facts.model) { continue }
+            // Nor to a half-open region, whose probes come from requests starting (`launch`):
+            // a request leaving its place in a queue for a probe that fails goes back to the end
+            // of a queue (in the capacity simulation's region-down scenario the slowest requests
+            // had waited at the standby, moved into the primary's probes and failed).
+            if world.probeRegion(model: facts.model, among: [candidate.name]) != nil { continue }
             guard world.hasConcurrencyRoom(region: candidate) else { continue }
             var pacing = pacingRequest(for: candidate, isHedge: false, world)
             guard world.peekAdmission(pacing) == .now else { continue }
