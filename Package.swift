@@ -108,7 +108,7 @@ let package = Package(
         // The simulated Anthropic API (regions, faults, rate limits, the token issuer), the load
         // generator and the capacity lab that drives the proxy's call machine in virtual time.
         .target(name: "BallastSimulator", dependencies: [
-            "Crypto", "CloudRegions", "Telemetry", "Yams", "Rules", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience", "BallastTesting",
+            "Crypto", "CloudRegions", "Telemetry", "Yams", "Rules", "RulesRuntime", "BallastCore", "BallastConfig", "JSON", "HTTPServer", "Upstream", "Proxy", "Resilience", "BallastTesting",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "HeapModule", package: "swift-collections"),
         ], swiftSettings: optimisedInDebug),

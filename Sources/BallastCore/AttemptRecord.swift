@@ -15,6 +15,11 @@ public struct AttemptRecord: Sendable, Equatable {
     public var timeToFirstByte: Double?
     /// Tokens, their cost, and whether they were overhead.
     public var spend = AttemptUsage()
+    /// The rules' attempt windows already counted this attempt before its request ended: when
+    /// the attempt ended, or as a failure of its region when its first byte fell overdue
+    /// (`CallMachine.Note.firstByteOverdue`). The request's record does not count it there
+    /// again, whatever the attempt turned out to be.
+    public var countedEarly = false
 
     public init(
         time: Double, region: String, model: String?, index: Int, status: Int, outcome: OutcomeClass,

@@ -271,6 +271,10 @@ public final class CallPolicy: Sendable {
 
     public func mayHedge(now: MonotonicInstant) -> Bool { hedges.tryHedge(now: now) }
 
+    /// The hedge quantile of `key`'s recent times to first byte, whether hedging is on or not:
+    /// what "overdue" is measured against (`CallMachine.Note.firstByteOverdue`).
+    public func usualFirstByte(key: String, now: MonotonicInstant) -> Double? { hedges.hedgeDelay(key, now: now) }
+
     /// A request still without a first byte at 2.5 times the hedge delay is a straggler (a
     /// stall, not the ordinary tail): it may be hedged from a small reserve of its own (a tenth of
     /// requests; 0.5 % by default, out of `max_extra_ratio`) when the p95 hedges have spent the rest, so stalls are never the ones

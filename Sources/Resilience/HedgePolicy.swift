@@ -16,8 +16,8 @@ import Synchronization
 ///
 /// Call sequence: per client request `recordRequest(now:)` and `hedgeDelay(key, now:)`; nil →
 /// no hedge timer. When the timer fires with still no first byte: `tryHedge(now:)`; true → send
-/// the copy (after the concurrency and rate checks). Every attempt that gets a first byte
-/// reports `recordFirstByte(key, seconds:now:)`. The first to answer wins: `recordWon()` when it
+/// the copy (after the concurrency and rate checks). Every attempt that gets a 2xx head reports
+/// `recordFirstByte(key, seconds:now:)` (errors come back at once and are no answer's time). The first to answer wins: `recordWon()` when it
 /// is the hedge, and `recordCancelled()` for each copy (original or hedge) that is cancelled.
 /// Thread-safe; one instance for the gateway.
 public final class HedgePolicy: Sendable {

@@ -1,5 +1,5 @@
-import BallastCore
-import Rules
+package import BallastCore
+package import Rules
 import Synchronization
 
 /// Recent upstream attempts per region and model, second by second, in memory.
@@ -9,10 +9,12 @@ import Synchronization
 /// client saw a success. Request rows (by final region) cannot show that, so region-scoped
 /// rule series, and every `level="attempt"` series, read these attempt counts instead.
 ///
-/// Attempts arrive here when their request ends, all of a request's at once: a first
-/// attempt's 529 comes in only after its retry on another region answered, often after the
-/// successes the same region gave meanwhile. Runs of failures are therefore counted in the
-/// order the attempts ended (the order the region answered), not the order they arrive.
+/// The proxy counts each attempt here when it ends (and a stuck one when its first byte falls
+/// overdue), not when its request ends: a failed probe whose retry then queued 2-3 s at a
+/// saturated standby kept its circuit half-open that long (the capacity simulation's
+/// region-down scenario). Attempts still come in out of the order the region answered them
+/// (two ending in the same loop pass, a record handed in later by a test or the simulation),
+/// so runs of failures are counted in the order the attempts ended, not the order they arrive.
 package final class AttemptWindows: Sendable {
     static let seconds = Int(SeriesLevel.attemptRetention)
     private static let recentOutcomes = 64
@@ -32,15 +34,20 @@ package final class AttemptWindows: Sendable {
 
     private let series = Mutex<[Key: Series]>([:])
     private let maxKeys: Int
+    /// False for windows fed only at request end (a canary side's), which no attempt reaches
+    /// early: there `AttemptRecord.countedEarly` speaks of the rules' region windows, not of them.
+    private let skipsCountedEarly: Bool
 
-    init(maxKeys: Int = 1024) {
+    package init(maxKeys: Int = 1024, skipsCountedEarly: Bool = true) {
         self.maxKeys = maxKeys
+        self.skipsCountedEarly = skipsCountedEarly
     }
 
     /// Counts one finished attempt; cancelled ones (a hedge that lost, a client that left)
-    /// say nothing about the region and are skipped.
-    func record(_ attempt: AttemptRecord) {
-        guard !attempt.cancelled else { return }
+    /// say nothing about the region and are skipped, and so are attempts counted already
+    /// (`AttemptRecord.countedEarly`: when they ended, or when their first byte fell overdue).
+    package func record(_ attempt: AttemptRecord) {
+        guard !attempt.cancelled, !(skipsCountedEarly && attempt.countedEarly) else { return }
         let end = attempt.time + attempt.latency
         let second = Int(end.rounded(.down))
         let slot = ((second % Self.seconds) + Self.seconds) % Self.seconds
@@ -68,7 +75,7 @@ package final class AttemptWindows: Sendable {
     }
 
     /// The attempts to `regions` and `models` (nil = any) that ended in `(now - length, now]`.
-    func window(regions: [String]?, models: [String]?, length: Double, failing: OutcomeClassSet, now: Double) -> WindowResult {
+    package func window(regions: [String]?, models: [String]?, length: Double, failing: OutcomeClassSet, now: Double) -> WindowResult {
         // Whole seconds, the partial first one included: a short window (a circuit's probes
         // "since" a moment) must still see attempts in the second that moment falls in.
         let last = Int(now.rounded(.down))

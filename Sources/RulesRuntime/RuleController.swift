@@ -254,9 +254,7 @@ public final class RuleController: Sendable {
         for change in changes {
             _ = writer.submit(change.auditEvent)
             logger.notice("\(change)")
-            if case .circuit(let target) = change.subject, target.model == nil, let region = target.region, change.action == "open" {
-                out(region)
-            }
+            if let region = change.openedRegion { out(region) }
         }
     }
 
@@ -279,13 +277,11 @@ public final class RuleController: Sendable {
                     retryAfter: retryAfter, mode: held.target.region == nil ? .fallback : .reroute,
                     target: held.target.description)
             }
-            switch s.engine.circuitStatus(region: region, model: model, at: now) {
+            switch s.engine.admit(region: region, model: model, at: now) {
             case .closed:
                 return .go
-            case .halfOpen(let target, _):
-                guard s.engine.acquireProbe(region: region, model: model) else {
-                    return .open(retryAfter: 1, mode: .failFast, target: target.description)
-                }
+            case .halfOpen:
+                // A probe permit was taken: an evaluation running meanwhile must see it.
                 s.version &+= 1
                 return .go
             case .open(let target, let retryAfter, let mode):
@@ -300,8 +296,7 @@ public final class RuleController: Sendable {
         let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
         return state.withLock { s in
             if !s.overrides.circuits.isEmpty, s.overrides.heldOpen(region: region, model: model) != nil { return true }
-            if case .open = s.engine.circuitStatus(region: region, model: model, at: now) { return true }
-            return false
+            return s.engine.isOpen(region: region, model: model, at: now)
         }
     }
 
@@ -310,12 +305,7 @@ public final class RuleController: Sendable {
     /// so the router would never pick it; the request path sends it probes on purpose.
     package func probeRegion(model: String?, among regions: [String]) -> String? {
         let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
-        return state.withLock { s in
-            regions.first { region in
-                if case .halfOpen = s.engine.circuitStatus(region: region, model: model, at: now) { return true }
-                return false
-            }
-        }
+        return state.withLock { $0.engine.probeRegion(model: model, among: regions, at: now) }
     }
 
     /// The degradation in force now.

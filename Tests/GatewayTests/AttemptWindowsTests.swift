@@ -61,4 +61,33 @@ import Testing
         windows.record(Self.attempt("primary", status: 200, at: 100.04, latency: 0.03))
         #expect(Self.primaryRun(windows, now: 100.2).consecutiveFailures == 0)
     }
+
+    /// A stalled attempt counts once, as a local failure when its first byte fell overdue: its
+    /// record when the request ends (cancelled after a copy won, or answered at last) carries
+    /// `countedEarly` and is not counted again.
+    @Test func anOverdueAttemptIsCountedWhenItFellOverdueAndNotAgainAtItsEnd() {
+        let windows = AttemptWindows()
+        for i in 0..<3 {
+            windows.record(
+                AttemptRecord(
+                    time: 100, region: "primary", model: Self.model, index: 1, status: 0, outcome: .local,
+                    errorType: "first_byte_overdue", latency: 2 + 0.01 * Double(i)))
+        }
+        let local = OutcomeClassSet([.local])
+        let overdue = windows.window(regions: ["primary"], models: nil, length: 10, failing: local, now: 102.5)
+        #expect(overdue.requests == 3 && overdue.consecutiveFailures == 3)
+        // The same attempts end later: one answered after all, two cancelled by their copies.
+        var answered = Self.attempt("primary", status: 200, at: 100, latency: 4)
+        answered.countedEarly = true
+        windows.record(answered)
+        for _ in 0..<2 {
+            var cancelled = AttemptRecord(
+                time: 100, region: "primary", model: Self.model, index: 1, status: 0, outcome: .ballast, cancelled: true,
+                latency: 3)
+            cancelled.countedEarly = true
+            windows.record(cancelled)
+        }
+        let later = windows.window(regions: ["primary"], models: nil, length: 10, failing: local, now: 104.5)
+        #expect(later.requests == 3 && later.consecutiveFailures == 3)
+    }
 }

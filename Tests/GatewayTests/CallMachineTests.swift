@@ -37,7 +37,9 @@ import Testing
             if case .open = circuits[region] ?? .go { return true }
             return false
         }
-        func probeRegion(model: String?, among regions: [String]) -> String? { nil }
+        /// Regions whose circuit is half-open with probe permits left.
+        var halfOpen: Set<String> = []
+        func probeRegion(model: String?, among regions: [String]) -> String? { regions.first { halfOpen.contains($0) } }
         func fallBack(from model: String) -> String? { fallbackModels[model] }
         func paceKey(region: Region, model: String?) -> String { "\(region.name)|\(model ?? "-")" }
         func pacePool(model: String?) -> [String] { regions.map { paceKey(region: $0, model: model) } }
@@ -52,6 +54,9 @@ import Testing
         func release(_ charge: PacingCharge) { released.append(charge) }
         func hedgeKey(region: Region, model: String?) -> String { region.name }
         func hedgeDelay(key: String, model: String?) -> Double? { hedgeAfter }
+        /// The usual time to first byte (nil: unknown, so no attempt is ever overdue).
+        var usualFirstByte: Double?
+        func usualFirstByte(key: String) -> Double? { usualFirstByte }
         func mayHedge() -> Bool {
             guard hedgeBudget > 0 else { return false }
             hedgeBudget -= 1
@@ -232,8 +237,14 @@ import Testing
             Issue.record("expected a paced wait")
             return
         }
+        // Half-open, it is not for a waiting request: its probes come from requests starting.
         world.advance(0.25)
         world.circuits = [:]
+        world.halfOpen = ["secondary"]
+        let kept = call.handle(.timerFired(.paced(dispatch, due: due)), in: world)
+        #expect(kept == [.schedule(.paced(dispatch, due: due), after: 0.25)])
+        world.advance(0.25)
+        world.halfOpen = []
         let moved = call.handle(.timerFired(.paced(dispatch, due: due)), in: world)
         #expect(sent(moved)?.region.name == "secondary" && world.released == [dispatch.charge])
         #expect(call.firstRegion == "secondary")
@@ -331,6 +342,38 @@ import Testing
         var batch = machine(world, path: "/v1/messages/batches")
         _ = send(batch.handle(.start, in: world), &batch, world)
         #expect(batch.handle(.regionOut("primary"), in: world).isEmpty)
+    }
+
+    /// A region that accepts the connection and never answers: at `rescueAfter` usual times to
+    /// first byte the attempt counts against its region, once, with no hedge armed (the watch
+    /// is not hedging's); an attempt that answered in time is never counted, and a copy sent
+    /// meanwhile is watched from its own start.
+    @Test func anAttemptWithoutAFirstByteFarBeyondTheUsualCountsAgainstItsRegionOnce() {
+        let world = World()
+        world.usualFirstByte = 0.4
+        var call = machine(world)
+        let first = call.handle(.sent(sent(call.handle(.start, in: world))!), in: world)
+        #expect(first == [.schedule(.overdue(attempt: 1), after: 0.4 * CallMachine.rescueAfter)])
+        world.advance(0.4 * CallMachine.rescueAfter)
+        #expect(call.handle(.timerFired(.overdue(attempt: 1)), in: world) == [.note(.firstByteOverdue(attempt: 1, region: "primary"))])
+        #expect(call.attempt(1).overdue)
+        // Its region goes out: the copy elsewhere is watched from its own start.
+        let moved = call.handle(.regionOut("primary"), in: world)
+        world.advance(0.5)
+        #expect(call.handle(.sent(sent(moved)!), in: world) == [.schedule(.overdue(attempt: 2), after: 2), .note(.hedgeSent)])
+        // The copy answers in time: nothing more is counted, and the end cancels the watch.
+        _ = call.handle(.head(attempt: 2, status: 200, isEventStream: false, contentLength: 100), in: world)
+        world.advance(2)
+        #expect(call.handle(.timerFired(.overdue(attempt: 2)), in: world).isEmpty)
+        #expect(call.handle(.completed(attempt: 2, failure: nil), in: world) == [.abandon(1), .commitBuffered(2)])
+        #expect(!call.attempt(2).overdue)
+    }
+
+    /// Unknown usual times (too few first bytes seen) arm no watch: nothing is overdue.
+    @Test func noAttemptIsOverdueWhileTheUsualTimeIsUnknown() {
+        let world = World()
+        var call = machine(world)
+        #expect(call.handle(.sent(sent(call.handle(.start, in: world))!), in: world).isEmpty)
     }
 
     @Test func aStreamCommitsAtItsFirstContentAndAnErrorBeforeThatIsRetried() {

@@ -8,18 +8,26 @@ import Testing
 /// gateway at all, in the same run. The numbers and the failing seeds are printed so that a
 /// red run can be replayed with `CapacityScenario.random(seed:)`.
 @Suite struct CapacitySimulationTests {
-    @Test func theSameSeedGivesTheSameResult() {
-        let first = CapacitySimulation.run(.random(seed: 42), gateway: .ballast)
-        let second = CapacitySimulation.run(.random(seed: 42), gateway: .ballast)
+    /// The rule files the gateway ships (`rules/*.yaml`), which the simulation runs.
+    static let shippedRules = [
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("rules/*.yaml").path
+    ]
+
+    @Test func theSameSeedGivesTheSameResult() throws {
+        let rules = try CapacitySimulation.loadRules(paths: Self.shippedRules)
+        let first = CapacitySimulation.run(.random(seed: 42), gateway: .ballast, rules: rules)
+        let second = CapacitySimulation.run(.random(seed: 42), gateway: .ballast, rules: rules)
         #expect(
             first.served == second.served && first.attempts == second.attempts
                 && first.latencies == second.latencies)
     }
 
-    @Test func aSharedOrganisationLimitIsFilledNotCut() {
+    @Test func aSharedOrganisationLimitIsFilledNotCut() throws {
+        let rules = try CapacitySimulation.loadRules(paths: Self.shippedRules)
         let scenario = CapacityScenario.sharedLimit
-        let ballast = CapacitySimulation.run(scenario, gateway: .ballast)
-        let direct = CapacitySimulation.run(scenario, gateway: .unprotected)
+        let ballast = CapacitySimulation.run(scenario, gateway: .ballast, rules: rules)
+        let direct = CapacitySimulation.run(scenario, gateway: .unprotected, rules: rules)
         let limit = scenario.totalAllowance
         let goodput = ballast.goodput(over: scenario.duration)
         print(
@@ -36,49 +44,108 @@ import Testing
 
     /// The issue's second scenario: two regions of 80 req/s each (limits of their own), 100
     /// req/s, the primary answering 503 to everything for 10 s.
-    @Test func aRegionDownWhileTheRestCannotCarryTheLoadWaitsWithinDeadlines() {
+    @Test func aRegionDownWhileTheRestCannotCarryTheLoadWaitsWithinDeadlines() throws {
+        let rules = try CapacitySimulation.loadRules(paths: Self.shippedRules)
         let scenario = CapacityScenario.regionDown
-        let ballast = CapacitySimulation.run(scenario, gateway: .ballast)
+        let ballast = CapacitySimulation.run(scenario, gateway: .ballast, rules: rules)
         let oracle = CapacityOracle.run(scenario)
-        let direct = CapacitySimulation.run(scenario, gateway: .unprotected)
+        let direct = CapacitySimulation.run(scenario, gateway: .unprotected, rules: rules)
         print(
             "region down: served ballast \(ballast.servedRatio), oracle \(oracle.servedRatio), direct \(direct.servedRatio); "
                 + "p99 ballast \(ballast.latency(quantile: 0.99) ?? -1) s, oracle \(oracle.latency(quantile: 0.99) ?? -1) s")
         #expect(ballast.servedRatio >= 0.999)
-        // The issue's target is 1.2x the oracle's FIFO bound; the proxy's decisions reach 1.60x
-        // (the model of them this simulation ran before reached 1.54x). Requests waiting at
-        // the standby look for a region that can send now every 0.25 s, so what is left is
-        // the standby's queue built while the primary was out and the three failures it takes
-        // to find it out. This bound keeps what is reached from slipping back.
+        // The issue's target is 1.2x the oracle's FIFO bound; with the shipped rules run by the
+        // real engine it is 1.59x (2.32 s against 1.46 s; 2.9x before failed probes stopped
+        // doubling the open time while the standby is short, 1.62x before waiting requests
+        // stopped moving into the primary's probes, and 1.60x with the model of the rules the
+        // simulation ran before). The primary is out 1 s after the outage begins and back 1 s
+        // after it ends (a round of probes every 2.5 s); what is left is the standby's queue,
+        // built meanwhile (about 2.3 s deep at 31 s against the oracle's 1.5 s), which drains
+        // at both regions' refill rates once the primary is back.
+        // This bound keeps what is reached from slipping back.
         #expect((ballast.latency(quantile: 0.99) ?? .infinity) <= 1.65 * (oracle.latency(quantile: 0.99) ?? 0))
     }
 
-    /// Random scenarios, run through the proxy's own decisions (`CallMachine` over `CallPolicy`):
-    /// Ballast's median ratio to the oracle is at least 0.95, and it never delivers less than
-    /// no gateway (`CapacitySweep.slack`). The second is not met: over these 120 seeds 15 fall
-    /// short by more, all printed for replay. Nearly all have a region that stalls (seeds 40,
-    /// -34 %; 105, -23 %; 83, -23 %; 120, -21 %; 17, -17 %): an attempt stuck there gets its
-    /// copy elsewhere only at five hedge delays, the region counts as failing only once three
-    /// copies went, and meanwhile its stuck attempts hold the concurrency slots that new
-    /// requests wait for. Without the concurrency limit the worst was -13.9 %; with it as
-    /// shipped before (no Little's-law floor) -93 % over 300 seeds (209 below), with the floor
-    /// alone -72 %. Seed 40 went from -28
-    /// to -34 % when hedges stopped counting a full concurrency limit as a binding allowance
-    /// (which took the tail bench's p99.9 back from 0.53x to 0.33x the unprotected path's).
-    /// The rest are regions answering errors *after* the limit charged them while the limit
-    /// binds (seed 39, -9 %): every retry into them spends allowance that a plain client,
-    /// which never retries, leaves in the bucket. This holds every seed to 35 % until the
-    /// stall is found sooner.
-    @Test func randomScenariosAgainstTheOracleAndNoGateway() {
-        // 120 seeds keep this under a minute in a debug build; `make bench` runs more.
-        let sweep = CapacitySweep.run(seeds: 1...120, duration: 40)
+    /// The issue's failover targets, with the shipped rules run by the real engine: a region
+    /// answering 503 to everything is out within 1 s of its first failures, and once its probes
+    /// pass while the other region is saturated (80 req/s of its own for 100 offered) it has its
+    /// whole weight back within 3 s.
+    @Test func aFailingRegionIsOutWithinASecondAndBackAtFullWeightSoonAfterItsProbesPass() throws {
+        let rules = try CapacitySimulation.loadRules(paths: Self.shippedRules)
+        let scenario = CapacityScenario.regionDown
+        let ballast = CapacitySimulation.run(scenario, gateway: .ballast, rules: rules)
+        let primary = ballast.ruleChanges.filter { $0.target == "region=primary" }
+        print("region down, the primary's circuit and weight: " + primary.map { "\($0.time) \($0.action)" }.joined(separator: ", "))
+        let outage = try #require(scenario.regions[0].outages.first)
+        let opened = try #require(primary.first { $0.action == "open" && $0.time >= outage.start })
+        #expect(opened.time - outage.start <= 1)
+        let closed = try #require(primary.last { $0.action == "closed" })
+        #expect(closed.time >= outage.end)
+        let full = try #require(primary.first { $0.action == "weight=100" && $0.time >= closed.time })
+        #expect(full.time - closed.time <= 3)
+    }
+
+    /// A region that accepts connections but stops answering: its attempts count as failures
+    /// once their first bytes are overdue (`rescueAfter` usual times to first byte, about
+    /// 1.9 s here), the region goes out at the next evaluation, and the requests stuck there
+    /// move; every request is still served in time. It goes out 4.5 s after the stall began,
+    /// not 2.5 s: for the first 2.5 s the hedge budget (5 % of the minute's requests, saved
+    /// up while the region was well) sends copies of the stuck requests at the usual p95, the
+    /// copies win, and a stuck attempt that a copy overtook is cancelled before it is overdue,
+    /// which says nothing about the region. Its probes are never hedged, so once the stall
+    /// ends the circuit closes at the first round of probes after it.
+    @Test func aStalledRegionGoesOutOnceItsFirstBytesAreOverdue() throws {
+        let rules = try CapacitySimulation.loadRules(paths: Self.shippedRules)
+        let scenario = CapacityScenario(
+            seed: 5, duration: 60, arrivalRate: 60, clientTimeout: 30,
+            groups: [.init(perMinute: 4_800, bucket: 80), .init(perMinute: 4_800, bucket: 80)],
+            regions: [
+                .init(
+                    name: "primary", group: 0, weight: 100, serviceTime: 0.3,
+                    outages: [.init(start: 20, end: 35, kind: .stalled)]),
+                .init(name: "secondary", group: 1, weight: 100, serviceTime: 0.3),
+            ])
+        let ballast = CapacitySimulation.run(scenario, gateway: .ballast, rules: rules)
+        let primary = ballast.ruleChanges.filter { $0.target == "region=primary" }
+        print(
+            "stalled region: served \(ballast.servedRatio); the primary's circuit and weight: "
+                + primary.map { "\($0.time) \($0.action)" }.joined(separator: ", "))
+        let opened = try #require(primary.first { $0.action == "open" && $0.time >= 20 })
+        #expect(opened.time - 20 <= 5)
+        let lastOpen = try #require(primary.last { $0.action == "open" })
+        let closed = try #require(primary.last { $0.action == "closed" })
+        #expect(closed.time > 35 && closed.time > lastOpen.time)
+        #expect(ballast.servedRatio >= 0.999)
+    }
+
+    /// Random scenarios, run through the proxy's own decisions (`CallMachine` over `CallPolicy`)
+    /// and the shipped rules in the real engine: Ballast's median ratio to the oracle is at
+    /// least 0.95, and it never delivers less than no gateway (`CapacitySweep.slack`). The
+    /// second is not met: over these 120 seeds 11 fall short by more, all printed for replay
+    /// (15 with the model of the rules the simulation ran before, worst -35 %; 22 when the real
+    /// engine first ran here, worst -47 %). The worst now: seed 105 (-17.5 %: one region
+    /// resetting connections for 19 s while the other stalls for 17 s), 39 (-9 %: errors after
+    /// the limit charged them, while it binds: every retry spends allowance that a plain
+    /// client, which never retries, leaves in the bucket), 1 (-5.6 %: a region with 1.6 s
+    /// answers stalls, and its attempts fall overdue only after 5 x its 1.9 s usual first
+    /// byte); the others lose 1-3 % with no outage on the path the plain client takes (seeds
+    /// 21, 51, 114, 13). This holds every seed to 20 %.
+    @Test func randomScenariosAgainstTheOracleAndNoGateway() async throws {
+        let rules = try CapacitySimulation.loadRules(paths: Self.shippedRules)
+        // 120 seeds take 90-100 s of one core in a debug build; `make bench` runs more. They
+        // run on a thread of their own: on one of the two threads of Swift's cooperative pool
+        // they starved the socket tests running beside them for as long (one of them then found
+        // its first request gone from a 60 s window).
+        let sweep = await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: CapacitySweep.run(seeds: 1...120, duration: 40, rules: rules)) }
+        }
         print(
             "random scenarios: median ratio to the oracle \(sweep.median), worst \(sweep.worst); "
                 + "below no gateway: \(sweep.below.count), worst shortfall \(sweep.worstShortfall)")
         for case let (scenario, ballast, direct, oracle) in sweep.below {
             print("  replay: \(scenario) -> ballast \(ballast), direct \(direct), oracle \(oracle)")
         }
-        #expect(sweep.worstShortfall <= 0.35)
+        #expect(sweep.worstShortfall <= 0.2)
         #expect(sweep.median >= 0.95)
     }
 }

@@ -13,6 +13,18 @@ public struct CapacityOutcome: Sendable {
     public private(set) var latencies: [Double] = []
     /// Seconds from arrival to the gateway's own 429.
     public private(set) var refusalLatencies: [Double] = []
+    /// What the rules changed, in order (Ballast only).
+    public internal(set) var ruleChanges: [RuleChange] = []
+
+    /// A circuit or a route weight the rules changed.
+    public struct RuleChange: Sendable, Equatable {
+        /// Seconds of the scenario.
+        public var time: Double
+        /// `region=primary`.
+        public var target: String
+        /// `open`, `half_open`, `closed`, `weight=100`, `refused_open`.
+        public var action: String
+    }
 
     public init() {}
 

@@ -2,8 +2,10 @@ import Foundation
 import BallastCore
 import HeapModule
 import Resilience
+public import Rules
 import Upstream
 import Proxy
+import RulesRuntime
 
 /// Runs a `CapacityScenario` in virtual time: thousands of requests and a minute of faults in
 /// milliseconds, the same result for the same seed.
@@ -21,22 +23,30 @@ import Proxy
 ///   proxy's `CallPolicy` with its shipped defaults (pacing and its bucket model, the retry
 ///   budget and backoff, hedging and its budgets, the adaptive concurrency limit) and the real
 ///   `Router`, all on the simulation's clock. Answers reach the policies as HTTP headers, as
-///   they do in the proxy. What stands in for the rule engine is a model of the shipped
-///   circuit rules (`SimulatedCircuits`): 3 failures in a row put a region out (as
-///   `region-down` and the fast `region-failing` do), probed after 1.5 s, doubling per trip,
-///   and one region always stays in (the panic threshold); a region going out tells the calls
-///   stuck there at once (`CallMachine.Event.regionOut`), which the proxy does not do yet.
+///   they do in the proxy. Circuits and failback come from the rule files the gateway ships,
+///   evaluated by the real engine every `RuleSet.tickInterval` over the real attempt windows
+///   (`SimulatedRules`), fed as the proxy feeds them: a request's attempts when it ends, a
+///   stuck attempt when its first byte falls overdue; a region whose circuit opens tells the
+///   calls stuck there (`CallMachine.Event.regionOut`), as the proxy's `CallsInFlight` does.
 ///   The real-time end-to-end tests cover the wiring the simulation leaves out (libcurl,
-///   sockets, the rule engine's windows).
+///   sockets, threads, the SQLite store).
 public enum CapacitySimulation {
     public enum Gateway: String, Sendable, CaseIterable {
         case unprotected, ballast
     }
 
-    public static func run(_ scenario: CapacityScenario, gateway: Gateway) -> CapacityOutcome {
-        var world = World(scenario: scenario, gateway: gateway)
+    /// - Parameter rules: the rule files Ballast runs (`loadRules`); the unprotected client
+    ///   ignores them.
+    public static func run(_ scenario: CapacityScenario, gateway: Gateway, rules: RuleSet) -> CapacityOutcome {
+        var world = World(scenario: scenario, gateway: gateway, rules: rules)
         world.run()
         return world.outcome
+    }
+
+    /// Reads rule files as the gateway does (`rules.paths`, globs expanded); every problem of
+    /// every file is in the error.
+    public static func loadRules(paths: [String]) throws -> RuleSet {
+        try RuleSet.load(paths: paths).get()
     }
 
     /// The client arrivals of a scenario (Poisson, from its seed); the oracle uses them too.
@@ -63,6 +73,8 @@ private struct Event: Comparable {
         case timer(request: Int, timer: CallMachine.Timer, generation: Int)
         /// The client stops waiting.
         case deadline(request: Int)
+        /// The rule engine's evaluation step.
+        case tick
     }
 
     var time: Double
@@ -100,7 +112,11 @@ private struct World {
         var reset = false
         /// Answered, or stopped by Ballast: nothing more comes of it.
         var ended = false
+        var endedAt: Double?
         var permit: ConcurrencyLimit.Permit?
+        /// Counted in the rules' attempt windows already: when it ended, or as a failure of
+        /// its region when its first byte fell overdue.
+        var countedEarly = false
     }
 
     let scenario: CapacityScenario
@@ -118,15 +134,17 @@ private struct World {
     var outstanding: [Set<Int>]
     /// Requests waiting for a concurrency slot, per region, first come first served.
     var slotWaiters: [[(request: Int, dispatch: CallMachine.Dispatch)]]
-    /// Wall time at virtual time 0, for the RFC 3339 instants of the headers.
-    static let wallOrigin = 1_795_710_000.0
+    /// Requests arrived and not yet over: the rules tick while there are any (or arrivals to come).
+    var unfinished = 0
+    var arrivalsLeft = 0
+    static let wallOrigin = SimulatedGateway.wallOrigin
 
-    init(scenario: CapacityScenario, gateway: CapacitySimulation.Gateway) {
+    init(scenario: CapacityScenario, gateway: CapacitySimulation.Gateway, rules: RuleSet) {
         self.scenario = scenario
         self.gateway = gateway
         random = SeededRandom(seed: scenario.seed ^ 0xC0FF_EE00_D15E_A5E5)
         buckets = scenario.groups.map { TokenBucket(capacity: $0.bucket, ratePerSecond: $0.refillPerSecond, now: 0) }
-        proxy = gateway == .ballast ? SimulatedGateway(scenario: scenario) : nil
+        proxy = gateway == .ballast ? SimulatedGateway(scenario: scenario, rules: rules) : nil
         outstanding = Array(repeating: [], count: scenario.regions.count)
         slotWaiters = Array(repeating: [], count: scenario.regions.count)
     }
@@ -136,6 +154,8 @@ private struct World {
             requests.append(Request(arrival: time, deadline: time + scenario.clientTimeout))
         }
         outcome.offered = requests.count
+        arrivalsLeft = requests.count
+        if proxy != nil { schedule(0, .tick) }
         // Arrivals are taken in order from their list, merged with the heap of everything
         // else (a heap of every arrival made the run three times slower). Bounded: every
         // request ends at its deadline at the latest, and until then it has at most four
@@ -151,6 +171,7 @@ private struct World {
                 break
             }
         }
+        if let proxy { outcome.ruleChanges = proxy.rules.changes }
         outcome.finish()
     }
 
@@ -163,6 +184,8 @@ private struct World {
         proxy?.time = event.time
         switch event.kind {
         case .arrival(let request):
+            arrivalsLeft -= 1
+            unfinished += 1
             switch gateway {
             case .unprotected:
                 _ = send(request: request, region: 0, at: event.time)
@@ -180,10 +203,18 @@ private struct World {
         case .deadline(let request):
             guard !requests[request].done else { return }
             switch gateway {
-            case .unprotected: requests[request].done = true
+            case .unprotected: markDone(request)
             case .ballast: drive(request, .clientGone)
             }
+        case .tick:
+            tick(at: event.time)
         }
+    }
+
+    mutating func markDone(_ index: Int) {
+        guard !requests[index].done else { return }
+        requests[index].done = true
+        unfinished -= 1
     }
 
     // MARK: The upstream
@@ -253,7 +284,7 @@ private struct World {
         if attempt.status == 429 { outcome.upstream429 += 1 }
         let index = attempt.request
         guard !requests[index].done else { return }
-        requests[index].done = true
+        markDone(index)
         if attempt.status == 200, time <= requests[index].deadline { outcome.serve(latency: time - requests[index].arrival) }
     }
 
@@ -305,19 +336,27 @@ private struct World {
             case .buffer, .hold:
                 break
             case .commitBuffered(let number), .commitStream(let number):
-                requests[index].done = true
                 if requests[index].call?.attempt(number).isHedge == true { proxy.policy.hedges.recordWon() }
                 if now <= requests[index].deadline { outcome.serve(latency: now - requests[index].arrival) }
+                requestEnded(index, at: now)
             case .relay, .record:
-                requests[index].done = true
+                requestEnded(index, at: now)
             case .fail(let error, _, _):
-                requests[index].done = true
                 if error.type == .rateLimit, requests[index].upstreamAttempts.isEmpty {
                     outcome.refuse(latency: now - requests[index].arrival)
                 }
-            case .note(.stalled(let region)):
-                // A stall counts against its region as a failure does.
-                recordHealth(proxy.index(of: region), success: false, at: now)
+                requestEnded(index, at: now)
+            case .note(.firstByteOverdue(let number, _)):
+                // As the proxy's driver: the stuck attempt counts against its region now.
+                let id = requests[index].upstreamAttempts[number - 1]
+                releaseSlot(id)
+                guard !attempts[id].countedEarly else { break }
+                attempts[id].countedEarly = true
+                proxy.rules.attempts.record(
+                    AttemptRecord(
+                        time: Self.wallOrigin + attempts[id].sentAt, region: proxy.regions[attempts[id].region].name,
+                        model: SimulatedRules.model, index: number, status: 0, outcome: .local, errorType: "first_byte_overdue",
+                        latency: now - attempts[id].sentAt))
             case .note:
                 break
             }
@@ -343,6 +382,7 @@ private struct World {
         guard let proxy else { return answeredDirectly(id, at: time) }
         guard !attempts[id].ended else { return }
         attempts[id].ended = true
+        attempts[id].endedAt = time
         var attempt = attempts[id]
         outstanding[attempt.region].remove(id)
         if attempt.status == 429 { outcome.upstream429 += 1 }
@@ -362,14 +402,16 @@ private struct World {
             proxy.policy.answered(
                 paceKey: charge.key, region: region, headers: attempt.headers, failure: failure,
                 sentAt: at(attempt.sentAt), cost: charge.cost, wallTime: Self.wallOrigin + time, now: proxy.now)
-            proxy.policy.hedges.recordFirstByte(
-                proxy.policy.key(region: region, model: "model"), seconds: time - attempt.sentAt,
-                now: proxy.now)
+            if attempt.status == 200 {
+                proxy.policy.hedges.recordFirstByte(
+                    proxy.policy.key(region: region, model: "model"), seconds: time - attempt.sentAt,
+                    now: proxy.now)
+            }
             drive(index, .head(attempt: number, status: attempt.status, isEventStream: false, contentLength: 400))
         }
         settlePermit(&attempt, failure: failure, at: time)
         attempts[id] = attempt
-        if attempt.status != 429 { recordHealth(attempt.region, success: failure == nil, at: time) }
+        countEnded(id, number: number, failure: failure, at: time)
         drive(index, .completed(attempt: number, failure: failure))
     }
 
@@ -377,6 +419,7 @@ private struct World {
     mutating func stopped(_ id: Int, at time: Double) {
         guard let proxy, !attempts[id].ended else { return }
         attempts[id].ended = true
+        attempts[id].endedAt = time
         outstanding[attempts[id].region].remove(id)
         var attempt = attempts[id]
         settlePermit(&attempt, failure: nil, at: time)
@@ -385,6 +428,19 @@ private struct World {
         let number = (requests[index].upstreamAttempts.firstIndex(of: id) ?? 0) + 1
         if let call = requests[index].call, call.committed != number, !call.clientGone { proxy.policy.hedges.recordCancelled() }
         drive(index, .completed(attempt: number, failure: nil))
+    }
+
+    /// As the proxy's driver for an overdue attempt: its concurrency slot goes to the region's
+    /// next waiter while the attempt itself stays in flight.
+    mutating func releaseSlot(_ id: Int) {
+        guard let permit = attempts[id].permit else { return }
+        permit.ignore()
+        attempts[id].permit = nil
+        let region = attempts[id].region
+        guard !slotWaiters[region].isEmpty else { return }
+        let next = slotWaiters[region].removeFirst()
+        requests[next.request].waitingForSlot = nil
+        drive(next.request, .slotFreed(next.dispatch))
     }
 
     /// As the proxy's `settle`: timeouts shrink the limit, overload is ignored, an answer's
@@ -406,12 +462,57 @@ private struct World {
         drive(next.request, .slotFreed(next.dispatch))
     }
 
-    /// The circuit model learns; a region that just went out tells the calls stuck there.
-    mutating func recordHealth(_ region: Int, success: Bool, at time: Double) {
-        guard let proxy, proxy.circuits.record(region, success: success, at: time) else { return }
-        for stuck in outstanding[region].sorted() where !attempts[stuck].ended {
-            drive(attempts[stuck].request, .regionOut(proxy.regions[region].name))
+    // MARK: The rules
+
+    /// As the proxy's driver: an attempt the region answered (or refused, or reset) counts in
+    /// the rules' attempt windows when it ends, unless Ballast had stopped it.
+    mutating func countEnded(_ id: Int, number: Int, failure: Failure?, at time: Double) {
+        guard let proxy, !attempts[id].countedEarly, let call = requests[attempts[id].request].call,
+            !call.attempt(number).abandoned
+        else { return }
+        attempts[id].countedEarly = true
+        let attempt = attempts[id]
+        proxy.rules.attempts.record(
+            AttemptRecord(
+                time: Self.wallOrigin + attempt.sentAt, region: proxy.regions[attempt.region].name, model: SimulatedRules.model,
+                index: number, status: attempt.status, outcome: failure?.outcome ?? .success,
+                errorType: failure?.errorType, hedge: call.attempt(number).isHedge, latency: time - attempt.sentAt,
+                timeToFirstByte: attempt.status == 0 ? nil : time - attempt.sentAt))
+    }
+
+    /// The request is over: as the proxy's outcome sink, every attempt goes to the rules'
+    /// attempt windows (those Ballast cancelled and those counted already are skipped there).
+    mutating func requestEnded(_ index: Int, at time: Double) {
+        guard let proxy, !requests[index].done, let call = requests[index].call else { return }
+        markDone(index)
+        for (offset, id) in requests[index].upstreamAttempts.enumerated() {
+            let state = call.attempt(offset + 1)
+            let attempt = attempts[id]
+            var record = AttemptRecord(
+                time: Self.wallOrigin + attempt.sentAt, region: proxy.regions[attempt.region].name, model: SimulatedRules.model,
+                index: offset + 1, status: attempt.status,
+                outcome: state.failure?.outcome ?? (state.abandoned ? .ballast : .success), hedge: state.isHedge,
+                cancelled: state.abandoned, latency: (attempt.endedAt ?? time) - attempt.sentAt,
+                timeToFirstByte: attempt.status == 0 || attempt.endedAt == nil ? nil : attempt.endedAt.map { $0 - attempt.sentAt })
+            record.countedEarly = attempt.countedEarly
+            proxy.rules.attempts.record(record)
         }
+    }
+
+    /// One evaluation step, as the rule controller's thread runs it; a region whose circuit
+    /// opened tells the calls stuck there. The next step follows while requests remain.
+    mutating func tick(at time: Double) {
+        guard let proxy else { return }
+        let shortage = CapacityShortage(
+            regions: Set(proxy.regions.map(\.name).filter { proxy.policy.isCapacityShort(region: $0, now: proxy.now) }))
+        let out = proxy.rules.tick(at: proxy.ruleTime, simulated: time, shortage: shortage, router: proxy.router)
+        for name in out {
+            let region = proxy.index(of: name)
+            for stuck in outstanding[region].sorted() where !attempts[stuck].ended {
+                drive(attempts[stuck].request, .regionOut(name))
+            }
+        }
+        if unfinished > 0 || arrivalsLeft > 0 { schedule(time + proxy.rules.ruleSet.tickInterval, .tick) }
     }
 
     func at(_ time: Double) -> MonotonicInstant { SimulatedGateway.origin.adding(seconds: time) }

@@ -1,3 +1,5 @@
+public import Rules
+
 /// Many random `CapacityScenario`s, each run through Ballast, through no gateway and through
 /// the oracle: what the tests and the bench judge Ballast by.
 public struct CapacitySweep: Sendable {
@@ -13,12 +15,12 @@ public struct CapacitySweep: Sendable {
     /// refills (the oracle's figure, give or take one), and no gateway can do better than equal it.
     public static func slack(_ direct: Int) -> Double { max(2, 0.005 * Double(direct)) }
 
-    public static func run(seeds: ClosedRange<UInt64>, duration: Double) -> CapacitySweep {
+    public static func run(seeds: ClosedRange<UInt64>, duration: Double, rules: RuleSet) -> CapacitySweep {
         var sweep = CapacitySweep()
         for seed in seeds {
             let scenario = CapacityScenario.random(seed: seed, duration: duration)
-            let ballast = CapacitySimulation.run(scenario, gateway: .ballast).served
-            let direct = CapacitySimulation.run(scenario, gateway: .unprotected).served
+            let ballast = CapacitySimulation.run(scenario, gateway: .ballast, rules: rules).served
+            let direct = CapacitySimulation.run(scenario, gateway: .unprotected, rules: rules).served
             let oracle = CapacityOracle.run(scenario).served
             sweep.ratios.append(Double(ballast) / Double(max(1, oracle)))
             sweep.worstShortfall = max(sweep.worstShortfall, Double(direct - ballast) / Double(max(1, direct)))

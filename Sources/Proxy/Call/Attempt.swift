@@ -65,6 +65,8 @@ final class Attempt: UpstreamTransferDelegate, @unchecked Sendable {
     var spanID: [UInt8] = []
     /// Sent to a region whose circuit was open: a probe.
     var probe = false
+    /// Counted as a failure of its region when its first byte became overdue.
+    var countedEarly = false
 
     init(
         call: ProxiedCall, region: Region, index: Int, isHedge: Bool, key: String, charge: PacingCharge,

@@ -68,6 +68,12 @@ public struct CallMachine: Sendable {
         public var region: Region
         public var charge: PacingCharge
         public var isHedge: Bool
+        /// A probe of a half-open circuit: never hedged. A copy that wins elsewhere cancels the
+        /// probe, and a cancelled attempt tells the circuit nothing: a stalled region's probes
+        /// all vanished so, and its circuit stayed half-open until the permits timed out (30 s,
+        /// in the capacity simulation). Unhedged, a stuck probe falls overdue and counts as
+        /// failed; the circuit opens again and the request moves (`Event.regionOut`).
+        public var isProbe = false
     }
 
     /// What the machine knows of one attempt.
@@ -79,6 +85,11 @@ public struct CallMachine: Sendable {
         public let hedgeKey: String
         public let charge: PacingCharge
         public let startedAt: MonotonicInstant
+        /// When its first byte is overdue (`rescueAfter` usual times to first byte after it
+        /// started); nil while the region's usual time is not known.
+        public let overdueAt: MonotonicInstant?
+        /// Its first byte became overdue, and its region was told (`Note.firstByteOverdue`).
+        public internal(set) var overdue = false
         public internal(set) var isLive = true
         /// The answer's status, once its head arrived.
         public internal(set) var status: Int?
@@ -93,6 +104,8 @@ public struct CallMachine: Sendable {
         case retry
         /// The hedge delay, then the straggler check.
         case hedge
+        /// The next attempt whose first byte falls overdue.
+        case overdue
     }
 
     public enum Timer: Sendable, Equatable {
@@ -109,11 +122,14 @@ public struct CallMachine: Sendable {
         case straggler(delay: Double)
         /// Still no first byte, far beyond the usual: the attempt is stuck (see `rescueAfter`).
         case rescue
+        /// Attempt n still has no first byte at its `overdueAt`.
+        case overdue(attempt: Int)
 
         public var slot: TimerSlot {
             switch self {
             case .retry, .paced, .slotPatience: .retry
             case .hedge, .straggler, .rescue: .hedge
+            case .overdue: .overdue
             }
         }
     }
@@ -128,6 +144,11 @@ public struct CallMachine: Sendable {
         /// An attempt to this region was stuck (no first byte far beyond the usual, or its
         /// region went out) and a copy went elsewhere, outside the hedge budget.
         case stalled(region: String)
+        /// Attempt n has had no first byte for `rescueAfter` usual times to first byte: a region
+        /// that accepts connections but stops answering fails this way, and the driver counts it
+        /// as a failure of the region for the rules now, not when (or if) the attempt ends.
+        /// Once per attempt; whatever the attempt does later is not counted again.
+        case firstByteOverdue(attempt: Int, region: String)
     }
 
     public enum Action: Sendable, Equatable {
@@ -320,7 +341,28 @@ public struct CallMachine: Sendable {
         case .rescue:
             guard let stuck = attempts.first(where: { $0.isLive }) else { return [] }
             return rescue(stuck, world)
+        case .overdue(let index):
+            var actions: [Action] = []
+            let attempt = attempts[index - 1]
+            if attempt.isLive, !attempt.abandoned, attempt.status == nil, !attempt.overdue {
+                attempts[index - 1].overdue = true
+                actions.append(.note(.firstByteOverdue(attempt: index, region: attempt.region.name)))
+            }
+            return actions + watchOverdue(world)
         }
+    }
+
+    /// Arms the overdue timer for the live attempt whose first byte falls overdue next, if
+    /// none is armed. Independent of hedging and its budget: it is how a stalled region shows
+    /// up in its health, not a decision to send a copy.
+    private mutating func watchOverdue(_ world: some CallWorld) -> [Action] {
+        guard !finished, !armed.contains(.overdue) else { return [] }
+        let watched = attempts.compactMap { attempt -> (index: Int, due: MonotonicInstant)? in
+            guard attempt.isLive, !attempt.abandoned, attempt.status == nil, !attempt.overdue, let due = attempt.overdueAt else { return nil }
+            return (attempt.index, due)
+        }
+        guard let next = watched.min(by: { $0.due < $1.due }) else { return [] }
+        return schedule(.overdue(attempt: next.index), after: next.due.seconds(since: world.now))
     }
 
     /// An attempt without a first byte after this many hedge delays (the hedge quantile of the
@@ -355,6 +397,7 @@ public struct CallMachine: Sendable {
         guard mayLaunch else { return [] }
         var actions: [Action] = []
         var region: Region?
+        var probing = false
         var openCircuit: (retryAfter: Double, target: String)?
         if let home = facts.home {
             // A batch or file exists only in the region that created it.
@@ -367,10 +410,18 @@ public struct CallMachine: Sendable {
                 model: facts.model,
                 among: world.regionNames.filter { !tried.contains($0) && !world.isDrained($0) }),
             let candidate = world.region(named: probe),
+            world.hasConcurrencyRoom(region: candidate),
+            world.peekAdmission(pacingRequest(for: candidate, isHedge: false, world)) == .now,
             world.admitCircuit(region: candidate.name, model: facts.model) == .go
         {
-            // A half-open circuit gets its probes (a failed probe fails over like any attempt).
+            // A half-open circuit gets its probes (a failed probe fails over like any attempt),
+            // from requests that can go there at once: a probe permit taken by a request that
+            // then waits for allowance, or spills to another region, tests nothing, and the
+            // circuit stays half-open with no traffic until the permits time out (30 s; in the
+            // capacity simulation a recovered region whose limit group was short stayed
+            // half-open from 16 s to 47 s, seed 40).
             region = candidate
+            probing = true
         }
         while region == nil, let candidate = world.pick(excluding: tried.union(skippedOpen), peek: false) ?? retryRegion(world) {
             guard case .open(let retryAfter, let mode, let target) = world.admitCircuit(region: candidate.name, model: facts.model) else {
@@ -429,7 +480,8 @@ public struct CallMachine: Sendable {
         if isHedge, !rescue, world.peekAdmission(pacing) != .now { return actions }
         if pacing.demand != nil { demandCounted = true }
         let grant = world.admit(pacing)
-        let dispatch = Dispatch(region: region, charge: PacingCharge(key: pacing.key, cost: grant.cost), isHedge: isHedge)
+        let dispatch = Dispatch(
+            region: region, charge: PacingCharge(key: pacing.key, cost: grant.cost), isHedge: isHedge, isProbe: probing)
         switch grant.admission {
         case .now:
             actions.append(.send(dispatch))
@@ -482,6 +534,11 @@ public struct CallMachine: Sendable {
             excluded.insert(candidate.name)
             if candidate.limitGroup == group { continue }
             if world.isCircuitOpen(region: candidate.name, model: facts.model) { continue }
+            // Nor to a half-open region, whose probes come from requests starting (`launch`):
+            // a request leaving its place in a queue for a probe that fails goes back to the end
+            // of a queue (in the capacity simulation's region-down scenario the slowest requests
+            // had waited at the standby, moved into the primary's probes and failed).
+            if world.probeRegion(model: facts.model, among: [candidate.name]) != nil { continue }
             guard world.hasConcurrencyRoom(region: candidate) else { continue }
             var pacing = pacingRequest(for: candidate, isHedge: false, world)
             guard world.peekAdmission(pacing) == .now else { continue }
@@ -586,13 +643,14 @@ public struct CallMachine: Sendable {
         attempts.append(
             AttemptState(
                 index: index, region: dispatch.region, isHedge: dispatch.isHedge, hedgeKey: key,
-                charge: dispatch.charge, startedAt: world.now))
-        var actions: [Action] = []
+                charge: dispatch.charge, startedAt: world.now,
+                overdueAt: world.usualFirstByte(key: key).map { world.now.adding(seconds: $0 * Self.rescueAfter) }))
+        var actions: [Action] = watchOverdue(world)
         if dispatch.isHedge { actions.append(.note(.hedgeSent)) }
         if index > 1, !dispatch.isHedge, let last = lastFailure, let failure = attempts[last - 1].failure {
             actions.append(.note(.retrySent(region: dispatch.region.name, reason: Self.retryReason(failure))))
         }
-        if !dispatch.isHedge, facts.hedgeAllowed, facts.replay.mayHedge, facts.home == nil, !armed.contains(.hedge),
+        if !dispatch.isHedge, !dispatch.isProbe, facts.hedgeAllowed, facts.replay.mayHedge, facts.home == nil, !armed.contains(.hedge),
             !world.regionNames.isEmpty, let delay = world.hedgeDelay(key: key, model: facts.model)
         {
             actions += schedule(.hedge(delay: delay), after: delay)
@@ -672,7 +730,7 @@ public struct CallMachine: Sendable {
         guard !clientGone else { return [] }
         clientGone = true
         var actions: [Action] = [.stopWaitingForSlot]
-        for slot in [TimerSlot.retry, .hedge] where armed.remove(slot) != nil { actions.append(.cancel(slot)) }
+        for slot in [TimerSlot.retry, .hedge, .overdue] where armed.remove(slot) != nil { actions.append(.cancel(slot)) }
         for attempt in attempts where attempt.isLive {
             actions += abandon(attempt.index)
         }
@@ -723,7 +781,7 @@ public struct CallMachine: Sendable {
     private mutating func end(_ actions: [Action]) -> [Action] {
         finished = true
         var result: [Action] = []
-        for slot in [TimerSlot.retry, .hedge] where armed.remove(slot) != nil { result.append(.cancel(slot)) }
+        for slot in [TimerSlot.retry, .hedge, .overdue] where armed.remove(slot) != nil { result.append(.cancel(slot)) }
         return result + actions
     }
 

@@ -48,6 +48,9 @@ public protocol CallWorld {
     func hedgeKey(region: Region, model: String?) -> String
     /// Seconds after which a second copy is worth sending, or nil (no hedging for this key).
     func hedgeDelay(key: String, model: String?) -> Double?
+    /// The usual time to first byte for `key` (the hedge quantile of recent ones, whether or
+    /// not hedging is on), or nil while too few are known.
+    func usualFirstByte(key: String) -> Double?
     /// Takes a hedge from the budget.
     func mayHedge() -> Bool
     /// Takes a hedge from the straggler reserve.

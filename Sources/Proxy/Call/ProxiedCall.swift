@@ -174,8 +174,64 @@ final class ProxiedCall: @unchecked Sendable {
             context.metrics.retriesWithheld.labels(region).increment()
         case .stalled:
             context.metrics.hedges.labels("rescue").increment()
+        case .firstByteOverdue(let index, _):
+            countOverdue(attempts[index - 1])
         }
     }
+
+    /// Counts a stuck attempt as a failure of its region in the rules' attempt windows now:
+    /// the region-down and region-failing rules then see a region that accepts connections
+    /// but stops answering as they see one that refuses them, instead of never (a stuck
+    /// attempt that a copy overtakes ends cancelled, and cancelled attempts say nothing).
+    /// Its record when the request ends carries `countedEarly`, so it is not counted twice.
+    ///
+    /// It also gives its concurrency slot back (reported as saying nothing about load): a
+    /// stalled region's stuck attempts would otherwise hold every slot while their copies wait
+    /// elsewhere, so that neither new requests nor the probes of its half-open circuit reach it
+    /// once it recovers (in the capacity simulation a region that stalled for 4 s stayed
+    /// half-open for 31 s, seed 40).
+    private func countOverdue(_ attempt: Attempt) {
+        if let permit = attempt.permit {
+            permit.ignore()
+            attempt.permit = nil
+            context.slots.wakeOne(region: attempt.region.name)
+        }
+        guard !attempt.countedEarly, let source = context.rules.controller?.source else { return }
+        var record = attemptRecord(attempt, end: now)
+        attempt.countedEarly = true
+        record.status = 0
+        record.outcome = .local
+        record.errorType = Self.overdueErrorType
+        record.timeToFirstByte = nil
+        source.record(attempt: record)
+    }
+
+    /// Counts an ended attempt in the rules' attempt windows at once, not when its request ends:
+    /// the region's answer is news for its circuit now (a failed probe whose retry then waited
+    /// at a saturated standby would otherwise keep the circuit half-open until that retry
+    /// ended). Cancelled attempts say nothing about the region and are left out, as there.
+    private func countEnded(_ attempt: Attempt) {
+        guard !attempt.countedEarly, !attempt.cancelledByBallast, let source = context.rules.controller?.source else { return }
+        let record = attemptRecord(attempt, end: now)
+        attempt.countedEarly = true
+        source.record(attempt: record)
+    }
+
+    /// What the telemetry records of one attempt, as of `end` for one still running.
+    private func attemptRecord(_ attempt: Attempt, end: MonotonicInstant) -> AttemptRecord {
+        var record = AttemptRecord(
+            time: request.arrivalWallTime + attempt.startedAt.seconds(since: request.arrival), region: attempt.region.name,
+            model: request.model, index: attempt.index, status: attempt.head?.status ?? 0,
+            outcome: attempt.failure?.outcome ?? (attempt.cancelledByBallast ? .ballast : .success),
+            errorType: attempt.failure?.errorType, hedge: attempt.isHedge, cancelled: attempt.cancelledByBallast,
+            latency: (attempt.finishedAt ?? end).seconds(since: attempt.startedAt),
+            timeToFirstByte: attempt.headAt.map { $0.seconds(since: attempt.startedAt) })
+        record.countedEarly = attempt.countedEarly
+        return record
+    }
+
+    /// The error type an overdue first byte is counted under in the attempt windows.
+    static let overdueErrorType = "first_byte_overdue"
 
     // MARK: Attempts
 
@@ -260,8 +316,11 @@ final class ProxiedCall: @unchecked Sendable {
         if (200..<300).contains(head.status) {
             // Pacing learns from a good answer's headers at once, not when its stream ends.
             recordPacing(attempt, head: head)
+            // The usual time to first byte is an answer's: an error comes back at once, and a
+            // region's 503s made its usual time 40 ms in the capacity simulation, so that its
+            // probes were overdue (and failed) at 0.2 s long after it had recovered (seed 55).
+            context.policy.hedges.recordFirstByte(attempt.key, seconds: now.seconds(since: attempt.startedAt), now: now)
         }
-        context.policy.hedges.recordFirstByte(attempt.key, seconds: now.seconds(since: attempt.startedAt), now: now)
         attempt.isEventStream = (head.headers["content-type"] ?? "").hasPrefix("text/event-stream")
         handle(
             .head(
@@ -397,6 +456,7 @@ final class ProxiedCall: @unchecked Sendable {
             context.policy.attemptEnded(region: attempt.region, seconds: now.seconds(since: attempt.startedAt), now: now)
             context.slots.wakeOne(region: attempt.region.name)
         }
+        countEnded(attempt)
         if let head = attempt.head, !attempt.pacingRecorded { recordPacing(attempt, head: head) }
         if attempt.head == nil, failure?.requestNeverSent == true {
             // Refused before it reached the upstream: its share of the allowance goes back.
@@ -619,15 +679,7 @@ final class ProxiedCall: @unchecked Sendable {
         record.canarySide = request.canary?.side.rawValue
         record.client = request.client?.name
         request.client?.settle(inputTokens: usage.inputTokens, outputTokens: usage.outputTokens)
-        var attemptRecords = attempts.map { attempt in
-            AttemptRecord(
-                time: wall + attempt.startedAt.seconds(since: request.arrival), region: attempt.region.name,
-                model: request.model, index: attempt.index, status: attempt.head?.status ?? 0,
-                outcome: attempt.failure?.outcome ?? (attempt.cancelledByBallast ? .ballast : .success),
-                errorType: attempt.failure?.errorType, hedge: attempt.isHedge, cancelled: attempt.cancelledByBallast,
-                latency: (attempt.finishedAt ?? end).seconds(since: attempt.startedAt),
-                timeToFirstByte: attempt.headAt.map { $0.seconds(since: attempt.startedAt) })
-        }
+        var attemptRecords = attempts.map { attemptRecord($0, end: end) }
         // What each attempt used and cost, and whether it was overhead (docs/usage-and-tracing.md).
         if record.client == nil { record.credential = UsageAccounting.credentialFingerprint(request.clientHeaders) }
         record.usage = final?.usage ?? .unknown
@@ -874,6 +926,7 @@ extension ProxiedCall: CallWorld {
 
     func hedgeKey(region: Region, model: String?) -> String { context.policy.key(region: region, model: model) }
     func hedgeDelay(key: String, model: String?) -> Double? { context.policy.hedgeDelay(key: key, model: model, now: now) }
+    func usualFirstByte(key: String) -> Double? { context.policy.usualFirstByte(key: key, now: now) }
     func mayHedge() -> Bool { context.policy.mayHedge(now: now) }
     func mayHedgeStraggler() -> Bool { context.policy.mayHedgeStraggler(now: now) }
 

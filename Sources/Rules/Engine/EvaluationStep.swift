@@ -162,7 +162,8 @@ struct EvaluationStep {
     private mutating func trip(_ action: CircuitAction, rule: Rule, labels: SeriesLabels) {
         guard let target = action.target.resolve(labels) else { return }
         var breaker = state.circuits[target] ?? CircuitBreaker(target: target, policy: action.policy, mode: action.mode, now: mono)
-        guard breaker.isArmed(at: mono), !isCovered(target), !state.heldClosed.contains(target) else { return }
+        guard breaker.isArmed(at: mono), !isCovered(target, window: rule.expression.longestWindow), !state.heldClosed.contains(target)
+        else { return }
         if let refusal = panicRefusal(opening: target, mode: action.mode) {
             refuse(
                 "circuit:\(target)", .circuit(target), .circuitChanged, target: target.description, action: "refused_open",
@@ -179,11 +180,22 @@ struct EvaluationStep {
     }
 
     /// True when a broader circuit (the region's, or the model's everywhere) is already open or
-    /// half-open: no request reaches `target` anyway, so tripping it would only add noise.
-    private func isCovered(_ target: CircuitTarget) -> Bool {
+    /// half-open: no request reaches `target` anyway, so tripping it would only add noise. Also
+    /// while the broader circuit closed less than `window` (the tripping rule's longest) ago:
+    /// the rule's window then still holds the failures that circuit acted on, as a circuit's
+    /// own rule is held off while it settles (`model-failing-in-region`'s 30 s window opened
+    /// a region's model circuit for 30 s just after the region's own circuit closed on passing
+    /// probes, in the capacity simulation, seeds 55 and 76).
+    private func isCovered(_ target: CircuitTarget, window: Double) -> Bool {
         guard let region = target.region, let model = target.model else { return false }
-        return state.circuitState(CircuitTarget(region: region)) != .closed
-            || state.circuitState(CircuitTarget(model: model)) != .closed
+        return actedOn(by: CircuitTarget(region: region), within: window) || actedOn(by: CircuitTarget(model: model), within: window)
+    }
+
+    /// True when `broader` is open or half-open, or closed less than `window` ago.
+    private func actedOn(by broader: CircuitTarget, within window: Double) -> Bool {
+        guard let breaker = state.circuits[broader] else { return false }
+        if breaker.state != .closed { return true }
+        return breaker.closedAt.map { mono - $0 < window } ?? false
     }
 
     /// Audits a refusal by the panic threshold once per episode: a refusal repeated without a
@@ -208,7 +220,7 @@ struct EvaluationStep {
             let context = self.context
             let monotonic = mono
             let classes = breaker.policy.probe.classes
-            let transition = breaker.advance(at: mono, mayReopen: mayReopen) { since in
+            let transition = breaker.advance(at: mono, mayReopen: mayReopen, steady: othersShort(than: target)) { since in
                 let window = monotonic - since
                 guard window > 0 else { return .empty }
                 return context.result(
@@ -223,6 +235,14 @@ struct EvaluationStep {
                     reason: transition.detail, actor: breaker.owner.map { "rule:\($0.rule)" } ?? "ballast")
             }
         }
+    }
+
+    /// True when a region still serving traffic (weight above 0), other than `target`'s, is short
+    /// of capacity and failback is immediate when short (`routing.failback_when_short`): then
+    /// `target`'s failed probes do not make it wait longer (`CircuitBreaker.advance(steady:)`).
+    private func othersShort(than target: CircuitTarget) -> Bool {
+        guard ruleSet.routing.failbackAtOnceWhenShort, let region = target.region, !capacity.isEmpty else { return false }
+        return state.routing.weights.contains { $0.key != region && $0.value > 0 && capacity.isShort($0.key) }
     }
 
     /// An open or half-open region circuit holds all of the region's weight away; once it
@@ -265,6 +285,14 @@ struct EvaluationStep {
 
     private mutating func drain(_ region: String, route: RouteAction, rule: Rule, labels: SeriesLabels) {
         let instance = RuleInstance(key: rule.key, labels: labels)
+        // The region's circuit closed within the rule's window: what the rule sees is the outage
+        // that circuit acted on, not the region since (`region-unhealthy`'s 1 m window drained a
+        // region 25 s after it was back, in the capacity simulation, seed 10).
+        if actedOn(by: CircuitTarget(region: region), within: rule.expression.longestWindow),
+            state.circuitState(CircuitTarget(region: region)) == .closed
+        {
+            return
+        }
         if state.routing.removed(region) < 1, ruleSet.regions.contains(where: { $0.name == region }) {
             // Weight only moves to regions with nothing shifted away: without enough of them
             // left, a shift cannot go anywhere and would only hide the region's real share.

@@ -14,7 +14,7 @@ package final class CanaryWindows: Sendable {
         let windows = sides.withLock { all -> AttemptWindows? in
             if let existing = all[tag] { return existing }
             guard all.count < Self.maxSides else { return nil }
-            let created = AttemptWindows(maxKeys: 256)
+            let created = AttemptWindows(maxKeys: 256, skipsCountedEarly: false)
             all[tag] = created
             return created
         }

@@ -1,7 +1,9 @@
 import BallastTesting
 import Foundation
 import Upstream
+import BallastConfig
 import BallastSimulator
+import Rules
 
 /// The `capacity` section: Ballast against the limits and outages of an upstream that behaves
 /// as the API documents, judged against no gateway and against the best possible, in one run.
@@ -121,7 +123,9 @@ struct CapacityBenchScenario: BenchScenario {
             summary += "Real time: skipped (the Python SDK driver was not found; `make bench` installs it).\n\n"
         }
 
-        let virtual = VirtualCapacity.run(seeds: UInt64(1)...UInt64(max(20, Int(400 * context.scale))))
+        // The rule files a gateway started here loads by default (`rules.paths`).
+        let rules = try CapacitySimulation.loadRules(paths: RulesConfig().paths)
+        let virtual = VirtualCapacity.run(seeds: UInt64(1)...UInt64(max(20, Int(400 * context.scale))), rules: rules)
         tables.append(virtual.table)
         checks += virtual.checks
         figures.merge(virtual.figures) { $1 }
@@ -191,14 +195,14 @@ struct VirtualCapacity {
     var figures: [String: Double]
     var summary: String
 
-    static func run(seeds: ClosedRange<UInt64>) -> VirtualCapacity {
+    static func run(seeds: ClosedRange<UInt64>, rules: RuleSet) -> VirtualCapacity {
         var rows: [[String]] = []
         var checks: [TargetCheck] = []
         var figures: [String: Double] = [:]
         func row(_ label: String, _ scenario: CapacityScenario) -> (ballast: CapacityOutcome, oracle: CapacityOutcome, direct: CapacityOutcome) {
-            let ballast = CapacitySimulation.run(scenario, gateway: .ballast)
+            let ballast = CapacitySimulation.run(scenario, gateway: .ballast, rules: rules)
             let oracle = CapacityOracle.run(scenario)
-            let direct = CapacitySimulation.run(scenario, gateway: .unprotected)
+            let direct = CapacitySimulation.run(scenario, gateway: .unprotected, rules: rules)
             func ms(_ outcome: CapacityOutcome) -> String { outcome.latency(quantile: 0.99).map { BenchFormat.ms($0 * 1000) } ?? "-" }
             rows.append([
                 label, BenchFormat.percent(ballast.servedRatio), BenchFormat.percent(oracle.servedRatio),
@@ -227,7 +231,7 @@ struct VirtualCapacity {
                     BenchFormat.ms(downP99 * 1000), BenchFormat.ms(oracleP99 * 1000)),
                 met: downP99 <= 1.2 * oracleP99),
         ]
-        let sweep = CapacitySweep.run(seeds: seeds, duration: 60)
+        let sweep = CapacitySweep.run(seeds: seeds, duration: 60, rules: rules)
         let median = sweep.median, p10 = sweep.tenthPercentile
         let below = sweep.below.map { "\($0.scenario.seed) (\(String(format: "%+.1f%%", 100 * Double($0.ballast - $0.direct) / Double(max(1, $0.direct)))))" }
         rows.append([
@@ -252,7 +256,8 @@ struct VirtualCapacity {
         let summary = """
             Virtual time (`CapacitySimulation`, a manual clock, the same result for the same seed): the proxy's own \
             decisions (one `CallMachine` per request over `CallPolicy` with the shipped defaults: pacing, retries, \
-            hedges, the concurrency limit) and the real `Router`, with a model of the shipped circuit rules, against \
+            hedges, the concurrency limit), the real `Router`, and the shipped rule files run by the real rule engine \
+            over the attempt windows on the same clock, against \
             simulated regions whose buckets are shared per limit group and charged at arrival, with outages of every \
             kind (docs/simulator.md). \
             The oracle is a fluid FIFO bound with perfect knowledge; "no gateway" is a plain client calling the first \
