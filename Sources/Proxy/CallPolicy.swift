@@ -188,8 +188,16 @@ public final class CallPolicy: Sendable {
     /// pacer under its lock per attempt, beside the ones `answered` and `usageKnown` make.
     /// (Computing it at most once a second was tried: the lag at start-up made the capacity
     /// simulation's worst seed fall from -34 % to -43 % against no gateway.)
-    public func attemptEnded(region: Region, seconds: Double, now: MonotonicInstant) {
+    ///
+    /// A `failed` attempt leaves the average alone: a region answering 503 in 15 ms brought it
+    /// from 0.3 s to 0.02 s within a second of an outage, so the floor fell from 36 to 3, and
+    /// once the region recovered the adaptive limit alone (about 20 slots, 67 req/s at 0.3 s)
+    /// bound it below its 80 req/s for a second while the standby's backlog waited (the
+    /// capacity simulation's region-down scenario). What the floor is for is the time a served
+    /// attempt holds its slot.
+    public func attemptEnded(region: Region, seconds: Double, failed: Bool = false, now: MonotonicInstant) {
         guard concurrencyEnabled, let hold = holds[region.name], seconds.isFinite, seconds >= 0 else { return }
+        if failed { return }
         let average = hold.record(seconds)
         guard pacingEnabled, let rate = pacer.allowanceRate(group: region.limitGroup, now: now) else { return }
         hold.floor = Int((rate * average * 1.5).rounded(.up))

@@ -448,7 +448,8 @@ private struct World {
     mutating func settlePermit(_ attempt: inout Attempt, failure: Failure?, at time: Double) {
         guard let proxy, let permit = attempt.permit else { return }
         attempt.permit = nil
-        proxy.policy.attemptEnded(region: proxy.regions[attempt.region], seconds: time - attempt.sentAt, now: proxy.now)
+        proxy.policy.attemptEnded(
+            region: proxy.regions[attempt.region], seconds: time - attempt.sentAt, failed: failure != nil, now: proxy.now)
         if let failure, failure.signalsOverload {
             permit.ignore()
         } else if attempt.status != 0, failure == nil {

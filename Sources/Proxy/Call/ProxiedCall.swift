@@ -453,7 +453,8 @@ final class ProxiedCall: @unchecked Sendable {
                 permit.ignore()
             }
             attempt.permit = nil
-            context.policy.attemptEnded(region: attempt.region, seconds: now.seconds(since: attempt.startedAt), now: now)
+            context.policy.attemptEnded(
+                region: attempt.region, seconds: now.seconds(since: attempt.startedAt), failed: failure != nil, now: now)
             context.slots.wakeOne(region: attempt.region.name)
         }
         countEnded(attempt)
