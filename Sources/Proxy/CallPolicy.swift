@@ -238,10 +238,16 @@ public final class CallPolicy: Sendable {
         pacer.refund(paceKey, cost: cost, sentAt: sentAt, now: now)
     }
 
-    /// A paced reservation that will not be used goes back (the request went elsewhere).
-    public func release(paceKey: String, cost: RequestCost, now: MonotonicInstant) {
+    /// A paced reservation may be sent now (`RatePacer.sendEarly`).
+    public func sendEarly(paceKey: String, cost: RequestCost, due: MonotonicInstant, now: MonotonicInstant) -> Bool {
+        pacingEnabled && pacer.sendEarly(paceKey, cost: cost, due: due, now: now)
+    }
+
+    /// A paced reservation that will not be used goes back (the request went elsewhere), and
+    /// so does its entry in the allowance's log, by the slot it reserved (`PacingCharge.due`).
+    public func release(paceKey: String, cost: RequestCost, due: MonotonicInstant? = nil, now: MonotonicInstant) {
         guard pacingEnabled else { return }
-        pacer.refund(paceKey, cost: cost, now: now)
+        pacer.refund(paceKey, cost: cost, sentAt: due, now: now)
     }
 
     /// An attempt that reached the upstream has ended: pacing settles its output estimate

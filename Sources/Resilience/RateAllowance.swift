@@ -479,6 +479,20 @@ public struct RateAllowance: Sendable {
         return max(0, wait)
     }
 
+    /// True when a request holding a reservation could be sent now without taking a share that
+    /// another is owed: no hold, no token bucket in debt, and the request bucket's debt no more
+    /// than the `later` reservations due after this one (call `refill` first).
+    func coversReservation(later: Int) -> Bool {
+        if holdUntil != nil { return false }
+        for bucket in tokenBuckets where (bucket?.level ?? 0) < 0 { return false }
+        return (requests?.level ?? 0) + Double(later) >= 0
+    }
+
+    /// A reservation is sent now rather than at `due`: its log entry moves with it.
+    mutating func advance(due: MonotonicInstant, to now: MonotonicInstant, cost: RequestCost) {
+        if log.void(due: due) { log.append(due: now, cost: cost) }
+    }
+
     /// Takes the request's share (levels may go below zero: a reservation), counts it, and
     /// logs it as sent at `due`.
     mutating func take(now: MonotonicInstant, due: MonotonicInstant, cost: RequestCost) {

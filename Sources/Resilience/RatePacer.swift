@@ -163,7 +163,16 @@ public final class RatePacer: Sendable {
     /// An attempt that never reached the upstream: its share goes back (see
     /// `RateAllowance.refund`).
     public func refund(_ key: String, cost: RequestCost, sentAt: MonotonicInstant? = nil, now: MonotonicInstant) {
-        update(key, now: now) { $0.queue.allowance.refund(cost, sentAt: sentAt) }
+        update(key, now: now) { entry in
+            entry.queue.allowance.refund(cost, sentAt: sentAt)
+            if let sentAt, sentAt > now { entry.queue.release(due: sentAt) }
+        }
+    }
+
+    /// A waiting request's reservation (due at `due`) goes now, if every reservation ahead of
+    /// it is paid (`RateQueue.sendEarly`).
+    public func sendEarly(_ key: String, cost: RequestCost, due: MonotonicInstant, now: MonotonicInstant) -> Bool {
+        update(key, now: now) { $0.queue.sendEarly(due: due, cost: cost, now: now) }
     }
 
     /// True when requests of any model of `group` wait for allowance now, or were refused

@@ -71,6 +71,27 @@ public struct RateQueue: Sendable {
         return .wait(seconds: wait)
     }
 
+    /// The reservation due at `due` will not be used (the request went elsewhere; its share is
+    /// refunded through the allowance): it no longer counts as waiting.
+    public mutating func release(due: MonotonicInstant) {
+        if let index = dueTimes.firstIndex(of: due) { dueTimes.remove(at: index) }
+    }
+
+    /// Sends the reservation due at `due` now when the shares of every reservation due before
+    /// it are there already: the line moves up when requests ahead of it left it (spilled to
+    /// another region and gave their shares back), in the order of the slots, so the oldest
+    /// waiter goes first. False (nothing changed) otherwise.
+    public mutating func sendEarly(due: MonotonicInstant, cost: RequestCost, now: MonotonicInstant) -> Bool {
+        allowance.refill(now: now)
+        dueTimes.removeAll { $0 <= now }
+        guard let index = dueTimes.firstIndex(of: due) else { return false }
+        let later = dueTimes.count { $0 > due }
+        guard allowance.coversReservation(later: later) else { return false }
+        dueTimes.remove(at: index)
+        allowance.advance(due: due, to: now, cost: cost)
+        return true
+    }
+
     /// Requests holding a reserved slot that has not come yet.
     public mutating func waiting(now: MonotonicInstant) -> Int {
         dueTimes.removeAll { $0 <= now }

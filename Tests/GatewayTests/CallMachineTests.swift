@@ -52,6 +52,7 @@ import Testing
         func isAllowanceShort(region: Region) -> Bool { short.contains(region.name) }
         var released: [PacingCharge] = []
         func release(_ charge: PacingCharge) { released.append(charge) }
+        func sendEarly(_ charge: PacingCharge) -> Bool { false }
         func hedgeKey(region: Region, model: String?) -> String { region.name }
         func hedgeDelay(key: String, model: String?) -> Double? { hedgeAfter }
         /// The usual time to first byte (nil: unknown, so no attempt is ever overdue).

@@ -55,15 +55,18 @@ import Testing
                 + "p99 ballast \(ballast.latency(quantile: 0.99) ?? -1) s, oracle \(oracle.latency(quantile: 0.99) ?? -1) s")
         #expect(ballast.servedRatio >= 0.999)
         // The target is 1.2x the oracle's FIFO bound; with the shipped rules run by the
-        // real engine it is 1.59x (2.32 s against 1.46 s; 2.9x before failed probes stopped
-        // doubling the open time while the standby is short, 1.62x before waiting requests
-        // stopped moving into the primary's probes, and 1.60x with the model of the rules the
-        // simulation ran before). The primary is out 1 s after the outage begins and back 1 s
-        // after it ends (a round of probes every 2.5 s); what is left is the standby's queue,
-        // built meanwhile (about 2.3 s deep at 31 s against the oracle's 1.5 s), which drains
-        // at both regions' refill rates once the primary is back.
+        // real engine it is 1.50x (2.198 s against 1.463 s). It was 1.59x (2.322 s) before the
+        // standby's line moved up when the requests ahead of it left for the recovered primary
+        // (`RateQueue.sendEarly`; the standby had 5 in flight and 165 waiting for 2 s) and before
+        // the primary's 15 ms 503s stopped shrinking its concurrency floor; 2.9x before failed
+        // probes stopped doubling the open time while the standby is short, 1.62x before waiting
+        // requests stopped moving into the primary's probes. The primary is out 1 s after the
+        // outage begins and back 1 s after it ends (a round of probes every 2.5 s); the backlog
+        // is gone by 33 s. What is left is the standby's queue built meanwhile: it starts at
+        // 22 s, not at the oracle's 24 s (the standby's bucket of 80 is empty 2.3 s into the
+        // outage), and grows for the second the primary is out after it recovered.
         // This bound keeps what is reached from slipping back.
-        #expect((ballast.latency(quantile: 0.99) ?? .infinity) <= 1.65 * (oracle.latency(quantile: 0.99) ?? 0))
+        #expect((ballast.latency(quantile: 0.99) ?? .infinity) <= 1.55 * (oracle.latency(quantile: 0.99) ?? 0))
     }
 
     /// The failover targets, with the shipped rules run by the real engine: a region

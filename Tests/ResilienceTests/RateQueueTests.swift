@@ -22,6 +22,29 @@ import Testing
         #expect(queue.waiting(now: t(3)) == 0)
     }
 
+    /// A waiter whose predecessor gave its slot back (the request went to another region) goes
+    /// as soon as its own share is there, not at the slot it reserved behind it.
+    @Test func aWaiterMovesUpWhenTheOneAheadLeaves() {
+        var queue = queue(rate: 1)
+        #expect(queue.admit(now: t(0)) == .now)
+        #expect(queue.admit(now: t(0)) == .wait(seconds: 1))
+        #expect(queue.admit(now: t(0)) == .wait(seconds: 2))
+        // Both in line: neither share is there yet.
+        let first = queue.sendEarly(due: t(1), cost: .zero, now: t(0.5))
+        let second = queue.sendEarly(due: t(2), cost: .zero, now: t(0.5))
+        #expect(!first && !second)
+        // The first leaves: the second's share comes at 1 s, not at 2 s.
+        queue.allowance.refund(.zero, sentAt: t(1))
+        queue.release(due: t(1))
+        #expect(queue.waiting(now: t(0.5)) == 1)
+        let early = queue.sendEarly(due: t(2), cost: .zero, now: t(0.9))
+        let onTime = queue.sendEarly(due: t(2), cost: .zero, now: t(1))
+        #expect(!early && onTime)
+        #expect(queue.waiting(now: t(1)) == 0)
+        // Its share was taken once: the next arrival waits a whole second.
+        #expect(queue.admit(now: t(1)) == .wait(seconds: 1))
+    }
+
     @Test func waitsLongerThanTheMaximumAreRejected() {
         var queue = queue(rate: 1, maxWait: 2.5)
         #expect(queue.admit(now: t(0)) == .now)

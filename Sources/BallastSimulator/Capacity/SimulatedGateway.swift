@@ -64,7 +64,11 @@ final class SimulatedGateway: CallWorld {
     func peekAdmission(_ request: RatePacer.Request) -> RateQueue.Admission { policy.peekAdmission(request, now: now) }
     func admit(_ request: RatePacer.Request) -> RatePacer.Grant { policy.admit(request, now: now) }
     func isAllowanceShort(region: Region) -> Bool { policy.isAllowanceShort(region: region, now: now) }
-    func release(_ charge: PacingCharge) { policy.release(paceKey: charge.key, cost: charge.cost, now: now) }
+    func release(_ charge: PacingCharge) { policy.release(paceKey: charge.key, cost: charge.cost, due: charge.due, now: now) }
+    func sendEarly(_ charge: PacingCharge) -> Bool {
+        guard let due = charge.due else { return false }
+        return policy.sendEarly(paceKey: charge.key, cost: charge.cost, due: due, now: now)
+    }
     func hasConcurrencyRoom(region: Region) -> Bool { policy.hasConcurrencyRoom(region: region) }
     func hedgeKey(region: Region, model: String?) -> String { policy.key(region: region, model: model) }
     func hedgeDelay(key: String, model: String?) -> Double? { policy.hedgeDelay(key: key, model: model, now: now) }

@@ -38,6 +38,9 @@ public protocol CallWorld {
     func admit(_ request: RatePacer.Request) -> RatePacer.Grant
     /// Gives back a paced reservation that will not be used.
     func release(_ charge: PacingCharge)
+    /// True when the waiting `charge` (its `due` set) may be sent now: the requests ahead of it
+    /// in its allowance's line have gone (its reservation then moves to now).
+    func sendEarly(_ charge: PacingCharge) -> Bool
     func hasConcurrencyRoom(region: Region) -> Bool
     /// True when the region's rate allowance binds (requests wait for it, or demand is above
     /// it). Its concurrency limit does not count: that is a slot, not a share of the allowance.

@@ -923,7 +923,11 @@ extension ProxiedCall: CallWorld {
     func admit(_ request: RatePacer.Request) -> RatePacer.Grant { context.policy.admit(request, now: now) }
     func hasConcurrencyRoom(region: Region) -> Bool { context.policy.hasConcurrencyRoom(region: region) }
     func isAllowanceShort(region: Region) -> Bool { context.policy.isAllowanceShort(region: region, now: now) }
-    func release(_ charge: PacingCharge) { context.policy.release(paceKey: charge.key, cost: charge.cost, now: now) }
+    func release(_ charge: PacingCharge) { context.policy.release(paceKey: charge.key, cost: charge.cost, due: charge.due, now: now) }
+    func sendEarly(_ charge: PacingCharge) -> Bool {
+        guard let due = charge.due else { return false }
+        return context.policy.sendEarly(paceKey: charge.key, cost: charge.cost, due: due, now: now)
+    }
 
     func hedgeKey(region: Region, model: String?) -> String { context.policy.key(region: region, model: model) }
     func hedgeDelay(key: String, model: String?) -> Double? { context.policy.hedgeDelay(key: key, model: model, now: now) }
