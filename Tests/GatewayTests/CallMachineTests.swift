@@ -52,7 +52,9 @@ import Testing
         func isAllowanceShort(region: Region) -> Bool { short.contains(region.name) }
         var released: [PacingCharge] = []
         func release(_ charge: PacingCharge) { released.append(charge) }
-        func sendEarly(_ charge: PacingCharge) -> Bool { false }
+        /// Reserved send times the line has moved up past (the requests ahead left).
+        var early: Set<MonotonicInstant> = []
+        func sendEarly(_ charge: PacingCharge) -> Bool { charge.due.map { early.contains($0) } ?? false }
         func hedgeKey(region: Region, model: String?) -> String { region.name }
         func hedgeDelay(key: String, model: String?) -> Double? { hedgeAfter }
         /// The usual time to first byte (nil: unknown, so no attempt is ever overdue).
@@ -226,6 +228,31 @@ import Testing
         world.advance(0.4 - 0.25)
         #expect(call.handle(.timerFired(.paced(dispatch, due: due)), in: world) == [.send(dispatch)])
         #expect(world.released.isEmpty)
+    }
+
+    /// The requests ahead of a waiting one in its region's line left (they spilled to a region
+    /// that came back): at its next look it goes at once, keeping its share (nothing is
+    /// released), instead of holding a slot behind them while the region idles.
+    @Test func aWaitingRequestMovesUpWhenTheLineAheadOfItLeft() {
+        let world = World()
+        world.regions[1].limitGroup = "standby"
+        world.admission = ["primary|claude-x": .wait(seconds: 3)]
+        world.circuits = ["secondary": .open(retryAfter: 5, mode: .reroute, target: "secondary")]
+        var call = machine(world)
+        guard case .schedule(.paced(let dispatch, let due), 0.25) = call.handle(.start, in: world).last else {
+            Issue.record("expected a paced wait that looks again after 0.25 s")
+            return
+        }
+        #expect(dispatch.charge.due == due, "the charge remembers its reserved send time")
+        world.advance(0.25)
+        #expect(call.handle(.timerFired(.paced(dispatch, due: due)), in: world) == [.schedule(.paced(dispatch, due: due), after: 0.25)])
+        world.early = [due]
+        world.advance(0.25)
+        let moved = call.handle(.timerFired(.paced(dispatch, due: due)), in: world)
+        var expected = dispatch
+        expected.charge.due = nil
+        #expect(moved == [.send(expected)])
+        #expect(world.released.isEmpty && call.firstRegion == "primary")
     }
 
     @Test func aWaitingRequestMovesToARegionThatCameBackAndGivesItsSlotBack() {
