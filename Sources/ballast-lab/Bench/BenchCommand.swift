@@ -26,6 +26,11 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Scale durations and sizes (1 = full suite; 0.2 for a quick look).")
     var scale: Double = 1
 
+    @Flag(
+        name: .long,
+        help: "Keep the scratch directory (each way's SQLite store, configs and SDK logs) and print where it is.")
+    var keep = false
+
     static let scenarios: [any BenchScenario] = [
         OverheadScenario(), CloudRegionsScenario(), StreamMemoryScenario(), RateLimitBurstScenario(),
         TailLatencyScenario(), ResetsAnd529Scenario(), TokenExpiryScenario(),
@@ -50,7 +55,15 @@ struct BenchCommand: ParsableCommand {
             } ?? Self.scenarios
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ballast-bench-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
+        defer {
+            if keep {
+                // The stores hold every request and attempt of each way: what the figures came from
+                // (the tail bench's slowest requests were found this way).
+                print("bench: kept \(directory.path)")
+            } else {
+                try? FileManager.default.removeItem(at: directory)
+            }
+        }
         let context = BenchContext(directory: directory, seed: seed, scale: scale)
         var sections: [BenchSection] = []
         for scenario in chosen {

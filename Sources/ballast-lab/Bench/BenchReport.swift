@@ -44,7 +44,7 @@ struct BenchReport {
         let header = """
             # Benchmarks
 
-            Produced by `make bench` (`ballast bench`); `make bench BENCH=<scenario>` refreshes one section. \
+            Produced by `make bench` (`ballast-lab bench`); `make bench BENCH=<scenario>` refreshes one section; `ballast-lab bench --keep` keeps each way's store for a look at single requests. \
             Every figure is measured against a baseline in the same run, on one shared machine, so read the \
             ratios and differences rather than the absolute numbers.
 

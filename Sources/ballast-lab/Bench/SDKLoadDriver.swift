@@ -22,7 +22,7 @@ struct SDKLoadDriver: Sendable {
             let parent = directory.deletingLastPathComponent()
             guard parent.path != directory.path else {
                 throw BenchError.processFailed(
-                    "bench/sdk_load.py not found from \(FileManager.default.currentDirectoryPath) upwards; run `ballast bench` from the repository")
+                    "bench/sdk_load.py not found from \(FileManager.default.currentDirectoryPath) upwards; run `ballast-lab bench` from the repository")
             }
             directory = parent
         }
