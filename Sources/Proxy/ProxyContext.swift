@@ -20,8 +20,9 @@ package final class ProxyContext: Sendable {
     let cache: CacheContext?
     /// Pins, canaries and the deprecation guard; nil when none is configured or started.
     let migrations: MigrationController?
-    /// The rule controller the request path consults; built before the context.
-    let rules: Rules
+    /// The rule controller the request path consults: built before the context and fixed at
+    /// init; nil in tests that run without rules.
+    let rules: RuleController?
     /// Loop-thread only: requests waiting for a concurrency slot.
     let slots = SlotWaiters()
     /// Loop-thread only: the calls going upstream now.
@@ -56,19 +57,11 @@ package final class ProxyContext: Sendable {
         self.sink = sink
         self.cache = cache
         self.migrations = migrations
-        self.rules = Rules(controller: rules)
+        self.rules = rules
         self.homes = homes
         self.clients = clients
         self.cloud = cloud
         self.accounting = accounting
         self.tracer = tracer
-    }
-}
-
-extension ProxyContext {
-    /// Where the request path finds the rule controller (`context.rules.controller`): fixed
-    /// at init, nil in tests and simulations that run without rules.
-    struct Rules: Sendable {
-        let controller: RuleController?
     }
 }

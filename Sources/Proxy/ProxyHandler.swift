@@ -99,7 +99,7 @@ package final class ProxyHandler: HTTPHandler {
             migration = outcome
         }
         var degradedHeader: String?
-        if request.method == "POST", request.path == "/v1/messages", let rules = context.rules.controller {
+        if request.method == "POST", request.path == "/v1/messages", let rules = context.rules {
             let policy = rules.degradation
             if policy.isDegraded {
                 let degrader = Degrader(policy: policy, fallback: { rules.fallback(for: $0) })

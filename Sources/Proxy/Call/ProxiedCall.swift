@@ -196,7 +196,7 @@ final class ProxiedCall: @unchecked Sendable {
             attempt.permit = nil
             context.slots.wakeOne(region: attempt.region.name)
         }
-        guard !attempt.countedEarly, let source = context.rules.controller?.source else { return }
+        guard !attempt.countedEarly, let source = context.rules?.source else { return }
         var record = attemptRecord(attempt, end: now)
         attempt.countedEarly = true
         record.status = 0
@@ -211,7 +211,7 @@ final class ProxiedCall: @unchecked Sendable {
     /// at a saturated standby would otherwise keep the circuit half-open until that retry
     /// ended). Cancelled attempts say nothing about the region and are left out, as there.
     private func countEnded(_ attempt: Attempt) {
-        guard !attempt.countedEarly, !attempt.cancelledByBallast, let source = context.rules.controller?.source else { return }
+        guard !attempt.countedEarly, !attempt.cancelledByBallast, let source = context.rules?.source else { return }
         let record = attemptRecord(attempt, end: now)
         attempt.countedEarly = true
         source.record(attempt: record)
@@ -290,7 +290,7 @@ final class ProxiedCall: @unchecked Sendable {
         attempt.spanID = spanID
         if trace != nil {
             // Sent while the region's circuit is half-open: this attempt is a probe of its recovery.
-            attempt.probe = context.rules.controller?.circuitStateName(region: region.name, model: request.model) == "half_open"
+            attempt.probe = context.rules?.circuitStateName(region: region.name, model: request.model) == "half_open"
         }
         attempts.append(attempt)
         var timeouts = context.options.timeouts
@@ -709,7 +709,7 @@ final class ProxiedCall: @unchecked Sendable {
                             ? "first"
                             : attempt.region.name != machine.firstRegion ? "failover" : "retry",
                     probe: attempt.probe,
-                    circuitState: context.rules.controller?.circuitStateName(
+                    circuitState: context.rules?.circuitStateName(
                         region: attempt.region.name,
                         model: request.model))
             }
@@ -890,23 +890,23 @@ extension ProxiedCall: CallWorld {
     }
 
     func admitCircuit(region: String, model: String?) -> CircuitAdmission {
-        guard let rules = context.rules.controller,
+        guard let rules = context.rules,
             case .open(let retryAfter, let mode, let target) = rules.admit(region: region, model: model)
         else { return .go }
         return .open(retryAfter: retryAfter, mode: mode, target: target)
     }
 
     func isCircuitOpen(region: String, model: String?) -> Bool {
-        context.rules.controller?.isOpen(region: region, model: model) ?? false
+        context.rules?.isOpen(region: region, model: model) ?? false
     }
 
     func probeRegion(model: String?, among regions: [String]) -> String? {
         let excluded = CloudAttempt.excluded(context.cloud, request: request)
-        return context.rules.controller?.probeRegion(model: model, among: regions.filter { !excluded.contains($0) })
+        return context.rules?.probeRegion(model: model, among: regions.filter { !excluded.contains($0) })
     }
 
     func fallBack(from model: String) -> String? {
-        guard let replacement = context.rules.controller?.fallback(for: model), replacement != model,
+        guard let replacement = context.rules?.fallback(for: model), replacement != model,
             var json = try? JSONParser.parse(request.body)
         else { return nil }
         json.set("model", .string(replacement))
