@@ -295,7 +295,8 @@ public struct RateAllowance: Sendable {
         // Settled both ways: an answer longer than its estimate owes the difference. Refunds
         // alone (as before) left every underestimate unpaid, about 5 tokens an answer for
         // answers of 20-60 against an estimate of 40, and the model ran an eighth ahead of the
-        // upstream's output bucket (`OutputTokenPacingTests`: 15-18 % of attempts refused).
+        // upstream's output bucket (15-18 % of attempts refused in `OutputTokenPacingTests`'
+        // first form, with the other output fixes already in).
         let refund = charged.outputTokens - Double(outputTokens)
         for kind in [TokenKind.output, .tokens] {
             if refund >= 0 { tokenBuckets[kind.rawValue]?.refund(refund) } else { tokenBuckets[kind.rawValue]?.take(-refund) }
@@ -309,8 +310,8 @@ public struct RateAllowance: Sendable {
                 outputRatio = max(ratio * 0.5, outputRatio * 0.9 + ratio * 0.1)
             } else {
                 // The first answer replaces the safe guess outright, with a wide spread until
-                // more are seen: averaging away from 1 took about 15 answers to estimate below
-                // `max_tokens` at all.
+                // more are seen: averaging away from 1 would take about 15 answers (computed for
+                // answers of 5 % of `max_tokens`) to estimate below `max_tokens` at all.
                 outputRatioLearned = true
                 outputRatio = ratio
                 outputRatioSpread = ratio / 2
@@ -402,9 +403,10 @@ public struct RateAllowance: Sendable {
         }
         // `tokens-*` shows whichever token limit is the most restrictive now, not a bucket of
         // its own: with the separate `input-tokens-*` / `output-tokens-*` present it adds
-        // nothing, and read as a combined bucket it charged input against an output limit (the
-        // `capacity` bench's token-limited run paced at 29 % of the limit once the model was
-        // no longer raised to `remaining`). Alone, it is an upstream with one combined limit.
+        // nothing, and read as a combined bucket it charged input against an output limit (in
+        // `OutputTokenPacingTests`' first form, pacing then delivered 29 % of the output limit
+        // once the model was no longer raised to `remaining`). Alone, it is an upstream with
+        // one combined limit.
         let separate = limits.inputTokens != nil || limits.outputTokens != nil
         if separate { tokenBuckets[TokenKind.tokens.rawValue] = nil }
         let observed: [(TokenKind, RateLimitHeaders.Dimension?, Double, Double)] = [
@@ -435,8 +437,10 @@ public struct RateAllowance: Sendable {
                 // hands out tokens the upstream has already promised. It only ever lowers the
                 // model; estimates refunded at each answer's end (`recordUsage`) and attempts
                 // that never left (`refund`) give back what the model over-charged. Raising
-                // cost 6-16 % of attempts as upstream 429s in the `capacity` bench's
-                // token-limited run and 28 % in `OutputTokenPacingTests`; without it, none.
+                // was one of the faults behind 6-16 % of attempts refused by the upstream in the
+                // `capacity` bench's token-limited run; with a streamed answer's head at 1 ms,
+                // the old rules had 28 % refused in `OutputTokenPacingTests`' first form (the
+                // allowance deciding each request, no queue).
                 let mayRaise = kind == .input
                 sync(&tokenBuckets[index], remaining: remaining, refill: refill, sentAfter: sentAfter, mayRaise: mayRaise)
             }

@@ -9,7 +9,8 @@ import Upstream
 /// Pacing learns what share of `max_tokens` answers really use from each answer's usage, and
 /// paces an output-token limit with it. A whole (non-streamed) answer is settled before it is
 /// delivered, so its usage must be read by then: it was not, every such answer was settled as
-/// 0 tokens, and an output limit went unpaced (6.5-16 % upstream 429s in the `capacity` bench).
+/// 0 tokens, and an output limit went unpaced (one of the causes of 6.5-16 % upstream 429s in
+/// the `capacity` bench).
 @Suite struct OutputShareTests {
     @Test func aWholeAnswersUsageTeachesTheOutputShare() async throws {
         let upstream = try startUpstream { _, responder in

@@ -146,7 +146,8 @@ import Testing
     /// upstream announced, which leaves out the output still owed by answers in production,
     /// and underestimates were never charged. The head of a streamed answer comes at once
     /// (1 ms), before any of its output: then the model was raised by nearly all of the output
-    /// in flight (28 % of attempts refused here before the fix). Goodput is the output produced
+    /// in flight (28 % of attempts refused under the old rules in this test's first form, where
+    /// the allowance decided each request without a queue). Goodput is the output produced
     /// within the arrival window against the best possible (the full bucket plus its refill
     /// over the window); requests refused at once by the queue are not attempts.
     @Test(arguments: [0.001, 0.08])

@@ -469,7 +469,8 @@ final class ProxiedCall: @unchecked Sendable {
                 // A whole answer's usage, read here rather than when it is delivered: pacing
                 // settles now, before the answer is committed. (Settled as 0, every buffered
                 // answer taught pacing that answers use none of `max_tokens`, and an output
-                // limit was not paced at all: 6.5-16 % upstream 429s in the `capacity` bench.)
+                // limit was not paced at all: one of the causes of 6.5-16 % upstream 429s in
+                // the `capacity` bench.)
                 attempt.usage = MessageUsage.fromMessageBody(attempt.body)
             }
             // The output estimate charged at admission becomes the real output: none for a
