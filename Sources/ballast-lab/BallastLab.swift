@@ -10,5 +10,5 @@ struct BallastLab: ParsableCommand {
         commandName: "ballast-lab",
         abstract: "Ballast's lab: a simulated Anthropic API, the demo and the benchmarks.",
         version: "ballast-lab \(BallastVersion.current) (commit \(String(cString: ballast_git_commit())))",
-        subcommands: [SimulateCommand.self, DemoCommand.self, BenchCommand.self])
+        subcommands: [SimulateCommand.self, DemoCommand.self, BenchCommand.self, CapacityCommand.self])
 }

@@ -41,7 +41,7 @@ public enum CapacityOracle {
             advance(to: best.time)
             levels[best.group] -= 1
             outcome.attempts += 1
-            outcome.serve(latency: best.time - arrival + best.service)
+            outcome.serve(arrival: arrival, latency: best.time - arrival + best.service)
         }
         outcome.finish()
         return outcome

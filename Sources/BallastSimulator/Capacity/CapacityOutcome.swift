@@ -11,6 +11,9 @@ public struct CapacityOutcome: Sendable {
     public var upstream429 = 0
     /// Seconds from arrival to answer of every served request, sorted by `finish()`.
     public private(set) var latencies: [Double] = []
+    /// When each served request arrived, in the order served: where in a scenario a way
+    /// falls short (`ballast-lab capacity --timeline`).
+    public private(set) var servedArrivals: [Double] = []
     /// Seconds from arrival to the gateway's own 429.
     public private(set) var refusalLatencies: [Double] = []
     /// What the rules changed, in order (Ballast only).
@@ -28,9 +31,10 @@ public struct CapacityOutcome: Sendable {
 
     public init() {}
 
-    mutating func serve(latency: Double) {
+    mutating func serve(arrival: Double, latency: Double) {
         served += 1
         latencies.append(latency)
+        servedArrivals.append(arrival)
     }
 
     mutating func refuse(latency: Double) {

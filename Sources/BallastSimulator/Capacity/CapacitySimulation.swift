@@ -285,7 +285,9 @@ private struct World {
         let index = attempt.request
         guard !requests[index].done else { return }
         markDone(index)
-        if attempt.status == 200, time <= requests[index].deadline { outcome.serve(latency: time - requests[index].arrival) }
+        if attempt.status == 200, time <= requests[index].deadline {
+            outcome.serve(arrival: requests[index].arrival, latency: time - requests[index].arrival)
+        }
     }
 
     // MARK: Ballast
@@ -337,7 +339,7 @@ private struct World {
                 break
             case .commitBuffered(let number), .commitStream(let number):
                 if requests[index].call?.attempt(number).isHedge == true { proxy.policy.hedges.recordWon() }
-                if now <= requests[index].deadline { outcome.serve(latency: now - requests[index].arrival) }
+                if now <= requests[index].deadline { outcome.serve(arrival: requests[index].arrival, latency: now - requests[index].arrival) }
                 requestEnded(index, at: now)
             case .relay, .record:
                 requestEnded(index, at: now)
