@@ -173,8 +173,7 @@ public final class CallPolicy: Sendable {
     /// True when `region` could take one more attempt now without waiting for a slot.
     public func hasConcurrencyRoom(region: Region) -> Bool {
         guard concurrencyEnabled, let limit = limits[region.name] else { return true }
-        let snapshot = limit.snapshot
-        return snapshot.inFlight < max(snapshot.limit, holds[region.name]?.floor ?? 0)
+        return limit.hasRoom(floor: holds[region.name]?.floor ?? 0)
     }
 
     /// An attempt to `region` ended after holding its concurrency slot for `seconds`.
@@ -269,10 +268,7 @@ public final class CallPolicy: Sendable {
     /// capacity-aware failback.
     public func isCapacityShort(region name: String, now: MonotonicInstant) -> Bool {
         guard let region = regions.first(where: { $0.name == name }) else { return false }
-        if concurrencyEnabled, let limit = limits[name] {
-            let snapshot = limit.snapshot
-            if snapshot.inFlight >= max(snapshot.limit, holds[name]?.floor ?? 0) { return true }
-        }
+        if concurrencyEnabled, let limit = limits[name], !limit.hasRoom(floor: holds[name]?.floor ?? 0) { return true }
         return pacingEnabled && pacer.isShort(group: region.limitGroup, now: now)
     }
 

@@ -28,6 +28,12 @@ import Synchronization
 /// under endless saturation the limit creeps up over tens of minutes; an overloaded Anthropic
 /// upstream answers 529, and drops bring it back down.
 ///
+/// Ballast's other addition: until the upstream has answered once (a `success` or `dropped`
+/// report), only `maxLimit` binds. Before its first answer nothing is known to adapt from, a
+/// plain client is not limited either, and an LLM's first answer takes seconds: 20 slots per
+/// region held a 1.3 s region to 15 requests a second while a bucket of 10 s of refill sat full
+/// and overflowed (the capacity simulation's random seeds below no gateway by 1-2 %, seed 51).
+///
 /// Ballast's addition: `dropped()` (the upstream said overloaded, or timed out) multiplies the
 /// limit by `dropFactor` (0.9, the AIMD backoff ratio) at once, because a 529 comes fast and
 /// would otherwise read as a *good* latency sample. Only requests sent after the latest cut
@@ -106,6 +112,14 @@ public final class ConcurrencyLimit: Sendable {
         var longSum = 0.0
         var rejected = 0
         var dropped = 0
+        /// The upstream has answered once (a success or a drop reported).
+        var answered = false
+
+        /// How many may be in flight: the adaptive limit or the caller's floor, whichever is
+        /// higher, once the upstream has answered; the configured maximum before.
+        func bound(floor: Int, settings: Settings) -> Int {
+            answered ? max(Int(estimatedLimit), floor) : settings.maxLimit
+        }
     }
 
     public let settings: Settings
@@ -117,11 +131,12 @@ public final class ConcurrencyLimit: Sendable {
     }
 
     /// A permit when fewer than `limit` requests are in flight (or fewer than `floor`, when
-    /// the caller knows that many are paid for); nil (counted as rejected) otherwise. `now` is
-    /// kept in the permit so the caller can measure the TTFB from it.
+    /// the caller knows that many are paid for; or fewer than `maxLimit` before the first
+    /// answer); nil (counted as rejected) otherwise. `now` is kept in the permit so the caller
+    /// can measure the TTFB from it.
     public func tryAcquire(now: MonotonicInstant, floor: Int = 0) -> Permit? {
         let granted: (inFlight: Int, cuts: UInt64)? = state.withLock { s in
-            guard s.inFlight < max(Int(s.estimatedLimit), floor) else {
+            guard s.inFlight < s.bound(floor: floor, settings: settings) else {
                 s.rejected += 1
                 return nil
             }
@@ -131,8 +146,13 @@ public final class ConcurrencyLimit: Sendable {
         return granted.map { Permit(limiter: self, acquiredAt: now, inFlightAtAcquire: $0.inFlight, cutsAtAcquire: $0.cuts) }
     }
 
-    /// The current limit on requests in flight.
+    /// The current limit on requests in flight (what binds once the upstream has answered).
     public var limit: Int { state.withLock { Int($0.estimatedLimit) } }
+
+    /// True when one more request could be in flight now (see `tryAcquire`).
+    public func hasRoom(floor: Int = 0) -> Bool {
+        state.withLock { $0.inFlight < $0.bound(floor: floor, settings: settings) }
+    }
 
     public var inFlight: Int { state.withLock { $0.inFlight } }
 
@@ -154,6 +174,7 @@ public final class ConcurrencyLimit: Sendable {
             case .ignore:
                 return
             case .dropped:
+                s.answered = true
                 s.dropped += 1
                 // Requests sent before the last cut report the overload that cut was for (TCP's
                 // one decrease per window of data in flight): 50 simultaneous 529s are one signal.
@@ -161,6 +182,7 @@ public final class ConcurrencyLimit: Sendable {
                 s.cuts &+= 1
                 s.estimatedLimit = clamp(s.estimatedLimit * settings.dropFactor)
             case .success(let rtt):
+                s.answered = true
                 guard rtt.isFinite, rtt > 0 else { return }
                 add(rtt, inFlight: inFlightAtAcquire, end: acquiredAt.adding(seconds: rtt), state: &s)
             }

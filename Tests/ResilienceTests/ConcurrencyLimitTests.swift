@@ -34,14 +34,37 @@ struct SaturatedUpstream {
 }
 
 @Suite struct ConcurrencyLimitTests {
-    @Test func acquiresUpToTheLimit() {
+    @Test func acquiresUpToTheLimitOnceTheUpstreamHasAnswered() {
         let limiter = ConcurrencyLimit()
+        limiter.tryAcquire(now: t(0))?.success(rtt: 0.5)
         let permits = (0..<20).compactMap { _ in limiter.tryAcquire(now: t(0)) }
         #expect(permits.count == 20)
         #expect(limiter.tryAcquire(now: t(0)) == nil)
         #expect(limiter.snapshot.rejected == 1)
         permits[0].ignore()
         #expect(limiter.tryAcquire(now: t(0)) != nil)
+    }
+
+    /// Before its first answer nothing is known of the upstream: only the configured maximum
+    /// binds (a plain client is not limited either). Connect failures (`ignore`) say nothing;
+    /// the first answer, or a drop, and the adaptive limit binds from the next request.
+    @Test func beforeTheFirstAnswerOnlyTheMaximumBinds() {
+        let limiter = ConcurrencyLimit(settings: .init(initialLimit: 20, maxLimit: 50))
+        var permits = (0..<60).compactMap { _ in limiter.tryAcquire(now: t(0)) }
+        #expect(permits.count == 50)
+        #expect(limiter.hasRoom() == false)
+        permits.removeFirst().ignore()
+        #expect(limiter.hasRoom())
+        permits.removeFirst().success(rtt: 1.3)
+        // 48 in flight against a limit of about 20: nothing more until enough of them end.
+        #expect(limiter.tryAcquire(now: t(1)) == nil)
+        while limiter.inFlight >= limiter.limit { permits.removeFirst().success(rtt: 1.3) }
+        #expect(limiter.limit < 30 && limiter.tryAcquire(now: t(2)) != nil)
+
+        let dropped = ConcurrencyLimit(settings: .init(initialLimit: 20, maxLimit: 50))
+        var more = (0..<30).compactMap { _ in dropped.tryAcquire(now: t(0)) }
+        more.removeFirst().dropped()
+        #expect(dropped.tryAcquire(now: t(0)) == nil)
     }
 
     @Test func eachPermitReportsOnce() {
