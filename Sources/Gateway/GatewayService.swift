@@ -215,7 +215,7 @@ public final class GatewayService: Sendable {
             accounting: UsageAccounting(pricing: config.pricing), tracer: tracer)
         metrics.registerObjectHomeGauges(homes)
         // A region going out moves the requests stuck there at once, on the loop thread.
-        rules.connectRegionOut { [context] region in context.client.execute { context.calls.regionWentOut(region) } }
+        rules.connectRegionOut { [context] region in context.client.execute { context.regionWentOut(region) } }
         metrics.registerRuleGauges(rules: rules, router: router)
         shared?.overrides.attach(rules)
         shared?.decisions.attach(rules)

@@ -25,6 +25,8 @@ public final class CallPolicy: Sendable {
     private let limits: [String: ConcurrencyLimit]
     /// Per region: how long attempts hold their slot, and the floor it gives the limit.
     private let holds: [String: SlotHold]
+    /// Per region, when its state was last learned anew (`hasNewsSince`).
+    private let news: [String: NewsMark]
     let regions: [Region]
     /// The distinct limit groups of the configured regions, in configuration order.
     private let limitGroups: [String]
@@ -69,6 +71,28 @@ public final class CallPolicy: Sendable {
         }
         self.limits = limits
         holds = Dictionary(uniqueKeysWithValues: regions.map { ($0.name, SlotHold()) })
+        news = Dictionary(uniqueKeysWithValues: regions.map { ($0.name, NewsMark()) })
+    }
+
+    /// `region` answered (any status: an answer is not a stall) an attempt sent at `sentAt`.
+    public func regionAnswered(_ region: String, sentAt: MonotonicInstant) {
+        news[region]?.raise(to: sentAt)
+    }
+
+    /// `region`'s circuit opened at `now`: what was sent to it before is accounted for.
+    public func regionWentOut(_ region: String, now: MonotonicInstant) {
+        news[region]?.raise(to: now)
+    }
+
+    /// True when `region`'s state has been learned anew since `sentAt`: it answered an attempt
+    /// sent later (whatever held one sent then is over), or its circuit opened since (for the
+    /// failures of that time). A stuck attempt falling overdue is then old news, not a failure
+    /// of the region now. An attempt stuck in a stall that ended falls overdue long after (five
+    /// usual times to first byte: 11 s for a region answering in 2 s): counted as news, such
+    /// attempts opened a region that had been answering for 9 s, and failed the probes of its
+    /// half-open circuit (capacity simulation, seed 120).
+    public func hasNewsSince(_ region: String, sentAt: MonotonicInstant) -> Bool {
+        news[region].map { $0.latest > sentAt } ?? false
     }
 
     /// The key hedging learns per: a region's time to first byte differs by model.
@@ -325,6 +349,18 @@ final class SlotHold: Sendable {
         let average = old == 0 ? seconds : old * 0.9 + seconds * 0.1
         averageBits.store(average.bitPattern, ordering: .relaxed)
         return average
+    }
+}
+
+/// When one region's state was last learned anew (`CallPolicy.hasNewsSince`). Answers and
+/// circuit news arrive on the loop thread only, so a load and a store do not lose an update.
+final class NewsMark: Sendable {
+    private let nanoseconds = Atomic<UInt64>(0)
+
+    var latest: MonotonicInstant { MonotonicInstant(nanoseconds: nanoseconds.load(ordering: .relaxed)) }
+
+    func raise(to sentAt: MonotonicInstant) {
+        if sentAt.nanoseconds > nanoseconds.load(ordering: .relaxed) { nanoseconds.store(sentAt.nanoseconds, ordering: .relaxed) }
     }
 }
 

@@ -64,4 +64,11 @@ package final class ProxyContext: Sendable {
         self.accounting = accounting
         self.tracer = tracer
     }
+
+    /// `region`'s circuit opened (loop thread): what was sent there before is accounted for
+    /// (`CallPolicy.hasNewsSince`), and each call waiting there for a first byte may move.
+    package func regionWentOut(_ region: String) {
+        policy.regionWentOut(region, now: clock.now())
+        calls.regionWentOut(region)
+    }
 }

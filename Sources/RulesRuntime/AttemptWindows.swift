@@ -12,9 +12,14 @@ import Synchronization
 /// The proxy counts each attempt here when it ends (and a stuck one when its first byte falls
 /// overdue), not when its request ends: a failed probe whose retry then queued 2-3 s at a
 /// saturated standby kept its circuit half-open that long (the capacity simulation's
-/// region-down scenario). Attempts still come in out of the order the region answered them
-/// (two ending in the same loop pass, a record handed in later by a test or the simulation),
-/// so runs of failures are counted in the order the attempts ended, not the order they arrive.
+/// region-down scenario).
+///
+/// Runs of consecutive failures are counted in the order the attempts were *sent*, not the
+/// order they ended or arrived here: the newest attempts say what the region does now. In the
+/// order of their ends, the answers of attempts sent before an outage (a region answering in
+/// 1.8 s) kept breaking the run of the refusals after it for 2 s, and a stall that had been
+/// over for 9 s opened its region when its stuck attempts fell overdue (capacity simulation,
+/// seed 120); in the order of sending, the later attempts' answers come after both.
 package final class AttemptWindows: Sendable {
     static let seconds = Int(SeriesLevel.attemptRetention)
     private static let recentOutcomes = 64
@@ -22,9 +27,9 @@ package final class AttemptWindows: Sendable {
     private struct Series {
         var stamps = Array(repeating: Int.min, count: AttemptWindows.seconds)
         var slots = Array(repeating: WindowResult(), count: AttemptWindows.seconds)
-        /// The last outcomes by the time their attempt ended, newest last, for
-        /// consecutive-failure streaks.
-        var recent: [(end: Double, outcome: OutcomeClass)] = []
+        /// The last outcomes in the order their attempts were sent, newest last, with when each
+        /// ended, for consecutive-failure streaks.
+        var recent: [(sent: Double, end: Double, outcome: OutcomeClass)] = []
     }
 
     private struct Key: Hashable {
@@ -64,11 +69,16 @@ package final class AttemptWindows: Sendable {
             entry.slots[slot].record(
                 attempt.outcome, status: attempt.status, latency: attempt.latency,
                 timeToFirstByte: attempt.timeToFirstByte)
-            // Usually the newest; one recorded late (its request ended after others that were
-            // answered later) goes back to where it ended. Ties keep the order of arrival.
+            // Often the newest; one sent earlier (a slow answer, a stall that fell overdue) goes
+            // back to where it was sent. Attempts sent at the same instant go in the order they
+            // ended, then of arrival.
             var index = entry.recent.endIndex
-            while index > entry.recent.startIndex, entry.recent[index - 1].end > end { index -= 1 }
-            entry.recent.insert((end, attempt.outcome), at: index)
+            while index > entry.recent.startIndex,
+                entry.recent[index - 1].sent > attempt.time || (entry.recent[index - 1].sent == attempt.time && entry.recent[index - 1].end > end)
+            {
+                index -= 1
+            }
+            entry.recent.insert((attempt.time, end, attempt.outcome), at: index)
             if entry.recent.count > Self.recentOutcomes { entry.recent.removeFirst(entry.recent.count - Self.recentOutcomes) }
             all[key] = entry
         }
@@ -90,8 +100,12 @@ package final class AttemptWindows: Sendable {
                 for slot in 0..<Self.seconds where entry.stamps[slot] >= first && entry.stamps[slot] <= last {
                     result.add(entry.slots[slot])
                 }
+                // The run, too, is the window's (by when its attempts ended): failures older than
+                // it say nothing of the region now (a region whose last three attempts failed a
+                // minute ago and that has had none since would otherwise trip `region-down` at
+                // its next evaluation).
                 var run = 0
-                for (_, outcome) in entry.recent.reversed() {
+                for (_, end, outcome) in entry.recent.reversed() where end >= Double(first) && end < Double(last + 1) {
                     guard failing.contains(OutcomeClassSet([outcome])) else { break }
                     run += 1
                 }

@@ -27,9 +27,10 @@ import Testing
 
     /// Ten requests at once during a 40% wave (seen in a full test run, with 14 of them): the
     /// primary answers four 529s within a few milliseconds and six 200s 30 to 80 ms later.
-    /// The six end first; the four end after their retries on the secondary. The primary's
-    /// last answers were successes: no run. Before, the four came last in arrival order and
-    /// made a run of four (fourteen in the full run: `region-failing` opened the primary).
+    /// The six are recorded first; the four after their retries on the secondary. Sent at the
+    /// same instant, they count in the order the primary answered them: its last answers were
+    /// successes, no run. Before, the four came last in arrival order and made a run of four
+    /// (fourteen in the full run: `region-failing` opened the primary).
     @Test func aRunCountsTheRegionsAnswersInTheOrderTheyCame() {
         let windows = AttemptWindows()
         for i in 0..<6 {
@@ -45,8 +46,9 @@ import Testing
         #expect(primary.count(.defaultFailures) == 4)
     }
 
-    /// Failures that really are the region's latest answers still make a run, whatever the
-    /// order their requests ended in; a success answered before them does not end it.
+    /// Failures of the latest attempts still make a run, whatever the order their requests
+    /// ended in; a success of an attempt sent before them does not end it, even recorded after
+    /// them; one sent after them does.
     @Test func failuresAnsweredLastStillMakeARun() {
         let windows = AttemptWindows()
         windows.record(Self.attempt("primary", status: 200, at: 100, latency: 0.02))
@@ -57,7 +59,7 @@ import Testing
         // A success answered before all three, recorded after them (its stream ended later).
         windows.record(Self.attempt("primary", status: 200, at: 100, latency: 0.025))
         #expect(Self.primaryRun(windows, now: 100.2).consecutiveFailures == 3)
-        // A success answered after them ends the run.
+        // A success sent after them ends the run.
         windows.record(Self.attempt("primary", status: 200, at: 100.04, latency: 0.03))
         #expect(Self.primaryRun(windows, now: 100.2).consecutiveFailures == 0)
     }
@@ -89,5 +91,39 @@ import Testing
         }
         let later = windows.window(regions: ["primary"], models: nil, length: 10, failing: local, now: 104.5)
         #expect(later.requests == 3 && later.consecutiveFailures == 3)
+    }
+
+    /// A region answering in 1.8 s starts refusing connections: its refusals come back at once,
+    /// while the answers of attempts sent before the outage keep arriving for 1.8 s. In the
+    /// order of sending the refusals are the latest: a run at once. (In the order of their
+    /// ends the answers broke the run until they stopped: the region went out 2.5 s into the
+    /// outage, capacity simulation seed 120.)
+    @Test func answersOfAttemptsSentBeforeAnOutageDoNotHideIt() {
+        let windows = AttemptWindows()
+        let local = OutcomeClassSet([.local])
+        for i in 0..<10 {
+            let sent = 200 + 0.1 * Double(i)
+            // Sent before the outage at 201, answered 1.8 s later.
+            windows.record(Self.attempt("primary", status: 200, at: sent, latency: 1.8))
+            // Sent after it, refused within a millisecond.
+            windows.record(
+                AttemptRecord(
+                    time: 201 + 0.1 * Double(i), region: "primary", model: Self.model, index: 1, status: 0, outcome: .local,
+                    errorType: "connect_failed", latency: 0.001))
+        }
+        let run = windows.window(regions: ["primary"], models: nil, length: 10, failing: local, now: 202)
+        #expect(run.consecutiveFailures == 10)
+    }
+
+    /// The run is the window's: failures that ended before it say nothing of the region now,
+    /// so a region whose last attempts failed a minute ago and that has had none since has no
+    /// run (`region-down` would otherwise trip at its next evaluation).
+    @Test func aRunEndsAtTheStartOfItsWindow() {
+        let windows = AttemptWindows()
+        for i in 0..<5 {
+            windows.record(Self.attempt("primary", status: 503, at: 100 + 0.1 * Double(i), latency: 0.01))
+        }
+        #expect(windows.window(regions: ["primary"], models: nil, length: 10, failing: .defaultFailures, now: 101).consecutiveFailures == 5)
+        #expect(windows.window(regions: ["primary"], models: nil, length: 10, failing: .defaultFailures, now: 160).consecutiveFailures == 0)
     }
 }

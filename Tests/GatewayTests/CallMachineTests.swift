@@ -380,10 +380,15 @@ import Testing
         let world = World()
         world.usualFirstByte = 0.4
         var call = machine(world)
+        let start = world.now
         let first = call.handle(.sent(sent(call.handle(.start, in: world))!), in: world)
         #expect(first == [.schedule(.overdue(attempt: 1), after: 0.4 * CallMachine.rescueAfter)])
         world.advance(0.4 * CallMachine.rescueAfter)
-        #expect(call.handle(.timerFired(.overdue(attempt: 1)), in: world) == [.note(.firstByteOverdue(attempt: 1, region: "primary"))])
+        // The note says when the answer was due (one usual time after the start): where the
+        // driver counts the failure when it is old news.
+        #expect(
+            call.handle(.timerFired(.overdue(attempt: 1)), in: world)
+                == [.note(.firstByteOverdue(attempt: 1, region: "primary", answerDue: start.adding(seconds: 0.4)))])
         #expect(call.attempt(1).overdue)
         // Its region goes out: the copy elsewhere is watched from its own start.
         let moved = call.handle(.regionOut("primary"), in: world)

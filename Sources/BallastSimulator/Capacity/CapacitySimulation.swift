@@ -348,9 +348,12 @@ private struct World {
                     outcome.refuse(latency: now - requests[index].arrival)
                 }
                 requestEnded(index, at: now)
-            case .note(.firstByteOverdue(let number, _)):
-                // As the proxy's driver: the stuck attempt counts against its region now.
+            case .note(.firstByteOverdue(let number, _, let answerDue)):
+                // As the proxy's driver: the stuck attempt counts against its region now, or
+                // when its answer was due if that is old news (`CallPolicy.hasNewsSince`).
                 let id = requests[index].upstreamAttempts[number - 1]
+                let oldNews = proxy.policy.hasNewsSince(proxy.regions[attempts[id].region].name, sentAt: at(attempts[id].sentAt))
+                let end = oldNews ? min(answerDue.seconds(since: SimulatedGateway.origin), now) : now
                 releaseSlot(id)
                 guard !attempts[id].countedEarly else { break }
                 attempts[id].countedEarly = true
@@ -358,7 +361,7 @@ private struct World {
                     AttemptRecord(
                         time: Self.wallOrigin + attempts[id].sentAt, region: proxy.regions[attempts[id].region].name,
                         model: SimulatedRules.model, index: number, status: 0, outcome: .local, errorType: "first_byte_overdue",
-                        latency: now - attempts[id].sentAt))
+                        latency: end - attempts[id].sentAt))
             case .note:
                 break
             }
@@ -392,6 +395,7 @@ private struct World {
         let number = (requests[index].upstreamAttempts.firstIndex(of: id) ?? 0) + 1
         let region = proxy.regions[attempt.region]
         guard let charge = requests[index].call?.attempt(number).charge else { return }
+        if !attempt.refused, !attempt.reset { proxy.policy.regionAnswered(region.name, sentAt: at(attempt.sentAt)) }
         var failure: Failure?
         if attempt.refused {
             failure = proxy.policy.judge(error: .connectFailed("connection refused"))
@@ -510,6 +514,7 @@ private struct World {
             regions: Set(proxy.regions.map(\.name).filter { proxy.policy.isCapacityShort(region: $0, now: proxy.now) }))
         let out = proxy.rules.tick(at: proxy.ruleTime, simulated: time, shortage: shortage, router: proxy.router)
         for name in out {
+            proxy.policy.regionWentOut(name, now: proxy.now)
             let region = proxy.index(of: name)
             for stuck in outstanding[region].sorted() where !attempts[stuck].ended {
                 drive(attempts[stuck].request, .regionOut(name))

@@ -85,8 +85,9 @@ public struct CallMachine: Sendable {
         public let hedgeKey: String
         public let charge: PacingCharge
         public let startedAt: MonotonicInstant
-        /// When its first byte is overdue (`rescueAfter` usual times to first byte after it
-        /// started); nil while the region's usual time is not known.
+        /// When its answer was due (one usual time to first byte after it started) and when
+        /// it is overdue (`rescueAfter` usual times); nil while the region's usual time is not known.
+        public let answerDueAt: MonotonicInstant?
         public let overdueAt: MonotonicInstant?
         /// Its first byte became overdue, and its region was told (`Note.firstByteOverdue`).
         public internal(set) var overdue = false
@@ -146,9 +147,11 @@ public struct CallMachine: Sendable {
         case stalled(region: String)
         /// Attempt n has had no first byte for `rescueAfter` usual times to first byte: a region
         /// that accepts connections but stops answering fails this way, and the driver counts it
-        /// as a failure of the region for the rules now, not when (or if) the attempt ends.
+        /// as a failure of the region for the rules now, not when (or if) the attempt ends;
+        /// at `answerDue` instead when the region has answered a later attempt since (the
+        /// stall is over, and the news is old: `CallPolicy.regionAnswered(_:after:)`).
         /// Once per attempt; whatever the attempt does later is not counted again.
-        case firstByteOverdue(attempt: Int, region: String)
+        case firstByteOverdue(attempt: Int, region: String, answerDue: MonotonicInstant)
     }
 
     public enum Action: Sendable, Equatable {
@@ -356,7 +359,8 @@ public struct CallMachine: Sendable {
             let attempt = attempts[index - 1]
             if attempt.isLive, !attempt.abandoned, attempt.status == nil, !attempt.overdue {
                 attempts[index - 1].overdue = true
-                actions.append(.note(.firstByteOverdue(attempt: index, region: attempt.region.name)))
+                actions.append(
+                    .note(.firstByteOverdue(attempt: index, region: attempt.region.name, answerDue: attempt.answerDueAt ?? world.now)))
             }
             return actions + watchOverdue(world)
         }
@@ -653,11 +657,12 @@ public struct CallMachine: Sendable {
         waitingForSlotSince = nil
         let index = attempts.count + 1
         let key = world.hedgeKey(region: dispatch.region, model: facts.model)
+        let usual = world.usualFirstByte(key: key)
         attempts.append(
             AttemptState(
                 index: index, region: dispatch.region, isHedge: dispatch.isHedge, hedgeKey: key,
-                charge: dispatch.charge, startedAt: world.now,
-                overdueAt: world.usualFirstByte(key: key).map { world.now.adding(seconds: $0 * Self.rescueAfter) }))
+                charge: dispatch.charge, startedAt: world.now, answerDueAt: usual.map { world.now.adding(seconds: $0) },
+                overdueAt: usual.map { world.now.adding(seconds: $0 * Self.rescueAfter) }))
         var actions: [Action] = watchOverdue(world)
         if dispatch.isHedge { actions.append(.note(.hedgeSent)) }
         if index > 1, !dispatch.isHedge, let last = lastFailure, let failure = attempts[last - 1].failure {

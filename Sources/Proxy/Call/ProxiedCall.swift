@@ -174,8 +174,8 @@ final class ProxiedCall: @unchecked Sendable {
             context.metrics.retriesWithheld.labels(region).increment()
         case .stalled:
             context.metrics.hedges.labels("rescue").increment()
-        case .firstByteOverdue(let index, _):
-            countOverdue(attempts[index - 1])
+        case .firstByteOverdue(let index, _, let answerDue):
+            countOverdue(attempts[index - 1], answerDue: answerDue)
         }
     }
 
@@ -184,20 +184,24 @@ final class ProxiedCall: @unchecked Sendable {
     /// but stops answering as they see one that refuses them, instead of never (a stuck
     /// attempt that a copy overtakes ends cancelled, and cancelled attempts say nothing).
     /// Its record when the request ends carries `countedEarly`, so it is not counted twice.
+    /// When the region has answered a later attempt since (the stall is over) or its circuit
+    /// opened since, the failure counts when the answer was due (`answerDue`), not as news of
+    /// the region now (`CallPolicy.hasNewsSince`).
     ///
     /// It also gives its concurrency slot back (reported as saying nothing about load): a
     /// stalled region's stuck attempts would otherwise hold every slot while their copies wait
     /// elsewhere, so that neither new requests nor the probes of its half-open circuit reach it
     /// once it recovers (in the capacity simulation a region that stalled for 4 s stayed
     /// half-open for 31 s, seed 40).
-    private func countOverdue(_ attempt: Attempt) {
+    private func countOverdue(_ attempt: Attempt, answerDue: MonotonicInstant) {
         if let permit = attempt.permit {
             permit.ignore()
             attempt.permit = nil
             context.slots.wakeOne(region: attempt.region.name)
         }
         guard !attempt.countedEarly, let source = context.rules?.source else { return }
-        var record = attemptRecord(attempt, end: now)
+        let oldNews = context.policy.hasNewsSince(attempt.region.name, sentAt: attempt.startedAt)
+        var record = attemptRecord(attempt, end: oldNews ? min(answerDue, now) : now)
         attempt.countedEarly = true
         record.status = 0
         record.outcome = .local
@@ -313,6 +317,7 @@ final class ProxiedCall: @unchecked Sendable {
         LoopThread.preconditionOnLoop()
         attempt.head = head
         attempt.headAt = now
+        context.policy.regionAnswered(attempt.region.name, sentAt: attempt.startedAt)
         if (200..<300).contains(head.status) {
             // Pacing learns from a good answer's headers at once, not when its stream ends.
             recordPacing(attempt, head: head)
