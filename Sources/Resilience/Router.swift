@@ -73,6 +73,13 @@ public final class Router: Sendable {
         return index.map { regions[$0] }
     }
 
+    /// True when `name` takes traffic only when every weighted region is excluded: a standby,
+    /// or a region failed away from (its weight in force is 0).
+    public func isStandby(_ name: String) -> Bool {
+        guard let index = regions.firstIndex(where: { $0.name == name }) else { return false }
+        return weights.withLock { $0[index] == 0 }
+    }
+
     public func region(named name: String) -> Region? {
         regions.first { $0.name == name }
     }

@@ -28,6 +28,9 @@ import Testing
         var regionNames: [String] { regions.map(\.name) }
         func region(named name: String) -> Region? { regions.first { $0.name == name } }
         func isDrained(_ region: String) -> Bool { drained.contains(region) }
+        /// Weights in force set to 0 by a failover (the configured standbys are 0 already).
+        var failedAway: Set<String> = []
+        func isStandby(_ region: String) -> Bool { failedAway.contains(region) || regions.first { $0.name == region }?.weight == 0 }
         /// The router's order: weighted first, then standbys.
         func pick(excluding: Set<String>, peek: Bool) -> Region? {
             regions.first { !excluding.contains($0.name) && !drained.contains($0.name) }
@@ -41,7 +44,9 @@ import Testing
         var halfOpen: Set<String> = []
         func probeRegion(model: String?, among regions: [String]) -> String? { regions.first { halfOpen.contains($0) } }
         func fallBack(from model: String) -> String? { fallbackModels[model] }
-        func paceKey(region: Region, model: String?) -> String { "\(region.name)|\(model ?? "-")" }
+        /// Keys per region by default; one key for every region when they share an allowance.
+        var sharedPaceKey: String?
+        func paceKey(region: Region, model: String?) -> String { sharedPaceKey ?? "\(region.name)|\(model ?? "-")" }
         func pacePool(model: String?) -> [String] { regions.map { paceKey(region: $0, model: model) } }
         func peekAdmission(_ request: RatePacer.Request) -> RateQueue.Admission { admission[request.key] ?? .now }
         func admit(_ request: RatePacer.Request) -> RatePacer.Grant {
@@ -276,6 +281,55 @@ import Testing
         let moved = call.handle(.timerFired(.paced(dispatch, due: due)), in: world)
         #expect(sent(moved)?.region.name == "secondary" && world.released == [dispatch.charge])
         #expect(call.firstRegion == "secondary")
+    }
+
+    /// Regions of one limit group wait in one line. When a waiting request's slot comes and a
+    /// circuit of the group is half-open, the request is its probe: its share is paid in the
+    /// group either way, and while the line never empties no request can probe at once.
+    @Test func aWaitingRequestWhoseSlotCameProbesAHalfOpenRegionOfItsGroup() {
+        let world = World()
+        world.sharedPaceKey = "org|claude-x"
+        world.admission = ["org|claude-x": .wait(seconds: 3)]
+        var call = machine(world)
+        guard case .schedule(.paced(let dispatch, let due), 3) = call.handle(.start, in: world).last else {
+            Issue.record("expected a paced wait of 3 s")
+            return
+        }
+        #expect(dispatch.region.name == "primary")
+        world.advance(3)
+        world.halfOpen = ["secondary"]
+        let probe = sent(call.handle(.timerFired(.paced(dispatch, due: due)), in: world))
+        #expect(probe?.region.name == "secondary" && probe?.isProbe == true && probe?.charge == dispatch.charge)
+        #expect(world.released.isEmpty && call.firstRegion == "secondary")
+    }
+
+    /// A request that waited for its slot while its region was failed away from (weight 0 in
+    /// force) goes to the region of its group the router prefers now, with the same share;
+    /// a region still preferred keeps it.
+    @Test func aWaitingRequestLeavesARegionFailedAwayFromWhileItWaited() {
+        let world = World()
+        world.regions[1].weight = 100
+        world.sharedPaceKey = "org|claude-x"
+        world.admission = ["org|claude-x": .wait(seconds: 3)]
+        var call = machine(world)
+        guard case .schedule(.paced(let dispatch, let due), 3) = call.handle(.start, in: world).last else {
+            Issue.record("expected a paced wait of 3 s")
+            return
+        }
+        world.advance(3)
+        world.failedAway = ["primary"]
+        let moved = sent(call.handle(.timerFired(.paced(dispatch, due: due)), in: world))
+        #expect(moved?.region.name == "secondary" && moved?.isProbe == false && moved?.charge == dispatch.charge)
+        #expect(call.firstRegion == "secondary")
+
+        var kept = machine(world)
+        world.failedAway = []
+        guard case .schedule(.paced(let second, let secondDue), _) = kept.handle(.start, in: world).last else {
+            Issue.record("expected a paced wait")
+            return
+        }
+        world.advance(3)
+        #expect(kept.handle(.timerFired(.paced(second, due: secondDue)), in: world) == [.send(second)])
     }
 
     @Test func aSlowFirstAttemptIsHedgedAndTheWinnerStopsTheOther() {

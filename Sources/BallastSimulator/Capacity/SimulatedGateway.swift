@@ -43,6 +43,7 @@ final class SimulatedGateway: CallWorld {
     var regionNames: [String] { regions.map(\.name) }
     func region(named name: String) -> Region? { router.region(named: name) }
     func isDrained(_ region: String) -> Bool { false }
+    func isStandby(_ region: String) -> Bool { router.isStandby(region) }
     func pick(excluding: Set<String>, peek: Bool) -> Region? { router.pick(excluding: excluding, peek: peek) }
 
     func admitCircuit(region: String, model: String?) -> CircuitAdmission {

@@ -312,7 +312,7 @@ public struct CallMachine: Sendable {
         case .paced(let dispatch, let due):
             guard mayLaunch else { return [] }
             let left = due.seconds(since: world.now)
-            guard left > 0.001 else { return [.send(dispatch)] }
+            guard left > 0.001 else { return [.send(regionAtDue(dispatch, world))] }
             // The requests ahead of it in this region's line left it (spilled to a region that
             // came back, giving their shares back): it moves up rather than keep a slot behind
             // them while the region idles. In the capacity simulation's region-down scenario the
@@ -321,7 +321,7 @@ public struct CallMachine: Sendable {
             if world.sendEarly(dispatch.charge) {
                 var moved = dispatch
                 moved.charge.due = nil
-                return [.send(moved)]
+                return [.send(regionAtDue(moved, world))]
             }
             // A region of another limit group that can send now (one that came back, say)
             // takes the request, and the reserved slot goes back.
@@ -514,6 +514,60 @@ public struct CallMachine: Sendable {
             actions += rateLimited(retryAfter: retryAfter)
         }
         return actions
+    }
+
+    /// Where a request whose paced slot has come goes: its share is paid in its region's limit
+    /// group, so any region of that group may take it. The region was chosen when the request
+    /// began to wait, up to `max_wait` ago; since then a circuit of the group may have gone
+    /// half-open (`probeInstead`), or the region may have been failed away from
+    /// (`preferredInstead`).
+    private mutating func regionAtDue(_ dispatch: Dispatch, _ world: some CallWorld) -> Dispatch {
+        probeInstead(of: dispatch, world) ?? preferredInstead(of: dispatch, world) ?? dispatch
+    }
+
+    /// A region of the same limit group the router prefers now, when the request's own region
+    /// was failed away from (weight 0, or its circuit open) while it waited. Without it the
+    /// line that had formed behind a failover went on to the region failed away from for the
+    /// 10 s it took to leave, after a later failover had moved everything else back; that
+    /// region then answered 529 to each of them (capacity simulation, seed 120).
+    private mutating func preferredInstead(of dispatch: Dispatch, _ world: some CallWorld) -> Dispatch? {
+        guard facts.home == nil, !dispatch.isHedge, !dispatch.isProbe,
+            world.isStandby(dispatch.region.name) || world.isCircuitOpen(region: dispatch.region.name, model: facts.model)
+        else { return nil }
+        let otherGroups = world.regionNames.filter { name in
+            world.region(named: name).map { world.paceKey(region: $0, model: facts.model) != dispatch.charge.key } ?? true
+        }
+        guard let candidate = world.pick(excluding: tried.union(skippedOpen).union(otherGroups), peek: false),
+            !world.isStandby(candidate.name), !world.isDrained(candidate.name),
+            world.hasConcurrencyRoom(region: candidate),
+            world.admitCircuit(region: candidate.name, model: facts.model) == .go
+        else { return nil }
+        tried.remove(dispatch.region.name)
+        tried.insert(candidate.name)
+        if firstRegion == dispatch.region.name { firstRegion = candidate.name }
+        return Dispatch(region: candidate, charge: dispatch.charge, isHedge: false)
+    }
+
+    /// A request whose paced slot has come goes as the probe of a half-open circuit of the same
+    /// limit group, if one wants probes: its share is paid in that group either way. Probes
+    /// otherwise come only from requests that may be sent at once (`launch`), and while the
+    /// group's line is never empty there are none: a recovered region stayed half-open with no
+    /// traffic for 14 s, while the region serving in its place began to fail every request
+    /// (capacity simulation, seed 120).
+    private mutating func probeInstead(of dispatch: Dispatch, _ world: some CallWorld) -> Dispatch? {
+        guard facts.home == nil, !dispatch.isHedge, !dispatch.isProbe,
+            let name = world.probeRegion(
+                model: facts.model,
+                among: world.regionNames.filter { $0 != dispatch.region.name && !tried.contains($0) && !world.isDrained($0) }),
+            let candidate = world.region(named: name),
+            world.paceKey(region: candidate, model: facts.model) == dispatch.charge.key,
+            world.hasConcurrencyRoom(region: candidate),
+            world.admitCircuit(region: candidate.name, model: facts.model) == .go
+        else { return nil }
+        tried.remove(dispatch.region.name)
+        tried.insert(candidate.name)
+        if firstRegion == dispatch.region.name { firstRegion = candidate.name }
+        return Dispatch(region: candidate, charge: dispatch.charge, isHedge: false, isProbe: true)
     }
 
     /// What pacing needs to know about an attempt to `region`: its key, the keys of every

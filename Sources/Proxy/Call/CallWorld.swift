@@ -19,6 +19,8 @@ public protocol CallWorld {
     func isDrained(_ region: String) -> Bool
     /// The router's weighted choice among regions not in `excluding`; `peek` moves no cursor.
     func pick(excluding: Set<String>, peek: Bool) -> Region?
+    /// True when `region`'s weight in force is 0 (a standby, or a region failed away from).
+    func isStandby(_ region: String) -> Bool
 
     // MARK: Circuits
     /// Takes a probe permit when the circuit is half-open.

@@ -891,6 +891,7 @@ extension ProxiedCall: CallWorld {
     var regionNames: [String] { context.router.regions.map(\.name) }
     func region(named name: String) -> Region? { context.router.region(named: name) }
     func isDrained(_ region: String) -> Bool { context.router.isDrained(region) }
+    func isStandby(_ region: String) -> Bool { context.router.isStandby(region) }
     func pick(excluding: Set<String>, peek: Bool) -> Region? {
         context.router.pick(excluding: excluding.union(CloudAttempt.excluded(context.cloud, request: request)), peek: peek)
     }
