@@ -43,10 +43,12 @@ def test_ballast_help_lists_only_what_an_operator_runs():
 
 # Which Swift modules may import each C library (tests aside). CShims serves the two whose
 # variadic C calls it wraps; COpenSSL holds both of OpenSSL's libraries: libssl for Redis' TLS
-# tunnel, libcrypto for digests and signatures; CBuildInfo is only the commit string.
+# tunnel, libcrypto for digests and signatures; CBuildInfo is only the commit string; CSpawn is
+# glibc's spawning extensions for the child processes of the tests and the lab.
 C_LIBRARY_WRAPPERS = {
     "CCurl": {"Upstream"}, "CMicroHTTPD": {"HTTPServer"}, "CSQLite": {"SQLite"}, "CHiredis": {"Redis"},
     "CShims": {"Upstream", "HTTPServer"}, "COpenSSL": {"Redis", "Crypto"}, "CBuildInfo": {"ballast", "ballast-lab"},
+    "CSpawn": {"BallastTesting"},
 }
 
 
