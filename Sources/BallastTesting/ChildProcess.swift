@@ -38,6 +38,8 @@ public final class ChildProcess: Sendable {
         case file(FileHandle)
         /// Whatever this process has there.
         case inherit
+        /// For `errors`: where the output goes (`2>&1`).
+        case sameAsOutput
     }
 
     public enum Ending: Equatable, Sendable, CustomStringConvertible {
@@ -124,6 +126,8 @@ public final class ChildProcess: Sendable {
                     posix_spawn_file_actions_adddup2(&actions, handle.fileDescriptor, target)
                 case .inherit:
                     break
+                case .sameAsOutput:
+                    posix_spawn_file_actions_adddup2(&actions, 1, target)
                 }
                 readEnds.append(-1)
             }
@@ -187,6 +191,7 @@ public final class ChildProcess: Sendable {
     }
 
     /// Blocks until the child has exited, and reaps it.
+    @discardableResult
     public func wait() -> Ending {
         while true {
             if let ending = reaped() { return ending }

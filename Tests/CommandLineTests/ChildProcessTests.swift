@@ -22,6 +22,11 @@ import Glibc
         #expect(outcome.errors.count == megabyte)
     }
 
+    @Test func errorsCanGoWhereTheOutputGoes() throws {
+        let outcome = try ChildProcess.run("/bin/sh", ["-c", "echo out; echo err >&2; echo out"], errors: .sameAsOutput)
+        #expect(outcome.outputText == "out\nerr\nout\n")
+    }
+
     @Test func standardInputFromAPipe() throws {
         let child = try ChildProcess("/bin/cat", input: .pipe, output: .pipe)
         let input = try #require(child.input)
