@@ -110,8 +110,9 @@ public final class ChildProcess: Sendable {
                 posix_spawn_file_actions_adddup2(&actions, read, 0)
                 inputEnd = write
             }
-            var readEnds: [Int32] = []
-            for (output, target) in [(output, Int32(1)), (errors, Int32(2))] {
+            var readEnds: [Int32] = [-1, -1]
+            for (index, output) in [output, errors].enumerated() {
+                let target = Int32(index + 1)
                 switch output {
                 case .null:
                     posix_spawn_file_actions_addopen(&actions, target, "/dev/null", O_WRONLY, 0)
@@ -120,8 +121,7 @@ public final class ChildProcess: Sendable {
                     childEnds.append(write)
                     parentEnds.append(read)
                     posix_spawn_file_actions_adddup2(&actions, write, target)
-                    readEnds.append(read)
-                    continue
+                    readEnds[index] = read
                 case .file(let handle):
                     posix_spawn_file_actions_adddup2(&actions, handle.fileDescriptor, target)
                 case .inherit:
@@ -129,7 +129,6 @@ public final class ChildProcess: Sendable {
                 case .sameAsOutput:
                     posix_spawn_file_actions_adddup2(&actions, 1, target)
                 }
-                readEnds.append(-1)
             }
             ballast_spawn_addclosefrom(&actions, 3)
             if let directory { ballast_spawn_addchdir(&actions, directory) }
