@@ -36,6 +36,9 @@ let package = Package(
         .target(name: "CShims", dependencies: ["CCurl", "CMicroHTTPD"]),
         // The git commit `ballast --version` prints, set by `make dist` (see build_info.c).
         .target(name: "CBuildInfo"),
+        // glibc's GNU extensions for spawning (chdir and closefrom file actions, pipe2), which
+        // Swift's Glibc module leaves out: for BallastTesting's ChildProcess.
+        .target(name: "CSpawn"),
 
         // JSON at the bottom: the hot-path scanner (validates and picks top-level fields) and the
         // parser/value for the few places that rewrite whole documents.
@@ -103,8 +106,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Test support, never in the shipped binary: a manual clock, a response collector,
-        // throwaway certificates, loopback ports, scratch folders.
-        .target(name: "BallastTesting", dependencies: ["BallastCore", "Upstream"]),
+        // throwaway certificates, loopback ports, scratch folders, child processes (for the
+        // tests and the lab; Foundation.Process crashes, see ChildProcess).
+        .target(name: "BallastTesting", dependencies: ["BallastCore", "Upstream", "CSpawn"]),
         // The simulated Anthropic API (regions, faults, rate limits, the token issuer), the load
         // generator and the capacity lab that drives the proxy's call machine in virtual time.
         .target(name: "BallastSimulator", dependencies: [
@@ -151,7 +155,8 @@ let package = Package(
         .testTarget(name: "SimulatorTests", dependencies: ["Crypto", "CloudRegions", "JSON", "BallastCore", "BallastTesting", "BallastSimulator", "BallastConfig"]),
         .testTarget(name: "SharedTests", dependencies: ["BallastCore", "Redis", "SharedState", "BallastTesting"]),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["ParserFuzzing"]),
-        // Runs the built `ballast` binary as a subprocess (exit status, messages, signals).
+        // Runs the built `ballast` binary as a subprocess (exit status, messages, signals), and
+        // checks the ChildProcess that runs it.
         .testTarget(name: "CommandLineTests", dependencies: ["BallastTesting"]),
         .testTarget(name: "GatewayTests", dependencies: [
             "Crypto", "Telemetry", "SQLite", "HTTPServer", "Cache", "BallastCore", "Gateway", "Proxy", "RulesRuntime", "ControlPlane", "SharedState", "Redis", "BallastTesting", "BallastSimulator", "BallastConfig",

@@ -31,16 +31,10 @@ public struct TestCertificates: Sendable {
             openssl req \(key) -keyout client.key -out client.csr -subj /CN=ballast-test-client
             openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.pem -days 2
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
+        let ending = try ChildProcess("/bin/sh", ["-c", script]).wait()
+        guard ending == .exited(0) else {
             throw NSError(
-                domain: "TestCertificates", code: Int(process.terminationStatus),
+                domain: "TestCertificates", code: Int(ending.status ?? -1),
                 userInfo: [NSLocalizedDescriptionKey: "openssl could not make the test certificates"])
         }
     }

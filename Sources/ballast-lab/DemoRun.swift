@@ -116,8 +116,7 @@ struct DemoRun: Sendable {
         view.finish()
         if !ballast.process.isRunning {
             print(
-                "Ballast exited during the run (\(ballast.process.terminationReason == .uncaughtSignal ? "signal" : "status") "
-                    + "\(ballast.process.terminationStatus)); its requests failed from then on.\n")
+                "Ballast exited during the run (\(ballast.process.wait())); its requests failed from then on.\n")
         }
         timeline.append((clock.now().seconds(since: origin), await probe.status(regions: regions)))
         // Let the store writer flush the last rows before the summary reads the audit.

@@ -10,19 +10,11 @@ import Testing
 struct SimulatorStreamTests {
     /// POSTs `body` with `curl` and returns the response body.
     private func post(_ url: String, body: String) throws -> [UInt8] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = [
+        let arguments = [
             "-sS", "--max-time", "20", "-H", "content-type: application/json",
             "-H", "anthropic-version: 2023-06-01", "-H", "Expect:", "--data-binary", body, url,
         ]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Array(data)
+        return Array(try ChildProcess.run("/usr/bin/curl", arguments).output)
     }
 
     @Test("a simulator stream assembles into the simulator's own non-streaming answer, and re-streams into it")

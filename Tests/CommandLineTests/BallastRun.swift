@@ -1,3 +1,4 @@
+import BallastTesting
 import Foundation
 import Synchronization
 
@@ -30,15 +31,15 @@ struct BallastRun {
     }
 
     /// Runs `ballast arguments...`; `whileRunning` is called with the process once it started.
-    /// `input`: the process' standard input (default: empty). The waiting happens on a thread
-    /// of its own: blocked on a thread of Swift's cooperative pool (two on this machine), it
-    /// stalled every async test of the run meanwhile. `environment`: variables added to this
-    /// process' environment for the child only: `setenv` in a test raced with `Process.run()`
-    /// copying the environment on another thread and crashed a CI run (a bad pointer in memcpy).
+    /// `input`: the process' standard input (default: empty; `.pipe` keeps it open and unwritten
+    /// until the process ended). The waiting happens on a thread of its own: blocked on a
+    /// thread of Swift's cooperative pool (two on this machine), it stalled every async test of
+    /// the run meanwhile. `environment`: variables added to this process' environment for the
+    /// child only: `setenv` in a test raced with spawning on another thread and crashed a CI run.
     static func run(
-        _ arguments: [String], deadline: Double = 30, directory: String? = nil, input: Pipe? = nil,
+        _ arguments: [String], deadline: Double = 30, directory: String? = nil, input: ChildProcess.Input = .null,
         environment: [String: String] = [:],
-        whileRunning: (@Sendable (Process) throws -> Void)? = nil
+        whileRunning: (@Sendable (ChildProcess) throws -> Void)? = nil
     ) async throws -> BallastRun {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
@@ -53,60 +54,60 @@ struct BallastRun {
     }
 
     private static func runWaiting(
-        _ arguments: [String], deadline: Double, directory: String?, input: Pipe?,
+        _ arguments: [String], deadline: Double, directory: String?, input: ChildProcess.Input,
         environment: [String: String],
-        whileRunning: (@Sendable (Process) throws -> Void)?
+        whileRunning: (@Sendable (ChildProcess) throws -> Void)?
     ) throws -> BallastRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, added in added }
-        }
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        process.standardInput = input ?? FileHandle.nullDevice
-        let done = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in done.signal() }
         let started = Date()
-        try process.run()
-        // Drained as the process writes, so a full pipe never stalls it.
-        let outputText = Drain(output.fileHandleForReading)
-        let errorText = Drain(errors.fileHandleForReading)
-        try whileRunning?(process)
-        var ending: Ending
-        if done.wait(timeout: .now() + deadline) == .timedOut {
-            process.interrupt()
-            kill(process.processIdentifier, SIGKILL)
-            done.wait()
-            ending = .timedOut
-        } else {
-            ending = process.terminationReason == .uncaughtSignal ? .signalled(process.terminationStatus) : .exited(process.terminationStatus)
+        let process = try ChildProcess(
+            binary, arguments, directory: directory, environment: environment, input: input, output: .pipe, errors: .pipe)
+        // Output and errors are read as the process writes them, so a full pipe never stalls it.
+        let collected = Collected(process)
+        do {
+            try whileRunning?(process)
+        } catch {
+            process.kill()
+            _ = collected.outcome()
+            throw error
         }
-        let seconds = Date().timeIntervalSince(started)
-        return BallastRun(ending: ending, output: outputText.text(), errors: errorText.text(), seconds: seconds)
+        let timedOut = !collected.finished(within: deadline)
+        if timedOut { process.kill() }
+        let outcome = collected.outcome()
+        var ending: Ending
+        switch outcome.ending {
+        case .exited(let status): ending = .exited(status)
+        case .signalled(let signal): ending = .signalled(signal)
+        }
+        if timedOut { ending = .timedOut }
+        return BallastRun(
+            ending: ending, output: outcome.outputText, errors: outcome.errorsText, seconds: Date().timeIntervalSince(started))
     }
 }
 
-/// Reads a pipe to its end on a thread of its own.
-final class Drain: Sendable {
-    private let bytes = Mutex(Data())
-    private let finished = DispatchSemaphore(value: 0)
+/// A child process collected on a thread of its own.
+final class Collected: Sendable {
+    private let result = Mutex<ChildProcess.Outcome?>(nil)
+    private let done = DispatchSemaphore(value: 0)
 
-    init(_ handle: FileHandle) {
+    init(_ process: ChildProcess) {
         Thread.detachNewThread { [self] in
-            let all = handle.readDataToEndOfFile()
-            bytes.withLock { $0 = all }
-            finished.signal()
+            let outcome = process.collect()
+            result.withLock { $0 = outcome }
+            done.signal()
         }
     }
 
-    /// Everything written, once the writer closed the pipe (at most 10 s after it exited).
-    func text() -> String {
-        _ = finished.wait(timeout: .now() + 10)
-        return String(decoding: bytes.withLock { $0 }, as: UTF8.self)
+    /// Whether the process ended and closed its pipes within `seconds`.
+    func finished(within seconds: Double) -> Bool {
+        guard done.wait(timeout: .now() + seconds) == .success else { return false }
+        done.signal()
+        return true
+    }
+
+    /// The outcome, once the process ended.
+    func outcome() -> ChildProcess.Outcome {
+        done.wait()
+        done.signal()
+        return result.withLock { $0! }
     }
 }

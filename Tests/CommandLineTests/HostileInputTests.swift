@@ -175,16 +175,14 @@ import Testing
     /// comes) ends on SIGTERM with status 143. Before, every command but `serve` and
     /// `simulate` had SIGTERM blocked and nobody waiting for it: the process ran on.
     @Test func aBlockedCommandEndsOnSIGTERM() async throws {
-        let input = Pipe()
-        defer { try? input.fileHandleForWriting.close() }
         let signalledAt = Mutex<Date?>(nil)
-        let run = try await BallastRun.run(["fingerprint"], deadline: 20, input: input) { process in
+        let run = try await BallastRun.run(["fingerprint"], deadline: 20, input: .pipe) { process in
             // Sent once main has blocked SIGTERM (from then on it is never lost); before that
             // the default action would kill the process, which proves nothing.
             let until = Date().addingTimeInterval(10)
-            while !Self.blocksSIGTERM(process.processIdentifier), Date() < until, process.isRunning { usleep(5_000) }
+            while !Self.blocksSIGTERM(process.pid), Date() < until, process.isRunning { usleep(5_000) }
             signalledAt.withLock { $0 = Date() }
-            kill(process.processIdentifier, SIGTERM)
+            process.terminate()
         }
         #expect(run.ending == .exited(128 + SIGTERM), "\(run.ending)")
         #expect(signalledAt.withLock { $0 }.map { Date().timeIntervalSince($0) } ?? .infinity < 15)
@@ -223,7 +221,7 @@ import Testing
             let until = Date().addingTimeInterval(30)
             while !FileManager.default.fileExists(atPath: ready), Date() < until, process.isRunning { usleep(20_000) }
             signalledAt.withLock { $0 = Date() }
-            kill(process.processIdentifier, SIGTERM)
+            process.terminate()
         }
         #expect(FileManager.default.fileExists(atPath: ready), "serve never became ready: \(run.errors.suffix(500))")
         #expect(run.ending == .exited(0), "\(run.ending) \(run.errors.suffix(500))")

@@ -44,20 +44,12 @@ import HTTPServer
     }
 
     static func run(_ tool: String, _ arguments: [String], input: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        let stdin = Pipe()
-        let stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        // promtool reads all of its input before it writes: written first, then its output read.
+        let child = try ChildProcess(tool, arguments, input: .pipe, output: .pipe, errors: .sameAsOutput)
+        child.input?.write(Data(input.utf8))
+        try child.input?.close()
+        let outcome = child.collect()
+        return (outcome.ending.status ?? -1, outcome.outputText)
     }
 }
 

@@ -1,3 +1,4 @@
+import BallastTesting
 import Foundation
 import Testing
 
@@ -18,17 +19,8 @@ import Testing
         let promtool = try #require(
             Self.promtoolPath,
             "promtool is not installed; `make deps` installs Debian's prometheus package, which ships it")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: promtool)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot + "/rules/prometheus")
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let outcome = try ChildProcess.run(promtool, arguments, directory: repositoryRoot + "/rules/prometheus", errors: .sameAsOutput)
+        return (outcome.ending.status ?? -1, outcome.outputText)
     }
 
     @Test func checkRules() throws {

@@ -1,3 +1,4 @@
+import BallastTesting
 import Foundation
 
 /// What one `curl` run gave back.
@@ -30,17 +31,8 @@ enum Curl {
         arguments += extra
         arguments.append(url)
 
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-
-        var body = String(decoding: data, as: UTF8.self)
+        let outcome = try ChildProcess.run("/usr/bin/curl", arguments)
+        var body = outcome.outputText
         var written = ""
         if writeOut != nil, let marker = body.range(of: "\n@@WRITEOUT@@", options: .backwards) {
             written = String(body[marker.upperBound...])
@@ -60,7 +52,7 @@ enum Curl {
             }
         }
         return CurlResult(
-            exitCode: process.terminationStatus, status: status, headers: fields, body: body,
+            exitCode: outcome.ending.status ?? -1, status: status, headers: fields, body: body,
             writeOut: written)
     }
 

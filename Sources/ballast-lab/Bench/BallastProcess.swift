@@ -1,10 +1,11 @@
+import BallastTesting
 import CommandLineSupport
 import Foundation
 
 /// `ballast serve` as a child process, so a benchmark measures Ballast's own memory and
 /// its CPU is separate from the load generator's and the simulator's.
 final class BallastProcess: @unchecked Sendable {
-    let process: Process
+    let process: ChildProcess
     let proxyAddress: String
     let adminAddress: String
     let configPath: String
@@ -13,11 +14,10 @@ final class BallastProcess: @unchecked Sendable {
         configPath = directory.appendingPathComponent("ballast-\(UUID().uuidString.prefix(8)).yaml").path
         try configYAML.write(toFile: configPath, atomically: true, encoding: .utf8)
         let readyPath = configPath + ".ready.json"
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.ballastPath)
-        process.arguments = ["serve", "--config", configPath, "--ready-file", readyPath, "--log-level", "warning"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        try process.run()
+        // Its warnings go where the lab's own output goes.
+        process = try ChildProcess(
+            CommandLine.ballastPath, ["serve", "--config", configPath, "--ready-file", readyPath, "--log-level", "warning"],
+            environment: environment, output: .inherit, errors: .inherit)
         let deadline = Date().addingTimeInterval(20)
         while !FileManager.default.fileExists(atPath: readyPath) {
             guard process.isRunning, Date() < deadline else {
@@ -32,7 +32,7 @@ final class BallastProcess: @unchecked Sendable {
 
     /// Resident memory of the child, from /proc, in bytes.
     var residentBytes: Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+        guard let status = try? String(contentsOfFile: "/proc/\(process.pid)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
             let kib = Double(line.split(separator: " ").dropFirst().first ?? "")
         else { return 0 }
@@ -40,9 +40,8 @@ final class BallastProcess: @unchecked Sendable {
     }
 
     func stop() {
-        guard process.isRunning else { return }
         process.terminate()
-        process.waitUntilExit()
+        process.wait()
     }
 }
 

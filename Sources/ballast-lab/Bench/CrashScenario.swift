@@ -92,8 +92,8 @@ struct CrashScenario: BenchScenario {
                 try? await Task.sleep(for: .milliseconds(250))
             }
             round.completed = completed.load(ordering: .relaxed)
-            kill(ballast.process.processIdentifier, SIGKILL)
-            ballast.process.waitUntilExit()
+            ballast.process.kill()
+            ballast.process.wait()
             _ = await load
 
             round.integrity = try TelemetryStore(path: store).integrityCheck()

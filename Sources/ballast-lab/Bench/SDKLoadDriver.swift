@@ -1,3 +1,4 @@
+import BallastTesting
 import Foundation
 
 /// Runs `bench/sdk_load.py` (the official `anthropic` SDK, open loop) with the project's venv
@@ -30,14 +31,7 @@ struct SDKLoadDriver: Sendable {
         guard FileManager.default.isExecutableFile(atPath: driver.python.path) else {
             throw BenchError.processFailed("no Python venv at \(driver.python.path); run `make venv` (it installs the anthropic SDK)")
         }
-        let check = Process()
-        check.executableURL = driver.python
-        check.arguments = ["-c", "import anthropic, httpx"]
-        check.standardOutput = FileHandle.nullDevice
-        check.standardError = FileHandle.nullDevice
-        try check.run()
-        check.waitUntilExit()
-        guard check.terminationStatus == 0 else {
+        guard try ChildProcess(driver.python.path, ["-c", "import anthropic, httpx"]).wait() == .exited(0) else {
             throw BenchError.processFailed("the venv at \(driver.python.path) cannot import anthropic; run `make venv`")
         }
         return driver
@@ -54,30 +48,15 @@ struct SDKLoadDriver: Sendable {
         }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         defer { try? log.close() }
-        let process = Process()
-        process.executableURL = python
-        process.arguments = [script.path] + options.arguments + ["--output", outputPath]
-        process.currentDirectoryURL = root
-        process.environment = ProcessInfo.processInfo.environment.merging(options.environment) { $1 }
-        process.standardOutput = log
-        process.standardError = log
+        let process = try ChildProcess(
+            python.path, [script.path] + options.arguments + ["--output", outputPath], directory: root.path,
+            environment: options.environment, output: .file(log), errors: .file(log))
         let limit = options.schedule.totalSeconds + options.drain + 60
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            process.terminationHandler = { _ in continuation.resume() }
-            do {
-                try process.run()
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(throwing: error)
-                return
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + limit) {
-                if process.isRunning { process.terminate() }
-            }
-        }
-        guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: outputPath) else {
+        DispatchQueue.global().asyncAfter(deadline: .now() + limit) { process.terminate() }
+        let ending = await process.waitDetached()
+        guard ending == .exited(0), let data = FileManager.default.contents(atPath: outputPath) else {
             let tail = (try? String(contentsOfFile: logPath, encoding: .utf8)).map { String($0.suffix(2000)) } ?? ""
-            throw BenchError.processFailed("bench/sdk_load.py (\(options.label)) exited with \(process.terminationStatus): \(tail)")
+            throw BenchError.processFailed("bench/sdk_load.py (\(options.label)) exited with \(ending): \(tail)")
         }
         return try SDKLoadResult(data: data)
     }

@@ -1,9 +1,6 @@
 import BallastCore
 import BallastTesting
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Upstream
 import BallastSimulator
 
@@ -41,8 +38,6 @@ struct SharedModeScenario: BenchScenario {
 
     /// A redis-server on `port` (TLS only when `tls` is given), killed by the returned closure.
     static func startRedis(_ path: String, port: Int, tls: TestCertificates?) throws -> @Sendable () -> Void {
-        let redis = Process()
-        redis.executableURL = URL(fileURLWithPath: path)
         let listen =
             tls.map { files in
                 [
@@ -50,14 +45,11 @@ struct SharedModeScenario: BenchScenario {
                     files.serverKey, "--tls-ca-cert-file", files.authority, "--tls-auth-clients", "no",
                 ]
             } ?? ["--port", String(port)]
-        redis.arguments = listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]
-        redis.standardOutput = FileHandle.nullDevice
-        redis.standardError = FileHandle.nullDevice
-        try redis.run()
-        // SIGKILL: redis-server inherits this process's blocked signals, so it ignores SIGTERM.
+        let redis = try ChildProcess(path, listen + ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"])
+        // SIGKILL: it has nothing to save.
         return {
-            kill(redis.processIdentifier, SIGKILL)
-            redis.waitUntilExit()
+            redis.kill()
+            redis.wait()
         }
     }
 

@@ -125,7 +125,7 @@ struct SoakScenario: BenchScenario {
             let sample = Minute(
                 index: minute + 1, started: report.started, succeeded: report.succeeded, failed: report.failed,
                 p50: report.latencyMs(50), p99: report.latencyMs(99), p999: report.latencyMs(99.9),
-                rss: ballast.residentBytes, descriptors: Self.openDescriptors(ballast.process.processIdentifier),
+                rss: ballast.residentBytes, descriptors: Self.openDescriptors(ballast.process.pid),
                 storeBytes: Self.storeBytes(store))
             samples.append(sample)
             context.log(
