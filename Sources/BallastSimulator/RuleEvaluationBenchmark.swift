@@ -111,7 +111,7 @@ public enum RuleEvaluationBenchmark {
         for step in 0..<steps {
             // A microsecond later each step: the same windows, but a source that caches per
             // evaluation step (the gateway's does) must not answer from an earlier step.
-            let now = RuleTime(monotonic: Double(step), wall: wall + Double(step) * 1e-6)
+            let now = RuleTime(monotonic: MonotonicInstant(nanoseconds: 0) + .seconds(step), wall: wall + Double(step) * 1e-6)
             let start = clock.now
             let evaluation = RuleEngine.evaluate(rules, state: state, source: source, now: now)
             durations.append(milliseconds(clock.now - start))
@@ -128,7 +128,7 @@ public enum RuleEvaluationBenchmark {
         _ rules: RuleSet, source: some WindowSource, at wall: Double = 3599,
         steps: Int = 30
     ) -> (milliseconds: [Double], queries: Int) {
-        let context = EvaluationContext(source: source, now: wall, regions: rules.regions.map(\.name))
+        let context = EvaluationContext(source: source, wallTime: wall, regions: rules.regions.map(\.name))
         var queries: [WindowQuery] = []
         var seen: Set<WindowQuery> = []
         for rule in rules.rules {
@@ -144,7 +144,7 @@ public enum RuleEvaluationBenchmark {
         for step in 0..<steps {
             let start = clock.now
             let now = wall + Double(step) * 1e-6
-            for query in queries { sink &+= source.window(query, now: now).requests }
+            for query in queries { sink &+= source.window(query, wallTime: now).requests }
             durations.append(milliseconds(clock.now - start))
         }
         precondition(sink >= 0)

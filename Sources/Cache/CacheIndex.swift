@@ -61,10 +61,10 @@ struct CacheIndex: Sendable {
         return nil
     }
 
-    /// The next entry to evict: an expired one (at `now`) if any, else the least recently
+    /// The next entry to evict: an expired one (at `wall`) if any, else the least recently
     /// used other than `protected` (the answer being stored).
-    mutating func victim(now: Double, protecting protected: String?) -> String? {
-        if let key = expired(atOrBefore: now), key != protected { return key }
+    mutating func victim(wall: Double, protecting protected: String?) -> String? {
+        if let key = expired(atOrBefore: wall), key != protected { return key }
         return order.leastRecent(excluding: protected)
     }
 

@@ -67,9 +67,9 @@ struct CacheState: Sendable {
     }
 
     /// Records a use: LRU order now, last-use time on disk at the next batch.
-    mutating func markUsed(_ key: String, now: Double) {
+    mutating func markUsed(_ key: String, wall: Double) {
         index.touch(key)
-        touches[key] = now
+        touches[key] = wall
     }
 
     /// Forgets an answer in memory and schedules the deletion of its row.
@@ -82,10 +82,10 @@ struct CacheState: Sendable {
 
     /// Evicts until both bounds hold: expired answers first, then least recently used;
     /// never `protected`.
-    mutating func enforceBounds(now: Double, protecting protected: String?) {
+    mutating func enforceBounds(wall: Double, protecting protected: String?) {
         let maxEntries = max(1, options.maxEntries)
         while index.count > maxEntries || index.totalBytes > options.maxBytes {
-            guard let victim = index.victim(now: now, protecting: protected) else { break }
+            guard let victim = index.victim(wall: wall, protecting: protected) else { break }
             remove(victim)
             stats.evictions += 1
         }
@@ -93,9 +93,9 @@ struct CacheState: Sendable {
 
     /// Removes up to `limit` answers that expired longer than `staleRetention` ago: they
     /// would never be served again, not even stale.
-    mutating func purgeExpired(now: Double, limit: Int) {
+    mutating func purgeExpired(wall: Double, limit: Int) {
         var removed = 0
-        while removed < limit, let key = index.expired(atOrBefore: now - options.staleRetention) {
+        while removed < limit, let key = index.expired(atOrBefore: wall - options.staleRetention) {
             remove(key)
             stats.expirations += 1
             removed += 1

@@ -20,8 +20,8 @@ public struct CachedAnswer: Sendable, Equatable {
     }
 
     /// True before the TTL ran out.
-    public func isFresh(at now: Double) -> Bool { now < expiresAt }
+    public func isFresh(at wall: Double) -> Bool { wall < expiresAt }
 
     /// Whole seconds since the answer was stored, for an `age` response header.
-    public func age(at now: Double) -> Int { max(0, Int((now - storedAt).rounded(.down))) }
+    public func age(at wall: Double) -> Int { max(0, Int((wall - storedAt).rounded(.down))) }
 }

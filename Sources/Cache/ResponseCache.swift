@@ -22,12 +22,12 @@ import SQLite
 /// Call sequence for the gateway, per request (see `docs/cache.md`):
 /// 1. `CachePolicy.decide(…)` → `.cache(ttl)` or `.bypass`;
 /// 2. `CacheKey(credential:path:body:headers:)`;
-/// 3. `lookup(key, now: clock.wallTime())` → a hit is the answer (re-streamed with
+/// 3. `lookup(key, wall: clock.wallTime())` → a hit is the answer (re-streamed with
 ///    `StreamSynthesizer` when the request wants a stream);
 /// 4. on a miss, coalesce on `key` with `SingleFlight`; the leader forwards upstream, and on
-///    a complete 200 calls `store(key, body:, ttl:, now:)` (a streamed answer is first
+///    a complete 200 calls `store(key, body:, ttl:, wall:)` (a streamed answer is first
 ///    assembled into a Message with `MessageAssembler`);
-/// 5. degraded (level 4): `lookup(key, now:, allowStale: true)`.
+/// 5. degraded (level 4): `lookup(key, wall:, allowStale: true)`.
 ///
 /// One `ResponseCache` per database file. Thread-safe.
 public final class ResponseCache: Sendable {
@@ -53,7 +53,7 @@ public final class ResponseCache: Sendable {
         try CacheSchema.create(database)
         var state = CacheState(options: options)
         try Self.loadIndex(database, into: &state)
-        state.enforceBounds(now: -Double.infinity, protecting: nil)
+        state.enforceBounds(wall: -Double.infinity, protecting: nil)
         // Everything that can throw happens before the last stored property is set: a throw
         // after that would run `deinit`, whose `close` waits for a thread never started.
         let shared = CacheShared(options: options, state: state)
@@ -95,12 +95,12 @@ public final class ResponseCache: Sendable {
     // MARK: Lookup and store
 
     /// The answer stored under `key`, when it belongs to the same credential and is fresh at
-    /// `now` (or, with `allowStale`, expired less than `staleRetention` ago).
+    /// `wall` (or, with `allowStale`, expired less than `staleRetention` ago).
     /// - Parameters:
-    ///   - now: wall-clock seconds since the Unix epoch (`clock.wallTime()`); wall time,
+    ///   - wall: wall-clock seconds since the Unix epoch (`clock.wallTime()`); wall time,
     ///     because expiry must survive a restart.
     ///   - allowStale: true only when degraded: an expired answer beats no answer.
-    public func lookup(_ key: CacheKey, now: Double, allowStale: Bool = false) -> CachedAnswer? {
+    public func lookup(_ key: CacheKey, wall: Double, allowStale: Bool = false) -> CachedAnswer? {
         enum Step {
             case done(CachedAnswer?)
             case readRow(storedAt: Double, fresh: Bool)
@@ -116,13 +116,13 @@ public final class ResponseCache: Sendable {
                 state.stats.fingerprintMismatches += 1
                 return .done(nil)
             }
-            if now >= entry.expiresAt + staleRetention {
+            if wall >= entry.expiresAt + staleRetention {
                 state.remove(key.hex)
                 state.stats.expirations += 1
                 state.stats.misses += 1
                 return .done(nil)
             }
-            let fresh = now < entry.expiresAt
+            let fresh = wall < entry.expiresAt
             guard fresh || allowStale else {
                 state.stats.misses += 1
                 return .done(nil)
@@ -133,7 +133,7 @@ public final class ResponseCache: Sendable {
                 answer = unwritten
             }
             guard let answer else { return .readRow(storedAt: entry.storedAt, fresh: fresh) }
-            state.markUsed(key.hex, now: now)
+            state.markUsed(key.hex, wall: wall)
             if fresh { state.stats.hits += 1 } else { state.stats.staleHits += 1 }
             return .done(answer)
         }
@@ -170,15 +170,16 @@ public final class ResponseCache: Sendable {
                 return nil
             }
             state.front.put(key.hex, found.answer)
-            state.markUsed(key.hex, now: now)
+            state.markUsed(key.hex, wall: wall)
             state.stats.diskReads += 1
             if fresh { state.stats.hits += 1 } else { state.stats.staleHits += 1 }
             return found.answer
         }
     }
 
-    /// Keeps a complete 200 answer for `ttl` seconds from `now`. Returns false when it was
-    /// not kept (empty, over `maxEntryBytes`, or a TTL that is not positive).
+    /// Keeps a complete 200 answer for `ttl` seconds from `wall` (wall-clock seconds since the
+    /// Unix epoch, as for `lookup`). Returns false when it was not kept (empty, over
+    /// `maxEntryBytes`, or a TTL that is not positive).
     ///
     /// Never blocks on SQLite: the row is written by the writer thread. For `/v1/messages`,
     /// `body` must be a complete non-streaming Message JSON (assemble streamed answers with
@@ -186,10 +187,10 @@ public final class ResponseCache: Sendable {
     @discardableResult
     public func store(
         _ key: CacheKey, body: [UInt8], contentType: String = "application/json", ttl: Double,
-        now: Double
+        wall: Double
     ) -> Bool {
         guard ttl > 0, ttl.isFinite, !body.isEmpty else { return false }
-        let answer = CachedAnswer(body: body, contentType: contentType, storedAt: now, expiresAt: now + ttl)
+        let answer = CachedAnswer(body: body, contentType: contentType, storedAt: wall, expiresAt: wall + ttl)
         let limit = min(options.maxEntryBytes, options.maxBytes)
         let batchSize = max(1, options.batchSize)
         let outcome = shared.state.withLock { state -> (stored: Bool, wake: Bool) in
@@ -199,8 +200,8 @@ public final class ResponseCache: Sendable {
             }
             state.insert(key.hex, fingerprint: key.fingerprint, answer: answer)
             state.stats.stores += 1
-            state.purgeExpired(now: now, limit: 8)
-            state.enforceBounds(now: now, protecting: key.hex)
+            state.purgeExpired(wall: wall, limit: 8)
+            state.enforceBounds(wall: wall, protecting: key.hex)
             return (true, state.pending.count >= batchSize)
         }
         if outcome.wake { shared.wake.signal() }

@@ -16,7 +16,7 @@ extension ControlAPI {
         func side(_ side: CanarySide) -> CanaryStatus.Side {
             CanaryStatus.Side(model: side.model, anthropicVersion: side.anthropicVersion)
         }
-        let sides = context.migrations.sideFigures(state.config.name, now: wall).map { side, figures in
+        let sides = context.migrations.sideFigures(state.config.name, wall: wall).map { side, figures in
             (
                 side.rawValue,
                 CanaryStatus.Figures(attempts: figures.attempts, errorRatio: Self.figure(figures.errorRatio), p99Seconds: Self.figure(figures.p99Seconds))

@@ -100,7 +100,7 @@ extension ControlAPI {
         return CircuitDocument(
             id: target.description, region: target.region, model: target.model, state: view.circuitState(target).rawValue,
             rulesState: view.engine.circuitState(target).rawValue, trips: breaker?.trips ?? 0,
-            retryAfterSeconds: Self.figure(breaker?.retryAfter(at: view.monotonic)), probePermits: breaker?.probePermits ?? 0,
+            retryAfterSeconds: Self.figure(breaker?.retryAfter(at: view.monotonic).seconds), probePermits: breaker?.probePermits ?? 0,
             trippedBy: breaker?.owner?.description,
             override: view.overrides.circuits[target.description].map { overrideDocument($0) })
     }
@@ -143,7 +143,7 @@ extension ControlAPI {
                     instances: instances.map { labels, alert in
                         RulesDocument.Alert(
                             labels: labels.description, phase: alert.phase.rawValue,
-                            activeForSeconds: Self.figure(view.monotonic - alert.activeSince))
+                            activeForSeconds: Self.figure((view.monotonic - alert.activeSince).seconds))
                     },
                     lastValues: view.engine.lastValues[rule.key], source: "\(rule.location)")
             }

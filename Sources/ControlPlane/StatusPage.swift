@@ -161,7 +161,7 @@ struct StatusPage: Sendable {
         let steps = Int(Self.chartSpan / Self.chartStep)
         return (0..<steps).reversed().map { back in
             let end = wall - Double(back) * Self.chartStep
-            guard let stats = try? context.windows.stats(last: Self.chartStep, filter: TelemetryFilter(region: region), at: end),
+            guard let stats = try? context.windows.stats(last: Self.chartStep, filter: TelemetryFilter(region: region), wallTime: end),
                 stats.requests > 0
             else { return nil }
             return stats

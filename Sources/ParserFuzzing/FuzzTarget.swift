@@ -57,7 +57,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     private static func ruleExpression(_ data: UnsafeRawBufferPointer) {
         let text = String(decoding: data, as: UTF8.self)
         if case .success(let compiled) = CompiledExpression.compile(text, regions: ["us", "eu"]) {
-            _ = compiled.evaluate(source: SampleWindowSource(), now: 1_000_000, regions: ["us", "eu"])
+            _ = compiled.evaluate(source: SampleWindowSource(), wallTime: 1_000_000, regions: ["us", "eu"])
         }
     }
 

@@ -109,7 +109,7 @@ package final class ProxyHandler: HTTPHandler {
                             credential: credentialIdentity(request.headers), path: request.path,
                             body: body, headers: upstreamHeaders)
                     else { return nil }
-                    return cache.store.lookup(key, now: context.clock.wallTime(), allowStale: true)?.body
+                    return cache.store.lookup(key, wall: context.clock.wallTime(), allowStale: true)?.body
                 }
                 switch outcome {
                 case .answer(let response):
@@ -138,7 +138,7 @@ package final class ProxyHandler: HTTPHandler {
                 credential: credentialIdentity(request.headers), path: request.path,
                 body: body, headers: upstreamHeaders)
         {
-            if let hit = cache.store.lookup(key, now: context.clock.wallTime()) {
+            if let hit = cache.store.lookup(key, wall: context.clock.wallTime()) {
                 cache.counters.hits.add(1, ordering: .relaxed)
                 let response = CachedAnswerResponse.make(body: hit.body, wantsStream: wantsStream, source: "hit")
                 ticket?.settle(inputTokens: 0, outputTokens: 0)

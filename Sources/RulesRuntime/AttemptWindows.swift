@@ -84,12 +84,16 @@ package final class AttemptWindows: Sendable {
         }
     }
 
-    /// The attempts to `regions` and `models` (nil = any) that ended in `(now - length, now]`.
-    package func window(regions: [String]?, models: [String]?, length: Double, failing: OutcomeClassSet, now: Double) -> WindowResult {
+    /// The attempts to `regions` and `models` (nil = any) that ended in
+    /// `(wallTime - length, wallTime]`: wall-clock seconds since the Unix epoch, the time an
+    /// `AttemptRecord` carries (`length` in seconds).
+    package func window(
+        regions: [String]?, models: [String]?, length: Double, failing: OutcomeClassSet, wallTime: Double
+    ) -> WindowResult {
         // Whole seconds, the partial first one included: a short window (a circuit's probes
         // "since" a moment) must still see attempts in the second that moment falls in.
-        let last = Int(now.rounded(.down))
-        let first = Int((now - length).rounded(.down))
+        let last = Int(wallTime.rounded(.down))
+        let first = Int((wallTime - length).rounded(.down))
         var result = WindowResult()
         var streak = 0
         series.withLock { all in

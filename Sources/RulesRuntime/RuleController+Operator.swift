@@ -202,7 +202,7 @@ extension RuleController {
     package func restore(region: String, _ request: OperatorRequest) throws(OperatorCommandError) -> [String] {
         try requireRegion(region)
         var heldBy: [String] = []
-        let monotonic = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let monotonic = clock.now()
         try commit(target: "region=\(region)", action: "restore", request) { (s: inout State) throws(OperatorCommandError) in
             s.overrides.clearRegion(region)
             if let held = s.overrides.heldOpen(region: region, model: nil), held.target.model == nil {
@@ -227,7 +227,7 @@ extension RuleController {
 
     package func circuit(_ target: CircuitTarget, _ command: CircuitCommand, _ request: OperatorRequest) throws(OperatorCommandError) {
         if let region = target.region { try requireRegion(region) }
-        let monotonic = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let monotonic = clock.now()
         try commit(target: target.description, action: command.rawValue, request) { (s: inout State) throws(OperatorCommandError) in
             switch command {
             case .open:
@@ -310,7 +310,7 @@ extension RuleController {
     }
 
     package func view() -> RulesView {
-        let monotonic = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let monotonic = clock.now()
         let wall = clock.wallTime()
         let weights = router.currentWeights
         return state.withLock { s in

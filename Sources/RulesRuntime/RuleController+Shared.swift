@@ -41,7 +41,7 @@ extension RuleController {
     /// `target`'s circuit as the engine holds it now, as a decision to publish (nil while it is
     /// half-open: every instance goes half-open by its own clock).
     func circuitDecision(_ target: CircuitTarget, reason: String) -> SharedCircuitDecision? {
-        let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let now = clock.now()
         let wall = clock.wallTime()
         return state.withLock { s in
             let breaker = s.engine.circuits[target]
@@ -52,8 +52,10 @@ extension RuleController {
             switch breaker?.phase ?? .closed {
             case .closed: break
             case .open(let until):
+                // Instances share no monotonic clock, so a decision carries the wall time the
+                // circuit goes half-open: this instance's remaining open time, from its wall now.
                 decision.phase = .open
-                decision.until = wall + (until - now)
+                decision.until = wall + (until - now).seconds
             case .halfOpen: return nil
             }
             return decision
@@ -75,21 +77,23 @@ extension RuleController {
     @discardableResult
     package func adopt(_ decision: SharedCircuitDecision) -> Bool {
         guard let target = CircuitTarget(parsing: decision.target) else { return false }
-        let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let now = clock.now()
         let wall = clock.wallTime()
         let transition = state.withLock { s -> CircuitTransition? in
             let transition: CircuitTransition?
             switch decision.phase {
             case .open:
+                // The other way: the wall time it carries becomes a span left from now, and so
+                // an instant on this instance's own monotonic clock.
                 guard let until = decision.until, until > wall else { return nil }
                 let owner = decision.group.flatMap { group in decision.rule.map { RuleKey(group: group, rule: $0) } }
                 let rule = owner.flatMap { s.ruleSet.rule($0) }
                 var action: CircuitAction?
                 if case .circuit(let circuit) = rule?.action { action = circuit }
                 transition = s.engine.adoptOpenCircuit(
-                    target, until: now + (until - wall), trips: decision.trips, policy: action?.policy ?? CircuitPolicy(),
+                    target, until: now + .seconds(until - wall), trips: decision.trips, policy: action?.policy ?? CircuitPolicy(),
                     mode: action?.mode ?? CircuitMode(rawValue: decision.mode) ?? .reroute,
-                    settle: rule?.expression.longestWindow ?? 0, owner: owner, ruleSet: s.ruleSet, at: now)
+                    settle: .seconds(rule?.expression.longestWindow ?? 0), owner: owner, ruleSet: s.ruleSet, at: now)
             case .closed:
                 transition = s.engine.adoptClosedCircuit(target, at: now)
             }

@@ -7,7 +7,7 @@ extension RuleController {
     /// hold included), `half_open` (an attempt sent there now is a probe) or `closed`. Takes no
     /// probe permit.
     package func circuitStateName(region: String, model: String?) -> String {
-        let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let now = clock.now()
         return state.withLock { s in
             if !s.overrides.circuits.isEmpty, s.overrides.heldOpen(region: region, model: model) != nil { return "open" }
             switch s.engine.circuitStatus(region: region, model: model, at: now) {

@@ -20,6 +20,7 @@ public final class RuleController: Sendable {
         var engine = RuleEngineState()
         var fingerprint: String
         var lastError: String?
+        /// Wall-clock seconds since the Unix epoch.
         var lastReloadAt: Double?
         var overrides = OperatorOverrides()
         /// The most cautious of the other live instances' own decisions (shared mode).
@@ -268,7 +269,7 @@ public final class RuleController: Sendable {
     }
 
     package func admit(region: String, model: String?) -> Admission {
-        let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let now = clock.now()
         let wall = clock.wallTime()
         return state.withLock { s -> Admission in
             if !s.overrides.circuits.isEmpty, let held = s.overrides.heldOpen(region: region, model: model) {
@@ -293,7 +294,7 @@ public final class RuleController: Sendable {
     /// True when a request to `region` for `model` would be refused by an open circuit (an
     /// operator's hold included); unlike `admit`, takes no probe permit.
     package func isOpen(region: String, model: String?) -> Bool {
-        let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let now = clock.now()
         return state.withLock { s in
             if !s.overrides.circuits.isEmpty, s.overrides.heldOpen(region: region, model: model) != nil { return true }
             return s.engine.isOpen(region: region, model: model, at: now)
@@ -304,7 +305,7 @@ public final class RuleController: Sendable {
     /// a region usually has weight 0 (its traffic was shifted away when the circuit opened),
     /// so the router would never pick it; the request path sends it probes on purpose.
     package func probeRegion(model: String?, among regions: [String]) -> String? {
-        let now = clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
+        let now = clock.now()
         return state.withLock { $0.engine.probeRegion(model: model, among: regions, at: now) }
     }
 

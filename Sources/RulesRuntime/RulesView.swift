@@ -1,3 +1,4 @@
+package import BallastCore
 package import Rules
 
 /// A consistent copy of the rule controller's state at one moment, for the control API and
@@ -10,9 +11,11 @@ package struct RulesView: Sendable {
     package var peers: InstanceDecisions
     package var weights: [String: Int]
     package var lastReloadError: String?
+    /// Wall-clock seconds since the Unix epoch.
     package var lastReloadAt: Double?
-    /// Monotonic seconds (circuit and route times are on this clock).
-    package var monotonic: Double
+    /// The monotonic now the view was taken at (circuit and route times are on this clock).
+    package var monotonic: MonotonicInstant
+    /// Wall-clock seconds since the Unix epoch, for the overrides' expiry.
     var wall: Double
 
     package var degradationLevel: Int { overrides.degradationLevel(rules: rulesLevel) }

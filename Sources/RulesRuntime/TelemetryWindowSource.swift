@@ -48,16 +48,16 @@ public final class TelemetryWindowSource: WindowSource {
     /// Attempt-level queries (region-scoped ones by default, or `level="attempt"`) count the
     /// attempts sent upstream, from the recent ones kept in memory; request-level ones count
     /// client requests, from the telemetry windows.
-    public func window(_ query: WindowQuery, now: Double) -> WindowResult {
+    public func window(_ query: WindowQuery, wallTime: Double) -> WindowResult {
         if let canary = query.canary {
             return canaries.window(
                 canary, regions: query.regions, models: query.models, length: query.window,
-                failing: query.failureClasses, now: now)
+                failing: query.failureClasses, wallTime: wallTime)
         }
         if query.level == .attempt {
             return attempts.window(
                 regions: query.regions, models: query.models, length: query.window,
-                failing: query.failureClasses, now: now)
+                failing: query.failureClasses, wallTime: wallTime)
         }
         let regionFilters: [String?] = query.regions.map { $0.map(Optional.some) } ?? [nil]
         let modelFilters: [String?] = query.models.map { $0.map(Optional.some) } ?? [nil]
@@ -66,7 +66,7 @@ public final class TelemetryWindowSource: WindowSource {
         for region in regionFilters {
             for model in modelFilters {
                 let filter = TelemetryFilter(region: region, model: model)
-                guard let stats = try? windows.stats(last: query.window, filter: filter, at: now) else { continue }
+                guard let stats = try? windows.stats(last: query.window, filter: filter, wallTime: wallTime) else { continue }
                 var part = WindowResult(
                     outcomes: stats.counts.outcomes, status429: stats.counts.status429,
                     latency: stats.counts.latency.counts, ttfb: stats.counts.ttfb.counts)

@@ -1,5 +1,7 @@
+public import BallastCore
+
 /// Decides when a loss of records is logged: at most one line per kind of loss every
-/// `interval` seconds, carrying how many were lost since the previous line. A policy value:
+/// `interval`, carrying how many were lost since the previous line. A policy value:
 /// it is given the running totals and the time and returns the lines due.
 ///
 /// A full disk at 200 req/s loses 200 records a second; a line each would bury every other
@@ -28,20 +30,20 @@ public struct DropLogThrottle: Sendable, Equatable {
         public var total: Int
     }
 
-    public static let defaultInterval = 10.0
+    public static let defaultInterval: Duration = .seconds(10)
 
-    public var interval: Double
+    public var interval: Duration
     private var reported: [Key: Int] = [:]
-    private var lastLineAt: [Key: Double] = [:]
+    private var lastLineAt: [Key: MonotonicInstant] = [:]
 
-    public init(interval: Double = DropLogThrottle.defaultInterval) {
-        precondition(interval > 0, "the log interval must be positive")
+    public init(interval: Duration = DropLogThrottle.defaultInterval) {
+        precondition(interval > .zero, "the log interval must be positive")
         self.interval = interval
     }
 
-    /// The lines due at `now` (monotonic seconds) for the running `totals`; with `force`
-    /// (at close), every loss not yet reported, whatever the interval.
-    public mutating func due(totals: [Key: Int], now: Double, force: Bool = false) -> [Line] {
+    /// The lines due at `now` for the running `totals`; with `force` (at close), every loss
+    /// not yet reported, whatever the interval.
+    public mutating func due(totals: [Key: Int], now: MonotonicInstant, force: Bool = false) -> [Line] {
         var lines: [Line] = []
         for (key, total) in totals.sorted(by: { $0.key < $1.key }) {
             let before = reported[key, default: 0]

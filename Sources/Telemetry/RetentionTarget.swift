@@ -28,8 +28,8 @@ struct RetentionTarget {
     }
 
     /// The value bound to `?1` at wall time `now`.
-    func threshold(now: Double) -> Double {
-        let cutoff = now - age
+    func threshold(wall: Double) -> Double {
+        let cutoff = wall - age
         guard let bucketWidth else { return cutoff }
         // The last bucket start whose whole bucket ends at or before the cutoff.
         return cutoff.rounded(.down) - Double(bucketWidth)

@@ -7,13 +7,13 @@ public final class StoreHealth: Sendable {
     private let clock: any TimeSource
     private let state: Mutex<StoreHealthState>
 
-    public init(clock: any TimeSource, window: Double = StoreHealthState.defaultWindow) {
+    public init(clock: any TimeSource, window: Duration = StoreHealthState.defaultWindow) {
         self.clock = clock
         state = Mutex(StoreHealthState(window: window))
     }
 
     public func succeeded() {
-        let now = seconds
+        let now = clock.now()
         state.withLock { $0.succeeded(at: now) }
     }
 
@@ -22,15 +22,13 @@ public final class StoreHealth: Sendable {
     }
 
     public func failed(_ reason: StoreFailureReason, message: String) {
-        let now = seconds
+        let now = clock.now()
         let wall = clock.wallTime()
         state.withLock { $0.failed(reason, message: message, at: now, wall: wall) }
     }
 
     public var report: StoreHealthReport {
-        let now = seconds
+        let now = clock.now()
         return state.withLock { $0.report(at: now) }
     }
-
-    private var seconds: Double { clock.now().seconds(since: MonotonicInstant(nanoseconds: 0)) }
 }

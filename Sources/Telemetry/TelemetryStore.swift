@@ -62,7 +62,7 @@ public final class TelemetryStore: Sendable {
             try database.execute("PRAGMA auto_vacuum = INCREMENTAL")
         }
         isWAL = try Self.configure(database, wantWAL: path != ":memory:")
-        appliedMigrations = try Self.migrate(database, migrations: migrations, now: clock.wallTime())
+        appliedMigrations = try Self.migrate(database, migrations: migrations, wall: clock.wallTime())
         connection = Mutex(database)
     }
 
@@ -97,7 +97,7 @@ public final class TelemetryStore: Sendable {
     /// Applies, in order, the migrations whose names are not in `schema_migrations`, each in
     /// its own transaction. Re-reads the table inside each transaction, so two processes
     /// opening a new file at once apply every step exactly once.
-    static func migrate(_ database: SQLiteDatabase, migrations: [TelemetryMigration], now: Double) throws -> [String] {
+    static func migrate(_ database: SQLiteDatabase, migrations: [TelemetryMigration], wall: Double) throws -> [String] {
         try database.execute(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -116,7 +116,7 @@ public final class TelemetryStore: Sendable {
                 try database.execute(migration.sql)
                 let record = try database.prepare("INSERT INTO schema_migrations(name, applied_at) VALUES (?1, ?2)")
                 try record.bind(migration.name, at: 1)
-                try record.bind(now, at: 2)
+                try record.bind(wall, at: 2)
                 try record.execute()
                 return true
             }
@@ -221,21 +221,21 @@ public final class TelemetryStore: Sendable {
     /// Stores a JSON document under `key`, replacing what was there. Invalid JSON is refused
     /// by the table's CHECK constraint (an `SQLiteError` with `SQLITE_CONSTRAINT`).
     public func setState(_ json: String, forKey key: String) throws {
-        let now = clock.wallTime()
+        let wall = clock.wallTime()
         try reporting {
             try connection.withLock { database in
                 try prepareForWrite(database)
-                try Self.put(json, forKey: key, now: now, in: database)
+                try Self.put(json, forKey: key, wall: wall, in: database)
             }
         }
     }
 
     public func removeState(forKey key: String) throws {
-        let now = clock.wallTime()
+        let wall = clock.wallTime()
         try reporting {
             try connection.withLock { database in
                 try prepareForWrite(database)
-                try Self.put(nil, forKey: key, now: now, in: database)
+                try Self.put(nil, forKey: key, wall: wall, in: database)
             }
         }
     }
@@ -246,21 +246,21 @@ public final class TelemetryStore: Sendable {
     /// the audit trail shows. Throws the SQLite error (`SQLITE_FULL`, `SQLITE_BUSY` after the
     /// busy timeout, ...) when the transaction did not commit.
     public func commitState(_ json: String?, forKey key: String, audit: AuditEvent) throws {
-        let now = clock.wallTime()
+        let wall = clock.wallTime()
         try reporting {
             try connection.withLock { database in
                 try prepareForWrite(database)
-                try Self.insert(audit, andPut: json, forKey: key, now: now, in: database)
+                try Self.insert(audit, andPut: json, forKey: key, wall: wall, in: database)
             }
         }
     }
 
     private static func insert(
-        _ audit: AuditEvent, andPut json: String?, forKey key: String, now: Double,
+        _ audit: AuditEvent, andPut json: String?, forKey key: String, wall: Double,
         in database: SQLiteDatabase
     ) throws {
         try database.transaction {
-            try Self.put(json, forKey: key, now: now, in: database)
+            try Self.put(json, forKey: key, wall: wall, in: database)
             let statement = try database.prepare(
                 """
                 INSERT INTO audit(time, kind, target, action, reason, actor) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -275,7 +275,7 @@ public final class TelemetryStore: Sendable {
         }
     }
 
-    private static func put(_ json: String?, forKey key: String, now: Double, in database: SQLiteDatabase) throws {
+    private static func put(_ json: String?, forKey key: String, wall: Double, in database: SQLiteDatabase) throws {
         guard let json else {
             let statement = try database.prepare("DELETE FROM state WHERE key = ?1")
             try statement.bind(key, at: 1)
@@ -289,7 +289,7 @@ public final class TelemetryStore: Sendable {
             """)
         try statement.bind(key, at: 1)
         try statement.bind(json, at: 2)
-        try statement.bind(now, at: 3)
+        try statement.bind(wall, at: 3)
         try statement.execute()
     }
 

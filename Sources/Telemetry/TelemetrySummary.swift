@@ -36,7 +36,7 @@ public struct TelemetrySummary: Sendable {
         try distinct.query { row in pairs.append((row.string(at: 0) ?? "", row.string(at: 1) ?? "")) }
         var rows: [Row] = []
         for (region, model) in pairs {
-            let stats = try windows.stats(last: length, filter: TelemetryFilter(region: region, model: model), at: now)
+            let stats = try windows.stats(last: length, filter: TelemetryFilter(region: region, model: model), wallTime: now)
             guard stats.requests > 0 else { continue }
             rows.append(
                 Row(

@@ -45,16 +45,17 @@ public final class TelemetryWindows: Sendable {
 
     /// The window `[now - length, now]` for `filter`, now being the clock's wall time.
     public func stats(last length: Double, filter: TelemetryFilter = .all) throws -> WindowStats {
-        try stats(last: length, filter: filter, at: clock.wallTime())
+        try stats(last: length, filter: filter, wallTime: clock.wallTime())
     }
 
-    /// The window of `length` seconds ending at wall time `now`: the `ceil(length)` one-second
-    /// buckets up to and including the one holding `now`.
-    public func stats(last length: Double, filter: TelemetryFilter = .all, at now: Double) throws -> WindowStats {
-        guard length >= 1, length <= longestWindow, now.isFinite else {
+    /// The window of `length` seconds ending at `wallTime` (seconds since the Unix epoch, as
+    /// the records and rollups are stamped): the `ceil(length)` one-second buckets up to and
+    /// including the one holding `wallTime`.
+    public func stats(last length: Double, filter: TelemetryFilter = .all, wallTime: Double) throws -> WindowStats {
+        guard length >= 1, length <= longestWindow, wallTime.isFinite else {
             throw TelemetryStoreError.invalidWindow(length)
         }
-        let last = Int(now.rounded(.down))
+        let last = Int(wallTime.rounded(.down))
         var first = last - Int(length.rounded(.up)) + 1
         if length > rawRetention { first = Self.minuteStart(first) }
 

@@ -134,8 +134,7 @@ final class WriterWorker: @unchecked Sendable {
     /// Hands the losses due a log line to `report` (rate-limited by `throttle`); at close,
     /// every loss not yet reported.
     private func reportLosses(final: Bool = false) {
-        let now = shared.clock.now().seconds(since: MonotonicInstant(nanoseconds: 0))
-        let lines = throttle.due(totals: shared.lossTotals, now: now, force: final)
+        let lines = throttle.due(totals: shared.lossTotals, now: shared.clock.now(), force: final)
         guard !lines.isEmpty else { return }
         let lastError = shared.lastError.withLock { $0 }
         for line in lines { report(line, lastError) }
@@ -270,16 +269,16 @@ final class WriterWorker: @unchecked Sendable {
     /// One round of retention (at most one small delete per table) and, after deletes, one
     /// vacuum step. Runs when due, when behind, or when asked (`force`).
     private func maintain(force: Bool) {
-        let now = shared.clock.wallTime()
-        let due = now - lastRetentionCheck >= shared.options.retentionCheckInterval
+        let wall = shared.clock.wallTime()
+        let due = wall - lastRetentionCheck >= shared.options.retentionCheckInterval
         guard force || due || retentionBacklog || vacuumBacklog else { return }
-        lastRetentionCheck = now
+        lastRetentionCheck = wall
         var deletedAny = false
         var more = false
         let limit = max(shared.options.retentionBatchSize, 1)
         for target in retention {
             do {
-                let threshold = target.threshold(now: now)
+                let threshold = target.threshold(wall: wall)
                 try target.probe.bind(threshold, at: 1)
                 var exists = false
                 try target.probe.query { row in exists = row.int(at: 0) != 0 }

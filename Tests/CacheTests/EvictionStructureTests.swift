@@ -55,11 +55,11 @@ struct EvictionStructureTests {
         index.insert("c", entry(200))
         index.insert("b", entry(300, bytes: 20))  // stored again: its old expiry is out of date
         #expect(index.totalBytes == 40)
-        #expect(index.victim(now: 60, protecting: nil) == "a")  // b no longer expires at 50; a is the LRU
-        #expect(index.victim(now: 150, protecting: nil) == "a")  // a expired
+        #expect(index.victim(wall: 60, protecting: nil) == "a")  // b no longer expires at 50; a is the LRU
+        #expect(index.victim(wall: 150, protecting: nil) == "a")  // a expired
         index.touch("a")
-        #expect(index.victim(now: 60, protecting: nil) == "c")
-        #expect(index.victim(now: 60, protecting: "c") == "b")
+        #expect(index.victim(wall: 60, protecting: nil) == "c")
+        #expect(index.victim(wall: 60, protecting: "c") == "b")
         index.remove("c")
         #expect(index.expired(atOrBefore: 250) == "a")
         #expect(index.leastRecentFirst == ["b", "a"])

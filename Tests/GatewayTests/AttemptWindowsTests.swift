@@ -22,7 +22,7 @@ import Testing
     }
 
     private static func primaryRun(_ windows: AttemptWindows, now: Double) -> WindowResult {
-        windows.window(regions: ["primary"], models: nil, length: 2, failing: .defaultFailures, now: now)
+        windows.window(regions: ["primary"], models: nil, length: 2, failing: .defaultFailures, wallTime: now)
     }
 
     /// Ten requests at once during a 40% wave (seen in a full test run, with 14 of them): the
@@ -76,7 +76,7 @@ import Testing
                     errorType: "first_byte_overdue", latency: 2 + 0.01 * Double(i)))
         }
         let local = OutcomeClassSet([.local])
-        let overdue = windows.window(regions: ["primary"], models: nil, length: 10, failing: local, now: 102.5)
+        let overdue = windows.window(regions: ["primary"], models: nil, length: 10, failing: local, wallTime: 102.5)
         #expect(overdue.requests == 3 && overdue.consecutiveFailures == 3)
         // The same attempts end later: one answered after all, two cancelled by their copies.
         var answered = Self.attempt("primary", status: 200, at: 100, latency: 4)
@@ -89,7 +89,7 @@ import Testing
             cancelled.countedEarly = true
             windows.record(cancelled)
         }
-        let later = windows.window(regions: ["primary"], models: nil, length: 10, failing: local, now: 104.5)
+        let later = windows.window(regions: ["primary"], models: nil, length: 10, failing: local, wallTime: 104.5)
         #expect(later.requests == 3 && later.consecutiveFailures == 3)
     }
 
@@ -111,7 +111,7 @@ import Testing
                     time: 201 + 0.1 * Double(i), region: "primary", model: Self.model, index: 1, status: 0, outcome: .local,
                     errorType: "connect_failed", latency: 0.001))
         }
-        let run = windows.window(regions: ["primary"], models: nil, length: 10, failing: local, now: 202)
+        let run = windows.window(regions: ["primary"], models: nil, length: 10, failing: local, wallTime: 202)
         #expect(run.consecutiveFailures == 10)
     }
 
@@ -123,7 +123,7 @@ import Testing
         for i in 0..<5 {
             windows.record(Self.attempt("primary", status: 503, at: 100 + 0.1 * Double(i), latency: 0.01))
         }
-        #expect(windows.window(regions: ["primary"], models: nil, length: 10, failing: .defaultFailures, now: 101).consecutiveFailures == 5)
-        #expect(windows.window(regions: ["primary"], models: nil, length: 10, failing: .defaultFailures, now: 160).consecutiveFailures == 0)
+        #expect(windows.window(regions: ["primary"], models: nil, length: 10, failing: .defaultFailures, wallTime: 101).consecutiveFailures == 5)
+        #expect(windows.window(regions: ["primary"], models: nil, length: 10, failing: .defaultFailures, wallTime: 160).consecutiveFailures == 0)
     }
 }

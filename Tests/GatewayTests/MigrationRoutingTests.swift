@@ -16,7 +16,7 @@ import Rules
         steps: [0.05, 0.25, 1], minStepTime: 60)
 
     @Test func theScheduleAdvancesStepByStepOnlyWhenDueAndUnheld() {
-        var state = CanaryState(config: Self.canary, origin: "config", now: 1000)
+        var state = CanaryState(config: Self.canary, origin: "config", wall: 1000)
         #expect(state.share == 0.05)
         #expect(state.tick(at: 1059, ruleHolds: false, ruleAdvance: false) == nil, "not before min_step_time")
         #expect(state.tick(at: 1060, ruleHolds: true, ruleAdvance: false) == nil, "a firing hold rule holds")
@@ -31,14 +31,14 @@ import Rules
     @Test func withoutAutoAdvanceARuleOrOperatorMovesIt() {
         var config = Self.canary
         config.autoAdvance = false
-        var state = CanaryState(config: config, origin: "config", now: 0)
+        var state = CanaryState(config: config, origin: "config", wall: 0)
         #expect(state.tick(at: 500, ruleHolds: false, ruleAdvance: false) == nil)
         #expect(state.tick(at: 500, ruleHolds: false, ruleAdvance: true) != nil)
         #expect(state.advance(at: 501) == "running at 100% (step 3 of 3)", "an operator's advance ignores the time")
     }
 
     @Test func aRollbackNeedsAResumeAndRestartsFromTheFirstStep() {
-        var state = CanaryState(config: Self.canary, origin: "config", now: 0)
+        var state = CanaryState(config: Self.canary, origin: "config", wall: 0)
         _ = state.advance(at: 1)
         #expect(state.rollback(at: 2) == "rolled back (0%)")
         #expect(state.share == 0)
@@ -74,13 +74,13 @@ import Rules
         var body = Array(#"{"model":"\#(model)","max_tokens":8,"messages":[{"role":"user","content":"hello"}]}"#.utf8)
         let outcome = MigrationRouter(config: config).route(
             model: model, clientHeaders: headers, upstreamHeaders: &upstream,
-            body: &body, canaries: canaries, now: now)
+            body: &body, canaries: canaries, wall: now)
         let sentModel = (try? JSONParser.parse(body))?["model"]?.stringValue ?? "?"
         return (outcome, upstream, sentModel)
     }
 
     @Test func theCanarySideRewritesTheModelAndSaysSo() {
-        var state = CanaryState(config: Self.canary, origin: "config", now: 0)
+        var state = CanaryState(config: Self.canary, origin: "config", wall: 0)
         _ = state.finish(at: 1)
         let (outcome, _, sent) = route(MigrationsConfig(canaries: [Self.canary]), canaries: [state], model: "claude-sonnet-4-5")
         #expect(sent == "claude-sonnet-4-6" && outcome.model == "claude-sonnet-4-6")

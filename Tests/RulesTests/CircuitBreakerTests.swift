@@ -1,4 +1,5 @@
 import BallastCore
+import BallastTesting
 import Rules
 import Testing
 
@@ -15,18 +16,18 @@ import Testing
     }
 
     @Test func openTimeDoublesPerTripUpToTheCap() {
-        #expect((1...6).map { Self.policy.openDuration(trip: $0) } == [10, 20, 40, 60, 60, 60])
-        #expect(CircuitPolicy(openFor: 5, maxOpen: 1e9).openDuration(trip: 200) == 1e9)
+        #expect((1...6).map { Self.policy.openDuration(trip: $0) } == [10, 20, 40, 60, 60, 60].map { .seconds($0) })
+        #expect(CircuitPolicy(openFor: 5, maxOpen: 1e9).openDuration(trip: 200) == .seconds(1e9))
     }
 
     @Test func closedOpenHalfOpenClosed() {
         var breaker = CircuitBreaker(target: target, policy: Self.policy)
         #expect(breaker.isArmed(at: 0))
-        let trip = breaker.trip(at: 0, settle: 30, owner: nil)
+        let trip = breaker.trip(at: 0, settle: .seconds(30), owner: nil)
         #expect(trip == CircuitTransition(from: .closed, to: .open, detail: "open for 10s (trip 1)"))
-        let again = breaker.trip(at: 1, settle: 30, owner: nil)
+        let again = breaker.trip(at: 1, settle: .seconds(30), owner: nil)
         #expect(again == nil)
-        #expect(breaker.retryAfter(at: 4) == 6)
+        #expect(breaker.retryAfter(at: 4) == .seconds(6))
         let early = breaker.advance(at: 9.9) { _ in .empty }
         #expect(early == nil)
         let halfOpen = breaker.advance(at: 10) { _ in .empty }
@@ -50,7 +51,7 @@ import Testing
 
     @Test func failedProbesReopenForLonger() {
         var breaker = CircuitBreaker(target: target, policy: Self.policy)
-        _ = breaker.trip(at: 0, settle: 0, owner: nil)
+        _ = breaker.trip(at: 0, settle: .seconds(0), owner: nil)
         _ = breaker.advance(at: 10) { _ in .empty }
         let reopened = breaker.advance(at: 11) { _ in probes(2, failing: 2) }
         #expect(reopened == CircuitTransition(from: .halfOpen, to: .open, detail: "probes: 2 of 2 failed; open for 20s (trip 2)"))
@@ -63,7 +64,7 @@ import Testing
 
     @Test func aSettlingCircuitReopensByItselfWhenTrafficFailsAgain() {
         var breaker = CircuitBreaker(target: target, policy: Self.policy)
-        _ = breaker.trip(at: 0, settle: 60, owner: nil)
+        _ = breaker.trip(at: 0, settle: .seconds(60), owner: nil)
         _ = breaker.advance(at: 10) { _ in .empty }
         _ = breaker.advance(at: 12) { _ in probes(5, failing: 0) }
         #expect(breaker.state == .closed)
@@ -77,7 +78,7 @@ import Testing
         #expect(again?.detail == "failing again after closing: 3 of 6 failed; open for 20s (trip 2)")
         // The panic threshold can forbid it.
         var other = CircuitBreaker(target: target, policy: Self.policy)
-        _ = other.trip(at: 0, settle: 60, owner: nil)
+        _ = other.trip(at: 0, settle: .seconds(60), owner: nil)
         _ = other.advance(at: 10) { _ in .empty }
         _ = other.advance(at: 12) { _ in probes(5, failing: 0) }
         let forbidden = other.advance(at: 14, mayReopen: false) { _ in probes(6, failing: 6) }
@@ -87,7 +88,7 @@ import Testing
 
     @Test func tripsAreForgottenAfterStayingClosed() {
         var breaker = CircuitBreaker(target: target, policy: Self.policy)
-        _ = breaker.trip(at: 0, settle: 0, owner: nil)
+        _ = breaker.trip(at: 0, settle: .seconds(0), owner: nil)
         _ = breaker.advance(at: 10) { _ in .empty }
         _ = breaker.advance(at: 11) { _ in probes(2, failing: 2) }
         _ = breaker.advance(at: 31) { _ in .empty }
@@ -97,13 +98,13 @@ import Testing
         #expect(breaker.trips == 2)
         _ = breaker.advance(at: 132) { _ in .empty }
         #expect(breaker.trips == 0)
-        let fresh = breaker.trip(at: 140, settle: 0, owner: nil)
+        let fresh = breaker.trip(at: 140, settle: .seconds(0), owner: nil)
         #expect(fresh?.detail == "open for 10s (trip 1)")
     }
 
     @Test func probePermitsAreHandedOutAgainAfterTheProbeTimeout() {
         var breaker = CircuitBreaker(target: target, policy: Self.policy)
-        _ = breaker.trip(at: 0, settle: 0, owner: nil)
+        _ = breaker.trip(at: 0, settle: .seconds(0), owner: nil)
         _ = breaker.advance(at: 10) { _ in .empty }
         for _ in 0..<5 { _ = breaker.acquireProbe() }
         _ = breaker.advance(at: 39) { _ in probes(1, failing: 0) }
@@ -129,7 +130,7 @@ import Testing
         ladder.release(a, at: 10)
         var levels: [Double: Int] = [:]
         for time in [69.0, 70, 129, 130, 189, 190] {
-            _ = ladder.advance(at: time, maxLevel: 4)
+            _ = ladder.advance(at: MonotonicInstant(seconds: time), maxLevel: 4)
             levels[time] = ladder.level
         }
         #expect(levels == [69: 3, 70: 2, 129: 2, 130: 1, 189: 1, 190: 0])

@@ -56,7 +56,7 @@ import Testing
         let thread = Thread {
             for text in [deepest, mixed] {
                 if case .success(let compiled) = CompiledExpression.compile(text) {
-                    _ = compiled.evaluate(source: InMemoryWindowSource(regions: ["us"]), now: 100)
+                    _ = compiled.evaluate(source: InMemoryWindowSource(regions: ["us"]), wallTime: 100)
                 }
             }
             finished.signal()

@@ -22,7 +22,7 @@ import Testing
         #expect(try RuleEvaluationBenchmark.ruleSet(count: 1).get().rules.count == 1)
         #expect(try RuleEvaluationBenchmark.ruleSet(count: 45).get().rules.count == 45)
         let source = RuleEvaluationBenchmark.telemetry(seconds: 10)
-        let hour = source.window(WindowQuery(window: 3600), now: 9)
+        let hour = source.window(WindowQuery(window: 3600), wallTime: 9)
         #expect(hour.requests > 16 * 10 * 5)
         let rules = try RuleEvaluationBenchmark.ruleSet(count: 20).get()
         let raw = RuleEvaluationBenchmark.measureQueries(rules, source: source, at: 9, steps: 2)

@@ -8,7 +8,7 @@ enum Probe {
         switch CompiledExpression.compile(text, regions: ["primary", "secondary"]) {
         case .failure(let error): return .failure(error)
         case .success(let expression):
-            let values = expression.evaluate(source: source, now: now, regions: ["primary", "secondary"])
+            let values = expression.evaluate(source: source, wallTime: now, regions: ["primary", "secondary"])
             if values.count == 1, values[0].labels.isEmpty { return .success("\(values[0].truth) [\(values[0].evidence)]") }
             return .success(values.map { "\($0.labels): \($0.truth)" }.joined(separator: ", "))
         }

@@ -81,10 +81,10 @@ import Testing
         _ = switcher.advance(at: 30)
         _ = switcher.shift("a", by: 1, owner: owner, policy: policy, at: 35)
         switcher.release("a", owner: owner, at: 40)
-        #expect(switcher.entries["a"]?.holdDown == 60)
+        #expect(switcher.entries["a"]?.holdDown == .seconds(60))
         #expect(switcher.phase("a", at: 99) == .holdingDown)
         #expect(switcher.phase("a", at: 100) == .failingBack)
-        #expect(policy.holdDown(shift: 5) == 100)
+        #expect(policy.holdDown(shift: 5) == .seconds(100))
     }
 
     @Test func anotherOwnerKeepsTheRegionShifted() {

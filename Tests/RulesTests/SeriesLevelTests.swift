@@ -58,9 +58,9 @@ import Testing
         var source = InMemoryWindowSource()
         source.add(sample(requests: 5, failures: 1), second: 1, labels: SeriesLabels(region: "primary"))
         source.add(sample(requests: 2, failures: 2), second: 1, labels: SeriesLabels(region: "primary"), level: .attempt)
-        #expect(source.window(WindowQuery(window: 10, level: .request), now: 1).requests == 5)
-        #expect(source.window(WindowQuery(window: 10, level: .attempt), now: 1).requests == 7)
-        #expect(source.window(WindowQuery(window: 10, level: .attempt), now: 1).count(OutcomeClass.upstream) == 3)
+        #expect(source.window(WindowQuery(window: 10, level: .request), wallTime: 1).requests == 5)
+        #expect(source.window(WindowQuery(window: 10, level: .attempt), wallTime: 1).requests == 7)
+        #expect(source.window(WindowQuery(window: 10, level: .attempt), wallTime: 1).count(OutcomeClass.upstream) == 3)
     }
 
     @Test func mistakesWithLevelAreReported() {

@@ -11,23 +11,23 @@ import Testing
 
     @Test func anAdoptedOpeningGoesHalfOpenAtTheSameMomentAndProbesHere() {
         var breaker = CircuitBreaker(target: target, policy: policy)
-        let opened = breaker.adoptOpen(until: 25, trips: 2, settle: 30, owner: nil, at: 5)
+        let opened = breaker.adoptOpen(until: 25, trips: 2, settle: .seconds(30), owner: nil, at: 5)
         #expect(opened == CircuitTransition(from: .closed, to: .open, detail: "open for 20s (trip 2)"))
-        #expect(breaker.retryAfter(at: 10) == 15)
+        #expect(breaker.retryAfter(at: 10) == .seconds(15))
         // An opening that ends sooner than the one in force changes nothing.
-        #expect(breaker.adoptOpen(until: 20, trips: 1, settle: 30, owner: nil, at: 6) == nil)
+        #expect(breaker.adoptOpen(until: 20, trips: 1, settle: .seconds(30), owner: nil, at: 6) == nil)
         #expect(breaker.advance(at: 24.9) { _ in .empty } == nil)
         #expect(breaker.advance(at: 25) { _ in .empty }?.to == .halfOpen)
         #expect(breaker.probePermits == 5)
         // Its own failed probes open it again for the third trip's time.
         let reopened = breaker.advance(at: 26) { _ in sample(requests: 3, failures: 3, outcome: .local) }
         #expect(reopened?.to == .open)
-        #expect(breaker.retryAfter(at: 26) == 40)
+        #expect(breaker.retryAfter(at: 26) == .seconds(40))
     }
 
     @Test func anAdoptedClosingSettlesLikeAnOwnClose() {
         var breaker = CircuitBreaker(target: target, policy: policy)
-        _ = breaker.trip(at: 0, settle: 30, owner: nil)
+        _ = breaker.trip(at: 0, settle: .seconds(30), owner: nil)
         #expect(breaker.adoptClosed(at: 3) == CircuitTransition(from: .open, to: .closed, detail: "closed"))
         #expect(breaker.state == .closed)
         #expect(!breaker.isArmed(at: 32.9))
@@ -40,10 +40,12 @@ import Testing
     @Test func anOperatorsHoldOutranksAnotherInstancesOpening() {
         var state = RuleEngineState()
         state.heldClosed = [target]
-        #expect(state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil, ruleSet: rules, at: 0) == nil)
+        #expect(
+            state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: .seconds(10), owner: nil, ruleSet: rules, at: 0) == nil)
         #expect(state.circuitState(target) == .closed)
         state.heldClosed = []
-        #expect(state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil, ruleSet: rules, at: 0) != nil)
+        #expect(
+            state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: .seconds(10), owner: nil, ruleSet: rules, at: 0) != nil)
         #expect(state.circuitState(target) == .open)
         #expect(state.adoptClosedCircuit(target, at: 1)?.to == .closed)
         #expect(state.adoptClosedCircuit(CircuitTarget(region: "secondary"), at: 1) == nil)
@@ -54,12 +56,12 @@ import Testing
         let secondary = CircuitTarget(region: "secondary")
         #expect(
             state.adoptOpenCircuit(
-                secondary, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil,
+                secondary, until: 30, trips: 1, policy: policy, mode: .reroute, settle: .seconds(10), owner: nil,
                 ruleSet: rules, at: 0) != nil)
         // This instance's own view: secondary is open, so primary must stay.
         #expect(
             state.adoptOpenCircuit(
-                target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil,
+                target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: .seconds(10), owner: nil,
                 ruleSet: rules, at: 0) == nil)
         #expect(state.circuitState(target) == .closed)
     }
@@ -68,7 +70,7 @@ import Testing
         let source = InMemoryWindowSource(regions: ["primary", "secondary"])
         var state = RuleEngine.evaluate(rules, state: RuleEngineState(), source: source, now: RuleTime(seconds: 0)).state
         #expect(state.weights["primary"] ?? 0 > 0)
-        _ = state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: 10, owner: nil, ruleSet: rules, at: 1)
+        _ = state.adoptOpenCircuit(target, until: 30, trips: 1, policy: policy, mode: .reroute, settle: .seconds(10), owner: nil, ruleSet: rules, at: 1)
         state = RuleEngine.evaluate(rules, state: state, source: source, now: RuleTime(seconds: 1.5)).state
         #expect(state.weights["primary"] == 0)
         #expect(state.shiftOwners("primary") == [.circuit(target)])

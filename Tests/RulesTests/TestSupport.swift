@@ -1,5 +1,6 @@
 import BallastConfig
 import BallastCore
+import BallastTesting
 import Rules
 import Synchronization
 import Testing
@@ -83,10 +84,17 @@ final class CountingSource: WindowSource {
 
     var calls: Int { count.withLock { $0 } }
 
-    func window(_ query: WindowQuery, now: Double) -> WindowResult {
+    func window(_ query: WindowQuery, wallTime: Double) -> WindowResult {
         count.withLock { $0 += 1 }
-        return inner.window(query, now: now)
+        return inner.window(query, wallTime: wallTime)
     }
 
     func labelValues(_ label: SeriesLabel) -> [String] { inner.labelValues(label) }
+}
+
+/// In the rule tests a number where an instant is expected is seconds after the monotonic
+/// timeline's origin (`breaker.advance(at: 10)`), as the rule test files write their times.
+extension MonotonicInstant: ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral {
+    init(integerLiteral value: Int) { self.init(seconds: Double(value)) }
+    init(floatLiteral value: Double) { self.init(seconds: value) }
 }

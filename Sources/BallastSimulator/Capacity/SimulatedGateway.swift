@@ -16,9 +16,8 @@ final class SimulatedGateway: CallWorld {
 
     var time = 0.0
     var now: MonotonicInstant { Self.origin.adding(seconds: time) }
-    /// The time as the rule controller reads it: monotonic seconds since the clock's zero.
-    var monotonic: Double { now.seconds(since: MonotonicInstant(nanoseconds: 0)) }
-    var ruleTime: RuleTime { RuleTime(monotonic: monotonic, wall: Self.wallOrigin + time) }
+    /// The time as the rule controller reads it: both clocks.
+    var ruleTime: RuleTime { RuleTime(monotonic: now, wall: Self.wallOrigin + time) }
     let regions: [Region]
     let router: Router
     let policy: CallPolicy
@@ -47,16 +46,16 @@ final class SimulatedGateway: CallWorld {
     func pick(excluding: Set<String>, peek: Bool) -> Region? { router.pick(excluding: excluding, peek: peek) }
 
     func admitCircuit(region: String, model: String?) -> CircuitAdmission {
-        switch rules.admit(region: region, model: model, at: monotonic) {
+        switch rules.admit(region: region, model: model, at: now) {
         case .closed, .halfOpen: .go
         case .open(let target, let retryAfter, let mode): .open(retryAfter: retryAfter, mode: mode, target: target.description)
         }
     }
 
-    func isCircuitOpen(region: String, model: String?) -> Bool { rules.engine.isOpen(region: region, model: model, at: monotonic) }
+    func isCircuitOpen(region: String, model: String?) -> Bool { rules.engine.isOpen(region: region, model: model, at: now) }
 
     func probeRegion(model: String?, among regions: [String]) -> String? {
-        rules.engine.probeRegion(model: model, among: regions, at: monotonic)
+        rules.engine.probeRegion(model: model, among: regions, at: now)
     }
 
     func fallBack(from model: String) -> String? { nil }

@@ -56,7 +56,7 @@ struct SimulatedRules {
     }
 
     /// Takes a probe permit when the circuit is half-open, as `RuleController.admit` does.
-    mutating func admit(region: String, model: String?, at now: Double) -> CircuitStatus {
+    mutating func admit(region: String, model: String?, at now: MonotonicInstant) -> CircuitStatus {
         engine.admit(region: region, model: model, at: now)
     }
 
@@ -65,10 +65,10 @@ struct SimulatedRules {
         let attempts: AttemptWindows
         let regions: [String]
 
-        func window(_ query: WindowQuery, now: Double) -> WindowResult {
+        func window(_ query: WindowQuery, wallTime: Double) -> WindowResult {
             guard query.level == .attempt, query.canary == nil else { return .empty }
             return attempts.window(
-                regions: query.regions, models: query.models, length: query.window, failing: query.failureClasses, now: now)
+                regions: query.regions, models: query.models, length: query.window, failing: query.failureClasses, wallTime: wallTime)
         }
 
         func labelValues(_ label: SeriesLabel) -> [String] {

@@ -753,7 +753,7 @@ final class ProxiedCall: @unchecked Sendable {
                 ttl: cached.ttl)
         }
         if let answer, !answer.isEmpty {
-            if cache.store.store(cached.key, body: answer, ttl: cached.ttl, now: context.clock.wallTime()) {
+            if cache.store.store(cached.key, body: answer, ttl: cached.ttl, wall: context.clock.wallTime()) {
                 cache.counters.stored.add(1, ordering: .relaxed)
             }
             for follower in followers { follower.serveCoalesced(answer) }
@@ -768,7 +768,7 @@ final class ProxiedCall: @unchecked Sendable {
         guard !machine.finished, !machine.clientGone, let cached = request.cache, let cache = context.cache else { return }
         switch outcome {
         case .hit(let body) where !body.isEmpty:
-            if cache.store.store(cached.key, body: body, ttl: cached.ttl, now: context.clock.wallTime()) {
+            if cache.store.store(cached.key, body: body, ttl: cached.ttl, wall: context.clock.wallTime()) {
                 cache.counters.stored.add(1, ordering: .relaxed)
             }
             cache.counters.hits.add(1, ordering: .relaxed)

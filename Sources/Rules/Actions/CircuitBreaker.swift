@@ -1,4 +1,4 @@
-import BallastCore
+public import BallastCore
 
 /// One circuit: closed -> open -> half-open -> closed, driven by rules and by its own probes.
 ///
@@ -19,8 +19,8 @@ import BallastCore
 public struct CircuitBreaker: Sendable, Equatable {
     public enum Phase: Sendable, Equatable {
         case closed
-        case open(until: Double)
-        case halfOpen(since: Double)
+        case open(until: MonotonicInstant)
+        case halfOpen(since: MonotonicInstant)
     }
 
     public let target: CircuitTarget
@@ -29,20 +29,22 @@ public struct CircuitBreaker: Sendable, Equatable {
     public var mode: CircuitMode
     /// Trips since the last reset; sets the open time.
     public private(set) var trips = 0
-    /// When the state last changed (monotonic seconds).
-    public private(set) var changedAt: Double
-    public private(set) var closedAt: Double?
+    /// When the state last changed.
+    public private(set) var changedAt: MonotonicInstant
+    public private(set) var closedAt: MonotonicInstant?
     /// Rules may trip the circuit from this time on (end of the settling after a close).
-    public private(set) var armedAt: Double = 0
+    public private(set) var armedAt = MonotonicInstant(nanoseconds: 0)
     /// Probe permits left to hand out while half-open.
     public private(set) var probePermits = 0
-    private var permitsGrantedAt: Double = 0
-    /// Seconds of settling after a close: the tripping rule's longest window.
-    private var settle: Double = 0
+    private var permitsGrantedAt = MonotonicInstant(nanoseconds: 0)
+    /// The settling after a close: the tripping rule's longest window.
+    private var settle: Duration = .zero
     /// The rule that last tripped the circuit.
     public private(set) var owner: RuleKey?
 
-    public init(target: CircuitTarget, policy: CircuitPolicy = CircuitPolicy(), mode: CircuitMode = .reroute, now: Double = 0) {
+    public init(
+        target: CircuitTarget, policy: CircuitPolicy = CircuitPolicy(), mode: CircuitMode = .reroute, now: MonotonicInstant = MonotonicInstant(nanoseconds: 0)
+    ) {
         self.target = target
         self.policy = policy
         self.mode = mode
@@ -58,18 +60,18 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// True when a firing rule may trip the circuit now.
-    public func isArmed(at now: Double) -> Bool {
+    public func isArmed(at now: MonotonicInstant) -> Bool {
         phase == .closed && now >= armedAt
     }
 
-    /// Seconds until an open circuit goes half-open (for `retry-after`); 0 otherwise.
-    public func retryAfter(at now: Double) -> Double {
-        if case .open(let until) = phase { return max(0, until - now) }
-        return 0
+    /// The time until an open circuit goes half-open (for `retry-after`); zero otherwise.
+    public func retryAfter(at now: MonotonicInstant) -> Duration {
+        if case .open(let until) = phase { return max(.zero, until - now) }
+        return .zero
     }
 
     /// Opens a closed circuit. `settle` is how long to ignore rule trips after it next closes.
-    public mutating func trip(at now: Double, settle: Double, owner: RuleKey?) -> CircuitTransition? {
+    public mutating func trip(at now: MonotonicInstant, settle: Duration, owner: RuleKey?) -> CircuitTransition? {
         guard phase == .closed else { return nil }
         self.settle = settle
         self.owner = owner
@@ -77,7 +79,7 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// Moves the circuit on by time and by what its probes (or post-close traffic) did.
-    /// `observe(since)` returns the target's counts since the monotonic time `since`.
+    /// `observe(since)` returns the target's counts since the instant `since`.
     /// `mayReopen` is false when the panic threshold forbids opening a closed (settling)
     /// circuit again; a half-open circuit may always open again, it carries no traffic.
     /// `steady`: failed probes open the circuit again for as long as the last time instead of
@@ -88,7 +90,7 @@ public struct CircuitBreaker: Sendable, Equatable {
     /// that recovered at 30 s out until 38.5 s, and the p99 went from 1.6x to 2.9x the
     /// oracle's bound). A relapse after closing still doubles.
     public mutating func advance(
-        at now: Double, mayReopen: Bool = true, steady: Bool = false, observe: (Double) -> WindowResult
+        at now: MonotonicInstant, mayReopen: Bool = true, steady: Bool = false, observe: (MonotonicInstant) -> WindowResult
     ) -> CircuitTransition? {
         switch phase {
         case .open(let until):
@@ -114,7 +116,7 @@ public struct CircuitBreaker: Sendable, Equatable {
                 probePermits = 0
                 return CircuitTransition(from: .halfOpen, to: .closed, detail: "probes: \(failures) of \(total) failed")
             }
-            if now - permitsGrantedAt >= probe.timeout {
+            if now - permitsGrantedAt >= .seconds(probe.timeout) {
                 probePermits = max(probePermits, probe.requests - total)
                 permitsGrantedAt = now
             }
@@ -129,7 +131,7 @@ public struct CircuitBreaker: Sendable, Equatable {
                 if total >= policy.probe.requests, Double(failures) > policy.probe.maxErrorRatio * Double(total) {
                     return open(at: now, from: .closed, because: "failing again after closing: \(failures) of \(total) failed")
                 }
-            } else if trips > 0, now - closedAt >= policy.resetAfter {
+            } else if trips > 0, now - closedAt >= .seconds(policy.resetAfter) {
                 trips = 0
             }
             return nil
@@ -146,8 +148,10 @@ public struct CircuitBreaker: Sendable, Equatable {
     /// Takes another instance's trip (shared mode): open until `until`, counting `trips`, so
     /// every instance goes half-open at the same moment and probes for itself. Nil when the
     /// circuit is already open that long (within 0.1 s: `until` comes from another clock).
-    public mutating func adoptOpen(until: Double, trips: Int, settle: Double, owner: RuleKey?, at now: Double) -> CircuitTransition? {
-        if case .open(let current) = phase, current >= until - 0.1 { return nil }
+    public mutating func adoptOpen(
+        until: MonotonicInstant, trips: Int, settle: Duration, owner: RuleKey?, at now: MonotonicInstant
+    ) -> CircuitTransition? {
+        if case .open(let current) = phase, current >= until - .milliseconds(100) { return nil }
         let from = state
         self.trips = max(self.trips, trips)
         self.settle = settle
@@ -157,12 +161,12 @@ public struct CircuitBreaker: Sendable, Equatable {
         probePermits = 0
         return CircuitTransition(
             from: from, to: .open,
-            detail: "open for \(DurationText.format(max(0, until - now))) (trip \(self.trips))")
+            detail: "open for \(DurationText.format(max(.zero, until - now).seconds)) (trip \(self.trips))")
     }
 
     /// Takes another instance's close (its probes passed): closed now, settling as after a
     /// close of its own. Nil when already closed.
-    public mutating func adoptClosed(at now: Double) -> CircuitTransition? {
+    public mutating func adoptClosed(at now: MonotonicInstant) -> CircuitTransition? {
         guard phase != .closed else { return nil }
         let from = state
         phase = .closed
@@ -175,7 +179,7 @@ public struct CircuitBreaker: Sendable, Equatable {
 
     /// True when the circuit is closed, has no trips to remember and is not settling: it can
     /// be forgotten.
-    func isIdle(at now: Double) -> Bool {
+    func isIdle(at now: MonotonicInstant) -> Bool {
         phase == .closed && trips == 0 && now >= armedAt
     }
 
@@ -187,13 +191,13 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// `again`: counts a trip, so the open time grows; false keeps the last open time.
-    private mutating func open(at now: Double, from: CircuitState, because: String?, again: Bool = true) -> CircuitTransition {
+    private mutating func open(at now: MonotonicInstant, from: CircuitState, because: String?, again: Bool = true) -> CircuitTransition {
         if again || trips == 0 { trips += 1 }
         let duration = policy.openDuration(trip: trips)
         phase = .open(until: now + duration)
         changedAt = now
         probePermits = 0
-        var detail = "open for \(DurationText.format(duration)) (trip \(trips))"
+        var detail = "open for \(DurationText.format(duration.seconds)) (trip \(trips))"
         if let because { detail = because + "; " + detail }
         return CircuitTransition(from: from, to: .open, detail: detail)
     }

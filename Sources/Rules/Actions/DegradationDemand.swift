@@ -1,20 +1,24 @@
+public import BallastCore
+
 /// One rule instance's hold on the degradation ladder: its level while it fires, then one
 /// level less per `after` once it has resolved.
 public struct DegradationDemand: Sendable, Equatable {
     public var level: Int
+    /// Seconds per level stepped down (the rule's `recover.after`): the steps are counted by
+    /// dividing by it.
     public var after: Double
     /// When the rule resolved; nil while it fires.
-    public var releasedAt: Double?
+    public var releasedAt: MonotonicInstant?
 
-    public init(level: Int, after: Double, releasedAt: Double? = nil) {
+    public init(level: Int, after: Double, releasedAt: MonotonicInstant? = nil) {
         self.level = level
         self.after = after
         self.releasedAt = releasedAt
     }
 
-    public func effectiveLevel(at now: Double) -> Int {
+    public func effectiveLevel(at now: MonotonicInstant) -> Int {
         guard let releasedAt else { return level }
-        let steps = Int(((now - releasedAt) / after + 1e-9).rounded(.down))
+        let steps = Int(((now - releasedAt).seconds / after + 1e-9).rounded(.down))
         return max(0, level - steps)
     }
 }

@@ -1,3 +1,5 @@
+public import BallastCore
+
 /// The degradation level: the highest level any rule instance demands. A firing rule raises
 /// the level at once; after it resolves, its demand steps down one level per its
 /// `recover.after`, so the level falls slowly and only when nothing holds it up (hysteresis:
@@ -17,12 +19,12 @@ public struct DegradationLadder: Sendable, Equatable {
 
     /// Every demand whose instance matches `predicate` starts stepping down (used on reload
     /// for rules that are gone or no longer degrade).
-    public mutating func releaseAll(at now: Double, where predicate: (RuleInstance) -> Bool) {
+    public mutating func releaseAll(at now: MonotonicInstant, where predicate: (RuleInstance) -> Bool) {
         for instance in demands.keys where predicate(instance) { release(instance, at: now) }
     }
 
     /// `instance` resolved at `now`; its demand starts stepping down.
-    public mutating func release(_ instance: RuleInstance, at now: Double) {
+    public mutating func release(_ instance: RuleInstance, at now: MonotonicInstant) {
         guard var demand = demands[instance], demand.releasedAt == nil else { return }
         demand.releasedAt = now
         demands[instance] = demand
@@ -30,7 +32,7 @@ public struct DegradationLadder: Sendable, Equatable {
 
     /// Recomputes the level; when it changed, returns the old level and the instance that held
     /// it before (the new holder is `holder`).
-    public mutating func advance(at now: Double, maxLevel: Int) -> (from: Int, previousHolder: RuleInstance?)? {
+    public mutating func advance(at now: MonotonicInstant, maxLevel: Int) -> (from: Int, previousHolder: RuleInstance?)? {
         var highest = 0
         var holder: RuleInstance?
         for (instance, demand) in demands.sorted(by: { $0.key < $1.key }) {

@@ -1,3 +1,5 @@
+public import BallastCore
+
 /// Regional endpoint switching: which share of each region's weight is shifted to the other
 /// regions, and the resulting weights.
 ///
@@ -15,10 +17,10 @@ public struct RegionalSwitcher: Sendable, Equatable {
     /// The share of `region`'s weight shifted away, 0...1.
     public func removed(_ region: String) -> Double { entries[region]?.removed ?? 0 }
 
-    public func phase(_ region: String, at now: Double) -> RoutePhase? { entries[region]?.phase(at: now) }
+    public func phase(_ region: String, at now: MonotonicInstant) -> RoutePhase? { entries[region]?.phase(at: now) }
 
     /// `owner` shifts `step` more of `region`'s weight away. Returns true when the shift grew.
-    public mutating func shift(_ region: String, by step: Double, owner: ShiftOwner, policy: FailbackPolicy, at now: Double) -> Bool {
+    public mutating func shift(_ region: String, by step: Double, owner: ShiftOwner, policy: FailbackPolicy, at now: MonotonicInstant) -> Bool {
         var entry = entries[region] ?? RouteEntry(removed: 0, owners: [], policy: policy, shifts: 0)
         if entry.owners.isEmpty {
             // A new episode: counted on if the region had not been fully back for long.
@@ -37,7 +39,7 @@ public struct RegionalSwitcher: Sendable, Equatable {
     }
 
     /// `owner` no longer holds `region` away; when no one does, the hold-down starts.
-    public mutating func release(_ region: String, owner: ShiftOwner, at now: Double) {
+    public mutating func release(_ region: String, owner: ShiftOwner, at now: MonotonicInstant) {
         guard var entry = entries[region], entry.owners.remove(owner) != nil else { return }
         if entry.owners.isEmpty {
             entry.releasedAt = now
@@ -49,7 +51,7 @@ public struct RegionalSwitcher: Sendable, Equatable {
 
     /// Every owner for which `predicate(region, owner)` holds lets go (used on reload for rules
     /// that are gone or now drain another region).
-    public mutating func releaseAll(at now: Double, where predicate: (String, ShiftOwner) -> Bool) {
+    public mutating func releaseAll(at now: MonotonicInstant, where predicate: (String, ShiftOwner) -> Bool) {
         for (region, entry) in entries {
             for owner in entry.owners where predicate(region, owner) { release(region, owner: owner, at: now) }
         }
@@ -57,13 +59,13 @@ public struct RegionalSwitcher: Sendable, Equatable {
 
     /// Fails back the regions whose hold-down has passed, one step per interval; forgets
     /// regions restored long ago. Returns the regions whose share changed.
-    public mutating func advance(at now: Double) -> [String] {
+    public mutating func advance(at now: MonotonicInstant) -> [String] {
         var changed: [String] = []
         for region in entries.keys.sorted() {
             guard var entry = entries[region] else { continue }
             switch entry.phase(at: now) {
             case .failingBack:
-                if let last = entry.lastStepAt, now - last < entry.policy.interval - 1e-9 { continue }
+                if let last = entry.lastStepAt, now - last < .seconds(entry.policy.interval) - .nanoseconds(1) { continue }
                 entry.removed = max(0, entry.removed - entry.policy.step)
                 if entry.removed < 1e-9 {
                     entry.removed = 0
@@ -73,7 +75,7 @@ public struct RegionalSwitcher: Sendable, Equatable {
                 entries[region] = entry
                 changed.append(region)
             case .restored:
-                if let restoredAt = entry.restoredAt, now - restoredAt >= entry.policy.maxHoldDown { entries[region] = nil }
+                if let restoredAt = entry.restoredAt, now - restoredAt >= .seconds(entry.policy.maxHoldDown) { entries[region] = nil }
             case .shifted, .holdingDown:
                 continue
             }
@@ -91,7 +93,7 @@ public struct RegionalSwitcher: Sendable, Equatable {
     ///
     /// A region drained by a rule (no probes, only the rule resolving) keeps its hold-down.
     /// Returns each region given back, with the serving regions that were short.
-    public mutating func failBackAtOnce(shortage: CapacityShortage, at now: Double) -> [String: [String]] {
+    public mutating func failBackAtOnce(shortage: CapacityShortage, at now: MonotonicInstant) -> [String: [String]] {
         guard !shortage.isEmpty else { return [:] }
         var restored: [String: [String]] = [:]
         for region in entries.keys.sorted() {
@@ -111,7 +113,7 @@ public struct RegionalSwitcher: Sendable, Equatable {
 
     /// Gives `region` its whole weight back now, skipping the hold-down and the steps (an
     /// operator's restore). Only for a region no owner holds.
-    mutating func restore(_ region: String, at now: Double) {
+    mutating func restore(_ region: String, at now: MonotonicInstant) {
         guard var entry = entries[region], entry.owners.isEmpty else { return }
         entry.removed = 0
         entry.releasedAt = entry.releasedAt ?? now

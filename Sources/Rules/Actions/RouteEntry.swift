@@ -1,3 +1,5 @@
+public import BallastCore
+
 /// One region's shift: how much of its configured weight is moved elsewhere, who holds it
 /// there, and how it comes back.
 public struct RouteEntry: Sendable, Equatable {
@@ -9,16 +11,16 @@ public struct RouteEntry: Sendable, Equatable {
     /// `max_hold_down` of coming back counts on); sets the hold-down.
     public var shifts: Int
     /// When the last owner let go.
-    public var releasedAt: Double?
-    public var lastStepAt: Double?
-    public var restoredAt: Double?
+    public var releasedAt: MonotonicInstant?
+    public var lastStepAt: MonotonicInstant?
+    public var restoredAt: MonotonicInstant?
     /// The last owner to let go was a region circuit that closed: the region's probes passed,
     /// so it may come back at once while the regions serving are short of capacity.
     public var releasedByCircuit = false
 
-    public var holdDown: Double { policy.holdDown(shift: shifts) }
+    public var holdDown: Duration { policy.holdDown(shift: shifts) }
 
-    public func phase(at now: Double) -> RoutePhase {
+    public func phase(at now: MonotonicInstant) -> RoutePhase {
         if !owners.isEmpty { return .shifted }
         if removed <= 0 { return .restored }
         if let releasedAt, now - releasedAt < holdDown { return .holdingDown }

@@ -1,3 +1,5 @@
+public import BallastCore
+
 /// A rule instance that is pending (its condition holds, not yet for `for:`) or firing.
 /// Inactive instances have no state.
 public struct AlertState: Sendable, Equatable {
@@ -6,12 +8,12 @@ public struct AlertState: Sendable, Equatable {
     }
 
     public var phase: Phase
-    /// When the condition started to hold (monotonic seconds).
-    public var activeSince: Double
+    /// When the condition started to hold.
+    public var activeSince: MonotonicInstant
     /// When it started firing.
-    public var firingSince: Double?
+    public var firingSince: MonotonicInstant?
 
-    public init(phase: Phase, activeSince: Double, firingSince: Double? = nil) {
+    public init(phase: Phase, activeSince: MonotonicInstant, firingSince: MonotonicInstant? = nil) {
         self.phase = phase
         self.activeSince = activeSince
         self.firingSince = firingSince

@@ -17,20 +17,20 @@ struct EvaluationStep {
     private var routeReasons: [(actor: String, reason: String)] = []
     private var routingDirty = false
 
-    /// A refused action not asked for again within this many seconds ends its episode; the
-    /// next refusal is audited again.
-    static let refusalRepeat = 60.0
+    /// A refused action not asked for again within this long ends its episode; the next
+    /// refusal is audited again.
+    static let refusalRepeat: Duration = .seconds(60)
 
     init(ruleSet: RuleSet, state: RuleEngineState, source: any WindowSource, now: RuleTime, capacity: CapacityShortage = .none) {
         self.ruleSet = ruleSet
         self.state = state
         self.now = now
         self.capacity = capacity
-        context = EvaluationContext(source: source, now: now.wall, regions: ruleSet.regions.map(\.name))
+        context = EvaluationContext(source: source, wallTime: now.wall, regions: ruleSet.regions.map(\.name))
         evaluator = ExprEvaluator(context: context)
     }
 
-    private var mono: Double { now.monotonic }
+    private var mono: MonotonicInstant { now.monotonic }
 
     mutating func run() {
         if state.routedRegions != ruleSet.regions {
@@ -41,7 +41,7 @@ struct EvaluationStep {
         for group in ruleSet.groups {
             // A little early counts as on time: a loop's timer may fire a millisecond before the
             // interval is over, and skipping a whole interval for that would halve the rate.
-            if let last = state.lastEvaluation[group.name], mono - last < group.interval - min(0.01, group.interval / 10) { continue }
+            if let last = state.lastEvaluation[group.name], mono - last < .seconds(group.interval - min(0.01, group.interval / 10)) { continue }
             state.lastEvaluation[group.name] = mono
             evaluatedGroups.append(group.name)
             for rule in group.rules { evaluate(rule) }
@@ -67,7 +67,7 @@ struct EvaluationStep {
             routeReasons.append(
                 (
                     "ballast",
-                    "failback: \(region) gets \(percent)% of its weight back (now \(left)%) after a hold-down of \(DurationText.format(entry?.holdDown ?? 0))"
+                    "failback: \(region) gets \(percent)% of its weight back (now \(left)%) after a hold-down of \(DurationText.format((entry?.holdDown ?? .zero).seconds))"
                 ))
             routingDirty = true
         }
@@ -84,7 +84,7 @@ struct EvaluationStep {
         var resolved: [SeriesLabels] = []
         for (labels, truth) in conditions where truth == .true {
             if var alert = instances[labels] {
-                if alert.phase == .pending, mono - alert.activeSince >= rule.pendingFor - 1e-9 {
+                if alert.phase == .pending, mono - alert.activeSince >= .seconds(rule.pendingFor) - .nanoseconds(1) {
                     alert.phase = .firing
                     alert.firingSince = mono
                     fired.append(labels)
@@ -172,7 +172,7 @@ struct EvaluationStep {
         }
         breaker.policy = action.policy
         breaker.mode = action.mode
-        guard let transition = breaker.trip(at: mono, settle: rule.expression.longestWindow, owner: rule.key) else { return }
+        guard let transition = breaker.trip(at: mono, settle: .seconds(rule.expression.longestWindow), owner: rule.key) else { return }
         state.circuits[target] = breaker
         record(
             .circuit(target), .circuitChanged, target: target.description, action: transition.to.rawValue,
@@ -186,6 +186,7 @@ struct EvaluationStep {
     /// own rule is held off while it settles (`model-failing-in-region`'s 30 s window opened
     /// a region's model circuit for 30 s just after the region's own circuit closed on passing
     /// probes, in the capacity simulation, seeds 55 and 76).
+    /// `window`: seconds, as a rule's window is written.
     private func isCovered(_ target: CircuitTarget, window: Double) -> Bool {
         guard let region = target.region, let model = target.model else { return false }
         return actedOn(by: CircuitTarget(region: region), within: window) || actedOn(by: CircuitTarget(model: model), within: window)
@@ -195,7 +196,7 @@ struct EvaluationStep {
     private func actedOn(by broader: CircuitTarget, within window: Double) -> Bool {
         guard let breaker = state.circuits[broader] else { return false }
         if breaker.state != .closed { return true }
-        return breaker.closedAt.map { mono - $0 < window } ?? false
+        return breaker.closedAt.map { mono - $0 < .seconds(window) } ?? false
     }
 
     /// Audits a refusal by the panic threshold once per episode: a refusal repeated without a
@@ -220,13 +221,18 @@ struct EvaluationStep {
             let context = self.context
             let monotonic = mono
             let classes = breaker.policy.probe.classes
+            // The one place the engine crosses from its monotonic time to the windows' wall time:
+            // a circuit runs on the monotonic clock (a wall-clock jump must not reopen or close
+            // it), while the windows count records stamped with wall time. What crosses is a
+            // span, never an instant: "since the circuit went half-open" becomes a window of that
+            // length ending at the step's wall time.
             let transition = breaker.advance(at: mono, mayReopen: mayReopen, steady: othersShort(than: target)) { since in
                 let window = monotonic - since
-                guard window > 0 else { return .empty }
+                guard window > .zero else { return .empty }
                 return context.result(
                     WindowQuery(
                         regions: target.region.map { [$0] }, models: target.model.map { [$0] },
-                        window: window, failureClasses: classes))
+                        window: window.seconds, failureClasses: classes))
             }
             state.circuits[target] = breaker.isIdle(at: mono) ? nil : breaker
             if let transition {

@@ -1,13 +1,15 @@
+public import BallastCore
+
 /// What the request path asks of the circuits, as functions of the engine's state and the
 /// time: the rule controller answers every request with them (under its lock, operator holds
 /// first), and the capacity simulation answers its requests with the same functions on its
 /// manual clock.
 extension RuleEngineState {
-    /// What the circuits say about one more request to `region` for `model` at monotonic time
-    /// `now`, taking a probe permit when the circuit is half-open: `.closed` (go), `.halfOpen`
-    /// (go as a probe; the permit is taken), or `.open` (including a half-open circuit with no
-    /// permit left, which fails fast for a second).
-    public mutating func admit(region: String, model: String?, at now: Double) -> CircuitStatus {
+    /// What the circuits say about one more request to `region` for `model` at `now`, taking a
+    /// probe permit when the circuit is half-open: `.closed` (go), `.halfOpen` (go as a probe;
+    /// the permit is taken), or `.open` (including a half-open circuit with no permit left,
+    /// which fails fast for a second).
+    public mutating func admit(region: String, model: String?, at now: MonotonicInstant) -> CircuitStatus {
         let status = circuitStatus(region: region, model: model, at: now)
         guard case .halfOpen(let target, let permits) = status else { return status }
         guard acquireProbe(region: region, model: model) else { return .open(target: target, retryAfter: 1, mode: .failFast) }
@@ -16,7 +18,7 @@ extension RuleEngineState {
 
     /// True when a request to `region` for `model` would be refused by an open circuit; unlike
     /// `admit`, takes no probe permit.
-    public func isOpen(region: String, model: String?, at now: Double) -> Bool {
+    public func isOpen(region: String, model: String?, at now: MonotonicInstant) -> Bool {
         if case .open = circuitStatus(region: region, model: model, at: now) { return true }
         return false
     }
@@ -24,7 +26,7 @@ extension RuleEngineState {
     /// The first of `regions` whose circuit for `model` is half-open with probe permits left.
     /// Such a region usually has weight 0 (its traffic was shifted away when the circuit
     /// opened), so the router would never pick it; the request path sends it probes on purpose.
-    public func probeRegion(model: String?, among regions: [String], at now: Double) -> String? {
+    public func probeRegion(model: String?, among regions: [String], at now: MonotonicInstant) -> String? {
         regions.first { region in
             if case .halfOpen = circuitStatus(region: region, model: model, at: now) { return true }
             return false

@@ -1,10 +1,12 @@
+public import BallastCore
+
 /// Everything the rules decided and remember: alert states, circuits, the degradation level,
 /// the route weights. A value: the gateway keeps the current one (behind a lock), hands it to
 /// `RuleEngine.evaluate` and stores what comes back; it reads it per request through the
 /// helpers below. It survives reloads (`RuleEngine.reload`).
 public struct RuleEngineState: Sendable, Equatable {
-    /// When each group was last evaluated (monotonic seconds).
-    public internal(set) var lastEvaluation: [String: Double] = [:]
+    /// When each group was last evaluated.
+    public internal(set) var lastEvaluation: [String: MonotonicInstant] = [:]
     /// Pending and firing instances per rule; inactive ones are absent.
     public internal(set) var alerts: [RuleKey: [SeriesLabels: AlertState]] = [:]
     /// Circuits that are open, half-open, settling or remembering trips; absent means closed.
@@ -15,7 +17,7 @@ public struct RuleEngineState: Sendable, Equatable {
     var routedRegions: [RuleRegion] = []
     /// When a trip or drain was last refused by the panic threshold, per `circuit:<target>` or
     /// `route:<region>`: a refusal is audited once per episode, not at every evaluation.
-    var refusals: [String: Double] = [:]
+    var refusals: [String: MonotonicInstant] = [:]
     /// Circuits an operator holds closed: the rules do not trip them.
     public var heldClosed: Set<CircuitTarget> = []
     /// Each rule's values at its last evaluation (`error_ratio{...}[30s]=0.62, ...`), for
@@ -46,15 +48,15 @@ public struct RuleEngineState: Sendable, Equatable {
         circuits[target]?.state ?? .closed
     }
 
-    /// What the circuits say about a request to `region` for `model` at monotonic time `now`.
-    public func circuitStatus(region: String, model: String?, at now: Double) -> CircuitStatus {
+    /// What the circuits say about a request to `region` for `model` at `now`.
+    public func circuitStatus(region: String, model: String?, at now: MonotonicInstant) -> CircuitStatus {
         var status = CircuitStatus.closed
         for (target, breaker) in circuits where target.covers(region: region, model: model) {
             switch breaker.phase {
             case .closed:
                 continue
             case .open:
-                let retryAfter = breaker.retryAfter(at: now)
+                let retryAfter = breaker.retryAfter(at: now).seconds
                 if case .open(_, let current, _) = status, current >= retryAfter { continue }
                 status = .open(target: target, retryAfter: retryAfter, mode: breaker.mode)
             case .halfOpen:
@@ -82,16 +84,16 @@ public struct RuleEngineState: Sendable, Equatable {
 
     // MARK: Other instances' decisions (shared mode)
 
-    /// Another instance opened `target` until `until` (monotonic seconds here): the circuit
+    /// Another instance opened `target` until `until` (on this instance's clock): the circuit
     /// opens here too, for the same time, and from then on goes half-open and probes by its
     /// own clock and traffic. Its region's weight is shifted away at the next evaluation, as
     /// for a trip of its own. Not while an operator holds the circuit closed, nor when opening
     /// it here would break this instance's panic threshold (`ruleSet`; its other regions may
     /// be open by its own rules).
     public mutating func adoptOpenCircuit(
-        _ target: CircuitTarget, until: Double, trips: Int, policy: CircuitPolicy,
-        mode: CircuitMode, settle: Double, owner: RuleKey?, ruleSet: RuleSet,
-        at now: Double
+        _ target: CircuitTarget, until: MonotonicInstant, trips: Int, policy: CircuitPolicy,
+        mode: CircuitMode, settle: Duration, owner: RuleKey?, ruleSet: RuleSet,
+        at now: MonotonicInstant
     ) -> CircuitTransition? {
         guard !heldClosed.contains(target) else { return nil }
         if circuitState(target) == .closed, panicRefusal(opening: target, mode: mode, ruleSet: ruleSet) != nil { return nil }
@@ -105,7 +107,7 @@ public struct RuleEngineState: Sendable, Equatable {
 
     /// Another instance closed `target` (its probes passed, or an operator closed or reset it):
     /// closed here too, settling as after a close of its own.
-    public mutating func adoptClosedCircuit(_ target: CircuitTarget, at now: Double) -> CircuitTransition? {
+    public mutating func adoptClosedCircuit(_ target: CircuitTarget, at now: MonotonicInstant) -> CircuitTransition? {
         guard var breaker = circuits[target], let transition = breaker.adoptClosed(at: now) else { return nil }
         circuits[target] = breaker
         return transition
@@ -117,7 +119,7 @@ public struct RuleEngineState: Sendable, Equatable {
     /// weight it had shifted away, when nothing else holds that region. Returns the regions
     /// whose weight changed.
     @discardableResult
-    public mutating func resetCircuit(_ target: CircuitTarget, at now: Double) -> [String] {
+    public mutating func resetCircuit(_ target: CircuitTarget, at now: MonotonicInstant) -> [String] {
         circuits[target] = nil
         var restored: [String] = []
         for (region, entry) in routing.entries where entry.owners.contains(.circuit(target)) {
@@ -134,7 +136,7 @@ public struct RuleEngineState: Sendable, Equatable {
     /// Ends `region`'s hold-down or gradual failback at once, when no rule or circuit holds it
     /// away any more. Returns false when something still does.
     @discardableResult
-    public mutating func restoreRegion(_ region: String, at now: Double) -> Bool {
+    public mutating func restoreRegion(_ region: String, at now: MonotonicInstant) -> Bool {
         guard let entry = routing.entries[region] else { return true }
         guard entry.owners.isEmpty else { return false }
         routing.restore(region, at: now)

@@ -1,21 +1,16 @@
 public import BallastCore
 
-/// The time of one evaluation step: monotonic seconds for every interval, hold-down and
-/// timeout (immune to wall-clock jumps), and wall-clock seconds for telemetry queries and
-/// audit entries.
+/// The time of one evaluation step, on both clocks: the monotonic instant for every interval,
+/// hold-down, open time and timeout (immune to wall-clock jumps), and wall-clock seconds since
+/// the Unix epoch for the telemetry queries (records carry wall time) and the audit entries.
 public struct RuleTime: Sendable, Equatable {
-    /// Seconds on the monotonic clock.
-    public var monotonic: Double
+    public var monotonic: MonotonicInstant
     /// Seconds since the Unix epoch.
     public var wall: Double
 
-    public init(monotonic: Double, wall: Double) {
+    public init(monotonic: MonotonicInstant, wall: Double) {
         self.monotonic = monotonic
         self.wall = wall
-    }
-
-    public init(monotonic: MonotonicInstant, wall: Double) {
-        self.init(monotonic: Double(monotonic.nanoseconds) / 1e9, wall: wall)
     }
 
     /// Reads both clocks.
@@ -23,8 +18,10 @@ public struct RuleTime: Sendable, Equatable {
         self.init(monotonic: clock.now(), wall: clock.wallTime())
     }
 
-    /// One number for both clocks, as rule tests use (time 0 is the first sample).
+    /// One number for both clocks, as rule tests (`ballast rules test`) run them: `seconds`
+    /// after the first sample on each, the monotonic timeline's origin and the epoch standing
+    /// for that sample. The one place a number of seconds becomes an instant in the engine.
     public init(seconds: Double) {
-        self.init(monotonic: seconds, wall: seconds)
+        self.init(monotonic: MonotonicInstant(nanoseconds: 0) + .seconds(max(0, seconds)), wall: seconds)
     }
 }

@@ -4,8 +4,8 @@
 /// Lives for one step on one thread, so it is a plain class.
 package final class EvaluationContext {
     let source: any WindowSource
-    /// Wall-clock seconds: the `now` of every query.
-    let now: Double
+    /// Seconds since the Unix epoch: where every query's window ends.
+    let wallTime: Double
     let regions: [String]
     private var knownModels: [String]?
     private var results: [WindowQuery: WindowResult] = [:]
@@ -15,9 +15,9 @@ package final class EvaluationContext {
     private(set) var queries = 0
 
     /// - Parameter regions: the configured regions; the source's are added to them.
-    package init(source: any WindowSource, now: Double, regions: [String]) {
+    package init(source: any WindowSource, wallTime: Double, regions: [String]) {
         self.source = source
-        self.now = now
+        self.wallTime = wallTime
         var all = regions
         for region in source.labelValues(.region) where !all.contains(region) { all.append(region) }
         self.regions = all
@@ -33,7 +33,7 @@ package final class EvaluationContext {
     func result(_ query: WindowQuery) -> WindowResult {
         if let cached = results[query] { return cached }
         queries += 1
-        let result = source.window(query, now: now)
+        let result = source.window(query, wallTime: wallTime)
         results[query] = result
         return result
     }

@@ -25,6 +25,8 @@ public struct OperatorOverride: Sendable, Equatable, Codable {
     public var reason: String
     /// `operator:<name>`.
     public var actor: String
+    /// When it was set and when it lapses: wall-clock seconds since the Unix epoch, because an
+    /// override is stored, shared with the other instances and shown to operators as a date.
     public var setAt: Double
     public var expiresAt: Double?
 

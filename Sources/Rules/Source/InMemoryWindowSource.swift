@@ -92,9 +92,9 @@ public struct InMemoryWindowSource: WindowSource {
         }
     }
 
-    public func window(_ query: WindowQuery, now: Double) -> WindowResult {
-        let high = Int((now).rounded(.down))
-        let low = Int((now - query.window).rounded(.down)) + 1
+    public func window(_ query: WindowQuery, wallTime: Double) -> WindowResult {
+        let high = Int(wallTime.rounded(.down))
+        let low = Int((wallTime - query.window).rounded(.down)) + 1
         var totals = Array(repeating: 0, count: Self.stride)
         var matching: [Series] = []
         for key in order

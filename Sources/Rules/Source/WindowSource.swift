@@ -6,9 +6,10 @@
 /// engine's thread while the proxy writes, so it must be `Sendable`.
 public protocol WindowSource: Sendable {
     /// The counts of the requests (or, for `query.level == .attempt`, the upstream attempts)
-    /// matching `query` in `(now - query.window, now]`, `now` being wall-clock seconds since the
-    /// Unix epoch (the time telemetry records carry).
-    func window(_ query: WindowQuery, now: Double) -> WindowResult
+    /// matching `query` in `(wallTime - query.window, wallTime]`, `wallTime` being seconds since
+    /// the Unix epoch: the time telemetry records carry, so windows are on the wall clock (the
+    /// engine's circuits and hold-downs are not: see `EvaluationStep.advanceCircuits`).
+    func window(_ query: WindowQuery, wallTime: Double) -> WindowResult
 
     /// The values of `label` the telemetry has seen recently (bounded, as metric labels are):
     /// what `by (model)` iterates over and regular expressions are matched against. Only

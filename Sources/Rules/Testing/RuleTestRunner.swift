@@ -134,7 +134,7 @@ public enum RuleTestRunner {
             }
         }
         for (region, expected) in expectation.routes.sorted(by: { $0.key < $1.key }) {
-            let actual = state.routing.phase(region, at: time)?.rawValue ?? "normal"
+            let actual = state.routing.phase(region, at: RuleTime(seconds: time).monotonic)?.rawValue ?? "normal"
             if actual != expected { failures.append("\(when): route of \(region): expected \(expected), got \(actual)") }
         }
         if let expected = expectation.events, expected != events {

@@ -12,15 +12,16 @@ package struct CanaryState: Sendable, Equatable, Codable {
     package var phase: CanaryPhase
     /// Index into `config.steps`.
     package var step: Int
-    /// When the current step (or phase) began.
+    /// When the current step (or phase) began: wall-clock seconds since the Unix epoch (the
+    /// state is stored, and a step's time must carry over a restart).
     package var since: Double
 
-    init(config: CanaryConfig, origin: String, now: Double) {
+    init(config: CanaryConfig, origin: String, wall: Double) {
         self.config = config
         self.origin = origin
         phase = .running
         step = 0
-        since = now
+        since = wall
     }
 
     /// The share of matching requests on the new side now.
@@ -50,32 +51,32 @@ package struct CanaryState: Sendable, Equatable, Codable {
     }
 
     /// Seconds until the current step may advance (0 when it may now).
-    package func remaining(at now: Double) -> Double { max(0, config.minStepTime - (now - since)) }
+    package func remaining(at wall: Double) -> Double { max(0, config.minStepTime - (wall - since)) }
 
     // MARK: Transitions: each returns the new state's summary when something changed
 
     /// The scheduled move: a running canary whose step has lasted `minStepTime` advances when
     /// it advances on time (`autoAdvance`) or a rule asks for it, and no rule holds it.
-    mutating func tick(at now: Double, ruleHolds: Bool, ruleAdvance: Bool) -> String? {
-        guard phase == .running, !ruleHolds, remaining(at: now) <= 0, config.autoAdvance || ruleAdvance else { return nil }
-        return stepUp(at: now)
+    mutating func tick(at wall: Double, ruleHolds: Bool, ruleAdvance: Bool) -> String? {
+        guard phase == .running, !ruleHolds, remaining(at: wall) <= 0, config.autoAdvance || ruleAdvance else { return nil }
+        return stepUp(at: wall)
     }
 
     /// An operator's (or rule's) advance: the next step now, whatever the time.
-    mutating func advance(at now: Double) -> String? {
+    mutating func advance(at wall: Double) -> String? {
         guard phase == .running else { return nil }
-        return stepUp(at: now)
+        return stepUp(at: wall)
     }
 
-    mutating func hold(at now: Double) -> String? {
+    mutating func hold(at wall: Double) -> String? {
         guard phase == .running else { return nil }
         phase = .held
-        since = now
+        since = wall
         return summary
     }
 
     /// Back to running: a held canary where it was, a rolled-back one from its first step.
-    mutating func resume(at now: Double) -> String? {
+    mutating func resume(at wall: Double) -> String? {
         switch phase {
         case .held:
             phase = .running
@@ -85,35 +86,35 @@ package struct CanaryState: Sendable, Equatable, Codable {
         case .running, .finished:
             return nil
         }
-        since = now
+        since = wall
         return summary
     }
 
     /// All traffic back to the old side at once (a finished canary too: trouble can show late);
     /// only an operator's resume undoes it.
-    mutating func rollback(at now: Double) -> String? {
+    mutating func rollback(at wall: Double) -> String? {
         guard phase != .rolledBack else { return nil }
         phase = .rolledBack
-        since = now
+        since = wall
         return summary
     }
 
     /// All traffic to the new side for good.
-    mutating func finish(at now: Double) -> String? {
+    mutating func finish(at wall: Double) -> String? {
         guard phase != .finished else { return nil }
         phase = .finished
         step = config.steps.count - 1
-        since = now
+        since = wall
         return summary
     }
 
-    private mutating func stepUp(at now: Double) -> String? {
+    private mutating func stepUp(at wall: Double) -> String? {
         if step + 1 < config.steps.count {
             step += 1
-            since = now
+            since = wall
             return summary
         }
         guard config.steps.last == 1 else { return nil }
-        return finish(at: now)
+        return finish(at: wall)
     }
 }

@@ -22,16 +22,16 @@ package final class CanaryWindows: Sendable {
     }
 
     /// The attempts of the canary sides `selector` covers (one canary's, or that side of every
-    /// canary) to `regions` and `models` (nil: any) that ended in `(now - length, now]`.
+    /// canary) to `regions` and `models` (nil: any) that ended in `(wallTime - length, wallTime]` (wall-clock seconds, as the records carry).
     func window(
         _ selector: CanarySelector, regions: [String]?, models: [String]?, length: Double, failing: OutcomeClassSet,
-        now: Double
+        wallTime: Double
     ) -> WindowResult {
         let covered = sides.withLock { all in all.filter { selector.covers($0.key.selector) }.map(\.value) }
         var result = WindowResult()
         var streak = 0
         for windows in covered {
-            let part = windows.window(regions: regions, models: models, length: length, failing: failing, now: now)
+            let part = windows.window(regions: regions, models: models, length: length, failing: failing, wallTime: wallTime)
             streak = max(streak, part.consecutiveFailures)
             result.add(part)
         }

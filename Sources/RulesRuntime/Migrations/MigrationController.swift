@@ -41,7 +41,7 @@ package final class MigrationController: Sendable {
         self.store = store
         self.clock = clock
         self.logger = logger
-        let now = clock.wallTime()
+        let wall = clock.wallTime()
         var saved: [CanaryState] = []
         if let json = try? store?.state(forKey: Self.stateKey) {
             do {
@@ -62,7 +62,7 @@ package final class MigrationController: Sendable {
                 }
                 states.append(known)
             } else {
-                states.append(CanaryState(config: definition, origin: "config", now: now))
+                states.append(CanaryState(config: definition, origin: "config", wall: wall))
             }
         }
         // Canaries an operator started survive restarts unless the config now defines the name.
@@ -81,7 +81,7 @@ package final class MigrationController: Sendable {
     package func route(model: String?, clientHeaders: HTTPHeaders, upstreamHeaders: inout HTTPHeaders, body: inout [UInt8]) -> MigrationOutcome {
         let outcome = router.route(
             model: model, clientHeaders: clientHeaders, upstreamHeaders: &upstreamHeaders, body: &body,
-            canaries: states, now: clock.wallTime())
+            canaries: states, wall: clock.wallTime())
         if let deprecated = outcome.deprecated {
             deprecatedCounts.withLock { $0["\(deprecated.model)|\(deprecated.successor)", default: 0] += 1 }
         }
@@ -97,12 +97,12 @@ package final class MigrationController: Sendable {
     }
 
     /// Each side's attempts over the last five minutes: count, error ratio, p99.
-    package func sideFigures(_ name: String, now: Double) -> [CanaryTag.Side: SideFigures] {
+    package func sideFigures(_ name: String, wall: Double) -> [CanaryTag.Side: SideFigures] {
         var result: [CanaryTag.Side: SideFigures] = [:]
         for side in CanaryTag.Side.allCases {
             let window = windows.window(
                 CanarySelector(side: side, migration: name), regions: nil, models: nil,
-                length: SeriesLevel.attemptRetention, failing: .defaultFailures, now: now)
+                length: SeriesLevel.attemptRetention, failing: .defaultFailures, wallTime: wall)
             let attempts = window.requests
             result[side] = SideFigures(
                 attempts: attempts,
@@ -116,17 +116,17 @@ package final class MigrationController: Sendable {
 
     /// Advances canaries by time and applies the rules' demands (rollbacks first).
     func tick(_ demands: CanaryDemands = CanaryDemands()) {
-        let now = clock.wallTime()
+        let wall = clock.wallTime()
         var events: [(String, String, String, String)] = []
         let states = canaries.withLock { states -> [CanaryState] in
             for index in states.indices {
                 let name = states[index].config.name
-                if let why = demands.rollbacks[name], let summary = states[index].rollback(at: now) {
+                if let why = demands.rollbacks[name], let summary = states[index].rollback(at: wall) {
                     events.append((name, "rollback", "\(summary); \(why)", Self.actor(why)))
                     continue
                 }
                 let advanceWhy = demands.advances[name]
-                if let summary = states[index].tick(at: now, ruleHolds: demands.holds[name] != nil, ruleAdvance: advanceWhy != nil) {
+                if let summary = states[index].tick(at: wall, ruleHolds: demands.holds[name] != nil, ruleAdvance: advanceWhy != nil) {
                     let why = advanceWhy ?? "healthy for \(DurationText.format(states[index].config.minStepTime)) at the previous step"
                     events.append((name, "advance", "\(summary); \(why)", advanceWhy.map(Self.actor) ?? "ballast"))
                 }
@@ -137,7 +137,7 @@ package final class MigrationController: Sendable {
         persist(states)
         for (name, action, reason, actor) in events { audit(name, action: action, reason: reason, actor: actor) }
         for name in Set(events.map(\.0)) {
-            if let state = states.first(where: { $0.config.name == name }) { publish(state, at: now) }
+            if let state = states.first(where: { $0.config.name == name }) { publish(state, at: wall) }
         }
     }
 
@@ -158,7 +158,7 @@ package final class MigrationController: Sendable {
     /// nothing changes then). Worked out on a copy, saved, then applied, like the overrides.
     @discardableResult
     package func command(_ command: Command, canary name: String, _ request: OperatorRequest) throws(OperatorCommandError) -> CanaryState {
-        let now = clock.wallTime()
+        let wall = clock.wallTime()
         let state = try operatorWrites.withLock { _ throws(OperatorCommandError) -> CanaryState in
             let result = canaries.withLock { states -> Result<([CanaryState], CanaryState, String), OperatorCommandError> in
                 var trial = states
@@ -168,11 +168,11 @@ package final class MigrationController: Sendable {
                 }
                 let summary: String? =
                     switch command {
-                    case .advance: trial[index].advance(at: now)
-                    case .hold: trial[index].hold(at: now)
-                    case .resume: trial[index].resume(at: now)
-                    case .rollback: trial[index].rollback(at: now)
-                    case .finish: trial[index].finish(at: now)
+                    case .advance: trial[index].advance(at: wall)
+                    case .hold: trial[index].hold(at: wall)
+                    case .resume: trial[index].resume(at: wall)
+                    case .rollback: trial[index].rollback(at: wall)
+                    case .finish: trial[index].finish(at: wall)
                     }
                 guard let summary else {
                     return .failure(.conflict("cannot \(command.rawValue) canary '\(name)': it is \(trial[index].summary)"))
@@ -186,7 +186,7 @@ package final class MigrationController: Sendable {
             }
             return state
         }
-        publish(state, at: now)
+        publish(state, at: wall)
         return state
     }
 
@@ -195,7 +195,7 @@ package final class MigrationController: Sendable {
     package func start(_ definition: CanaryConfig, _ request: OperatorRequest) throws(OperatorCommandError) -> CanaryState {
         let problems = definition.problems()
         guard problems.isEmpty else { throw .badRequest("invalid canary: " + problems.joined(separator: "; ")) }
-        let state = CanaryState(config: definition, origin: request.actor, now: clock.wallTime())
+        let state = CanaryState(config: definition, origin: request.actor, wall: clock.wallTime())
         try operatorWrites.withLock { _ throws(OperatorCommandError) in
             let trial = canaries.withLock { states -> [CanaryState]? in
                 guard !states.contains(where: { $0.config.name == definition.name }) else { return nil }

@@ -27,7 +27,7 @@ package struct MigrationRouter: Sendable {
     /// current states, in declaration order; the first whose `from` matches decides.
     func route(
         model: String?, clientHeaders: HTTPHeaders, upstreamHeaders: inout HTTPHeaders, body: inout [UInt8],
-        canaries: [CanaryState], now: Double
+        canaries: [CanaryState], wall: Double
     ) -> MigrationOutcome {
         var outcome = MigrationOutcome(model: model)
         var json: JSONValue?
@@ -44,11 +44,11 @@ package struct MigrationRouter: Sendable {
         }
 
         if let current = outcome.model, let retiring = config.deprecated.first(where: { $0.model == current }),
-            now >= retiring.retiresAt - config.routeWithinDays * 86_400
+            wall >= retiring.retiresAt - config.routeWithinDays * 86_400
         {
             setModel(retiring.successor)
             outcome.deprecated = (retiring.model, retiring.successor)
-            let tense = now >= retiring.retiresAt ? "retired" : "retires"
+            let tense = wall >= retiring.retiresAt ? "retired" : "retires"
             outcome.responseHeaders.append(("x-ballast-deprecated", "\(retiring.model) \(tense) \(retiring.retires); sent to \(retiring.successor)"))
         }
 
