@@ -29,8 +29,16 @@ import Testing
         return held.count
     }
 
+    /// The region answers once: from then on the adaptive limit binds (before, only its maximum).
+    func answerOnce(_ policy: CallPolicy) {
+        guard case .granted(let permit) = policy.acquire(region: Self.region, now: Self.start) else { return }
+        permit.success(rtt: 2)
+    }
+
     @Test func anAnnouncedAllowanceAndSecondsLongAttemptsRaiseTheFloorAboveTheLimit() {
         let policy = policy()
+        #expect(granted(policy, upTo: 100) == 8, "before the first answer, the maximum")
+        answerOnce(policy)
         #expect(granted(policy, upTo: 100) == 4)
         var headers = HTTPHeaders()
         headers.add("anthropic-ratelimit-requests-limit", "600")  // 10 a second
@@ -47,6 +55,7 @@ import Testing
 
     @Test func withoutAKnownAllowanceTheLimitAloneDecides() {
         let policy = policy()
+        answerOnce(policy)
         policy.attemptEnded(region: Self.region, seconds: 2, now: Self.start)
         #expect(granted(policy, upTo: 100) == 4)
     }
