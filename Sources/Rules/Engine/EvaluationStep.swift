@@ -21,6 +21,11 @@ struct EvaluationStep {
     /// refusal is audited again.
     static let refusalRepeat: Duration = .seconds(60)
 
+    /// A region still serving whose attempts failed (429s aside) more than half of the time
+    /// over this window, with at least `failingAttempts` of them, is failing now.
+    static let failingWindow = 2.0
+    static let failingAttempts = 5
+
     init(ruleSet: RuleSet, state: RuleEngineState, source: any WindowSource, now: RuleTime, capacity: CapacityShortage = .none) {
         self.ruleSet = ruleSet
         self.state = state
@@ -50,7 +55,7 @@ struct EvaluationStep {
         syncCircuitShifts()
         advanceDegradation()
         if ruleSet.routing.failbackAtOnceWhenShort {
-            for (region, short) in state.routing.failBackAtOnce(shortage: capacity, at: mono).sorted(by: { $0.key < $1.key }) {
+            for (region, short) in state.routing.failBackAtOnce(shortage: shortage, at: mono).sorted(by: { $0.key < $1.key }) {
                 let verb = short.count == 1 ? "is" : "are"
                 routeReasons.append(
                     (
@@ -247,8 +252,27 @@ struct EvaluationStep {
     /// of capacity and failback is immediate when short (`routing.failback_when_short`): then
     /// `target`'s failed probes do not make it wait longer (`CircuitBreaker.advance(steady:)`).
     private func othersShort(than target: CircuitTarget) -> Bool {
-        guard ruleSet.routing.failbackAtOnceWhenShort, let region = target.region, !capacity.isEmpty else { return false }
-        return state.routing.weights.contains { $0.key != region && $0.value > 0 && capacity.isShort($0.key) }
+        let shortage = shortage
+        guard ruleSet.routing.failbackAtOnceWhenShort, let region = target.region, !shortage.isEmpty else { return false }
+        return state.routing.weights.contains { $0.key != region && $0.value > 0 && shortage.isShort($0.key) }
+    }
+
+    /// The regions that cannot carry the traffic: those the pacer names short of capacity
+    /// (`capacity`), and those still serving that fail more than half of their attempts (429s
+    /// aside) over the last `failingWindow` seconds. A region held out is needed as much by
+    /// either: a standby that recovered while the one region left answered 503 to everything
+    /// stayed out 6 s more (its open time had doubled twice; the region-failing rules cannot
+    /// compare the region left with one that has no traffic), and then came back in steps
+    /// (capacity simulation, seed 155).
+    private var shortage: CapacityShortage {
+        var regions = capacity.regions
+        for (region, weight) in state.routing.weights where weight > 0 && !regions.contains(region) {
+            let result = context.result(
+                WindowQuery(regions: [region], window: Self.failingWindow, failureClasses: .defaultFailures, level: .attempt, wantsStreak: false))
+            let failed = result.count(.defaultFailures) - result.status429
+            if result.requests >= Self.failingAttempts, 2 * failed > result.requests { regions.insert(region) }
+        }
+        return CapacityShortage(regions: regions)
     }
 
     /// An open or half-open region circuit holds all of the region's weight away; once it
