@@ -124,15 +124,26 @@ struct CapacityCommand: ParsableCommand {
         }
         let offered = perSlice(arrivals)
         let served = ways.map { perSlice($0.1.servedArrivals) }
+        let ballast = ways[0].1
+        // Per region, joined as "a/b" when there are several.
+        func perRegion(_ entries: [(time: Double, region: Int)]) -> [String] {
+            let counts = scenario.regions.indices.map { region in perSlice(entries.filter { $0.region == region }.map(\.time)) }
+            return (0..<count).map { index in counts.map { String($0[index]) }.joined(separator: "/") }
+        }
+        let sent = perRegion(ballast.attemptTimes), refused = perRegion(ballast.upstream429Times)
+        let waiting = (0..<count).map { index in
+            ballast.waiting.last { $0.time <= Double(index) * slice }.map { String($0.count) } ?? "-"
+        }
         let outages = scenario.regions.map { region in
             (0..<count).map { index in region.outage(at: (Double(index) + 0.5) * slice)?.kind.rawValue ?? "" }
         }
-        text += "\nserved by arrival time (requests arriving in each slice):\n"
+        text += "\nserved by arrival time (requests arriving in each slice); Ballast's attempts sent and those refused 429 by"
+        text += " the upstream, per region, and its requests waiting for their paced slot when the slice began:\n"
         text += TextTable.render(
-            header: ["from s", "offered"] + ways.map(\.0) + scenario.regions.map { "\($0.name) outage" },
+            header: ["from s", "offered"] + ways.map(\.0) + ["attempts", "429", "waiting"] + scenario.regions.map { "\($0.name) outage" },
             rows: (0..<count).map { index in
                 [String(format: "%.0f", Double(index) * slice), String(offered[index])] + served.map { String($0[index]) }
-                    + outages.map { $0[index] }
+                    + [sent[index], refused[index], waiting[index]] + outages.map { $0[index] }
             })
         return text
     }

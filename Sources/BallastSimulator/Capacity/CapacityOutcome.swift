@@ -14,6 +14,12 @@ public struct CapacityOutcome: Sendable {
     /// When each served request arrived, in the order served: where in a scenario a way
     /// falls short (`ballast-lab capacity --timeline`).
     public private(set) var servedArrivals: [Double] = []
+    /// When each attempt was sent and to which region (an index into the scenario's), and
+    /// the same for each one the upstream answered 429.
+    public internal(set) var attemptTimes: [(time: Double, region: Int)] = []
+    public internal(set) var upstream429Times: [(time: Double, region: Int)] = []
+    /// Requests waiting for their paced slot, sampled at each rules step (Ballast only).
+    public internal(set) var waiting: [(time: Double, count: Int)] = []
     /// Seconds from arrival to the gateway's own 429.
     public private(set) var refusalLatencies: [Double] = []
     /// What the rules changed, in order (Ballast only).

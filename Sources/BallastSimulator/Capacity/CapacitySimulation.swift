@@ -223,6 +223,7 @@ private struct World {
     /// stalled region never answers). Returns the attempt's id.
     mutating func send(request index: Int, region: Int, at time: Double) -> Int {
         outcome.attempts += 1
+        outcome.attemptTimes.append((time, region))
         var attempt = Attempt(request: index, region: region, sentAt: time)
         let oneWay = scenario.networkDelay + scenario.networkJitter * random.unit()
         let arrival = time + oneWay
@@ -281,7 +282,10 @@ private struct World {
 
     mutating func answeredDirectly(_ id: Int, at time: Double) {
         let attempt = attempts[id]
-        if attempt.status == 429 { outcome.upstream429 += 1 }
+        if attempt.status == 429 {
+            outcome.upstream429 += 1
+            outcome.upstream429Times.append((attempt.sentAt, attempt.region))
+        }
         let index = attempt.request
         guard !requests[index].done else { return }
         markDone(index)
@@ -390,7 +394,10 @@ private struct World {
         attempts[id].endedAt = time
         var attempt = attempts[id]
         outstanding[attempt.region].remove(id)
-        if attempt.status == 429 { outcome.upstream429 += 1 }
+        if attempt.status == 429 {
+            outcome.upstream429 += 1
+            outcome.upstream429Times.append((attempt.sentAt, attempt.region))
+        }
         let index = attempt.request
         let number = (requests[index].upstreamAttempts.firstIndex(of: id) ?? 0) + 1
         let region = proxy.regions[attempt.region]
@@ -512,6 +519,7 @@ private struct World {
         guard let proxy else { return }
         let shortage = CapacityShortage(
             regions: Set(proxy.regions.map(\.name).filter { proxy.policy.isCapacityShort(region: $0, now: proxy.now) }))
+        outcome.waiting.append((time, proxy.policy.pacer.snapshot(now: proxy.now).reduce(0) { $0 + $1.waiting }))
         let out = proxy.rules.tick(at: proxy.ruleTime, simulated: time, shortage: shortage, router: proxy.router)
         for name in out {
             proxy.policy.regionWentOut(name, now: proxy.now)
