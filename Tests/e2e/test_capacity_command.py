@@ -1,0 +1,90 @@
+"""`ballast-lab capacity` replays the capacity simulation (virtual time, the same result for the
+same seed): one scenario with Ballast, no gateway and the oracle side by side, its rule changes
+and a timeline; or a sweep of seeds listing those where Ballast served less than no gateway.
+The bench prints such seeds "so they can be replayed": this is the tool that replays them."""
+import re
+import subprocess
+
+import pytest
+
+from conftest import BALLAST_LAB_BIN, ROOT
+
+
+def lab(*arguments: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([BALLAST_LAB_BIN, "capacity", *arguments], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def ways(text: str) -> dict[str, list[int]]:
+    """offered, served, refused, attempts, upstream 429 per way, from the outcome table."""
+    rows = {}
+    for line in text.splitlines():
+        match = re.match(r"^(ballast|no gateway|oracle)\s{2,}(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)", line)
+        if match:
+            rows[match.group(1)] = [int(value) for value in match.groups()[1:]]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def region_down() -> str:
+    result = lab("--scenario", "region_down", "--timeline", "--slice", "5")
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+def test_a_scenario_shows_every_way_against_the_same_arrivals(region_down):
+    rows = ways(region_down)
+    assert set(rows) == {"ballast", "no gateway", "oracle"}
+    offered = {row[0] for row in rows.values()}
+    assert len(offered) == 1, "every way sees the same arrivals"
+    # The primary answers 503 for 10 s of 60: a plain client loses about a sixth, and the
+    # oracle is an upper bound that Ballast does not pass.
+    served = {way: row[1] for way, row in rows.items()}
+    assert served["no gateway"] < 0.9 * served["oracle"]
+    assert served["no gateway"] < served["ballast"] <= served["oracle"]
+
+
+def test_the_rules_changes_and_the_timeline_follow_the_outage(region_down):
+    changes = re.findall(r"^\s+(\d+\.\d\d) s\s+region=primary (\S+)$", region_down, re.MULTILINE)
+    opened = [float(time) for time, action in changes if action == "open"]
+    assert opened and 20 <= opened[0] <= 21.5, "the primary goes out within about a second of its outage at 20 s"
+    timeline = region_down[region_down.index("served by arrival time"):].splitlines()
+    rows = [line.split() for line in timeline if re.match(r"^\d+\s", line)]
+    assert [int(row[0]) for row in rows] == list(range(0, 60, 5))
+    # The outage column names the primary's 503s exactly where the scenario puts them.
+    outage = [row[0] for row in rows if "503" in row[8:]]
+    assert outage == ["20", "25"]
+
+
+def test_the_same_seed_gives_the_same_result():
+    first, second = lab("--seed", "7"), lab("--seed", "7")
+    assert first.returncode == 0 and first.stdout == second.stdout
+    assert first.stdout.startswith("seed 7: ")
+
+
+def test_a_sweep_reports_its_ratios_and_lists_the_seeds_below_no_gateway():
+    result = lab("--seeds", "1-5")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert re.match(r"^5 seeds: ratio to the oracle median \d\.\d{3}", result.stdout)
+    assert "below no gateway" in result.stdout
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ([], "give exactly one of --seed, --seeds or --scenario"),
+    (["--seed", "1", "--seeds", "1-2"], "give exactly one of --seed, --seeds or --scenario"),
+    (["--seeds", "9-3"], "--seeds wants A-B"),
+    (["--scenario", "nope"], "unknown --scenario 'nope'"),
+    (["--seed", "1", "--slice", "0"], "--slice must be positive"),
+])
+def test_bad_arguments_are_named(arguments, message):
+    result = lab(*arguments)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_a_broken_rule_file_is_named_with_its_place(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("groups:\n  - name: x\n    rules:\n      - name: y\n        when: error_ratio[1m] >\n")
+    result = lab("--seed", "1", "--rules", str(broken))
+    assert result.returncode == 2
+    assert f"{broken}:" in result.stderr
