@@ -4,9 +4,14 @@ import BallastCore
 /// charged, so that an answer's `remaining` (what the upstream held when that request arrived)
 /// can be compared with Ballast's own bucket: everything sent after it is not in that figure.
 ///
-/// A ring of `capacity` entries; admissions come in nearly non-decreasing order of their due
-/// instants (reservations are handed out in order), so a sum walks back from the newest only
-/// until it passes the instant asked about.
+/// A ring of `capacity` entries kept in order of their due instants, so a sum walks back from
+/// the newest only until it passes the instant asked about. Admissions mostly come in that
+/// order (reservations are handed out in order), but not all: one admitted now, or a waiting
+/// one sent early, comes after reservations due later, and goes back past them on append (at
+/// most the requests waiting). In the order of arrival, the sum stopped at such an entry and
+/// left out every reservation due after it: the model was raised above the upstream's bucket,
+/// and a standby's line went out at once into 45 upstream 429s (capacity simulation,
+/// region-down scenario, as the primary came back).
 struct AdmissionLog: Sendable {
     struct Entry: Sendable {
         var due: MonotonicInstant
@@ -23,12 +28,22 @@ struct AdmissionLog: Sendable {
 
     mutating func append(due: MonotonicInstant, cost: RequestCost) {
         let entry = Entry(due: due, cost: cost)
+        var index: Int
         if entries.count < Self.capacity {
             entries.append(entry)
+            index = entries.count - 1
         } else {
             entries[next] = entry
+            index = next
         }
         next = (next + 1) % Self.capacity
+        // Back past the entries due later (the oldest entry stays where it is).
+        for _ in 1..<max(1, entries.count) {
+            let previous = (index - 1 + entries.count) % entries.count
+            guard previous != next % entries.count, entries[previous].due > entries[index].due else { break }
+            entries.swapAt(previous, index)
+            index = previous
+        }
     }
 
     /// Voids the newest admission due at `due` (it never reached the upstream), so answers
