@@ -262,7 +262,8 @@ struct VirtualCapacity {
             kind (docs/simulator.md). \
             The oracle is a fluid FIFO bound with perfect knowledge; "no gateway" is a plain client calling the first \
             region. Random scenarios: limits per credential or per region, buckets from 1/60 to 1x of the per-minute \
-            figure, load from 0.3x to 2x the whole allowance, 0-2 outages per region, 60 s each.
+            figure, load from 0.3x to 2x the whole allowance, 0-2 outages per region, 60 s each. \
+            `ballast-lab capacity --seed N --timeline` replays one.
             """
         return VirtualCapacity(
             table: BenchTable(
