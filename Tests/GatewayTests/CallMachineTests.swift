@@ -116,6 +116,16 @@ import Testing
         return sends.count == 1 ? sends[0] : nil
     }
 
+    /// Starts the call and expects it to wait `seconds` for its paced slot (no other limit group
+    /// to look at meanwhile): the dispatch and when its slot comes.
+    func pacedWait(_ call: inout CallMachine, _ world: World, seconds: Double) -> (CallMachine.Dispatch, MonotonicInstant)? {
+        guard case .schedule(.paced(let dispatch, let due), let after) = call.handle(.start, in: world).last, after == seconds else {
+            Issue.record("expected a paced wait of \(seconds) s")
+            return nil
+        }
+        return (dispatch, due)
+    }
+
     /// Sends what the machine asked to send, as the driver would with slots and credentials at hand.
     func send(_ actions: [CallMachine.Action], _ call: inout CallMachine, _ world: World) -> [CallMachine.Action] {
         guard let dispatch = sent(actions) else { return [] }
@@ -291,10 +301,7 @@ import Testing
         world.sharedPaceKey = "org|claude-x"
         world.admission = ["org|claude-x": .wait(seconds: 3)]
         var call = machine(world)
-        guard case .schedule(.paced(let dispatch, let due), 3) = call.handle(.start, in: world).last else {
-            Issue.record("expected a paced wait of 3 s")
-            return
-        }
+        guard let (dispatch, due) = pacedWait(&call, world, seconds: 3) else { return }
         #expect(dispatch.region.name == "primary")
         world.advance(3)
         world.halfOpen = ["secondary"]
@@ -312,10 +319,7 @@ import Testing
         world.sharedPaceKey = "org|claude-x"
         world.admission = ["org|claude-x": .wait(seconds: 3)]
         var call = machine(world)
-        guard case .schedule(.paced(let dispatch, let due), 3) = call.handle(.start, in: world).last else {
-            Issue.record("expected a paced wait of 3 s")
-            return
-        }
+        guard let (dispatch, due) = pacedWait(&call, world, seconds: 3) else { return }
         world.advance(3)
         world.failedAway = ["primary"]
         let moved = sent(call.handle(.timerFired(.paced(dispatch, due: due)), in: world))
@@ -324,10 +328,7 @@ import Testing
 
         var kept = machine(world)
         world.failedAway = []
-        guard case .schedule(.paced(let second, let secondDue), _) = kept.handle(.start, in: world).last else {
-            Issue.record("expected a paced wait")
-            return
-        }
+        guard let (second, secondDue) = pacedWait(&kept, world, seconds: 3) else { return }
         world.advance(3)
         #expect(kept.handle(.timerFired(.paced(second, due: secondDue)), in: world) == [.send(second)])
     }

@@ -538,14 +538,9 @@ public struct CallMachine: Sendable {
             world.region(named: name).map { world.paceKey(region: $0, model: facts.model) != dispatch.charge.key } ?? true
         }
         guard let candidate = world.pick(excluding: tried.union(skippedOpen).union(otherGroups), peek: false),
-            !world.isStandby(candidate.name), !world.isDrained(candidate.name),
-            world.hasConcurrencyRoom(region: candidate),
-            world.admitCircuit(region: candidate.name, model: facts.model) == .go
+            !world.isStandby(candidate.name), !world.isDrained(candidate.name)
         else { return nil }
-        tried.remove(dispatch.region.name)
-        tried.insert(candidate.name)
-        if firstRegion == dispatch.region.name { firstRegion = candidate.name }
-        return Dispatch(region: candidate, charge: dispatch.charge, isHedge: false)
+        return move(dispatch, to: candidate, isProbe: false, world)
     }
 
     /// A request whose paced slot has come goes as the probe of a half-open circuit of the same
@@ -560,14 +555,20 @@ public struct CallMachine: Sendable {
                 model: facts.model,
                 among: world.regionNames.filter { $0 != dispatch.region.name && !tried.contains($0) && !world.isDrained($0) }),
             let candidate = world.region(named: name),
-            world.paceKey(region: candidate, model: facts.model) == dispatch.charge.key,
-            world.hasConcurrencyRoom(region: candidate),
-            world.admitCircuit(region: candidate.name, model: facts.model) == .go
+            world.paceKey(region: candidate, model: facts.model) == dispatch.charge.key
+        else { return nil }
+        return move(dispatch, to: candidate, isProbe: true, world)
+    }
+
+    /// `dispatch`, with its paid share, to `candidate` instead, if it has a free slot and its
+    /// circuits let the request through (taking a probe permit when half-open).
+    private mutating func move(_ dispatch: Dispatch, to candidate: Region, isProbe: Bool, _ world: some CallWorld) -> Dispatch? {
+        guard world.hasConcurrencyRoom(region: candidate), world.admitCircuit(region: candidate.name, model: facts.model) == .go
         else { return nil }
         tried.remove(dispatch.region.name)
         tried.insert(candidate.name)
         if firstRegion == dispatch.region.name { firstRegion = candidate.name }
-        return Dispatch(region: candidate, charge: dispatch.charge, isHedge: false, isProbe: true)
+        return Dispatch(region: candidate, charge: dispatch.charge, isHedge: false, isProbe: isProbe)
     }
 
     /// What pacing needs to know about an attempt to `region`: its key, the keys of every
