@@ -138,8 +138,8 @@ extension ControlAPI {
                     ? "firing"
                     : instances.isEmpty ? "inactive" : "pending"
                 return RulesDocument.Rule(
-                    group: group.name, name: rule.name, intervalSeconds: group.interval, when: rule.expression.displayText,
-                    forSeconds: rule.pendingFor, action: rule.action?.kind, state: state,
+                    group: group.name, name: rule.name, intervalSeconds: group.interval.seconds, when: rule.expression.displayText,
+                    forSeconds: rule.pendingFor.seconds, action: rule.action?.kind, state: state,
                     instances: instances.map { labels, alert in
                         RulesDocument.Alert(
                             labels: labels.description, phase: alert.phase.rawValue,

@@ -31,7 +31,7 @@ struct Degrader {
                 status: shed.status)
             var responseHeaders = HTTPHeaders()
             responseHeaders.add("content-type", "application/json")
-            responseHeaders.add("retry-after", String(max(1, Int(shed.retryAfter.rounded(.up)))))
+            responseHeaders.add("retry-after", String(max(1, Int(shed.retryAfter.seconds.rounded(.up)))))
             responseHeaders.add("x-ballast-degraded", DegradationPolicy.headerValue(level: policy.level, applied: ["shed"]))
             return .answer(HTTPResponse(status: error.status, headers: responseHeaders, text: error.jsonBody))
         }

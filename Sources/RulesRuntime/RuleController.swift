@@ -136,7 +136,7 @@ public final class RuleController: Sendable {
                     reloadIfFilesChanged()
                 }
                 let interval = state.withLock { $0.ruleSet.tickInterval }
-                usleep(UInt32(max(0.05, min(interval, 1)) * 1_000_000))
+                usleep(UInt32(max(0.05, min(interval.seconds, 1)) * 1_000_000))
             }
             stopped.signal()
         }

@@ -6,8 +6,8 @@ import Testing
 /// The circuit state machine on its own, at explicit times.
 @Suite struct CircuitBreakerTests {
     static let policy = CircuitPolicy(
-        openFor: 10, maxOpen: 60, resetAfter: 100,
-        probe: ProbePolicy(requests: 5, maxErrorRatio: 0.2, timeout: 30))
+        openFor: .seconds(10), maxOpen: .seconds(60), resetAfter: .seconds(100),
+        probe: ProbePolicy(requests: 5, maxErrorRatio: 0.2, timeout: .seconds(30)))
     let target = CircuitTarget(region: "primary")
 
     /// `requests` requests of which `failures` failed, as the probe window would hold them.
@@ -17,7 +17,7 @@ import Testing
 
     @Test func openTimeDoublesPerTripUpToTheCap() {
         #expect((1...6).map { Self.policy.openDuration(trip: $0) } == [10, 20, 40, 60, 60, 60].map { .seconds($0) })
-        #expect(CircuitPolicy(openFor: 5, maxOpen: 1e9).openDuration(trip: 200) == .seconds(1e9))
+        #expect(CircuitPolicy(openFor: .seconds(5), maxOpen: .seconds(1e9)).openDuration(trip: 200) == .seconds(1e9))
     }
 
     @Test func closedOpenHalfOpenClosed() {
@@ -122,7 +122,7 @@ import Testing
 
     @Test func stepsDownOneLevelPerAfter() {
         var ladder = DegradationLadder()
-        ladder.demand(a, level: 3, after: 60)
+        ladder.demand(a, level: 3, after: .seconds(60))
         let first = ladder.advance(at: 0, maxLevel: 4)
         #expect(first?.from == 0)
         #expect(ladder.level == 3)
@@ -140,14 +140,14 @@ import Testing
 
     @Test func theHighestDemandHoldsAndFiringAgainResetsTheStepDown() {
         var ladder = DegradationLadder()
-        ladder.demand(a, level: 1, after: 60)
-        ladder.demand(b, level: 3, after: 10)
+        ladder.demand(a, level: 1, after: .seconds(60))
+        ladder.demand(b, level: 3, after: .seconds(10))
         _ = ladder.advance(at: 0, maxLevel: 4)
         #expect(ladder.level == 3)
         ladder.release(b, at: 0)
         _ = ladder.advance(at: 10, maxLevel: 4)
         #expect(ladder.level == 2)
-        ladder.demand(b, level: 3, after: 10)
+        ladder.demand(b, level: 3, after: .seconds(10))
         _ = ladder.advance(at: 11, maxLevel: 4)
         #expect(ladder.level == 3)
         ladder.release(b, at: 11)
@@ -161,7 +161,7 @@ import Testing
 
     @Test func theLevelIsCappedByTheLadder() {
         var ladder = DegradationLadder()
-        ladder.demand(a, level: 9, after: 60)
+        ladder.demand(a, level: 9, after: .seconds(60))
         _ = ladder.advance(at: 0, maxLevel: 4)
         #expect(ladder.level == 4)
     }

@@ -56,7 +56,7 @@ import Testing
 /// The switcher's hold-down, failback steps and growing hold-down.
 @Suite struct RegionalSwitcherTests {
     let owner = ShiftOwner.rule(RuleInstance(key: RuleKey(group: "g", rule: "r")))
-    let policy = FailbackPolicy(holdDown: 30, step: 0.5, interval: 10, maxHoldDown: 100)
+    let policy = FailbackPolicy(holdDown: .seconds(30), step: 0.5, interval: .seconds(10), maxHoldDown: .seconds(100))
 
     @Test func holdDownThenStepsBack() {
         var switcher = RegionalSwitcher()

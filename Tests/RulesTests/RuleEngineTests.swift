@@ -91,7 +91,7 @@ import Testing
                 interval: 5s
                 rules: [ { name: b, when: "request_rate[10s] >= 0" } ]
             """)
-        #expect(rules.tickInterval == 0.5)
+        #expect(rules.tickInterval == .milliseconds(500))
         var state = RuleEngineState()
         var evaluated: [String] = []
         for tick in 0...20 {

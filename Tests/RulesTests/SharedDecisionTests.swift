@@ -6,7 +6,9 @@ import Testing
 /// from elsewhere runs its own course here, an operator's hold still wins, and a region the
 /// other instances shift further away is shifted as far here.
 @Suite struct SharedDecisionTests {
-    let policy = CircuitPolicy(openFor: 10, maxOpen: 60, resetAfter: 100, probe: ProbePolicy(requests: 5, maxErrorRatio: 0.2, timeout: 30))
+    let policy = CircuitPolicy(
+        openFor: .seconds(10), maxOpen: .seconds(60), resetAfter: .seconds(100),
+        probe: ProbePolicy(requests: 5, maxErrorRatio: 0.2, timeout: .seconds(30)))
     let target = CircuitTarget(region: "primary")
 
     @Test func anAdoptedOpeningGoesHalfOpenAtTheSameMomentAndProbesHere() {

@@ -528,7 +528,7 @@ private struct World {
                 drive(attempts[stuck].request, .regionOut(name))
             }
         }
-        if unfinished > 0 || arrivalsLeft > 0 { schedule(time + proxy.rules.ruleSet.tickInterval, .tick) }
+        if unfinished > 0 || arrivalsLeft > 0 { schedule(time + proxy.rules.ruleSet.tickInterval.seconds, .tick) }
     }
 
     func at(_ time: Double) -> MonotonicInstant { SimulatedGateway.origin.adding(seconds: time) }

@@ -116,7 +116,7 @@ public struct CircuitBreaker: Sendable, Equatable {
                 probePermits = 0
                 return CircuitTransition(from: .halfOpen, to: .closed, detail: "probes: \(failures) of \(total) failed")
             }
-            if now - permitsGrantedAt >= .seconds(probe.timeout) {
+            if now - permitsGrantedAt >= probe.timeout {
                 probePermits = max(probePermits, probe.requests - total)
                 permitsGrantedAt = now
             }
@@ -131,7 +131,7 @@ public struct CircuitBreaker: Sendable, Equatable {
                 if total >= policy.probe.requests, Double(failures) > policy.probe.maxErrorRatio * Double(total) {
                     return open(at: now, from: .closed, because: "failing again after closing: \(failures) of \(total) failed")
                 }
-            } else if trips > 0, now - closedAt >= .seconds(policy.resetAfter) {
+            } else if trips > 0, now - closedAt >= policy.resetAfter {
                 trips = 0
             }
             return nil

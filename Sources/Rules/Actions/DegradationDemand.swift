@@ -4,13 +4,13 @@ public import BallastCore
 /// level less per `after` once it has resolved.
 public struct DegradationDemand: Sendable, Equatable {
     public var level: Int
-    /// Seconds per level stepped down (the rule's `recover.after`): the steps are counted by
+    /// Time per level stepped down (the rule's `recover.after`): the steps are counted by
     /// dividing by it.
-    public var after: Double
+    public var after: Duration
     /// When the rule resolved; nil while it fires.
     public var releasedAt: MonotonicInstant?
 
-    public init(level: Int, after: Double, releasedAt: MonotonicInstant? = nil) {
+    public init(level: Int, after: Duration, releasedAt: MonotonicInstant? = nil) {
         self.level = level
         self.after = after
         self.releasedAt = releasedAt
@@ -18,7 +18,7 @@ public struct DegradationDemand: Sendable, Equatable {
 
     public func effectiveLevel(at now: MonotonicInstant) -> Int {
         guard let releasedAt else { return level }
-        let steps = Int(((now - releasedAt).seconds / after + 1e-9).rounded(.down))
+        let steps = Int(((now - releasedAt) / after + 1e-9).rounded(.down))
         return max(0, level - steps)
     }
 }

@@ -13,7 +13,7 @@ public struct DegradationLadder: Sendable, Equatable {
     public init() {}
 
     /// `instance` fires and wants at least `level`.
-    public mutating func demand(_ instance: RuleInstance, level: Int, after: Double) {
+    public mutating func demand(_ instance: RuleInstance, level: Int, after: Duration) {
         demands[instance] = DegradationDemand(level: level, after: after)
     }
 

@@ -65,7 +65,7 @@ public struct RegionalSwitcher: Sendable, Equatable {
             guard var entry = entries[region] else { continue }
             switch entry.phase(at: now) {
             case .failingBack:
-                if let last = entry.lastStepAt, now - last < .seconds(entry.policy.interval) - .nanoseconds(1) { continue }
+                if let last = entry.lastStepAt, now - last < entry.policy.interval - .nanoseconds(1) { continue }
                 entry.removed = max(0, entry.removed - entry.policy.step)
                 if entry.removed < 1e-9 {
                     entry.removed = 0
@@ -75,7 +75,7 @@ public struct RegionalSwitcher: Sendable, Equatable {
                 entries[region] = entry
                 changed.append(region)
             case .restored:
-                if let restoredAt = entry.restoredAt, now - restoredAt >= .seconds(entry.policy.maxHoldDown) { entries[region] = nil }
+                if let restoredAt = entry.restoredAt, now - restoredAt >= entry.policy.maxHoldDown { entries[region] = nil }
             case .shifted, .holdingDown:
                 continue
             }

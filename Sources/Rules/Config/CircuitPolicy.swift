@@ -1,16 +1,17 @@
 /// A circuit's `recover:` settings: how long it stays open, how that grows, how it probes.
 public struct CircuitPolicy: Sendable, Equatable {
-    /// Open time after the first trip, in seconds; doubled on each repeated trip. The spans of a
-    /// rule file's `recover:` are kept as its seconds; they become `Duration`s where they meet
-    /// an instant.
-    public var openFor: Double
-    /// The cap of the growing open time, in seconds.
-    public var maxOpen: Double
-    /// After staying closed this long (seconds), a new trip counts as the first again.
-    public var resetAfter: Double
+    /// Open time after the first trip; doubled on each repeated trip.
+    public var openFor: Duration
+    /// The cap of the growing open time.
+    public var maxOpen: Duration
+    /// After staying closed this long, a new trip counts as the first again.
+    public var resetAfter: Duration
     public var probe: ProbePolicy
 
-    public init(openFor: Double = 10, maxOpen: Double = 300, resetAfter: Double? = nil, probe: ProbePolicy = ProbePolicy()) {
+    public init(
+        openFor: Duration = .seconds(10), maxOpen: Duration = .seconds(300), resetAfter: Duration? = nil,
+        probe: ProbePolicy = ProbePolicy()
+    ) {
         self.openFor = openFor
         self.maxOpen = max(maxOpen, openFor)
         self.resetAfter = resetAfter ?? max(maxOpen, openFor)
@@ -19,11 +20,8 @@ public struct CircuitPolicy: Sendable, Equatable {
 
     /// Open time for the `trip`-th consecutive trip (1-based): `openFor * 2^(trip-1)`, capped.
     public func openDuration(trip: Int) -> Duration {
-        let exponent = Double(max(trip - 1, 0))
-        return .seconds(min(openFor * pow2(exponent), maxOpen))
-    }
-
-    private func pow2(_ exponent: Double) -> Double {
-        exponent >= 60 ? .infinity : Double(UInt64(1) << UInt64(exponent))
+        let doublings = max(trip - 1, 0)
+        guard doublings < 62, openFor <= maxOpen / (1 << doublings) else { return maxOpen }
+        return openFor * (1 << doublings)
     }
 }

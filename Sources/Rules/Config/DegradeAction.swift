@@ -2,9 +2,9 @@
 /// fires; once it has resolved, step down one level per `after`.
 public struct DegradeAction: Sendable, Equatable {
     public var level: Int
-    public var after: Double
+    public var after: Duration
 
-    public init(level: Int, after: Double = 60) {
+    public init(level: Int, after: Duration = .seconds(60)) {
         self.level = level
         self.after = after
     }

@@ -7,11 +7,11 @@ public struct ProbePolicy: Sendable, Equatable {
     public var classes: OutcomeClassSet
     /// When fewer than `requests` probes finished in this long (no traffic, slow answers), the
     /// permits are handed out again.
-    public var timeout: Double
+    public var timeout: Duration
 
     public init(
         requests: Int = 5, maxErrorRatio: Double = 0.2, classes: OutcomeClassSet = .defaultFailures,
-        timeout: Double = 30
+        timeout: Duration = .seconds(30)
     ) {
         self.requests = requests
         self.maxErrorRatio = maxErrorRatio

@@ -7,7 +7,7 @@ public struct RoutingConfig: Sendable, Equatable {
     public var capacity: [String: Double]
     /// Window over which the current request rate is measured when weights are capped by
     /// capacity.
-    public var rateWindow: Double
+    public var rateWindow: Duration
     /// The panic threshold: a circuit or drain that would leave fewer regions than this
     /// available is refused (and the refusal audited). At least 1: never all circuits open.
     public var minAvailableRegions: Int
@@ -17,7 +17,7 @@ public struct RoutingConfig: Sendable, Equatable {
     public var failbackAtOnceWhenShort: Bool
 
     public init(
-        failback: FailbackPolicy = FailbackPolicy(), capacity: [String: Double] = [:], rateWindow: Double = 30,
+        failback: FailbackPolicy = FailbackPolicy(), capacity: [String: Double] = [:], rateWindow: Duration = .seconds(30),
         minAvailableRegions: Int = 1, failbackAtOnceWhenShort: Bool = true
     ) {
         self.failback = failback

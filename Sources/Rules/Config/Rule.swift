@@ -4,8 +4,8 @@ public import BallastConfig
 public struct Rule: Sendable {
     public var key: RuleKey
     public var expression: CompiledExpression
-    /// `for:`, seconds the condition must hold before the rule fires (pending until then).
-    public var pendingFor: Double
+    /// `for:`, how long the condition must hold before the rule fires (pending until then).
+    public var pendingFor: Duration
     public var action: RuleAction?
     /// `description:`, for operators reading the rule and the status page.
     public var summary: String?

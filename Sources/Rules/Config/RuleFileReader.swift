@@ -51,12 +51,12 @@ struct RuleFileReader {
     private mutating func readGroup(_ node: ConfigNode, index: Int, into contents: inout RuleFileContents) -> RuleGroup? {
         guard let map = node.mapping(what: "groups[\(index)]", keys: ["name", "interval", "rules"]) else { return nil }
         let name = map.require("name").flatMap { identifier($0, what: "group name") }
-        var interval = 1.0
+        var interval = Duration.seconds(1)
         if let intervalNode = map["interval"], let value = intervalNode.duration(what: "'interval'") {
             if value < 0.1 || value > 3600 {
                 intervalNode.error("'interval' must be between 100ms and 1h, not \(DurationText.format(value))")
             } else {
-                interval = value
+                interval = .seconds(value)
             }
         }
         if let name, let nameNode = map["name"] { contents.groupNames.append((name, nameNode.location)) }
@@ -86,8 +86,8 @@ struct RuleFileReader {
                 for issue in error.issues { issues.add(positions.location(at: issue.offset), issue.message) }
             }
         }
-        var pendingFor = 0.0
-        if let forNode = map["for"], let value = forNode.duration(what: "'for'") { pendingFor = value }
+        var pendingFor = Duration.zero
+        if let forNode = map["for"], let value = forNode.duration(what: "'for'") { pendingFor = .seconds(value) }
         var summary: String?
         if let node = map["description"] { summary = node.string(what: "'description'") }
         var action: RuleAction?
@@ -203,7 +203,7 @@ struct RuleFileReader {
         let after = positive(map, "after") ?? defaults.openFor
         let maxOpen = positive(map, "max_open") ?? max(defaults.maxOpen, after)
         if maxOpen < after {
-            map["max_open"]?.error("'max_open' (\(DurationText.format(maxOpen))) must not be below 'after' (\(DurationText.format(after)))")
+            map["max_open"]?.error("'max_open' (\(DurationText.format(maxOpen.seconds))) must not be below 'after' (\(DurationText.format(after.seconds)))")
             valid = false
         }
         let resetAfter = positive(map, "reset_after")
@@ -381,19 +381,19 @@ struct RuleFileReader {
         let interval = positive(map, intervalKey) ?? defaults.interval
         let maxHoldDown = positive(map, "max_hold_down") ?? max(defaults.maxHoldDown, holdDown)
         if maxHoldDown < holdDown {
-            map["max_hold_down"]?.error("'max_hold_down' must not be below the hold-down (\(DurationText.format(holdDown)))")
+            map["max_hold_down"]?.error("'max_hold_down' must not be below the hold-down (\(DurationText.format(holdDown.seconds)))")
             valid = false
         }
         return valid ? FailbackPolicy(holdDown: holdDown, step: step, interval: interval, maxHoldDown: maxHoldDown) : nil
     }
 
-    private func positive(_ map: ConfigMapping, _ key: String) -> Double? {
+    private func positive(_ map: ConfigMapping, _ key: String) -> Duration? {
         guard let node = map[key], let value = node.duration(what: "'\(key)'") else { return nil }
         guard value > 0 else {
             node.error("'\(key)' must be greater than 0")
             return nil
         }
-        return value
+        return .seconds(value)
     }
 
     // MARK: Sections
@@ -439,7 +439,7 @@ struct RuleFileReader {
                         statusNode.error("'status' of shed requests must be 429, 503 or 529, not \(value)")
                     }
                 }
-                if let value = shedMap.duration("retry_after") { shed.retryAfter = value }
+                if let value = shedMap.duration("retry_after") { shed.retryAfter = .seconds(value) }
             }
             rung.shed = shed
         }

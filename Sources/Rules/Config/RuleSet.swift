@@ -46,8 +46,8 @@ public struct RuleSet: Sendable {
 
     /// How often the caller should call `RuleEngine.evaluate`: the shortest group interval,
     /// at most one second (circuits and failback advance on every call).
-    public var tickInterval: Double {
-        min(groups.map(\.interval).min() ?? 1, 1)
+    public var tickInterval: Duration {
+        min(groups.map(\.interval).min() ?? .seconds(1), .seconds(1))
     }
 
     /// The region's capacity in requests per second, if known.

@@ -5,10 +5,10 @@ public struct ShedPolicy: Sendable, Equatable {
     public var priorities: [String]
     /// 529 (overloaded) by default; 429 and 503 are allowed.
     public var status: Int
-    /// Seconds, sent as `retry-after`.
-    public var retryAfter: Double
+    /// Sent as `retry-after`, in whole seconds rounded up.
+    public var retryAfter: Duration
 
-    public init(priorities: [String] = ["low"], status: Int = 529, retryAfter: Double = 30) {
+    public init(priorities: [String] = ["low"], status: Int = 529, retryAfter: Duration = .seconds(30)) {
         self.priorities = priorities
         self.status = status
         self.retryAfter = retryAfter

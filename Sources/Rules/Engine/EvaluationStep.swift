@@ -46,7 +46,7 @@ struct EvaluationStep {
         for group in ruleSet.groups {
             // A little early counts as on time: a loop's timer may fire a millisecond before the
             // interval is over, and skipping a whole interval for that would halve the rate.
-            if let last = state.lastEvaluation[group.name], mono - last < .seconds(group.interval - min(0.01, group.interval / 10)) { continue }
+            if let last = state.lastEvaluation[group.name], mono - last < group.interval - min(.milliseconds(10), group.interval / 10) { continue }
             state.lastEvaluation[group.name] = mono
             evaluatedGroups.append(group.name)
             for rule in group.rules { evaluate(rule) }
@@ -89,13 +89,13 @@ struct EvaluationStep {
         var resolved: [SeriesLabels] = []
         for (labels, truth) in conditions where truth == .true {
             if var alert = instances[labels] {
-                if alert.phase == .pending, mono - alert.activeSince >= .seconds(rule.pendingFor) - .nanoseconds(1) {
+                if alert.phase == .pending, mono - alert.activeSince >= rule.pendingFor - .nanoseconds(1) {
                     alert.phase = .firing
                     alert.firingSince = mono
                     fired.append(labels)
                     instances[labels] = alert
                 }
-            } else if rule.pendingFor <= 0 {
+            } else if rule.pendingFor <= .zero {
                 instances[labels] = AlertState(phase: .firing, activeSince: mono, firingSince: mono)
                 fired.append(labels)
             } else {
@@ -353,7 +353,7 @@ struct EvaluationStep {
         for (region, entry) in state.routing.entries { removed[region] = entry.removed }
         var totalRate: Double?
         if regions.contains(where: { $0.capacity != nil }), removed.values.contains(where: { $0 > 0 }) {
-            let window = ruleSet.routing.rateWindow
+            let window = ruleSet.routing.rateWindow.seconds
             totalRate = Double(context.result(WindowQuery(window: window, wantsStreak: false)).requests) / window
         }
         let old = state.routing.weights

@@ -20,7 +20,7 @@ public struct CompiledExpression: Sendable {
     public var calls: [WindowCall] { expr.calls }
 
     /// The longest window any call reads: how long after a change the expression has
-    /// forgotten what came before it.
+    /// forgotten what came before it. Seconds, as `WindowCall.window` is.
     public var longestWindow: Double { calls.map(\.window).max() ?? 0 }
 
     /// Compiles `text` on its own (for tests and tools). Issues carry offsets into `text`.

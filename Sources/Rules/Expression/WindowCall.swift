@@ -14,7 +14,8 @@ public struct WindowCall: Sendable {
     public var level: SeriesLevel?
     /// `canary="new"` (and `migration="..."`): the call reads one canary side's attempts.
     public var canary: CanarySelector?
-    /// Seconds.
+    /// The window's length in seconds, not a `Duration`: the window sources apply it to wall-clock
+    /// `Double` timestamps.
     public var window: Double
     public var grouping: Grouping
     /// The call as written, for reasons in the audit log.

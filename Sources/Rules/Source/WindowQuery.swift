@@ -12,7 +12,8 @@ public struct WindowQuery: Hashable, Sendable, CustomStringConvertible {
     public var regions: [String]?
     /// The models to count, sorted; nil counts every request, with or without a model.
     public var models: [String]?
-    /// The window's length in seconds: the requests that arrived in `(now - window, now]`.
+    /// The window's length in seconds: the requests that arrived in `(now - window, now]`, `now`
+    /// being wall-clock seconds (so `Double`, not `Duration`, like the timestamps it meets).
     public var window: Double
     /// The classes `consecutiveFailures` counts as failures.
     public var failureClasses: OutcomeClassSet

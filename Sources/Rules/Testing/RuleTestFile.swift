@@ -30,7 +30,8 @@ public struct RuleTestFile: Sendable {
     public var ruleFiles: [String]
     /// Nil: derived from the series.
     public var regions: [RuleRegion]?
-    public var interval: Double
+    /// `evaluation_interval`: the time between the engine's evaluations.
+    public var interval: Duration
     public var tests: [RuleTestCase]
 
     static let seriesFields: [String: OutcomeClass?] = [
@@ -53,7 +54,7 @@ public struct RuleTestFile: Sendable {
             if scalars.last == "\r" { scalars.removeLast() }
             return scalars
         }
-        var file = RuleTestFile(path: path, ruleFiles: [], regions: nil, interval: 1, tests: [])
+        var file = RuleTestFile(path: path, ruleFiles: [], regions: nil, interval: .seconds(1), tests: [])
         guard let map = root.mapping(what: "the test file", keys: ["rule_files", "regions", "evaluation_interval", "tests"]) else {
             return .failure(issues.error)
         }
@@ -79,11 +80,11 @@ public struct RuleTestFile: Sendable {
             file.regions = regions
         }
         if let node = map["evaluation_interval"], let value = node.duration(what: "'evaluation_interval'") {
-            if value >= 0.01 { file.interval = value } else { node.error("'evaluation_interval' must be at least 10ms") }
+            if value >= 0.01 { file.interval = .seconds(value) } else { node.error("'evaluation_interval' must be at least 10ms") }
         }
         if let items = map.require("tests")?.sequence(what: "'tests'") {
             for (index, item) in items.enumerated() {
-                if let test = readTest(item, index: index, lines: lines, interval: file.interval) { file.tests.append(test) }
+                if let test = readTest(item, index: index, lines: lines, interval: file.interval.seconds) { file.tests.append(test) }
             }
         }
         guard issues.isEmpty else { return .failure(RuleSet.sorted(issues.all, files: [path])) }

@@ -71,7 +71,8 @@ public enum RuleTestRunner {
     }
 
     /// Runs one test; returns its failures (empty when it passed).
-    public static func run(_ test: RuleTestCase, ruleSet: RuleSet, interval: Double) -> [String] {
+    public static func run(_ test: RuleTestCase, ruleSet: RuleSet, interval span: Duration) -> [String] {
+        let interval = span.seconds  // the test's timeline is wall seconds, as the windows' samples are
         var source = InMemoryWindowSource(regions: ruleSet.regions.map(\.name))
         var failures: [String] = []
         for series in test.series {
