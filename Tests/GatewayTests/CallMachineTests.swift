@@ -358,7 +358,7 @@ import Testing
         world.short = ["primary"]
         var call = machine(world)
         _ = send(call.handle(.start, in: world), &call, world)
-        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler(delay: 0.2), after: 0.2 * 1.5)])
+        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler(delay: 0.2), after: 0.2 * (CallMachine.secondLook - 1))])
         #expect(call.handle(.timerFired(.straggler(delay: 0.2)), in: world).count == 1)
         #expect(world.hedgeBudget == 5 && world.stragglerBudget == 5)
         #expect(sent(call.handle(.timerFired(.rescue), in: world))?.isHedge == true)
@@ -377,7 +377,7 @@ import Testing
         world.stragglerBudget = 1
         var call = machine(world)
         _ = send(call.handle(.start, in: world), &call, world)
-        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler(delay: 0.2), after: 0.2 * 1.5)])
+        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler(delay: 0.2), after: 0.2 * (CallMachine.secondLook - 1))])
         #expect(sent(call.handle(.timerFired(.straggler(delay: 0.2)), in: world))?.isHedge == true)
         #expect(world.stragglerBudget == 0)
     }
@@ -388,15 +388,15 @@ import Testing
         var call = machine(world)
         _ = send(call.handle(.start, in: world), &call, world)
         // Budget and reserve spent: first the hedge delay, then the straggler check, pass.
-        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler(delay: 0.2), after: 0.2 * 1.5)])
+        #expect(call.handle(.timerFired(.hedge(delay: 0.2)), in: world) == [.schedule(.straggler(delay: 0.2), after: 0.2 * (CallMachine.secondLook - 1))])
         let later = call.handle(.timerFired(.straggler(delay: 0.2)), in: world)
         #expect(later.count == 1)
         guard case .schedule(.rescue, let after) = later.first else {
             Issue.record("expected the rescue to be scheduled, got \(later)")
             return
         }
-        // At five hedge delays from the start, within floating-point rounding.
-        #expect(abs(0.2 + 0.3 + after - 1.0) < 1e-9)
+        // At five hedge delays from the start (the second look in between), within rounding.
+        #expect(abs(0.2 + 0.2 * (CallMachine.secondLook - 1) + after - 1.0) < 1e-9)
         let rescue = call.handle(.timerFired(.rescue), in: world)
         #expect(rescue.first == .note(.stalled(region: "primary")))
         #expect(sent(rescue)?.isHedge == true && sent(rescue)?.region.name == "secondary")

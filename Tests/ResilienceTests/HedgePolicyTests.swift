@@ -54,4 +54,35 @@ import Testing
         #expect(counters.won == 1)
         #expect(counters.cancelled == 1)
     }
+
+    @Test func aShareOfTheBudgetStaysSpareForTheSecondLook() {
+        let policy = HedgePolicy()
+        for index in 0..<100 { policy.recordRequest(now: t(Double(index) * 0.1)) }
+        // 5 hedges in all; at the hedge delay only half of them (2 whole ones) may go.
+        var early = 0
+        while policy.tryHedge(now: t(10), spare: 0.5) { early += 1 }
+        #expect(early == 2)
+        var late = 0
+        while policy.tryHedge(now: t(10)) { late += 1 }
+        #expect(late == 3)
+        #expect(policy.counters.sent == 5)
+    }
+
+    @Test func aKeyWithTooFewSamplesUsesItsPool() {
+        let policy = HedgePolicy()
+        // Two regions of one model, 12 answers each: neither has 20 of its own.
+        for index in 0..<12 {
+            policy.recordFirstByte("us|opus", pool: "*|opus", seconds: 0.3, now: t(Double(index) * 0.1))
+            policy.recordFirstByte("eu|opus", pool: "*|opus", seconds: 0.3, now: t(Double(index) * 0.1))
+        }
+        #expect(policy.hedgeDelay("us|opus", now: t(2)) == nil)
+        let pooled = policy.hedgeDelay("us|opus", pool: "*|opus", now: t(2)) ?? 0
+        #expect(pooled > 0.25 && pooled < 0.35)
+        // Another model's pool has nothing yet.
+        #expect(policy.hedgeDelay("us|haiku", pool: "*|haiku", now: t(2)) == nil)
+        // With enough of its own, a key's delay is its own.
+        for index in 0..<20 { policy.recordFirstByte("us|opus", pool: "*|opus", seconds: 1.0, now: t(3 + Double(index) * 0.1)) }
+        let own = policy.hedgeDelay("us|opus", pool: "*|opus", now: t(6)) ?? 0
+        #expect(own > 0.9)
+    }
 }

@@ -416,9 +416,8 @@ private struct World {
                 paceKey: charge.key, region: region, headers: attempt.headers, failure: failure,
                 sentAt: at(attempt.sentAt), cost: charge.cost, wallTime: Self.wallOrigin + time, now: proxy.now)
             if attempt.status == 200 {
-                proxy.policy.hedges.recordFirstByte(
-                    proxy.policy.key(region: region, model: "model"), seconds: time - attempt.sentAt,
-                    now: proxy.now)
+                proxy.policy.recordFirstByte(
+                    key: proxy.policy.key(region: region, model: "model"), seconds: time - attempt.sentAt, now: proxy.now)
             }
             drive(index, .head(attempt: number, status: attempt.status, isEventStream: false, contentLength: 400))
         }

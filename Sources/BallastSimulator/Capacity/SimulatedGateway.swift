@@ -73,7 +73,7 @@ final class SimulatedGateway: CallWorld {
     func hedgeKey(region: Region, model: String?) -> String { policy.key(region: region, model: model) }
     func hedgeDelay(key: String, model: String?) -> Double? { policy.hedgeDelay(key: key, model: model, now: now) }
     func usualFirstByte(key: String) -> Double? { policy.usualFirstByte(key: key, now: now) }
-    func mayHedge() -> Bool { policy.mayHedge(now: now) }
+    func mayHedge() -> Bool { policy.mayHedge(atDelay: true, now: now) }
     func mayHedgeStraggler() -> Bool { policy.mayHedgeStraggler(now: now) }
 
     func retryDelay(after failure: Failure, nextAttempt: Int, remaining: Double, untriedRegionLeft: Bool) -> Double? {

@@ -342,15 +342,16 @@ public struct CallMachine: Sendable {
             // capacity simulation, seeds 5, 21 and 274, fell about 1 % below no gateway).
             let short = attempts.first(where: \.isLive).map { world.isAllowanceShort(region: $0.region) } ?? false
             if !short, world.mayHedge() { return launch(isHedge: true, world) }
-            // The budget is spent on the ordinary tail (or the allowance binds): look again
-            // later, for a straggler, and then for a stall, which is rescued in any case.
-            return schedule(.straggler(delay: delay), after: delay * 1.5)
+            // The budget's share for this look is spent (or the allowance binds): look again
+            // a little later, when most ordinary answers are in, and then for a stall, which
+            // is rescued in any case.
+            return schedule(.straggler(delay: delay), after: delay * (Self.secondLook - 1))
         case .straggler(let delay):
             guard mayLaunch, liveCount == 1, attempts.allSatisfy({ $0.status == nil }) else { return [] }
             let short = attempts.first(where: \.isLive).map { world.isAllowanceShort(region: $0.region) } ?? false
             if !short, world.mayHedgeStraggler() { return launch(isHedge: true, world) }
             // The reserve went to the slow tail too: a stall still gets its copy, later.
-            return schedule(.rescue, after: delay * (Self.rescueAfter - 2.5))
+            return schedule(.rescue, after: delay * (Self.rescueAfter - Self.secondLook))
         case .rescue:
             guard let stuck = attempts.first(where: { $0.isLive }) else { return [] }
             return rescue(stuck, world)
@@ -378,6 +379,13 @@ public struct CallMachine: Sendable {
         guard let next = watched.min(by: { $0.due < $1.due }) else { return [] }
         return schedule(.overdue(attempt: next.index), after: next.due.seconds(since: world.now))
     }
+
+    /// The second look at a request still without a first byte, in hedge delays: the ordinary
+    /// answers past the p95 mostly come within a few milliseconds of it (tail bench: the
+    /// originals that beat their hedge did so by under 40 ms of a 300 ms delay), so those still
+    /// waiting a quarter of a delay later are mostly the slow ones, and may take the whole
+    /// budget (`CallPolicy.hedgeSpareAtDelay`) or the straggler reserve.
+    static let secondLook = 1.15
 
     /// An attempt without a first byte after this many hedge delays (the hedge quantile of the
     /// key's times to first byte) is stuck, not slow: the tail bench's slow answers take 4x the

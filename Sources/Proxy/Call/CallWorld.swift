@@ -56,9 +56,10 @@ public protocol CallWorld {
     /// The usual time to first byte for `key` (the hedge quantile of recent ones, whether or
     /// not hedging is on), or nil while too few are known.
     func usualFirstByte(key: String) -> Double?
-    /// Takes a hedge from the budget.
+    /// Takes a hedge from the budget, at the hedge delay: part of the budget stays for the
+    /// second look (`CallPolicy.hedgeSpareAtDelay`).
     func mayHedge() -> Bool
-    /// Takes a hedge from the straggler reserve.
+    /// Takes a hedge at the second look: from the whole budget, or else the straggler reserve.
     func mayHedgeStraggler() -> Bool
     /// Seconds before the next attempt, or nil to stop trying.
     func retryDelay(after failure: Failure, nextAttempt: Int, remaining: Double, untriedRegionLeft: Bool) -> Double?

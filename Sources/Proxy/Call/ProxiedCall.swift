@@ -324,7 +324,7 @@ final class ProxiedCall: @unchecked Sendable {
             // The usual time to first byte is an answer's: an error comes back at once, and a
             // region's 503s made its usual time 40 ms in the capacity simulation, so that its
             // probes were overdue (and failed) at 0.2 s long after it had recovered (seed 55).
-            context.policy.hedges.recordFirstByte(attempt.key, seconds: now.seconds(since: attempt.startedAt), now: now)
+            context.policy.recordFirstByte(key: attempt.key, seconds: now.seconds(since: attempt.startedAt), now: now)
         }
         attempt.isEventStream = (head.headers["content-type"] ?? "").hasPrefix("text/event-stream")
         handle(
@@ -939,7 +939,7 @@ extension ProxiedCall: CallWorld {
     func hedgeKey(region: Region, model: String?) -> String { context.policy.key(region: region, model: model) }
     func hedgeDelay(key: String, model: String?) -> Double? { context.policy.hedgeDelay(key: key, model: model, now: now) }
     func usualFirstByte(key: String) -> Double? { context.policy.usualFirstByte(key: key, now: now) }
-    func mayHedge() -> Bool { context.policy.mayHedge(now: now) }
+    func mayHedge() -> Bool { context.policy.mayHedge(atDelay: true, now: now) }
     func mayHedgeStraggler() -> Bool { context.policy.mayHedgeStraggler(now: now) }
 
     func retryDelay(after failure: Failure, nextAttempt: Int, remaining: Double, untriedRegionLeft: Bool) -> Double? {
