@@ -19,9 +19,11 @@ import Testing
         #expect(result.status == 200)
         let times = result.writeOut.split(separator: " ").compactMap { Double($0) }
         #expect(times.count == 2)
-        // First byte after 200 ms; ten more deltas 20 ms apart.
+        // First byte after 200 ms; ten more deltas 20 ms apart, so the end after 400 ms. The gap
+        // between the two is no bound: a first byte flushed late shortens it when the deltas
+        // keep their schedule (0.177 s once, in a full suite run beside a build).
         #expect(times[0] >= 0.2)
-        #expect(times[1] - times[0] >= 0.19)
+        #expect(times[1] >= 0.395)
         // Only a bound against a hang: the lower bounds above are what the test is about, and a
         // full suite beside builds (load average ~10) took more than the 2 s this once allowed.
         #expect(times[1] < 15)
