@@ -6,6 +6,9 @@ public struct TokenBucket: Sendable, Equatable {
     public let ratePerSecond: Double
     public private(set) var level: Double
     public private(set) var updatedAt: Double
+    /// Tokens the refill could not add because the bucket was full, since it was made: the
+    /// allowance nobody used (`ballast-lab capacity --timeline` shows where it was lost).
+    public private(set) var overflowed: Double = 0
 
     /// A bucket at time `now`, full unless `level` says otherwise (it is capped at the capacity).
     public init(capacity: Double, ratePerSecond: Double, now: Double, level: Double? = nil) {
@@ -17,7 +20,9 @@ public struct TokenBucket: Sendable, Equatable {
 
     public mutating func refill(now: Double) {
         guard now > updatedAt else { return }
-        level = min(capacity, level + (now - updatedAt) * ratePerSecond)
+        let filled = level + (now - updatedAt) * ratePerSecond
+        overflowed += max(0, filled - capacity)
+        level = min(capacity, filled)
         updatedAt = now
     }
 

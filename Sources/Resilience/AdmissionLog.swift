@@ -80,4 +80,37 @@ struct AdmissionLog: Sendable {
         }
         return (requests, RequestCost(inputTokens: input, outputTokens: output))
     }
+
+    /// How far an answer's `remaining` may lie below the bucket's level once refilled to
+    /// `instant`, for an upstream that measured it at some moment within `span` after
+    /// `instant` (the request's sending): the most, over that moment, of what refilled since
+    /// `instant` less what of this log was sent since `instant` and so was already in the
+    /// figure. `amount` is what an entry took (requests, or a kind of tokens).
+    ///
+    /// Taking the longest refill and the whole of what was sent separately (the raise's old
+    /// bound) is `refill x span`: in the capacity simulation a model that had fallen below the
+    /// upstream's bucket (attempts to a stalled region charged, never received) was raised back
+    /// only to 62 requests short of it, the fastest round trip's worth, and stayed there: 59
+    /// requests of the allowance left in the bucket at the end (seed 359). While requests go out
+    /// at the refill rate the two nearly cancel.
+    func raiseSlack(after instant: MonotonicInstant, within span: Double, refillPerSecond refill: Double, amount: (Entry) -> Double) -> Double {
+        guard span > 0, !entries.isEmpty else { return max(0, refill * span) }
+        let end = instant.adding(seconds: span)
+        // The entries due in (instant, end], oldest first: walked back from the newest.
+        var inSpan: [Entry] = []
+        var index = next
+        for _ in 0..<entries.count {
+            index = (index - 1 + entries.count) % entries.count
+            let entry = entries[index]
+            guard entry.due > instant else { break }
+            if entry.due <= end { inSpan.append(entry) }
+        }
+        var slack = 0.0
+        var sent = 0.0
+        for entry in inSpan.reversed() {
+            slack = max(slack, refill * entry.due.seconds(since: instant) - sent)
+            sent += amount(entry)
+        }
+        return max(slack, refill * span - sent)
+    }
 }

@@ -380,16 +380,23 @@ public struct RateAllowance: Sendable {
         // sending and the fastest round trip seen later (the answer of a long generation
         // comes much later): it has refilled since, and what was sent after the request is
         // not in the figure. The earliest moment gives an estimate that may be high, used
-        // only to lower the model; the latest one that may be low, used only to raise it
-        // (allowance lost to attempts that never reached the upstream comes back).
+        // only to lower the model; the least of the estimates over every moment in between
+        // one that may be low, used only to raise it (allowance lost to attempts that never
+        // reached the upstream comes back; `AdmissionLog.raiseSlack`).
         let sinceSent = max(0, now.seconds(since: answer.sentAt))
         fastestRoundTrip = min(fastestRoundTrip ?? sinceSent, sinceSent)
-        let sinceMeasuredAtLeast = max(0, sinceSent - (fastestRoundTrip ?? sinceSent))
+        let measuredWithin = fastestRoundTrip ?? sinceSent
         let after = log.sum(after: answer.sentAt)
-        func sync(_ bucket: inout LimitBucket?, remaining: Double, refill: Double, sentAfter: Double, mayRaise: Bool = true) {
+        func sync(
+            _ bucket: inout LimitBucket?, remaining: Double, refill: Double, sentAfter: Double, mayRaise: Bool = true,
+            amount: (AdmissionLog.Entry) -> Double = { $0.requests }
+        ) {
             guard settings.followsRemaining else { return }
-            bucket?.lower(to: remaining + refill * sinceSent - sentAfter)
-            if mayRaise { bucket?.raise(to: remaining + refill * sinceMeasuredAtLeast - sentAfter) }
+            let estimate = remaining + refill * sinceSent - sentAfter
+            bucket?.lower(to: estimate)
+            guard mayRaise else { return }
+            let slack = log.raiseSlack(after: answer.sentAt, within: measuredWithin, refillPerSecond: refill, amount: amount)
+            bucket?.raise(to: estimate - slack)
         }
         if let dimension = limits.requests, let limit = dimension.limit, limit > 0 {
             announcedLimit = limit / max(settings.limitWindow, 0.001)
@@ -442,7 +449,9 @@ public struct RateAllowance: Sendable {
                 // the old rules had 28 % refused in `OutputTokenPacingTests`' first form (the
                 // allowance deciding each request, no queue).
                 let mayRaise = kind == .input
-                sync(&tokenBuckets[index], remaining: remaining, refill: refill, sentAfter: sentAfter, mayRaise: mayRaise)
+                sync(
+                    &tokenBuckets[index], remaining: remaining, refill: refill, sentAfter: sentAfter, mayRaise: mayRaise,
+                    amount: { $0.cost.inputTokens })
             }
         }
         return .trusted

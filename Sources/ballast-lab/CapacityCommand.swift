@@ -134,16 +134,20 @@ struct CapacityCommand: ParsableCommand {
         let waiting = (0..<count).map { index in
             ballast.waiting.last { $0.time <= Double(index) * slice }.map { String($0.count) } ?? "-"
         }
+        var unused = Array(repeating: 0.0, count: count)
+        for entry in ballast.unusedAllowance { unused[min(count - 1, Int(entry.time / slice))] += entry.requests }
         let outages = scenario.regions.map { region in
             (0..<count).map { index in region.outage(at: (Double(index) + 0.5) * slice)?.kind.rawValue ?? "" }
         }
         text += "\nserved by arrival time (requests arriving in each slice); Ballast's attempts sent and those refused 429 by"
-        text += " the upstream, per region, and its requests waiting for their paced slot when the slice began:\n"
+        text += " the upstream, per region, its requests waiting for their paced slot when the slice began, and the upstream"
+        text += " allowance it left unused (requests the full buckets could not store; found at the next send):\n"
         text += TextTable.render(
-            header: ["from s", "offered"] + ways.map(\.0) + ["attempts", "429", "waiting"] + scenario.regions.map { "\($0.name) outage" },
+            header: ["from s", "offered"] + ways.map(\.0) + ["attempts", "429", "waiting", "unused"]
+                + scenario.regions.map { "\($0.name) outage" },
             rows: (0..<count).map { index in
                 [String(format: "%.0f", Double(index) * slice), String(offered[index])] + served.map { String($0[index]) }
-                    + [sent[index], refused[index], waiting[index]] + outages.map { $0[index] }
+                    + [sent[index], refused[index], waiting[index], String(format: "%.0f", unused[index])] + outages.map { $0[index] }
             })
         return text
     }

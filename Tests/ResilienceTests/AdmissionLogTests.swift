@@ -45,4 +45,25 @@ import Testing
             #expect(log.sum(after: at(instant)).requests == Double(expected), "\(back) s back")
         }
     }
+
+    /// How far below the bucket an answer's `remaining` may lie, for a measurement at any
+    /// moment within a second of the request's sending (`raiseSlack`): at the refill rate the
+    /// refill and the sends cancel but for one interval; with nothing sent it is the whole
+    /// second's refill; with everything sent at once at the start, nothing.
+    @Test func theRaiseSlackIsTheWorstMomentOfTheMeasurement() {
+        var steady = AdmissionLog()
+        for step in 1...100 { steady.append(due: at(Double(step) * 0.01), cost: .zero) }
+        let flowing = steady.raiseSlack(after: at(0), within: 1, refillPerSecond: 100) { $0.requests }
+        #expect(abs(flowing - 1) < 1e-6)
+        let quiet = AdmissionLog().raiseSlack(after: at(0), within: 1, refillPerSecond: 100) { $0.requests }
+        #expect(abs(quiet - 100) < 1e-9)
+        var burst = AdmissionLog()
+        for _ in 0..<100 { burst.append(due: at(0.001), cost: .zero) }
+        let early = burst.raiseSlack(after: at(0), within: 1, refillPerSecond: 100) { $0.requests }
+        #expect(abs(early - 0.1) < 1e-6)
+        // Sent after the span, or voided: not in the figure either way.
+        var late = AdmissionLog()
+        late.append(due: at(2), cost: .zero)
+        #expect(abs(late.raiseSlack(after: at(0), within: 1, refillPerSecond: 100) { $0.requests } - 100) < 1e-9)
+    }
 }

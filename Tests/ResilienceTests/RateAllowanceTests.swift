@@ -140,6 +140,30 @@ import Testing
         #expect(sent == 22)
     }
 
+    /// A model that fell below the upstream's bucket (attempts charged that never reached it:
+    /// a stalled region) comes back up to it while requests go out at the refill rate, even
+    /// when answers take a second: the upstream measured `remaining` somewhere in that second,
+    /// and whatever the moment, the refill since and what was sent since nearly cancel. The
+    /// old bound took the longest refill and the whole of what was sent apart, and stayed a
+    /// second's refill (100) short: nothing came back (capacity simulation, seed 359).
+    @Test func aModelBelowTheUpstreamComesBackUpWhileRequestsFlowAtTheRefillRate() {
+        var allowance = RateAllowance(now: t(0))
+        // 100 req/s, answers in a second at the fastest.
+        allowance.record(.init(limits: requests(limit: 6000, remaining: 99), sentAt: t(0)), wallTime: wall, now: t(1))
+        // The model's bucket is spent on attempts the upstream never received.
+        while allowance.decide(now: t(1)) == .go {}
+        // Then a request every 10 ms for two seconds, as the refill allows.
+        var sent = 0
+        for step in 0..<200 where allowance.decide(now: t(1 + Double(step) * 0.01)) == .go { sent += 1 }
+        #expect(sent >= 190)
+        // The upstream never saw the spent ones: the request sent at 2 s found 60 left.
+        allowance.record(.init(limits: requests(limit: 6000, remaining: 60), sentAt: t(2)), wallTime: wall, now: t(3))
+        var more = 0
+        while allowance.decide(now: t(3)) == .go { more += 1 }
+        // 60 + 100/s x 1 s - the 100 sent since, less a request or two for the moment's doubt.
+        #expect(more >= 55 && more <= 60)
+    }
+
     @Test(arguments: [
         ([("anthropic-ratelimit-requests-limit", "100"), ("anthropic-ratelimit-requests-remaining", "500")], "remaining_above_limit"),
         ([("anthropic-ratelimit-requests-limit", "100"), ("anthropic-ratelimit-requests-reset", "2026-11-26T16:10:00Z")], "reset_in_past"),

@@ -52,8 +52,26 @@ def test_the_rules_changes_and_the_timeline_follow_the_outage(region_down):
     rows = [line.split() for line in timeline if re.match(r"^\d+\s", line)]
     assert [int(row[0]) for row in rows] == list(range(0, 60, 5))
     # The outage column names the primary's 503s exactly where the scenario puts them.
-    outage = [row[0] for row in rows if "503" in row[8:]]
+    outage = [row[0] for row in rows if "503" in row[9:]]
     assert outage == ["20", "25"]
+    # The regions have limits of their own: 100 req/s against two buckets that refill at 80 each
+    # leaves about 60/s unused (300 a slice); while the primary is out (25-30 s) its whole refill
+    # is (about 400), and the standby, taking everything, has none to spare.
+    header = next(line.split() for line in timeline if line.startswith("from s"))
+    assert header[header.index("waiting") + 1] == "unused"
+    unused = {int(row[0]): int(row[8]) for row in rows}
+    assert all(200 < unused[start] < 400 for start in (5, 10, 15, 40, 45)), unused
+    assert unused[25] > unused[15], unused
+
+
+def test_a_shared_limit_leaves_no_allowance_unused():
+    """250 req/s against one 150 req/s limit: whatever the bucket stores, Ballast sends."""
+    result = lab("--scenario", "shared_limit", "--timeline", "--slice", "10")
+    assert result.returncode == 0, result.stderr[-2000:]
+    timeline = result.stdout[result.stdout.index("served by arrival time"):].splitlines()
+    rows = [line.split() for line in timeline if re.match(r"^\d+\s", line)]
+    assert len(rows) == 6
+    assert sum(int(row[8]) for row in rows) <= 5, rows
 
 
 def test_the_same_seed_gives_the_same_result():

@@ -18,6 +18,9 @@ public struct CapacityOutcome: Sendable {
     /// the same for each one the upstream answered 429.
     public internal(set) var attemptTimes: [(time: Double, region: Int)] = []
     public internal(set) var upstream429Times: [(time: Double, region: Int)] = []
+    /// Upstream allowance (requests) lost to a full bucket, by when it was found lost (the
+    /// next charge of that bucket): what this way left unused while it could have sent.
+    public internal(set) var unusedAllowance: [(time: Double, requests: Double)] = []
     /// Requests waiting for their paced slot, sampled at each rules step (Ballast only).
     public internal(set) var waiting: [(time: Double, count: Int)] = []
     /// Seconds from arrival to the gateway's own 429.

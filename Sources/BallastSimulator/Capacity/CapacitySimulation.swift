@@ -243,7 +243,10 @@ private struct World {
             let group = config.group
             // The upstream's buckets stop refilling when the scenario ends, for every way of
             // calling it alike: no way gains from serving a backlog after the end.
+            let overflowedBefore = buckets[group].overflowed
             let admitted = buckets[group].take(1, now: min(arrival, scenario.duration))
+            let lost = buckets[group].overflowed - overflowedBefore
+            if lost > 0 { outcome.unusedAllowance.append((min(arrival, scenario.duration), lost)) }
             let bucket = buckets[group]
             attempt.headers.add("anthropic-ratelimit-requests-limit", String(Int(scenario.groups[group].perMinute)))
             attempt.headers.add("anthropic-ratelimit-requests-remaining", String(Int(bucket.level.rounded(.down))))
