@@ -19,13 +19,26 @@ final class BallastProcess: @unchecked Sendable {
             CommandLine.ballastPath, ["serve", "--config", configPath, "--ready-file", readyPath, "--log-level", "warning"],
             environment: environment, output: .inherit, errors: .inherit)
         let deadline = Date().addingTimeInterval(20)
+        // A child that never became ready is killed here (it serves nothing to drain): nothing
+        // else holds it to stop later.
+        let child = process
+        func giveUp(_ error: Error) -> Error {
+            child.kill()
+            child.wait()
+            return error
+        }
         while !FileManager.default.fileExists(atPath: readyPath) {
             guard process.isRunning, Date() < deadline else {
-                throw BenchError.processFailed("ballast serve did not become ready")
+                throw giveUp(BenchError.processFailed("ballast serve did not become ready"))
             }
             usleep(10_000)
         }
-        let ready = try ReadyFile.read(ReadyFile.Serve.self, from: readyPath)
+        let ready: ReadyFile.Serve
+        do {
+            ready = try ReadyFile.read(ReadyFile.Serve.self, from: readyPath)
+        } catch {
+            throw giveUp(error)
+        }
         proxyAddress = ready.proxy
         adminAddress = ready.admin
     }
