@@ -22,7 +22,7 @@ final class BallastProcess: @unchecked Sendable {
         // A child that never became ready is killed here (it serves nothing to drain): nothing
         // else holds it to stop later.
         let child = process
-        func giveUp(_ error: Error) -> Error {
+        func giveUp(_ error: any Error) -> any Error {
             child.kill()
             child.wait()
             return error
