@@ -48,17 +48,14 @@ final class Listener: @unchecked Sendable {
     }
 
     /// Starts accepting: every connection goes to `daemon`. While `openConnections` is at
-    /// `connectionLimit` the thread waits and new connections stay in the listen backlog, as
-    /// they did when MHD accepted (MHD would close one added over its limit at once).
+    /// `connectionLimit` the thread holds the connection it accepted and the next ones stay in
+    /// the listen backlog, as they did when MHD accepted (MHD closes a connection added over
+    /// its limit at once).
     func run(daemon: DaemonHandle, openConnections: ConnectionCount, connectionLimit: Int) {
         running.store(true, ordering: .relaxed)
         let thread = Thread { [self] in
             var address = sockaddr_storage()
             while !closing.load(ordering: .relaxed) {
-                if connectionLimit > 0, openConnections.value >= connectionLimit {
-                    usleep(1_000)
-                    continue
-                }
                 var length = UInt32(MemoryLayout<sockaddr_storage>.size)
                 let client = withUnsafeMutablePointer(to: &address) { ballast_accept(fd, $0, &length) }
                 guard client >= 0 else {
@@ -71,6 +68,13 @@ final class Listener: @unchecked Sendable {
                         if !closing.load(ordering: .relaxed) { usleep(10_000) }
                         continue
                     }
+                }
+                while connectionLimit > 0, openConnections.value >= connectionLimit, !closing.load(ordering: .relaxed) {
+                    usleep(1_000)
+                }
+                if closing.load(ordering: .relaxed) {
+                    _ = Glibc.close(client)
+                    break
                 }
                 // MHD takes the socket, closing it itself if it cannot serve it.
                 _ = withUnsafePointer(to: &address) {
