@@ -1,10 +1,14 @@
+/* accept4 */
+#define _GNU_SOURCE
 #include "CShims.h"
 #include <curl/curl.h>
 #include <microhttpd.h>
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 int ballast_curl_easy_setopt_long(void *easy, int option, long value) {
     return (int)curl_easy_setopt((CURL *)easy, (CURLoption)option, value);
@@ -37,23 +41,6 @@ int ballast_curl_share_setopt_long(void *share, int option, long value) {
 void *ballast_mhd_start(const ballast_mhd_config *c) {
     struct MHD_OptionItem options[16];
     int n = 0;
-    struct sockaddr_in v4;
-    struct sockaddr_in6 v6;
-    if (c->bind_address != NULL && c->bind_address[0] != '\0') {
-        memset(&v4, 0, sizeof v4);
-        memset(&v6, 0, sizeof v6);
-        if (inet_pton(AF_INET, c->bind_address, &v4.sin_addr) == 1) {
-            v4.sin_family = AF_INET;
-            v4.sin_port = htons(c->port);
-            options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &v4};
-        } else if (inet_pton(AF_INET6, c->bind_address, &v6.sin6_addr) == 1) {
-            v6.sin6_family = AF_INET6;
-            v6.sin6_port = htons(c->port);
-            options[n++] = (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, &v6};
-        } else {
-            return NULL;
-        }
-    }
     if (c->thread_pool_size > 1)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, c->thread_pool_size, NULL};
     if (c->connection_limit > 0)
@@ -62,12 +49,6 @@ void *ballast_mhd_start(const ballast_mhd_config *c) {
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT, c->connection_timeout, NULL};
     if (c->connection_memory_limit > 0)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_MEMORY_LIMIT, (intptr_t)c->connection_memory_limit, NULL};
-    if (c->listen_backlog > 0)
-        options[n++] = (struct MHD_OptionItem){MHD_OPTION_LISTEN_BACKLOG_SIZE, c->listen_backlog, NULL};
-    /* No MHD_OPTION_LISTENING_ADDRESS_REUSE: set to 1 it adds SO_REUSEPORT, with which Linux may
-     * give a port-0 bind a port another listener of this process already holds; the two then
-     * share its connections (a test's upstream received another test's requests). MHD's
-     * default, SO_REUSEADDR, is what a restart on the same port needs. */
     if (c->completed_callback != NULL)
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)c->completed_callback, c->completed_callback_cls};
     if (c->uri_log_callback != NULL)
@@ -76,20 +57,77 @@ void *ballast_mhd_start(const ballast_mhd_config *c) {
         options[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)c->notify_connection, c->notify_connection_cls};
     options[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
-    return MHD_start_daemon(c->flags, c->port,
+    return MHD_start_daemon(c->flags, 0,
                             (MHD_AcceptPolicyCallback)c->accept_policy, c->accept_policy_cls,
                             (MHD_AccessHandlerCallback)c->access_handler, c->access_handler_cls,
                             MHD_OPTION_ARRAY, options,
                             MHD_OPTION_END);
 }
 
-uint16_t ballast_mhd_bound_port(void *daemon) {
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info((struct MHD_Daemon *)daemon, MHD_DAEMON_INFO_BIND_PORT);
-    return info == NULL ? 0 : info->port;
-}
-
 int ballast_mhd_connection_fd(void *connection) {
     const union MHD_ConnectionInfo *info = MHD_get_connection_info((struct MHD_Connection *)connection,
                                                                    MHD_CONNECTION_INFO_CONNECTION_FD);
     return info == NULL ? -1 : (int)info->connect_fd;
+}
+
+int ballast_tcp_listen(const char *host, uint16_t port, int backlog) {
+    struct sockaddr_storage address;
+    socklen_t length;
+    memset(&address, 0, sizeof address);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&address;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&address;
+    if (host == NULL || host[0] == '\0') {
+        v4->sin_family = AF_INET;
+        v4->sin_addr.s_addr = htonl(INADDR_ANY);
+        v4->sin_port = htons(port);
+        length = sizeof *v4;
+    } else if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons(port);
+        length = sizeof *v4;
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons(port);
+        length = sizeof *v6;
+    } else {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = socket(address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int on = 1;
+    /* What MHD set on the listen socket it made: SO_REUSEADDR, which a restart on the same port
+     * needs, and IPV6_V6ONLY for an IPv6 address. Never SO_REUSEPORT: with it Linux may give a
+     * port-0 bind a port another listener of this process already holds; the two then share its
+     * connections (a test's upstream received another test's requests). */
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+        (address.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof on) != 0) ||
+        bind(fd, (struct sockaddr *)&address, length) != 0 ||
+        listen(fd, backlog > 0 ? backlog : SOMAXCONN) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+uint16_t ballast_socket_port(int fd) {
+    struct sockaddr_storage address;
+    socklen_t length = sizeof address;
+    if (getsockname(fd, (struct sockaddr *)&address, &length) != 0)
+        return 0;
+    if (address.ss_family == AF_INET)
+        return ntohs(((struct sockaddr_in *)&address)->sin_port);
+    if (address.ss_family == AF_INET6)
+        return ntohs(((struct sockaddr_in6 *)&address)->sin6_port);
+    return 0;
+}
+
+int ballast_accept(int fd, void *address, uint32_t *length) {
+    socklen_t size = (socklen_t)*length;
+    int client = accept4(fd, (struct sockaddr *)address, &size, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    *length = (uint32_t)size;
+    return client;
 }

@@ -7,7 +7,9 @@ import Glibc
 #endif
 
 /// An HTTP/1.1 server on libmicrohttpd: epoll, a small pool of polling threads, and
-/// connections suspended (not threads blocked) while a handler waits on slow work.
+/// connections suspended (not threads blocked) while a handler waits on slow work. The listen
+/// socket is the server's own (`Listener`), so a stop closes the port before in-flight
+/// exchanges finish.
 ///
 /// It knows nothing about proxying; it turns MHD's call-backs into `HTTPRequest`s for an
 /// `HTTPHandler` and writes the `HTTPResponse`s back, streaming ones with back-pressure.
@@ -18,10 +20,11 @@ public final class HTTPServer: @unchecked Sendable {
     /// the two never interleave (a simulator's watcher and a test may both restart a server);
     /// MHD call-backs never take it, so `stop` may wait here for exchanges to finish.
     /// Lock order: `daemon`, then `inFlight` or an exchange's `state`.
-    private let daemon = Mutex<DaemonHandle?>(nil)
+    private let daemon = Mutex<Running?>(nil)
     private let inFlight = Mutex<[ObjectIdentifier: Exchange]>([:])
     private let draining = Atomic<Bool>(false)
     private let boundPort = Atomic<UInt16>(0)
+    private let openConnections = ConnectionCount()
     /// What this server refused or cut itself (bodies over the limit, header and body deadlines).
     public let refusals = RefusalCounts()
     let watch: ConnectionWatch
@@ -58,56 +61,59 @@ public final class HTTPServer: @unchecked Sendable {
             draining.store(false, ordering: .relaxed)
             let bound = boundPort.load(ordering: .relaxed)
             let port = bound != 0 ? bound : configuration.port
-            guard let started = startDaemon(port: port) else {
-                throw HTTPServerError.startFailed(host: configuration.host, port: port, errno: errno)
+            let listener: Listener
+            do throws(Listener.ListenError) {
+                listener = try Listener(host: configuration.host, port: port)
+            } catch {
+                throw HTTPServerError.startFailed(host: configuration.host, port: port, errno: error.errno)
             }
-            boundPort.store(ballast_mhd_bound_port(UnsafeMutableRawPointer(started)), ordering: .relaxed)
-            running = DaemonHandle(pointer: started)
+            openConnections.reset()
+            guard let started = startDaemon() else {
+                let code = errno
+                listener.close()
+                throw HTTPServerError.startFailed(host: configuration.host, port: port, errno: code)
+            }
+            boundPort.store(listener.port, ordering: .relaxed)
+            let handle = DaemonHandle(pointer: started)
+            running = Running(daemon: handle, listener: listener)
             watch.start()
+            listener.run(daemon: handle, openConnections: openConnections, connectionLimit: configuration.connectionLimit)
         }
     }
 
-    private func startDaemon(port: UInt16) -> OpaquePointer? {
-        var flags =
+    /// The daemon without a listen socket of its own: `Listener` hands it the connections.
+    private func startDaemon() -> OpaquePointer? {
+        let flags =
             MHD_USE_INTERNAL_POLLING_THREAD.rawValue | MHD_USE_EPOLL.rawValue
-            | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ITC.rawValue
-        if configuration.host.contains(":") { flags |= MHD_USE_IPv6.rawValue }
+            | MHD_ALLOW_SUSPEND_RESUME.rawValue | MHD_USE_ITC.rawValue | MHD_USE_NO_LISTEN_SOCKET.rawValue
         let context = Unmanaged.passUnretained(self).toOpaque()
-        return configuration.host.withCString { host in
-            var config = ballast_mhd_config()
-            config.flags = flags
-            config.bind_address = host
-            config.port = port
-            config.thread_pool_size = UInt32(max(1, configuration.threads))
-            config.connection_limit = UInt32(configuration.connectionLimit)
-            config.connection_timeout = UInt32(max(0, configuration.idleConnectionTimeout))
-            config.access_handler = unsafeBitCast(accessHandler, to: UnsafeMutableRawPointer.self)
-            config.access_handler_cls = context
-            config.completed_callback = unsafeBitCast(completedCallback, to: UnsafeMutableRawPointer.self)
-            config.completed_callback_cls = context
-            config.uri_log_callback = unsafeBitCast(uriLogCallback, to: UnsafeMutableRawPointer.self)
-            config.uri_log_callback_cls = context
-            config.notify_connection = unsafeBitCast(connectionCallback, to: UnsafeMutableRawPointer.self)
-            config.notify_connection_cls = context
-            return OpaquePointer(ballast_mhd_start(&config))
-        }
+        var config = ballast_mhd_config()
+        config.flags = flags
+        config.thread_pool_size = UInt32(max(1, configuration.threads))
+        config.connection_limit = UInt32(configuration.connectionLimit)
+        config.connection_timeout = UInt32(max(0, configuration.idleConnectionTimeout))
+        config.access_handler = unsafeBitCast(accessHandler, to: UnsafeMutableRawPointer.self)
+        config.access_handler_cls = context
+        config.completed_callback = unsafeBitCast(completedCallback, to: UnsafeMutableRawPointer.self)
+        config.completed_callback_cls = context
+        config.uri_log_callback = unsafeBitCast(uriLogCallback, to: UnsafeMutableRawPointer.self)
+        config.uri_log_callback_cls = context
+        config.notify_connection = unsafeBitCast(connectionCallback, to: UnsafeMutableRawPointer.self)
+        config.notify_connection_cls = context
+        return OpaquePointer(ballast_mhd_start(&config))
     }
 
-    /// Stops accepting, lets in-flight exchanges finish for up to `gracePeriod` seconds
-    /// (responses sent meanwhile close their connection), then ends the rest and stops.
-    /// Once it returns the port is closed: new connections are refused.
+    /// Closes the port (new connections are refused from the start), lets in-flight exchanges
+    /// finish for up to `gracePeriod` seconds (responses sent meanwhile close their connection),
+    /// then ends the rest and stops.
     public func stop(gracePeriod: Double = 0) {
         daemon.withLock { running in
-            guard let handle = running else { return }
+            guard let current = running else { return }
             draining.store(true, ordering: .relaxed)
-            // Quiesced only when there is a grace period to refuse new connections during.
-            // MHD_quiesce_daemon takes the listen socket out of the epoll set while the
-            // daemon's own polling thread may do the same on seeing it quiesced, and the one
-            // that comes second aborts the process ("Failed to remove listen FD from epoll
-            // set", seen once in a clean-clone CI run of the Swift suite, stopping a gateway
-            // with no grace and nothing in flight). Without a grace period MHD_stop_daemon
-            // below closes the socket itself.
-            let listenSocket = gracePeriod > 0 ? MHD_quiesce_daemon(handle.pointer) : -1
+            // The port closes first, whatever the grace period: connecting is refused from here
+            // on, and the daemon gets no more connections. Not MHD_quiesce_daemon: on an epoll
+            // daemon it races the polling threads and may abort the process (see `Listener`).
+            current.listener.close()
             let clock = SystemClock()
             let deadline = clock.now().adding(seconds: gracePeriod)
             while inFlightCount > 0, clock.now() < deadline {
@@ -127,14 +133,16 @@ public final class HTTPServer: @unchecked Sendable {
             }
             running = nil
             watch.stop()
-            MHD_stop_daemon(handle.pointer)
-            if listenSocket >= 0 { close(listenSocket) }
+            MHD_stop_daemon(current.daemon.pointer)
         }
     }
 
     deinit {
         watch.stop()
-        if let handle = daemon.withLock({ $0 }) { MHD_stop_daemon(handle.pointer) }
+        if let current = daemon.withLock({ $0 }) {
+            current.listener.close()
+            MHD_stop_daemon(current.daemon.pointer)
+        }
     }
 
     // MARK: MHD call-backs
@@ -246,8 +254,10 @@ public final class HTTPServer: @unchecked Sendable {
 
     fileprivate func connection(_ connection: OpaquePointer, opened: Bool) {
         if opened {
+            openConnections.opened()
             watch.opened(UnsafeMutableRawPointer(connection), fd: ballast_mhd_connection_fd(UnsafeMutableRawPointer(connection)))
         } else {
+            openConnections.closed()
             watch.closed(UnsafeMutableRawPointer(connection))
         }
     }
@@ -264,9 +274,10 @@ public final class HTTPServer: @unchecked Sendable {
     }
 }
 
-/// The daemon pointer, shareable because MHD's daemon API is thread-safe.
-private struct DaemonHandle: @unchecked Sendable {
-    let pointer: OpaquePointer
+/// A started server: the daemon and the listen socket that feeds it.
+private struct Running: Sendable {
+    let daemon: DaemonHandle
+    let listener: Listener
 }
 
 private let accessHandler: MHD_AccessHandlerCallback = {
