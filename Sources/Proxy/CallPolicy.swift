@@ -59,8 +59,10 @@ public final class CallPolicy: Sendable {
                 quantile: hedge.quantile, minSamples: hedge.minSamples,
                 maxExtraRatio: hedge.maxExtraRatio - reserve))
         // With a floor of one copy per 5 s, starting full: the budget is a share of the
-        // requests seen, so a gateway that has just started has next to none (tail bench: a
-        // slow answer 1.6 s into the run, refused at both looks, was copied only at 0.62 s).
+        // requests seen, so a gateway that has just started has next to none. Not measured to
+        // help: in the tail bench a slow answer 1.6 s into the run was copied only at 0.62 s
+        // both without the floor and with it (its delay then came from a few cold-start
+        // samples, not from a spent budget).
         stragglerBudget = RetryBudget(ratio: reserve, minRetriesPerSecond: 0.2, capacity: 10, now: now)
         backoff = Mutex(
             Backoff(
@@ -317,7 +319,7 @@ public final class CallPolicy: Sendable {
     }
 
     /// The share of the hedge budget a request may not take at the hedge delay itself: it is
-    /// kept for a second look a quarter of a delay later (`CallMachine.secondLook`), when the
+    /// kept for a second look 0.15 of a delay later (`CallMachine.secondLook`), when the
     /// requests still waiting are mostly the slow ones. Hedging at the p95 spends the whole
     /// budget on average, half of it on answers that come within a few milliseconds anyway (tail
     /// bench: 39 of 75 hedges lost, most by under 40 ms), and the slow answers it refused were

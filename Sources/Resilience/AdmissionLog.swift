@@ -96,21 +96,28 @@ struct AdmissionLog: Sendable {
     func raiseSlack(after instant: MonotonicInstant, within span: Double, refillPerSecond refill: Double, amount: (Entry) -> Double) -> Double {
         guard span > 0, !entries.isEmpty else { return max(0, refill * span) }
         let end = instant.adding(seconds: span)
-        // The entries due in (instant, end], oldest first: walked back from the newest.
-        var inSpan: [Entry] = []
+        // Walked back from the newest, as `sum` does, without a copy (this runs at every
+        // answer with headers): first what the span holds in all, then each entry's moment
+        // against what was sent before it, which is that total less the entries from it on.
+        var total = 0.0
+        walk(after: instant) { entry in if entry.due <= end { total += amount(entry) } }
+        var slack = max(0, refill * span - total)
+        var fromHere = 0.0
+        walk(after: instant) { entry in
+            guard entry.due <= end else { return }
+            fromHere += amount(entry)
+            slack = max(slack, refill * entry.due.seconds(since: instant) - (total - fromHere))
+        }
+        return slack
+    }
+
+    /// Every entry due after `instant`, newest first.
+    private func walk(after instant: MonotonicInstant, _ body: (Entry) -> Void) {
         var index = next
         for _ in 0..<entries.count {
             index = (index - 1 + entries.count) % entries.count
-            let entry = entries[index]
-            guard entry.due > instant else { break }
-            if entry.due <= end { inSpan.append(entry) }
+            guard entries[index].due > instant else { return }
+            body(entries[index])
         }
-        var slack = 0.0
-        var sent = 0.0
-        for entry in inSpan.reversed() {
-            slack = max(slack, refill * entry.due.seconds(since: instant) - sent)
-            sent += amount(entry)
-        }
-        return max(slack, refill * span - sent)
     }
 }

@@ -141,8 +141,8 @@ public final class HedgePolicy: Sendable {
 
     /// True (and counted as sent) when one more hedge keeps the window's hedges within
     /// `maxExtraRatio` of its requests, less the `spare` share of that budget (0...1) kept for
-    /// a later look (`CallMachine`: at the hedge delay itself half the budget stays spare for
-    /// the requests still waiting a little later, which are the slow ones).
+    /// a later look (`CallPolicy.hedgeSpareAtDelay`: at the hedge delay itself part of the
+    /// budget stays spare for the requests still waiting a little later, mostly the slow ones).
     public func tryHedge(now: MonotonicInstant, spare: Double = 0) -> Bool {
         state.withLock { s in
             let requests = s.requests.count(now: now)

@@ -383,7 +383,7 @@ public struct CallMachine: Sendable {
     /// The second look at a request still without a first byte, in hedge delays: the ordinary
     /// answers past the p95 mostly come within a few milliseconds of it (tail bench: the
     /// originals that beat their hedge did so by under 40 ms of a 300 ms delay), so those still
-    /// waiting a quarter of a delay later are mostly the slow ones, and may take the whole
+    /// waiting 0.15 of a delay later are mostly the slow ones, and may take the whole
     /// budget (`CallPolicy.hedgeSpareAtDelay`) or the straggler reserve.
     static let secondLook = 1.15
 
