@@ -254,10 +254,13 @@ public final class CallPolicy: Sendable {
         let answer = RateAllowance.Answer(
             limits: limits, rateLimited: rateLimited,
             retryAfter: failure?.retryAfter, sentAt: sentAt, cost: cost)
-        if case .untrusted(let reason) = pacer.record(paceKey, answer: answer, wallTime: wallTime, now: now) {
-            counters.untrustedHeaders(reason)
+        let verdict = pacer.record(paceKey, answer: answer, wallTime: wallTime, now: now)
+        if case .untrusted(let reason) = verdict { counters.untrustedHeaders(reason) }
+        if rateLimited {
+            shared?.rateLimited(
+                paceKey, retryAfter: failure?.retryAfter, explained: RateAllowance.explains(answer, verdict: verdict),
+                now: now)
         }
-        if rateLimited { shared?.rateLimited(paceKey, retryAfter: failure?.retryAfter, now: now) }
     }
 
     /// An attempt that never reached the upstream gives its share back.

@@ -265,8 +265,7 @@ public struct RateAllowance: Sendable {
         refill(now: now)
         let verdict = observe(answer, wallTime: wallTime, now: now)
         if answer.rateLimited {
-            let explained = verdict == .trusted && Self.explains(answer.limits, cost: answer.cost)
-            if !explained { recordRateLimited(retryAfter: answer.retryAfter, now: now) }
+            if !Self.explains(answer, verdict: verdict) { recordRateLimited(retryAfter: answer.retryAfter, now: now) }
         } else {
             recordSuccess(now: now)
         }
@@ -459,6 +458,13 @@ public struct RateAllowance: Sendable {
 
     /// True when trusted headers show a bucket that could not take the request: the 429 is
     /// the bucket being empty, which the model now knows, not a sign that the limit is lower.
+    /// True for a 429 that trusted headers explain: they say the bucket it asked from was
+    /// empty. Such a 429 is the upstream's bucket at its announced pace, not a smaller
+    /// allowance than announced: pacing (local and shared) keeps the announced rate.
+    public static func explains(_ answer: Answer, verdict: HeaderVerdict) -> Bool {
+        answer.rateLimited && verdict == .trusted && explains(answer.limits, cost: answer.cost)
+    }
+
     static func explains(_ limits: RateLimitHeaders, cost: RequestCost) -> Bool {
         if let remaining = limits.requests?.remaining, remaining < 1 { return true }
         if let remaining = limits.inputTokens?.remaining, remaining < max(1, cost.inputTokens) { return true }

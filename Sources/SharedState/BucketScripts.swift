@@ -53,9 +53,11 @@ enum BucketScripts {
             return {tostring(granted), tostring(before), tostring(rate), tostring(full)}
             """)
 
-    /// Cut after a 429: ARGV = decrease factor, cooldown s, minimum rate, hold s (retry-after),
-    /// burst s, increase, ttl ms. Multiplicative decrease at most once per cooldown; a hold
-    /// empties the bucket for that long. Returns {cut (1/0), rate}.
+    /// After a 429: ARGV = decrease factor, cooldown s, minimum rate, hold s (retry-after),
+    /// burst s, increase, ttl ms. The bucket is emptied (the upstream's was), and a hold keeps
+    /// it empty for that long; a factor below 1 is a multiplicative decrease, at most once per
+    /// cooldown (a factor of 1, for a 429 the headers explain, neither cuts nor starts the
+    /// cooldown). Returns {cut (1/0), rate}.
     static let cut = RedisScript(
         prelude + """
 
@@ -64,13 +66,13 @@ enum BucketScripts {
             if ceiling == nil then return {'0', '0'} end
             refill(burst, increase)
             local didCut = 0
-            if now - cut >= cooldown then
+            if factor < 1 and now - cut >= cooldown then
               rate = math.max(minimum, rate * factor)
               cut = now
               inc = now
               didCut = 1
-              if level > 0 then level = 0 end
             end
+            if level > 0 then level = 0 end
             if hold > 0 then level = math.min(level, -rate * hold) end
             save(ttl)
             return {tostring(didCut), tostring(rate)}

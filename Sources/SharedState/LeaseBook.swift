@@ -140,9 +140,10 @@ public struct LeaseBook: Sendable {
         return wait <= 0 ? .now : .wait(seconds: wait)
     }
 
-    /// A 429 seen while Redis is out of reach cuts the local fallback rate too.
-    public mutating func cutLocally(now: MonotonicInstant) {
-        if let rate = sharedRate ?? ceiling.map({ $0 * settings.headroom }) {
+    /// A 429 seen while Redis is out of reach empties the local fallback bucket and, unless the
+    /// headers explained it (`keepRate`), cuts its rate too.
+    public mutating func cutLocally(keepRate: Bool, now: MonotonicInstant) {
+        if !keepRate, let rate = sharedRate ?? ceiling.map({ $0 * settings.headroom }) {
             sharedRate = max(settings.minimumRate, rate * settings.decreaseFactor)
         }
         localLevel = min(localLevel, 0)

@@ -57,13 +57,35 @@ struct SharedAllowanceTests {
         let a = SharedAllowance(client: redis.client, keyPrefix: "c:", settings: SharedAllowanceSettings(), clock: clock)
         _ = a.admit("r|m", ceiling: 100, now: clock.now())
         #expect(RedisHarness.eventually { a.slotsGranted.load(ordering: .relaxed) > 0 })
-        a.rateLimited("r|m", retryAfter: nil, now: clock.now())
-        a.rateLimited("r|m", retryAfter: nil, now: clock.now())
+        a.rateLimited("r|m", retryAfter: nil, explained: false, now: clock.now())
+        a.rateLimited("r|m", retryAfter: nil, explained: false, now: clock.now())
         #expect(RedisHarness.eventually { a.cuts.load(ordering: .relaxed) == 1 })
         usleep(100_000)
         #expect(a.cuts.load(ordering: .relaxed) == 1, "the second 429 within the cooldown must not cut again")
         let rate = redis.client.call(["HGET", "c:bucket:r|m", "rate"]).map { $0.double ?? 0 }
         #expect(rate.map { (48...50).contains($0) } == .success(true), "\(rate)")
+    }
+
+    @Test("a 429 the headers explain holds the shared bucket for its retry-after and keeps the rate")
+    func explainedRateLimit() throws {
+        let redis = try RedisHarness()
+        defer { redis.stop() }
+        let clock = SystemClock()
+        let a = SharedAllowance(client: redis.client, keyPrefix: "e:", settings: SharedAllowanceSettings(), clock: clock)
+        _ = a.admit("r|m", ceiling: 100, now: clock.now())
+        #expect(RedisHarness.eventually { a.slotsGranted.load(ordering: .relaxed) > 0 })
+        a.rateLimited("r|m", retryAfter: 0.5, explained: true, now: clock.now())
+        // The hold is written by the same script; wait for it, then read the bucket.
+        #expect(
+            RedisHarness.eventually {
+                (try? redis.client.call(["HGET", "e:bucket:r|m", "level"]).get().double).map { $0 < -40 } ?? false
+            })
+        let rate = redis.client.call(["HGET", "e:bucket:r|m", "rate"]).map { $0.double ?? 0 }
+        #expect(rate.map { (97...98).contains($0) } == .success(true), "the rate must stay at the ceiling: \(rate)")
+        #expect(a.cuts.load(ordering: .relaxed) == 0)
+        // An unexplained one right after still cuts: explained 429s do not use up the cooldown.
+        a.rateLimited("r|m", retryAfter: nil, explained: false, now: clock.now())
+        #expect(RedisHarness.eventually { a.cuts.load(ordering: .relaxed) == 1 })
     }
 
     @Test("with Redis gone, admission is local and never waits on Redis")

@@ -208,6 +208,7 @@ def test_shared_rate_limit_three_instances(redis, shared_sim, tmp_path):
             runs = [pool.submit(load_one, "http://" + i.ready["proxy"], rate, duration, start_at) for i in instances]
             results = [r for run in runs for r in run.result()]
         after = sim_stats(limited)
+        cuts = sum(metric(i, "ballast_shared_rate_cuts_total") for i in instances)
     finally:
         stop_all(instances)
     attempts = after["requests_received"] - before["requests_received"]
@@ -224,6 +225,10 @@ def test_shared_rate_limit_three_instances(redis, shared_sim, tmp_path):
     print(f"goodput {good:.1f}/s of 150 ({good / 150:.1%}), upstream 429s {upstream_429}/{attempts} "
           f"({upstream_429 / max(1, attempts):.2%}), client statuses "
           f"{ {s: sum(1 for r in results if r[1] == s) for s in sorted({r[1] for r in results})} }")
+    # The simulator's 429s say the bucket was empty (remaining 0): the headers explain them, so
+    # none may halve the organisation's rate (a CI run that saw 6 upstream 429s delivered 86 %).
+    print(f"shared rate cuts {cuts:.0f}")
+    assert cuts == 0
     assert good >= 0.95 * 150
     assert upstream_429 <= 0.01 * attempts
 
