@@ -76,6 +76,19 @@ import Foundation
         #expect(Self.step(rules, Self.outage(), &state, from: 13.5, to: 40) { _ in short }.isEmpty)
     }
 
+    @Test func theLoopKnowsWhenAnOpenCircuitIsDueToGoHalfOpen() {
+        let rules = ruleSet(Self.rules)
+        var state = RuleEngineState()
+        _ = Self.step(rules, Self.outage(), &state, from: 0, to: 9.5) { _ in .none }
+        #expect(state.nextCircuitDeadline == nil)
+        _ = Self.step(rules, Self.outage(), &state, from: 10, to: 11) { _ in .none }
+        #expect(state.circuitState(CircuitTarget(region: "primary")) == .open)
+        #expect(state.nextCircuitDeadline == 12)
+        _ = Self.step(rules, Self.outage(), &state, from: 12, to: 12) { _ in .none }
+        #expect(state.circuitState(CircuitTarget(region: "primary")) == .halfOpen)
+        #expect(state.nextCircuitDeadline == nil)
+    }
+
     @Test func withRoomToSpareTheHoldDownAndStepsApply() {
         let rules = ruleSet(Self.rules)
         var state = RuleEngineState()

@@ -62,6 +62,27 @@ import Testing
         #expect(breaker.trips == 3)
     }
 
+    @Test func failedProbesWhileTheOthersAreShortReopenNoLongerAndBrieflyWhereTheyAddAllowance() {
+        var breaker = CircuitBreaker(target: target, policy: Self.policy)
+        _ = breaker.trip(at: 0, settle: .seconds(0), owner: nil)
+        _ = breaker.advance(at: 10) { _ in .empty }
+        // The others are short of an allowance of their own: half a second, no trip counted.
+        let reopened = breaker.advance(at: 10.3, othersShort: true, reopenBriefly: true) { _ in probes(2, failing: 2) }
+        #expect(reopened?.to == .open)
+        #expect(breaker.phase == .open(until: 10.8))
+        #expect(breaker.trips == 1)
+        // Short of the allowance the target shares: as long as the last time (10 s), not 20 s.
+        #expect(breaker.advance(at: 10.8) { _ in .empty }?.to == .halfOpen)
+        _ = breaker.advance(at: 11, othersShort: true) { _ in probes(2, failing: 2) }
+        #expect(breaker.phase == .open(until: 21))
+        #expect(breaker.trips == 1)
+        // With room to spare the open time doubles again.
+        _ = breaker.advance(at: 21) { _ in .empty }
+        _ = breaker.advance(at: 21.5) { _ in probes(2, failing: 2) }
+        #expect(breaker.phase == .open(until: 41.5))
+        #expect(breaker.trips == 2)
+    }
+
     @Test func aSettlingCircuitReopensByItselfWhenTrafficFailsAgain() {
         var breaker = CircuitBreaker(target: target, policy: Self.policy)
         _ = breaker.trip(at: 0, settle: .seconds(60), owner: nil)

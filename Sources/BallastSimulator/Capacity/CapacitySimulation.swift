@@ -24,7 +24,8 @@ import RulesRuntime
 ///   budget and backoff, hedging and its budgets, the adaptive concurrency limit) and the real
 ///   `Router`, all on the simulation's clock. Answers reach the policies as HTTP headers, as
 ///   they do in the proxy. Circuits and failback come from the rule files the gateway ships,
-///   evaluated by the real engine every `RuleSet.tickInterval` over the real attempt windows
+///   evaluated by the real engine every `RuleSet.tickInterval` (and between ticks when a
+///   circuit is due to go half-open or a probe answered) over the real attempt windows
 ///   (`SimulatedRules`), fed as the proxy feeds them: a request's attempts when it ends, a
 ///   stuck attempt when its first byte falls overdue; a region whose circuit opens tells the
 ///   calls stuck there (`CallMachine.Event.regionOut`), as the proxy's `CallsInFlight` does.
@@ -73,8 +74,11 @@ private struct Event: Comparable {
         case timer(request: Int, timer: CallMachine.Timer, generation: Int)
         /// The client stops waiting.
         case deadline(request: Int)
-        /// The rule engine's evaluation step.
+        /// The rule engine's evaluation step, every tick interval.
         case tick
+        /// An evaluation between ticks, as the rule controller's thread wakes for one: an
+        /// open circuit is due to go half-open, or a probe has answered.
+        case ruleWake
     }
 
     var time: Double
@@ -137,6 +141,8 @@ private struct World {
     /// Requests arrived and not yet over: the rules tick while there are any (or arrivals to come).
     var unfinished = 0
     var arrivalsLeft = 0
+    /// The times of the `ruleWake` events to come (one event per time).
+    var ruleWakes: Set<Double> = []
     static let wallOrigin = SimulatedGateway.wallOrigin
 
     init(scenario: CapacityScenario, gateway: CapacitySimulation.Gateway, rules: RuleSet) {
@@ -207,7 +213,10 @@ private struct World {
             case .ballast: drive(request, .clientGone)
             }
         case .tick:
-            tick(at: event.time)
+            tick(at: event.time, periodic: true)
+        case .ruleWake:
+            ruleWakes.remove(event.time)
+            tick(at: event.time, periodic: false)
         }
     }
 
@@ -494,6 +503,14 @@ private struct World {
                 index: number, status: attempt.status, outcome: failure?.outcome ?? .success,
                 errorType: failure?.errorType, hedge: call.attempt(number).isHedge, latency: time - attempt.sentAt,
                 timeToFirstByte: attempt.status == 0 ? nil : time - attempt.sentAt))
+        if call.attempt(number).isProbe { wakeRules(at: time) }
+    }
+
+    /// An evaluation at `time` besides the periodic ticks (`RuleController.probeAnswered` and
+    /// the wake at a circuit's half-open moment).
+    mutating func wakeRules(at time: Double) {
+        guard ruleWakes.insert(time).inserted else { return }
+        schedule(time, .ruleWake)
     }
 
     /// The request is over: as the proxy's outcome sink, every attempt goes to the rules'
@@ -516,12 +533,15 @@ private struct World {
     }
 
     /// One evaluation step, as the rule controller's thread runs it; a region whose circuit
-    /// opened tells the calls stuck there. The next step follows while requests remain.
-    mutating func tick(at time: Double) {
+    /// opened tells the calls stuck there. After a `periodic` one the next follows while
+    /// requests remain; an open circuit due to go half-open before it gets a step of its own.
+    mutating func tick(at time: Double, periodic: Bool) {
         guard let proxy else { return }
         let shortage = CapacityShortage(
             regions: Set(proxy.regions.map(\.name).filter { proxy.policy.isCapacityShort(region: $0, now: proxy.now) }))
-        outcome.waiting.append((time, proxy.policy.pacer.snapshot(now: proxy.now).reduce(0) { $0 + $1.waiting }))
+        if periodic {
+            outcome.waiting.append((time, proxy.policy.pacer.snapshot(now: proxy.now).reduce(0) { $0 + $1.waiting }))
+        }
         let out = proxy.rules.tick(at: proxy.ruleTime, simulated: time, shortage: shortage, router: proxy.router)
         for name in out {
             proxy.policy.regionWentOut(name, now: proxy.now)
@@ -530,7 +550,14 @@ private struct World {
                 drive(attempts[stuck].request, .regionOut(name))
             }
         }
-        if unfinished > 0 || arrivalsLeft > 0 { schedule(time + proxy.rules.ruleSet.tickInterval.seconds, .tick) }
+        guard unfinished > 0 || arrivalsLeft > 0 else { return }
+        let next = time + proxy.rules.ruleSet.tickInterval.seconds
+        if periodic { schedule(next, .tick) }
+        if let deadline = proxy.rules.engine.nextCircuitDeadline?.seconds(since: SimulatedGateway.origin), deadline > time,
+            deadline < next
+        {
+            wakeRules(at: deadline)
+        }
     }
 
     func at(_ time: Double) -> MonotonicInstant { SimulatedGateway.origin.adding(seconds: time) }

@@ -32,7 +32,7 @@ final class SimulatedGateway: CallWorld {
         policy = CallPolicy(
             retry: RetryConfig(), hedge: HedgeConfig(), pacing: PacingConfig(), concurrency: ConcurrencyConfig(),
             regions: regions, now: Self.origin, seed: scenario.seed)
-        rules = SimulatedRules(rules: ruleSet, regions: scenario.regions.map { RuleRegion(name: $0.name, weight: $0.weight) })
+        rules = SimulatedRules(rules: ruleSet, regions: scenario.regions.map { RuleRegion(name: $0.name, weight: $0.weight, limitGroup: "g\($0.group)") })
     }
 
     func index(of region: String) -> Int { regions.firstIndex { $0.name == region } ?? 0 }

@@ -85,6 +85,9 @@ public struct CallMachine: Sendable {
         public let hedgeKey: String
         public let charge: PacingCharge
         public let startedAt: MonotonicInstant
+        /// Sent as the probe of a half-open circuit (`Dispatch.isProbe`): its end is news for
+        /// that circuit, and the driver tells the rules at once (`probeAnswered`).
+        public let isProbe: Bool
         /// When its answer was due (one usual time to first byte after it started) and when
         /// it is overdue (`rescueAfter` usual times); nil while the region's usual time is not known.
         public let answerDueAt: MonotonicInstant?
@@ -724,7 +727,7 @@ public struct CallMachine: Sendable {
         attempts.append(
             AttemptState(
                 index: index, region: dispatch.region, isHedge: dispatch.isHedge, hedgeKey: key,
-                charge: dispatch.charge, startedAt: world.now, answerDueAt: usual.map { world.now.adding(seconds: $0) },
+                charge: dispatch.charge, startedAt: world.now, isProbe: dispatch.isProbe, answerDueAt: usual.map { world.now.adding(seconds: $0) },
                 overdueAt: usual.map { world.now.adding(seconds: $0 * Self.rescueAfter) }))
         var actions: [Action] = watchOverdue(world)
         if dispatch.isHedge { actions.append(.note(.hedgeSent)) }

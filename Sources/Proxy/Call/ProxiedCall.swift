@@ -208,6 +208,7 @@ final class ProxiedCall: @unchecked Sendable {
         record.errorType = Self.overdueErrorType
         record.timeToFirstByte = nil
         source.record(attempt: record)
+        if machine.attempt(attempt.index).isProbe { context.rules?.probeAnswered() }
     }
 
     /// Counts an ended attempt in the rules' attempt windows at once, not when its request ends:
@@ -219,6 +220,7 @@ final class ProxiedCall: @unchecked Sendable {
         let record = attemptRecord(attempt, end: now)
         attempt.countedEarly = true
         source.record(attempt: record)
+        if machine.attempt(attempt.index).isProbe { context.rules?.probeAnswered() }
     }
 
     /// What the telemetry records of one attempt, as of `end` for one still running.

@@ -6,8 +6,9 @@ public import BallastCore
 ///   `recover.after`, doubled on each repeated trip, capped at `max_open`.
 /// - Then it goes half-open and hands out `probe.requests` permits; the gateway lets that
 ///   many requests through (`acquireProbe`). More failures than `max_error_ratio` allows open
-///   it again at once, for longer (for as long as before while the regions still serving are
-///   short of capacity: `advance(steady:)`); enough good probes close it. A probe answered 429
+///   it again at once, for longer (not longer while the regions still serving are short of
+///   capacity, and briefly when the target would add to their allowance:
+///   `advance(othersShort:reopenBriefly:)`); enough good probes close it. A probe answered 429
 ///   is the limit's, not the region's: it counts toward the probes, never as a failed one.
 /// - After closing it settles for the tripping rule's longest window: the rule's windows still
 ///   hold the failures that opened it, so its firing is ignored until they have passed. During
@@ -22,6 +23,17 @@ public struct CircuitBreaker: Sendable, Equatable {
         case open(until: MonotonicInstant)
         case halfOpen(since: MonotonicInstant)
     }
+
+    /// The longest a circuit stays open after failed probes while the regions still serving
+    /// are short of an allowance the target would add to (`advance(reopenBriefly:)`): a round
+    /// of probes about every half second then. Each round costs a handful of requests that fail over (failing fast where
+    /// the region answers at once), and every second the region stays out after it recovered
+    /// is a second of requests queueing at the others. In the capacity simulation's region-down
+    /// scenario (primary down 20-30 s), with circuits moved on as soon as probes answer: the
+    /// open time kept at 2 s let the primary back at 31.6 s (p99 2,311 ms, 1.58x the oracle's
+    /// bound); 1 s, 2,165 ms; 500 ms, 2,072 ms (back at 30.5 s); 250 ms, 2,071 ms with 29 more
+    /// failed probes.
+    static let reopenWhileOthersShort: Duration = .milliseconds(500)
 
     public let target: CircuitTarget
     public private(set) var phase: Phase = .closed
@@ -82,15 +94,17 @@ public struct CircuitBreaker: Sendable, Equatable {
     /// `observe(since)` returns the target's counts since the instant `since`.
     /// `mayReopen` is false when the panic threshold forbids opening a closed (settling)
     /// circuit again; a half-open circuit may always open again, it carries no traffic.
-    /// `steady`: failed probes open the circuit again for as long as the last time instead of
+    /// `othersShort`: failed probes open the circuit again for as long as the last time, not
     /// twice as long. The gateway sets it while the regions still serving are short of
     /// capacity: every second the region stays out after it recovered is then a second of
     /// requests queueing or refused there, and a failed probe costs a handful of requests that
     /// fail over (in the capacity simulation's region-down scenario, doubling kept a primary
     /// that recovered at 30 s out until 38.5 s, and the p99 went from 1.6x to 2.9x the
-    /// oracle's bound). A relapse after closing still doubles.
+    /// oracle's bound). `reopenBriefly`, when the target would also bring allowance the short
+    /// regions lack: for at most `reopenWhileOthersShort`. A relapse after closing still doubles.
     public mutating func advance(
-        at now: MonotonicInstant, mayReopen: Bool = true, steady: Bool = false, observe: (MonotonicInstant) -> WindowResult
+        at now: MonotonicInstant, mayReopen: Bool = true, othersShort: Bool = false, reopenBriefly: Bool = false,
+        observe: (MonotonicInstant) -> WindowResult
     ) -> CircuitTransition? {
         switch phase {
         case .open(let until):
@@ -106,7 +120,9 @@ public struct CircuitBreaker: Sendable, Equatable {
             let total = result.requests
             let probe = policy.probe
             if failures > probe.allowedFailures, Double(failures) > probe.maxErrorRatio * Double(total) {
-                return open(at: now, from: .halfOpen, because: "probes: \(failures) of \(total) failed", again: !steady)
+                return open(
+                    at: now, from: .halfOpen, because: "probes: \(failures) of \(total) failed", again: !othersShort,
+                    atMost: reopenBriefly ? Self.reopenWhileOthersShort : nil)
             }
             if total >= probe.requests {
                 phase = .closed
@@ -191,9 +207,13 @@ public struct CircuitBreaker: Sendable, Equatable {
     }
 
     /// `again`: counts a trip, so the open time grows; false keeps the last open time.
-    private mutating func open(at now: MonotonicInstant, from: CircuitState, because: String?, again: Bool = true) -> CircuitTransition {
+    /// `atMost` caps the open time (`reopenWhileOthersShort`).
+    private mutating func open(
+        at now: MonotonicInstant, from: CircuitState, because: String?, again: Bool = true, atMost: Duration? = nil
+    ) -> CircuitTransition {
         if again || trips == 0 { trips += 1 }
-        let duration = policy.openDuration(trip: trips)
+        var duration = policy.openDuration(trip: trips)
+        if let atMost { duration = min(duration, atMost) }
         phase = .open(until: now + duration)
         changedAt = now
         probePermits = 0

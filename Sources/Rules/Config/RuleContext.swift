@@ -16,7 +16,7 @@ public struct RuleContext: Sendable, Equatable {
 
     /// The regions of a gateway configuration.
     public init(config: GatewayConfig, maxWindow: Double = 3600) {
-        self.init(regions: config.upstream.regions.map { RuleRegion(name: $0.name, weight: $0.weight) }, maxWindow: maxWindow)
+        self.init(regions: config.upstream.regions.map { RuleRegion(name: $0.name, weight: $0.weight, limitGroup: $0.limitGroup) }, maxWindow: maxWindow)
     }
 
     var regionNames: [String] { regions.map(\.name) }

@@ -18,6 +18,9 @@ public struct RuleEngineState: Sendable, Equatable {
     /// When a trip or drain was last refused by the panic threshold, per `circuit:<target>` or
     /// `route:<region>`: a refusal is audited once per episode, not at every evaluation.
     var refusals: [String: MonotonicInstant] = [:]
+    /// When each region was last seen short of capacity by an evaluation step (the pacer's
+    /// word, or failing most attempts while serving): see `EvaluationStep.othersShort`.
+    var lastShort: [String: MonotonicInstant] = [:]
     /// Circuits an operator holds closed: the rules do not trip them.
     public var heldClosed: Set<CircuitTarget> = []
     /// Each rule's values at its last evaluation (`error_ratio{...}[30s]=0.62, ...`), for
@@ -46,6 +49,15 @@ public struct RuleEngineState: Sendable, Equatable {
 
     public func circuitState(_ target: CircuitTarget) -> CircuitState {
         circuits[target]?.state ?? .closed
+    }
+
+    /// The earliest moment an open circuit goes half-open. The rule loop wakes then rather
+    /// than at its next tick, so a recovered region's probes start on time.
+    public var nextCircuitDeadline: MonotonicInstant? {
+        circuits.values.compactMap { breaker -> MonotonicInstant? in
+            if case .open(let until) = breaker.phase { return until }
+            return nil
+        }.min()
     }
 
     /// What the circuits say about a request to `region` for `model` at `now`.
