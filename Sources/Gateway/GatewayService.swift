@@ -188,7 +188,7 @@ public final class GatewayService: Sendable {
         let tracer = Self.makeTracer(config.tracing, environment: environment, client: client, clock: clock, registry: registry)
         self.tracer = tracer
         // The rule controller before the request path's context, which consults it; the
-        // controller tells the context when a region goes out through `regionOut`, set below.
+        // controller tells the context when a region goes out or comes back, connected below.
         let pacingClock = clock
         let rules = try RuleController(
             config: config, source: windowSource, router: router, writer: telemetry,
@@ -214,8 +214,16 @@ public final class GatewayService: Sendable {
             cloud: cloud.isEmpty ? nil : cloud,
             accounting: UsageAccounting(pricing: config.pricing), tracer: tracer)
         metrics.registerObjectHomeGauges(homes)
-        // A region going out moves the requests stuck there at once, on the loop thread.
-        rules.connectRegionOut { [context] region in context.client.execute { context.regionWentOut(region) } }
+        // A region going out moves the requests stuck there at once, and one coming back is
+        // looked at by the requests waiting elsewhere, on the loop thread.
+        rules.connectRegionNews { [context] news in
+            context.client.execute {
+                switch news {
+                case .out(let region): context.regionWentOut(region)
+                case .back(let region): context.regionCameBack(region)
+                }
+            }
+        }
         metrics.registerRuleGauges(rules: rules, router: router)
         shared?.overrides.attach(rules)
         shared?.decisions.attach(rules)

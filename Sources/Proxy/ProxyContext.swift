@@ -71,4 +71,10 @@ package final class ProxyContext: Sendable {
         policy.regionWentOut(region, now: clock.now())
         calls.regionWentOut(region)
     }
+
+    /// `region`'s circuit closed (loop thread): the calls waiting for a paced slot elsewhere
+    /// look whether it takes them, the longest waiting first.
+    package func regionCameBack(_ region: String) {
+        calls.regionCameBack(region)
+    }
 }

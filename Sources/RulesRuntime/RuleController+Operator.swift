@@ -242,7 +242,7 @@ extension RuleController {
             }
         }
         if command != .open { publishClosed(target, reason: "\(command.rawValue) by operator:\(request.actor): \(request.reason)") }
-        if command == .open, target.model == nil, let region = target.region { regionOut(region) }
+        if target.model == nil, let region = target.region { regionNews(command == .open ? .out(region) : .back(region)) }
     }
 
     // MARK: Degradation

@@ -292,6 +292,41 @@ import Testing
         #expect(call.firstRegion == "secondary")
     }
 
+    /// Told that a region came back (its circuit closed), a waiting request looks at once, not
+    /// at its next look: its paced timer is cancelled and it moves, giving its slot back. Told
+    /// of its own region, or once it no longer waits, it does nothing.
+    @Test func aWaitingRequestToldARegionCameBackLooksAtOnce() {
+        let world = World()
+        world.regions[1].limitGroup = "standby"
+        world.admission = ["primary|claude-x": .wait(seconds: 3)]
+        world.circuits = ["secondary": .open(retryAfter: 2, mode: .reroute, target: "secondary")]
+        var call = machine(world)
+        guard let (dispatch, due) = pacedWait(&call, world, seconds: 0.25) else { return }
+        #expect(call.pacedWait?.due == due)
+        #expect(call.handle(.regionBack("primary"), in: world).isEmpty, "its own region says nothing new")
+        world.advance(0.1)
+        world.circuits = [:]
+        let moved = call.handle(.regionBack("secondary"), in: world)
+        #expect(moved.first == .cancel(.retry))
+        #expect(sent(moved)?.region.name == "secondary" && world.released == [dispatch.charge])
+        #expect(call.pacedWait == nil)
+        #expect(call.handle(.regionBack("secondary"), in: world).isEmpty)
+    }
+
+    /// Still no room elsewhere: the look finds none, and the request keeps its place, looking
+    /// again as before.
+    @Test func aWaitingRequestToldARegionCameBackKeepsItsPlaceWhenItCannotGoThere() {
+        let world = World()
+        world.regions[1].limitGroup = "standby"
+        world.admission = ["primary|claude-x": .wait(seconds: 3), "secondary|claude-x": .wait(seconds: 1)]
+        var call = machine(world)
+        guard let (dispatch, due) = pacedWait(&call, world, seconds: 0.25) else { return }
+        world.advance(0.1)
+        let kept = call.handle(.regionBack("secondary"), in: world)
+        #expect(kept == [.cancel(.retry), .schedule(.paced(dispatch, due: due), after: 0.25)])
+        #expect(call.pacedWait?.due == due && world.released.isEmpty)
+    }
+
     /// Regions of one limit group wait in one line. When a waiting request's slot comes and a
     /// circuit of the group is half-open, the request is its probe: its share is paid in the
     /// group either way, and while the line never empties no request can probe at once.

@@ -55,8 +55,10 @@ import Testing
                 + "p99 ballast \(ballast.latency(quantile: 0.99) ?? -1) s, oracle \(oracle.latency(quantile: 0.99) ?? -1) s")
         #expect(ballast.servedRatio >= 0.999)
         // The target is 1.2x the oracle's FIFO bound; with the shipped rules run by the
-        // real engine it is 1.42x (2.072 s against 1.463 s). It was 1.45x (2.121 s) before the
-        // rule loop woke for circuits due to go half-open and for probe answers, with failed
+        // real engine it is 1.35x (1.974 s against 1.463 s). It was 1.42x (2.072 s) before the
+        // requests waiting at the standby were told when the primary's circuit closed (longest
+        // waiting first; they looked every 0.25 s, and new arrivals took its allowance first);
+        // 1.45x (2.121 s) before the rule loop woke for circuits due to go half-open and for probe answers, with failed
         // probes reopening for 500 ms while the standby is short; 1.59x (2.322 s) before the
         // standby's line moved up when the requests ahead of it left for the recovered primary
         // (`RateQueue.sendEarly`; the standby had 5 in flight and 165 waiting for 2 s) and before
@@ -67,7 +69,7 @@ import Testing
         // is the standby's queue built meanwhile: it starts at 22 s, not at the oracle's 24 s
         // (the standby's bucket of 80 is empty 2.3 s into the outage), and grows while the
         // primary is out after it recovered. This bound keeps what is reached from slipping back.
-        #expect((ballast.latency(quantile: 0.99) ?? .infinity) <= 1.45 * (oracle.latency(quantile: 0.99) ?? 0))
+        #expect((ballast.latency(quantile: 0.99) ?? .infinity) <= 1.4 * (oracle.latency(quantile: 0.99) ?? 0))
     }
 
     /// The failover targets, with the shipped rules run by the real engine: a region

@@ -28,7 +28,9 @@ import RulesRuntime
 ///   circuit is due to go half-open or a probe answered) over the real attempt windows
 ///   (`SimulatedRules`), fed as the proxy feeds them: a request's attempts when it ends, a
 ///   stuck attempt when its first byte falls overdue; a region whose circuit opens tells the
-///   calls stuck there (`CallMachine.Event.regionOut`), as the proxy's `CallsInFlight` does.
+///   calls stuck there (`CallMachine.Event.regionOut`), and a region whose circuit closes the
+///   calls waiting for a paced slot, longest waiting first (`.regionBack`), as the proxy's
+///   `CallsInFlight` does.
 ///   The real-time end-to-end tests cover the wiring the simulation leaves out (libcurl,
 ///   sockets, threads, the SQLite store).
 public enum CapacitySimulation {
@@ -542,7 +544,16 @@ private struct World {
         if periodic {
             outcome.waiting.append((time, proxy.policy.pacer.snapshot(now: proxy.now).reduce(0) { $0 + $1.waiting }))
         }
-        let out = proxy.rules.tick(at: proxy.ruleTime, simulated: time, shortage: shortage, router: proxy.router)
+        let (out, back) = proxy.rules.tick(at: proxy.ruleTime, simulated: time, shortage: shortage, router: proxy.router)
+        for name in back {
+            // As the proxy's `CallsInFlight.regionCameBack`: the calls waiting for a paced slot,
+            // the longest waiting first.
+            let waiting = requests.indices.compactMap { index -> (Int, MonotonicInstant)? in
+                guard !requests[index].done, let wait = requests[index].call?.pacedWait else { return nil }
+                return (index, wait.due)
+            }
+            for (index, _) in waiting.sorted(by: { ($0.1, $0.0) < ($1.1, $1.0) }) { drive(index, .regionBack(name)) }
+        }
         for name in out {
             proxy.policy.regionWentOut(name, now: proxy.now)
             let region = proxy.index(of: name)

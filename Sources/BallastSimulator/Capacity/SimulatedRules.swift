@@ -35,14 +35,18 @@ struct SimulatedRules {
     }
 
     /// One evaluation step at `time` (seconds of the simulation), as `RuleController.tick`:
-    /// evaluate, apply the weights to `router`. Returns the regions whose own circuit opened.
-    mutating func tick(at time: RuleTime, simulated: Double, shortage: CapacityShortage, router: Router) -> [String] {
+    /// evaluate, apply the weights to `router`. Returns the regions whose own circuit opened
+    /// and those whose own circuit closed.
+    mutating func tick(
+        at time: RuleTime, simulated: Double, shortage: CapacityShortage, router: Router
+    ) -> (opened: [String], closed: [String]) {
         let source = Source(attempts: attempts, regions: ruleSet.regions.map(\.name))
         let result = RuleEngine.evaluate(ruleSet, state: engine, source: source, now: time, capacity: shortage)
         engine = result.state
         let weights = OperatorOverrides().weights(rules: engine, regions: ruleSet.regions, totalRate: nil)
         if !weights.isEmpty { router.setWeights(weights) }
         var out: [String] = []
+        var back: [String] = []
         for change in result.changes {
             switch change.subject {
             case .circuit, .route:
@@ -51,8 +55,9 @@ struct SimulatedRules {
                 break
             }
             if let region = change.openedRegion { out.append(region) }
+            if let region = change.closedRegion { back.append(region) }
         }
-        return out
+        return (out, back)
     }
 
     /// Takes a probe permit when the circuit is half-open, as `RuleController.admit` does.

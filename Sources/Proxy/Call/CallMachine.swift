@@ -207,6 +207,11 @@ public struct CallMachine: Sendable {
         case committedStreamEnded(attempt: Int)
         /// The region's circuit opened: an attempt waiting there for its first byte is stuck.
         case regionOut(String)
+        /// The region's circuit closed: a request waiting for its paced slot elsewhere looks now
+        /// whether it can go there (as its next look would, up to `lookElsewhereEvery` later).
+        /// The driver tells the waiting calls oldest slot first, so the region's allowance goes
+        /// to the requests that have waited longest.
+        case regionBack(String)
         /// Answered without an attempt (the shared cache, a coalesced leader's answer).
         case answeredElsewhere
         case clientGone
@@ -230,6 +235,8 @@ public struct CallMachine: Sendable {
     /// Regions skipped because a circuit the request passes through was open.
     private var skippedOpen: Set<String> = []
     private var armed: Set<TimerSlot> = []
+    /// The paced wait in progress: the timer that ends it (in the `.retry` slot).
+    public private(set) var pacedWait: (dispatch: Dispatch, due: MonotonicInstant)?
     private var replayedAfter401 = false
     /// A fallback map can have cycles: a request falls back at most once.
     private var fellBack = false
@@ -265,10 +272,12 @@ public struct CallMachine: Sendable {
             return launch(isHedge: false, world)
         case .timerFired(let timer):
             armed.remove(timer.slot)
+            if timer.slot == .retry { pacedWait = nil }
             return fired(timer, world)
         case .slotFreed(let dispatch):
             guard mayLaunch else { return [] }
             armed.remove(.retry)
+            pacedWait = nil
             return [.cancel(.retry), .send(Dispatch(region: dispatch.region, charge: dispatch.charge, isHedge: false))]
         case .atConcurrencyLimit(let dispatch):
             return atConcurrencyLimit(dispatch, world)
@@ -300,6 +309,12 @@ public struct CallMachine: Sendable {
         case .regionOut(let region):
             guard let stuck = attempts.first(where: { $0.isLive && $0.status == nil && $0.region.name == region }) else { return [] }
             return rescue(stuck, world)
+        case .regionBack(let region):
+            // The look the paced timer would make, made now; the timer it replaces is cancelled.
+            guard let (dispatch, due) = pacedWait, dispatch.region.name != region else { return [] }
+            armed.remove(.retry)
+            pacedWait = nil
+            return [.cancel(.retry)] + fired(.paced(dispatch, due: due), world)
         case .answeredElsewhere:
             finished = true
             return []
@@ -815,6 +830,7 @@ public struct CallMachine: Sendable {
         clientGone = true
         var actions: [Action] = [.stopWaitingForSlot]
         for slot in [TimerSlot.retry, .hedge, .overdue] where armed.remove(slot) != nil { actions.append(.cancel(slot)) }
+        pacedWait = nil
         for attempt in attempts where attempt.isLive {
             actions += abandon(attempt.index)
         }
@@ -866,6 +882,7 @@ public struct CallMachine: Sendable {
         finished = true
         var result: [Action] = []
         for slot in [TimerSlot.retry, .hedge, .overdue] where armed.remove(slot) != nil { result.append(.cancel(slot)) }
+        pacedWait = nil
         return result + actions
     }
 
@@ -878,6 +895,9 @@ public struct CallMachine: Sendable {
 
     private mutating func schedule(_ timer: Timer, after seconds: Double) -> [Action] {
         armed.insert(timer.slot)
+        if timer.slot == .retry {
+            if case .paced(let dispatch, let due) = timer { pacedWait = (dispatch, due) } else { pacedWait = nil }
+        }
         return [.schedule(timer, after: seconds)]
     }
 

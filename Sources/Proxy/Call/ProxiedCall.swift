@@ -110,6 +110,14 @@ final class ProxiedCall: @unchecked Sendable {
         handle(.regionOut(region))
     }
 
+    /// Loop thread: when the paced slot this call waits for comes; nil when it waits for none.
+    var pacedDue: MonotonicInstant? { machine.pacedWait?.due }
+
+    /// Loop thread: the region's circuit closed while this call may wait for a paced slot.
+    func regionCameBack(_ region: String) {
+        handle(.regionBack(region))
+    }
+
     // MARK: Driving the machine (loop thread)
 
     private func handle(_ event: CallMachine.Event) {

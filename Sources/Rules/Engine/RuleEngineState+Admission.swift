@@ -41,4 +41,12 @@ extension StateChange {
         guard case .circuit(let target) = subject, target.model == nil, action == CircuitState.open.rawValue else { return nil }
         return target.region
     }
+
+    /// The region whose own circuit (any model) this change closed, if it did: the calls
+    /// waiting for their paced slot in another region are told, so that those waiting longest
+    /// take its allowance.
+    public var closedRegion: String? {
+        guard case .circuit(let target) = subject, target.model == nil, action == CircuitState.closed.rawValue else { return nil }
+        return target.region
+    }
 }
