@@ -127,6 +127,16 @@ import Testing
         return (dispatch, due)
     }
 
+    /// Two limit groups: the primary's allowance 3 s away, the standby's circuit open for
+    /// `openFor` seconds.
+    func waitingBehindAnOpenStandby(openFor: Double) -> World {
+        let world = World()
+        world.regions[1].limitGroup = "standby"
+        world.admission = ["primary|claude-x": .wait(seconds: 3)]
+        world.circuits = ["secondary": .open(retryAfter: openFor, mode: .reroute, target: "secondary")]
+        return world
+    }
+
     /// Sends what the machine asked to send, as the driver would with slots and credentials at hand.
     func send(_ actions: [CallMachine.Action], _ call: inout CallMachine, _ world: World) -> [CallMachine.Action] {
         guard let dispatch = sent(actions) else { return [] }
@@ -250,10 +260,7 @@ import Testing
     /// that came back): at its next look it goes at once, keeping its share (nothing is
     /// released), instead of holding a slot behind them while the region idles.
     @Test func aWaitingRequestMovesUpWhenTheLineAheadOfItLeft() {
-        let world = World()
-        world.regions[1].limitGroup = "standby"
-        world.admission = ["primary|claude-x": .wait(seconds: 3)]
-        world.circuits = ["secondary": .open(retryAfter: 5, mode: .reroute, target: "secondary")]
+        let world = waitingBehindAnOpenStandby(openFor: 5)
         var call = machine(world)
         // Another limit group exists: it looks again after 0.25 s, not at its slot.
         guard let (dispatch, due) = pacedWait(&call, world, seconds: 0.25) else { return }
@@ -270,10 +277,7 @@ import Testing
     }
 
     @Test func aWaitingRequestMovesToARegionThatCameBackAndGivesItsSlotBack() {
-        let world = World()
-        world.regions[1].limitGroup = "standby"
-        world.admission = ["primary|claude-x": .wait(seconds: 3)]
-        world.circuits = ["secondary": .open(retryAfter: 2, mode: .reroute, target: "secondary")]
+        let world = waitingBehindAnOpenStandby(openFor: 2)
         var call = machine(world)
         guard case .schedule(.paced(let dispatch, let due), _) = call.handle(.start, in: world).last else {
             Issue.record("expected a paced wait")
@@ -296,10 +300,7 @@ import Testing
     /// at its next look: its paced timer is cancelled and it moves, giving its slot back. Told
     /// of its own region, or once it no longer waits, it does nothing.
     @Test func aWaitingRequestToldARegionCameBackLooksAtOnce() {
-        let world = World()
-        world.regions[1].limitGroup = "standby"
-        world.admission = ["primary|claude-x": .wait(seconds: 3)]
-        world.circuits = ["secondary": .open(retryAfter: 2, mode: .reroute, target: "secondary")]
+        let world = waitingBehindAnOpenStandby(openFor: 2)
         var call = machine(world)
         guard let (dispatch, due) = pacedWait(&call, world, seconds: 0.25) else { return }
         #expect(call.pacedWait?.due == due)
