@@ -456,8 +456,6 @@ public struct RateAllowance: Sendable {
         return .trusted
     }
 
-    /// True when trusted headers show a bucket that could not take the request: the 429 is
-    /// the bucket being empty, which the model now knows, not a sign that the limit is lower.
     /// True for a 429 that trusted headers explain: they say the bucket it asked from was
     /// empty. Such a 429 is the upstream's bucket at its announced pace, not a smaller
     /// allowance than announced: pacing (local and shared) keeps the announced rate.
@@ -465,6 +463,8 @@ public struct RateAllowance: Sendable {
         answer.rateLimited && verdict == .trusted && explains(answer.limits, cost: answer.cost)
     }
 
+    /// True when the headers show a bucket that could not take the request: the 429 is the
+    /// bucket being empty, which the model now knows, not a sign that the limit is lower.
     static func explains(_ limits: RateLimitHeaders, cost: RequestCost) -> Bool {
         if let remaining = limits.requests?.remaining, remaining < 1 { return true }
         if let remaining = limits.inputTokens?.remaining, remaining < max(1, cost.inputTokens) { return true }

@@ -81,9 +81,9 @@ public final class RuleController: Sendable {
         /// The requests already waiting there for a first byte can move before their deadline.
         case out(String)
         /// The requests waiting for a paced slot elsewhere can look whether it takes them, the
-        /// longest waiting first (in the capacity simulation's region-down scenario they looked
-        /// only every 0.25 s, and new arrivals took the recovered primary's allowance first:
-        /// p99 2,072 ms against 1,974 ms when told).
+        /// longest waiting first (in the capacity simulation's region-down scenario, looking
+        /// only every 0.25 s, the recovered primary's allowance went to whoever asked first, new
+        /// arrivals included: p99 2,072 ms against 1,974 ms when told).
         case back(String)
     }
 
